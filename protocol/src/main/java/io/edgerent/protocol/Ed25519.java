@@ -1,0 +1,82 @@
+package io.edgerent.protocol;
+
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
+
+/** Ed25519 keys as the protocol carries them: a public key is its 32 raw bytes. */
+public final class Ed25519 {
+    /** The DER prefix of an X.509 SubjectPublicKeyInfo holding an Ed25519 key (RFC 8410). */
+    private static final byte[] X509_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+    public static final int PUBLIC_KEY_BYTES = 32;
+
+    private Ed25519() {}
+
+    public static KeyPair generate() {
+        try {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this Java runtime has no Ed25519", e);
+        }
+    }
+
+    public static byte[] raw(PublicKey key) {
+        byte[] encoded = key.getEncoded();
+        if (encoded.length != X509_PREFIX.length + PUBLIC_KEY_BYTES
+                || !Arrays.equals(encoded, 0, X509_PREFIX.length, X509_PREFIX, 0, X509_PREFIX.length)) {
+            throw new IllegalArgumentException("not an Ed25519 public key: " + key.getAlgorithm());
+        }
+        return Arrays.copyOfRange(encoded, X509_PREFIX.length, encoded.length);
+    }
+
+    public static PublicKey publicKey(byte[] raw) {
+        if (raw == null || raw.length != PUBLIC_KEY_BYTES) {
+            throw new MalformedMessageException("an Ed25519 public key has " + PUBLIC_KEY_BYTES + " bytes");
+        }
+        byte[] encoded = Arrays.copyOf(X509_PREFIX, X509_PREFIX.length + PUBLIC_KEY_BYTES);
+        System.arraycopy(raw, 0, encoded, X509_PREFIX.length, PUBLIC_KEY_BYTES);
+        try {
+            return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(encoded));
+        } catch (GeneralSecurityException e) {
+            throw new MalformedMessageException("invalid Ed25519 public key");
+        }
+    }
+
+    /** Reads a private key stored in PKCS#8 form and derives nothing: the caller keeps the public half. */
+    public static PrivateKey privateKey(byte[] pkcs8) {
+        try {
+            return KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("not an Ed25519 private key in PKCS#8 form", e);
+        }
+    }
+
+    public static byte[] sign(PrivateKey key, byte[] message) {
+        try {
+            Signature signature = Signature.getInstance("Ed25519");
+            signature.initSign(key);
+            signature.update(message);
+            return signature.sign();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Ed25519 signing failed", e);
+        }
+    }
+
+    public static boolean verify(byte[] rawPublicKey, byte[] message, byte[] signature) {
+        try {
+            Signature verifier = Signature.getInstance("Ed25519");
+            verifier.initVerify(publicKey(rawPublicKey));
+            verifier.update(message);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException | MalformedMessageException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.edgerent.protocol;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A device saying it is alive, in which governor state, serving which rental (or none). */
+public record Heartbeat(DeviceState state, String rental) {
+    public byte[] encode() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", state.name());
+        m.put("rental", rental);
+        return Cbor.encode(m);
+    }
+
+    public static Heartbeat decode(byte[] payload) {
+        Fields f = Cbor.decodeMap(payload);
+        String rental = f.optionalText("rental");
+        if (rental != null && !Names.isRentalName(rental)) {
+            throw new MalformedMessageException("field 'rental' is not a rental name");
+        }
+        return new Heartbeat(DeviceState.parse(f.text("state")), rental);
+    }
+}

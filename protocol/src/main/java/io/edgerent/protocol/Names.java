@@ -1,0 +1,50 @@
+package io.edgerent.protocol;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/** Identifiers the hub hands out, and the checks applied to every one that comes back. */
+public final class Names {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern DEVICE = Pattern.compile("d-[0-9a-f]{12}");
+    private static final Pattern RENTAL = Pattern.compile("r-[0-9a-f]{12}");
+    static final int MAX_TEXT = 256;
+
+    private Names() {}
+
+    public static String newDeviceId() {
+        return "d-" + randomHex(6);
+    }
+
+    public static String newRentalName() {
+        return "r-" + randomHex(6);
+    }
+
+    /** 128 random bits, hex: registration tokens and secrets. */
+    public static String newSecret() {
+        return randomHex(16);
+    }
+
+    public static boolean isDeviceId(String text) {
+        return text != null && DEVICE.matcher(text).matches();
+    }
+
+    public static boolean isRentalName(String text) {
+        return text != null && RENTAL.matcher(text).matches();
+    }
+
+    static String shortText(Fields f, String name) {
+        String text = f.text(name);
+        if (text.length() > MAX_TEXT) {
+            throw new MalformedMessageException("field '" + name + "' is longer than " + MAX_TEXT + " characters");
+        }
+        return text;
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] b = new byte[bytes];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

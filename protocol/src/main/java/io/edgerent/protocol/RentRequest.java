@@ -1,0 +1,29 @@
+package io.edgerent.protocol;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The body of a signed rent request: which device, for how long, and the OpenSSH key that may log in. */
+public record RentRequest(String deviceId, int hours, String sshKey) {
+    public static final int MAX_HOURS = 24 * 31;
+
+    public byte[] encode() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("device", deviceId);
+        m.put("hours", hours);
+        m.put("sshKey", sshKey);
+        return Cbor.encode(m);
+    }
+
+    public static RentRequest from(Fields f) {
+        String device = f.text("device");
+        if (!Names.isDeviceId(device)) {
+            throw new MalformedMessageException("field 'device' is not a device id");
+        }
+        String key = f.text("sshKey");
+        if (key.length() > 16 * 1024) {
+            throw new MalformedMessageException("field 'sshKey' is too long");
+        }
+        return new RentRequest(device, (int) f.integer("hours", 1, MAX_HOURS), key);
+    }
+}

@@ -1,0 +1,51 @@
+package io.edgerent.protocol;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A rental as its renter sees it. {@code state} is one of {@code preparing}, {@code active},
+ * {@code ending} or {@code ended}; the renter reaches an active rental with
+ * {@code ssh -J NAME@HUB:SSHPORT root@NAME}.
+ */
+public record RentalView(String name, String deviceId, String state, long endsAt, int sshPort) {
+    public static final String PREPARING = "preparing";
+    public static final String ACTIVE = "active";
+    public static final String ENDING = "ending";
+    public static final String ENDED = "ended";
+
+    public Map<String, Object> toCbor() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("device", deviceId);
+        m.put("state", state);
+        m.put("endsAt", endsAt);
+        m.put("sshPort", sshPort);
+        return m;
+    }
+
+    public static RentalView from(Fields f) {
+        return new RentalView(f.text("name"), f.text("device"), f.text("state"), f.integer("endsAt"),
+                (int) f.integer("sshPort", 1, 65535));
+    }
+
+    public byte[] encode() {
+        return Cbor.encode(toCbor());
+    }
+
+    public static RentalView decode(byte[] payload) {
+        return from(Cbor.decodeMap(payload));
+    }
+
+    public static byte[] encodeAll(List<RentalView> rentals) {
+        List<Object> items = new ArrayList<>();
+        rentals.forEach(r -> items.add(r.toCbor()));
+        return Cbor.encode(Map.of("rentals", items));
+    }
+
+    public static List<RentalView> decodeAll(byte[] payload) {
+        return Cbor.decodeMap(payload).maps("rentals").stream().map(RentalView::from).toList();
+    }
+}
