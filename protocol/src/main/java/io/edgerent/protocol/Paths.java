@@ -10,7 +10,7 @@ public final class Paths {
     public static final String ASSIGNMENT = "assignment";
     /** GET: the devices for rent. */
     public static final String LISTINGS = "listings";
-    /** POST (signed): rent; children {@code mine} (POST, signed) and {@code RENTAL/end} (POST, signed). */
+    /** POST (signed): rent; children {@code mine} and {@code end}, both POST and signed. */
     public static final String RENTALS = "rentals";
     public static final String MINE = "mine";
     public static final String END = "end";

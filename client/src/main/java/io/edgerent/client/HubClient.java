@@ -1,0 +1,117 @@
+package io.edgerent.client;
+
+import io.edgerent.protocol.Cbor;
+import io.edgerent.protocol.EndRequest;
+import io.edgerent.protocol.Listing;
+import io.edgerent.protocol.Paths;
+import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.TokenRequest;
+import java.io.IOException;
+import java.net.URI;
+import java.security.KeyPair;
+import java.util.List;
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.elements.exception.ConnectorException;
+
+/** The hub's API as owners and renters call it. */
+public final class HubClient {
+    static {
+        CoapConfig.register();
+        UdpConfig.register();
+        // Keep Californium from writing a properties file into the working directory.
+        Configuration.setStandard(Configuration.createStandardWithoutFile());
+    }
+
+    private final URI hub;
+    private final long timeoutMillis;
+
+    public HubClient(URI hub, long timeoutMillis) {
+        this.hub = hub;
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    public URI hub() {
+        return hub;
+    }
+
+    public String issueToken(String adminSecret, String owner) {
+        byte[] answer = post(Paths.TOKENS, new TokenRequest(adminSecret, owner).encode());
+        return Cbor.decodeMap(answer).text("token");
+    }
+
+    public List<Listing> listings() {
+        return Listing.decodeAll(get(Paths.LISTINGS));
+    }
+
+    public RentalView rent(KeyPair renter, String device, int hours, String sshKey) {
+        return RentalView.decode(signed(renter, Paths.RENTALS, new RentRequest(device, hours, sshKey).encode()));
+    }
+
+    public List<RentalView> rentals(KeyPair renter) {
+        return RentalView.decodeAll(signed(renter, Paths.RENTALS + "/" + Paths.MINE, Cbor.encode(java.util.Map.of())));
+    }
+
+    public RentalView end(KeyPair renter, String rental) {
+        return RentalView.decode(signed(renter, Paths.RENTALS + "/" + Paths.END, new EndRequest(rental).encode()));
+    }
+
+    private byte[] signed(KeyPair renter, String path, byte[] body) {
+        return post(path, SignedRequest.sign(renter, path, System.currentTimeMillis(), body).encode());
+    }
+
+    private byte[] get(String path) {
+        return exchange(path, client -> client.get());
+    }
+
+    private byte[] post(String path, byte[] payload) {
+        return exchange(path, client -> client.post(payload, MediaTypeRegistry.APPLICATION_CBOR));
+    }
+
+    private interface Call {
+        CoapResponse send(CoapClient client) throws ConnectorException, IOException;
+    }
+
+    private byte[] exchange(String path, Call call) {
+        CoapClient client = new CoapClient(hub.resolve("/" + path));
+        client.setTimeout(timeoutMillis);
+        try {
+            CoapResponse response = call.send(client);
+            if (response == null) {
+                throw new HubUnreachableException("no answer from the hub at " + hub + " within "
+                        + timeoutMillis / 1000 + " s (is `edgerent hub` running there?)");
+            }
+            if (!response.isSuccess()) {
+                throw new HubRefusedException(response.getCode().codeClass, response.getCode().text, response.getResponseText());
+            }
+            return response.getPayload();
+        } catch (ConnectorException | IOException e) {
+            throw new HubUnreachableException("cannot reach the hub at " + hub + ": " + e.getMessage());
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /** The hub answered with an error; its text says why. */
+    public static final class HubRefusedException extends RuntimeException {
+        public final int codeClass;
+
+        HubRefusedException(int codeClass, String code, String reason) {
+            super(reason == null || reason.isBlank() ? code : reason);
+            this.codeClass = codeClass;
+        }
+    }
+
+    /** The hub did not answer. */
+    public static final class HubUnreachableException extends RuntimeException {
+        HubUnreachableException(String message) {
+            super(message);
+        }
+    }
+}

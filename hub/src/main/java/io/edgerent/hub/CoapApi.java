@@ -1,0 +1,224 @@
+package io.edgerent.hub;
+
+import io.edgerent.protocol.EndRequest;
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.Fields;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Listing;
+import io.edgerent.protocol.MalformedMessageException;
+import io.edgerent.protocol.Paths;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.Registration;
+import io.edgerent.protocol.RegistrationAccepted;
+import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.TokenRequest;
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.CoAP.Type;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub's CoAP resources (paths in {@link Paths}), CBOR in and out. Every refusal is mapped to a
+ * CoAP error code with a diagnostic text payload here, once.
+ */
+final class CoapApi implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CoapApi.class);
+
+    static {
+        CoapConfig.register();
+        UdpConfig.register();
+    }
+
+    private final Registry registry;
+    private final Gateway gateway;
+    private final String adminSecret;
+    private final Clock clock;
+    private final CoapServer server;
+    private final CoapResource devices;
+    private final Map<String, DeviceResource> deviceResources = new ConcurrentHashMap<>();
+
+    /** What the registration answer needs from the SSH gateway. */
+    interface Gateway {
+        int port();
+
+        String hostKey();
+    }
+
+    CoapApi(HubConfig config, Registry registry, Gateway gateway, String adminSecret, Clock clock) {
+        this.registry = registry;
+        this.gateway = gateway;
+        this.adminSecret = adminSecret;
+        this.clock = clock;
+        Configuration coap = Configuration.createStandardWithoutFile();
+        server = new CoapServer(coap);
+        server.addEndpoint(new CoapEndpoint.Builder().setConfiguration(coap)
+                .setInetSocketAddress(new InetSocketAddress(config.bindAddress(), config.coapPort())).build());
+        devices = new Handler(Paths.DEVICES).onPost(this::register);
+        CoapResource rentals = new Handler(Paths.RENTALS).onPost(signed(Paths.RENTALS, this::rent));
+        rentals.add(new Handler(Paths.MINE).onPost(signed(Paths.RENTALS + "/" + Paths.MINE,
+                (renter, body) -> RentalView.encodeAll(registry.rentalsOf(renter)))));
+        rentals.add(new Handler(Paths.END).onPost(signed(Paths.RENTALS + "/" + Paths.END,
+                (renter, body) -> registry.end(renter, EndRequest.from(body).rental()).encode())));
+        server.add(devices, rentals,
+                new Handler(Paths.TOKENS).onPost(this::issueToken),
+                new Handler(Paths.LISTINGS).onGet(() -> Listing.encodeAll(registry.listings())));
+        registry.deviceIds().forEach(this::addDevice);
+        registry.onAssignmentChanged(id -> {
+            DeviceResource device = deviceResources.get(id);
+            if (device != null) {
+                device.assignment.changed();
+            }
+        });
+    }
+
+    void start() {
+        server.start();
+    }
+
+    int port() {
+        return server.getEndpoints().get(0).getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.destroy();
+    }
+
+    private byte[] issueToken(byte[] payload) {
+        TokenRequest request = TokenRequest.decode(payload);
+        if (!MessageDigest.isEqual(request.adminSecret().getBytes(StandardCharsets.UTF_8),
+                adminSecret.getBytes(StandardCharsets.UTF_8))) {
+            throw new RefusedException(ErrorCode.UNAUTHORIZED, "wrong admin secret (see admin.secret in the hub's data directory)");
+        }
+        return io.edgerent.protocol.Cbor.encode(Map.of("token", registry.issueToken(request.owner())));
+    }
+
+    private byte[] register(byte[] payload) {
+        RegistrationAccepted accepted = registry.register(Registration.decode(payload), gateway.port(), gateway.hostKey());
+        addDevice(accepted.deviceId());
+        LOG.info("device {} registered, tunnel port {}", accepted.deviceId(), accepted.tunnelPort());
+        return accepted.encode();
+    }
+
+    private byte[] rent(byte[] renter, Fields body) {
+        RentRequest request = RentRequest.from(body);
+        RentalView rental = registry.rent(renter, request, SshGateway.normalizeAuthorizedKey(request.sshKey()));
+        LOG.info("rental {} of device {} for {} h", rental.name(), rental.deviceId(), request.hours());
+        return rental.encode();
+    }
+
+    private void addDevice(String id) {
+        deviceResources.computeIfAbsent(id, key -> {
+            DeviceResource device = new DeviceResource(key);
+            devices.add(device);
+            return device;
+        });
+    }
+
+    interface SignedHandler {
+        byte[] handle(byte[] renterKey, Fields body);
+    }
+
+    private PostHandler signed(String path, SignedHandler handler) {
+        return payload -> {
+            SignedRequest request = SignedRequest.decode(payload);
+            Fields body = request.verify(path, clock.millis());
+            return handler.handle(request.renterKey(), body);
+        };
+    }
+
+    interface PostHandler {
+        byte[] handle(byte[] payload);
+    }
+
+    interface GetHandler {
+        byte[] handle();
+    }
+
+    /** A resource whose GET and POST run a handler and map its failures to CoAP codes. */
+    private static class Handler extends CoapResource {
+        private PostHandler post;
+        private GetHandler get;
+
+        Handler(String name) {
+            super(name);
+        }
+
+        Handler onPost(PostHandler post) {
+            this.post = post;
+            return this;
+        }
+
+        Handler onGet(GetHandler get) {
+            this.get = get;
+            return this;
+        }
+
+        @Override
+        public void handlePOST(CoapExchange exchange) {
+            if (post == null) {
+                super.handlePOST(exchange);
+                return;
+            }
+            respond(exchange, ResponseCode.CHANGED,
+                    () -> post.handle(exchange.getRequestPayload()));
+        }
+
+        @Override
+        public void handleGET(CoapExchange exchange) {
+            if (get == null) {
+                super.handleGET(exchange);
+                return;
+            }
+            respond(exchange, ResponseCode.CONTENT, get::handle);
+        }
+    }
+
+    static void respond(CoapExchange exchange, ResponseCode success, GetHandler work) {
+        try {
+            exchange.respond(success, work.handle(), MediaTypeRegistry.APPLICATION_CBOR);
+        } catch (MalformedMessageException e) {
+            exchange.respond(ResponseCode.BAD_REQUEST, e.getMessage(), MediaTypeRegistry.TEXT_PLAIN);
+        } catch (SignedRequest.SignatureException e) {
+            exchange.respond(ResponseCode.UNAUTHORIZED, e.getMessage(), MediaTypeRegistry.TEXT_PLAIN);
+        } catch (RefusedException e) {
+            ResponseCode code = ResponseCode.valueOf(e.code().codeClass << 5 | e.code().codeDetail);
+            exchange.respond(code, e.getMessage(), MediaTypeRegistry.TEXT_PLAIN);
+        } catch (RuntimeException e) {
+            LOG.error("request to {} failed", exchange.advanced().getRequest().getURI(), e);
+            exchange.respond(ResponseCode.INTERNAL_SERVER_ERROR, "the hub failed; see its log", MediaTypeRegistry.TEXT_PLAIN);
+        }
+    }
+
+    /** {@code devices/ID}: its heartbeat (POST) and its observable assignment (GET). */
+    private final class DeviceResource extends CoapResource {
+        final CoapResource assignment;
+
+        DeviceResource(String id) {
+            super(id);
+            setVisible(false);
+            add(new Handler(Paths.HEARTBEAT).onPost(payload -> registry.heartbeat(id, Heartbeat.decode(payload)).encode()));
+            assignment = new Handler(Paths.ASSIGNMENT).onGet(() -> registry.assignment(id).encode());
+            assignment.setObservable(true);
+            assignment.setObserveType(Type.CON);
+            assignment.getAttributes().setObservable();
+            add(assignment);
+        }
+    }
+}

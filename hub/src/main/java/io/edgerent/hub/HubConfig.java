@@ -1,0 +1,88 @@
+package io.edgerent.hub;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything a hub needs to start. {@link Builder#build()} fills the defaults documented on each setter.
+ *
+ * @param publicHost the host name renters and devices use to reach this hub (printed in ssh commands)
+ */
+public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshPort, String publicHost,
+        int tunnelPortMin, int tunnelPortMax, Duration offlineAfter, Duration expiryCheck) {
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link HubConfig}; every setting has a default fit for one machine. */
+    public static final class Builder {
+        private Path dataDir = Path.of(System.getProperty("user.home"), ".edgerent", "hub");
+        private String bindAddress = "127.0.0.1";
+        private int coapPort = 5683;
+        private int sshPort = 2222;
+        private String publicHost;
+        private int tunnelPortMin = 40000;
+        private int tunnelPortMax = 40999;
+        private Duration offlineAfter = Duration.ofSeconds(90);
+        private Duration expiryCheck = Duration.ofSeconds(5);
+
+        /** Where the database, the SSH host key and the admin secret live; default {@code ~/.edgerent/hub}. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        /** The address the CoAP server and the SSH gateway listen on; default 127.0.0.1. */
+        public Builder bindAddress(String bindAddress) {
+            this.bindAddress = bindAddress;
+            return this;
+        }
+
+        /** UDP port of the CoAP API; default 5683, 0 picks a free one. */
+        public Builder coapPort(int coapPort) {
+            this.coapPort = coapPort;
+            return this;
+        }
+
+        /** TCP port of the SSH gateway; default 2222, 0 picks a free one. */
+        public Builder sshPort(int sshPort) {
+            this.sshPort = sshPort;
+            return this;
+        }
+
+        /** Host name printed for renters and devices; default the bind address. */
+        public Builder publicHost(String publicHost) {
+            this.publicHost = publicHost;
+            return this;
+        }
+
+        /** Loopback ports reserved for devices' reverse forwards, one per device; default 40000 to 40999. */
+        public Builder tunnelPorts(int min, int max) {
+            this.tunnelPortMin = min;
+            this.tunnelPortMax = max;
+            return this;
+        }
+
+        /** A device not heard from for this long is offline and not rentable; default 90 s. */
+        public Builder offlineAfter(Duration offlineAfter) {
+            this.offlineAfter = offlineAfter;
+            return this;
+        }
+
+        /** How often expired rentals are ended; default 5 s. */
+        public Builder expiryCheck(Duration expiryCheck) {
+            this.expiryCheck = expiryCheck;
+            return this;
+        }
+
+        public HubConfig build() {
+            if (tunnelPortMin < 1024 || tunnelPortMax > 65535 || tunnelPortMin > tunnelPortMax) {
+                throw new IllegalArgumentException("tunnel ports must be a range within 1024..65535, got "
+                        + tunnelPortMin + ".." + tunnelPortMax);
+            }
+            return new HubConfig(dataDir, bindAddress, coapPort, sshPort, publicHost == null ? bindAddress : publicHost,
+                    tunnelPortMin, tunnelPortMax, offlineAfter, expiryCheck);
+        }
+    }
+}

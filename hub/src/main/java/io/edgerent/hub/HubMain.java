@@ -1,0 +1,87 @@
+package io.edgerent.hub;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code edgerent hub}: runs a hub until interrupted. */
+public final class HubMain {
+    private static final String HELP = """
+            Usage: edgerent hub [options]
+
+            Runs a hub: the CoAP API devices and renters talk to, and the SSH gateway renters reach
+            their rentals through. Everything it knows is kept under --data and survives a restart.
+
+            Options:
+              --data DIR           data directory (database, SSH host key, admin.secret)
+                                   default: ~/.edgerent/hub
+              --bind ADDRESS       address to listen on (default 127.0.0.1)
+              --coap-port PORT     UDP port of the CoAP API (default 5683)
+              --ssh-port PORT      TCP port of the SSH gateway (default 2222)
+              --public-host NAME   host name printed in ssh commands (default: the bind address)
+              --tunnel-ports A-B   loopback ports reserved for device tunnels (default 40000-40999)
+              -h, --help           show this help
+            """;
+
+    private HubMain() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        HubConfig.Builder config = HubConfig.builder();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                switch (arg) {
+                    case "-h", "--help" -> {
+                        System.out.print(HELP);
+                        return;
+                    }
+                    case "--data" -> config.dataDir(Path.of(value(args, ++i, arg)));
+                    case "--bind" -> config.bindAddress(value(args, ++i, arg));
+                    case "--coap-port" -> config.coapPort(port(value(args, ++i, arg), arg));
+                    case "--ssh-port" -> config.sshPort(port(value(args, ++i, arg), arg));
+                    case "--public-host" -> config.publicHost(value(args, ++i, arg));
+                    case "--tunnel-ports" -> {
+                        String[] range = value(args, ++i, arg).split("-");
+                        if (range.length != 2) {
+                            throw new IllegalArgumentException("--tunnel-ports takes a range like 40000-40999");
+                        }
+                        config.tunnelPorts(port(range[0], arg), port(range[1], arg));
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + arg + " (see edgerent hub --help)");
+                }
+            }
+            HubConfig built = config.build();
+            Hub hub = Hub.start(built);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                hub.close();
+                stopped.countDown();
+            }));
+            System.out.printf("hub running: CoAP coap://%s:%d, SSH gateway %s:%d, data %s%n", built.publicHost(),
+                    hub.coapPort(), built.publicHost(), hub.sshPort(), built.dataDir());
+            System.out.flush();
+            stopped.await();
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            System.err.println("edgerent hub: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int port(String text, String option) {
+        try {
+            int port = Integer.parseInt(text.strip());
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": '" + text + "' is not a port number (0-65535)");
+        }
+    }
+}

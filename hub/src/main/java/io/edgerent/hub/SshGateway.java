@@ -1,0 +1,205 @@
+package io.edgerent.hub;
+
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.Names;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.SshKeys;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.forward.ForwardingFilter;
+import org.apache.sshd.server.forward.TcpForwardingFilter;
+import org.apache.sshd.server.forward.TcpipServerChannel;
+import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.client.future.OpenFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub's SSH gateway: a forwarder and nothing else.
+ *
+ * <p>A device logs in as its device id with its registered key and may only listen on its reserved
+ * loopback port. A renter logs in as the rental name with the key given at rent and may only open
+ * a direct-tcpip channel to {@code RENTAL:22}, which the gateway sends to the device's tunnel port.
+ * There is no session channel at all, so no shell, exec, sftp or subsystem; agent and X11 forwarding
+ * and every other forward are refused.
+ */
+final class SshGateway implements CoapApi.Gateway, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SshGateway.class);
+    static final String LOOPBACK = "127.0.0.1";
+    static final int RENTAL_SSH_PORT = 22;
+
+    private final Registry registry;
+    private final SshServer server;
+    private final String hostKey;
+
+    SshGateway(HubConfig config, Registry registry) {
+        this.registry = registry;
+        server = SshServer.setUpDefaultServer();
+        server.setHost(config.bindAddress());
+        server.setPort(config.sshPort());
+        SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(config.dataDir().resolve("ssh_host_ecdsa_key"));
+        keys.setAlgorithm("EC");
+        keys.setKeySize(256);
+        server.setKeyPairProvider(keys);
+        hostKey = PublicKeyEntry.toString(loadHostKey(keys).getPublic());
+        CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(10));
+        server.setPasswordAuthenticator(null);
+        server.setKeyboardInteractiveAuthenticator(null);
+        server.setPublickeyAuthenticator((user, key, session) -> mayLogIn(user, key));
+        server.setForwardingFilter(new Policy());
+        server.setChannelFactories(List.of(new RentalForwardFactory()));
+        registry.onRentalClosed(this::disconnectRenters);
+    }
+
+    void start() {
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the SSH gateway on port " + server.getPort() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public String hostKey() {
+        return hostKey;
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop(true);
+        } catch (IOException e) {
+            LOG.warn("stopping the SSH gateway: {}", e.getMessage());
+        }
+    }
+
+    /** Parses an OpenSSH public key line and returns it as {@code TYPE BASE64}, refusing anything else. */
+    static String normalizeAuthorizedKey(String line) {
+        try {
+            AuthorizedKeyEntry entry = AuthorizedKeyEntry.parseAuthorizedKeyEntry(line.strip());
+            if (entry == null) {
+                throw new RefusedException(ErrorCode.BAD_REQUEST, "the SSH key is empty");
+            }
+            if (entry.getLoginOptions() != null && !entry.getLoginOptions().isEmpty()) {
+                throw new RefusedException(ErrorCode.BAD_REQUEST, "the SSH key must not carry authorized_keys options");
+            }
+            return PublicKeyEntry.toString(entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING));
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            throw new RefusedException(ErrorCode.BAD_REQUEST, "not an OpenSSH public key (as in id_ed25519.pub): " + e.getMessage());
+        }
+    }
+
+    private boolean mayLogIn(String user, PublicKey key) {
+        String offered = PublicKeyEntry.toString(key);
+        if (Names.isDeviceId(user)) {
+            return registry.devicePublicKey(user).map(raw -> SshKeys.ed25519AuthorizedKey(raw).equals(offered)).orElse(false);
+        }
+        if (Names.isRentalName(user)) {
+            return registry.activeRental(user).map(access -> access.sshKey().equals(offered)).orElse(false);
+        }
+        return false;
+    }
+
+    private void disconnectRenters(String rental) {
+        for (var session : server.getActiveSessions()) {
+            if (rental.equals(session.getUsername())) {
+                LOG.info("closing {}'s SSH session: the rental is over", rental);
+                session.close(true);
+            }
+        }
+    }
+
+    /** Deny by default; allow a device its own listen port and a renter their own rental. */
+    private final class Policy implements ForwardingFilter {
+        @Override
+        public boolean canForwardAgent(Session session, String requestType) {
+            return false;
+        }
+
+        @Override
+        public boolean canForwardX11(Session session, String requestType) {
+            return false;
+        }
+
+        @Override
+        public boolean canListen(SshdSocketAddress address, Session session) {
+            String user = session.getUsername();
+            boolean allowed = Names.isDeviceId(user) && LOOPBACK.equals(address.getHostName())
+                    && registry.tunnelPort(user).map(port -> port == address.getPort()).orElse(false);
+            if (!allowed) {
+                LOG.warn("refused {} listening on {}", user, address);
+            }
+            return allowed;
+        }
+
+        @Override
+        public boolean canConnect(TcpForwardingFilter.Type type, SshdSocketAddress address, Session session) {
+            String user = session.getUsername();
+            boolean allowed = type == TcpForwardingFilter.Type.Direct && Names.isRentalName(user)
+                    && LOOPBACK.equals(address.getHostName())
+                    && registry.activeRental(user).map(access -> access.tunnelPort() == address.getPort()).orElse(false);
+            if (!allowed) {
+                LOG.warn("refused {} connecting to {}", user, address);
+            }
+            return allowed;
+        }
+    }
+
+    /** direct-tcpip whose target {@code RENTAL:22} is rewritten to the device's tunnel port before the policy sees it. */
+    private final class RentalForwardFactory extends TcpipServerChannel.TcpipFactory {
+        RentalForwardFactory() {
+            super(TcpForwardingFilter.Type.Direct);
+        }
+
+        @Override
+        public Channel createChannel(Session session) {
+            return new TcpipServerChannel(getType(), null) {
+                @Override
+                protected OpenFuture doInit(Buffer request) {
+                    String host = request.getString();
+                    int port = request.getInt();
+                    String originHost = request.getString();
+                    int originPort = request.getInt();
+                    Optional<Registry.RentalAccess> access = host.equals(getSession().getUsername()) && port == RENTAL_SSH_PORT
+                            ? registry.activeRental(host) : Optional.empty();
+                    Buffer rewritten = new ByteArrayBuffer();
+                    rewritten.putString(access.isPresent() ? LOOPBACK : host);
+                    rewritten.putInt(access.map(Registry.RentalAccess::tunnelPort).orElse(port));
+                    rewritten.putString(originHost);
+                    rewritten.putInt(originPort);
+                    return super.doInit(rewritten);
+                }
+            };
+        }
+    }
+
+    private static KeyPair loadHostKey(SimpleGeneratorHostKeyProvider keys) {
+        try {
+            return keys.loadKeys(null).iterator().next();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot load or create the SSH host key: " + e.getMessage(), e);
+        }
+    }
+}
