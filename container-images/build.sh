@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Build an edgerent renter image without a registry: debootstrap -> tar -> docker import.
+# Usage and details: container-images/build.sh --help, container-images/README.md.
+set -euo pipefail
+
+SUITE=bookworm
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROG=build.sh
+
+usage() {
+    cat <<EOF
+Usage: container-images/build.sh [--arch ARCH] [--verbose] NAME
+
+Builds the renter image container-images/NAME/ as a Debian $SUITE minbase rootfs
+(debootstrap, no container registry) and imports it into the local Docker engine.
+
+  NAME        image folder under container-images/, e.g. renter-base. It holds
+                packages        extra Debian packages, one per line (# comments)
+                edgerent-start  optional entrypoint -> /usr/local/sbin/edgerent-start, the CMD
+  --arch A    Debian architecture (default: this host's, $(dpkg --print-architecture 2>/dev/null || echo '?')).
+              Only the host's own architecture is supported for now.
+  --verbose   stream debootstrap/apt output to stderr (default: only on failure)
+  -h, --help  this text
+
+Output: exactly one line on stdout, the image id (sha256:...). Progress goes to stderr.
+
+Cache: an inputs hash (sha256 over NAME, suite, arch, this script and every file in
+NAME/) is stored as the label edgerent.inputs. If an image with that label exists,
+it is re-tagged edgerent/NAME:latest and printed, without building anything.
+
+Tags: edgerent/NAME:latest and edgerent/NAME:<first 12 hex of the image id>.
+
+Environment: EDGERENT_DEBIAN_MIRROR (default: the first URIs of
+/etc/apt/sources.list.d/debian.sources, else http://deb.debian.org/debian),
+EDGERENT_DEBIAN_SECURITY_MIRROR (default likewise, .../debian-security),
+DOCKER (docker client, default: docker).
+Needs root, debootstrap and a running Docker engine (see scripts/prereqs.sh).
+EOF
+}
+
+say() { echo "$PROG: $*" >&2; }
+die() { echo "$PROG: error: $*" >&2; exit 1; }
+
+name="" arch="" verbose=0
+while (($#)); do
+    case "$1" in
+        -h|--help) usage; exit 0 ;;
+        --arch) (($# >= 2)) || die "--arch needs a value"; arch=$2; shift 2 ;;
+        --arch=*) arch=${1#--arch=}; shift ;;
+        -v|--verbose) verbose=1; shift ;;
+        -*) usage >&2; die "unknown option: $1" ;;
+        *) [[ -z $name ]] || die "only one NAME, got '$name' and '$1'"; name=$1; shift ;;
+    esac
+done
+[[ -n $name ]] || { usage >&2; die "missing NAME (e.g. renter-base)"; }
+[[ $name =~ ^[a-z0-9][a-z0-9._-]*$ ]] || die "bad NAME '$name' (lower-case letters, digits, . _ -)"
+src=$HERE/$name
+[[ -d $src ]] || die "no image folder $src"
+
+host_arch=$(dpkg --print-architecture 2>/dev/null) || die "dpkg not found: this script needs a Debian host"
+arch=${arch:-$host_arch}
+if [[ $arch != "$host_arch" ]]; then
+    # TODO(arm64): cross builds need qemu-user-static + binfmt_misc (debootstrap runs the
+    # second stage through emulation) and `docker import --platform linux/$arch`; not done yet.
+    die "--arch $arch: only the host architecture ($host_arch) is supported for now"
+fi
+
+DOCKER=${DOCKER:-docker}
+command -v "$DOCKER" >/dev/null 2>&1 || die "docker client '$DOCKER' not found (install docker.io: scripts/prereqs.sh)"
+command -v debootstrap >/dev/null 2>&1 || die "debootstrap not found (install it: scripts/prereqs.sh)"
+"$DOCKER" version --format '{{.Server.Version}}' >/dev/null 2>&1 \
+    || die "Docker engine not reachable with '$DOCKER' (start it: scripts/prereqs.sh)"
+
+# ---- inputs hash and cache lookup -------------------------------------------------------
+inputs_hash() {
+    {
+        printf 'name=%s\nsuite=%s\narch=%s\n' "$name" "$SUITE" "$arch"
+        printf 'build.sh %s\n' "$(sha256sum < "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
+        (cd "$src" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+    } | sha256sum | cut -d' ' -f1
+}
+hash=$(inputs_hash)
+repo=edgerent/$name
+
+cached() {
+    "$DOCKER" image ls -q --no-trunc --filter "label=edgerent.inputs=$hash" | head -n1
+}
+hit=$(cached)
+if [[ -n $hit ]]; then
+    "$DOCKER" tag "$hit" "$repo:latest"
+    say "cache hit: $repo ($hit), inputs $hash"
+    echo "$hit"
+    exit 0
+fi
+
+# ---- build ------------------------------------------------------------------------------
+[[ $(id -u) -eq 0 ]] || die "building needs root (debootstrap)"
+
+# One build per NAME at a time; a second concurrent caller waits, then hits the cache.
+lock_dir=/run/lock; [[ -d $lock_dir && -w $lock_dir ]] || lock_dir=/var/tmp
+exec 9>"$lock_dir/edgerent-image-$name.lock"
+flock 9
+hit=$(cached)
+if [[ -n $hit ]]; then
+    "$DOCKER" tag "$hit" "$repo:latest"
+    say "cache hit after waiting for a concurrent build: $hit"
+    echo "$hit"
+    exit 0
+fi
+
+sources=/etc/apt/sources.list.d/debian.sources
+first_uri() { # $1 = pattern the URI must match, $2 = pattern it must not match
+    [[ -r $sources ]] || return 0
+    awk -v want="$1" -v skip="$2" '$1 == "URIs:" { for (i = 2; i <= NF; i++)
+        if ($i ~ want && $i !~ skip) { print $i; exit } }' "$sources"
+}
+mirror=${EDGERENT_DEBIAN_MIRROR:-$(first_uri '/debian/?$' 'security')}
+mirror=${mirror:-http://deb.debian.org/debian}
+security=${EDGERENT_DEBIAN_SECURITY_MIRROR:-$(first_uri 'security' '^$')}
+security=${security:-http://deb.debian.org/debian-security}
+
+work=$(mktemp -d /var/tmp/edgerent-build-"$name".XXXXXX)
+rootfs=$work/rootfs
+log=$work/build.log
+cleanup() {
+    local rc=$?
+    if ((rc != 0)) && [[ -s $log ]] && ((verbose == 0)); then
+        say "build failed; last lines of the build log:"
+        tail -n 30 "$log" >&2 || true
+    fi
+    # Never rm -rf through a mount (debootstrap or our chroot may leave /proc etc. mounted).
+    local m
+    for m in $(awk -v p="$work/" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+        umount -l "$m" 2>/dev/null || true
+    done
+    rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+run() { # run a command, output to the build log (and stderr with --verbose)
+    if ((verbose)); then "$@" 2>&1 | tee -a "$log" >&2; else "$@" >>"$log" 2>&1; fi
+}
+
+mapfile -t extra < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$src/packages" 2>/dev/null || true)
+include=$(IFS=,; echo "${extra[*]}")
+start=$SECONDS
+say "building $repo: debootstrap $SUITE/$arch minbase + ${include:-nothing} from $mirror (in $work)"
+run debootstrap --variant=minbase --arch="$arch" ${include:+--include="$include"} \
+    "$SUITE" "$rootfs" "$mirror"
+
+say "applying $SUITE-updates and $SUITE-security"
+cat > "$rootfs/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $mirror
+Suites: $SUITE $SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $security
+Suites: $SUITE-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+rm -f "$rootfs/etc/apt/sources.list"
+cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+printf '#!/bin/sh\nexit 101\n' > "$rootfs/usr/sbin/policy-rc.d"   # start no services in the chroot
+chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
+mount -t proc proc "$rootfs/proc"
+run chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive LC_ALL=C apt-get -q update
+run chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive LC_ALL=C apt-get -q -y \
+    -o Dpkg::Options::=--force-confold dist-upgrade
+run chroot "$rootfs" apt-get clean
+umount "$rootfs/proc"
+
+say "slimming and installing the entrypoint"
+rm -f "$rootfs/usr/sbin/policy-rc.d"
+# Future installs inside the container skip docs too (like Debian's "slim" images).
+cat > "$rootfs/etc/dpkg/dpkg.cfg.d/edgerent-nodoc" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+path-exclude /usr/share/lintian/*
+EOF
+find "$rootfs/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete
+find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/lintian/*
+[[ ! -d $rootfs/usr/share/locale ]] ||
+    find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
+    "$rootfs"/var/cache/debconf/*-old "$rootfs"/var/lib/dpkg/*-old "$rootfs"/tmp/* "$rootfs"/var/tmp/*
+find "$rootfs/var/log" -type f -exec truncate -s 0 {} +   # keep lastlog/wtmp: sshd expects them
+# Nothing host- or build-specific: per-container SSH host keys are made at start
+# (edgerent-start), Docker provides hostname/hosts/resolv.conf.
+rm -f "$rootfs"/etc/ssh/ssh_host_*
+: > "$rootfs/etc/machine-id"
+: > "$rootfs/etc/resolv.conf"
+echo localhost > "$rootfs/etc/hostname"
+cmd='CMD ["/bin/bash"]'
+if [[ -f $src/edgerent-start ]]; then
+    install -m 0755 -o root -g root "$src/edgerent-start" "$rootfs/usr/local/sbin/edgerent-start"
+    cmd='CMD ["/usr/local/sbin/edgerent-start"]'
+fi
+
+say "importing into docker"
+changes=(
+    --change "$cmd"
+    --change 'ENV LANG=C.UTF-8'
+    --change "LABEL edgerent.inputs=$hash edgerent.image=$name edgerent.suite=$SUITE edgerent.arch=$arch org.opencontainers.image.title=$repo org.opencontainers.image.created=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+)
+[[ -f $src/edgerent-start ]] && changes+=(--change 'EXPOSE 22')
+id=$(tar -C "$rootfs" --numeric-owner --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' -c . \
+    | "$DOCKER" import "${changes[@]}" --message "edgerent $name $SUITE/$arch inputs=$hash" - 2>>"$log")
+id=$(printf '%s\n' "$id" | tail -n1)
+[[ $id == sha256:* ]] || die "docker import returned no image id: '$id'"
+short=${id#sha256:}; short=${short:0:12}
+"$DOCKER" tag "$id" "$repo:latest"
+"$DOCKER" tag "$id" "$repo:$short"
+size=$("$DOCKER" image inspect --format '{{.Size}}' "$id")
+say "built $repo:$short (and :latest), $((size / 1000000)) MB, in $((SECONDS - start)) s"
+echo "$id"

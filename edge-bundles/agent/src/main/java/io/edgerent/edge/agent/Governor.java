@@ -1,0 +1,236 @@
+package io.edgerent.edge.agent;
+
+import io.edgerent.edge.containers.ContainerSpec;
+import io.edgerent.edge.containers.RentalContainers;
+import io.edgerent.edge.containers.RunningContainer;
+import io.edgerent.edge.tunnels.TunnelSpec;
+import io.edgerent.edge.tunnels.Tunnels;
+import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Registration;
+import io.edgerent.protocol.RentalOrder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.eclipse.californium.core.CoapObserveRelation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The device's state machine: unregistered → listed → preparing → rented → wiping → listed.
+ *
+ * <p>Every step runs on one thread, and the state is saved before the work of a step starts, so
+ * after a crash the device redoes the interrupted step (each is idempotent) instead of guessing.
+ * The hub's assignment (observed, and repeated in every heartbeat answer) says what should run;
+ * the governor moves towards it.
+ */
+final class Governor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Governor.class);
+    static final int CONTAINER_SSH_PORT = 22;
+
+    /** What the governor needs from its surroundings. */
+    record Settings(Path dataDir, String hubHost, String registrationToken, int heartbeatSeconds) {}
+
+    private final Settings settings;
+    private final HubLink hub;
+    private final RentalContainers containers;
+    private final Tunnels tunnels;
+    private final KeyPair deviceKey;
+    private final Path stateFile;
+    private final ScheduledExecutorService thread;
+    private GovernorState state;
+    private CoapObserveRelation observation;
+    private boolean hubWasUnreachable;
+
+    Governor(Settings settings, HubLink hub, RentalContainers containers, Tunnels tunnels) {
+        this.settings = settings;
+        this.hub = hub;
+        this.containers = containers;
+        this.tunnels = tunnels;
+        this.deviceKey = DeviceKey.loadOrCreate(settings.dataDir());
+        this.stateFile = settings.dataDir().resolve("governor.cbor");
+        this.state = GovernorState.load(stateFile);
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "edgerent-governor"));
+    }
+
+    void start() {
+        LOG.info("governor resumes in state {}{}", state.state(), state.rental() == null ? "" : " with " + state.rental().name());
+        thread.execute(this::resume);
+        thread.scheduleWithFixedDelay(this::tick, settings.heartbeatSeconds(), settings.heartbeatSeconds(), TimeUnit.SECONDS);
+    }
+
+    DeviceState state() {
+        return state.state();
+    }
+
+    /** Finishes whatever step a restart interrupted. */
+    private void resume() {
+        guarded(() -> {
+            switch (state.state()) {
+                case UNREGISTERED -> register();
+                case PREPARING, RENTED -> serve(state.rental());
+                case WIPING -> wipe();
+                case LISTED -> { }
+            }
+            tick();
+        });
+    }
+
+    private void tick() {
+        guarded(() -> {
+            if (state.state() == DeviceState.UNREGISTERED) {
+                register();
+                return;
+            }
+            String id = state.registration().deviceId();
+            Assignment assignment;
+            try {
+                assignment = hub.heartbeat(id, new Heartbeat(state.state(), state.rental() == null ? null : state.rental().name()));
+            } catch (HubLink.HubUnavailableException e) {
+                if (!hubWasUnreachable) {
+                    LOG.warn("{}; serving on and retrying every {} s", e.getMessage(), settings.heartbeatSeconds());
+                }
+                hubWasUnreachable = true;
+                return;
+            }
+            if (observation == null || hubWasUnreachable) {
+                // The hub forgets observers when it restarts; observe again once it is back.
+                if (observation != null) {
+                    observation.proactiveCancel();
+                }
+                observation = hub.observe(id, a -> thread.execute(() -> guarded(() -> follow(a))));
+                hubWasUnreachable = false;
+            }
+            follow(assignment);
+        });
+    }
+
+    private void register() {
+        if (settings.registrationToken().isBlank()) {
+            LOG.warn("not registered: set the registration token from `edgerent token` in this device's agent settings");
+            return;
+        }
+        try {
+            var accepted = hub.register(new Registration(settings.registrationToken(), Ed25519.raw(deviceKey.getPublic()),
+                    HardwareProbe.measure(settings.dataDir())));
+            save(new GovernorState(DeviceState.LISTED, accepted, null));
+            LOG.info("registered as {}", accepted.deviceId());
+        } catch (HubLink.HubRefusedException e) {
+            LOG.error("the hub refused the registration: {} (set a new token to try again)", e.getMessage());
+        } catch (HubLink.HubUnavailableException e) {
+            LOG.warn("{}; will retry registration", e.getMessage());
+        }
+    }
+
+    /** Moves towards what the hub assigned: serve its rental, or wipe the one it no longer wants. */
+    private void follow(Assignment assignment) {
+        RentalOrder wanted = assignment.rental();
+        RentalOrder current = state.rental();
+        boolean serving = state.state() == DeviceState.PREPARING || state.state() == DeviceState.RENTED;
+        if (serving && (wanted == null || !wanted.name().equals(current.name()))) {
+            save(state.with(DeviceState.WIPING, current));
+            wipe();
+        }
+        if (wanted != null && state.state() == DeviceState.LISTED) {
+            save(state.with(DeviceState.PREPARING, wanted));
+            heartbeatSoon();
+            serve(wanted);
+        } else if (wanted != null && state.state() == DeviceState.RENTED && !tunnels.isConnected(wanted.name())
+                && containers.find(wanted.name()).isEmpty()) {
+            LOG.warn("the container of {} is gone; starting a fresh one", wanted.name());
+            serve(wanted);
+        }
+    }
+
+    /** Starts (or finds) the rental's container and its tunnel, then reports the rental served. */
+    private void serve(RentalOrder rental) {
+        RunningContainer container = containers.start(new ContainerSpec(rental.name(), rental.image(), rental.authorizedKeys()));
+        awaitUntil(() -> accepts(container.address(), container.sshPort()), 30, "sshd in the container of " + rental.name());
+        var reg = state.registration();
+        tunnels.open(new TunnelSpec(rental.name(), settings.hubHost(), reg.sshPort(), reg.hubHostKey(), reg.deviceId(), deviceKey,
+                reg.tunnelPort(), container.address(), container.sshPort()));
+        awaitUntil(() -> tunnels.isConnected(rental.name()), 30, "the tunnel of " + rental.name());
+        if (state.state() != DeviceState.RENTED) {
+            save(state.with(DeviceState.RENTED, rental));
+            LOG.info("serving {} from container {}", rental.name(), container.containerId().substring(0, 12));
+            heartbeatSoon();
+        }
+    }
+
+    /** Closes the tunnel and removes the container, then lists the device again. */
+    private void wipe() {
+        String rental = state.rental().name();
+        tunnels.close(rental);
+        containers.remove(rental);
+        save(state.with(DeviceState.LISTED, null));
+        LOG.info("{} wiped; listed again", rental);
+        heartbeatSoon();
+    }
+
+    private void heartbeatSoon() {
+        thread.execute(this::tick);
+    }
+
+    private void save(GovernorState next) {
+        next.save(stateFile);
+        state = next;
+    }
+
+    /** Runs one step; a failure is logged and the next heartbeat tries again from the saved state. */
+    private void guarded(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.error("governor step failed in state {}: {}", state.state(), e.getMessage(), e);
+        }
+    }
+
+    private static boolean accepts(String host, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void awaitUntil(BooleanSupplier condition, int seconds, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(what + " was not ready within " + seconds + " s");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        try {
+            thread.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (observation != null) {
+            observation.proactiveCancel();
+        }
+        if (state.rental() != null) {
+            // Tunnels close with the process; the container keeps running and is found again on restart.
+            tunnels.close(state.rental().name());
+        }
+    }
+}

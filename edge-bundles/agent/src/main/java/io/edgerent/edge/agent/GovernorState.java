@@ -1,0 +1,70 @@
+package io.edgerent.edge.agent;
+
+import io.edgerent.protocol.Cbor;
+import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.Fields;
+import io.edgerent.protocol.RegistrationAccepted;
+import io.edgerent.protocol.RentalOrder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the governor must remember across a restart: its state, its registration, the rental it serves.
+ * Saved with write-to-temp, fsync, rename, so a crash leaves either the old or the new state, never half.
+ */
+record GovernorState(DeviceState state, RegistrationAccepted registration, RentalOrder rental) {
+    static final GovernorState UNREGISTERED = new GovernorState(DeviceState.UNREGISTERED, null, null);
+
+    GovernorState with(DeviceState next, RentalOrder rental) {
+        return new GovernorState(next, registration, rental);
+    }
+
+    static GovernorState load(Path file) {
+        if (!Files.exists(file)) {
+            return UNREGISTERED;
+        }
+        try {
+            Fields f = Cbor.decodeMap(Files.readAllBytes(file));
+            Fields reg = f.optionalMap("registration");
+            Fields rental = f.optionalMap("rental");
+            return new GovernorState(DeviceState.valueOf(f.text("state")),
+                    reg == null ? null : new RegistrationAccepted(reg.text("device"), (int) reg.integer("sshPort"),
+                            (int) reg.integer("tunnelPort"), reg.text("hostKey")),
+                    rental == null ? null : RentalOrder.from(rental));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the governor state " + file, e);
+        }
+    }
+
+    void save(Path file) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", state.name());
+        if (registration != null) {
+            Map<String, Object> reg = new LinkedHashMap<>();
+            reg.put("device", registration.deviceId());
+            reg.put("sshPort", registration.sshPort());
+            reg.put("tunnelPort", registration.tunnelPort());
+            reg.put("hostKey", registration.hubHostKey());
+            m.put("registration", reg);
+        }
+        m.put("rental", rental == null ? null : rental.toCbor());
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                out.write(java.nio.ByteBuffer.wrap(Cbor.encode(m)));
+                out.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the governor state " + file, e);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.edgerent.edge.agent;
+
+import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.MalformedMessageException;
+import io.edgerent.protocol.Paths;
+import io.edgerent.protocol.Registration;
+import io.edgerent.protocol.RegistrationAccepted;
+import java.io.IOException;
+import java.net.URI;
+import java.util.function.Consumer;
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapHandler;
+import org.eclipse.californium.core.CoapObserveRelation;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.elements.exception.ConnectorException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The device's side of the hub's CoAP API. */
+final class HubLink implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HubLink.class);
+
+    static {
+        CoapConfig.register();
+        UdpConfig.register();
+    }
+
+    private final URI hub;
+    private final CoapEndpoint endpoint;
+
+    HubLink(URI hub) {
+        this.hub = hub;
+        endpoint = new CoapEndpoint.Builder().setConfiguration(Configuration.createStandardWithoutFile()).build();
+        try {
+            endpoint.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open a UDP socket for CoAP: " + e.getMessage(), e);
+        }
+    }
+
+    RegistrationAccepted register(Registration registration) {
+        return RegistrationAccepted.decode(post(Paths.DEVICES, registration.encode()));
+    }
+
+    Assignment heartbeat(String deviceId, Heartbeat heartbeat) {
+        return Assignment.decode(post(Paths.DEVICES + "/" + deviceId + "/" + Paths.HEARTBEAT, heartbeat.encode()));
+    }
+
+    /** Observes the device's assignment; each notification goes to {@code onChange}. */
+    CoapObserveRelation observe(String deviceId, Consumer<Assignment> onChange) {
+        CoapClient client = client(Paths.DEVICES + "/" + deviceId + "/" + Paths.ASSIGNMENT);
+        return client.observe(new CoapHandler() {
+            @Override
+            public void onLoad(CoapResponse response) {
+                if (!response.isSuccess()) {
+                    LOG.warn("assignment observation answered {}: {}", response.getCode(), response.getResponseText());
+                    return;
+                }
+                try {
+                    onChange.accept(Assignment.decode(response.getPayload()));
+                } catch (MalformedMessageException e) {
+                    LOG.warn("ignored a malformed assignment from the hub: {}", e.getMessage());
+                }
+            }
+
+            @Override
+            public void onError() {
+                LOG.debug("assignment observation failed; heartbeats carry the assignment meanwhile");
+            }
+        });
+    }
+
+    private byte[] post(String path, byte[] payload) {
+        CoapClient client = client(path);
+        try {
+            CoapResponse response = client.post(payload, MediaTypeRegistry.APPLICATION_CBOR);
+            if (response == null) {
+                throw new HubUnavailableException("no answer from the hub at " + hub);
+            }
+            if (!response.isSuccess()) {
+                throw new HubRefusedException(response.getCode().codeClass, response.getCode() + " " + response.getResponseText());
+            }
+            return response.getPayload();
+        } catch (ConnectorException | IOException e) {
+            throw new HubUnavailableException("cannot reach the hub at " + hub + ": " + e.getMessage());
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private CoapClient client(String path) {
+        CoapClient client = new CoapClient(hub.resolve("/" + path));
+        client.setEndpoint(endpoint);
+        client.setTimeout(10_000L);
+        return client;
+    }
+
+    @Override
+    public void close() {
+        endpoint.destroy();
+    }
+
+    /** The hub did not answer; try again later. */
+    static final class HubUnavailableException extends RuntimeException {
+        HubUnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    /** The hub answered with an error; retrying the same request will not help. */
+    static final class HubRefusedException extends RuntimeException {
+        final int codeClass;
+
+        HubRefusedException(int codeClass, String message) {
+            super(message);
+            this.codeClass = codeClass;
+        }
+    }
+}

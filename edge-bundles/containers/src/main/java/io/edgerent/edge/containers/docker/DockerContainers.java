@@ -1,0 +1,202 @@
+package io.edgerent.edge.containers.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import io.edgerent.edge.containers.ContainerException;
+import io.edgerent.edge.containers.ContainerSpec;
+import io.edgerent.edge.containers.RentalContainers;
+import io.edgerent.edge.containers.RunningContainer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Rental containers on the local Docker engine, labelled with their rental so a restart finds them. */
+@Component(name = DockerContainers.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {RentalContainers.class, ConfigurableComponent.class})
+@Designate(ocd = DockerContainers.Config.class)
+public class DockerContainers implements RentalContainers, ConfigurableComponent {
+    public static final String PID = "io.edgerent.edge.containers";
+    static final String RENTAL_LABEL = "io.edgerent.rental";
+    private static final Logger LOG = LoggerFactory.getLogger(DockerContainers.class);
+
+    @ObjectClassDefinition(id = PID, name = "edgerent containers",
+            description = "How renters' containers run on this device.")
+    public @interface Config {
+        @AttributeDefinition(name = "Docker engine", description = "Address of the local Docker engine.")
+        String docker_host() default "unix:///var/run/docker.sock";
+
+        @AttributeDefinition(name = "Renter image", description = "The image renters get for the base template:"
+                + " Debian with OpenSSH, built by container-images/build.sh renter-base.")
+        String image() default "edgerent/renter-base:latest";
+
+        @AttributeDefinition(name = "Memory limit (MiB)", description = "Memory a rental may use; swap is not added.",
+                min = "64", max = "65536")
+        int memory_mib() default 512;
+
+        @AttributeDefinition(name = "CPU limit (cores)", description = "CPU time a rental may use, in thousandths of"
+                + " a core (1000 = one core).", min = "100", max = "64000")
+        int cpu_millicores() default 1000;
+
+        @AttributeDefinition(name = "Process limit", description = "Most processes a rental may run at once.",
+                min = "16", max = "32768")
+        int pids_limit() default 256;
+    }
+
+    private volatile Config config;
+    private volatile DockerClient docker;
+    private String dockerHost;
+
+    @Activate
+    void activate(Config config) {
+        modified(config);
+    }
+
+    @Modified
+    synchronized void modified(Config config) {
+        this.config = config;
+        if (!config.docker_host().equals(dockerHost)) {
+            closeClient();
+            dockerHost = config.docker_host();
+            DefaultDockerClientConfig clientConfig = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                    .withDockerHost(dockerHost).build();
+            docker = DockerClientImpl.getInstance(clientConfig, new ZerodepDockerHttpClient.Builder()
+                    .dockerHost(clientConfig.getDockerHost()).connectionTimeout(Duration.ofSeconds(10))
+                    .responseTimeout(Duration.ofMinutes(2)).build());
+            LOG.info("using the Docker engine at {}", dockerHost);
+        }
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        closeClient();
+    }
+
+    @Override
+    public RunningContainer start(ContainerSpec spec) {
+        return inBundle("start the container of " + spec.rental(), () -> {
+            Optional<RunningContainer> existing = find(spec.rental());
+            String id;
+            if (existing.isPresent()) {
+                id = existing.get().containerId();
+            } else {
+                Config c = config;
+                String imageId = docker.inspectImageCmd(c.image()).exec().getId();
+                id = docker.createContainerCmd(imageId)
+                        .withName("edgerent-" + spec.rental())
+                        .withHostName(spec.rental())
+                        .withLabels(Map.of(RENTAL_LABEL, spec.rental()))
+                        .withEnv("EDGERENT_AUTHORIZED_KEYS=" + String.join("\n", spec.authorizedKeys()))
+                        .withHostConfig(hostConfig(c))
+                        .exec().getId();
+                LOG.info("created container {} for {} from {}", id.substring(0, 12), spec.rental(), imageId);
+            }
+            if (existing.isEmpty() || !existing.get().running()) {
+                docker.startContainerCmd(id).exec();
+            }
+            return inspect(spec.rental(), id);
+        });
+    }
+
+    @Override
+    public Optional<RunningContainer> find(String rental) {
+        return inBundle("find the container of " + rental, () -> {
+            List<Container> found = docker.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(RENTAL_LABEL, rental)).exec();
+            return found.isEmpty() ? Optional.empty() : Optional.of(inspect(rental, found.get(0).getId()));
+        });
+    }
+
+    @Override
+    public void remove(String rental) {
+        inBundle("remove the container of " + rental, () -> {
+            for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RENTAL_LABEL, rental)).exec()) {
+                try {
+                    docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+                    LOG.info("removed container {} of {}", c.getId().substring(0, 12), rental);
+                } catch (NotFoundException gone) {
+                    // Removed between listing and removing: the outcome wanted.
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Least privilege for a box whose only daemon is sshd: every capability dropped, then only those
+     * sshd and a root login need, no new privileges, bounded memory, CPU, processes and logs.
+     */
+    private static HostConfig hostConfig(Config c) {
+        long memory = c.memory_mib() * 1024L * 1024L;
+        return HostConfig.newHostConfig()
+                .withCapDrop(Capability.ALL)
+                .withCapAdd(
+                        Capability.CHOWN, // sshd chowns the session's pty
+                        Capability.DAC_OVERRIDE, // root reads and writes files it does not own, as on any Linux box
+                        Capability.FOWNER, // root changes modes of files it does not own
+                        Capability.SETUID, Capability.SETGID, // sshd drops privileges to the sshd user for pre-auth
+                        Capability.SYS_CHROOT, // sshd chroots its pre-auth child into /run/sshd
+                        Capability.KILL, // sshd signals its children
+                        Capability.AUDIT_WRITE, // sshd records logins
+                        Capability.NET_BIND_SERVICE) // sshd listens on port 22
+                .withSecurityOpts(List.of("no-new-privileges"))
+                .withMemory(memory)
+                .withMemorySwap(memory)
+                .withNanoCPUs(c.cpu_millicores() * 1_000_000L)
+                .withPidsLimit((long) c.pids_limit())
+                .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "10m", "max-file", "2")));
+    }
+
+    private RunningContainer inspect(String rental, String id) {
+        var info = docker.inspectContainerCmd(id).exec();
+        String address = info.getNetworkSettings().getNetworks().values().stream()
+                .map(n -> n.getIpAddress()).filter(ip -> ip != null && !ip.isEmpty()).findFirst().orElse(null);
+        boolean running = Boolean.TRUE.equals(info.getState().getRunning());
+        return new RunningContainer(rental, id, info.getImageId(), address, 22, running);
+    }
+
+    /** Runs Docker calls with this bundle's class loader as context, which Jackson's lookups rely on. */
+    private <T> T inBundle(String what, Supplier<T> work) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(DockerContainers.class.getClassLoader());
+        try {
+            return work.get();
+        } catch (RuntimeException e) {
+            throw new ContainerException("cannot " + what + ": " + e.getMessage(), e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private void closeClient() {
+        if (docker != null) {
+            try {
+                docker.close();
+            } catch (IOException e) {
+                LOG.warn("closing the Docker client: {}", e.getMessage());
+            }
+            docker = null;
+        }
+    }
+}

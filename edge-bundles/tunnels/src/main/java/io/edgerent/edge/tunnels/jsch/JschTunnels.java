@@ -1,0 +1,161 @@
+package io.edgerent.edge.tunnels.jsch;
+
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.Session;
+import io.edgerent.edge.tunnels.TunnelSpec;
+import io.edgerent.edge.tunnels.Tunnels;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Reverse SSH forwards to the hub's gateway, each kept alive by its own thread. */
+@Component(name = JschTunnels.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {Tunnels.class, ConfigurableComponent.class})
+@Designate(ocd = JschTunnels.Config.class)
+public class JschTunnels implements Tunnels, ConfigurableComponent {
+    public static final String PID = "io.edgerent.edge.tunnels";
+    private static final Logger LOG = LoggerFactory.getLogger(JschTunnels.class);
+
+    @ObjectClassDefinition(id = PID, name = "edgerent tunnels",
+            description = "How this device keeps its tunnels to the hub open.")
+    public @interface Config {
+        @AttributeDefinition(name = "Keepalive (seconds)", description = "How often the device checks that the hub"
+                + " still answers; after 3 missed answers the tunnel reconnects.", min = "1", max = "600")
+        int keepalive_seconds() default 15;
+
+        @AttributeDefinition(name = "Longest reconnect wait (seconds)", description = "Reconnect attempts wait twice"
+                + " as long each time, up to this.", min = "1", max = "600")
+        int backoff_max_seconds() default 30;
+    }
+
+    private final Map<String, Tunnel> tunnels = new ConcurrentHashMap<>();
+    private volatile Config config;
+
+    @Activate
+    @Modified
+    void configure(Config config) {
+        this.config = config;
+    }
+
+    @Deactivate
+    void deactivate() {
+        tunnels.keySet().forEach(this::close);
+    }
+
+    @Override
+    public void open(TunnelSpec spec) {
+        Tunnel tunnel = new Tunnel(spec);
+        Tunnel previous = tunnels.put(spec.rental(), tunnel);
+        if (previous != null) {
+            previous.stop();
+        }
+        tunnel.thread.start();
+    }
+
+    @Override
+    public void close(String rental) {
+        Tunnel tunnel = tunnels.remove(rental);
+        if (tunnel != null) {
+            tunnel.stop();
+        }
+    }
+
+    @Override
+    public boolean isConnected(String rental) {
+        Tunnel tunnel = tunnels.get(rental);
+        return tunnel != null && tunnel.forwarding;
+    }
+
+    private final class Tunnel implements Runnable {
+        final TunnelSpec spec;
+        final Thread thread;
+        volatile boolean stopped;
+        volatile boolean forwarding;
+        volatile Session session;
+
+        Tunnel(TunnelSpec spec) {
+            this.spec = spec;
+            this.thread = new Thread(this, "tunnel-" + spec.rental());
+            thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            long backoffMillis = 1000;
+            while (!stopped) {
+                try {
+                    connect();
+                    backoffMillis = 1000;
+                    while (!stopped && session.isConnected()) {
+                        Thread.sleep(500);
+                    }
+                    if (!stopped) {
+                        LOG.warn("tunnel for {} to {}:{} dropped; reconnecting", spec.rental(), spec.hubHost(), spec.hubSshPort());
+                    }
+                } catch (JSchException e) {
+                    LOG.warn("tunnel for {} to {}:{} failed: {}", spec.rental(), spec.hubHost(), spec.hubSshPort(), e.getMessage());
+                } catch (InterruptedException e) {
+                    break;
+                } finally {
+                    forwarding = false;
+                    disconnect();
+                }
+                try {
+                    long cap = config.backoff_max_seconds() * 1000L;
+                    // Jitter spreads a fleet's reconnects after a hub restart.
+                    Thread.sleep(backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1));
+                    backoffMillis = Math.min(backoffMillis * 2, cap);
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+        }
+
+        private void connect() throws JSchException {
+            JSch jsch = new JSch();
+            // Only the key pinned at registration is trusted; anything else fails with "HostKey has been changed".
+            String knownHost = "[" + spec.hubHost() + "]:" + spec.hubSshPort() + " " + spec.hubHostKey() + "\n";
+            jsch.setKnownHosts(new ByteArrayInputStream(knownHost.getBytes(StandardCharsets.US_ASCII)));
+            jsch.addIdentity(new DeviceIdentity(spec.deviceId(), spec.deviceKey()), null);
+            Session s = jsch.getSession(spec.deviceId(), spec.hubHost(), spec.hubSshPort());
+            s.setConfig("StrictHostKeyChecking", "yes");
+            s.setConfig("PreferredAuthentications", "publickey");
+            s.setConfig("server_host_key", spec.hubHostKey().split(" ")[0]);
+            s.setServerAliveInterval(config.keepalive_seconds() * 1000);
+            s.setServerAliveCountMax(3);
+            session = s;
+            s.connect(15_000);
+            s.setPortForwardingR("127.0.0.1", spec.remotePort(), spec.targetHost(), spec.targetPort());
+            forwarding = true;
+            LOG.info("tunnel for {} open: hub 127.0.0.1:{} -> {}:{}", spec.rental(), spec.remotePort(), spec.targetHost(),
+                    spec.targetPort());
+        }
+
+        void stop() {
+            stopped = true;
+            thread.interrupt();
+            disconnect();
+        }
+
+        private void disconnect() {
+            Session s = session;
+            if (s != null) {
+                s.disconnect();
+            }
+        }
+    }
+}
