@@ -1,0 +1,178 @@
+# shellcheck shell=bash
+# `./edgerent demo`: a hub, a device and a rental on this machine, with every real part.
+# Sourced by ./edgerent, which defines ROOT, build, image, say and die.
+
+demo_usage() {
+    cat <<'EOF'
+Usage: ./edgerent demo [--check] [--coap-port PORT] [--ssh-port PORT]
+
+Installs what is missing (Docker engine, debootstrap, OpenSSH client, Java, Maven; needs root),
+builds, builds the renter image, then starts a hub and a device on the local Docker engine,
+registers the device with a one-time token, rents it with a fresh renter key and prints the
+ssh command that reaches the container through the hub. Stays up until Ctrl-C, then ends the
+rental and stops everything it started.
+
+  --check          walk the whole rental without waiting for you: ssh runs a command in the
+                   container, the rental ends, the container is gone, the device is listed
+                   again; exits 0 only if every step worked
+  --coap-port N    the hub's CoAP port (default 5683)
+  --ssh-port N     the hub's SSH gateway port (default 2222)
+EOF
+}
+
+demo() {
+    local check="" coap_port=5683 ssh_port=2222
+    while (($#)); do
+        case $1 in
+            --check) check=yes ;;
+            --coap-port) coap_port=${2:?--coap-port needs a value}; shift ;;
+            --ssh-port) ssh_port=${2:?--ssh-port needs a value}; shift ;;
+            -h|--help) demo_usage; return 0 ;;
+            *) die "demo: unknown option $1 (see ./edgerent demo --help)" ;;
+        esac
+        shift
+    done
+    [[ $(id -u) -eq 0 ]] || die "demo: run as root: it installs packages and starts the Docker engine"
+
+    step "installing what is missing"
+    "$ROOT/scripts/prereqs.sh"
+    step "building"
+    build
+    step "building the renter image (about a minute the first time, cached after)"
+    image >/dev/null
+
+    DEMO_DIR=$(mktemp -d /tmp/edgerent-demo.XXXXXX)
+    DEMO_HUB_PID="" DEMO_DEVICE_PID="" DEMO_RENTAL=""
+    trap demo_teardown EXIT
+    trap 'exit 130' INT TERM
+    export EDGERENT_HOME=$DEMO_DIR EDGERENT_HUB=coap://127.0.0.1:$coap_port
+    local cli=(java -jar "$CLIENT_JAR")
+
+    step "starting a hub (CoAP 127.0.0.1:$coap_port, SSH gateway 127.0.0.1:$ssh_port)"
+    java -jar "$HUB_JAR" --data "$DEMO_DIR/hub" --coap-port "$coap_port" --ssh-port "$ssh_port" >"$DEMO_DIR/hub.log" 2>&1 &
+    DEMO_HUB_PID=$!
+    wait_for 30 "the hub to start (log: $DEMO_DIR/hub.log)" grep -q '^hub running' "$DEMO_DIR/hub.log"
+
+    step "creating a one-time registration token for owner 'demo-owner'"
+    local token
+    token=$("${cli[@]}" token --owner demo-owner)
+
+    step "starting a device (the edge bundles on Apache Felix) with that token"
+    java -jar "$DEVICE_JAR" --hub "$EDGERENT_HUB" --token "$token" --data "$DEMO_DIR/device" --heartbeat 2 \
+        >"$DEMO_DIR/device.log" 2>&1 &
+    DEMO_DEVICE_PID=$!
+    wait_for 60 "the device to register and list itself (log: $DEMO_DIR/device.log)" market_shows '' free
+    local device
+    device=$("${cli[@]}" market | awk 'NR==2 {print $1}')
+    "${cli[@]}" market
+
+    step "renting $device with a fresh renter SSH key"
+    ssh-keygen -q -t ed25519 -N '' -C demo-renter -f "$DEMO_DIR/renter_key"
+    local rented
+    rented=$("${cli[@]}" rent "$device" --hours 1 --key "$DEMO_DIR/renter_key.pub")
+    echo "$rented"
+    DEMO_RENTAL=$(sed -n 's/^rental: //p' <<<"$rented")
+    local ssh_cmd
+    ssh_cmd=$(sed -n 's/^ssh: //p' <<<"$rented")
+    # The demo's own key and known_hosts, so nothing in ~/.ssh is used or changed.
+    cat >"$DEMO_DIR/ssh_config" <<EOF
+Host *
+  IdentityFile $DEMO_DIR/renter_key
+  IdentitiesOnly yes
+  UserKnownHostsFile $DEMO_DIR/known_hosts
+  StrictHostKeyChecking accept-new
+EOF
+    local ssh_line="${ssh_cmd/ssh /ssh -F $DEMO_DIR/ssh_config }"
+
+    if [[ -z $check ]]; then
+        cat <<EOF
+
+The rental is ready. In another terminal, log into the container through the hub:
+
+  $ssh_line
+
+(With your own key, \`./edgerent rent DEVICE --key ~/.ssh/id_ed25519.pub\` prints the plain
+command: $ssh_cmd)
+Try: EDGERENT_HOME=$DEMO_DIR EDGERENT_HUB=$EDGERENT_HUB ./edgerent rentals
+
+Press Ctrl-C to end the rental and stop the hub and the device.
+EOF
+        wait "$DEMO_DEVICE_PID" || true
+        return 0
+    fi
+
+    step "running 'cat /etc/os-release' in the container with the real OpenSSH client, through the hub"
+    local os
+    os=$($ssh_line -o BatchMode=yes -o LogLevel=ERROR 'cat /etc/os-release') || fail "ssh through the hub failed"
+    grep -q 'bookworm' <<<"$os" || fail "the container did not answer as Debian bookworm: $os"
+    grep PRETTY_NAME <<<"$os"
+
+    step "ending $DEMO_RENTAL"
+    "${cli[@]}" end "$DEMO_RENTAL"
+    wait_for 60 "the rental to end" rental_state ended
+    wait_for 30 "Docker to show the container gone" container_gone "$DEMO_RENTAL"
+    wait_for 30 "the device to be listed again" market_shows "$device" free
+    "${cli[@]}" market
+    step "checking that ssh to the ended rental is refused"
+    if $ssh_line -o BatchMode=yes -o LogLevel=QUIET -o ConnectTimeout=10 true 2>/dev/null; then
+        fail "ssh still reaches $DEMO_RENTAL after it ended"
+    fi
+    DEMO_RENTAL=""
+    echo
+    echo "demo --check: every step worked"
+}
+
+step() { echo "==> $*" >&2; }
+
+fail() {
+    echo "demo --check FAILED: $*" >&2
+    DEMO_KEEP=yes
+    exit 1
+}
+
+# wait_for SECONDS WHAT COMMAND...: polls COMMAND until it succeeds, or fails saying what it waited for.
+wait_for() {
+    local seconds=$1 what=$2
+    shift 2
+    local end=$((SECONDS + seconds))
+    until "$@" >/dev/null 2>&1; do
+        ((SECONDS < end)) || fail "timed out after ${seconds}s waiting for $what"
+        sleep 0.5
+    done
+}
+
+market_shows() { # DEVICE (empty: any) STATUS
+    java -jar "$CLIENT_JAR" market | awk -v d="$1" -v s="$2" 'NR>1 && (d=="" || $1==d) && $2==s {found=1} END {exit !found}'
+}
+
+rental_state() {
+    java -jar "$CLIENT_JAR" rentals | awk -v r="$DEMO_RENTAL" -v s="$1" '$1==r && $3==s {found=1} END {exit !found}'
+}
+
+container_gone() {
+    [[ -z $(docker ps -aq --filter "label=io.edgerent.rental=$1") ]]
+}
+
+demo_teardown() {
+    trap - EXIT INT TERM
+    if [[ -n ${DEMO_RENTAL:-} && -n ${DEMO_HUB_PID:-} ]]; then
+        step "ending $DEMO_RENTAL"
+        java -jar "$CLIENT_JAR" end "$DEMO_RENTAL" >/dev/null 2>&1 &&
+            wait_for 30 "the device to wipe $DEMO_RENTAL" container_gone "$DEMO_RENTAL" || true
+    fi
+    step "stopping the device and the hub"
+    local pid
+    for pid in ${DEMO_DEVICE_PID:-} ${DEMO_HUB_PID:-}; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ -n ${DEMO_RENTAL:-} ]]; then
+        # The device could not wipe in time: remove the container this demo's device created.
+        docker ps -aq --filter "label=io.edgerent.rental=$DEMO_RENTAL" | xargs -r docker rm -f >/dev/null
+    fi
+    if [[ -n ${DEMO_KEEP:-} ]]; then
+        echo "logs kept in $DEMO_DIR (hub.log, device.log)" >&2
+    else
+        rm -rf "$DEMO_DIR"
+    fi
+}
