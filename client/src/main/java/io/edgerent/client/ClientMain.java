@@ -70,7 +70,7 @@ public final class ClientMain {
     private final PrintStream err;
     private final Path home;
 
-    ClientMain(PrintStream out, PrintStream err, Path home) {
+    public ClientMain(PrintStream out, PrintStream err, Path home) {
         this.out = out;
         this.err = err;
         this.home = home;
@@ -82,7 +82,7 @@ public final class ClientMain {
         System.exit(new ClientMain(System.out, System.err, homeDir).run(args));
     }
 
-    int run(String[] args) {
+    public int run(String[] args) {
         if (args.length == 0) {
             err.println("edgerent: which command? token, market, rent, rentals or end (see ./edgerent --help)");
             return USAGE;

@@ -44,6 +44,8 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshGateway.class);
     static final String LOOPBACK = "127.0.0.1";
     static final int RENTAL_SSH_PORT = 22;
+    /** Where a refused direct-tcpip request is pointed, so the policy sees nothing it allows. */
+    static final String REFUSED_TARGET = "refused.invalid";
 
     private final Registry registry;
     private final SshServer server;
@@ -160,14 +162,14 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
             boolean allowed = type == TcpForwardingFilter.Type.Direct && Names.isRentalName(user)
                     && LOOPBACK.equals(address.getHostName())
                     && registry.activeRental(user).map(access -> access.tunnelPort() == address.getPort()).orElse(false);
-            if (!allowed) {
+            if (!allowed && !REFUSED_TARGET.equals(address.getHostName())) {
                 LOG.warn("refused {} connecting to {}", user, address);
             }
             return allowed;
         }
     }
 
-    /** direct-tcpip whose target {@code RENTAL:22} is rewritten to the device's tunnel port before the policy sees it. */
+    /** direct-tcpip: {@code RENTAL:22} of the user's own active rental goes to its device's tunnel port, nothing else anywhere. */
     private final class RentalForwardFactory extends TcpipServerChannel.TcpipFactory {
         RentalForwardFactory() {
             super(TcpForwardingFilter.Type.Direct);
@@ -184,9 +186,13 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
                     int originPort = request.getInt();
                     Optional<Registry.RentalAccess> access = host.equals(getSession().getUsername()) && port == RENTAL_SSH_PORT
                             ? registry.activeRental(host) : Optional.empty();
+                    if (access.isEmpty()) {
+                        LOG.warn("refused {} a channel to {}:{}", getSession().getUsername(), host, port);
+                    }
+                    // Any other target, the tunnel port itself included, becomes one the policy always refuses.
                     Buffer rewritten = new ByteArrayBuffer();
-                    rewritten.putString(access.isPresent() ? LOOPBACK : host);
-                    rewritten.putInt(access.map(Registry.RentalAccess::tunnelPort).orElse(port));
+                    rewritten.putString(access.isPresent() ? LOOPBACK : REFUSED_TARGET);
+                    rewritten.putInt(access.map(Registry.RentalAccess::tunnelPort).orElse(0));
                     rewritten.putString(originHost);
                     rewritten.putInt(originPort);
                     return super.doInit(rewritten);

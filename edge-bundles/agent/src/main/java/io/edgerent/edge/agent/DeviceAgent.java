@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import org.eclipse.kura.configuration.ConfigurableComponent;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -53,20 +54,19 @@ public class DeviceAgent implements ConfigurableComponent {
     @Reference
     private Tunnels tunnels;
 
-    private Config config;
     private HubLink hub;
     private Governor governor;
 
     @Activate
-    void activate(Config config) {
-        start(config);
+    void activate(Config config, Map<String, Object> properties) {
+        start(config, properties);
     }
 
     /** Every agent setting changes who the device talks to or how, so a change restarts the governor. */
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
         stop();
-        start(config);
+        start(config, properties);
     }
 
     @Deactivate
@@ -74,8 +74,10 @@ public class DeviceAgent implements ConfigurableComponent {
         stop();
     }
 
-    private void start(Config config) {
-        this.config = config;
+    private void start(Config config, Map<String, Object> properties) {
+        if (config.hub_uri() == null || config.data_dir() == null) {
+            throw new IllegalArgumentException("the agent settings lack the hub address or data directory: " + properties);
+        }
         URI hubUri = URI.create(config.hub_uri().strip());
         if (!"coap".equals(hubUri.getScheme()) || hubUri.getHost() == null) {
             throw new IllegalArgumentException("hub address must look like coap://HOST:PORT, got " + config.hub_uri());

@@ -1,0 +1,71 @@
+package io.edgerent.systemtests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A renter with their own edgerent identity and OpenSSH key, using the real command line and ssh. */
+final class Renter {
+    final World world;
+    final Path home;
+    final Path key;
+
+    Renter(World world, Path home) {
+        this.world = world;
+        this.home = home;
+        this.key = home.resolve("id");
+        writeSshConfig(key);
+    }
+
+    World.Result rent(String device) {
+        World.Result result = world.cli(home, "rent", device, "--key", key + ".pub", "--timeout", "90");
+        if (result.code() == 0) {
+            try {
+                Files.createDirectories(world.dir.resolve("rentals-created"));
+                Files.writeString(world.dir.resolve("rentals-created").resolve(rentalName(result)), "");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return result;
+    }
+
+    static String rentalName(World.Result rented) {
+        return rented.out().lines().filter(l -> l.startsWith("rental: ")).findFirst().orElseThrow().substring(8).strip();
+    }
+
+    /** {@code ssh -J RENTAL@hub root@RENTAL COMMAND} with this renter's key and nothing else. */
+    World.Result ssh(String rental, String command) {
+        return sshAs(rental, rental, command);
+    }
+
+    /** Like {@link #ssh}, but logging into the gateway as {@code gatewayUser} and jumping to {@code target}. */
+    World.Result sshAs(String gatewayUser, String target, String command) {
+        return World.run(Duration.ofSeconds(60), "ssh", "-F", home.resolve("ssh_config").toString(),
+                "-J", gatewayUser + "@127.0.0.1:" + world.sshPort, "root@" + target, command);
+    }
+
+    World.Result end(String rental) {
+        return world.cli(home, "end", rental);
+    }
+
+    private void writeSshConfig(Path identity) {
+        try {
+            Files.writeString(home.resolve("ssh_config"), """
+                    Host *
+                      IdentityFile %s
+                      IdentitiesOnly yes
+                      IdentityAgent none
+                      StrictHostKeyChecking no
+                      UserKnownHostsFile /dev/null
+                      BatchMode yes
+                      ConnectTimeout 15
+                      LogLevel ERROR
+                    """.formatted(identity));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.edgerent.systemtests;
+
+import static io.edgerent.systemtests.World.awaitTrue;
+import static io.edgerent.systemtests.World.containersOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The thinnest complete path: register, rent a real container, ssh in through the hub, end, relist. */
+class WalkingSkeletonTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void device_is_rented_reached_with_openssh_through_the_hub_ended_and_listed_again() throws Exception {
+        try (World world = new World(dir)) {
+            String device = world.registeredDevice();
+            Renter renter = world.renter("rita");
+
+            World.Result rented = renter.rent(device).assertOk();
+            String rental = Renter.rentalName(rented);
+            assertTrue(rented.out().contains("ssh -J " + rental + "@127.0.0.1:" + world.sshPort + " root@" + rental), rented.out());
+            assertEquals(1, containersOf(rental).size(), "one container for the rental");
+            assertTrue(world.cli(dir, "market").out().contains(" rented "), "the market shows the device rented");
+
+            World.Result os = renter.ssh(rental, "cat /etc/os-release").assertOk();
+            assertTrue(os.out().contains("VERSION_CODENAME=bookworm"), os.out());
+
+            renter.end(rental).assertOk();
+            awaitTrue(Duration.ofSeconds(30), "the container to be gone", () -> containersOf(rental).isEmpty());
+            awaitTrue(Duration.ofSeconds(30), "the device to be listed free again",
+                    () -> world.cli(dir, "market").out().contains(device + "   free "));
+            assertTrue(world.cli(renter.home, "rentals").out().contains(rental + "   " + device + "   ended"));
+            assertNotEquals(0, renter.ssh(rental, "true").code(), "ssh to an ended rental is refused");
+        }
+    }
+
+    @Test
+    void device_killed_during_a_rental_finds_its_container_on_restart_and_the_rental_goes_on() throws Exception {
+        try (World world = new World(dir)) {
+            String device = world.registeredDevice();
+            Renter renter = world.renter("rita");
+            String rental = Renter.rentalName(renter.rent(device).assertOk());
+            List<String> before = containersOf(rental);
+            renter.ssh(rental, "echo kept > /root/proof").assertOk();
+
+            world.killDevice();
+            world.startDevice(null);
+
+            awaitTrue(Duration.ofSeconds(60), "ssh to work again after the device restart",
+                    () -> renter.ssh(rental, "cat /root/proof").out().contains("kept"));
+            assertEquals(before, containersOf(rental), "the same container serves the rental");
+            assertTrue(world.deviceLog().contains("governor resumes in state RENTED with " + rental), world.deviceLog());
+        }
+    }
+
+    @Test
+    void hub_restart_loses_no_device_or_rental_and_the_tunnel_comes_back() throws Exception {
+        try (World world = new World(dir)) {
+            String device = world.registeredDevice();
+            Renter renter = world.renter("rita");
+            String rental = Renter.rentalName(renter.rent(device).assertOk());
+
+            world.stopHub();
+            world.startHub();
+
+            assertTrue(world.cli(dir, "market").out().contains(device), "the device is still registered");
+            assertTrue(world.cli(renter.home, "rentals").out().contains(rental + "   " + device + "   active"));
+            awaitTrue(Duration.ofSeconds(60), "ssh through the restarted hub",
+                    () -> renter.ssh(rental, "hostname").out().strip().equals(rental));
+            renter.end(rental).assertOk();
+            awaitTrue(Duration.ofSeconds(30), "the container to be gone after the end", () -> containersOf(rental).isEmpty());
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package io.edgerent.systemtests;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.edgerent.client.ClientMain;
+import io.edgerent.hub.Hub;
+import io.edgerent.hub.HubConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.DatagramSocket;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A hub (in this JVM), a device (its own process, the real launcher on Felix), the renter's command
+ * line and the real OpenSSH client, all on loopback and the local Docker engine.
+ */
+final class World implements AutoCloseable {
+    static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    static final Path DEVICE_JAR = ROOT.resolve("edge-bundles/launcher/target/edgerent-device.jar");
+
+    final Path dir;
+    final int coapPort = freeUdpPort();
+    final int sshPort = freeTcpPort();
+    final int tunnelPort = freeTcpPort();
+    final String hubUri;
+    Hub hub;
+    Process device;
+
+    World(Path dir) {
+        this.dir = dir;
+        this.hubUri = "coap://127.0.0.1:" + coapPort;
+        requireTools();
+        startHub();
+    }
+
+    void startHub() {
+        hub = Hub.start(HubConfig.builder().dataDir(dir.resolve("hub")).coapPort(coapPort).sshPort(sshPort)
+                .tunnelPorts(tunnelPort, tunnelPort + 9).offlineAfter(Duration.ofSeconds(10)).expiryCheck(Duration.ofSeconds(1))
+                .build());
+    }
+
+    void stopHub() {
+        hub.close();
+    }
+
+    /** Starts the device process; with a token it registers, without it resumes from its data directory. */
+    void startDevice(String token) {
+        List<String> command = new ArrayList<>(List.of("java", "-jar", DEVICE_JAR.toString(), "--hub", hubUri,
+                "--data", dir.resolve("device").toString(), "--heartbeat", "1"));
+        if (token != null) {
+            command.addAll(List.of("--token", token));
+        }
+        try {
+            device = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("device.log").toFile())).start();
+        } catch (IOException e) {
+            throw new AssertionError("cannot start the device launcher " + DEVICE_JAR, e);
+        }
+    }
+
+    /** Ends the device process abruptly, as a power cut would (SIGKILL). */
+    void killDevice() throws InterruptedException {
+        device.destroyForcibly();
+        device.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    String deviceLog() {
+        try {
+            return Files.readString(dir.resolve("device.log"));
+        } catch (IOException e) {
+            return "(no device log)";
+        }
+    }
+
+    /** Runs an edgerent command in this JVM as a renter whose files live in {@code home}. */
+    Result cli(Path home, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--hub", hubUri));
+        int code = new ClientMain(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                home).run(all.toArray(String[]::new));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    String token(String owner) {
+        Result r = cli(dir, "token", "--owner", owner, "--admin-secret", dir.resolve("hub/admin.secret").toString());
+        r.assertOk();
+        return r.out.strip();
+    }
+
+    /** Registers a device and waits until it is listed free; returns its id. */
+    String registeredDevice() {
+        startDevice(token("alice"));
+        awaitTrue(Duration.ofSeconds(60), "the device to be listed free", () -> cli(dir, "market").out.contains(" free "));
+        return cli(dir, "market").out.lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
+    }
+
+    /** A renter: a home directory for their identity, and an OpenSSH key pair made by ssh-keygen. */
+    Renter renter(String name) {
+        Path home = dir.resolve("renters").resolve(name);
+        run(Duration.ofSeconds(20), "mkdir", "-p", home.toString()).assertOk();
+        run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", home.resolve("id").toString())
+                .assertOk();
+        return new Renter(this, home);
+    }
+
+    static Result run(Duration timeout, String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            var out = p.getInputStream();
+            var err = p.getErrorStream();
+            var outText = new java.util.concurrent.CompletableFuture<String>();
+            var errText = new java.util.concurrent.CompletableFuture<String>();
+            new Thread(() -> outText.complete(read(out))).start();
+            new Thread(() -> errText.complete(read(err))).start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                fail("timed out after " + timeout + ": " + String.join(" ", command));
+            }
+            return new Result(p.exitValue(), outText.get(), errText.get());
+        } catch (IOException | InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new AssertionError("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static void awaitTrue(Duration timeout, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    static List<String> containersOf(String rental) {
+        Result r = run(Duration.ofSeconds(30), "docker", "ps", "-aq", "--no-trunc", "--filter", "label=io.edgerent.rental=" + rental);
+        r.assertOk();
+        return r.out.lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    /** The machine must have what the tests use; the test command installs it, a developer may not have. */
+    private static void requireTools() {
+        if (!Files.isRegularFile(DEVICE_JAR)) {
+            fail("the device launcher is not built: run `mvn package` at the repository root first (" + DEVICE_JAR + ")");
+        }
+        for (String[] check : List.of(new String[] {"ssh", "-V"}, new String[] {"ssh-keygen", "-?"})) {
+            try {
+                new ProcessBuilder(check).redirectErrorStream(true).start().waitFor();
+            } catch (IOException | InterruptedException e) {
+                fail("the OpenSSH client is missing: apt-get install openssh-client (or run ./edgerent test as root)");
+            }
+        }
+        try {
+            if (new ProcessBuilder("docker", "image", "inspect", "edgerent/renter-base:latest").start().waitFor() != 0) {
+                fail("no Docker engine answering, or no renter image: run scripts/prereqs.sh and"
+                        + " container-images/build.sh renter-base as root (./edgerent test does both)");
+            }
+        } catch (IOException | InterruptedException e) {
+            fail("the docker client is missing: run scripts/prereqs.sh as root");
+        }
+    }
+
+    private static int freeTcpPort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int freeUdpPort() {
+        try (DatagramSocket s = new DatagramSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (device != null && device.isAlive()) {
+            device.destroy();
+            if (!device.waitFor(20, TimeUnit.SECONDS)) {
+                device.destroyForcibly();
+            }
+        }
+        if (hub != null) {
+            hub.close();
+        }
+        // Kept for whoever reads a failure: target/device-logs/.
+        Path logs = ROOT.resolve("system-tests/target/device-logs");
+        Files.createDirectories(logs);
+        if (Files.exists(dir.resolve("device.log"))) {
+            Files.copy(dir.resolve("device.log"), logs.resolve(dir.getFileName() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        // Containers this world's device created: found by the rentals this hub handed out.
+        for (String line : run(Duration.ofSeconds(30), "docker", "ps", "-aq", "--filter", "label=io.edgerent.rental").out.lines().toList()) {
+            String rental = run(Duration.ofSeconds(30), "docker", "inspect", "-f", "{{index .Config.Labels \"io.edgerent.rental\"}}", line)
+                    .out.strip();
+            if (Files.exists(dir.resolve("rentals-created").resolve(rental))) {
+                run(Duration.ofSeconds(30), "docker", "rm", "-f", line);
+            }
+        }
+    }
+
+    record Result(int code, String out, String err) {
+        Result assertOk() {
+            if (code != 0) {
+                fail("exit " + code + "\nstdout: " + out + "\nstderr: " + err);
+            }
+            return this;
+        }
+    }
+}
