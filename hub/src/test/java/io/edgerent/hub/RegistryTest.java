@@ -1,0 +1,168 @@
+package io.edgerent.hub;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.HardwareFacts;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.Registration;
+import io.edgerent.protocol.RegistrationAccepted;
+import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.RentalView;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RegistryTest {
+    private static final HardwareFacts FACTS = new HardwareFacts(4, "Cortex-A72", 4L << 30, 16L << 30, "aarch64",
+            "Raspberry Pi 4 Model B", 1000);
+    private static final String SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+    @TempDir
+    Path dir;
+    private final MutableClock clock = new MutableClock();
+    private Database database;
+    private Registry registry;
+    private final byte[] renter = Ed25519.raw(Ed25519.generate().getPublic());
+    private final List<String> closed = new ArrayList<>();
+
+    @BeforeEach
+    void open() {
+        database = Database.open(dir);
+        registry = new Registry(database, HubConfig.builder().dataDir(dir).tunnelPorts(40000, 40001).build(), clock);
+        registry.onRentalClosed(closed::add);
+    }
+
+    @AfterEach
+    void close() {
+        database.close();
+    }
+
+    private RegistrationAccepted register(byte[] key) {
+        return registry.register(new Registration(registry.issueToken("alice"), key, FACTS), 2222, "ecdsa-sha2-nistp256 AAAA");
+    }
+
+    private static byte[] newKey() {
+        return Ed25519.raw(Ed25519.generate().getPublic());
+    }
+
+    @Test
+    void a_device_retrying_its_registration_with_the_same_token_gets_the_same_answer() {
+        byte[] key = newKey();
+        String token = registry.issueToken("alice");
+        RegistrationAccepted first = registry.register(new Registration(token, key, FACTS), 2222, "k");
+        RegistrationAccepted retry = registry.register(new Registration(token, key, FACTS), 2222, "k");
+        assertEquals(first, retry);
+        assertEquals(1, registry.listings().size());
+    }
+
+    @Test
+    void tunnel_ports_are_reserved_one_per_device_until_the_range_is_used_up() {
+        assertEquals(40000, register(newKey()).tunnelPort());
+        assertEquals(40001, register(newKey()).tunnelPort());
+        RefusedException full = assertThrows(RefusedException.class, () -> register(newKey()));
+        assertEquals(ErrorCode.CONFLICT, full.code());
+        assertEquals(2, registry.listings().size(), "the refused registration added no device");
+    }
+
+    @Test
+    void a_rental_becomes_active_when_the_device_serves_it_and_ends_when_the_device_has_wiped() {
+        String device = register(newKey()).deviceId();
+        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY), SSH_KEY);
+        assertEquals(RentalView.PREPARING, rental.state());
+        assertEquals(rental.name(), registry.assignment(device).rental().name());
+
+        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name()));
+        assertEquals(RentalView.ACTIVE, registry.rentalsOf(renter).get(0).state());
+        assertTrue(registry.activeRental(rental.name()).isPresent());
+
+        registry.end(renter, rental.name());
+        assertNull(registry.assignment(device).rental(), "the device is told to wipe");
+        assertTrue(registry.activeRental(rental.name()).isEmpty(), "no more ssh");
+        assertEquals(List.of(rental.name()), closed);
+        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null));
+        assertEquals(RentalView.ENDED, registry.rentalsOf(renter).get(0).state());
+    }
+
+    @Test
+    void a_rental_past_its_end_time_is_ended_by_expiry() {
+        String device = register(newKey()).deviceId();
+        RentalView rental = registry.rent(renter, new RentRequest(device, 2, SSH_KEY), SSH_KEY);
+        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name()));
+        clock.advance(Duration.ofMinutes(119));
+        assertEquals(0, registry.expire());
+        clock.advance(Duration.ofMinutes(2));
+        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name()));
+        assertEquals(1, registry.expire());
+        assertEquals(RentalView.ENDING, registry.rentalsOf(renter).get(0).state());
+        assertEquals(0, registry.expire(), "expiry ends a rental once");
+    }
+
+    @Test
+    void another_renter_cannot_end_or_see_a_rental() {
+        String device = register(newKey()).deviceId();
+        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY), SSH_KEY);
+        byte[] mallory = newKey();
+        RefusedException refused = assertThrows(RefusedException.class, () -> registry.end(mallory, rental.name()));
+        assertEquals(ErrorCode.NOT_FOUND, refused.code());
+        assertTrue(registry.rentalsOf(mallory).isEmpty());
+        assertEquals(RentalView.PREPARING, registry.rentalsOf(renter).get(0).state(), "nothing changed");
+    }
+
+    @Test
+    void an_offline_device_cannot_be_rented() {
+        String device = register(newKey()).deviceId();
+        clock.advance(Duration.ofMinutes(5));
+        RefusedException refused = assertThrows(RefusedException.class,
+                () -> registry.rent(renter, new RentRequest(device, 1, SSH_KEY), SSH_KEY));
+        assertEquals("device " + device + " is offline", refused.getMessage());
+    }
+
+    @Test
+    void everything_survives_reopening_the_database() {
+        String device = register(newKey()).deviceId();
+        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY), SSH_KEY);
+        database.close();
+        open();
+        assertEquals(device, registry.listings().get(0).deviceId());
+        assertEquals(rental.name(), registry.rentalsOf(renter).get(0).name());
+    }
+
+    /** A clock the test moves by hand. */
+    static final class MutableClock extends Clock {
+        private Instant now = Instant.parse("2026-11-21T12:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
