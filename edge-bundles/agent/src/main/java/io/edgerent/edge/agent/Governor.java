@@ -17,6 +17,7 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -49,6 +50,7 @@ final class Governor implements AutoCloseable {
     private GovernorState state;
     private CoapObserveRelation observation;
     private boolean hubWasUnreachable;
+    private volatile boolean closing;
 
     Governor(Settings settings, HubLink hub, RentalContainers containers, Tunnels tunnels) {
         this.settings = settings;
@@ -106,11 +108,19 @@ final class Governor implements AutoCloseable {
                 if (observation != null) {
                     observation.proactiveCancel();
                 }
-                observation = hub.observe(id, a -> thread.execute(() -> guarded(() -> follow(a))));
+                observation = hub.observe(id, this::onNotification);
                 hubWasUnreachable = false;
             }
             follow(assignment);
         });
+    }
+
+    private void onNotification(Assignment assignment) {
+        try {
+            thread.execute(() -> guarded(() -> follow(assignment)));
+        } catch (RejectedExecutionException e) {
+            // The governor is closing; the next one reads the assignment from its first heartbeat.
+        }
     }
 
     private void register() {
@@ -189,6 +199,11 @@ final class Governor implements AutoCloseable {
         try {
             step.run();
         } catch (RuntimeException e) {
+            if (closing) {
+                // Settings changed or the device stops: the step was interrupted on purpose and is redone from the saved state.
+                LOG.debug("step interrupted by shutdown: {}", e.getMessage());
+                return;
+            }
             LOG.error("governor step failed in state {}: {}", state.state(), e.getMessage(), e);
         }
     }
@@ -219,6 +234,7 @@ final class Governor implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         thread.shutdownNow();
         try {
             thread.awaitTermination(10, TimeUnit.SECONDS);

@@ -101,26 +101,40 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
                     connect();
                     backoffMillis = 1000;
                     while (!stopped && session.isConnected()) {
-                        Thread.sleep(500);
+                        pause(500);
                     }
                     if (!stopped) {
                         LOG.warn("tunnel for {} to {}:{} dropped; reconnecting", spec.rental(), spec.hubHost(), spec.hubSshPort());
                     }
                 } catch (JSchException e) {
                     LOG.warn("tunnel for {} to {}:{} failed: {}", spec.rental(), spec.hubHost(), spec.hubSshPort(), e.getMessage());
-                } catch (InterruptedException e) {
-                    break;
                 } finally {
                     forwarding = false;
                     disconnect();
                 }
+                long cap = config.backoff_max_seconds() * 1000L;
+                // Jitter spreads a fleet's reconnects after a hub restart.
+                pause(backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1));
+                backoffMillis = Math.min(backoffMillis * 2, cap);
+            }
+        }
+
+        /**
+         * Sleeps, ending early only when the tunnel is stopped. JSch wakes a thread waiting for a
+         * global request's reply with {@link Thread#interrupt()}, sometimes after the reply was
+         * already taken, so an interrupt alone does not mean stop.
+         */
+        private void pause(long millis) {
+            long end = System.nanoTime() + millis * 1_000_000L;
+            while (!stopped) {
+                long left = (end - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return;
+                }
                 try {
-                    long cap = config.backoff_max_seconds() * 1000L;
-                    // Jitter spreads a fleet's reconnects after a hub restart.
-                    Thread.sleep(backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1));
-                    backoffMillis = Math.min(backoffMillis * 2, cap);
+                    Thread.sleep(left);
                 } catch (InterruptedException e) {
-                    break;
+                    // Cleared on purpose: the loop checks stopped, the only stop signal.
                 }
             }
         }
