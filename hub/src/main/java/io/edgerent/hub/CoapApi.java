@@ -139,6 +139,7 @@ final class CoapApi implements AutoCloseable {
         return payload -> {
             SignedRequest request = SignedRequest.decode(payload);
             Fields body = request.verify(path, clock.millis());
+            registry.acceptOnce(request.signature(), request.issuedAt());
             return handler.handle(request.renterKey(), body);
         };
     }

@@ -19,6 +19,7 @@ import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalOrder;
 import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.SignedRequest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -59,6 +60,30 @@ final class Registry {
     /** Called with a rental name when renters must lose access to it (ending, ended). */
     void onRentalClosed(Consumer<String> listener) {
         closedRentalListeners.add(listener);
+    }
+
+    /**
+     * Accepts a verified signed request once: a second one with the same signature is a replay.
+     * Requests older than the freshness window are refused by their signature check, so only
+     * those within it are remembered.
+     */
+    synchronized void acceptOnce(byte[] signature, long issuedAt) {
+        byte[] digest = sha256(signature);
+        inTransaction(() -> {
+            update("DELETE FROM seen_request WHERE issued_at < ?", now() - 2 * SignedRequest.MAX_AGE_MILLIS);
+            if (one("SELECT issued_at FROM seen_request WHERE digest = ?", digest).isPresent()) {
+                throw new SignedRequest.SignatureException("this request was already accepted once (replayed)");
+            }
+            update("INSERT INTO seen_request(digest, issued_at) VALUES (?, ?)", digest, issuedAt);
+        });
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     synchronized String issueToken(String owner) {

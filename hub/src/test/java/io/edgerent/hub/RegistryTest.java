@@ -15,6 +15,7 @@ import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.SignedRequest;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -140,6 +141,18 @@ class RegistryTest {
         open();
         assertEquals(device, registry.listings().get(0).deviceId());
         assertEquals(rental.name(), registry.rentalsOf(renter).get(0).name());
+    }
+
+    @Test
+    void a_signed_request_is_accepted_once_and_its_replay_refused_even_after_a_restart() {
+        byte[] signature = new byte[64];
+        signature[0] = 7;
+        registry.acceptOnce(signature, clock.millis());
+        database.close();
+        open();
+        SignedRequest.SignatureException replay = assertThrows(SignedRequest.SignatureException.class,
+                () -> registry.acceptOnce(signature, clock.millis()));
+        assertEquals("this request was already accepted once (replayed)", replay.getMessage());
     }
 
     /** A clock the test moves by hand. */

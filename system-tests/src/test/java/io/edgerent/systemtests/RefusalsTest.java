@@ -6,15 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.EndRequest;
 import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
+import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.SignedRequest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
@@ -84,6 +89,31 @@ class RefusalsTest {
         }
         client.shutdown();
         assertEquals(before, world.cli(dir, "market").out());
+    }
+
+    @Test
+    void a_replayed_rent_request_is_refused_and_rents_nothing() throws Exception {
+        KeyPair renter = Ed25519.generate();
+        String sshKey = Files.readString(world.renter("replayer-" + System.nanoTime()).key.resolveSibling("id.pub")).strip();
+        byte[] rent = SignedRequest.sign(renter, "rentals", System.currentTimeMillis(),
+                new RentRequest(device, 1, sshKey).encode()).encode();
+        CoapClient rentals = new CoapClient(URI.create(world.hubUri + "/rentals"));
+        try {
+            CoapResponse first = rentals.post(rent, MediaTypeRegistry.APPLICATION_CBOR);
+            assertEquals(ResponseCode.CHANGED, first.getCode(), first.getResponseText());
+            String rental = RentalView.decode(first.getPayload()).name();
+            byte[] end = SignedRequest.sign(renter, "rentals/end", System.currentTimeMillis(), new EndRequest(rental).encode()).encode();
+            new CoapClient(URI.create(world.hubUri + "/rentals/end")).post(end, MediaTypeRegistry.APPLICATION_CBOR);
+            awaitTrue(Duration.ofSeconds(60), "the device to be free again",
+                    () -> world.cli(dir, "market").out().contains(device + "   free "));
+
+            CoapResponse replay = rentals.post(rent, MediaTypeRegistry.APPLICATION_CBOR);
+            assertEquals(ResponseCode.UNAUTHORIZED, replay.getCode());
+            assertEquals("this request was already accepted once (replayed)", replay.getResponseText());
+            assertTrue(world.cli(dir, "market").out().contains(device + "   free "), "the replay rented nothing");
+        } finally {
+            rentals.shutdown();
+        }
     }
 
     @Test
