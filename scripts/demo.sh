@@ -137,8 +137,17 @@ wait_for() {
     local end=$((SECONDS + seconds))
     until "$@" >/dev/null 2>&1; do
         ((SECONDS < end)) || fail "timed out after ${seconds}s waiting for $what"
+        still_running hub "${DEMO_HUB_PID:-}" "$DEMO_DIR/hub.log"
+        still_running device "${DEMO_DEVICE_PID:-}" "$DEMO_DIR/device.log"
         sleep 0.5
     done
+}
+
+# still_running NAME PID LOG: fails at once, with the log's last lines, when a process the demo started has died.
+still_running() {
+    [[ -z $2 ]] || kill -0 "$2" 2>/dev/null && return 0
+    tail -n 5 "$3" >&2
+    fail "the $1 exited (log: $3)"
 }
 
 market_shows() { # DEVICE (empty: any) STATUS
@@ -155,6 +164,8 @@ container_gone() {
 
 demo_teardown() {
     trap - EXIT INT TERM
+    # Ctrl-C may have ended whatever reads our output (| tee): keep tearing down regardless.
+    trap '' PIPE
     if [[ -n ${DEMO_RENTAL:-} && -n ${DEMO_HUB_PID:-} ]]; then
         step "ending $DEMO_RENTAL"
         java -jar "$CLIENT_JAR" end "$DEMO_RENTAL" >/dev/null 2>&1 &&

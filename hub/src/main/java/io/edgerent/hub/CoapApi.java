@@ -50,6 +50,7 @@ final class CoapApi implements AutoCloseable {
     private final String adminSecret;
     private final Clock clock;
     private final CoapServer server;
+    private final InetSocketAddress address;
     private final CoapResource devices;
     private final Map<String, DeviceResource> deviceResources = new ConcurrentHashMap<>();
 
@@ -67,8 +68,8 @@ final class CoapApi implements AutoCloseable {
         this.clock = clock;
         Configuration coap = Configuration.createStandardWithoutFile();
         server = new CoapServer(coap);
-        server.addEndpoint(new CoapEndpoint.Builder().setConfiguration(coap)
-                .setInetSocketAddress(new InetSocketAddress(config.bindAddress(), config.coapPort())).build());
+        address = new InetSocketAddress(config.bindAddress(), config.coapPort());
+        server.addEndpoint(new CoapEndpoint.Builder().setConfiguration(coap).setInetSocketAddress(address).build());
         devices = new Handler(Paths.DEVICES).onPost(this::register);
         CoapResource rentals = new Handler(Paths.RENTALS).onPost(signed(Paths.RENTALS, this::rent));
         rentals.add(new Handler(Paths.MINE).onPost(signed(Paths.RENTALS + "/" + Paths.MINE,
@@ -88,7 +89,11 @@ final class CoapApi implements AutoCloseable {
     }
 
     void start() {
-        server.start();
+        try {
+            server.start();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("cannot start the CoAP API on " + address + " (is another hub running there?)", e);
+        }
     }
 
     int port() {

@@ -27,9 +27,16 @@ public final class Hub implements AutoCloseable {
         database = Database.open(config.dataDir());
         Registry registry = new Registry(database, config, Clock.systemUTC());
         gateway = new SshGateway(config, registry);
-        gateway.start();
         api = new CoapApi(config, registry, gateway, adminSecret(config.dataDir()), Clock.systemUTC());
-        api.start();
+        try {
+            gateway.start();
+            api.start();
+        } catch (RuntimeException e) {
+            api.close();
+            gateway.close();
+            database.close();
+            throw e;
+        }
         clockwork = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "rental-expiry"));
         long every = config.expiryCheck().toMillis();
         clockwork.scheduleWithFixedDelay(() -> {
