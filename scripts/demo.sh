@@ -69,7 +69,7 @@ demo() {
     step "renting $device with a fresh renter SSH key"
     ssh-keygen -q -t ed25519 -N '' -C demo-renter -f "$DEMO_DIR/renter_key"
     local rented
-    rented=$("${cli[@]}" rent "$device" --hours 1 --key "$DEMO_DIR/renter_key.pub")
+    rented=$("${cli[@]}" rent "$device" --hours 1 --key "$DEMO_DIR/renter_key.pub" --detach)
     echo "$rented"
     DEMO_RENTAL=$(sed -n 's/^rental: //p' <<<"$rented")
     local ssh_cmd

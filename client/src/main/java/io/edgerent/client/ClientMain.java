@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -47,13 +48,49 @@ public final class ClientMain {
             Lists the hub's devices: which are free to rent, and what each has (CPUs, memory, disk).
             """ + COMMON;
     static final String RENT_HELP = """
-            Usage: edgerent rent DEVICE [--hours N] [--key PUBKEY] [--no-wait]
+            Usage: edgerent rent DEVICE [--hours N] [--key PUBKEY] [--max-price P] [--deposit D]
+                                        [--pay-every SECONDS] [--detach | --no-wait]
 
-            Rents DEVICE (an id from `edgerent market`) for N hours (default 1, at most 744) and
-            waits until its container is ready, then prints the rental name and the ssh command.
-            --key is an OpenSSH public key, or a file holding one, that may log in as root; by
-            default ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub, the first that exists.
+            Rents DEVICE (an id from `edgerent market`) for N hours (default 1, at most 744), waits
+            until its container is ready, prints the rental name and the ssh command, then stays
+            running and pays as you go: every --pay-every seconds (default 60) it signs a voucher for
+            what is due plus two intervals ahead, and shows one status line. Ctrl-C ends the rental;
+            you are refunded what you did not use.
+              --key        an OpenSSH public key, or a file holding one, that may log in as root;
+                           default ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub
+              --max-price  the most you pay per hour (default: the device's listed price)
+              --deposit    moved from your wallet into escrow (default: price x hours)
+              --detach     wait until the container is ready, print, and exit without paying
+                           (pay with `edgerent pay RENTAL`, or the rental pauses after the grace)
+              --no-wait    like --detach, without waiting for the container
             Your renter identity (a key pair under $EDGERENT_HOME/renter) is created on first use.
+            """ + COMMON;
+    static final String PAY_HELP = """
+            Usage: edgerent pay RENTAL [--pay-every SECONDS]
+
+            Pays as you go for one of your rentals until it ends (see `edgerent rent`). Ctrl-C stops
+            paying and ends the rental.
+            """ + COMMON;
+    static final String EXTEND_HELP = """
+            Usage: edgerent extend RENTAL --hours N [--deposit D]
+
+            Adds N hours to one of your rentals and moves D more from your wallet into its escrow
+            (default: price x N).
+            """ + COMMON;
+    static final String WALLET_HELP = """
+            Usage: edgerent wallet
+                   edgerent wallet deposit|withdraw ACCOUNT AMOUNT --ref TEXT [--admin-secret FILE]
+
+            Without arguments: your renter wallet's account, balance and statement.
+            deposit/withdraw (hub operator): records money received into or paid out of ACCOUNT
+            (renter:KEYHEX as `edgerent wallet` shows it, or owner:NAME) through the settlement rail;
+            --ref is the rail's reference and makes the record happen once.
+            Amounts are whole numbers in the smallest currency unit.
+            """ + COMMON;
+    static final String EARNINGS_HELP = """
+            Usage: edgerent earnings --owner NAME [--admin-secret FILE]
+
+            An owner's settled income per device, after the hub's fee, and the owner's balance.
             """ + COMMON;
     static final String RENTALS_HELP = """
             Usage: edgerent rentals
@@ -84,7 +121,7 @@ public final class ClientMain {
 
     public int run(String[] args) {
         if (args.length == 0) {
-            err.println("edgerent: which command? token, market, rent, rentals or end (see ./edgerent --help)");
+            err.println("edgerent: which command? token, market, rent, pay, extend, rentals, end, wallet or earnings (see ./edgerent --help)");
             return USAGE;
         }
         String command = args[0];
@@ -101,6 +138,10 @@ public final class ClientMain {
             case "rent" -> RENT_HELP;
             case "rentals" -> RENTALS_HELP;
             case "end" -> END_HELP;
+            case "pay" -> PAY_HELP;
+            case "extend" -> EXTEND_HELP;
+            case "wallet" -> WALLET_HELP;
+            case "earnings" -> EARNINGS_HELP;
             default -> null;
         };
         if (help == null) {
@@ -118,6 +159,10 @@ public final class ClientMain {
                 case "market" -> market(hub, options);
                 case "rent" -> rent(hub, options);
                 case "rentals" -> rentals(hub, options);
+                case "pay" -> pay(hub, options);
+                case "extend" -> extend(hub, options);
+                case "wallet" -> wallet(hub, options);
+                case "earnings" -> earnings(hub, options);
                 default -> end(hub, options);
             };
         } catch (UsageException e) {
@@ -134,17 +179,18 @@ public final class ClientMain {
 
     private int token(HubClient hub, Options options) {
         options.expectPositionals(0);
-        String owner = options.require("--owner");
+        out.println(hub.issueToken(adminSecret(options), options.require("--owner")));
+        return 0;
+    }
+
+    private String adminSecret(Options options) {
         Path secretFile = options.value("--admin-secret").map(Path::of).orElse(home.resolve("hub").resolve("admin.secret"));
-        String secret;
         try {
-            secret = Files.readString(secretFile).strip();
+            return Files.readString(secretFile).strip();
         } catch (IOException e) {
             throw new UsageException("cannot read the hub's admin secret at " + secretFile
                     + " (run this on the hub machine, or pass --admin-secret FILE)");
         }
-        out.println(hub.issueToken(secret, owner));
-        return 0;
     }
 
     private int market(HubClient hub, Options options) {
@@ -154,10 +200,12 @@ public final class ClientMain {
             out.println("no devices on this hub yet");
             return 0;
         }
-        out.printf("%-16s %-10s %-10s %4s %9s %9s %-8s %s%n", "DEVICE", "STATUS", "OWNER", "CPUS", "MEMORY", "DISK", "ARCH", "MODEL");
+        out.printf("%-16s %-10s %-10s %10s %8s %4s %9s %9s %-8s %s%n", "DEVICE", "STATUS", "OWNER", "PRICE/HOUR", "PRICE/GB",
+                "CPUS", "MEMORY", "DISK", "ARCH", "MODEL");
         for (Listing l : listings) {
-            out.printf("%-16s %-10s %-10s %4d %9s %9s %-8s %s%n", l.deviceId(), status(l), l.owner(), l.facts().cpus(),
-                    bytes(l.facts().memoryBytes()), bytes(l.facts().diskFreeBytes()), l.facts().arch(), l.facts().model());
+            out.printf("%-16s %-10s %-10s %10d %8d %4d %9s %9s %-8s %s%n", l.deviceId(), status(l), l.owner(), l.prices().perHour(),
+                    l.prices().perGb(), l.facts().cpus(), bytes(l.facts().memoryBytes()), bytes(l.facts().diskFreeBytes()),
+                    l.facts().arch(), l.facts().model());
         }
         return 0;
     }
@@ -167,16 +215,130 @@ public final class ClientMain {
         String device = options.positionals.get(0);
         int hours = options.integer("--hours", 1);
         String sshKey = sshKey(options.value("--key").orElse(null));
+        Listing listing = hub.listings().stream().filter(l -> l.deviceId().equals(device)).findFirst().orElse(null);
+        long listed = listing == null ? 0 : listing.prices().perHour();
+        long maxPrice = options.amount("--max-price", listed);
+        long deposit = options.amount("--deposit", Payer.amountFor(hours * 3600L, Math.min(listed, maxPrice)));
         KeyPair renter = RenterIdentity.loadOrCreate(home);
-        RentalView rental = hub.rent(renter, device, hours, sshKey);
+        RentalView rental = hub.rent(renter, device, hours, sshKey, maxPrice, deposit);
         if (!options.flag("--no-wait")) {
             rental = awaitActive(hub, renter, rental, options.integer("--timeout", 300));
         }
         out.println("rental: " + rental.name());
         out.println("state: " + rental.state());
         out.println("ends: " + TIME.format(Instant.ofEpochMilli(rental.endsAt())));
+        out.println("deposit: " + deposit);
         out.println("ssh: " + sshCommand(hub, rental));
+        out.flush();
+        if (options.flag("--no-wait") || options.flag("--detach")) {
+            return 0;
+        }
+        return payUntilEnd(hub, renter, rental.name(), options);
+    }
+
+    private int pay(HubClient hub, Options options) {
+        options.expectPositionals(1);
+        return payUntilEnd(hub, RenterIdentity.loadOrCreate(home), options.positionals.get(0), options);
+    }
+
+    /** Streams vouchers until the rental ends; Ctrl-C (or SIGTERM) ends the rental and shows the settlement. */
+    private int payUntilEnd(HubClient hub, KeyPair renter, String rental, Options options) {
+        Duration every = Duration.ofSeconds(options.integer("--pay-every", 60));
+        if (every.isZero() || every.isNegative()) {
+            throw new UsageException("--pay-every takes a positive number of seconds");
+        }
+        Payer payer = new Payer(hub, renter, rental, every, err, System.console() != null);
+        Thread main = Thread.currentThread();
+        Thread onInterrupt = new Thread(() -> {
+            payer.stop();
+            try {
+                main.join(5000);
+                RentalView ended = hub.end(renter, rental);
+                err.println("ended " + ended.name() + " (" + ended.state() + ")");
+                printSettlement(hub.channel(renter, rental));
+            } catch (RuntimeException | InterruptedException e) {
+                err.println("edgerent: could not end " + rental + ": " + e.getMessage() + " (run: edgerent end " + rental + ")");
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        var last = payer.run();
+        try {
+            Runtime.getRuntime().removeShutdownHook(onInterrupt);
+        } catch (IllegalStateException shuttingDown) {
+            return 0; // the hook ends the rental
+        }
+        out.println("rental " + rental + " is " + last.state());
+        printSettlement(hub.channel(renter, rental));
         return 0;
+    }
+
+    private void printSettlement(io.edgerent.protocol.ChannelStatus c) {
+        if (c.settled()) {
+            out.printf("settled: due %d, paid %d; owner %d, hub fee %d, refunded to you %d (of deposit %d)%n", c.due(), c.paid(),
+                    c.ownerShare(), c.hubFee(), c.refund(), c.deposit());
+        }
+    }
+
+    private int extend(HubClient hub, Options options) {
+        options.expectPositionals(1);
+        KeyPair renter = RenterIdentity.loadOrCreate(home);
+        String rental = options.positionals.get(0);
+        int hours = options.integer("--hours", 0);
+        if (hours <= 0) {
+            throw new UsageException("--hours N is required (a whole number of hours to add)");
+        }
+        long perHour = hub.channel(renter, rental).prices().perHour();
+        RentalView extended = hub.extend(renter, rental, hours, options.amount("--deposit", Payer.amountFor(hours * 3600L, perHour)));
+        out.println("rental " + extended.name() + " now ends " + TIME.format(Instant.ofEpochMilli(extended.endsAt())));
+        return 0;
+    }
+
+    private int wallet(HubClient hub, Options options) {
+        if (options.positionals.isEmpty()) {
+            options.expectPositionals(0);
+            printStatement(hub.wallet(RenterIdentity.loadOrCreate(home)));
+            return 0;
+        }
+        options.expectPositionals(3);
+        String direction = options.positionals.get(0);
+        if (!direction.equals("deposit") && !direction.equals("withdraw")) {
+            throw new UsageException("wallet takes deposit or withdraw, got '" + direction + "'");
+        }
+        long amount = parseAmount(options.positionals.get(2), "AMOUNT");
+        printStatement(hub.moveMoney(adminSecret(options), direction, options.positionals.get(1), amount, options.require("--ref")));
+        return 0;
+    }
+
+    private void printStatement(io.edgerent.protocol.Statement statement) {
+        out.println("account: " + statement.account());
+        out.println("balance: " + statement.balance());
+        for (var line : statement.lines()) {
+            out.printf("  %s  %+12d  %s%n", TIME.format(Instant.ofEpochMilli(line.at())), line.amount(), line.reference());
+        }
+    }
+
+    private int earnings(HubClient hub, Options options) {
+        options.expectPositionals(0);
+        var earnings = hub.earnings(adminSecret(options), options.require("--owner"));
+        out.println("owner: " + earnings.owner());
+        out.println("balance: " + earnings.balance());
+        out.printf("%-16s %12s %8s%n", "DEVICE", "EARNED", "RENTALS");
+        for (var d : earnings.devices()) {
+            out.printf("%-16s %12d %8d%n", d.deviceId(), d.amount(), d.rentals());
+        }
+        return 0;
+    }
+
+    static long parseAmount(String text, String what) {
+        try {
+            long amount = Long.parseLong(text);
+            if (amount < 0) {
+                throw new NumberFormatException();
+            }
+            return amount;
+        } catch (NumberFormatException e) {
+            throw new UsageException(what + " is a whole, non-negative number in the smallest currency unit, got '" + text + "'");
+        }
     }
 
     private RentalView awaitActive(HubClient hub, KeyPair renter, RentalView rental, int timeoutSeconds) {
@@ -222,8 +384,10 @@ public final class ClientMain {
 
     private int end(HubClient hub, Options options) {
         options.expectPositionals(1);
-        RentalView rental = hub.end(RenterIdentity.loadOrCreate(home), options.positionals.get(0));
+        KeyPair renter = RenterIdentity.loadOrCreate(home);
+        RentalView rental = hub.end(renter, options.positionals.get(0));
         out.println("rental " + rental.name() + " is " + rental.state());
+        printSettlement(hub.channel(renter, rental.name()));
         return 0;
     }
 
@@ -286,7 +450,7 @@ public final class ClientMain {
 
     /** Command-line options: {@code --name value}, flags, positionals. */
     static final class Options {
-        private static final List<String> FLAGS = List.of("--no-wait", "-h", "--help");
+        private static final List<String> FLAGS = List.of("--no-wait", "--detach", "-h", "--help");
         final List<String> positionals = new ArrayList<>();
         private final java.util.Map<String, String> values = new java.util.HashMap<>();
         boolean help;
@@ -332,6 +496,11 @@ public final class ClientMain {
             return values.containsKey(name);
         }
 
+        long amount(String name, long fallback) {
+            String text = values.get(name);
+            return text == null ? fallback : parseAmount(text, name);
+        }
+
         int integer(String name, int fallback) {
             String text = values.get(name);
             if (text == null) {
@@ -346,7 +515,8 @@ public final class ClientMain {
 
         void expectPositionals(int count) {
             for (String name : values.keySet()) {
-                if (!List.of("--hub", "--owner", "--admin-secret", "--hours", "--key", "--no-wait", "--timeout").contains(name)) {
+                if (!List.of("--hub", "--owner", "--admin-secret", "--hours", "--key", "--no-wait", "--timeout", "--max-price",
+                        "--deposit", "--pay-every", "--ref", "--detach").contains(name)) {
                     throw new UsageException("unknown option " + name);
                 }
             }

@@ -1,7 +1,13 @@
 package io.edgerent.client;
 
 import io.edgerent.protocol.Cbor;
-import io.edgerent.protocol.EndRequest;
+import io.edgerent.protocol.ChannelStatus;
+import io.edgerent.protocol.Earnings;
+import io.edgerent.protocol.ExtendRequest;
+import io.edgerent.protocol.Statement;
+import io.edgerent.protocol.Voucher;
+import io.edgerent.protocol.WalletMove;
+import io.edgerent.protocol.RentalRef;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.RentRequest;
@@ -50,8 +56,33 @@ public final class HubClient {
         return Listing.decodeAll(get(Paths.LISTINGS));
     }
 
-    public RentalView rent(KeyPair renter, String device, int hours, String sshKey) {
-        return RentalView.decode(signed(renter, Paths.RENTALS, new RentRequest(device, hours, sshKey).encode()));
+    public RentalView rent(KeyPair renter, String device, int hours, String sshKey, long maxPricePerHour, long deposit) {
+        return RentalView.decode(signed(renter, Paths.RENTALS, new RentRequest(device, hours, sshKey, maxPricePerHour, deposit).encode()));
+    }
+
+    public ChannelStatus pay(Voucher voucher) {
+        return ChannelStatus.decode(post(Paths.VOUCHERS, voucher.encode()));
+    }
+
+    public ChannelStatus channel(KeyPair renter, String rental) {
+        return ChannelStatus.decode(signed(renter, Paths.RENTALS + "/" + Paths.CHANNEL, new RentalRef(rental).encode()));
+    }
+
+    public RentalView extend(KeyPair renter, String rental, int hours, long deposit) {
+        return RentalView.decode(signed(renter, Paths.RENTALS + "/" + Paths.EXTEND, new ExtendRequest(rental, hours, deposit).encode()));
+    }
+
+    public Statement wallet(KeyPair renter) {
+        return Statement.decode(signed(renter, Paths.WALLET, Cbor.encode(java.util.Map.of())));
+    }
+
+    public Statement moveMoney(String adminSecret, String direction, String account, long amount, String reference) {
+        return Statement.decode(post(Paths.WALLET + "/" + Paths.MOVE,
+                new WalletMove(adminSecret, direction, account, amount, reference).encode()));
+    }
+
+    public Earnings earnings(String adminSecret, String owner) {
+        return Earnings.decode(post(Paths.EARNINGS, Cbor.encode(java.util.Map.of("secret", adminSecret, "owner", owner))));
     }
 
     public List<RentalView> rentals(KeyPair renter) {
@@ -59,7 +90,7 @@ public final class HubClient {
     }
 
     public RentalView end(KeyPair renter, String rental) {
-        return RentalView.decode(signed(renter, Paths.RENTALS + "/" + Paths.END, new EndRequest(rental).encode()));
+        return RentalView.decode(signed(renter, Paths.RENTALS + "/" + Paths.END, new RentalRef(rental).encode()));
     }
 
     private byte[] signed(KeyPair renter, String path, byte[] body) {

@@ -1,6 +1,11 @@
 package io.edgerent.hub;
 
-import io.edgerent.protocol.EndRequest;
+import io.edgerent.protocol.Cbor;
+import io.edgerent.protocol.RentalRef;
+import io.edgerent.protocol.ExtendRequest;
+import io.edgerent.protocol.UsageReport;
+import io.edgerent.protocol.Voucher;
+import io.edgerent.protocol.WalletMove;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.Fields;
 import io.edgerent.protocol.Heartbeat;
@@ -49,6 +54,7 @@ final class CoapApi implements AutoCloseable {
     private final Gateway gateway;
     private final String adminSecret;
     private final Clock clock;
+    private final SettlementRail rail;
     private final CoapServer server;
     private final InetSocketAddress address;
     private final CoapResource devices;
@@ -66,6 +72,7 @@ final class CoapApi implements AutoCloseable {
         this.gateway = gateway;
         this.adminSecret = adminSecret;
         this.clock = clock;
+        this.rail = SettlementRail.internal(registry.ledger());
         Configuration coap = Configuration.createStandardWithoutFile();
         server = new CoapServer(coap);
         address = new InetSocketAddress(config.bindAddress(), config.coapPort());
@@ -75,8 +82,15 @@ final class CoapApi implements AutoCloseable {
         rentals.add(new Handler(Paths.MINE).onPost(signed(Paths.RENTALS + "/" + Paths.MINE,
                 (renter, body) -> RentalView.encodeAll(registry.rentalsOf(renter)))));
         rentals.add(new Handler(Paths.END).onPost(signed(Paths.RENTALS + "/" + Paths.END,
-                (renter, body) -> registry.end(renter, EndRequest.from(body).rental()).encode())));
-        server.add(devices, rentals,
+                (renter, body) -> registry.end(renter, RentalRef.from(body).rental()).encode())));
+        rentals.add(new Handler(Paths.CHANNEL).onPost(signed(Paths.RENTALS + "/" + Paths.CHANNEL,
+                (renter, body) -> registry.channel(renter, RentalRef.from(body).rental()).encode())));
+        rentals.add(new Handler(Paths.EXTEND).onPost(this::extend));
+        CoapResource wallet = new Handler(Paths.WALLET).onPost(signed(Paths.WALLET, (renter, body) -> registry.walletOf(renter).encode()));
+        wallet.add(new Handler(Paths.MOVE).onPost(this::moveMoney));
+        server.add(devices, rentals, wallet,
+                new Handler(Paths.VOUCHERS).onPost(payload -> registry.acceptVoucher(Voucher.decode(payload)).encode()),
+                new Handler(Paths.EARNINGS).onPost(this::earnings),
                 new Handler(Paths.TOKENS).onPost(this::issueToken),
                 new Handler(Paths.LISTINGS).onGet(() -> Listing.encodeAll(registry.listings())));
         registry.deviceIds().forEach(this::addDevice);
@@ -107,11 +121,45 @@ final class CoapApi implements AutoCloseable {
 
     private byte[] issueToken(byte[] payload) {
         TokenRequest request = TokenRequest.decode(payload);
-        if (!MessageDigest.isEqual(request.adminSecret().getBytes(StandardCharsets.UTF_8),
-                adminSecret.getBytes(StandardCharsets.UTF_8))) {
+        requireAdmin(request.adminSecret());
+        return Cbor.encode(Map.of("token", registry.issueToken(request.owner())));
+    }
+
+    private byte[] moveMoney(byte[] payload) {
+        WalletMove move = WalletMove.decode(payload);
+        requireAdmin(move.adminSecret());
+        if (!move.account().matches("renter:[0-9a-f]{64}|owner:[A-Za-z0-9._-]{1,64}|" + Ledger.HUB_FEES)) {
+            throw new RefusedException(ErrorCode.BAD_REQUEST, "accounts are renter:KEYHEX (from `edgerent wallet`), owner:NAME or "
+                    + Ledger.HUB_FEES);
+        }
+        if (move.direction().equals(WalletMove.DEPOSIT)) {
+            rail.deposit(move.account(), move.amount(), move.reference());
+        } else {
+            rail.withdraw(move.account(), move.amount(), move.reference());
+        }
+        LOG.info("{} of {} for {} (ref {})", move.direction(), move.amount(), move.account(), move.reference());
+        return registry.ledger().statement(move.account()).encode();
+    }
+
+    private byte[] earnings(byte[] payload) {
+        Fields f = Cbor.decodeMap(payload);
+        requireAdmin(f.text("secret"));
+        return registry.earnings(f.text("owner")).encode();
+    }
+
+    private byte[] extend(byte[] payload) {
+        SignedRequest request = SignedRequest.decode(payload);
+        String path = Paths.RENTALS + "/" + Paths.EXTEND;
+        ExtendRequest extend = ExtendRequest.from(request.verify(path, clock.millis()));
+        registry.acceptOnce(request.signature(), request.issuedAt());
+        return registry.extend(request.renterKey(), extend.rental(), extend.hours(), extend.deposit(),
+                "topup:" + extend.rental() + ":" + request.issuedAt()).encode();
+    }
+
+    private void requireAdmin(String secret) {
+        if (!MessageDigest.isEqual(secret.getBytes(StandardCharsets.UTF_8), adminSecret.getBytes(StandardCharsets.UTF_8))) {
             throw new RefusedException(ErrorCode.UNAUTHORIZED, "wrong admin secret (see admin.secret in the hub's data directory)");
         }
-        return io.edgerent.protocol.Cbor.encode(Map.of("token", registry.issueToken(request.owner())));
     }
 
     private byte[] register(byte[] payload) {
@@ -220,6 +268,12 @@ final class CoapApi implements AutoCloseable {
             super(id);
             setVisible(false);
             add(new Handler(Paths.HEARTBEAT).onPost(payload -> registry.heartbeat(id, Heartbeat.decode(payload)).encode()));
+            String usagePath = Paths.DEVICES + "/" + id + "/" + Paths.USAGE;
+            add(new Handler(Paths.USAGE).onPost(payload -> {
+                SignedRequest signed = SignedRequest.decode(payload);
+                UsageReport usage = UsageReport.from(signed.verify(usagePath, clock.millis()));
+                return registry.recordUsage(id, signed.renterKey(), usage).encode();
+            }));
             assignment = new Handler(Paths.ASSIGNMENT).onGet(() -> registry.assignment(id).encode());
             assignment.setObservable(true);
             assignment.setObserveType(Type.CON);

@@ -25,7 +25,7 @@ public final class Hub implements AutoCloseable {
     private Hub(HubConfig config) {
         createPrivateDirectory(config.dataDir());
         database = Database.open(config.dataDir());
-        Registry registry = new Registry(database, config, Clock.systemUTC());
+        Registry registry = new Registry(new Sql(database), config, Clock.systemUTC());
         gateway = new SshGateway(config, registry);
         api = new CoapApi(config, registry, gateway, adminSecret(config.dataDir()), Clock.systemUTC());
         try {

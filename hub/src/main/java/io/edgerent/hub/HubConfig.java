@@ -9,7 +9,8 @@ import java.time.Duration;
  * @param publicHost the host name renters and devices use to reach this hub (printed in ssh commands)
  */
 public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshPort, String publicHost,
-        int tunnelPortMin, int tunnelPortMax, Duration offlineAfter, Duration expiryCheck) {
+        int tunnelPortMin, int tunnelPortMax, Duration offlineAfter, Duration expiryCheck, int feeBasisPoints,
+        Duration paymentGrace, Duration suspendLimit) {
 
     public static Builder builder() {
         return new Builder();
@@ -26,6 +27,9 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshP
         private int tunnelPortMax = 40999;
         private Duration offlineAfter = Duration.ofSeconds(90);
         private Duration expiryCheck = Duration.ofSeconds(5);
+        private int feeBasisPoints = 500;
+        private Duration paymentGrace = Duration.ofSeconds(120);
+        private Duration suspendLimit = Duration.ofMinutes(10);
 
         /** Where the database, the SSH host key and the admin secret live; default {@code ~/.edgerent/hub}. */
         public Builder dataDir(Path dataDir) {
@@ -76,13 +80,34 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshP
             return this;
         }
 
+        /** The hub's share of each settled payment, in basis points (1/100 of a percent); default 500 = 5 %. */
+        public Builder feeBasisPoints(int feeBasisPoints) {
+            this.feeBasisPoints = feeBasisPoints;
+            return this;
+        }
+
+        /** How much rental time payment may lag behind before the rental is paused; default 120 s. */
+        public Builder paymentGrace(Duration paymentGrace) {
+            this.paymentGrace = paymentGrace;
+            return this;
+        }
+
+        /** How long a rental may stay paused for lack of payment before it ends; default 10 min. */
+        public Builder suspendLimit(Duration suspendLimit) {
+            this.suspendLimit = suspendLimit;
+            return this;
+        }
+
         public HubConfig build() {
+            if (feeBasisPoints < 0 || feeBasisPoints > 10_000) {
+                throw new IllegalArgumentException("the hub fee is 0 to 10000 basis points, got " + feeBasisPoints);
+            }
             if (tunnelPortMin < 1024 || tunnelPortMax > 65535 || tunnelPortMin > tunnelPortMax) {
                 throw new IllegalArgumentException("tunnel ports must be a range within 1024..65535, got "
                         + tunnelPortMin + ".." + tunnelPortMax);
             }
             return new HubConfig(dataDir, bindAddress, coapPort, sshPort, publicHost == null ? bindAddress : publicHost,
-                    tunnelPortMin, tunnelPortMax, offlineAfter, expiryCheck);
+                    tunnelPortMin, tunnelPortMax, offlineAfter, expiryCheck, feeBasisPoints, paymentGrace, suspendLimit);
         }
     }
 }

@@ -7,12 +7,15 @@ import static io.edgerent.protocol.RentalView.PREPARING;
 
 import io.edgerent.protocol.Assignment;
 import io.edgerent.protocol.Cbor;
+import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.Earnings;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Names;
+import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
@@ -20,36 +23,49 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalOrder;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import io.edgerent.protocol.Statement;
+import io.edgerent.protocol.UsageReport;
+import io.edgerent.protocol.Voucher;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * The hub's record of owners' tokens, devices and rentals, and every transition between their states.
- * Each public method is one database transaction; listeners hear about a change after it committed.
+ * The hub's record of owners' tokens, devices, rentals and their payment channels, and every
+ * transition between their states. Each public method is one database transaction; listeners hear
+ * about a change after it committed.
  */
 final class Registry {
-    /** The renter template every device offers in the walking skeleton. */
+    /** The renter template every device offers for now. */
     static final String BASE_TEMPLATE = "base";
 
-    private final Connection db;
+    private final Sql sql;
     private final HubConfig config;
     private final Clock clock;
+    private final Ledger ledger;
+    private final Channels channels;
     private final List<Consumer<String>> assignmentListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<String>> closedRentalListeners = new CopyOnWriteArrayList<>();
 
-    Registry(Database database, HubConfig config, Clock clock) {
-        this.db = database.connection();
+    Registry(Sql sql, HubConfig config, Clock clock) {
+        this.sql = sql;
         this.config = config;
         this.clock = clock;
+        this.ledger = new Ledger(sql, clock);
+        this.channels = new Channels(sql, ledger, config, clock);
+    }
+
+    Ledger ledger() {
+        return ledger;
     }
 
     /** Called with a device id whenever what that device should be doing changed. */
@@ -57,9 +73,22 @@ final class Registry {
         assignmentListeners.add(listener);
     }
 
-    /** Called with a rental name when renters must lose access to it (ending, ended). */
+    /** Called with a rental name when renters must lose access to it (paused, ending, ended). */
     void onRentalClosed(Consumer<String> listener) {
         closedRentalListeners.add(listener);
+    }
+
+    /** What a transaction changed that listeners must hear about once it committed. */
+    private final class Changes {
+        final Set<String> devices = new LinkedHashSet<>();
+        final Set<String> closedRentals = new LinkedHashSet<>();
+
+        <T> T commit(Sql.Work<T> work) {
+            T result = sql.transaction(work);
+            devices.forEach(id -> assignmentListeners.forEach(l -> l.accept(id)));
+            closedRentals.forEach(name -> closedRentalListeners.forEach(l -> l.accept(name)));
+            return result;
+        }
     }
 
     /**
@@ -67,36 +96,29 @@ final class Registry {
      * Requests older than the freshness window are refused by their signature check, so only
      * those within it are remembered.
      */
-    synchronized void acceptOnce(byte[] signature, long issuedAt) {
+    void acceptOnce(byte[] signature, long issuedAt) {
         byte[] digest = sha256(signature);
-        inTransaction(() -> {
-            update("DELETE FROM seen_request WHERE issued_at < ?", now() - 2 * SignedRequest.MAX_AGE_MILLIS);
-            if (one("SELECT issued_at FROM seen_request WHERE digest = ?", digest).isPresent()) {
+        sql.transaction(() -> {
+            sql.update("DELETE FROM seen_request WHERE issued_at < ?", now() - 2 * SignedRequest.MAX_AGE_MILLIS);
+            if (sql.one("SELECT issued_at FROM seen_request WHERE digest = ?", digest).isPresent()) {
                 throw new SignedRequest.SignatureException("this request was already accepted once (replayed)");
             }
-            update("INSERT INTO seen_request(digest, issued_at) VALUES (?, ?)", digest, issuedAt);
+            sql.update("INSERT INTO seen_request(digest, issued_at) VALUES (?, ?)", digest, issuedAt);
         });
     }
 
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    synchronized String issueToken(String owner) {
+    String issueToken(String owner) {
         String token = Names.newSecret();
-        inTransaction(() -> update("INSERT INTO owner_token(token, owner, created_at) VALUES (?, ?, ?)", token, owner, now()));
+        sql.transaction(() -> sql.update("INSERT INTO owner_token(token, owner, created_at) VALUES (?, ?, ?)", token, owner, now()));
         return token;
     }
 
-    synchronized RegistrationAccepted register(Registration registration, int sshPort, String hubHostKey) {
-        RegistrationAccepted accepted = inTransaction(() -> {
-            Row token = one("SELECT owner, used_by FROM owner_token WHERE token = ?", registration.token())
+    RegistrationAccepted register(Registration registration, int sshPort, String hubHostKey) {
+        Changes changes = new Changes();
+        return changes.commit(() -> {
+            Sql.Row token = sql.one("SELECT owner, used_by FROM owner_token WHERE token = ?", registration.token())
                     .orElseThrow(() -> new RefusedException(ErrorCode.FORBIDDEN, "registration token is unknown"));
-            Optional<Row> sameKey = one("SELECT id, tunnel_port FROM device WHERE public_key = ?", registration.publicKey());
+            Optional<Sql.Row> sameKey = sql.one("SELECT id, tunnel_port FROM device WHERE public_key = ?", registration.publicKey());
             if (token.text(2) != null) {
                 // The same device retrying after a lost answer gets the same answer; anyone else is refused.
                 if (sameKey.isPresent() && sameKey.get().text(1).equals(token.text(2))) {
@@ -105,64 +127,72 @@ final class Registry {
                 throw new RefusedException(ErrorCode.FORBIDDEN, "registration token was already used");
             }
             if (sameKey.isPresent()) {
-                throw new RefusedException(ErrorCode.CONFLICT,
-                        "this device key is already registered as " + sameKey.get().text(1));
+                throw new RefusedException(ErrorCode.CONFLICT, "this device key is already registered as " + sameKey.get().text(1));
             }
             int port = freeTunnelPort();
             String id = Names.newDeviceId();
             long now = now();
-            update("INSERT INTO device(id, owner, public_key, tunnel_port, facts, state, assignment_version, last_seen,"
-                    + " registered_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", id, token.text(1), registration.publicKey(),
-                    port, Cbor.encode(registration.facts().toCbor()), DeviceState.LISTED.name(), now, now);
-            update("UPDATE owner_token SET used_by = ?, used_at = ? WHERE token = ?", id, now, registration.token());
+            sql.update("INSERT INTO device(id, owner, public_key, tunnel_port, facts, state, assignment_version, last_seen,"
+                    + " registered_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", id, token.text(1), registration.publicKey(), port,
+                    Cbor.encode(registration.facts().toCbor()), DeviceState.LISTED.name(), now, now);
+            sql.update("UPDATE owner_token SET used_by = ?, used_at = ? WHERE token = ?", id, now, registration.token());
+            changes.devices.add(id);
             return new RegistrationAccepted(id, sshPort, port, hubHostKey);
         });
-        assignmentListeners.forEach(l -> l.accept(accepted.deviceId()));
-        return accepted;
     }
 
-    /** Records that the device is alive and in which state, settles rental states it confirms, returns its assignment. */
-    synchronized Assignment heartbeat(String deviceId, Heartbeat heartbeat) {
-        List<String> closed = new ArrayList<>();
-        Assignment assignment = inTransaction(() -> {
-            Row device = device(deviceId);
-            update("UPDATE device SET last_seen = ?, state = ? WHERE id = ?", now(), heartbeat.state().name(), deviceId);
+    /**
+     * Records that the device is alive, in which state and at which prices; settles rental states
+     * it confirms, meters the rental it serves; returns its assignment.
+     */
+    Assignment heartbeat(String deviceId, Heartbeat heartbeat) {
+        Changes changes = new Changes();
+        return changes.commit(() -> {
+            Sql.Row device = device(deviceId);
+            sql.update("UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ? WHERE id = ?", now(),
+                    heartbeat.state().name(), heartbeat.prices().perHour(), heartbeat.prices().perGb(), deviceId);
             String current = device.text(2);
             if (current != null) {
-                String state = one("SELECT state FROM rental WHERE name = ?", current).orElseThrow().text(1);
+                String state = rentalState(current);
                 if (state.equals(PREPARING) && heartbeat.state() == DeviceState.RENTED && current.equals(heartbeat.rental())) {
-                    update("UPDATE rental SET state = ? WHERE name = ?", ACTIVE, current);
+                    sql.update("UPDATE rental SET state = ? WHERE name = ?", ACTIVE, current);
+                    state = ACTIVE;
+                }
+                if (state.equals(ACTIVE) && heartbeat.state() == DeviceState.RENTED) {
+                    apply(current, deviceId, channels.meter(current), changes);
                 } else if (state.equals(ENDING) && heartbeat.state() == DeviceState.LISTED) {
-                    update("UPDATE rental SET state = ?, ended_at = ? WHERE name = ?", ENDED, now(), current);
-                    update("UPDATE device SET current_rental = NULL, assignment_version = assignment_version + 1 WHERE id = ?",
+                    sql.update("UPDATE rental SET state = ?, ended_at = ? WHERE name = ?", ENDED, now(), current);
+                    sql.update("UPDATE device SET current_rental = NULL, assignment_version = assignment_version + 1 WHERE id = ?",
                             deviceId);
-                    closed.add(current);
+                    changes.closedRentals.add(current);
                 }
             }
             return assignmentOf(deviceId);
         });
-        closed.forEach(name -> closedRentalListeners.forEach(l -> l.accept(name)));
-        return assignment;
     }
 
-    synchronized Assignment assignment(String deviceId) {
-        return inTransaction(() -> assignmentOf(deviceId));
+    Assignment assignment(String deviceId) {
+        return sql.transaction(() -> assignmentOf(deviceId));
     }
 
-    synchronized List<Listing> listings() {
-        return inTransaction(() -> {
+    List<Listing> listings() {
+        return sql.transaction(() -> {
             List<Listing> listings = new ArrayList<>();
-            for (Row r : all("SELECT id, owner, state, last_seen, facts FROM device ORDER BY registered_at")) {
+            for (Sql.Row r : sql.all("SELECT id, owner, state, last_seen, facts, price_per_hour, price_per_gb FROM device"
+                    + " ORDER BY registered_at")) {
                 HardwareFacts facts = HardwareFacts.from(Cbor.decodeMap(r.bytes(5)));
-                listings.add(new Listing(r.text(1), r.text(2), DeviceState.valueOf(r.text(3)), isOnline(r.integer(4)), facts));
+                listings.add(new Listing(r.text(1), r.text(2), DeviceState.valueOf(r.text(3)), isOnline(r.integer(4)), facts,
+                        new Prices(r.integer(6), r.integer(7))));
             }
             return listings;
         });
     }
 
-    synchronized RentalView rent(byte[] renterKey, RentRequest request, String sshKey) {
-        RentalView rental = inTransaction(() -> {
-            Row device = device(request.deviceId());
+    /** Rents a free device within the renter's price cap, opening its channel with the deposit. */
+    RentalView rent(byte[] renterKey, RentRequest request, String sshKey) {
+        Changes changes = new Changes();
+        return changes.commit(() -> {
+            Sql.Row device = device(request.deviceId());
             if (device.text(2) != null) {
                 throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " is rented");
             }
@@ -173,104 +203,215 @@ final class Registry {
                 throw new RefusedException(ErrorCode.CONFLICT,
                         "device " + request.deviceId() + " is not ready for a rental (" + device.text(3).toLowerCase() + ")");
             }
+            Prices prices = new Prices(device.integer(6), device.integer(7));
+            if (prices.perHour() > request.maxPricePerHour()) {
+                throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "device " + request.deviceId() + " costs "
+                        + prices.perHour() + " per hour, above your maximum of " + request.maxPricePerHour());
+            }
+            if (prices.perHour() > 0 && request.deposit() < Channels.amountFor(60, prices.perHour())) {
+                throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "a deposit of " + request.deposit()
+                        + " does not cover one minute at " + prices.perHour() + " per hour");
+            }
+            long balance = ledger.balance(Ledger.renterWallet(renterKey));
+            if (balance < request.deposit()) {
+                throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "your wallet holds " + balance
+                        + ", the deposit is " + request.deposit() + " (edgerent wallet shows it)");
+            }
             String name = Names.newRentalName();
             long endsAt = now() + request.hours() * 3_600_000L;
-            update("INSERT INTO rental(name, device_id, renter_key, ssh_key, template, state, created_at, ends_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", name, request.deviceId(), renterKey, sshKey, BASE_TEMPLATE,
-                    PREPARING, now(), endsAt);
-            update("UPDATE device SET current_rental = ?, assignment_version = assignment_version + 1 WHERE id = ?", name,
+            sql.update("INSERT INTO rental(name, device_id, renter_key, ssh_key, template, state, created_at, ends_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", name, request.deviceId(), renterKey, sshKey, BASE_TEMPLATE, PREPARING,
+                    now(), endsAt);
+            sql.update("UPDATE device SET current_rental = ?, assignment_version = assignment_version + 1 WHERE id = ?", name,
                     request.deviceId());
+            channels.open(name, renterKey, device.text(8), request.deviceId(), request.deposit(), prices);
+            changes.devices.add(request.deviceId());
             return new RentalView(name, request.deviceId(), PREPARING, endsAt, config.sshPort());
         });
-        assignmentListeners.forEach(l -> l.accept(rental.deviceId()));
-        return rental;
     }
 
-    synchronized List<RentalView> rentalsOf(byte[] renterKey) {
-        return inTransaction(() -> all("SELECT name, device_id, state, ends_at FROM rental WHERE renter_key = ? ORDER BY created_at",
-                renterKey).stream().map(this::view).toList());
+    List<RentalView> rentalsOf(byte[] renterKey) {
+        return sql.transaction(() -> sql.all("SELECT name, device_id, state, ends_at FROM rental WHERE renter_key = ?"
+                + " ORDER BY created_at", renterKey).stream().map(this::view).toList());
     }
 
-    /** Ends a rental of this renter; ending one that is already ending or ended changes nothing. */
-    synchronized RentalView end(byte[] renterKey, String name) {
-        Row rental = inTransaction(() -> one("SELECT name, device_id, state, ends_at, renter_key FROM rental WHERE name = ?", name)
-                .filter(r -> Arrays.equals(r.bytes(5), renterKey))
-                // Another renter's rental is reported as unknown, so names cannot be probed.
-                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "you have no rental " + name)));
-        beginEnding(List.of(name));
-        return rentalView(name);
+    /** Ends a rental of this renter and settles its channel; ending one already ended changes nothing. */
+    RentalView end(byte[] renterKey, String name) {
+        Changes changes = new Changes();
+        return changes.commit(() -> {
+            requireRenter(renterKey, name);
+            beginEnding(name, changes);
+            return rentalView(name);
+        });
     }
 
-    /** Starts ending every rental whose time is up; returns how many. */
-    synchronized int expire() {
-        List<String> due = inTransaction(() -> all("SELECT name FROM rental WHERE state IN (?, ?) AND ends_at <= ?",
-                PREPARING, ACTIVE, now()).stream().map(r -> r.text(1)).toList());
-        beginEnding(due);
-        return due.size();
+    /** More hours for an active rental, and more deposit in its escrow. */
+    RentalView extend(byte[] renterKey, String name, int hours, long deposit, String reference) {
+        Changes changes = new Changes();
+        return changes.commit(() -> {
+            Sql.Row rental = requireRenter(renterKey, name);
+            if (!rental.text(3).equals(PREPARING) && !rental.text(3).equals(ACTIVE)) {
+                throw new RefusedException(ErrorCode.CONFLICT, "rental " + name + " is " + rental.text(3) + " and cannot be extended");
+            }
+            sql.update("UPDATE rental SET ends_at = ends_at + ? WHERE name = ?", hours * 3_600_000L, name);
+            if (deposit > 0) {
+                channels.topUp(name, reference, deposit);
+            }
+            apply(name, rental.text(2), channels.enforce(name), changes);
+            changes.devices.add(rental.text(2));
+            return rentalView(name);
+        });
     }
 
-    synchronized Optional<byte[]> devicePublicKey(String deviceId) {
-        return inTransaction(() -> one("SELECT public_key FROM device WHERE id = ?", deviceId).map(r -> r.bytes(1)));
+    /** Accepts a renter's voucher and applies the payment rules; answers the channel's status. */
+    ChannelStatus acceptVoucher(Voucher voucher) {
+        Changes changes = new Changes();
+        return changes.commit(() -> {
+            String device = rentalDevice(voucher.channel());
+            apply(voucher.channel(), device, channels.acceptVoucher(voucher), changes);
+            return channels.status(voucher.channel(), rentalState(voucher.channel()));
+        });
     }
 
-    synchronized Optional<Integer> tunnelPort(String deviceId) {
-        return inTransaction(() -> one("SELECT tunnel_port FROM device WHERE id = ?", deviceId).map(r -> (int) r.integer(1)));
+    ChannelStatus channel(byte[] renterKey, String name) {
+        return sql.transaction(() -> {
+            requireRenter(renterKey, name);
+            return channels.status(name, rentalState(name));
+        });
+    }
+
+    /** Records a device's usage report, signed with the device's registered key. */
+    ChannelStatus recordUsage(String deviceId, byte[] signerKey, UsageReport usage) {
+        Changes changes = new Changes();
+        return changes.commit(() -> {
+            byte[] registered = sql.one("SELECT public_key FROM device WHERE id = ?", deviceId).orElseThrow(
+                    () -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub")).bytes(1);
+            if (!Arrays.equals(registered, signerKey)) {
+                throw new RefusedException(ErrorCode.UNAUTHORIZED, "usage must be signed with the key of " + deviceId);
+            }
+            apply(usage.rental(), deviceId, channels.recordUsage(deviceId, usage), changes);
+            return channels.status(usage.rental(), rentalState(usage.rental()));
+        });
+    }
+
+    /** Starts ending every rental whose time is up, settling each; returns how many. */
+    int expire() {
+        Changes changes = new Changes();
+        return changes.commit(() -> {
+            List<String> due = sql.all("SELECT name FROM rental WHERE state IN (?, ?) AND ends_at <= ?", PREPARING, ACTIVE, now())
+                    .stream().map(r -> r.text(1)).toList();
+            for (String name : due) {
+                beginEnding(name, changes);
+            }
+            return due.size();
+        });
+    }
+
+    Statement walletOf(byte[] renterKey) {
+        return ledger.statement(Ledger.renterWallet(renterKey));
+    }
+
+    Earnings earnings(String owner) {
+        return sql.transaction(() -> {
+            List<Earnings.PerDevice> devices = sql.all("SELECT device_id, SUM(owner_share), COUNT(*) FROM channel"
+                    + " WHERE owner = ? AND state = ? GROUP BY device_id ORDER BY device_id", owner, Channels.SETTLED).stream()
+                    .map(r -> new Earnings.PerDevice(r.text(1), r.integer(2), r.integer(3))).toList();
+            return new Earnings(owner, ledger.balance(Ledger.ownerEarnings(owner)), devices);
+        });
+    }
+
+    Optional<byte[]> devicePublicKey(String deviceId) {
+        return sql.transaction(() -> sql.one("SELECT public_key FROM device WHERE id = ?", deviceId).map(r -> r.bytes(1)));
+    }
+
+    Optional<Integer> tunnelPort(String deviceId) {
+        return sql.transaction(() -> sql.one("SELECT tunnel_port FROM device WHERE id = ?", deviceId).map(r -> (int) r.integer(1)));
     }
 
     /** How a renter reaches an active rental: the key allowed in, and the device's tunnel port on this hub. */
     record RentalAccess(String sshKey, int tunnelPort) {}
 
-    synchronized Optional<RentalAccess> activeRental(String name) {
-        return inTransaction(() -> one("SELECT r.ssh_key, d.tunnel_port FROM rental r JOIN device d ON d.id = r.device_id"
-                + " WHERE r.name = ? AND r.state = ?", name, ACTIVE).map(r -> new RentalAccess(r.text(1), (int) r.integer(2))));
+    /** An active rental that is not paused for lack of payment. */
+    Optional<RentalAccess> activeRental(String name) {
+        return sql.transaction(() -> sql.one("SELECT r.ssh_key, d.tunnel_port FROM rental r JOIN device d ON d.id = r.device_id"
+                + " LEFT JOIN channel c ON c.rental = r.name WHERE r.name = ? AND r.state = ? AND c.paused_since IS NULL", name,
+                ACTIVE).map(r -> new RentalAccess(r.text(1), (int) r.integer(2))));
     }
 
-    synchronized List<String> deviceIds() {
-        return inTransaction(() -> all("SELECT id FROM device").stream().map(r -> r.text(1)).toList());
+    List<String> deviceIds() {
+        return sql.transaction(() -> sql.all("SELECT id FROM device").stream().map(r -> r.text(1)).toList());
     }
 
-    private void beginEnding(List<String> names) {
-        List<String> devices = inTransaction(() -> {
-            List<String> changed = new ArrayList<>();
-            for (String name : names) {
-                Row r = one("SELECT device_id, state FROM rental WHERE name = ?", name).orElseThrow();
-                if (r.text(2).equals(PREPARING) || r.text(2).equals(ACTIVE)) {
-                    update("UPDATE rental SET state = ? WHERE name = ?", ENDING, name);
-                    update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", r.text(1));
-                    changed.add(r.text(1));
+    /** Carries out what the payment rules decided for a rental. */
+    private void apply(String rental, String deviceId, Channels.Decision decision, Changes changes) throws SQLException {
+        switch (decision) {
+            case PAUSE, RESUME -> {
+                sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", deviceId);
+                changes.devices.add(deviceId);
+                if (decision == Channels.Decision.PAUSE) {
+                    changes.closedRentals.add(rental);
                 }
             }
-            return changed;
-        });
-        names.forEach(name -> closedRentalListeners.forEach(l -> l.accept(name)));
-        devices.forEach(id -> assignmentListeners.forEach(l -> l.accept(id)));
+            case END_UNPAID, END_EXHAUSTED -> beginEnding(rental, changes);
+            case NONE -> { }
+        }
     }
 
-    private RentalView rentalView(String name) {
-        return inTransaction(() -> view(one("SELECT name, device_id, state, ends_at FROM rental WHERE name = ?", name).orElseThrow()));
+    /** Ends a rental that is preparing or active: the device is told to wipe, the channel settles, renters lose access. */
+    private void beginEnding(String name, Changes changes) throws SQLException {
+        Sql.Row r = sql.one("SELECT device_id, state FROM rental WHERE name = ?", name).orElseThrow();
+        if (r.text(2).equals(PREPARING) || r.text(2).equals(ACTIVE)) {
+            sql.update("UPDATE rental SET state = ? WHERE name = ?", ENDING, name);
+            sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", r.text(1));
+            channels.settle(name);
+            changes.devices.add(r.text(1));
+        }
+        changes.closedRentals.add(name);
     }
 
-    private RentalView view(Row r) {
+    /** Columns: 1 name, 2 device_id, 3 state, 4 ends_at. Another renter's rental is reported as unknown. */
+    private Sql.Row requireRenter(byte[] renterKey, String name) throws SQLException {
+        return sql.one("SELECT name, device_id, state, ends_at, renter_key FROM rental WHERE name = ?", name)
+                .filter(r -> Arrays.equals(r.bytes(5), renterKey))
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "you have no rental " + name));
+    }
+
+    private String rentalState(String name) throws SQLException {
+        return sql.one("SELECT state FROM rental WHERE name = ?", name).orElseThrow().text(1);
+    }
+
+    private String rentalDevice(String name) throws SQLException {
+        return sql.one("SELECT device_id FROM rental WHERE name = ?", name)
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + name + " on this hub")).text(1);
+    }
+
+    private RentalView rentalView(String name) throws SQLException {
+        return view(sql.one("SELECT name, device_id, state, ends_at FROM rental WHERE name = ?", name).orElseThrow());
+    }
+
+    private RentalView view(Sql.Row r) {
         return new RentalView(r.text(1), r.text(2), r.text(3), r.integer(4), config.sshPort());
     }
 
     private Assignment assignmentOf(String deviceId) throws SQLException {
-        Row device = device(deviceId);
+        Sql.Row device = device(deviceId);
         long version = device.integer(5);
         String current = device.text(2);
         if (current == null) {
             return new Assignment(version, null);
         }
-        Row rental = one("SELECT state, ssh_key, template, ends_at FROM rental WHERE name = ?", current).orElseThrow();
+        Sql.Row rental = sql.one("SELECT state, ssh_key, template, ends_at FROM rental WHERE name = ?", current).orElseThrow();
         if (rental.text(1).equals(ENDING) || rental.text(1).equals(ENDED)) {
             return new Assignment(version, null);
         }
-        return new Assignment(version, new RentalOrder(current, rental.text(3), List.of(rental.text(2)), rental.integer(4)));
+        return new Assignment(version, new RentalOrder(current, rental.text(3), List.of(rental.text(2)), rental.integer(4),
+                channels.isPaused(current)));
     }
 
-    /** Columns: 1 id, 2 current_rental, 3 state, 4 last_seen, 5 assignment_version. */
-    private Row device(String deviceId) throws SQLException {
-        return one("SELECT id, current_rental, state, last_seen, assignment_version FROM device WHERE id = ?", deviceId)
+    /** Columns: 1 id, 2 current_rental, 3 state, 4 last_seen, 5 assignment_version, 6 price_per_hour, 7 price_per_gb, 8 owner. */
+    private Sql.Row device(String deviceId) throws SQLException {
+        return sql.one("SELECT id, current_rental, state, last_seen, assignment_version, price_per_hour, price_per_gb, owner"
+                + " FROM device WHERE id = ?", deviceId)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
     }
 
@@ -279,7 +420,7 @@ final class Registry {
     }
 
     private int freeTunnelPort() throws SQLException {
-        List<Long> used = all("SELECT tunnel_port FROM device").stream().map(r -> r.integer(1)).toList();
+        List<Long> used = sql.all("SELECT tunnel_port FROM device").stream().map(r -> r.integer(1)).toList();
         for (int port = config.tunnelPortMin(); port <= config.tunnelPortMax(); port++) {
             if (!used.contains((long) port)) {
                 return port;
@@ -292,85 +433,11 @@ final class Registry {
         return clock.millis();
     }
 
-    // --- JDBC plumbing: small enough that a query reads as its SQL. ---
-
-    interface Work<T> {
-        T run() throws SQLException;
-    }
-
-    interface VoidWork {
-        void run() throws SQLException;
-    }
-
-    private void inTransaction(VoidWork work) {
-        inTransaction(() -> {
-            work.run();
-            return null;
-        });
-    }
-
-    private <T> T inTransaction(Work<T> work) {
+    private static byte[] sha256(byte[] bytes) {
         try {
-            db.setAutoCommit(false);
-            try {
-                T result = work.run();
-                db.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("database: " + e.getMessage(), e);
-        }
-    }
-
-    private void update(String sql, Object... args) throws SQLException {
-        try (PreparedStatement s = prepare(sql, args)) {
-            s.executeUpdate();
-        }
-    }
-
-    private Optional<Row> one(String sql, Object... args) throws SQLException {
-        List<Row> rows = all(sql, args);
-        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
-    }
-
-    private List<Row> all(String sql, Object... args) throws SQLException {
-        try (PreparedStatement s = prepare(sql, args); ResultSet rs = s.executeQuery()) {
-            List<Row> rows = new ArrayList<>();
-            int columns = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                Object[] values = new Object[columns];
-                for (int i = 0; i < columns; i++) {
-                    values[i] = rs.getObject(i + 1);
-                }
-                rows.add(new Row(values));
-            }
-            return rows;
-        }
-    }
-
-    private PreparedStatement prepare(String sql, Object... args) throws SQLException {
-        PreparedStatement s = db.prepareStatement(sql);
-        for (int i = 0; i < args.length; i++) {
-            s.setObject(i + 1, args[i]);
-        }
-        return s;
-    }
-
-    /** One result row; columns are numbered from 1 as in JDBC. */
-    private record Row(Object[] values) {
-        String text(int column) {
-            return (String) values[column - 1];
-        }
-
-        long integer(int column) {
-            return ((Number) values[column - 1]).longValue();
-        }
-
-        byte[] bytes(int column) {
-            return (byte[]) values[column - 1];
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -9,6 +9,7 @@ import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.HardwareFacts;
+import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Registration;
@@ -44,7 +45,7 @@ class RegistryTest {
     @BeforeEach
     void open() {
         database = Database.open(dir);
-        registry = new Registry(database, HubConfig.builder().dataDir(dir).tunnelPorts(40000, 40001).build(), clock);
+        registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(40000, 40001).build(), clock);
         registry.onRentalClosed(closed::add);
     }
 
@@ -83,11 +84,11 @@ class RegistryTest {
     @Test
     void a_rental_becomes_active_when_the_device_serves_it_and_ends_when_the_device_has_wiped() {
         String device = register(newKey()).deviceId();
-        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY), SSH_KEY);
+        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
         assertEquals(RentalView.PREPARING, rental.state());
         assertEquals(rental.name(), registry.assignment(device).rental().name());
 
-        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name()));
+        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
         assertEquals(RentalView.ACTIVE, registry.rentalsOf(renter).get(0).state());
         assertTrue(registry.activeRental(rental.name()).isPresent());
 
@@ -95,19 +96,19 @@ class RegistryTest {
         assertNull(registry.assignment(device).rental(), "the device is told to wipe");
         assertTrue(registry.activeRental(rental.name()).isEmpty(), "no more ssh");
         assertEquals(List.of(rental.name()), closed);
-        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null));
+        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE));
         assertEquals(RentalView.ENDED, registry.rentalsOf(renter).get(0).state());
     }
 
     @Test
     void a_rental_past_its_end_time_is_ended_by_expiry() {
         String device = register(newKey()).deviceId();
-        RentalView rental = registry.rent(renter, new RentRequest(device, 2, SSH_KEY), SSH_KEY);
-        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name()));
+        RentalView rental = registry.rent(renter, new RentRequest(device, 2, SSH_KEY, 0, 0), SSH_KEY);
+        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
         clock.advance(Duration.ofMinutes(119));
         assertEquals(0, registry.expire());
         clock.advance(Duration.ofMinutes(2));
-        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name()));
+        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
         assertEquals(1, registry.expire());
         assertEquals(RentalView.ENDING, registry.rentalsOf(renter).get(0).state());
         assertEquals(0, registry.expire(), "expiry ends a rental once");
@@ -116,7 +117,7 @@ class RegistryTest {
     @Test
     void another_renter_cannot_end_or_see_a_rental() {
         String device = register(newKey()).deviceId();
-        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY), SSH_KEY);
+        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
         byte[] mallory = newKey();
         RefusedException refused = assertThrows(RefusedException.class, () -> registry.end(mallory, rental.name()));
         assertEquals(ErrorCode.NOT_FOUND, refused.code());
@@ -129,14 +130,14 @@ class RegistryTest {
         String device = register(newKey()).deviceId();
         clock.advance(Duration.ofMinutes(5));
         RefusedException refused = assertThrows(RefusedException.class,
-                () -> registry.rent(renter, new RentRequest(device, 1, SSH_KEY), SSH_KEY));
+                () -> registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY));
         assertEquals("device " + device + " is offline", refused.getMessage());
     }
 
     @Test
     void everything_survives_reopening_the_database() {
         String device = register(newKey()).deviceId();
-        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY), SSH_KEY);
+        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
         database.close();
         open();
         assertEquals(device, registry.listings().get(0).deviceId());

@@ -6,10 +6,12 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /** Ed25519 keys as the protocol carries them: a public key is its 32 raw bytes. */
 public final class Ed25519 {
@@ -58,25 +60,23 @@ public final class Ed25519 {
         }
     }
 
+    /** Signs with Bouncy Castle's Ed25519 (RFC 8032); the key is a JDK key, its 32-byte seed taken from PKCS#8. */
     public static byte[] sign(PrivateKey key, byte[] message) {
-        try {
-            Signature signature = Signature.getInstance("Ed25519");
-            signature.initSign(key);
-            signature.update(message);
-            return signature.sign();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 signing failed", e);
-        }
+        byte[] pkcs8 = key.getEncoded();
+        Ed25519Signer signer = new Ed25519Signer();
+        signer.init(true, new Ed25519PrivateKeyParameters(pkcs8, pkcs8.length - Ed25519PrivateKeyParameters.KEY_SIZE));
+        signer.update(message, 0, message.length);
+        return signer.generateSignature();
     }
 
     public static boolean verify(byte[] rawPublicKey, byte[] message, byte[] signature) {
-        try {
-            Signature verifier = Signature.getInstance("Ed25519");
-            verifier.initVerify(publicKey(rawPublicKey));
-            verifier.update(message);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException | MalformedMessageException e) {
+        if (rawPublicKey == null || rawPublicKey.length != PUBLIC_KEY_BYTES || signature == null
+                || signature.length != Ed25519PublicKeyParameters.KEY_SIZE * 2) {
             return false;
         }
+        Ed25519Signer verifier = new Ed25519Signer();
+        verifier.init(false, new Ed25519PublicKeyParameters(rawPublicKey, 0));
+        verifier.update(message, 0, message.length);
+        return verifier.verifySignature(signature);
     }
 }

@@ -6,7 +6,9 @@ public enum ErrorCode {
     UNAUTHORIZED(4, 1),
     FORBIDDEN(4, 3),
     NOT_FOUND(4, 4),
-    CONFLICT(4, 9);
+    CONFLICT(4, 9),
+    PRECONDITION_FAILED(4, 12),
+    UNPROCESSABLE(4, 22);
 
     public final int codeClass;
     public final int codeDetail;

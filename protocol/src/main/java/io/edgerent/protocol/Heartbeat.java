@@ -3,12 +3,13 @@ package io.edgerent.protocol;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A device saying it is alive, in which governor state, serving which rental (or none). */
-public record Heartbeat(DeviceState state, String rental) {
+/** A device saying it is alive, in which governor state, serving which rental (or none), at which prices. */
+public record Heartbeat(DeviceState state, String rental, Prices prices) {
     public byte[] encode() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("state", state.name());
         m.put("rental", rental);
+        m.put("prices", prices.toCbor());
         return Cbor.encode(m);
     }
 
@@ -18,6 +19,6 @@ public record Heartbeat(DeviceState state, String rental) {
         if (rental != null && !Names.isRentalName(rental)) {
             throw new MalformedMessageException("field 'rental' is not a rental name");
         }
-        return new Heartbeat(DeviceState.parse(f.text("state")), rental);
+        return new Heartbeat(DeviceState.parse(f.text("state")), rental, Prices.from(f.map("prices")));
     }
 }

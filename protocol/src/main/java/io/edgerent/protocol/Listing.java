@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A device as the marketplace shows it. */
-public record Listing(String deviceId, String owner, DeviceState state, boolean online, HardwareFacts facts) {
+public record Listing(String deviceId, String owner, DeviceState state, boolean online, HardwareFacts facts, Prices prices) {
     public Map<String, Object> toCbor() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("device", deviceId);
@@ -14,12 +14,13 @@ public record Listing(String deviceId, String owner, DeviceState state, boolean 
         m.put("state", state.name());
         m.put("online", online);
         m.put("facts", facts.toCbor());
+        m.put("prices", prices.toCbor());
         return m;
     }
 
     public static Listing from(Fields f) {
         return new Listing(f.text("device"), f.text("owner"), DeviceState.parse(f.text("state")), f.bool("online"),
-                HardwareFacts.from(f.map("facts")));
+                HardwareFacts.from(f.map("facts")), Prices.from(f.map("prices")));
     }
 
     public static byte[] encodeAll(List<Listing> listings) {

@@ -14,6 +14,19 @@ public final class Paths {
     public static final String RENTALS = "rentals";
     public static final String MINE = "mine";
     public static final String END = "end";
+    /** POST: a renter's voucher (signed inside); answers the channel's status. */
+    public static final String VOUCHERS = "vouchers";
+    /** POST (signed): more hours and deposit for a rental. */
+    public static final String EXTEND = "extend";
+    /** POST (signed): one channel's status. */
+    public static final String CHANNEL = "channel";
+    /** POST {@code devices/DEVICE/usage}: a device's usage report, signed with the device key. */
+    public static final String USAGE = "usage";
+    /** POST (signed): the renter's wallet; child {@code move} (POST, admin): deposit or withdraw through the rail. */
+    public static final String WALLET = "wallet";
+    public static final String MOVE = "move";
+    /** POST (admin): an owner's earnings per device. */
+    public static final String EARNINGS = "earnings";
 
     private Paths() {}
 }

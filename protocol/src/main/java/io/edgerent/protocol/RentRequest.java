@@ -3,8 +3,11 @@ package io.edgerent.protocol;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The body of a signed rent request: which device, for how long, and the OpenSSH key that may log in. */
-public record RentRequest(String deviceId, int hours, String sshKey) {
+/**
+ * The body of a signed rent request: which device, for how long, the OpenSSH key that may log in,
+ * the most the renter pays per hour, and the deposit moved from the renter's wallet into escrow.
+ */
+public record RentRequest(String deviceId, int hours, String sshKey, long maxPricePerHour, long deposit) {
     public static final int MAX_HOURS = 24 * 31;
 
     public byte[] encode() {
@@ -12,6 +15,8 @@ public record RentRequest(String deviceId, int hours, String sshKey) {
         m.put("device", deviceId);
         m.put("hours", hours);
         m.put("sshKey", sshKey);
+        m.put("maxPerHour", maxPricePerHour);
+        m.put("deposit", deposit);
         return Cbor.encode(m);
     }
 
@@ -24,6 +29,7 @@ public record RentRequest(String deviceId, int hours, String sshKey) {
         if (key.length() > 16 * 1024) {
             throw new MalformedMessageException("field 'sshKey' is too long");
         }
-        return new RentRequest(device, (int) f.integer("hours", 1, MAX_HOURS), key);
+        return new RentRequest(device, (int) f.integer("hours", 1, MAX_HOURS), key, f.integer("maxPerHour", 0, Prices.MAX),
+                f.integer("deposit", 0, Long.MAX_VALUE / 4));
     }
 }

@@ -4,14 +4,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What the hub asks a device to serve: a container from an image, for these SSH keys, until a time. */
-public record RentalOrder(String name, String image, List<String> authorizedKeys, long endsAt) {
+/**
+ * What the hub asks a device to serve: a container from an image, for these SSH keys, until a time;
+ * paused while payment lags behind what is due.
+ */
+public record RentalOrder(String name, String image, List<String> authorizedKeys, long endsAt, boolean paused) {
     public Map<String, Object> toCbor() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
         m.put("image", image);
         m.put("keys", authorizedKeys);
         m.put("endsAt", endsAt);
+        m.put("paused", paused);
         return m;
     }
 
@@ -20,6 +24,6 @@ public record RentalOrder(String name, String image, List<String> authorizedKeys
         if (!Names.isRentalName(name)) {
             throw new MalformedMessageException("field 'name' is not a rental name");
         }
-        return new RentalOrder(name, f.text("image"), f.texts("keys"), f.integer("endsAt"));
+        return new RentalOrder(name, f.text("image"), f.texts("keys"), f.integer("endsAt"), f.bool("paused"));
     }
 }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class SignedRequestTest {
     private final KeyPair renter = Ed25519.generate();
-    private final byte[] body = new RentRequest("d-0123456789ab", 2, "ssh-ed25519 AAAA").encode();
+    private final byte[] body = new RentRequest("d-0123456789ab", 2, "ssh-ed25519 AAAA", 100, 1000).encode();
 
     @Test
     void a_signed_request_verifies_after_the_wire() {
@@ -25,7 +25,7 @@ class SignedRequestTest {
     @Test
     void a_tampered_body_or_foreign_key_is_refused() {
         SignedRequest signed = SignedRequest.sign(renter, "rentals", 1000, body);
-        byte[] other = new RentRequest("d-0123456789ab", 3, "ssh-ed25519 AAAA").encode();
+        byte[] other = new RentRequest("d-0123456789ab", 3, "ssh-ed25519 AAAA", 100, 1000).encode();
         assertThrows(SignedRequest.SignatureException.class,
                 () -> new SignedRequest(signed.renterKey(), 1000, other, signed.signature()).verify("rentals", 1000));
         byte[] foreign = Ed25519.raw(Ed25519.generate().getPublic());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgerent.protocol.Ed25519;
-import io.edgerent.protocol.EndRequest;
+import io.edgerent.protocol.RentalRef;
 import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
@@ -96,13 +96,13 @@ class RefusalsTest {
         KeyPair renter = Ed25519.generate();
         String sshKey = Files.readString(world.renter("replayer-" + System.nanoTime()).key.resolveSibling("id.pub")).strip();
         byte[] rent = SignedRequest.sign(renter, "rentals", System.currentTimeMillis(),
-                new RentRequest(device, 1, sshKey).encode()).encode();
+                new RentRequest(device, 1, sshKey, 0, 0).encode()).encode();
         CoapClient rentals = new CoapClient(URI.create(world.hubUri + "/rentals"));
         try {
             CoapResponse first = rentals.post(rent, MediaTypeRegistry.APPLICATION_CBOR);
             assertEquals(ResponseCode.CHANGED, first.getCode(), first.getResponseText());
             String rental = RentalView.decode(first.getPayload()).name();
-            byte[] end = SignedRequest.sign(renter, "rentals/end", System.currentTimeMillis(), new EndRequest(rental).encode()).encode();
+            byte[] end = SignedRequest.sign(renter, "rentals/end", System.currentTimeMillis(), new RentalRef(rental).encode()).encode();
             new CoapClient(URI.create(world.hubUri + "/rentals/end")).post(end, MediaTypeRegistry.APPLICATION_CBOR);
             awaitTrue(Duration.ofSeconds(60), "the device to be free again",
                     () -> world.cli(dir, "market").out().contains(device + "   free "));

@@ -22,7 +22,7 @@ final class Renter {
     }
 
     World.Result rent(String device) {
-        World.Result result = world.cli(home, "rent", device, "--key", key + ".pub", "--timeout", "90");
+        World.Result result = world.cli(home, "rent", device, "--key", key + ".pub", "--timeout", "90", "--detach");
         // Remembered for World.close(), which removes this world's containers, also when the rent failed half-way.
         Matcher preparing = Pattern.compile("preparing (r-[0-9a-f]{12})").matcher(result.err());
         if (preparing.find()) {

@@ -2,6 +2,7 @@ package io.edgerent.edge.agent;
 
 import io.edgerent.edge.containers.RentalContainers;
 import io.edgerent.edge.tunnels.Tunnels;
+import io.edgerent.protocol.Prices;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -46,6 +47,18 @@ public class DeviceAgent implements ConfigurableComponent {
         @AttributeDefinition(name = "Heartbeat (seconds)", description = "How often the device tells the hub it is"
                 + " alive; the hub lists a device that missed 90 s of heartbeats as offline.", min = "1", max = "60")
         int heartbeat_seconds() default 30;
+
+        @AttributeDefinition(name = "Price per hour", description = "What a renter pays for one hour of this device, in"
+                + " the smallest currency unit; billed by the second.", min = "0", max = "1000000000000")
+        long price_per_hour() default 0;
+
+        @AttributeDefinition(name = "Price per GB sent", description = "What a renter pays per GB (10^9 bytes) their"
+                + " container sends out, in the smallest currency unit; 0 for none.", min = "0", max = "1000000000000")
+        long price_per_gb() default 0;
+
+        @AttributeDefinition(name = "Usage report (seconds)", description = "How often the device reports a rental's"
+                + " usage (online time, CPU, memory, traffic) to the hub.", min = "5", max = "3600")
+        int usage_seconds() default 60;
     }
 
     @Reference
@@ -91,7 +104,8 @@ public class DeviceAgent implements ConfigurableComponent {
         }
         hub = new HubLink(hubUri);
         governor = new Governor(new Governor.Settings(dataDir, hubUri.getHost(), config.registration_token(),
-                config.heartbeat_seconds()), hub, containers, tunnels);
+                config.heartbeat_seconds(), new Prices(config.price_per_hour(), config.price_per_gb()), config.usage_seconds()),
+                hub, containers, tunnels);
         governor.start();
         LOG.info("agent started for hub {}", hubUri);
     }

@@ -1,6 +1,7 @@
 package io.edgerent.edge.agent;
 
 import io.edgerent.edge.containers.ContainerSpec;
+import io.edgerent.edge.containers.ContainerUsage;
 import io.edgerent.edge.containers.RentalContainers;
 import io.edgerent.edge.containers.RunningContainer;
 import io.edgerent.edge.tunnels.TunnelSpec;
@@ -9,8 +10,10 @@ import io.edgerent.protocol.Assignment;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentalOrder;
+import io.edgerent.protocol.UsageReport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -38,7 +41,8 @@ final class Governor implements AutoCloseable {
     static final int CONTAINER_SSH_PORT = 22;
 
     /** What the governor needs from its surroundings. */
-    record Settings(Path dataDir, String hubHost, String registrationToken, int heartbeatSeconds) {}
+    record Settings(Path dataDir, String hubHost, String registrationToken, int heartbeatSeconds, Prices prices,
+            int usageSeconds) {}
 
     private final Settings settings;
     private final HubLink hub;
@@ -51,6 +55,11 @@ final class Governor implements AutoCloseable {
     private CoapObserveRelation observation;
     private boolean hubWasUnreachable;
     private volatile boolean closing;
+    /** Whether the serving container is paused, as last applied; null until applied after a start. */
+    private Boolean paused;
+    private long lastUsageReport;
+    private ContainerUsage lastUsage = ContainerUsage.NONE;
+    private long onlineSeconds;
 
     Governor(Settings settings, HubLink hub, RentalContainers containers, Tunnels tunnels) {
         this.settings = settings;
@@ -95,7 +104,8 @@ final class Governor implements AutoCloseable {
             String id = state.registration().deviceId();
             Assignment assignment;
             try {
-                assignment = hub.heartbeat(id, new Heartbeat(state.state(), state.rental() == null ? null : state.rental().name()));
+                assignment = hub.heartbeat(id, new Heartbeat(state.state(), state.rental() == null ? null : state.rental().name(),
+                        settings.prices()));
             } catch (HubLink.HubUnavailableException e) {
                 if (!hubWasUnreachable) {
                     LOG.warn("{}; serving on and retrying every {} s", e.getMessage(), settings.heartbeatSeconds());
@@ -112,7 +122,31 @@ final class Governor implements AutoCloseable {
                 hubWasUnreachable = false;
             }
             follow(assignment);
+            reportUsageWhenDue();
         });
+    }
+
+    /** Every usage interval, the serving rental's cumulative usage goes to the hub, signed with the device key. */
+    private void reportUsageWhenDue() {
+        long now = System.currentTimeMillis();
+        if (state.state() != DeviceState.RENTED || now - lastUsageReport < settings.usageSeconds() * 1000L) {
+            return;
+        }
+        if (lastUsageReport > 0 && !Boolean.TRUE.equals(paused)) {
+            onlineSeconds += (now - lastUsageReport) / 1000;
+        }
+        lastUsageReport = now;
+        ContainerUsage measured = containers.usage(state.rental().name());
+        // Counters are per container; never report less than before (the hub refuses a decrease).
+        lastUsage = new ContainerUsage(Math.max(lastUsage.cpuSeconds(), measured.cpuSeconds()),
+                Math.max(lastUsage.peakMemoryBytes(), measured.peakMemoryBytes()), Math.max(lastUsage.bytesIn(), measured.bytesIn()),
+                Math.max(lastUsage.bytesOut(), measured.bytesOut()));
+        try {
+            hub.reportUsage(state.registration().deviceId(), deviceKey, new UsageReport(state.rental().name(), now, onlineSeconds,
+                    lastUsage.cpuSeconds(), lastUsage.peakMemoryBytes(), lastUsage.bytesIn(), lastUsage.bytesOut()));
+        } catch (HubLink.HubRefusedException | HubLink.HubUnavailableException e) {
+            LOG.warn("usage report for {} not accepted: {}", state.rental().name(), e.getMessage());
+        }
     }
 
     private void onNotification(Assignment assignment) {
@@ -158,6 +192,15 @@ final class Governor implements AutoCloseable {
             LOG.warn("the container of {} is gone; starting a fresh one", wanted.name());
             serve(wanted);
         }
+        if (wanted != null && state.state() == DeviceState.RENTED && !Boolean.valueOf(wanted.paused()).equals(paused)) {
+            // The hub pauses a rental whose payment lags and resumes it when payment catches up.
+            if (wanted.paused()) {
+                containers.pause(wanted.name());
+            } else {
+                containers.resume(wanted.name());
+            }
+            paused = wanted.paused();
+        }
     }
 
     /** Starts (or finds) the rental's container and its tunnel, then reports the rental served. */
@@ -181,6 +224,10 @@ final class Governor implements AutoCloseable {
         tunnels.close(rental);
         containers.remove(rental);
         save(state.with(DeviceState.LISTED, null));
+        paused = null;
+        lastUsageReport = 0;
+        lastUsage = ContainerUsage.NONE;
+        onlineSeconds = 0;
         LOG.info("{} wiped; listed again", rental);
         heartbeatSoon();
     }

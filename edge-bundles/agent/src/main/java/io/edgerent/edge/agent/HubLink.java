@@ -6,6 +6,9 @@ import io.edgerent.protocol.MalformedMessageException;
 import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
+import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.UsageReport;
+import java.security.KeyPair;
 import java.io.IOException;
 import java.net.URI;
 import java.util.function.Consumer;
@@ -50,6 +53,12 @@ final class HubLink implements AutoCloseable {
 
     Assignment heartbeat(String deviceId, Heartbeat heartbeat) {
         return Assignment.decode(post(Paths.DEVICES + "/" + deviceId + "/" + Paths.HEARTBEAT, heartbeat.encode()));
+    }
+
+    /** Reports a rental's usage, signed with the device key. */
+    void reportUsage(String deviceId, KeyPair deviceKey, UsageReport usage) {
+        String path = Paths.DEVICES + "/" + deviceId + "/" + Paths.USAGE;
+        post(path, SignedRequest.sign(deviceKey, path, System.currentTimeMillis(), usage.encode()).encode());
     }
 
     /** Observes the device's assignment; each notification goes to {@code onChange}. */

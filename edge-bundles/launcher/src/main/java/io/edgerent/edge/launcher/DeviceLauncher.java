@@ -51,6 +51,9 @@ public final class DeviceLauncher {
               --token TOKEN        one-time registration token from `edgerent token`
               --data DIR           device data: key, state, settings (default ~/.edgerent/device)
               --heartbeat SECONDS  heartbeat interval, 1-60 (default 30)
+              --price-per-hour N   what renters pay per hour, smallest currency unit (default 0)
+              --price-per-gb N     what renters pay per GB sent (default 0)
+              --usage-seconds N    how often usage is reported to the hub, 5-3600 (default 60)
               --image IMAGE        renter image (default edgerent/renter-base:latest)
               --docker-host URI    Docker engine (default unix:///var/run/docker.sock)
               --check              start, report whether every bundle resolved and every
@@ -70,7 +73,8 @@ public final class DeviceLauncher {
                     return;
                 }
                 case "--check" -> check = true;
-                case "--hub", "--token", "--data", "--heartbeat", "--image", "--docker-host" -> {
+                case "--hub", "--token", "--data", "--heartbeat", "--image", "--docker-host", "--price-per-hour", "--price-per-gb",
+                        "--usage-seconds" -> {
                     if (i + 1 >= args.length) {
                         fail(args[i] + " needs a value");
                     }
@@ -106,20 +110,30 @@ public final class DeviceLauncher {
         agent.put("data.dir", data.resolve("agent").toString());
         put(agent, "hub.uri", options.get("--hub"));
         put(agent, "registration.token", options.get("--token"));
-        if (options.containsKey("--heartbeat")) {
-            try {
-                int seconds = Integer.parseInt(options.get("--heartbeat"));
-                if (seconds < 1 || seconds > 60) {
-                    throw new NumberFormatException();
-                }
-                agent.put("heartbeat.seconds", seconds);
-            } catch (NumberFormatException e) {
-                fail("--heartbeat takes whole seconds from 1 to 60, got " + options.get("--heartbeat"));
-            }
-        }
+        number(options, "--heartbeat", 1, 60).ifPresent(n -> agent.put("heartbeat.seconds", n.intValue()));
+        number(options, "--price-per-hour", 0, 1_000_000_000_000L).ifPresent(n -> agent.put("price.per.hour", n));
+        number(options, "--price-per-gb", 0, 1_000_000_000_000L).ifPresent(n -> agent.put("price.per.gb", n));
+        number(options, "--usage-seconds", 5, 3600).ifPresent(n -> agent.put("usage.seconds", n.intValue()));
         put(settings.get(CONTAINERS), "image", options.get("--image"));
         put(settings.get(CONTAINERS), "docker.host", options.get("--docker-host"));
         return settings;
+    }
+
+    private static java.util.Optional<Long> number(Map<String, String> options, String option, long min, long max) {
+        String text = options.get(option);
+        if (text == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            long n = Long.parseLong(text);
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return java.util.Optional.of(n);
+        } catch (NumberFormatException e) {
+            fail(option + " takes a whole number from " + min + " to " + max + ", got " + text);
+            return java.util.Optional.empty();
+        }
     }
 
     private static void put(Map<String, Object> map, String key, String value) {

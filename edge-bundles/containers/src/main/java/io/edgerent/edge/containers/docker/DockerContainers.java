@@ -6,11 +6,14 @@ import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Statistics;
+import com.github.dockerjava.core.InvocationBuilder;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.edgerent.edge.containers.ContainerException;
 import io.edgerent.edge.containers.ContainerSpec;
+import io.edgerent.edge.containers.ContainerUsage;
 import io.edgerent.edge.containers.RentalContainers;
 import io.edgerent.edge.containers.RunningContainer;
 import java.io.IOException;
@@ -128,6 +131,57 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     }
 
     @Override
+    public void pause(String rental) {
+        inBundle("pause the container of " + rental, () -> {
+            find(rental).filter(c -> c.running() && !c.paused()).ifPresent(c -> {
+                docker.pauseContainerCmd(c.containerId()).exec();
+                LOG.info("paused {}: payment stopped", rental);
+            });
+            return null;
+        });
+    }
+
+    @Override
+    public void resume(String rental) {
+        inBundle("resume the container of " + rental, () -> {
+            find(rental).filter(RunningContainer::paused).ifPresent(c -> {
+                docker.unpauseContainerCmd(c.containerId()).exec();
+                LOG.info("resumed {}: payment caught up", rental);
+            });
+            return null;
+        });
+    }
+
+    @Override
+    public ContainerUsage usage(String rental) {
+        return inBundle("measure the container of " + rental, () -> {
+            Optional<RunningContainer> container = find(rental).filter(RunningContainer::running);
+            if (container.isEmpty()) {
+                return ContainerUsage.NONE;
+            }
+            Statistics stats = docker.statsCmd(container.get().containerId()).withNoStream(true)
+                    .exec(new InvocationBuilder.AsyncResultCallback<Statistics>()).awaitResult();
+            long cpuNanos = stats.getCpuStats() == null || stats.getCpuStats().getCpuUsage() == null ? 0
+                    : orZero(stats.getCpuStats().getCpuUsage().getTotalUsage());
+            long peak = stats.getMemoryStats() == null ? 0 : Math.max(orZero(stats.getMemoryStats().getMaxUsage()),
+                    orZero(stats.getMemoryStats().getUsage()));
+            long in = 0;
+            long out = 0;
+            if (stats.getNetworks() != null) {
+                for (var network : stats.getNetworks().values()) {
+                    in += orZero(network.getRxBytes());
+                    out += orZero(network.getTxBytes());
+                }
+            }
+            return new ContainerUsage(cpuNanos / 1_000_000_000L, peak, in, out);
+        });
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0 : value;
+    }
+
+    @Override
     public void remove(String rental) {
         inBundle("remove the container of " + rental, () -> {
             for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RENTAL_LABEL, rental)).exec()) {
@@ -172,7 +226,8 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
         String address = info.getNetworkSettings().getNetworks().values().stream()
                 .map(n -> n.getIpAddress()).filter(ip -> ip != null && !ip.isEmpty()).findFirst().orElse(null);
         boolean running = Boolean.TRUE.equals(info.getState().getRunning());
-        return new RunningContainer(rental, id, info.getImageId(), address, 22, running);
+        boolean paused = Boolean.TRUE.equals(info.getState().getPaused());
+        return new RunningContainer(rental, id, info.getImageId(), address, 22, running, paused);
     }
 
     /** Runs Docker calls with this bundle's class loader as context, which Jackson's lookups rely on. */

@@ -2,17 +2,17 @@ package io.edgerent.protocol;
 
 import java.util.Map;
 
-/** The body of a signed request to end a rental. */
-public record EndRequest(String rental) {
+/** The body of a signed request about one rental: to end it, or to read its channel. */
+public record RentalRef(String rental) {
     public byte[] encode() {
         return Cbor.encode(Map.of("rental", rental));
     }
 
-    public static EndRequest from(Fields f) {
+    public static RentalRef from(Fields f) {
         String rental = f.text("rental");
         if (!Names.isRentalName(rental)) {
             throw new MalformedMessageException("field 'rental' is not a rental name");
         }
-        return new EndRequest(rental);
+        return new RentalRef(rental);
     }
 }

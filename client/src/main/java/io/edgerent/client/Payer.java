@@ -1,0 +1,89 @@
+package io.edgerent.client;
+
+import io.edgerent.protocol.ChannelStatus;
+import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.Voucher;
+import java.io.PrintStream;
+import java.security.KeyPair;
+import java.time.Duration;
+
+/**
+ * Streams a rental's vouchers: every interval it promises what is due plus two intervals ahead
+ * (never more than the deposit), and shows one status line. It stops when the rental ends.
+ */
+final class Payer {
+    private final HubClient hub;
+    private final KeyPair renter;
+    private final String rental;
+    private final Duration every;
+    private final PrintStream status;
+    private final boolean live;
+    private volatile boolean stopped;
+
+    Payer(HubClient hub, KeyPair renter, String rental, Duration every, PrintStream status, boolean live) {
+        this.hub = hub;
+        this.renter = renter;
+        this.rental = rental;
+        this.every = every;
+        this.status = status;
+        this.live = live;
+    }
+
+    /** Pays until the rental is no longer preparing or active, or {@link #stop()}; returns the last status. */
+    ChannelStatus run() {
+        ChannelStatus channel = hub.channel(renter, rental);
+        long started = System.nanoTime();
+        while (!stopped && (channel.state().equals(RentalView.PREPARING) || channel.state().equals(RentalView.ACTIVE))) {
+            long ahead = amountFor(2 * every.toSeconds(), channel.prices().perHour());
+            long target = Math.min(channel.deposit(), Math.max(channel.paid(), channel.due() + ahead));
+            if (target > channel.paid() || channel.lastSequence() < 0) {
+                channel = hub.pay(Voucher.sign(renter, rental, target, channel.lastSequence() + 1, System.currentTimeMillis()));
+            }
+            show(channel, Duration.ofNanos(System.nanoTime() - started));
+            sleep();
+            if (!stopped) {
+                channel = hub.channel(renter, rental);
+            }
+        }
+        if (live) {
+            status.println();
+        }
+        return channel;
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    private void show(ChannelStatus c, Duration elapsed) {
+        String line = String.format("%s %s %s | due %d | paid %d | deposit %d | left %d | next voucher in %d s%s", rental,
+                c.paused() ? "PAUSED" : c.state(), clock(elapsed), c.due(), c.paid(), c.deposit(), c.deposit() - c.paid(),
+                every.toSeconds(), c.paused() ? " (payment behind: catching up)" : "");
+        if (live) {
+            status.print("\r" + line + "   ");
+            status.flush();
+        } else {
+            status.println(line);
+        }
+    }
+
+    private void sleep() {
+        long end = System.nanoTime() + every.toNanos();
+        while (!stopped && System.nanoTime() < end) {
+            try {
+                Thread.sleep(Math.min(200, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                stopped = true;
+            }
+        }
+    }
+
+    static long amountFor(long seconds, long perHour) {
+        return java.math.BigInteger.valueOf(seconds).multiply(java.math.BigInteger.valueOf(perHour))
+                .divide(java.math.BigInteger.valueOf(3600)).longValueExact();
+    }
+
+    private static String clock(Duration d) {
+        return String.format("%02d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
+    }
+}

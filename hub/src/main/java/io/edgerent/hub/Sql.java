@@ -1,0 +1,119 @@
+package io.edgerent.hub;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The hub's one database connection and its transactions. A transaction started inside another
+ * joins it, so the registry, the ledger and the channels compose into one atomic change. All work
+ * runs under this object's lock: the embedded database is one writer at a time anyway.
+ */
+final class Sql {
+    private final Connection db;
+    private int depth;
+
+    Sql(Database database) {
+        this.db = database.connection();
+    }
+
+    interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    interface VoidWork {
+        void run() throws SQLException;
+    }
+
+    synchronized void transaction(VoidWork work) {
+        transaction(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /** Runs {@code work} in a transaction (or in the caller's); commits, or rolls back on any exception. */
+    synchronized <T> T transaction(Work<T> work) {
+        try {
+            if (depth > 0) {
+                depth++;
+                try {
+                    return work.run();
+                } finally {
+                    depth--;
+                }
+            }
+            db.setAutoCommit(false);
+            depth = 1;
+            try {
+                T result = work.run();
+                db.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                depth = 0;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("database: " + e.getMessage(), e);
+        }
+    }
+
+    int update(String sql, Object... args) throws SQLException {
+        try (PreparedStatement s = prepare(sql, args)) {
+            return s.executeUpdate();
+        }
+    }
+
+    Optional<Row> one(String sql, Object... args) throws SQLException {
+        List<Row> rows = all(sql, args);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    List<Row> all(String sql, Object... args) throws SQLException {
+        try (PreparedStatement s = prepare(sql, args); ResultSet rs = s.executeQuery()) {
+            List<Row> rows = new ArrayList<>();
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                Object[] values = new Object[columns];
+                for (int i = 0; i < columns; i++) {
+                    values[i] = rs.getObject(i + 1);
+                }
+                rows.add(new Row(values));
+            }
+            return rows;
+        }
+    }
+
+    private PreparedStatement prepare(String sql, Object... args) throws SQLException {
+        PreparedStatement s = db.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            s.setObject(i + 1, args[i]);
+        }
+        return s;
+    }
+
+    /** One result row; columns are numbered from 1 as in JDBC. */
+    record Row(Object[] values) {
+        String text(int column) {
+            return (String) values[column - 1];
+        }
+
+        long integer(int column) {
+            return ((Number) values[column - 1]).longValue();
+        }
+
+        Long nullableInteger(int column) {
+            return values[column - 1] == null ? null : ((Number) values[column - 1]).longValue();
+        }
+
+        byte[] bytes(int column) {
+            return (byte[]) values[column - 1];
+        }
+    }
+}
