@@ -71,6 +71,12 @@ public final class ClientMain {
             Pays as you go for one of your rentals until it ends (see `edgerent rent`). Ctrl-C stops
             paying and ends the rental.
             """ + COMMON;
+    static final String STATUS_HELP = """
+            Usage: edgerent status RENTAL
+
+            One of your rentals' payment channel: what is due, what you paid, the deposit, whether it
+            is paused for lack of payment, and after the end how it was settled.
+            """ + COMMON;
     static final String EXTEND_HELP = """
             Usage: edgerent extend RENTAL --hours N [--deposit D]
 
@@ -121,7 +127,7 @@ public final class ClientMain {
 
     public int run(String[] args) {
         if (args.length == 0) {
-            err.println("edgerent: which command? token, market, rent, pay, extend, rentals, end, wallet or earnings (see ./edgerent --help)");
+            err.println("edgerent: which command? token, market, rent, pay, status, extend, rentals, end, wallet or earnings (see ./edgerent --help)");
             return USAGE;
         }
         String command = args[0];
@@ -139,6 +145,7 @@ public final class ClientMain {
             case "rentals" -> RENTALS_HELP;
             case "end" -> END_HELP;
             case "pay" -> PAY_HELP;
+            case "status" -> STATUS_HELP;
             case "extend" -> EXTEND_HELP;
             case "wallet" -> WALLET_HELP;
             case "earnings" -> EARNINGS_HELP;
@@ -160,6 +167,7 @@ public final class ClientMain {
                 case "rent" -> rent(hub, options);
                 case "rentals" -> rentals(hub, options);
                 case "pay" -> pay(hub, options);
+                case "status" -> status(hub, options);
                 case "extend" -> extend(hub, options);
                 case "wallet" -> wallet(hub, options);
                 case "earnings" -> earnings(hub, options);
@@ -277,6 +285,16 @@ public final class ClientMain {
             out.printf("settled: due %d, paid %d; owner %d, hub fee %d, refunded to you %d (of deposit %d)%n", c.due(), c.paid(),
                     c.ownerShare(), c.hubFee(), c.refund(), c.deposit());
         }
+    }
+
+    private int status(HubClient hub, Options options) {
+        options.expectPositionals(1);
+        var c = hub.channel(RenterIdentity.loadOrCreate(home), options.positionals.get(0));
+        out.printf("%s %s | due %d | paid %d | deposit %d | billed %d s | egress %d bytes | price %d/hour %d/GB%s%n", c.rental(),
+                c.paused() ? "PAUSED" : c.state(), c.due(), c.paid(), c.deposit(), c.billedSeconds(), c.egressBytes(),
+                c.prices().perHour(), c.prices().perGb(), c.paused() ? " (payment behind: run edgerent pay " + c.rental() + ")" : "");
+        printSettlement(c);
+        return 0;
     }
 
     private int extend(HubClient hub, Options options) {

@@ -26,6 +26,9 @@ import java.util.function.BooleanSupplier;
 final class World implements AutoCloseable {
     static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     static final Path DEVICE_JAR = ROOT.resolve("edge-bundles/launcher/target/edgerent-device.jar");
+    static final Path CLIENT_JAR = ROOT.resolve("client/target/edgerent-client.jar");
+    /** Payment lag the hub tolerates before pausing a rental, short so tests see it happen. */
+    static final Duration PAYMENT_GRACE = Duration.ofSeconds(3);
 
     final Path dir;
     final int coapPort = freeUdpPort();
@@ -45,7 +48,7 @@ final class World implements AutoCloseable {
     void startHub() {
         hub = Hub.start(HubConfig.builder().dataDir(dir.resolve("hub")).coapPort(coapPort).sshPort(sshPort)
                 .tunnelPorts(tunnelPort, tunnelPort + 9).offlineAfter(Duration.ofSeconds(10)).expiryCheck(Duration.ofSeconds(1))
-                .build());
+                .paymentGrace(PAYMENT_GRACE).suspendLimit(Duration.ofMinutes(5)).build());
     }
 
     void stopHub() {
@@ -53,9 +56,10 @@ final class World implements AutoCloseable {
     }
 
     /** Starts the device process; with a token it registers, without it resumes from its data directory. */
-    void startDevice(String token) {
+    void startDevice(String token, String... more) {
         List<String> command = new ArrayList<>(List.of("java", "-jar", DEVICE_JAR.toString(), "--hub", hubUri,
                 "--data", dir.resolve("device").toString(), "--heartbeat", "1"));
+        command.addAll(List.of(more));
         if (token != null) {
             command.addAll(List.of("--token", token));
         }
@@ -81,6 +85,14 @@ final class World implements AutoCloseable {
         }
     }
 
+    /** Records money a renter sent through the rail, as the hub operator does. */
+    void depositFor(Renter renter, long amount) {
+        String account = cli(renter.home, "wallet").assertOk().out().lines().filter(l -> l.startsWith("account: ")).findFirst()
+                .orElseThrow().substring(9);
+        cli(dir, "wallet", "deposit", account, String.valueOf(amount), "--ref", "bank-" + System.nanoTime(), "--admin-secret",
+                dir.resolve("hub/admin.secret").toString()).assertOk();
+    }
+
     /** Runs an edgerent command in this JVM as a renter whose files live in {@code home}. */
     Result cli(Path home, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -98,9 +110,9 @@ final class World implements AutoCloseable {
         return r.out.strip();
     }
 
-    /** Registers a device and waits until it is listed free; returns its id. */
-    String registeredDevice() {
-        startDevice(token("alice"));
+    /** Registers a device (with device options such as prices) and waits until it is listed free; returns its id. */
+    String registeredDevice(String... options) {
+        startDevice(token("alice"), options);
         awaitTrue(Duration.ofSeconds(60), "the device to be listed free", () -> cli(dir, "market").out.contains(" free "));
         return cli(dir, "market").out.lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
     }
