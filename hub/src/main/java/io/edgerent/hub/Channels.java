@@ -9,7 +9,9 @@ import io.edgerent.protocol.Voucher;
 import java.math.BigInteger;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -26,6 +28,8 @@ final class Channels {
     private final Ledger ledger;
     private final HubConfig config;
     private final Clock clock;
+    /** Vouchers accepted in the current transaction, written by {@link #storeVouchers()} before it commits. */
+    private final List<Object[]> unstoredVouchers = new ArrayList<>();
 
     Channels(Sql sql, Ledger ledger, HubConfig config, Clock clock) {
         this.sql = sql;
@@ -50,9 +54,9 @@ final class Channels {
 
     /** Adds to the deposit of an open channel (a rental extended). */
     void topUp(String rental, String reference, long amount) throws SQLException {
-        Sql.Row c = channel(rental);
-        requireOpen(rental, c);
-        ledger.transfer(reference, Ledger.renterWallet(c.bytes(2)), Ledger.escrow(rental), amount);
+        Channel c = channel(rental);
+        requireOpen(c);
+        ledger.transfer(reference, Ledger.renterWallet(c.renterKey()), Ledger.escrow(rental), amount);
         sql.update("UPDATE channel SET deposit = deposit + ? WHERE rental = ?", amount, rental);
     }
 
@@ -77,53 +81,81 @@ final class Channels {
         return enforce(rental);
     }
 
-    /**
-     * Accepts a voucher that verifies with the channel's renter key, on an open channel, with a
-     * sequence after the last one and an amount neither below the last nor above the deposit.
-     * The voucher is stored in the caller's transaction, so it is durable once that commits.
-     */
-    Decision acceptVoucher(Voucher voucher) throws SQLException {
-        Sql.Row c = channel(voucher.channel());
-        if (!voucher.verifies(c.bytes(2))) {
+    /** Refuses a voucher that does not verify with the channel's renter key. */
+    static void requireSignature(Voucher voucher, byte[] renterKey) {
+        if (!voucher.verifies(renterKey)) {
             throw new RefusedException(ErrorCode.UNAUTHORIZED, "voucher signature does not verify with the channel's renter key");
         }
-        requireOpen(voucher.channel(), c);
-        long lastSequence = c.integer(10);
-        if (voucher.sequence() <= lastSequence) {
-            throw new RefusedException(ErrorCode.CONFLICT,
-                    "voucher sequence " + voucher.sequence() + " is not after " + lastSequence + " (replayed or out of order)");
+    }
+
+    /**
+     * Writes the accepted vouchers' rows, in one batch, into the caller's transaction; callers that
+     * accept vouchers call this before their transaction commits.
+     */
+    void storeVouchers() throws SQLException {
+        if (unstoredVouchers.isEmpty()) {
+            return;
         }
-        long paid = c.integer(9);
-        if (voucher.amount() < paid) {
+        try {
+            sql.batch("INSERT INTO voucher(rental, sequence, amount, issued_at, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    unstoredVouchers);
+        } finally {
+            unstoredVouchers.clear();
+        }
+    }
+
+    /** Drops rows left by a transaction that rolled back before storing them. */
+    void forgetUnstoredVouchers() {
+        unstoredVouchers.clear();
+    }
+
+    /** A change to a channel: what the payment rules decided, and the channel after it. */
+    record Outcome(Decision decision, Channel channel) {}
+
+    /**
+     * Accepts a voucher whose signature was checked against the channel's key: on an open channel,
+     * with a sequence after the last one and an amount neither below the last nor above the deposit.
+     * Its row is written by {@link #storeVouchers()} in the caller's transaction, so it is durable
+     * once that commits.
+     */
+    Outcome acceptVerifiedVoucher(Voucher voucher) throws SQLException {
+        Channel c = channel(voucher.channel());
+        requireOpen(c);
+        if (voucher.sequence() <= c.lastSequence()) {
+            throw new RefusedException(ErrorCode.CONFLICT, "voucher sequence " + voucher.sequence() + " is not after "
+                    + c.lastSequence() + " (replayed or out of order)");
+        }
+        if (voucher.amount() < c.paid()) {
             throw new RefusedException(ErrorCode.PRECONDITION_FAILED,
-                    "voucher amount " + voucher.amount() + " is below the " + paid + " already promised");
+                    "voucher amount " + voucher.amount() + " is below the " + c.paid() + " already promised");
         }
-        long deposit = c.integer(5);
-        if (voucher.amount() > deposit) {
+        if (voucher.amount() > c.deposit()) {
             throw new RefusedException(ErrorCode.UNPROCESSABLE,
-                    "voucher amount " + voucher.amount() + " exceeds the deposit of " + deposit);
+                    "voucher amount " + voucher.amount() + " exceeds the deposit of " + c.deposit());
         }
-        sql.update("INSERT INTO voucher(rental, sequence, amount, issued_at, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                voucher.channel(), voucher.sequence(), voucher.amount(), voucher.issuedAt(), voucher.signature(), clock.millis());
+        unstoredVouchers.add(new Object[] {voucher.channel(), voucher.sequence(), voucher.amount(), voucher.issuedAt(),
+            voucher.signature(), clock.millis()});
         sql.update("UPDATE channel SET paid = ?, last_sequence = ? WHERE rental = ?", voucher.amount(), voucher.sequence(),
                 voucher.channel());
-        return enforce(voucher.channel());
+        Channel paid = new Channel(c.rental(), c.renterKey(), c.owner(), c.deviceId(), c.deposit(), c.prices(), c.feeBps(),
+                voucher.amount(), voucher.sequence(), c.billedMillis(), c.meteredUntil(), c.egressBytes(), c.usageSequence(),
+                c.usageOnline(), c.usageCpu(), c.usageIn(), c.pausedSince(), c.state(), c.ownerShare(), c.hubFee(), c.refund(),
+                c.rentalState());
+        return enforce(paid);
     }
 
     /** Records a device's cumulative usage report for its rental; egress is billed from it. */
     Decision recordUsage(String deviceId, UsageReport usage) throws SQLException {
-        Sql.Row c = channel(usage.rental());
-        if (!c.text(4).equals(deviceId)) {
+        Channel c = channel(usage.rental());
+        if (!c.deviceId().equals(deviceId)) {
             throw new RefusedException(ErrorCode.FORBIDDEN, "rental " + usage.rental() + " is not served by " + deviceId);
         }
-        requireOpen(usage.rental(), c);
-        Sql.Row u = sql.one("SELECT usage_sequence, egress_bytes, usage_online, usage_cpu, usage_in FROM channel WHERE rental = ?",
-                usage.rental()).orElseThrow();
-        if (usage.sequence() <= u.integer(1)) {
-            throw new RefusedException(ErrorCode.CONFLICT, "usage sequence " + usage.sequence() + " is not after " + u.integer(1));
+        requireOpen(c);
+        if (usage.sequence() <= c.usageSequence()) {
+            throw new RefusedException(ErrorCode.CONFLICT, "usage sequence " + usage.sequence() + " is not after " + c.usageSequence());
         }
-        if (usage.bytesOut() < u.integer(2) || usage.onlineSeconds() < u.integer(3) || usage.cpuSeconds() < u.integer(4)
-                || usage.bytesIn() < u.integer(5)) {
+        if (usage.bytesOut() < c.egressBytes() || usage.onlineSeconds() < c.usageOnline() || usage.cpuSeconds() < c.usageCpu()
+                || usage.bytesIn() < c.usageIn()) {
             throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "usage is cumulative and may not decrease");
         }
         sql.update("UPDATE channel SET usage_sequence = ?, egress_bytes = ?, usage_online = ?, usage_cpu = ?,"
@@ -137,31 +169,37 @@ final class Channels {
      * the grace allowance pauses it, catching up resumes it; paused beyond the limit ends it.
      */
     Decision enforce(String rental) throws SQLException {
-        Sql.Row c = channel(rental);
-        if (!c.text(20).equals(OPEN)) {
-            return Decision.NONE;
+        return enforce(channel(rental)).decision();
+    }
+
+    private Outcome enforce(Channel c) throws SQLException {
+        if (!c.open()) {
+            return new Outcome(Decision.NONE, c);
         }
-        long due = due(c);
-        long paid = c.integer(9);
-        long deposit = c.integer(5);
-        Long pausedSince = c.nullableInteger(19);
-        long allowance = amountFor(config.paymentGrace().toSeconds(), c.integer(6));
+        long due = c.due();
+        long allowance = amountFor(config.paymentGrace().toSeconds(), c.prices().perHour());
         long now = clock.millis();
-        if (due >= deposit && deposit > 0) {
-            return Decision.END_EXHAUSTED;
+        if (due >= c.deposit() && c.deposit() > 0) {
+            return new Outcome(Decision.END_EXHAUSTED, c);
         }
-        if (due - paid > allowance) {
-            if (pausedSince == null) {
-                sql.update("UPDATE channel SET paused_since = ? WHERE rental = ?", now, rental);
-                return Decision.PAUSE;
+        if (due - c.paid() > allowance) {
+            if (c.pausedSince() == null) {
+                sql.update("UPDATE channel SET paused_since = ? WHERE rental = ?", now, c.rental());
+                return new Outcome(Decision.PAUSE, withPause(c, now));
             }
-            return now - pausedSince > config.suspendLimit().toMillis() ? Decision.END_UNPAID : Decision.NONE;
+            return new Outcome(now - c.pausedSince() > config.suspendLimit().toMillis() ? Decision.END_UNPAID : Decision.NONE, c);
         }
-        if (pausedSince != null) {
-            sql.update("UPDATE channel SET paused_since = NULL WHERE rental = ?", rental);
-            return Decision.RESUME;
+        if (c.pausedSince() != null) {
+            sql.update("UPDATE channel SET paused_since = NULL WHERE rental = ?", c.rental());
+            return new Outcome(Decision.RESUME, withPause(c, null));
         }
-        return Decision.NONE;
+        return new Outcome(Decision.NONE, c);
+    }
+
+    private static Channel withPause(Channel c, Long pausedSince) {
+        return new Channel(c.rental(), c.renterKey(), c.owner(), c.deviceId(), c.deposit(), c.prices(), c.feeBps(), c.paid(),
+                c.lastSequence(), c.billedMillis(), c.meteredUntil(), c.egressBytes(), c.usageSequence(), c.usageOnline(),
+                c.usageCpu(), c.usageIn(), pausedSince, c.state(), c.ownerShare(), c.hubFee(), c.refund(), c.rentalState());
     }
 
     boolean isPaused(String rental) throws SQLException {
@@ -180,28 +218,24 @@ final class Channels {
             return;
         }
         // Billed time ends at the last heartbeat: time since then is not known to have been served.
-        Sql.Row c = channel(rental);
-        long deposit = c.integer(5);
-        long charge = Math.min(c.integer(9), Math.min(due(c), deposit));
-        long fee = BigInteger.valueOf(charge).multiply(BigInteger.valueOf(c.integer(8))).divide(BigInteger.valueOf(10_000))
+        Channel c = channel(rental);
+        long charge = Math.min(c.paid(), Math.min(c.due(), c.deposit()));
+        long fee = BigInteger.valueOf(charge).multiply(BigInteger.valueOf(c.feeBps())).divide(BigInteger.valueOf(10_000))
                 .longValueExact();
         long ownerShare = charge - fee;
-        long refund = deposit - charge;
+        long refund = c.deposit() - charge;
         Map<String, Long> entries = new LinkedHashMap<>();
-        entries.put(Ledger.escrow(rental), -deposit);
-        entries.put(Ledger.ownerEarnings(c.text(3)), ownerShare);
+        entries.put(Ledger.escrow(rental), -c.deposit());
+        entries.put(Ledger.ownerEarnings(c.owner()), ownerShare);
         entries.put(Ledger.HUB_FEES, fee);
-        entries.put(Ledger.renterWallet(c.bytes(2)), refund);
+        entries.put(Ledger.renterWallet(c.renterKey()), refund);
         ledger.post("settle:" + rental, entries);
         sql.update("UPDATE channel SET state = ?, owner_share = ?, hub_fee = ?, refund = ?, settled_at = ?, paused_since = NULL"
                 + " WHERE rental = ?", SETTLED, ownerShare, fee, refund, clock.millis(), rental);
     }
 
-    ChannelStatus status(String rental, String rentalState) throws SQLException {
-        Sql.Row c = channel(rental);
-        return new ChannelStatus(rental, rentalState, c.integer(5), due(c), c.integer(9), c.integer(10), c.integer(11) / 1000,
-                c.integer(13), new Prices(c.integer(6), c.integer(7)), c.nullableInteger(19) != null, c.text(20).equals(SETTLED),
-                orZero(c.nullableInteger(21)), orZero(c.nullableInteger(22)), orZero(c.nullableInteger(23)));
+    ChannelStatus status(String rental) throws SQLException {
+        return channel(rental).status();
     }
 
     Optional<byte[]> renterKey(String rental) throws SQLException {
@@ -216,29 +250,45 @@ final class Channels {
         return time.add(egress).min(BigInteger.valueOf(Long.MAX_VALUE)).longValueExact();
     }
 
-    private static long due(Sql.Row c) {
-        return due(c.integer(11), c.integer(13), c.integer(6), c.integer(7));
-    }
-
     static long amountFor(long seconds, long perHour) {
         return due(seconds * 1000, 0, perHour, 0);
     }
 
-    /**
-     * Columns: 1 rental, 2 renter_key, 3 owner, 4 device_id, 5 deposit, 6 price_per_hour, 7 price_per_gb, 8 fee_bps,
-     * 9 paid, 10 last_sequence, 11 billed_ms, 12 metered_until, 13 egress_bytes, 14 usage_sequence, 15 usage_online,
-     * 16 usage_cpu, 17 usage_memory, 18 usage_in, 19 paused_since, 20 state, 21 owner_share, 22 hub_fee, 23 refund.
-     */
-    private Sql.Row channel(String rental) throws SQLException {
-        return sql.one("SELECT rental, renter_key, owner, device_id, deposit, price_per_hour, price_per_gb, fee_bps, paid,"
-                + " last_sequence, billed_ms, metered_until, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory,"
-                + " usage_in, paused_since, state, owner_share, hub_fee, refund FROM channel WHERE rental = ?", rental)
-                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
+    /** A channel as stored, with the state of its rental. */
+    record Channel(String rental, byte[] renterKey, String owner, String deviceId, long deposit, Prices prices, int feeBps,
+            long paid, long lastSequence, long billedMillis, Long meteredUntil, long egressBytes, long usageSequence,
+            long usageOnline, long usageCpu, long usageIn, Long pausedSince, String state, long ownerShare, long hubFee,
+            long refund, String rentalState) {
+
+        boolean open() {
+            return state.equals(OPEN);
+        }
+
+        long due() {
+            return Channels.due(billedMillis, egressBytes, prices.perHour(), prices.perGb());
+        }
+
+        ChannelStatus status() {
+            return new ChannelStatus(rental, rentalState, deposit, due(), paid, lastSequence, billedMillis / 1000, egressBytes,
+                    prices, pausedSince != null, state.equals(SETTLED), ownerShare, hubFee, refund);
+        }
     }
 
-    private static void requireOpen(String rental, Sql.Row c) {
-        if (!c.text(20).equals(OPEN)) {
-            throw new RefusedException(ErrorCode.FORBIDDEN, "channel " + rental + " is closed (settled)");
+    Channel channel(String rental) throws SQLException {
+        Sql.Row r = sql.one("SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
+                + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes, c.usage_sequence,"
+                + " c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state, c.owner_share, c.hub_fee, c.refund, r.state"
+                + " FROM channel c JOIN rental r ON r.name = c.rental WHERE c.rental = ?", rental)
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
+        return new Channel(r.text(1), r.bytes(2), r.text(3), r.text(4), r.integer(5), new Prices(r.integer(6), r.integer(7)),
+                (int) r.integer(8), r.integer(9), r.integer(10), r.integer(11), r.nullableInteger(12), r.integer(13), r.integer(14),
+                r.integer(15), r.integer(16), r.integer(17), r.nullableInteger(18), r.text(19), orZero(r.nullableInteger(20)),
+                orZero(r.nullableInteger(21)), orZero(r.nullableInteger(22)), r.text(23));
+    }
+
+    private static void requireOpen(Channel c) {
+        if (!c.open()) {
+            throw new RefusedException(ErrorCode.FORBIDDEN, "channel " + c.rental() + " is closed (settled)");
         }
     }
 

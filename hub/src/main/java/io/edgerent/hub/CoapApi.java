@@ -24,6 +24,9 @@ import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import io.edgerent.protocol.ChannelStatus;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.CoapServer;
@@ -51,6 +54,7 @@ final class CoapApi implements AutoCloseable {
     }
 
     private final Registry registry;
+    private final VoucherDesk vouchers;
     private final Gateway gateway;
     private final String adminSecret;
     private final Clock clock;
@@ -67,8 +71,9 @@ final class CoapApi implements AutoCloseable {
         String hostKey();
     }
 
-    CoapApi(HubConfig config, Registry registry, Gateway gateway, String adminSecret, Clock clock) {
+    CoapApi(HubConfig config, Registry registry, VoucherDesk vouchers, Gateway gateway, String adminSecret, Clock clock) {
         this.registry = registry;
+        this.vouchers = vouchers;
         this.gateway = gateway;
         this.adminSecret = adminSecret;
         this.clock = clock;
@@ -89,7 +94,7 @@ final class CoapApi implements AutoCloseable {
         CoapResource wallet = new Handler(Paths.WALLET).onPost(signed(Paths.WALLET, (renter, body) -> registry.walletOf(renter).encode()));
         wallet.add(new Handler(Paths.MOVE).onPost(this::moveMoney));
         server.add(devices, rentals, wallet,
-                new Handler(Paths.VOUCHERS).onPost(payload -> registry.acceptVoucher(Voucher.decode(payload)).encode()),
+                new VoucherResource(),
                 new Handler(Paths.EARNINGS).onPost(this::earnings),
                 new Handler(Paths.TOKENS).onPost(this::issueToken),
                 new Handler(Paths.LISTINGS).onGet(() -> Listing.encodeAll(registry.listings())));
@@ -257,6 +262,30 @@ final class CoapApi implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("request to {} failed", exchange.advanced().getRequest().getURI(), e);
             exchange.respond(ResponseCode.INTERNAL_SERVER_ERROR, "the hub failed; see its log", MediaTypeRegistry.TEXT_PLAIN);
+        }
+    }
+
+    /** {@code vouchers}: answered once the voucher is stored, from the voucher desk's writer thread. */
+    private final class VoucherResource extends CoapResource {
+        VoucherResource() {
+            super(Paths.VOUCHERS);
+        }
+
+        @Override
+        public void handlePOST(CoapExchange exchange) {
+            CompletableFuture<ChannelStatus> stored;
+            try {
+                stored = vouchers.submit(Voucher.decode(exchange.getRequestPayload()));
+            } catch (RuntimeException malformed) {
+                stored = CompletableFuture.failedFuture(malformed);
+            }
+            stored.whenComplete((status, failure) -> respond(exchange, ResponseCode.CHANGED, () -> {
+                if (failure != null) {
+                    throw failure instanceof CompletionException && failure.getCause() instanceof RuntimeException cause ? cause
+                            : failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
+                }
+                return status.encode();
+            }));
         }
     }
 

@@ -33,7 +33,7 @@ final class Database implements AutoCloseable {
     static Database open(Path dir) {
         try {
             // WRITE_DELAY=0: a commit is on disk before the hub answers, so a crash loses no acknowledged change.
-            String url = "jdbc:h2:file:" + dir.resolve("hub").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+            String url = "jdbc:h2:file:" + dir.resolve("hub").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
             Connection connection = DriverManager.getConnection(url, "edgerent", "");
             Database db = new Database(connection);
             db.migrate();

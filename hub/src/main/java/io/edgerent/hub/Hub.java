@@ -20,6 +20,7 @@ public final class Hub implements AutoCloseable {
     private final Database database;
     private final SshGateway gateway;
     private final CoapApi api;
+    private final VoucherDesk vouchers;
     private final ScheduledExecutorService clockwork;
 
     private Hub(HubConfig config) {
@@ -27,13 +28,15 @@ public final class Hub implements AutoCloseable {
         database = Database.open(config.dataDir());
         Registry registry = new Registry(new Sql(database), config, Clock.systemUTC());
         gateway = new SshGateway(config, registry);
-        api = new CoapApi(config, registry, gateway, adminSecret(config.dataDir()), Clock.systemUTC());
+        vouchers = new VoucherDesk(registry);
+        api = new CoapApi(config, registry, vouchers, gateway, adminSecret(config.dataDir()), Clock.systemUTC());
         try {
             gateway.start();
             api.start();
         } catch (RuntimeException e) {
             api.close();
             gateway.close();
+            vouchers.close();
             database.close();
             throw e;
         }
@@ -69,6 +72,7 @@ public final class Hub implements AutoCloseable {
         clockwork.shutdownNow();
         api.close();
         gateway.close();
+        vouchers.close();
         database.close();
     }
 

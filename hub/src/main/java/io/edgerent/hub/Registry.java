@@ -267,16 +267,55 @@ final class Registry {
     ChannelStatus acceptVoucher(Voucher voucher) {
         Changes changes = new Changes();
         return changes.commit(() -> {
-            String device = rentalDevice(voucher.channel());
-            apply(voucher.channel(), device, channels.acceptVoucher(voucher), changes);
-            return channels.status(voucher.channel(), rentalState(voucher.channel()));
+            channels.forgetUnstoredVouchers();
+            Channels.requireSignature(voucher, channels.channel(voucher.channel()).renterKey());
+            ChannelStatus status = accept(channels.acceptVerifiedVoucher(voucher), changes);
+            channels.storeVouchers();
+            return status;
         });
+    }
+
+    /** Carries out a voucher's outcome; the channel read again only when the rules changed the rental. */
+    private ChannelStatus accept(Channels.Outcome outcome, Changes changes) throws SQLException {
+        String rental = outcome.channel().rental();
+        apply(rental, outcome.channel().deviceId(), outcome.decision(), changes);
+        return outcome.decision() == Channels.Decision.NONE ? outcome.channel().status() : channels.status(rental);
+    }
+
+    /** The outcome for one voucher of a batch: its channel's status, or why it was refused. */
+    record VoucherOutcome(ChannelStatus status, RuntimeException refusal) {}
+
+    /**
+     * Accepts vouchers whose signatures were checked against their channel's key, all in one
+     * transaction: durable together once this returns. A refused voucher changes nothing and
+     * does not affect the others.
+     */
+    List<VoucherOutcome> acceptVerifiedVouchers(List<Voucher> vouchers) {
+        Changes changes = new Changes();
+        return changes.commit(() -> {
+            channels.forgetUnstoredVouchers();
+            List<VoucherOutcome> outcomes = new ArrayList<>(vouchers.size());
+            for (Voucher voucher : vouchers) {
+                try {
+                    outcomes.add(new VoucherOutcome(accept(channels.acceptVerifiedVoucher(voucher), changes), null));
+                } catch (RefusedException refused) {
+                    outcomes.add(new VoucherOutcome(null, refused));
+                }
+            }
+            channels.storeVouchers();
+            return outcomes;
+        });
+    }
+
+    /** The key that signs a channel's vouchers; it never changes, so callers may keep it. */
+    Optional<byte[]> renterKeyOf(String rental) {
+        return sql.transaction(() -> channels.renterKey(rental));
     }
 
     ChannelStatus channel(byte[] renterKey, String name) {
         return sql.transaction(() -> {
             requireRenter(renterKey, name);
-            return channels.status(name, rentalState(name));
+            return channels.status(name);
         });
     }
 
@@ -290,7 +329,7 @@ final class Registry {
                 throw new RefusedException(ErrorCode.UNAUTHORIZED, "usage must be signed with the key of " + deviceId);
             }
             apply(usage.rental(), deviceId, channels.recordUsage(deviceId, usage), changes);
-            return channels.status(usage.rental(), rentalState(usage.rental()));
+            return channels.status(usage.rental());
         });
     }
 
@@ -378,11 +417,6 @@ final class Registry {
 
     private String rentalState(String name) throws SQLException {
         return sql.one("SELECT state FROM rental WHERE name = ?", name).orElseThrow().text(1);
-    }
-
-    private String rentalDevice(String name) throws SQLException {
-        return sql.one("SELECT device_id FROM rental WHERE name = ?", name)
-                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + name + " on this hub")).text(1);
     }
 
     private RentalView rentalView(String name) throws SQLException {

@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,6 +18,7 @@ import java.util.Optional;
 final class Sql {
     private final Connection db;
     private int depth;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
 
     Sql(Database database) {
         this.db = database.connection();
@@ -65,9 +68,22 @@ final class Sql {
     }
 
     int update(String sql, Object... args) throws SQLException {
-        try (PreparedStatement s = prepare(sql, args)) {
-            return s.executeUpdate();
+        return prepare(sql, args).executeUpdate();
+    }
+
+    /** Runs one statement for many rows as a JDBC batch. */
+    void batch(String sql, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
         }
+        PreparedStatement s = prepare(sql);
+        for (Object[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                s.setObject(i + 1, row[i]);
+            }
+            s.addBatch();
+        }
+        s.executeBatch();
     }
 
     Optional<Row> one(String sql, Object... args) throws SQLException {
@@ -76,7 +92,7 @@ final class Sql {
     }
 
     List<Row> all(String sql, Object... args) throws SQLException {
-        try (PreparedStatement s = prepare(sql, args); ResultSet rs = s.executeQuery()) {
+        try (ResultSet rs = prepare(sql, args).executeQuery()) {
             List<Row> rows = new ArrayList<>();
             int columns = rs.getMetaData().getColumnCount();
             while (rs.next()) {
@@ -90,8 +106,14 @@ final class Sql {
         }
     }
 
+    /** Statements are prepared once per SQL text and kept: one connection, used under this object's lock only. */
     private PreparedStatement prepare(String sql, Object... args) throws SQLException {
-        PreparedStatement s = db.prepareStatement(sql);
+        PreparedStatement s = statements.get(sql);
+        if (s == null) {
+            s = db.prepareStatement(sql);
+            statements.put(sql, s);
+        }
+        s.clearParameters();
         for (int i = 0; i < args.length; i++) {
             s.setObject(i + 1, args[i]);
         }
