@@ -12,9 +12,10 @@ registers the device with a one-time token, rents it with a fresh renter key and
 ssh command that reaches the container through the hub. Stays up until Ctrl-C, then ends the
 rental and stops everything it started.
 
-  --check          walk the whole rental without waiting for you: ssh runs a command in the
-                   container, the rental ends, the container is gone, the device is listed
-                   again; exits 0 only if every step worked
+  --check          walk the whole rental without waiting for you: the renter pays as they go,
+                   ssh runs a command in the container, the rental ends and settles, the
+                   container is gone, the device is listed again; exits 0 only if every
+                   step worked
   --coap-port N    the hub's CoAP port (default 5683)
   --ssh-port N     the hub's SSH gateway port (default 2222)
 EOF
@@ -42,7 +43,7 @@ demo() {
     image >/dev/null
 
     DEMO_DIR=$(mktemp -d /tmp/edgerent-demo.XXXXXX)
-    DEMO_HUB_PID="" DEMO_DEVICE_PID="" DEMO_RENTAL=""
+    DEMO_HUB_PID="" DEMO_DEVICE_PID="" DEMO_PAYER_PID="" DEMO_RENTAL=""
     trap demo_teardown EXIT
     trap 'exit 130' INT TERM
     export EDGERENT_HOME=$DEMO_DIR EDGERENT_HUB=coap://127.0.0.1:$coap_port
@@ -59,17 +60,22 @@ demo() {
 
     step "starting a device (the edge bundles on Apache Felix) with that token"
     java -jar "$DEVICE_JAR" --hub "$EDGERENT_HUB" --token "$token" --data "$DEMO_DIR/device" --heartbeat 2 \
-        >"$DEMO_DIR/device.log" 2>&1 &
+        --price-per-hour 3600 --usage-seconds 10 >"$DEMO_DIR/device.log" 2>&1 &
     DEMO_DEVICE_PID=$!
     wait_for 60 "the device to register and list itself (log: $DEMO_DIR/device.log)" market_shows '' free
     local device
     device=$("${cli[@]}" market | awk 'NR==2 {print $1}')
     "${cli[@]}" market
 
-    step "renting $device with a fresh renter SSH key"
+    step "the hub operator records 10000 received for the renter's wallet"
+    local account
+    account=$("${cli[@]}" wallet | sed -n 's/^account: //p')
+    "${cli[@]}" wallet deposit "$account" 10000 --ref demo-bank-1 | head -2
+
+    step "renting $device (3600 per hour, 1 per second) with a fresh renter SSH key, deposit 3600"
     ssh-keygen -q -t ed25519 -N '' -C demo-renter -f "$DEMO_DIR/renter_key"
     local rented
-    rented=$("${cli[@]}" rent "$device" --hours 1 --key "$DEMO_DIR/renter_key.pub" --detach)
+    rented=$("${cli[@]}" rent "$device" --hours 1 --key "$DEMO_DIR/renter_key.pub" --max-price 3600 --detach)
     echo "$rented"
     DEMO_RENTAL=$(sed -n 's/^rental: //p' <<<"$rented")
     local ssh_cmd
@@ -93,13 +99,20 @@ The rental is ready. In another terminal, log into the container through the hub
 
 (With your own key, \`./edgerent rent DEVICE --key ~/.ssh/id_ed25519.pub\` prints the plain
 command: $ssh_cmd)
-Try: EDGERENT_HOME=$DEMO_DIR EDGERENT_HUB=$EDGERENT_HUB ./edgerent rentals
+In a third: EDGERENT_HOME=$DEMO_DIR EDGERENT_HUB=$EDGERENT_HUB ./edgerent status $DEMO_RENTAL
 
-Press Ctrl-C to end the rental and stop the hub and the device.
+Paying as you go below, a voucher every 5 s. Ctrl-C ends the rental (you see the settlement)
+and stops the hub and the device.
 EOF
-        wait "$DEMO_DEVICE_PID" || true
+        "${cli[@]}" pay "$DEMO_RENTAL" --pay-every 5 || true
+        DEMO_RENTAL=""
         return 0
     fi
+
+    step "paying as you go in the background: a voucher every 2 s"
+    "${cli[@]}" pay "$DEMO_RENTAL" --pay-every 2 >"$DEMO_DIR/payer.log" 2>&1 &
+    DEMO_PAYER_PID=$!
+    wait_for 30 "the first voucher" channel_paid
 
     step "running 'cat /etc/os-release' in the container with the real OpenSSH client, through the hub"
     local os
@@ -107,12 +120,20 @@ EOF
     grep -q 'bookworm' <<<"$os" || fail "the container did not answer as Debian bookworm: $os"
     grep PRETTY_NAME <<<"$os"
 
-    step "ending $DEMO_RENTAL"
-    "${cli[@]}" end "$DEMO_RENTAL"
+    "${cli[@]}" status "$DEMO_RENTAL"
+    step "ending $DEMO_RENTAL: the payer ends it on Ctrl-C (here: SIGTERM) and prints the settlement"
+    kill "$DEMO_PAYER_PID" 2>/dev/null || true
+    wait "$DEMO_PAYER_PID" 2>/dev/null || true
+    DEMO_PAYER_PID=""
+    tail -n 2 "$DEMO_DIR/payer.log"
+    "${cli[@]}" end "$DEMO_RENTAL" >/dev/null
     wait_for 60 "the rental to end" rental_state ended
     wait_for 30 "Docker to show the container gone" container_gone "$DEMO_RENTAL"
     wait_for 30 "the device to be listed again" market_shows "$device" free
     "${cli[@]}" market
+    step "the renter's wallet and the owner's earnings after settlement"
+    "${cli[@]}" wallet | sed -n 2p
+    "${cli[@]}" earnings --owner demo-owner
     step "checking that ssh to the ended rental is refused"
     if $ssh_line -o BatchMode=yes -o LogLevel=QUIET -o ConnectTimeout=10 true 2>/dev/null; then
         fail "ssh still reaches $DEMO_RENTAL after it ended"
@@ -150,6 +171,10 @@ still_running() {
     fail "the $1 exited (log: $3)"
 }
 
+channel_paid() {
+    java -jar "$CLIENT_JAR" status "$DEMO_RENTAL" | grep -v '| paid 0 |' | grep -q '| paid '
+}
+
 market_shows() { # DEVICE (empty: any) STATUS
     java -jar "$CLIENT_JAR" market | awk -v d="$1" -v s="$2" 'NR>1 && (d=="" || $1==d) && $2==s {found=1} END {exit !found}'
 }
@@ -173,7 +198,7 @@ demo_teardown() {
     fi
     step "stopping the device and the hub"
     local pid
-    for pid in ${DEMO_DEVICE_PID:-} ${DEMO_HUB_PID:-}; do
+    for pid in ${DEMO_PAYER_PID:-} ${DEMO_DEVICE_PID:-} ${DEMO_HUB_PID:-}; do
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done

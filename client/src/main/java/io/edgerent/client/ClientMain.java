@@ -261,6 +261,7 @@ public final class ClientMain {
             payer.stop();
             try {
                 main.join(5000);
+                payer.payWhatIsDue();
                 RentalView ended = hub.end(renter, rental);
                 err.println("ended " + ended.name() + " (" + ended.state() + ")");
                 printSettlement(hub.channel(renter, rental));

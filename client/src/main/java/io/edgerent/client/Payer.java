@@ -51,6 +51,15 @@ final class Payer {
         return channel;
     }
 
+    /** A last voucher for exactly what is due, so ending leaves the owner paid for the time used. */
+    void payWhatIsDue() {
+        ChannelStatus channel = hub.channel(renter, rental);
+        long due = Math.min(channel.due(), channel.deposit());
+        if (due > channel.paid() && !channel.settled()) {
+            hub.pay(Voucher.sign(renter, rental, due, channel.lastSequence() + 1, System.currentTimeMillis()));
+        }
+    }
+
     void stop() {
         stopped = true;
     }
