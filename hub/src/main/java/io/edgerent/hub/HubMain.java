@@ -19,6 +19,12 @@ public final class HubMain {
               --ssh-port PORT      TCP port of the SSH gateway (default 2222)
               --public-host NAME   host name printed in ssh commands (default: the bind address)
               --tunnel-ports A-B   loopback ports reserved for device tunnels (default 40000-40999)
+              --fee-bps N          the hub's share of each settled payment, in basis points,
+                                   0-10000 (default 500 = 5 %)
+              --payment-grace S    seconds of rental payment may lag before the rental is paused
+                                   (default 120)
+              --suspend-limit S    seconds a rental may stay paused for lack of payment before it
+                                   ends and settles (default 600)
               -h, --help           show this help
             """;
 
@@ -46,6 +52,9 @@ public final class HubMain {
                         }
                         config.tunnelPorts(port(range[0], arg), port(range[1], arg));
                     }
+                    case "--fee-bps" -> config.feeBasisPoints((int) number(value(args, ++i, arg), arg, 0, 10_000));
+                    case "--payment-grace" -> config.paymentGrace(java.time.Duration.ofSeconds(number(value(args, ++i, arg), arg, 0, 86_400)));
+                    case "--suspend-limit" -> config.suspendLimit(java.time.Duration.ofSeconds(number(value(args, ++i, arg), arg, 0, 604_800)));
                     default -> throw new IllegalArgumentException("unknown option " + arg + " (see edgerent hub --help)");
                 }
             }
@@ -71,6 +80,18 @@ public final class HubMain {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
+    }
+
+    private static long number(String text, String option, long min, long max) {
+        try {
+            long n = Long.parseLong(text.strip());
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes a whole number from " + min + " to " + max + ", got '" + text + "'");
+        }
     }
 
     private static int port(String text, String option) {
