@@ -1,6 +1,7 @@
 package io.edgerent.client;
 
 import io.edgerent.protocol.Listing;
+import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RentalView;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -226,7 +227,7 @@ public final class ClientMain {
         Listing listing = hub.listings().stream().filter(l -> l.deviceId().equals(device)).findFirst().orElse(null);
         long listed = listing == null ? 0 : listing.prices().perHour();
         long maxPrice = options.amount("--max-price", listed);
-        long deposit = options.amount("--deposit", Payer.amountFor(hours * 3600L, Math.min(listed, maxPrice)));
+        long deposit = options.amount("--deposit", new Prices(Math.min(listed, maxPrice), 0).forSeconds(hours * 3600L));
         KeyPair renter = RenterIdentity.loadOrCreate(home);
         RentalView rental = hub.rent(renter, device, hours, sshKey, maxPrice, deposit);
         if (!options.flag("--no-wait")) {
@@ -306,8 +307,8 @@ public final class ClientMain {
         if (hours <= 0) {
             throw new UsageException("--hours N is required (a whole number of hours to add)");
         }
-        long perHour = hub.channel(renter, rental).prices().perHour();
-        RentalView extended = hub.extend(renter, rental, hours, options.amount("--deposit", Payer.amountFor(hours * 3600L, perHour)));
+        Prices prices = hub.channel(renter, rental).prices();
+        RentalView extended = hub.extend(renter, rental, hours, options.amount("--deposit", prices.forSeconds(hours * 3600L)));
         out.println("rental " + extended.name() + " now ends " + TIME.format(Instant.ofEpochMilli(extended.endsAt())));
         return 0;
     }

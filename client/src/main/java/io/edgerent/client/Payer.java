@@ -34,7 +34,7 @@ final class Payer {
         ChannelStatus channel = hub.channel(renter, rental);
         long started = System.nanoTime();
         while (!stopped && (channel.state().equals(RentalView.PREPARING) || channel.state().equals(RentalView.ACTIVE))) {
-            long ahead = amountFor(2 * every.toSeconds(), channel.prices().perHour());
+            long ahead = channel.prices().forSeconds(2 * every.toSeconds());
             long target = Math.min(channel.deposit(), Math.max(channel.paid(), channel.due() + ahead));
             if (target > channel.paid() || channel.lastSequence() < 0) {
                 channel = hub.pay(Voucher.sign(renter, rental, target, channel.lastSequence() + 1, System.currentTimeMillis()));
@@ -85,11 +85,6 @@ final class Payer {
                 stopped = true;
             }
         }
-    }
-
-    static long amountFor(long seconds, long perHour) {
-        return java.math.BigInteger.valueOf(seconds).multiply(java.math.BigInteger.valueOf(perHour))
-                .divide(java.math.BigInteger.valueOf(3600)).longValueExact();
     }
 
     private static String clock(Duration d) {

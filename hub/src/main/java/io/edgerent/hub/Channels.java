@@ -177,7 +177,7 @@ final class Channels {
             return new Outcome(Decision.NONE, c);
         }
         long due = c.due();
-        long allowance = amountFor(config.paymentGrace().toSeconds(), c.prices().perHour());
+        long allowance = c.prices().forSeconds(config.paymentGrace().toSeconds());
         long now = clock.millis();
         if (due >= c.deposit() && c.deposit() > 0) {
             return new Outcome(Decision.END_EXHAUSTED, c);
@@ -242,16 +242,9 @@ final class Channels {
         return sql.one("SELECT renter_key FROM channel WHERE rental = ?", rental).map(r -> r.bytes(1));
     }
 
-    /** What the metered time and egress cost, billed by the whole second and the whole byte, rounded down. */
-    static long due(long billedMillis, long egressBytes, long perHour, long perGb) {
-        BigInteger time = BigInteger.valueOf(billedMillis / 1000).multiply(BigInteger.valueOf(perHour)).divide(BigInteger.valueOf(3600));
-        BigInteger egress = BigInteger.valueOf(egressBytes).multiply(BigInteger.valueOf(perGb))
-                .divide(BigInteger.valueOf(1_000_000_000L));
-        return time.add(egress).min(BigInteger.valueOf(Long.MAX_VALUE)).longValueExact();
-    }
-
-    static long amountFor(long seconds, long perHour) {
-        return due(seconds * 1000, 0, perHour, 0);
+    /** What the metered time and egress cost, billed by the whole second, rounded down. */
+    static long due(long billedMillis, long egressBytes, Prices prices) {
+        return Math.addExact(prices.forSeconds(billedMillis / 1000), prices.forBytes(egressBytes));
     }
 
     /** A channel as stored, with the state of its rental. */
@@ -265,7 +258,7 @@ final class Channels {
         }
 
         long due() {
-            return Channels.due(billedMillis, egressBytes, prices.perHour(), prices.perGb());
+            return Channels.due(billedMillis, egressBytes, prices);
         }
 
         ChannelStatus status() {

@@ -208,7 +208,7 @@ final class Registry {
                 throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "device " + request.deviceId() + " costs "
                         + prices.perHour() + " per hour, above your maximum of " + request.maxPricePerHour());
             }
-            if (prices.perHour() > 0 && request.deposit() < Channels.amountFor(60, prices.perHour())) {
+            if (prices.perHour() > 0 && request.deposit() < prices.forSeconds(60)) {
                 throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "a deposit of " + request.deposit()
                         + " does not cover one minute at " + prices.perHour() + " per hour");
             }
