@@ -67,6 +67,15 @@ class HubCrashTest {
             sshPort = tcp.getLocalPort();
         }
         startHub();
+        try {
+            walk();
+        } finally {
+            hub.destroyForcibly();
+            hub.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private void walk() throws Exception {
         HubClient client = new HubClient(URI.create("coap://127.0.0.1:" + coapPort), 3000);
         String secret = Files.readString(dir.resolve("hub/admin.secret")).strip();
         List<Stream> streams = new ArrayList<>();
@@ -119,7 +128,7 @@ class HubCrashTest {
             client.end(s.renter, s.rental); // a second end settles nothing
         }
         hub.destroy();
-        hub.waitFor(30, TimeUnit.SECONDS);
+        assertTrue(hub.waitFor(30, TimeUnit.SECONDS), "the hub stops on SIGTERM");
 
         try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("hub/hub"), "edgerent", "")) {
             assertEquals(0, single(db, "SELECT COALESCE(SUM(amount), 0) FROM ledger_entry"), "the ledger balances");

@@ -5,8 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** A renter with their own edgerent identity and OpenSSH key, using the real command line and ssh. */
 final class Renter {
@@ -23,16 +21,6 @@ final class Renter {
 
     World.Result rent(String device) {
         World.Result result = world.cli(home, "rent", device, "--key", key + ".pub", "--timeout", "90", "--detach");
-        // Remembered for World.close(), which removes this world's containers, also when the rent failed half-way.
-        Matcher preparing = Pattern.compile("preparing (r-[0-9a-f]{12})").matcher(result.err());
-        if (preparing.find()) {
-            try {
-                Files.createDirectories(world.dir.resolve("rentals-created"));
-                Files.writeString(world.dir.resolve("rentals-created").resolve(preparing.group(1)), "");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
         return result;
     }
 

@@ -37,6 +37,8 @@ final class World implements AutoCloseable {
     final String hubUri;
     Hub hub;
     Process device;
+    /** Devices this world registered; their containers are removed when it closes. */
+    final List<String> devices = new ArrayList<>();
 
     World(Path dir) {
         this.dir = dir;
@@ -114,7 +116,9 @@ final class World implements AutoCloseable {
     String registeredDevice(String... options) {
         startDevice(token("alice"), options);
         awaitTrue(Duration.ofSeconds(60), "the device to be listed free", () -> cli(dir, "market").out.contains(" free "));
-        return cli(dir, "market").out.lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
+        String device = cli(dir, "market").out.lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
+        devices.add(device);
+        return device;
     }
 
     /** A renter: a home directory for their identity, and an OpenSSH key pair made by ssh-keygen. */
@@ -228,12 +232,11 @@ final class World implements AutoCloseable {
         if (Files.exists(dir.resolve("device.log"))) {
             Files.copy(dir.resolve("device.log"), logs.resolve(dir.getFileName() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        // Containers this world's device created: found by the rentals this hub handed out.
-        for (String line : run(Duration.ofSeconds(30), "docker", "ps", "-aq", "--filter", "label=io.edgerent.rental").out.lines().toList()) {
-            String rental = run(Duration.ofSeconds(30), "docker", "inspect", "-f", "{{index .Config.Labels \"io.edgerent.rental\"}}", line)
-                    .out.strip();
-            if (Files.exists(dir.resolve("rentals-created").resolve(rental))) {
-                run(Duration.ofSeconds(30), "docker", "rm", "-f", line);
+        // Every container this world's devices created, also one a stopped device left half-prepared.
+        for (String device : devices) {
+            for (String id : run(Duration.ofSeconds(30), "docker", "ps", "-aq", "--filter", "label=io.edgerent.device=" + device).out
+                    .lines().filter(l -> !l.isBlank()).toList()) {
+                run(Duration.ofSeconds(30), "docker", "rm", "-f", id);
             }
         }
     }

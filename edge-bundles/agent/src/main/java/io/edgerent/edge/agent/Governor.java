@@ -205,7 +205,8 @@ final class Governor implements AutoCloseable {
 
     /** Starts (or finds) the rental's container and its tunnel, then reports the rental served. */
     private void serve(RentalOrder rental) {
-        RunningContainer container = containers.start(new ContainerSpec(rental.name(), rental.image(), rental.authorizedKeys()));
+        RunningContainer container = containers.start(new ContainerSpec(rental.name(), state.registration().deviceId(), rental.image(),
+                rental.authorizedKeys()));
         awaitUntil(() -> accepts(container.address(), container.sshPort()), 30, "sshd in the container of " + rental.name());
         var reg = state.registration();
         tunnels.open(new TunnelSpec(rental.name(), settings.hubHost(), reg.sshPort(), reg.hubHostKey(), reg.deviceId(), deviceKey,

@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public class DockerContainers implements RentalContainers, ConfigurableComponent {
     public static final String PID = "io.edgerent.edge.containers";
     static final String RENTAL_LABEL = "io.edgerent.rental";
+    static final String DEVICE_LABEL = "io.edgerent.device";
     private static final Logger LOG = LoggerFactory.getLogger(DockerContainers.class);
 
     @ObjectClassDefinition(id = PID, name = "edgerent containers",
@@ -108,7 +109,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                 id = docker.createContainerCmd(imageId)
                         .withName("edgerent-" + spec.rental())
                         .withHostName(spec.rental())
-                        .withLabels(Map.of(RENTAL_LABEL, spec.rental()))
+                        .withLabels(Map.of(RENTAL_LABEL, spec.rental(), DEVICE_LABEL, spec.deviceId()))
                         .withEnv("EDGERENT_AUTHORIZED_KEYS=" + String.join("\n", spec.authorizedKeys()))
                         .withHostConfig(hostConfig(c))
                         .exec().getId();
