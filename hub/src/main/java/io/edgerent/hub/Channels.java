@@ -137,11 +137,7 @@ final class Channels {
             voucher.signature(), clock.millis()});
         sql.update("UPDATE channel SET paid = ?, last_sequence = ? WHERE rental = ?", voucher.amount(), voucher.sequence(),
                 voucher.channel());
-        Channel paid = new Channel(c.rental(), c.renterKey(), c.owner(), c.deviceId(), c.deposit(), c.prices(), c.feeBps(),
-                voucher.amount(), voucher.sequence(), c.billedMillis(), c.meteredUntil(), c.egressBytes(), c.usageSequence(),
-                c.usageOnline(), c.usageCpu(), c.usageIn(), c.pausedSince(), c.state(), c.ownerShare(), c.hubFee(), c.refund(),
-                c.rentalState());
-        return enforce(paid);
+        return enforce(c.withPayment(voucher.amount(), voucher.sequence()));
     }
 
     /** Records a device's cumulative usage report for its rental; egress is billed from it. */
@@ -185,21 +181,15 @@ final class Channels {
         if (due - c.paid() > allowance) {
             if (c.pausedSince() == null) {
                 sql.update("UPDATE channel SET paused_since = ? WHERE rental = ?", now, c.rental());
-                return new Outcome(Decision.PAUSE, withPause(c, now));
+                return new Outcome(Decision.PAUSE, c.withPausedSince(now));
             }
             return new Outcome(now - c.pausedSince() > config.suspendLimit().toMillis() ? Decision.END_UNPAID : Decision.NONE, c);
         }
         if (c.pausedSince() != null) {
             sql.update("UPDATE channel SET paused_since = NULL WHERE rental = ?", c.rental());
-            return new Outcome(Decision.RESUME, withPause(c, null));
+            return new Outcome(Decision.RESUME, c.withPausedSince(null));
         }
         return new Outcome(Decision.NONE, c);
-    }
-
-    private static Channel withPause(Channel c, Long pausedSince) {
-        return new Channel(c.rental(), c.renterKey(), c.owner(), c.deviceId(), c.deposit(), c.prices(), c.feeBps(), c.paid(),
-                c.lastSequence(), c.billedMillis(), c.meteredUntil(), c.egressBytes(), c.usageSequence(), c.usageOnline(),
-                c.usageCpu(), c.usageIn(), pausedSince, c.state(), c.ownerShare(), c.hubFee(), c.refund(), c.rentalState());
     }
 
     boolean isPaused(String rental) throws SQLException {
@@ -259,6 +249,18 @@ final class Channels {
 
         long due() {
             return Channels.due(billedMillis, egressBytes, prices);
+        }
+
+        Channel withPayment(long amount, long sequence) {
+            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, amount, sequence, billedMillis,
+                    meteredUntil, egressBytes, usageSequence, usageOnline, usageCpu, usageIn, pausedSince, state, ownerShare, hubFee,
+                    refund, rentalState);
+        }
+
+        Channel withPausedSince(Long since) {
+            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, paid, lastSequence, billedMillis,
+                    meteredUntil, egressBytes, usageSequence, usageOnline, usageCpu, usageIn, since, state, ownerShare, hubFee,
+                    refund, rentalState);
         }
 
         ChannelStatus status() {

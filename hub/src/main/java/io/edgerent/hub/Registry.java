@@ -263,16 +263,18 @@ final class Registry {
         });
     }
 
-    /** Accepts a renter's voucher and applies the payment rules; answers the channel's status. */
+    /**
+     * Accepts one renter's voucher and applies the payment rules; answers the channel's status.
+     * It takes the same path as the voucher desk's batches, as a batch of one.
+     */
     ChannelStatus acceptVoucher(Voucher voucher) {
-        Changes changes = new Changes();
-        return changes.commit(() -> {
-            channels.forgetUnstoredVouchers();
-            Channels.requireSignature(voucher, channels.channel(voucher.channel()).renterKey());
-            ChannelStatus status = accept(channels.acceptVerifiedVoucher(voucher), changes);
-            channels.storeVouchers();
-            return status;
-        });
+        Channels.requireSignature(voucher, renterKeyOf(voucher.channel()).orElseThrow(
+                () -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + voucher.channel() + " on this hub")));
+        VoucherOutcome outcome = acceptVerifiedVouchers(List.of(voucher)).get(0);
+        if (outcome.refusal() != null) {
+            throw outcome.refusal();
+        }
+        return outcome.status();
     }
 
     /** Carries out a voucher's outcome; the channel read again only when the rules changed the rental. */
