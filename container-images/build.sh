@@ -82,16 +82,17 @@ inputs_hash() {
 hash=$(inputs_hash)
 repo=edgerent/$name
 
-cached() {
-    "$DOCKER" image ls -q --no-trunc --filter "label=edgerent.inputs=$hash" | head -n1
-}
-hit=$(cached)
-if [[ -n $hit ]]; then
+# use_cached WHY: when an image with these inputs exists, tag it latest, print it and stop.
+use_cached() {
+    local hit
+    hit=$("$DOCKER" image ls -q --no-trunc --filter "label=edgerent.inputs=$hash" | head -n1)
+    [[ -n $hit ]] || return 0
     "$DOCKER" tag "$hit" "$repo:latest"
-    say "cache hit: $repo ($hit), inputs $hash"
+    say "$1: $repo ($hit), inputs $hash"
     echo "$hit"
     exit 0
-fi
+}
+use_cached "cache hit"
 
 # ---- build ------------------------------------------------------------------------------
 [[ $(id -u) -eq 0 ]] || die "building needs root (debootstrap)"
@@ -100,13 +101,7 @@ fi
 lock_dir=/run/lock; [[ -d $lock_dir && -w $lock_dir ]] || lock_dir=/var/tmp
 exec 9>"$lock_dir/edgerent-image-$name.lock"
 flock 9
-hit=$(cached)
-if [[ -n $hit ]]; then
-    "$DOCKER" tag "$hit" "$repo:latest"
-    say "cache hit after waiting for a concurrent build: $hit"
-    echo "$hit"
-    exit 0
-fi
+use_cached "cache hit after waiting for a concurrent build"
 
 sources=/etc/apt/sources.list.d/debian.sources
 first_uri() { # $1 = pattern the URI must match, $2 = pattern it must not match
