@@ -9,9 +9,7 @@ import io.edgerent.protocol.Voucher;
 import java.math.BigInteger;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -28,8 +26,6 @@ final class Channels {
     private final Ledger ledger;
     private final HubConfig config;
     private final Clock clock;
-    /** Vouchers accepted in the current transaction, written by {@link #storeVouchers()} before it commits. */
-    private final List<Object[]> unstoredVouchers = new ArrayList<>();
 
     Channels(Sql sql, Ledger ledger, HubConfig config, Clock clock) {
         this.sql = sql;
@@ -88,35 +84,14 @@ final class Channels {
         }
     }
 
-    /**
-     * Writes the accepted vouchers' rows, in one batch, into the caller's transaction; callers that
-     * accept vouchers call this before their transaction commits.
-     */
-    void storeVouchers() throws SQLException {
-        if (unstoredVouchers.isEmpty()) {
-            return;
-        }
-        try {
-            sql.batch("INSERT INTO voucher(rental, sequence, amount, issued_at, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    unstoredVouchers);
-        } finally {
-            unstoredVouchers.clear();
-        }
-    }
-
-    /** Drops rows left by a transaction that rolled back before storing them. */
-    void forgetUnstoredVouchers() {
-        unstoredVouchers.clear();
-    }
-
     /** A change to a channel: what the payment rules decided, and the channel after it. */
     record Outcome(Decision decision, Channel channel) {}
 
     /**
      * Accepts a voucher whose signature was checked against the channel's key: on an open channel,
      * with a sequence after the last one and an amount neither below the last nor above the deposit.
-     * Its row is written by {@link #storeVouchers()} in the caller's transaction, so it is durable
-     * once that commits.
+     * It replaces the channel's stored voucher in the caller's transaction: the latest voucher
+     * promises everything paid so far, so it is all settlement needs.
      */
     Outcome acceptVerifiedVoucher(Voucher voucher) throws SQLException {
         Channel c = channel(voucher.channel());
@@ -133,10 +108,9 @@ final class Channels {
             throw new RefusedException(ErrorCode.UNPROCESSABLE,
                     "voucher amount " + voucher.amount() + " exceeds the deposit of " + c.deposit());
         }
-        unstoredVouchers.add(new Object[] {voucher.channel(), voucher.sequence(), voucher.amount(), voucher.issuedAt(),
-            voucher.signature(), clock.millis()});
-        sql.update("UPDATE channel SET paid = ?, last_sequence = ? WHERE rental = ?", voucher.amount(), voucher.sequence(),
-                voucher.channel());
+        sql.update("UPDATE channel SET paid = ?, last_sequence = ?, voucher_issued_at = ?, voucher_signature = ?,"
+                + " voucher_received_at = ? WHERE rental = ?", voucher.amount(), voucher.sequence(), voucher.issuedAt(),
+                voucher.signature(), clock.millis(), voucher.channel());
         return enforce(c.withPayment(voucher.amount(), voucher.sequence()));
     }
 

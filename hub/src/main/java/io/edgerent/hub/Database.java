@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     /** In order; append, never edit one that has shipped. */
-    static final List<String> MIGRATIONS = List.of("V1__walking_skeleton.sql", "V2__seen_requests.sql", "V3__payments.sql");
+    static final List<String> MIGRATIONS = List.of("V1__walking_skeleton.sql", "V2__seen_requests.sql", "V3__payments.sql",
+            "V4__latest_voucher.sql");
 
     private final Connection connection;
 
@@ -82,7 +83,8 @@ final class Database implements AutoCloseable {
         }
     }
 
-    private static String read(String name) {
+    /** The statements of one migration, comments left out. */
+    static String read(String name) {
         try (InputStream in = Database.class.getResourceAsStream("/db/migration/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("migration " + name + " is missing from the hub jar");

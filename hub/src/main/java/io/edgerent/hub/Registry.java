@@ -295,7 +295,6 @@ final class Registry {
     List<VoucherOutcome> acceptVerifiedVouchers(List<Voucher> vouchers) {
         Changes changes = new Changes();
         return changes.commit(() -> {
-            channels.forgetUnstoredVouchers();
             List<VoucherOutcome> outcomes = new ArrayList<>(vouchers.size());
             for (Voucher voucher : vouchers) {
                 try {
@@ -304,7 +303,6 @@ final class Registry {
                     outcomes.add(new VoucherOutcome(null, refused));
                 }
             }
-            channels.storeVouchers();
             return outcomes;
         });
     }
