@@ -1,0 +1,190 @@
+package io.edgerent.edge.storage.local;
+
+import io.edgerent.edge.storage.Erasure;
+import io.edgerent.edge.storage.RentalVolumes;
+import io.edgerent.edge.storage.Volume;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rental volumes as image files under a base directory: {@code RENTAL.img} mounted at {@code RENTAL/},
+ * whose {@code data/} is what the container sees at /data. One lock per device: volumes are
+ * created and erased one at a time.
+ */
+@Component(name = EncryptedVolumes.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {RentalVolumes.class, ConfigurableComponent.class})
+@Designate(ocd = EncryptedVolumes.Config.class)
+public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
+    public static final String PID = "io.edgerent.edge.storage";
+    private static final Logger LOG = LoggerFactory.getLogger(EncryptedVolumes.class);
+    private static final Pattern RENTAL = Pattern.compile("r-[0-9a-f]{12}");
+
+    @ObjectClassDefinition(id = PID, name = "edgerent storage",
+            description = "How renters' /data is stored: encrypted per rental, erased by destroying its key when the rental ends.")
+    public @interface Config {
+        @AttributeDefinition(name = "Encryption", description = "auto picks LUKS2 where the kernel has dm-crypt (Raspberry"
+                + " Pi OS) and ext4 encryption (fscrypt) elsewhere.", options = {@Option(label = "auto", value = "auto"),
+                    @Option(label = "LUKS2 (dm-crypt)", value = "luks2"), @Option(label = "fscrypt (ext4)", value = "fscrypt")})
+        String backend() default "auto";
+
+        @AttributeDefinition(name = "Volume directory", description = "Where the rentals' encrypted volume images are kept;"
+                + " needs room for the storage limit of one rental.")
+        String base_path() default "/var/lib/edgerent/volumes";
+    }
+
+    private volatile Backend backend;
+    private volatile Path base;
+
+    @Activate
+    void activate(Config config) {
+        modified(config);
+    }
+
+    @Modified
+    void modified(Config config) {
+        configure(config.backend(), config.base_path());
+    }
+
+    /** Volumes under {@code basePath} with the given backend (auto, luks2, fscrypt), outside OSGi. */
+    static EncryptedVolumes at(String backend, String basePath) {
+        EncryptedVolumes volumes = new EncryptedVolumes();
+        volumes.configure(backend, basePath);
+        return volumes;
+    }
+
+    private synchronized void configure(String backendName, String basePath) {
+        Backend chosen = choose(backendName);
+        Path dir = Path.of(basePath).toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the volume directory " + dir, e);
+        }
+        backend = chosen;
+        base = dir;
+        LOG.info("rental volumes: {} under {}", chosen.name(), dir);
+    }
+
+    static Backend choose(String configured) {
+        return switch (configured == null ? "auto" : configured.strip()) {
+            case "luks2" -> {
+                if (!Luks2Backend.available()) {
+                    throw new IllegalArgumentException("storage backend luks2: this kernel has no dm-crypt"
+                            + " (/dev/mapper/control) or cryptsetup is not installed");
+                }
+                yield new Luks2Backend();
+            }
+            case "fscrypt" -> {
+                if (!FscryptBackend.available()) {
+                    throw new IllegalArgumentException("storage backend fscrypt: this kernel's ext4 has no encryption"
+                            + " (/sys/fs/ext4/features/encryption) or mkfs.ext4 is not installed");
+                }
+                yield new FscryptBackend();
+            }
+            case "auto" -> {
+                if (Luks2Backend.available()) {
+                    yield new Luks2Backend();
+                }
+                if (FscryptBackend.available()) {
+                    yield new FscryptBackend();
+                }
+                throw new IllegalArgumentException("no encrypted storage on this device: LUKS2 needs dm-crypt and"
+                        + " cryptsetup, fscrypt needs ext4 with encryption; renting stays off until one is there");
+            }
+            default -> throw new IllegalArgumentException("storage backend must be auto, luks2 or fscrypt, got " + configured);
+        };
+    }
+
+    @Override
+    public String method() {
+        return backend.name();
+    }
+
+    @Override
+    public synchronized Volume open(String rental, long sizeBytes) {
+        Backend.Layout layout = layout(rental);
+        try {
+            if (backend.unlocked(layout)) {
+                return volume(layout);
+            }
+            if (Files.exists(layout.image()) || Host.isMounted(layout.mount())) {
+                LOG.warn("the volume of {} is locked (its key lived only in memory and is gone): erasing it and starting"
+                        + " a fresh one", rental);
+                erase(rental);
+            }
+            try (RandomAccessFile image = new RandomAccessFile(layout.image().toFile(), "rw")) {
+                image.setLength(sizeBytes); // sparse: disk is used as the renter writes
+            }
+            backend.create(layout);
+            LOG.info("created the {} volume of {} ({} MiB)", backend.name(), rental, sizeBytes >> 20);
+            return volume(layout);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the volume of " + rental + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<Volume> find(String rental) {
+        Backend.Layout layout = layout(rental);
+        try {
+            return backend.unlocked(layout) ? Optional.of(volume(layout)) : Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot inspect the volume of " + rental + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized Erasure erase(String rental) {
+        Backend.Layout layout = layout(rental);
+        List<String> steps = new ArrayList<>();
+        List<String> checks = new ArrayList<>();
+        try {
+            boolean locked = backend.lock(layout, steps, checks);
+            if (Files.deleteIfExists(layout.image())) {
+                steps.add("backing image deleted");
+            }
+            if (Files.isDirectory(layout.mount()) && !Host.isMounted(layout.mount())) {
+                Files.deleteIfExists(layout.data()); // an empty directory left on the parent filesystem, if any
+                Files.delete(layout.mount());
+            }
+            boolean mounted = Host.isMounted(layout.mount());
+            boolean imageLeft = Files.exists(layout.image());
+            checks.add("mounted: " + (mounted ? "yes" : "no"));
+            checks.add("backing image: " + (imageLeft ? "still there" : "gone"));
+            boolean verified = locked && !mounted && !imageLeft;
+            LOG.info("erased the volume of {}: {}; {}", rental, steps, verified ? "verified" : "NOT verified: " + checks);
+            return new Erasure(backend.name(), steps, checks, verified);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot erase the volume of " + rental + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Backend.Layout layout(String rental) {
+        if (!RENTAL.matcher(rental).matches()) {
+            throw new IllegalArgumentException("not a rental name: " + rental);
+        }
+        return new Backend.Layout(rental, base.resolve(rental + ".img"), base.resolve(rental));
+    }
+
+    private Volume volume(Backend.Layout layout) throws IOException {
+        return new Volume(layout.rental(), layout.data(), backend.name(), Files.size(layout.image()));
+    }
+}

@@ -1,0 +1,96 @@
+package io.edgerent.edge.storage.local;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The host tools storage needs (mkfs, mount, cryptsetup), run as child processes, and the mount table. */
+final class Host {
+    private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private Host() {}
+
+    /** Runs a command to completion; a non-zero exit throws with what it printed. */
+    static String run(String... command) throws IOException {
+        return run(null, command);
+    }
+
+    /** Runs a command with {@code stdin} as its input (secrets go this way, never on the command line). */
+    static String run(byte[] stdin, String... command) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("PATH", PATH);
+        builder.environment().put("LC_ALL", "C");
+        Process process = builder.start();
+        try (OutputStream in = process.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin);
+            }
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
+            if (!process.waitFor(2, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IOException(command[0] + " did not finish within 2 minutes");
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + command[0], e);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " failed (exit " + process.exitValue() + "): " + output);
+        }
+        return output;
+    }
+
+    /** Whether a command exits with 0. */
+    static boolean succeeds(String... command) {
+        try {
+            run(command);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether a program is installed in one of the usual places. */
+    static boolean has(String program) {
+        for (String dir : PATH.split(":")) {
+            if (Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether something is mounted exactly at {@code path}, from this process's mount table. */
+    static boolean isMounted(Path path) throws IOException {
+        String wanted = path.toAbsolutePath().normalize().toString();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            List<String> fields = List.of(line.split(" "));
+            if (fields.size() > 4 && unescape(fields.get(4)).equals(wanted)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The kernel writes space, tab, newline and backslash in mount paths as octal escapes. */
+    private static String unescape(String field) {
+        StringBuilder out = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
+                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}
