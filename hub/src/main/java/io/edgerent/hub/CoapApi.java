@@ -4,6 +4,7 @@ import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.RentalRef;
 import io.edgerent.protocol.ExtendRequest;
 import io.edgerent.protocol.UsageReport;
+import io.edgerent.protocol.WipeRecord;
 import io.edgerent.protocol.Voucher;
 import io.edgerent.protocol.WalletMove;
 import io.edgerent.protocol.ErrorCode;
@@ -91,6 +92,8 @@ final class CoapApi implements AutoCloseable {
         rentals.add(new Handler(Paths.CHANNEL).onPost(signed(Paths.RENTALS + "/" + Paths.CHANNEL,
                 (renter, body) -> registry.channel(renter, RentalRef.from(body).rental()).encode())));
         rentals.add(new Handler(Paths.EXTEND).onPost(this::extend));
+        rentals.add(new Handler(Paths.WIPE).onPost(signed(Paths.RENTALS + "/" + Paths.WIPE,
+                (renter, body) -> registry.wipeOf(renter, RentalRef.from(body).rental()).encode())));
         CoapResource wallet = new Handler(Paths.WALLET).onPost(signed(Paths.WALLET, (renter, body) -> registry.walletOf(renter).encode()));
         wallet.add(new Handler(Paths.MOVE).onPost(this::moveMoney));
         server.add(devices, rentals, wallet,
@@ -302,6 +305,12 @@ final class CoapApi implements AutoCloseable {
                 SignedRequest signed = SignedRequest.decode(payload);
                 UsageReport usage = UsageReport.from(signed.verify(usagePath, clock.millis()));
                 return registry.recordUsage(id, signed.renterKey(), usage).encode();
+            }));
+            String wipesPath = Paths.DEVICES + "/" + id + "/" + Paths.WIPES;
+            add(new Handler(Paths.WIPES).onPost(payload -> {
+                SignedRequest signed = SignedRequest.decode(payload);
+                registry.recordWipe(id, signed.renterKey(), WipeRecord.from(signed.verify(wipesPath, clock.millis())));
+                return new byte[0];
             }));
             assignment = new Handler(Paths.ASSIGNMENT).onGet(() -> registry.assignment(id).encode());
             assignment.setObservable(true);

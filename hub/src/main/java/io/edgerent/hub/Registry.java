@@ -26,6 +26,7 @@ import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.Statement;
 import io.edgerent.protocol.UsageReport;
 import io.edgerent.protocol.Voucher;
+import io.edgerent.protocol.WipeRecord;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
@@ -323,11 +324,7 @@ final class Registry {
     ChannelStatus recordUsage(String deviceId, byte[] signerKey, UsageReport usage) {
         Changes changes = new Changes();
         return changes.commit(() -> {
-            byte[] registered = sql.one("SELECT public_key FROM device WHERE id = ?", deviceId).orElseThrow(
-                    () -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub")).bytes(1);
-            if (!Arrays.equals(registered, signerKey)) {
-                throw new RefusedException(ErrorCode.UNAUTHORIZED, "usage must be signed with the key of " + deviceId);
-            }
+            requireDeviceKey(deviceId, signerKey, "usage");
             apply(usage.rental(), deviceId, channels.recordUsage(deviceId, usage), changes);
             return channels.status(usage.rental());
         });
@@ -409,6 +406,47 @@ final class Registry {
     }
 
     /** Columns: 1 name, 2 device_id, 3 state, 4 ends_at. Another renter's rental is reported as unknown. */
+    /**
+     * Stores the record of a device's wipe of a rental it served that has ended or is ending. The
+     * first record stands: sending it again (the device did not see the answer) changes nothing.
+     */
+    void recordWipe(String deviceId, byte[] signerKey, WipeRecord wipe) {
+        sql.transaction(() -> {
+            requireDeviceKey(deviceId, signerKey, "wipe records");
+            Sql.Row rental = sql.one("SELECT device_id, state FROM rental WHERE name = ?", wipe.rental()).orElseThrow(
+                    () -> new RefusedException(ErrorCode.NOT_FOUND, "no rental " + wipe.rental() + " on this hub"));
+            if (!rental.text(1).equals(deviceId)) {
+                throw new RefusedException(ErrorCode.FORBIDDEN, "rental " + wipe.rental() + " was not served by " + deviceId);
+            }
+            if (!rental.text(2).equals(ENDING) && !rental.text(2).equals(ENDED)) {
+                throw new RefusedException(ErrorCode.CONFLICT, "rental " + wipe.rental() + " has not ended");
+            }
+            if (sql.one("SELECT rental FROM wipe WHERE rental = ?", wipe.rental()).isEmpty()) {
+                sql.update("INSERT INTO wipe(rental, device_id, verified, record, received_at) VALUES (?, ?, ?, ?, ?)", wipe.rental(),
+                        deviceId, wipe.verified(), wipe.encode(), now());
+            }
+            return null;
+        });
+    }
+
+    /** The wipe record of one of the renter's rentals. */
+    WipeRecord wipeOf(byte[] renterKey, String name) {
+        return sql.transaction(() -> {
+            requireRenter(renterKey, name);
+            return sql.one("SELECT record FROM wipe WHERE rental = ?", name).map(r -> WipeRecord.decode(r.bytes(1))).orElseThrow(
+                    () -> new RefusedException(ErrorCode.NOT_FOUND, "no wipe record for " + name + " yet: the device sends it"
+                            + " once the rental has ended and its storage is erased"));
+        });
+    }
+
+    private void requireDeviceKey(String deviceId, byte[] signerKey, String what) throws SQLException {
+        byte[] registered = sql.one("SELECT public_key FROM device WHERE id = ?", deviceId).orElseThrow(
+                () -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub")).bytes(1);
+        if (!Arrays.equals(registered, signerKey)) {
+            throw new RefusedException(ErrorCode.UNAUTHORIZED, what + " must be signed with the key of " + deviceId);
+        }
+    }
+
     private Sql.Row requireRenter(byte[] renterKey, String name) throws SQLException {
         return sql.one("SELECT name, device_id, state, ends_at, renter_key FROM rental WHERE name = ?", name)
                 .filter(r -> Arrays.equals(r.bytes(5), renterKey))

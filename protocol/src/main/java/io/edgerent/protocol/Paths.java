@@ -22,6 +22,12 @@ public final class Paths {
     public static final String CHANNEL = "channel";
     /** POST {@code devices/DEVICE/usage}: a device's usage report, signed with the device key. */
     public static final String USAGE = "usage";
+    /**
+     * POST {@code devices/DEVICE/wipes}: the wipe record of an ended rental, signed with the device key;
+     * POST {@code rentals/wipe} (signed by the renter): read it.
+     */
+    public static final String WIPES = "wipes";
+    public static final String WIPE = "wipe";
     /** POST (signed): the renter's wallet; child {@code move} (POST, admin): deposit or withdraw through the rail. */
     public static final String WALLET = "wallet";
     public static final String MOVE = "move";

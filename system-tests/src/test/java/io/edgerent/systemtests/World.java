@@ -238,6 +238,17 @@ final class World implements AutoCloseable {
                     .lines().filter(l -> !l.isBlank()).toList()) {
                 run(Duration.ofSeconds(30), "docker", "rm", "-f", id);
             }
+            for (String id : run(Duration.ofSeconds(30), "docker", "network", "ls", "-q", "--filter", "label=io.edgerent.device=" + device)
+                    .out.lines().filter(l -> !l.isBlank()).toList()) {
+                run(Duration.ofSeconds(30), "docker", "network", "rm", id);
+            }
+        }
+        // Volumes a stopped device left mounted (on a real device they are erased at its next start).
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String mountPoint = line.split(" ")[4];
+            if (mountPoint.startsWith(dir.toString() + "/")) {
+                run(Duration.ofSeconds(30), "umount", mountPoint).assertOk();
+            }
         }
     }
 

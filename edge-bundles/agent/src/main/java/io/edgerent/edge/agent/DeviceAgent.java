@@ -1,6 +1,7 @@
 package io.edgerent.edge.agent;
 
 import io.edgerent.edge.containers.RentalContainers;
+import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.tunnels.Tunnels;
 import io.edgerent.protocol.Prices;
 import java.io.IOException;
@@ -65,6 +66,9 @@ public class DeviceAgent implements ConfigurableComponent {
     private RentalContainers containers;
 
     @Reference
+    private RentalVolumes volumes;
+
+    @Reference
     private Tunnels tunnels;
 
     private HubLink hub;
@@ -105,7 +109,7 @@ public class DeviceAgent implements ConfigurableComponent {
         hub = new HubLink(hubUri);
         governor = new Governor(new Governor.Settings(dataDir, hubUri.getHost(), config.registration_token(),
                 config.heartbeat_seconds(), new Prices(config.price_per_hour(), config.price_per_gb()), config.usage_seconds()),
-                hub, containers, tunnels);
+                hub, containers, volumes, tunnels);
         governor.start();
         LOG.info("agent started for hub {}", hubUri);
     }

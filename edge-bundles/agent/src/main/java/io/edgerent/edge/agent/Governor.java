@@ -4,6 +4,8 @@ import io.edgerent.edge.containers.ContainerSpec;
 import io.edgerent.edge.containers.ContainerUsage;
 import io.edgerent.edge.containers.RentalContainers;
 import io.edgerent.edge.containers.RunningContainer;
+import io.edgerent.edge.storage.Erasure;
+import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.tunnels.TunnelSpec;
 import io.edgerent.edge.tunnels.Tunnels;
 import io.edgerent.protocol.Assignment;
@@ -14,11 +16,17 @@ import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentalOrder;
 import io.edgerent.protocol.UsageReport;
+import io.edgerent.protocol.WipeRecord;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,9 +55,11 @@ final class Governor implements AutoCloseable {
     private final Settings settings;
     private final HubLink hub;
     private final RentalContainers containers;
+    private final RentalVolumes volumes;
     private final Tunnels tunnels;
     private final KeyPair deviceKey;
     private final Path stateFile;
+    private final Path wipesDir;
     private final ScheduledExecutorService thread;
     private GovernorState state;
     private CoapObserveRelation observation;
@@ -61,13 +71,15 @@ final class Governor implements AutoCloseable {
     private ContainerUsage lastUsage = ContainerUsage.NONE;
     private long onlineSeconds;
 
-    Governor(Settings settings, HubLink hub, RentalContainers containers, Tunnels tunnels) {
+    Governor(Settings settings, HubLink hub, RentalContainers containers, RentalVolumes volumes, Tunnels tunnels) {
         this.settings = settings;
         this.hub = hub;
         this.containers = containers;
+        this.volumes = volumes;
         this.tunnels = tunnels;
         this.deviceKey = DeviceKey.loadOrCreate(settings.dataDir());
         this.stateFile = settings.dataDir().resolve("governor.cbor");
+        this.wipesDir = settings.dataDir().resolve("wipes");
         this.state = GovernorState.load(stateFile);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "edgerent-governor"));
     }
@@ -123,7 +135,33 @@ final class Governor implements AutoCloseable {
             }
             follow(assignment);
             reportUsageWhenDue();
+            sendWipeRecords();
         });
+    }
+
+    /** Wipe records go to the hub until it has them; one it refuses for good is kept aside, not retried. */
+    private void sendWipeRecords() {
+        for (Path file : WipeJournal.unsent(wipesDir)) {
+            try {
+                hub.reportWipe(state.registration().deviceId(), deviceKey, WipeRecord.decode(Files.readAllBytes(file)));
+                Files.delete(file);
+            } catch (HubLink.HubUnavailableException e) {
+                return;
+            } catch (HubLink.HubRefusedException e) {
+                LOG.error("the hub refused the wipe record {}: {}", file.getFileName(), e.getMessage());
+                move(file, file.resolveSibling(file.getFileName() + ".refused"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the wipe record " + file, e);
+            }
+        }
+    }
+
+    private static void move(Path from, Path to) {
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + from, e);
+        }
     }
 
     /** Every usage interval, the serving rental's cumulative usage goes to the hub, signed with the device key. */
@@ -178,6 +216,9 @@ final class Governor implements AutoCloseable {
     private void follow(Assignment assignment) {
         RentalOrder wanted = assignment.rental();
         RentalOrder current = state.rental();
+        if (state.state() == DeviceState.WIPING) {
+            wipe(); // a wipe that failed its checks, tried again
+        }
         boolean serving = state.state() == DeviceState.PREPARING || state.state() == DeviceState.RENTED;
         if (serving && (wanted == null || !wanted.name().equals(current.name()))) {
             save(state.with(DeviceState.WIPING, current));
@@ -219,17 +260,36 @@ final class Governor implements AutoCloseable {
         }
     }
 
-    /** Closes the tunnel and removes the container, then lists the device again. */
+    /**
+     * Erases the rental, journaling each step: tunnel closed, container and its network removed,
+     * volume locked, key destroyed, backing image deleted; then checks that nothing is left. Only a
+     * verified wipe lists the device again; otherwise it stays unlisted and the next heartbeat retries.
+     */
     private void wipe() {
         String rental = state.rental().name();
+        WipeJournal journal = WipeJournal.open(wipesDir, rental);
         tunnels.close(rental);
+        journal.step("tunnel closed");
         containers.remove(rental);
+        journal.step("container and its network removed");
+        Failpoint.at("wipe.after-container");
+        Erasure erasure = volumes.erase(rental);
+        erasure.steps().forEach(journal::step);
+        List<String> checks = new ArrayList<>(erasure.checks());
+        boolean containerGone = containers.find(rental).isEmpty();
+        checks.add("container: " + (containerGone ? "gone" : "still there"));
+        if (!erasure.verified() || !containerGone) {
+            journal.step("checks failed: " + String.join("; ", checks));
+            throw new IllegalStateException("the wipe of " + rental + " did not verify (" + String.join("; ", checks)
+                    + "); the device stays unlisted and tries again");
+        }
+        journal.finish(erasure.method(), checks, true);
         save(state.with(DeviceState.LISTED, null));
         paused = null;
         lastUsageReport = 0;
         lastUsage = ContainerUsage.NONE;
         onlineSeconds = 0;
-        LOG.info("{} wiped; listed again", rental);
+        LOG.info("{} wiped ({}, verified); listed again", rental, erasure.method());
         heartbeatSoon();
     }
 

@@ -7,17 +7,14 @@ import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.RentalOrder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * What the governor must remember across a restart: its state, its registration, the rental it serves.
- * Saved with write-to-temp, fsync, rename, so a crash leaves either the old or the new state, never half.
+ * Saved with {@link DurableFile}, so a crash leaves either the old or the new state, never half.
  */
 record GovernorState(DeviceState state, RegistrationAccepted registration, RentalOrder rental) {
     static final GovernorState UNREGISTERED = new GovernorState(DeviceState.UNREGISTERED, null, null);
@@ -56,13 +53,7 @@ record GovernorState(DeviceState state, RegistrationAccepted registration, Renta
         }
         m.put("rental", rental == null ? null : rental.toCbor());
         try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                out.write(java.nio.ByteBuffer.wrap(Cbor.encode(m)));
-                out.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFile.write(file, Cbor.encode(m));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the governor state " + file, e);
         }

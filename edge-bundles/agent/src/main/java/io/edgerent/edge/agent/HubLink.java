@@ -8,6 +8,7 @@ import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.UsageReport;
+import io.edgerent.protocol.WipeRecord;
 import java.security.KeyPair;
 import java.io.IOException;
 import java.net.URI;
@@ -57,8 +58,16 @@ final class HubLink implements AutoCloseable {
 
     /** Reports a rental's usage, signed with the device key. */
     void reportUsage(String deviceId, KeyPair deviceKey, UsageReport usage) {
-        String path = Paths.DEVICES + "/" + deviceId + "/" + Paths.USAGE;
-        post(path, SignedRequest.sign(deviceKey, path, System.currentTimeMillis(), usage.encode()).encode());
+        postSigned(deviceId, Paths.USAGE, deviceKey, usage.encode());
+    }
+
+    void reportWipe(String deviceId, KeyPair deviceKey, WipeRecord wipe) {
+        postSigned(deviceId, Paths.WIPES, deviceKey, wipe.encode());
+    }
+
+    private void postSigned(String deviceId, String resource, KeyPair deviceKey, byte[] body) {
+        String path = Paths.DEVICES + "/" + deviceId + "/" + resource;
+        post(path, SignedRequest.sign(deviceKey, path, System.currentTimeMillis(), body).encode());
     }
 
     /** Observes the device's assignment; each notification goes to {@code onChange}. */

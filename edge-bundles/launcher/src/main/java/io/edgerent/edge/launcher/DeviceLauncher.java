@@ -36,12 +36,13 @@ public final class DeviceLauncher {
     static final String AGENT = "io.edgerent.edge.agent";
     static final String CONTAINERS = "io.edgerent.edge.containers";
     static final String TUNNELS = "io.edgerent.edge.tunnels";
-    static final List<String> COMPONENTS = List.of(AGENT, CONTAINERS, TUNNELS);
+    static final String STORAGE = "io.edgerent.edge.storage";
+    static final List<String> COMPONENTS = List.of(AGENT, CONTAINERS, STORAGE, TUNNELS);
 
     private static final String HELP = """
             Usage: edgerent device [options]
 
-            Runs this machine as an edgerent device: the edge bundles (agent, containers, tunnels) on
+            Runs this machine as an edgerent device: the edge bundles (agent, containers, storage, tunnels) on
             Apache Felix, against the local Docker engine. The first start registers with the hub
             using --token; later starts resume where the device left off, rental included.
             Settings given here are written through ConfigAdmin, as the Kura web UI would, and kept.
@@ -56,6 +57,13 @@ public final class DeviceLauncher {
               --usage-seconds N    how often usage is reported to the hub, 5-3600 (default 60)
               --image IMAGE        renter image (default edgerent/renter-base:latest)
               --docker-host URI    Docker engine (default unix:///var/run/docker.sock)
+              --memory-mib N       memory per rental, 64 to this machine's memory (default 512)
+              --cpu-millicores N   CPU per rental in thousandths of a core, 100 to all cores (default 1000)
+              --pids-limit N       processes per rental, 16-32768 (default 256)
+              --storage-mib N      encrypted /data per rental, 16-4194304 MiB (default 1024)
+              --egress on|off      whether rentals reach the internet (default on); never the LAN
+              --storage-backend B  auto, luks2 or fscrypt (default auto: LUKS2 where dm-crypt is)
+              --volumes DIR        where rental volumes live (default DATA/volumes)
               --check              start, report whether every bundle resolved and every
                                    component is active, stop; exit 0 only if all are
               -h, --help           show this help
@@ -74,7 +82,8 @@ public final class DeviceLauncher {
                 }
                 case "--check" -> check = true;
                 case "--hub", "--token", "--data", "--heartbeat", "--image", "--docker-host", "--price-per-hour", "--price-per-gb",
-                        "--usage-seconds" -> {
+                        "--usage-seconds", "--memory-mib", "--cpu-millicores", "--pids-limit", "--storage-mib", "--egress",
+                        "--storage-backend", "--volumes" -> {
                     if (i + 1 >= args.length) {
                         fail(args[i] + " needs a value");
                     }
@@ -87,8 +96,18 @@ public final class DeviceLauncher {
         Map<String, Map<String, Object>> settings = settings(options, data);
         Framework framework = start(data);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(framework)));
-        configure(framework.getBundleContext(), settings);
+        Map<String, Dictionary<String, Object>> previous = configure(framework.getBundleContext(), settings);
+        startBundles(framework.getBundleContext(), true);
         List<String> problems = awaitHealthy(framework.getBundleContext(), check ? 30 : 15);
+        List<String> refused = problems.stream().filter(p -> p.contains("refused")).toList();
+        if (!refused.isEmpty()) {
+            // A component refused its new settings: put the old ones back, so a bad value changes nothing.
+            restore(framework.getBundleContext(), previous);
+            refused.forEach(p -> System.err.println("edgerent device: " + p));
+            System.err.println("edgerent device: settings refused; nothing was changed");
+            stop(framework);
+            System.exit(2);
+        }
         if (check) {
             problems.forEach(p -> System.out.println("problem: " + p));
             System.out.println(problems.isEmpty() ? "all bundles active, all components active" : problems.size() + " problem(s)");
@@ -114,8 +133,27 @@ public final class DeviceLauncher {
         number(options, "--price-per-hour", 0, 1_000_000_000_000L).ifPresent(n -> agent.put("price.per.hour", n));
         number(options, "--price-per-gb", 0, 1_000_000_000_000L).ifPresent(n -> agent.put("price.per.gb", n));
         number(options, "--usage-seconds", 5, 3600).ifPresent(n -> agent.put("usage.seconds", n.intValue()));
-        put(settings.get(CONTAINERS), "image", options.get("--image"));
-        put(settings.get(CONTAINERS), "docker.host", options.get("--docker-host"));
+        Map<String, Object> containers = settings.get(CONTAINERS);
+        put(containers, "image", options.get("--image"));
+        put(containers, "docker.host", options.get("--docker-host"));
+        number(options, "--memory-mib", 64, 65536).ifPresent(n -> containers.put("memory.mib", n.intValue()));
+        number(options, "--cpu-millicores", 100, 64000).ifPresent(n -> containers.put("cpu.millicores", n.intValue()));
+        number(options, "--pids-limit", 16, 32768).ifPresent(n -> containers.put("pids.limit", n.intValue()));
+        number(options, "--storage-mib", 16, 4194304).ifPresent(n -> containers.put("storage.mib", n.intValue()));
+        String egress = options.get("--egress");
+        if (egress != null) {
+            if (!egress.equals("on") && !egress.equals("off")) {
+                fail("--egress takes on or off, got " + egress);
+            }
+            containers.put("egress", egress.equals("on"));
+        }
+        Map<String, Object> storage = settings.get(STORAGE);
+        storage.put("base.path", options.getOrDefault("--volumes", data.resolve("volumes").toString()));
+        String backend = options.get("--storage-backend");
+        if (backend != null && !List.of("auto", "luks2", "fscrypt").contains(backend)) {
+            fail("--storage-backend takes auto, luks2 or fscrypt, got " + backend);
+        }
+        put(storage, "backend", backend);
         return settings;
     }
 
@@ -160,14 +198,25 @@ public final class DeviceLauncher {
         Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
         framework.start();
         BundleContext context = framework.getBundleContext();
-        List<Bundle> installed = new ArrayList<>();
         try (Stream<Path> jars = Files.list(bundlesDirectory())) {
             for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                installed.add(context.installBundle(jar.toUri().toString()));
+                context.installBundle(jar.toUri().toString());
             }
         }
-        for (Bundle bundle : installed) {
-            if ((bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) == 0) {
+        startBundles(context, false);
+        return framework;
+    }
+
+    /**
+     * Starts the framework's services ({@code edgerent == false}) or the edgerent bundles. The
+     * launcher writes the settings in between, so the components activate with them and a setting
+     * they refuse shows as their failure.
+     */
+    private static void startBundles(BundleContext context, boolean edgerent) {
+        for (Bundle bundle : context.getBundles()) {
+            boolean fragment = (bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
+            boolean ours = bundle.getSymbolicName() != null && bundle.getSymbolicName().startsWith("io.edgerent.");
+            if (bundle.getBundleId() != 0 && !fragment && ours == edgerent) {
                 try {
                     bundle.start();
                 } catch (BundleException e) {
@@ -175,7 +224,6 @@ public final class DeviceLauncher {
                 }
             }
         }
-        return framework;
     }
 
     private static Path bundlesDirectory() throws URISyntaxException {
@@ -187,25 +235,49 @@ public final class DeviceLauncher {
         return dir;
     }
 
-    private static void configure(BundleContext context, Map<String, Map<String, Object>> settings) throws Exception {
-        ServiceTracker<ConfigurationAdmin, ConfigurationAdmin> tracker = new ServiceTracker<>(context, ConfigurationAdmin.class, null);
-        tracker.open();
-        ConfigurationAdmin admin = tracker.waitForService(10_000);
-        if (admin == null) {
-            fail("ConfigAdmin did not start");
-        }
+    /** Writes the settings through ConfigAdmin; returns what each pid had before (null: nothing). */
+    private static Map<String, Dictionary<String, Object>> configure(BundleContext context, Map<String, Map<String, Object>> settings)
+            throws Exception {
+        Map<String, Dictionary<String, Object>> previous = new LinkedHashMap<>();
+        ConfigurationAdmin admin = configurationAdmin(context);
         for (var entry : settings.entrySet()) {
             Configuration configuration = admin.getConfiguration(entry.getKey(), "?");
-            Dictionary<String, Object> properties = configuration.getProperties();
-            if (properties == null) {
-                properties = new Hashtable<>();
+            Dictionary<String, Object> before = configuration.getProperties();
+            previous.put(entry.getKey(), before);
+            Dictionary<String, Object> properties = new Hashtable<>();
+            if (before != null) {
+                for (String key : java.util.Collections.list(before.keys())) {
+                    properties.put(key, before.get(key));
+                }
             }
             for (var setting : entry.getValue().entrySet()) {
                 properties.put(setting.getKey(), setting.getValue());
             }
             configuration.updateIfDifferent(properties);
         }
-        tracker.close();
+        return previous;
+    }
+
+    private static void restore(BundleContext context, Map<String, Dictionary<String, Object>> previous) throws Exception {
+        ConfigurationAdmin admin = configurationAdmin(context);
+        for (var entry : previous.entrySet()) {
+            Configuration configuration = admin.getConfiguration(entry.getKey(), "?");
+            if (entry.getValue() == null) {
+                configuration.delete();
+            } else {
+                configuration.update(entry.getValue());
+            }
+        }
+    }
+
+    private static ConfigurationAdmin configurationAdmin(BundleContext context) throws InterruptedException {
+        ServiceTracker<ConfigurationAdmin, ConfigurationAdmin> tracker = new ServiceTracker<>(context, ConfigurationAdmin.class, null);
+        tracker.open();
+        ConfigurationAdmin admin = tracker.waitForService(10_000);
+        if (admin == null) {
+            fail("ConfigAdmin did not start");
+        }
+        return admin;
     }
 
     /** Waits until every bundle is active and every component satisfied and active; returns what is not. */

@@ -2,10 +2,12 @@ package io.edgerent.edge.containers.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Statistics;
 import com.github.dockerjava.core.InvocationBuilder;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -16,6 +18,8 @@ import io.edgerent.edge.containers.ContainerSpec;
 import io.edgerent.edge.containers.ContainerUsage;
 import io.edgerent.edge.containers.RentalContainers;
 import io.edgerent.edge.containers.RunningContainer;
+import io.edgerent.edge.storage.RentalVolumes;
+import io.edgerent.edge.storage.Volume;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +32,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -42,6 +47,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     public static final String PID = "io.edgerent.edge.containers";
     static final String RENTAL_LABEL = "io.edgerent.rental";
     static final String DEVICE_LABEL = "io.edgerent.device";
+    private static final long MIB = 1024L * 1024L;
     private static final Logger LOG = LoggerFactory.getLogger(DockerContainers.class);
 
     @ObjectClassDefinition(id = PID, name = "edgerent containers",
@@ -65,7 +71,18 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
         @AttributeDefinition(name = "Process limit", description = "Most processes a rental may run at once.",
                 min = "16", max = "32768")
         int pids_limit() default 256;
+
+        @AttributeDefinition(name = "Storage (MiB)", description = "Size of each rental's encrypted /data volume.",
+                min = "16", max = "4194304")
+        int storage_mib() default 1024;
+
+        @AttributeDefinition(name = "Internet access", description = "Whether rentals may reach the internet. Your home"
+                + " network and this device are out of their reach either way.")
+        boolean egress() default true;
     }
+
+    @Reference
+    private RentalVolumes volumes;
 
     private volatile Config config;
     private volatile DockerClient docker;
@@ -76,8 +93,10 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
         modified(config);
     }
 
+    /** A setting out of bounds or beyond this machine is refused with a message, and the previous settings stay. */
     @Modified
     synchronized void modified(Config config) {
+        Limits.check(config.memory_mib(), config.cpu_millicores(), config.pids_limit(), config.storage_mib());
         this.config = config;
         if (!config.docker_host().equals(dockerHost)) {
             closeClient();
@@ -99,19 +118,28 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     @Override
     public RunningContainer start(ContainerSpec spec) {
         return inBundle("start the container of " + spec.rental(), () -> {
+            firewall();
             Optional<RunningContainer> existing = find(spec.rental());
             String id;
+            if (existing.isPresent() && volumes.find(spec.rental()).isEmpty()) {
+                // Its /data is locked for good (the key lived only in memory): it must not start on a bare directory.
+                LOG.warn("the container of {} lost its /data key (restart); replacing it with a fresh one", spec.rental());
+                docker.removeContainerCmd(existing.get().containerId()).withForce(true).exec();
+                existing = Optional.empty();
+            }
             if (existing.isPresent()) {
                 id = existing.get().containerId();
             } else {
                 Config c = config;
                 String imageId = docker.inspectImageCmd(c.image()).exec().getId();
+                Volume data = volumes.open(spec.rental(), c.storage_mib() * MIB);
+                String network = network(spec, c.egress());
                 id = docker.createContainerCmd(imageId)
                         .withName("edgerent-" + spec.rental())
                         .withHostName(spec.rental())
                         .withLabels(Map.of(RENTAL_LABEL, spec.rental(), DEVICE_LABEL, spec.deviceId()))
                         .withEnv("EDGERENT_AUTHORIZED_KEYS=" + String.join("\n", spec.authorizedKeys()))
-                        .withHostConfig(hostConfig(c))
+                        .withHostConfig(hostConfig(c, network, data))
                         .exec().getId();
                 LOG.info("created container {} for {} from {}", id.substring(0, 12), spec.rental(), imageId);
             }
@@ -193,17 +221,56 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                     // Removed between listing and removing: the outcome wanted.
                 }
             }
+            for (Network n : docker.listNetworksCmd().withFilter("label", List.of(RENTAL_LABEL + "=" + rental)).exec()) {
+                try {
+                    docker.removeNetworkCmd(n.getId()).exec();
+                    LOG.info("removed network {} of {}", n.getName(), rental);
+                } catch (NotFoundException gone) {
+                    // Removed meanwhile.
+                }
+            }
             return null;
         });
     }
 
     /**
-     * Least privilege for a box whose only daemon is sshd: every capability dropped, then only those
-     * sshd and a root login need, no new privileges, bounded memory, CPU, processes and logs.
+     * The rental's own bridge, named so the host firewall knows it; without internet access it is an
+     * internal network (no route out), which this device still reaches for the tunnel.
      */
-    private static HostConfig hostConfig(Config c) {
-        long memory = c.memory_mib() * 1024L * 1024L;
+    private String network(ContainerSpec spec, boolean egress) {
+        String name = "edgerent-" + spec.rental();
+        if (docker.listNetworksCmd().withNameFilter(name).exec().stream().noneMatch(n -> n.getName().equals(name))) {
+            docker.createNetworkCmd().withName(name).withDriver("bridge").withInternal(!egress)
+                    .withLabels(Map.of(RENTAL_LABEL, spec.rental(), DEVICE_LABEL, spec.deviceId()))
+                    .withOptions(Map.of("com.docker.network.bridge.name", HostFirewall.BRIDGE_PREFIX + spec.rental().substring(2),
+                            "com.docker.network.bridge.enable_icc", "false"))
+                    .exec();
+        }
+        return name;
+    }
+
+    private static void firewall() {
+        try {
+            HostFirewall.ensure();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot fence rentals off this device's network: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Least privilege for a box whose only daemon is sshd: every capability dropped, then only those
+     * sshd and a root login need, no new privileges, bounded memory, CPU, processes and logs; its own
+     * network, no namespace shared with the host, no port published, nothing of the host mounted but
+     * its encrypted /data.
+     */
+    private static HostConfig hostConfig(Config c, String network, Volume data) {
+        long memory = c.memory_mib() * MIB;
         return HostConfig.newHostConfig()
+                .withPrivileged(false)
+                .withNetworkMode(network)
+                .withIpcMode("private")
+                .withPublishAllPorts(false)
+                .withBinds(new Bind(data.dataDir().toString(), new com.github.dockerjava.api.model.Volume("/data")))
                 .withCapDrop(Capability.ALL)
                 .withCapAdd(
                         Capability.CHOWN, // sshd chowns the session's pty

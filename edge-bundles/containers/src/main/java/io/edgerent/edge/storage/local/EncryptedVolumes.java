@@ -1,5 +1,6 @@
 package io.edgerent.edge.storage.local;
 
+import io.edgerent.edge.hostos.Host;
 import io.edgerent.edge.storage.Erasure;
 import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.storage.Volume;
@@ -87,14 +88,14 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
         return switch (configured == null ? "auto" : configured.strip()) {
             case "luks2" -> {
                 if (!Luks2Backend.available()) {
-                    throw new IllegalArgumentException("storage backend luks2: this kernel has no dm-crypt"
+                    throw new IllegalArgumentException("storage settings refused: backend luks2, but this kernel has no dm-crypt"
                             + " (/dev/mapper/control) or cryptsetup is not installed");
                 }
                 yield new Luks2Backend();
             }
             case "fscrypt" -> {
                 if (!FscryptBackend.available()) {
-                    throw new IllegalArgumentException("storage backend fscrypt: this kernel's ext4 has no encryption"
+                    throw new IllegalArgumentException("storage settings refused: backend fscrypt, but this kernel's ext4 has no encryption"
                             + " (/sys/fs/ext4/features/encryption) or mkfs.ext4 is not installed");
                 }
                 yield new FscryptBackend();
@@ -106,10 +107,10 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                 if (FscryptBackend.available()) {
                     yield new FscryptBackend();
                 }
-                throw new IllegalArgumentException("no encrypted storage on this device: LUKS2 needs dm-crypt and"
+                throw new IllegalArgumentException("storage settings refused: no encrypted storage on this device: LUKS2 needs dm-crypt and"
                         + " cryptsetup, fscrypt needs ext4 with encryption; renting stays off until one is there");
             }
-            default -> throw new IllegalArgumentException("storage backend must be auto, luks2 or fscrypt, got " + configured);
+            default -> throw new IllegalArgumentException("storage settings refused: backend must be auto, luks2 or fscrypt, got " + configured);
         };
     }
 
@@ -129,6 +130,11 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                 LOG.warn("the volume of {} is locked (its key lived only in memory and is gone): erasing it and starting"
                         + " a fresh one", rental);
                 erase(rental);
+            }
+            long free = Files.getFileStore(base).getUsableSpace();
+            if (sizeBytes > free) {
+                throw new IllegalArgumentException("a " + (sizeBytes >> 20) + " MiB volume for " + rental + " does not fit: "
+                        + base + " has " + (free >> 20) + " MiB free (lower the storage limit or free some space)");
             }
             try (RandomAccessFile image = new RandomAccessFile(layout.image().toFile(), "rw")) {
                 image.setLength(sizeBytes); // sparse: disk is used as the renter writes

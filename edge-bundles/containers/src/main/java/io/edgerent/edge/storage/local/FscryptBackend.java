@@ -1,5 +1,6 @@
 package io.edgerent.edge.storage.local;
 
+import io.edgerent.edge.hostos.Host;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.edgerent.edge.storage.local;
 
+import io.edgerent.edge.hostos.Host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.edgerent.edge.storage.local;
+package io.edgerent.edge.hostos;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,19 +8,19 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The host tools storage needs (mkfs, mount, cryptsetup), run as child processes, and the mount table. */
-final class Host {
+/** The host's own tools (mkfs, mount, cryptsetup, iptables), run as child processes, and its mount table. */
+public final class Host {
     private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private Host() {}
 
     /** Runs a command to completion; a non-zero exit throws with what it printed. */
-    static String run(String... command) throws IOException {
+    public static String run(String... command) throws IOException {
         return run(null, command);
     }
 
     /** Runs a command with {@code stdin} as its input (secrets go this way, never on the command line). */
-    static String run(byte[] stdin, String... command) throws IOException {
+    public static String run(byte[] stdin, String... command) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("PATH", PATH);
         builder.environment().put("LC_ALL", "C");
@@ -48,7 +48,7 @@ final class Host {
     }
 
     /** Whether a command exits with 0. */
-    static boolean succeeds(String... command) {
+    public static boolean succeeds(String... command) {
         try {
             run(command);
             return true;
@@ -58,7 +58,7 @@ final class Host {
     }
 
     /** Whether a program is installed in one of the usual places. */
-    static boolean has(String program) {
+    public static boolean has(String program) {
         for (String dir : PATH.split(":")) {
             if (Files.isExecutable(Path.of(dir, program))) {
                 return true;
@@ -68,7 +68,7 @@ final class Host {
     }
 
     /** Whether something is mounted exactly at {@code path}, from this process's mount table. */
-    static boolean isMounted(Path path) throws IOException {
+    public static boolean isMounted(Path path) throws IOException {
         String wanted = path.toAbsolutePath().normalize().toString();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             List<String> fields = List.of(line.split(" "));

@@ -1,0 +1,72 @@
+package io.edgerent.edge.containers.docker;
+
+import io.edgerent.edge.hostos.Host;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Keeps rentals off this device and off the owner's network. Every rental's bridge is named
+ * {@code er-...}; new connections from such a bridge to this host (the Kura web UI, the Docker
+ * engine, anything listening) are dropped, and so is forwarded traffic to private, shared,
+ * link-local, loopback and multicast addresses. Replies to connections this host opened (the
+ * tunnel to the container's sshd) pass. IPv6 from a rental is dropped entirely: rentals get none.
+ */
+final class HostFirewall {
+    static final String BRIDGE_PREFIX = "er-";
+    private static final String INTERFACES = BRIDGE_PREFIX + "+";
+    private static final String INPUT_CHAIN = "EDGERENT-INPUT";
+    private static final String FORWARD_CHAIN = "EDGERENT-FORWARD";
+    /** Where a rental may not go: this host's and the owner's networks, and addresses that are not the internet. */
+    static final List<String> PRIVATE_RANGES = List.of("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+            "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4");
+
+    private HostFirewall() {}
+
+    /** Installs the rules unless they are in place; cheap enough to call before every container start. */
+    static synchronized void ensure() throws IOException {
+        if (!Host.has("iptables")) {
+            throw new IOException("iptables is not installed: rentals cannot be kept off this device's network");
+        }
+        if (!installed("iptables") || (Host.has("ip6tables") && !installed("ip6tables"))) {
+            install("iptables", true);
+            if (Host.has("ip6tables")) {
+                install("ip6tables", false);
+            }
+        }
+    }
+
+    private static boolean installed(String tool) {
+        return Host.succeeds(tool, "-w", "-C", "INPUT", "-i", INTERFACES, "-j", INPUT_CHAIN)
+                && Host.succeeds(tool, "-w", "-C", forwardHook(tool), "-i", INTERFACES, "-j", FORWARD_CHAIN);
+    }
+
+    private static void install(String tool, boolean ipv4) throws IOException {
+        for (String chain : List.of(INPUT_CHAIN, FORWARD_CHAIN)) {
+            if (!Host.succeeds(tool, "-w", "-N", chain)) {
+                Host.run(tool, "-w", "-F", chain);
+            }
+            Host.run(tool, "-w", "-A", chain, "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "RETURN");
+        }
+        Host.run(tool, "-w", "-A", INPUT_CHAIN, "-j", "DROP");
+        if (ipv4) {
+            for (String range : PRIVATE_RANGES) {
+                Host.run(tool, "-w", "-A", FORWARD_CHAIN, "-d", range, "-j", "DROP");
+            }
+        } else {
+            Host.run(tool, "-w", "-A", FORWARD_CHAIN, "-j", "DROP");
+        }
+        hook(tool, "INPUT", INPUT_CHAIN);
+        hook(tool, forwardHook(tool), FORWARD_CHAIN);
+    }
+
+    /** Docker jumps to DOCKER-USER first thing in FORWARD; without Docker's chains, FORWARD itself. */
+    private static String forwardHook(String tool) {
+        return Host.succeeds(tool, "-w", "-n", "-L", "DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
+    }
+
+    private static void hook(String tool, String from, String to) throws IOException {
+        if (!Host.succeeds(tool, "-w", "-C", from, "-i", INTERFACES, "-j", to)) {
+            Host.run(tool, "-w", "-I", from, "1", "-i", INTERFACES, "-j", to);
+        }
+    }
+}
