@@ -3,6 +3,7 @@ package io.edgerent.client;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.WipeRecord;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -78,6 +79,13 @@ public final class ClientMain {
             One of your rentals' payment channel: what is due, what you paid, the deposit, whether it
             is paused for lack of payment, and after the end how it was settled.
             """ + COMMON;
+    static final String WIPE_HELP = """
+            Usage: edgerent wipe RENTAL
+
+            How the device erased one of your ended rentals: each step (container and network
+            removed, the volume's key taken out of the kernel, the encrypted image deleted), what
+            was checked afterwards, and whether every check passed.
+            """ + COMMON;
     static final String EXTEND_HELP = """
             Usage: edgerent extend RENTAL --hours N [--deposit D]
 
@@ -147,6 +155,7 @@ public final class ClientMain {
             case "end" -> END_HELP;
             case "pay" -> PAY_HELP;
             case "status" -> STATUS_HELP;
+            case "wipe" -> WIPE_HELP;
             case "extend" -> EXTEND_HELP;
             case "wallet" -> WALLET_HELP;
             case "earnings" -> EARNINGS_HELP;
@@ -169,6 +178,7 @@ public final class ClientMain {
                 case "rentals" -> rentals(hub, options);
                 case "pay" -> pay(hub, options);
                 case "status" -> status(hub, options);
+                case "wipe" -> wipe(hub, options);
                 case "extend" -> extend(hub, options);
                 case "wallet" -> wallet(hub, options);
                 case "earnings" -> earnings(hub, options);
@@ -296,6 +306,16 @@ public final class ClientMain {
                 c.paused() ? "PAUSED" : c.state(), c.due(), c.paid(), c.deposit(), c.billedSeconds(), c.egressBytes(),
                 c.prices().perHour(), c.prices().perGb(), c.paused() ? " (payment behind: run edgerent pay " + c.rental() + ")" : "");
         printSettlement(c);
+        return 0;
+    }
+
+    private int wipe(HubClient hub, Options options) {
+        options.expectPositionals(1);
+        WipeRecord w = hub.wipe(RenterIdentity.loadOrCreate(home), options.positionals.get(0));
+        out.printf("%s wiped %s (%s), %s%n", w.rental(), TIME.format(Instant.ofEpochMilli(w.finishedAt())), w.method(),
+                w.verified() ? "verified" : "NOT VERIFIED");
+        w.steps().forEach(step -> out.println("  step:  " + step));
+        w.checks().forEach(check -> out.println("  check: " + check));
         return 0;
     }
 

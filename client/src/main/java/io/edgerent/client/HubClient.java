@@ -7,6 +7,7 @@ import io.edgerent.protocol.ExtendRequest;
 import io.edgerent.protocol.Statement;
 import io.edgerent.protocol.Voucher;
 import io.edgerent.protocol.WalletMove;
+import io.edgerent.protocol.WipeRecord;
 import io.edgerent.protocol.RentalRef;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Paths;
@@ -87,6 +88,10 @@ public final class HubClient {
 
     public List<RentalView> rentals(KeyPair renter) {
         return RentalView.decodeAll(signed(renter, Paths.RENTALS + "/" + Paths.MINE, Cbor.encode(java.util.Map.of())));
+    }
+
+    public WipeRecord wipe(KeyPair renter, String rental) {
+        return WipeRecord.decode(signed(renter, Paths.RENTALS + "/" + Paths.WIPE, new RentalRef(rental).encode()));
     }
 
     public RentalView end(KeyPair renter, String rental) {

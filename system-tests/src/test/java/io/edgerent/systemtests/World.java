@@ -37,6 +37,8 @@ final class World implements AutoCloseable {
     final String hubUri;
     Hub hub;
     Process device;
+    /** JVM options for the next device start, such as a failpoint. */
+    final List<String> deviceJvmOptions = new ArrayList<>();
     /** Devices this world registered; their containers are removed when it closes. */
     final List<String> devices = new ArrayList<>();
 
@@ -59,8 +61,10 @@ final class World implements AutoCloseable {
 
     /** Starts the device process; with a token it registers, without it resumes from its data directory. */
     void startDevice(String token, String... more) {
-        List<String> command = new ArrayList<>(List.of("java", "-jar", DEVICE_JAR.toString(), "--hub", hubUri,
-                "--data", dir.resolve("device").toString(), "--heartbeat", "1"));
+        List<String> command = new ArrayList<>(List.of("java"));
+        command.addAll(deviceJvmOptions);
+        command.addAll(List.of("-jar", DEVICE_JAR.toString(), "--hub", hubUri, "--data", dir.resolve("device").toString(),
+                "--heartbeat", "1"));
         command.addAll(List.of(more));
         if (token != null) {
             command.addAll(List.of("--token", token));

@@ -318,8 +318,8 @@ public final class DeviceLauncher {
                     }
                 }
             }
-            if (problems.isEmpty()) {
-                break;
+            if (problems.isEmpty() || problems.stream().anyMatch(p -> p.contains("state " + ComponentConfigurationDTO.FAILED_ACTIVATION))) {
+                break; // healthy, or a component refused to activate, which waiting does not mend
             }
             Thread.sleep(200);
         } while (System.nanoTime() < deadline);
