@@ -82,9 +82,9 @@ public final class ClientMain {
     static final String WIPE_HELP = """
             Usage: edgerent wipe RENTAL
 
-            How the device erased one of your ended rentals: each step (container and network
-            removed, the volume's key taken out of the kernel, the encrypted image deleted), what
-            was checked afterwards, and whether every check passed.
+            How the device erased one of your ended rentals: each step (container removed, the
+            volume's key taken out of the kernel, the encrypted image deleted), what was checked
+            afterwards, and whether every check passed.
             """ + COMMON;
     static final String EXTEND_HELP = """
             Usage: edgerent extend RENTAL --hours N [--deposit D]

@@ -58,7 +58,7 @@ class IsolationTest {
             assertEquals(String.valueOf(128L << 20), f[4], "memory limit: " + inspect);
             assertEquals(f[4], f[5], "no swap beyond the memory limit: " + inspect);
             assertEquals("500000000", f[6], "CPU quota: " + inspect);
-            assertEquals("edgerent-" + rental, f[7], "its own network: " + inspect);
+            assertEquals("edgerent-" + device, f[7], "the device's fenced bridge: " + inspect);
             assertEquals("", f[8], "no host pid namespace: " + inspect);
             assertEquals("private", f[9], "no shared ipc namespace: " + inspect);
             assertEquals("", f[10], "no host uts namespace: " + inspect);
@@ -67,6 +67,8 @@ class IsolationTest {
             assertTrue(f[12].contains(":/data"), "only the encrypted volume at /data: " + inspect);
             assertTrue(f[13].contains("max-size"), "log size limit: " + inspect);
             assertFalse(f[14].contains("SYS_ADMIN") || f[14].contains("NET_RAW") || f[14].contains("SYS_MODULE"), inspect);
+
+            assertEquals("false", internal(device), "internet access is on by default");
 
             // Behaviour inside: mount, raw sockets and modules are refused; the Docker engine is out of reach.
             assertRefused(renter.ssh(rental, "mount -t tmpfs none /mnt"), "mount");
@@ -79,7 +81,7 @@ class IsolationTest {
 
             // The host's own listening ports (stand-ins for the Kura web UI, the hub, the Docker engine) are out of reach.
             String gateway = run(Duration.ofSeconds(30), "docker", "network", "inspect", "--format",
-                    "{{(index .IPAM.Config 0).Gateway}}", "edgerent-" + rental).assertOk().out().strip();
+                    "{{(index .IPAM.Config 0).Gateway}}", "edgerent-" + device).assertOk().out().strip();
             for (String hostAddress : hostAddresses(gateway)) {
                 World.Result knock = renter.ssh(rental, "timeout 3 bash -c 'echo hi > /dev/tcp/" + hostAddress + "/"
                         + hostService.getLocalPort() + "' && echo CONNECTED");
@@ -144,8 +146,6 @@ class IsolationTest {
             assertTrue(wipe.out().contains("removed from the kernel"), wipe.out());
             assertTrue(wipe.out().contains("backing image: gone"), wipe.out());
             assertFalse(Files.exists(image), "the backing image is deleted");
-            assertEquals(0, run(Duration.ofSeconds(30), "docker", "network", "ls", "-q", "--filter", "name=edgerent-" + first).out()
-                    .strip().length(), "the rental's network is gone");
 
             Renter bob = world.renter("bob");
             String second = Renter.rentalName(bob.rent(device).assertOk());
@@ -156,6 +156,8 @@ class IsolationTest {
             String bobKey = Files.readString(bob.key.resolveSibling("id.pub")).split(" ")[1];
             assertFalse(look.out().contains(aliceKey), "renter A's key survived into renter B's container");
             assertTrue(look.out().contains(bobKey));
+            assertEquals("1", run(Duration.ofSeconds(30), "docker", "network", "inspect", "--format", "{{len .Containers}}",
+                    "edgerent-" + device).assertOk().out().strip(), "renter B has the bridge to itself");
             World.Result notOurs = world.cli(bob.home, "wipe", first);
             assertEquals(1, notOurs.code(), "another renter's wipe record is not B's to read: " + notOurs);
 
@@ -178,9 +180,11 @@ class IsolationTest {
     void a_device_killed_in_the_middle_of_a_wipe_finishes_it_before_it_is_listed_again() throws Exception {
         try (World world = new World(dir)) {
             world.deviceJvmOptions.add("-Dedgerent.failpoint=wipe.after-container");
-            String device = world.registeredDevice("--storage-mib", "64");
+            String device = world.registeredDevice("--storage-mib", "64", "--egress", "off");
             Renter renter = world.renter("rita");
             String rental = Renter.rentalName(renter.rent(device).assertOk());
+            // Internet access off: the bridge is a Docker internal network, whose traffic out Docker drops.
+            assertEquals("true", internal(device), "internet access off makes the bridge internal");
             renter.ssh(rental, "echo secret > /data/secret").assertOk();
             Path image = dir.resolve("device/volumes/" + rental + ".img");
             assertTrue(Files.exists(image));
@@ -274,6 +278,11 @@ class IsolationTest {
         acceptor.setDaemon(true);
         acceptor.start();
         return reached;
+    }
+
+    private static String internal(String device) {
+        return run(Duration.ofSeconds(30), "docker", "network", "inspect", "--format", "{{.Internal}}", "edgerent-" + device).assertOk()
+                .out().strip();
     }
 
     private static boolean mounted(Path path) {

@@ -261,7 +261,7 @@ final class Governor implements AutoCloseable {
     }
 
     /**
-     * Erases the rental, journaling each step: tunnel closed, container and its network removed,
+     * Erases the rental, journaling each step: tunnel closed, container removed,
      * volume locked, key destroyed, backing image deleted; then checks that nothing is left. Only a
      * verified wipe lists the device again; otherwise it stays unlisted and the next heartbeat retries.
      */
@@ -271,7 +271,7 @@ final class Governor implements AutoCloseable {
         tunnels.close(rental);
         journal.step("tunnel closed");
         containers.remove(rental);
-        journal.step("container and its network removed");
+        journal.step("container removed");
         Failpoint.at("wipe.after-container");
         Erasure erasure = volumes.erase(rental);
         erasure.steps().forEach(journal::step);

@@ -88,6 +88,14 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     private volatile DockerClient docker;
     private String dockerHost;
 
+    public DockerContainers() {}
+
+    /** Containers outside OSGi, with their volumes given rather than injected (benchmarks). */
+    DockerContainers(RentalVolumes volumes, Config config) {
+        this.volumes = volumes;
+        activate(config);
+    }
+
     @Activate
     void activate(Config config) {
         modified(config);
@@ -221,30 +229,31 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                     // Removed between listing and removing: the outcome wanted.
                 }
             }
-            for (Network n : docker.listNetworksCmd().withFilter("label", List.of(RENTAL_LABEL + "=" + rental)).exec()) {
-                try {
-                    docker.removeNetworkCmd(n.getId()).exec();
-                    LOG.info("removed network {} of {}", n.getName(), rental);
-                } catch (NotFoundException gone) {
-                    // Removed meanwhile.
-                }
-            }
             return null;
         });
     }
 
     /**
-     * The rental's own bridge, named so the host firewall knows it; without internet access it is an
-     * internal network (no route out), which this device still reaches for the tunnel.
+     * The device's bridge, which its one rental at a time has to itself; named so the host firewall
+     * knows it. Without internet access it is an internal network (no route out), which this device
+     * still reaches for the tunnel. It holds nothing of a renter, so the next rental reuses it: making
+     * and removing a bridge would cost a quarter of a second of every turnaround.
      */
     private String network(ContainerSpec spec, boolean egress) {
-        String name = "edgerent-" + spec.rental();
-        if (docker.listNetworksCmd().withNameFilter(name).exec().stream().noneMatch(n -> n.getName().equals(name))) {
+        String name = "edgerent-" + spec.deviceId();
+        Optional<Network> existing = docker.listNetworksCmd().withNameFilter(name).exec().stream()
+                .filter(n -> n.getName().equals(name)).findFirst();
+        if (existing.isPresent() && Boolean.TRUE.equals(existing.get().getInternal()) == egress) {
+            docker.removeNetworkCmd(existing.get().getId()).exec(); // internet access was turned on or off
+            existing = Optional.empty();
+        }
+        if (existing.isEmpty()) {
             docker.createNetworkCmd().withName(name).withDriver("bridge").withInternal(!egress)
-                    .withLabels(Map.of(RENTAL_LABEL, spec.rental(), DEVICE_LABEL, spec.deviceId()))
-                    .withOptions(Map.of("com.docker.network.bridge.name", HostFirewall.BRIDGE_PREFIX + spec.rental().substring(2),
+                    .withLabels(Map.of(DEVICE_LABEL, spec.deviceId()))
+                    .withOptions(Map.of("com.docker.network.bridge.name", HostFirewall.BRIDGE_PREFIX + spec.deviceId().substring(2),
                             "com.docker.network.bridge.enable_icc", "false"))
                     .exec();
+            LOG.info("created network {} ({})", name, egress ? "with internet access" : "internal: no internet access");
         }
         return name;
     }
@@ -259,9 +268,9 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
 
     /**
      * Least privilege for a box whose only daemon is sshd: every capability dropped, then only those
-     * sshd and a root login need, no new privileges, bounded memory, CPU, processes and logs; its own
-     * network, no namespace shared with the host, no port published, nothing of the host mounted but
-     * its encrypted /data.
+     * sshd and a root login need, no new privileges, bounded memory, CPU, processes and logs; the
+     * device's fenced bridge, no namespace shared with the host, no port published, nothing of the
+     * host mounted but its encrypted /data.
      */
     private static HostConfig hostConfig(Config c, String network, Volume data) {
         long memory = c.memory_mib() * MIB;

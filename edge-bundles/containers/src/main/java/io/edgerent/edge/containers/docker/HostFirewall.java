@@ -2,6 +2,7 @@ package io.edgerent.edge.containers.docker;
 
 import io.edgerent.edge.hostos.Host;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,41 +23,55 @@ final class HostFirewall {
 
     private HostFirewall() {}
 
-    /** Installs the rules unless they are in place; cheap enough to call before every container start. */
+    /** Installs the rules unless exactly these are in place; cheap enough to call before every container start. */
     static synchronized void ensure() throws IOException {
         if (!Host.has("iptables")) {
             throw new IOException("iptables is not installed: rentals cannot be kept off this device's network");
         }
-        if (!installed("iptables") || (Host.has("ip6tables") && !installed("ip6tables"))) {
-            install("iptables", true);
-            if (Host.has("ip6tables")) {
-                install("ip6tables", false);
-            }
+        ensure("iptables", true);
+        if (Host.has("ip6tables")) {
+            ensure("ip6tables", false);
         }
     }
 
-    private static boolean installed(String tool) {
-        return Host.succeeds(tool, "-w", "-C", "INPUT", "-i", INTERFACES, "-j", INPUT_CHAIN)
-                && Host.succeeds(tool, "-w", "-C", forwardHook(tool), "-i", INTERFACES, "-j", FORWARD_CHAIN);
-    }
-
-    private static void install(String tool, boolean ipv4) throws IOException {
+    private static void ensure(String tool, boolean ipv4) throws IOException {
+        String hook = forwardHook(tool);
+        List<String> rules = Host.run(tool, "-w", "-S").lines().toList();
+        boolean installed = rules.contains("-A INPUT -i " + INTERFACES + " -j " + INPUT_CHAIN)
+                && rules.contains("-A " + hook + " -i " + INTERFACES + " -j " + FORWARD_CHAIN)
+                && chain(rules, INPUT_CHAIN).equals(expected(INPUT_CHAIN, ipv4))
+                && chain(rules, FORWARD_CHAIN).equals(expected(FORWARD_CHAIN, ipv4));
+        if (installed) {
+            return;
+        }
         for (String chain : List.of(INPUT_CHAIN, FORWARD_CHAIN)) {
             if (!Host.succeeds(tool, "-w", "-N", chain)) {
                 Host.run(tool, "-w", "-F", chain);
             }
-            Host.run(tool, "-w", "-A", chain, "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "RETURN");
-        }
-        Host.run(tool, "-w", "-A", INPUT_CHAIN, "-j", "DROP");
-        if (ipv4) {
-            for (String range : PRIVATE_RANGES) {
-                Host.run(tool, "-w", "-A", FORWARD_CHAIN, "-d", range, "-j", "DROP");
+            for (String rule : expected(chain, ipv4)) {
+                List<String> command = new ArrayList<>(List.of(tool, "-w"));
+                command.addAll(List.of(rule.split(" ")));
+                Host.run(command.toArray(String[]::new));
             }
-        } else {
-            Host.run(tool, "-w", "-A", FORWARD_CHAIN, "-j", "DROP");
         }
         hook(tool, "INPUT", INPUT_CHAIN);
-        hook(tool, forwardHook(tool), FORWARD_CHAIN);
+        hook(tool, hook, FORWARD_CHAIN);
+    }
+
+    /** A chain's rules as {@code iptables -S} prints them. */
+    private static List<String> expected(String chain, boolean ipv4) {
+        List<String> rules = new ArrayList<>();
+        rules.add("-A " + chain + " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN");
+        if (chain.equals(INPUT_CHAIN) || !ipv4) {
+            rules.add("-A " + chain + " -j DROP");
+        } else {
+            PRIVATE_RANGES.forEach(range -> rules.add("-A " + chain + " -d " + range + " -j DROP"));
+        }
+        return rules;
+    }
+
+    private static List<String> chain(List<String> rules, String chain) {
+        return rules.stream().filter(r -> r.startsWith("-A " + chain + " ")).toList();
     }
 
     /** Docker jumps to DOCKER-USER first thing in FORWARD; without Docker's chains, FORWARD itself. */
