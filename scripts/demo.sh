@@ -194,7 +194,7 @@ demo_teardown() {
     if [[ -n ${DEMO_RENTAL:-} && -n ${DEMO_HUB_PID:-} ]]; then
         step "ending $DEMO_RENTAL"
         java -jar "$CLIENT_JAR" end "$DEMO_RENTAL" >/dev/null 2>&1 &&
-            wait_for 30 "the device to wipe $DEMO_RENTAL" container_gone "$DEMO_RENTAL" || true
+            wait_for 30 "the device to wipe $DEMO_RENTAL and list itself again" market_shows '' free || true
     fi
     step "stopping the device and the hub"
     local pid
@@ -206,6 +206,18 @@ demo_teardown() {
         # The device could not wipe in time: remove the container this demo's device created.
         docker ps -aq --filter "label=io.edgerent.rental=$DEMO_RENTAL" | xargs -r docker rm -f >/dev/null
     fi
+    # What a device stopped mid-wipe leaves (a real device finishes it at its next start): its
+    # volume's mount, and the device's bridge, which a real device keeps for its next rental.
+    local mount_point
+    for mount_point in $(awk -v d="$DEMO_DIR/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo); do
+        umount "$mount_point" || true
+    done
+    docker network ls -q --filter "label=io.edgerent.device" --filter "name=edgerent-d-" |
+        while read -r net; do
+            docker network inspect --format '{{len .Containers}}' "$net" | grep -qx 0 &&
+                grep -rqs "$(docker network inspect --format '{{index .Labels "io.edgerent.device"}}' "$net")" "$DEMO_DIR" &&
+                docker network rm "$net" >/dev/null
+        done || true
     if [[ -n ${DEMO_KEEP:-} ]]; then
         echo "logs kept in $DEMO_DIR (hub.log, device.log)" >&2
     else
