@@ -205,6 +205,18 @@ final class CoapApi implements AutoCloseable {
         };
     }
 
+    /**
+     * A device's report on {@code devices/ID/RESOURCE}, signed with a key the registry then checks is
+     * the device's. No replay record: reports carry their own sequence or are idempotent.
+     */
+    private PostHandler deviceSigned(String id, String resource, SignedHandler handler) {
+        String path = Paths.DEVICES + "/" + id + "/" + resource;
+        return payload -> {
+            SignedRequest request = SignedRequest.decode(payload);
+            return handler.handle(request.renterKey(), request.verify(path, clock.millis()));
+        };
+    }
+
     interface PostHandler {
         byte[] handle(byte[] payload);
     }
@@ -300,18 +312,12 @@ final class CoapApi implements AutoCloseable {
             super(id);
             setVisible(false);
             add(new Handler(Paths.HEARTBEAT).onPost(payload -> registry.heartbeat(id, Heartbeat.decode(payload)).encode()));
-            String usagePath = Paths.DEVICES + "/" + id + "/" + Paths.USAGE;
-            add(new Handler(Paths.USAGE).onPost(payload -> {
-                SignedRequest signed = SignedRequest.decode(payload);
-                UsageReport usage = UsageReport.from(signed.verify(usagePath, clock.millis()));
-                return registry.recordUsage(id, signed.renterKey(), usage).encode();
-            }));
-            String wipesPath = Paths.DEVICES + "/" + id + "/" + Paths.WIPES;
-            add(new Handler(Paths.WIPES).onPost(payload -> {
-                SignedRequest signed = SignedRequest.decode(payload);
-                registry.recordWipe(id, signed.renterKey(), WipeRecord.from(signed.verify(wipesPath, clock.millis())));
+            add(new Handler(Paths.USAGE).onPost(deviceSigned(id, Paths.USAGE,
+                    (signer, body) -> registry.recordUsage(id, signer, UsageReport.from(body)).encode())));
+            add(new Handler(Paths.WIPES).onPost(deviceSigned(id, Paths.WIPES, (signer, body) -> {
+                registry.recordWipe(id, signer, WipeRecord.from(body));
                 return new byte[0];
-            }));
+            })));
             assignment = new Handler(Paths.ASSIGNMENT).onGet(() -> registry.assignment(id).encode());
             assignment.setObservable(true);
             assignment.setObserveType(Type.CON);

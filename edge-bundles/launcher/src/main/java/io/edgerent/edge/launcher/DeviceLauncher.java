@@ -96,13 +96,14 @@ public final class DeviceLauncher {
         Map<String, Map<String, Object>> settings = settings(options, data);
         Framework framework = start(data);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(framework)));
-        Map<String, Dictionary<String, Object>> previous = configure(framework.getBundleContext(), settings);
+        ConfigurationAdmin admin = configurationAdmin(framework.getBundleContext());
+        Map<String, Dictionary<String, Object>> previous = configure(admin, settings);
         startBundles(framework.getBundleContext(), true);
         List<String> problems = awaitHealthy(framework.getBundleContext(), check ? 30 : 15);
         List<String> refused = problems.stream().filter(p -> p.contains("refused")).toList();
         if (!refused.isEmpty()) {
             // A component refused its new settings: put the old ones back, so a bad value changes nothing.
-            restore(framework.getBundleContext(), previous);
+            restore(admin, previous);
             refused.forEach(p -> System.err.println("edgerent device: " + p));
             System.err.println("edgerent device: settings refused; nothing was changed");
             stop(framework);
@@ -236,10 +237,9 @@ public final class DeviceLauncher {
     }
 
     /** Writes the settings through ConfigAdmin; returns what each pid had before (null: nothing). */
-    private static Map<String, Dictionary<String, Object>> configure(BundleContext context, Map<String, Map<String, Object>> settings)
+    private static Map<String, Dictionary<String, Object>> configure(ConfigurationAdmin admin, Map<String, Map<String, Object>> settings)
             throws Exception {
         Map<String, Dictionary<String, Object>> previous = new LinkedHashMap<>();
-        ConfigurationAdmin admin = configurationAdmin(context);
         for (var entry : settings.entrySet()) {
             Configuration configuration = admin.getConfiguration(entry.getKey(), "?");
             Dictionary<String, Object> before = configuration.getProperties();
@@ -258,8 +258,7 @@ public final class DeviceLauncher {
         return previous;
     }
 
-    private static void restore(BundleContext context, Map<String, Dictionary<String, Object>> previous) throws Exception {
-        ConfigurationAdmin admin = configurationAdmin(context);
+    private static void restore(ConfigurationAdmin admin, Map<String, Dictionary<String, Object>> previous) throws Exception {
         for (var entry : previous.entrySet()) {
             Configuration configuration = admin.getConfiguration(entry.getKey(), "?");
             if (entry.getValue() == null) {

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps rentals off this device and off the owner's network. Every rental's bridge is named
+ * Keeps rentals off this device and off the owner's network. Every device's rental bridge is named
  * {@code er-...}; new connections from such a bridge to this host (the Kura web UI, the Docker
  * engine, anything listening) are dropped, and so is forwarded traffic to private, shared,
  * link-local, loopback and multicast addresses. Replies to connections this host opened (the
@@ -35,8 +35,9 @@ final class HostFirewall {
     }
 
     private static void ensure(String tool, boolean ipv4) throws IOException {
-        String hook = forwardHook(tool);
         List<String> rules = Host.run(tool, "-w", "-S").lines().toList();
+        // Docker jumps to DOCKER-USER first thing in FORWARD; without Docker's chains, FORWARD itself.
+        String hook = rules.contains("-N DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
         boolean installed = rules.contains("-A INPUT -i " + INTERFACES + " -j " + INPUT_CHAIN)
                 && rules.contains("-A " + hook + " -i " + INTERFACES + " -j " + FORWARD_CHAIN)
                 && chain(rules, INPUT_CHAIN).equals(expected(INPUT_CHAIN, ipv4))
@@ -72,11 +73,6 @@ final class HostFirewall {
 
     private static List<String> chain(List<String> rules, String chain) {
         return rules.stream().filter(r -> r.startsWith("-A " + chain + " ")).toList();
-    }
-
-    /** Docker jumps to DOCKER-USER first thing in FORWARD; without Docker's chains, FORWARD itself. */
-    private static String forwardHook(String tool) {
-        return Host.succeeds(tool, "-w", "-n", "-L", "DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
     }
 
     private static void hook(String tool, String from, String to) throws IOException {

@@ -167,11 +167,11 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
             if (Files.deleteIfExists(layout.image())) {
                 steps.add("backing image deleted");
             }
-            if (Files.isDirectory(layout.mount()) && !Host.isMounted(layout.mount())) {
+            boolean mounted = Host.isMounted(layout.mount());
+            if (Files.isDirectory(layout.mount()) && !mounted) {
                 Files.deleteIfExists(layout.data()); // an empty directory left on the parent filesystem, if any
                 Files.delete(layout.mount());
             }
-            boolean mounted = Host.isMounted(layout.mount());
             boolean imageLeft = Files.exists(layout.image());
             checks.add("mounted: " + (mounted ? "yes" : "no"));
             checks.add("backing image: " + (imageLeft ? "still there" : "gone"));
