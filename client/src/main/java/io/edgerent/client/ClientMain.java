@@ -248,6 +248,7 @@ public final class ClientMain {
         out.println("ends: " + TIME.format(Instant.ofEpochMilli(rental.endsAt())));
         out.println("deposit: " + deposit);
         out.println("ssh: " + sshCommand(hub, rental));
+        out.println("web: " + rental.httpUrl() + " (port 80 in the container)");
         out.flush();
         if (options.flag("--no-wait") || options.flag("--detach")) {
             return 0;
@@ -414,10 +415,11 @@ public final class ClientMain {
             out.println("you have no rentals on this hub");
             return 0;
         }
-        out.printf("%-16s %-16s %-10s %-20s %s%n", "RENTAL", "DEVICE", "STATE", "ENDS", "SSH");
+        out.printf("%-16s %-16s %-10s %-20s %12s  %s%n", "RENTAL", "DEVICE", "STATE", "ENDS", "HTTP-OUT", "SSH / WEB");
         for (RentalView r : rentals) {
-            out.printf("%-16s %-16s %-10s %-20s %s%n", r.name(), r.deviceId(), r.state(),
-                    TIME.format(Instant.ofEpochMilli(r.endsAt())), r.state().equals(RentalView.ACTIVE) ? sshCommand(hub, r) : "-");
+            boolean active = r.state().equals(RentalView.ACTIVE);
+            out.printf("%-16s %-16s %-10s %-20s %12d  %s%n", r.name(), r.deviceId(), r.state(),
+                    TIME.format(Instant.ofEpochMilli(r.endsAt())), r.httpBytesOut(), active ? sshCommand(hub, r) + "  " + r.httpUrl() : "-");
         }
         return 0;
     }

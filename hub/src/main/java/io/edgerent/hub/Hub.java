@@ -13,12 +13,13 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running hub: database, registry, CoAP API and SSH gateway, wired together. */
+/** A running hub: database, registry, CoAP API, SSH gateway and HTTP router, wired together. */
 public final class Hub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
 
     private final Database database;
     private final SshGateway gateway;
+    private final HttpRouter router;
     private final CoapApi api;
     private final VoucherDesk vouchers;
     private final ScheduledExecutorService clockwork;
@@ -28,13 +29,16 @@ public final class Hub implements AutoCloseable {
         database = Database.open(config.dataDir());
         Registry registry = new Registry(new Sql(database), config, Clock.systemUTC());
         gateway = new SshGateway(config, registry);
+        router = new HttpRouter(config, registry, TlsIdentity.load(config));
         vouchers = new VoucherDesk(registry);
         api = new CoapApi(config, registry, vouchers, gateway, adminSecret(config.dataDir()), Clock.systemUTC());
         try {
             gateway.start();
+            router.start();
             api.start();
         } catch (RuntimeException e) {
             api.close();
+            router.close();
             gateway.close();
             vouchers.close();
             database.close();
@@ -67,10 +71,19 @@ public final class Hub implements AutoCloseable {
         return gateway.port();
     }
 
+    public int httpPort() {
+        return router.httpPort();
+    }
+
+    public int httpsPort() {
+        return router.httpsPort();
+    }
+
     @Override
     public void close() {
         clockwork.shutdownNow();
         api.close();
+        router.close();
         gateway.close();
         vouchers.close();
         database.close();

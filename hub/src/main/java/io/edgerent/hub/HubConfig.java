@@ -7,10 +7,19 @@ import java.time.Duration;
  * Everything a hub needs to start. {@link Builder#build()} fills the defaults documented on each setter.
  *
  * @param publicHost the host name renters and devices use to reach this hub (printed in ssh commands)
+ * @param domain rentals' web servers answer at {@code http://RENTAL.DOMAIN/} (and at {@code RENTAL.localhost})
+ * @param tlsCertificate PEM certificate chain for the HTTPS router, or null for a self-signed one
+ * @param tlsKey PEM private key of {@code tlsCertificate}, or null
  */
 public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshPort, String publicHost,
         int tunnelPortMin, int tunnelPortMax, Duration offlineAfter, Duration expiryCheck, int feeBasisPoints,
-        Duration paymentGrace, Duration suspendLimit) {
+        Duration paymentGrace, Duration suspendLimit, int httpPort, int httpsPort, String domain, Path tlsCertificate,
+        Path tlsKey) {
+
+    /** Where a rental's web server answers through the HTTP router. */
+    public String httpUrl(String rental) {
+        return "http://" + rental + "." + domain + (httpPort == 80 ? "" : ":" + httpPort) + "/";
+    }
 
     public static Builder builder() {
         return new Builder();
@@ -30,6 +39,11 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshP
         private int feeBasisPoints = 500;
         private Duration paymentGrace = Duration.ofSeconds(120);
         private Duration suspendLimit = Duration.ofMinutes(10);
+        private int httpPort = 8080;
+        private int httpsPort = 8443;
+        private String domain = "localhost";
+        private Path tlsCertificate;
+        private Path tlsKey;
 
         /** Where the database, the SSH host key and the admin secret live; default {@code ~/.edgerent/hub}. */
         public Builder dataDir(Path dataDir) {
@@ -98,7 +112,38 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshP
             return this;
         }
 
+        /** TCP port of the HTTP router; default 8080. */
+        public Builder httpPort(int httpPort) {
+            this.httpPort = httpPort;
+            return this;
+        }
+
+        /** TCP port of the HTTPS router; default 8443. */
+        public Builder httpsPort(int httpsPort) {
+            this.httpsPort = httpsPort;
+            return this;
+        }
+
+        /** The domain under which rentals' web servers are named, {@code RENTAL.DOMAIN}; default {@code localhost}. */
+        public Builder domain(String domain) {
+            this.domain = domain;
+            return this;
+        }
+
+        /** PEM certificate chain and private key for HTTPS; default a self-signed certificate made once and kept. */
+        public Builder tls(Path certificate, Path key) {
+            this.tlsCertificate = certificate;
+            this.tlsKey = key;
+            return this;
+        }
+
         public HubConfig build() {
+            if (!domain.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
+                throw new IllegalArgumentException("the domain must be a lowercase DNS name like hub.example.org, got '" + domain + "'");
+            }
+            if ((tlsCertificate == null) != (tlsKey == null)) {
+                throw new IllegalArgumentException("a TLS certificate needs its key and a key its certificate");
+            }
             if (feeBasisPoints < 0 || feeBasisPoints > 10_000) {
                 throw new IllegalArgumentException("the hub fee is 0 to 10000 basis points, got " + feeBasisPoints);
             }
@@ -107,7 +152,8 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshP
                         + tunnelPortMin + ".." + tunnelPortMax);
             }
             return new HubConfig(dataDir, bindAddress, coapPort, sshPort, publicHost == null ? bindAddress : publicHost,
-                    tunnelPortMin, tunnelPortMax, offlineAfter, expiryCheck, feeBasisPoints, paymentGrace, suspendLimit);
+                    tunnelPortMin, tunnelPortMax, offlineAfter, expiryCheck, feeBasisPoints, paymentGrace, suspendLimit, httpPort,
+                    httpsPort, domain, tlsCertificate, tlsKey);
         }
     }
 }

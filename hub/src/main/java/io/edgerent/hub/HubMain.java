@@ -18,7 +18,15 @@ public final class HubMain {
               --coap-port PORT     UDP port of the CoAP API (default 5683)
               --ssh-port PORT      TCP port of the SSH gateway (default 2222)
               --public-host NAME   host name printed in ssh commands (default: the bind address)
-              --tunnel-ports A-B   loopback ports reserved for device tunnels (default 40000-40999)
+              --tunnel-ports A-B   loopback ports reserved for device tunnels, two per device
+                                   (default 40000-40999)
+              --http-port PORT     TCP port of the HTTP router (default 8080)
+              --https-port PORT    TCP port of the HTTPS router (default 8443)
+              --domain NAME        rentals' web servers answer at RENTAL.NAME, and always at
+                                   RENTAL.localhost (default localhost)
+              --tls-cert FILE      PEM certificate chain for HTTPS (with --tls-key); without it
+                                   a self-signed certificate is made once and kept in --data
+              --tls-key FILE       PEM private key of --tls-cert
               --fee-bps N          the hub's share of each settled payment, in basis points,
                                    0-10000 (default 500 = 5 %)
               --payment-grace S    seconds of rental payment may lag before the rental is paused
@@ -32,6 +40,8 @@ public final class HubMain {
 
     public static void main(String[] args) throws InterruptedException {
         HubConfig.Builder config = HubConfig.builder();
+        Path tlsCert = null;
+        Path tlsKey = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
@@ -45,6 +55,11 @@ public final class HubMain {
                     case "--coap-port" -> config.coapPort(port(value(args, ++i, arg), arg));
                     case "--ssh-port" -> config.sshPort(port(value(args, ++i, arg), arg));
                     case "--public-host" -> config.publicHost(value(args, ++i, arg));
+                    case "--http-port" -> config.httpPort(port(value(args, ++i, arg), arg));
+                    case "--https-port" -> config.httpsPort(port(value(args, ++i, arg), arg));
+                    case "--domain" -> config.domain(value(args, ++i, arg));
+                    case "--tls-cert" -> tlsCert = Path.of(value(args, ++i, arg));
+                    case "--tls-key" -> tlsKey = Path.of(value(args, ++i, arg));
                     case "--tunnel-ports" -> {
                         String[] range = value(args, ++i, arg).split("-");
                         if (range.length != 2) {
@@ -58,15 +73,16 @@ public final class HubMain {
                     default -> throw new IllegalArgumentException("unknown option " + arg + " (see edgerent hub --help)");
                 }
             }
-            HubConfig built = config.build();
+            HubConfig built = config.tls(tlsCert, tlsKey).build();
             Hub hub = Hub.start(built);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 hub.close();
                 stopped.countDown();
             }));
-            System.out.printf("hub running: CoAP coap://%s:%d, SSH gateway %s:%d, data %s%n", built.publicHost(),
-                    hub.coapPort(), built.publicHost(), hub.sshPort(), built.dataDir());
+            System.out.printf("hub running: CoAP coap://%s:%d, SSH gateway %s:%d, HTTP router :%d (https :%d) for *.%s,"
+                    + " data %s%n", built.publicHost(), hub.coapPort(), built.publicHost(), hub.sshPort(), built.httpPort(),
+                    built.httpsPort(), built.domain(), built.dataDir());
             System.out.flush();
             stopped.await();
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {

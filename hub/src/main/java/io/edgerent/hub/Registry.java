@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -119,11 +120,14 @@ final class Registry {
         return changes.commit(() -> {
             Sql.Row token = sql.one("SELECT owner, used_by FROM owner_token WHERE token = ?", registration.token())
                     .orElseThrow(() -> new RefusedException(ErrorCode.FORBIDDEN, "registration token is unknown"));
-            Optional<Sql.Row> sameKey = sql.one("SELECT id, tunnel_port FROM device WHERE public_key = ?", registration.publicKey());
+            Optional<Sql.Row> sameKey = sql.one("SELECT id, tunnel_port, http_tunnel_port FROM device WHERE public_key = ?",
+                    registration.publicKey());
             if (token.text(2) != null) {
                 // The same device retrying after a lost answer gets the same answer; anyone else is refused.
                 if (sameKey.isPresent() && sameKey.get().text(1).equals(token.text(2))) {
-                    return new RegistrationAccepted(token.text(2), sshPort, (int) sameKey.get().integer(2), hubHostKey);
+                    Sql.Row known = sameKey.get();
+                    int httpPort = known.isNull(3) ? reserveHttpPort(known.text(1)) : (int) known.integer(3);
+                    return new RegistrationAccepted(token.text(2), sshPort, (int) known.integer(2), httpPort, hubHostKey);
                 }
                 throw new RefusedException(ErrorCode.FORBIDDEN, "registration token was already used");
             }
@@ -136,9 +140,10 @@ final class Registry {
             sql.update("INSERT INTO device(id, owner, public_key, tunnel_port, facts, state, assignment_version, last_seen,"
                     + " registered_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", id, token.text(1), registration.publicKey(), port,
                     Cbor.encode(registration.facts().toCbor()), DeviceState.LISTED.name(), now, now);
+            int httpPort = reserveHttpPort(id);
             sql.update("UPDATE owner_token SET used_by = ?, used_at = ? WHERE token = ?", id, now, registration.token());
             changes.devices.add(id);
-            return new RegistrationAccepted(id, sshPort, port, hubHostKey);
+            return new RegistrationAccepted(id, sshPort, port, httpPort, hubHostKey);
         });
     }
 
@@ -227,12 +232,12 @@ final class Registry {
                     request.deviceId());
             channels.open(name, renterKey, device.text(8), request.deviceId(), request.deposit(), prices);
             changes.devices.add(request.deviceId());
-            return new RentalView(name, request.deviceId(), PREPARING, endsAt, config.sshPort());
+            return rentalView(name);
         });
     }
 
     List<RentalView> rentalsOf(byte[] renterKey) {
-        return sql.transaction(() -> sql.all("SELECT name, device_id, state, ends_at FROM rental WHERE renter_key = ?"
+        return sql.transaction(() -> sql.all("SELECT name, device_id, state, ends_at, http_bytes_out FROM rental WHERE renter_key = ?"
                 + " ORDER BY created_at", renterKey).stream().map(this::view).toList());
     }
 
@@ -360,8 +365,33 @@ final class Registry {
         return sql.transaction(() -> sql.one("SELECT public_key FROM device WHERE id = ?", deviceId).map(r -> r.bytes(1)));
     }
 
-    Optional<Integer> tunnelPort(String deviceId) {
-        return sql.transaction(() -> sql.one("SELECT tunnel_port FROM device WHERE id = ?", deviceId).map(r -> (int) r.integer(1)));
+    /** The loopback ports this device may listen on at the SSH gateway: its rental's sshd and web server. */
+    Set<Integer> tunnelPorts(String deviceId) {
+        return sql.transaction(() -> sql.one("SELECT tunnel_port, http_tunnel_port FROM device WHERE id = ?", deviceId)
+                .map(r -> r.isNull(2) ? Set.of((int) r.integer(1)) : Set.of((int) r.integer(1), (int) r.integer(2)))
+                .orElse(Set.of()));
+    }
+
+    /**
+     * Where the HTTP router sends a rental's requests, and whether it may: {@code state} is the
+     * rental's, {@code paused} whether payment stopped it, {@code online} whether its device was heard
+     * from lately, {@code httpTunnelPort} 0 when the device has no HTTP forward.
+     */
+    record HttpRoute(String state, boolean paused, boolean online, int httpTunnelPort) {}
+
+    Optional<HttpRoute> httpRoute(String rental) {
+        return sql.transaction(() -> sql.one("SELECT r.state, c.paused_since, d.last_seen, d.http_tunnel_port FROM rental r"
+                + " JOIN device d ON d.id = r.device_id LEFT JOIN channel c ON c.rental = r.name WHERE r.name = ?", rental)
+                .map(r -> new HttpRoute(r.text(1), !r.isNull(2), isOnline(r.integer(3)), r.isNull(4) ? 0 : (int) r.integer(4))));
+    }
+
+    /** Adds what the HTTP router sent out for each rental since the last call. */
+    void addHttpBytesOut(Map<String, Long> bytesByRental) {
+        sql.transaction(() -> {
+            for (Map.Entry<String, Long> e : bytesByRental.entrySet()) {
+                sql.update("UPDATE rental SET http_bytes_out = http_bytes_out + ? WHERE name = ?", e.getValue(), e.getKey());
+            }
+        });
     }
 
     /** How a renter reaches an active rental: the key allowed in, and the device's tunnel port on this hub. */
@@ -458,11 +488,12 @@ final class Registry {
     }
 
     private RentalView rentalView(String name) throws SQLException {
-        return view(sql.one("SELECT name, device_id, state, ends_at FROM rental WHERE name = ?", name).orElseThrow());
+        return view(sql.one("SELECT name, device_id, state, ends_at, http_bytes_out FROM rental WHERE name = ?", name).orElseThrow());
     }
 
     private RentalView view(Sql.Row r) {
-        return new RentalView(r.text(1), r.text(2), r.text(3), r.integer(4), config.sshPort());
+        return new RentalView(r.text(1), r.text(2), r.text(3), r.integer(4), config.sshPort(), config.httpUrl(r.text(1)),
+                r.integer(5));
     }
 
     private Assignment assignmentOf(String deviceId) throws SQLException {
@@ -491,8 +522,20 @@ final class Registry {
         return now() - lastSeen <= config.offlineAfter().toMillis();
     }
 
+    private int reserveHttpPort(String deviceId) throws SQLException {
+        int port = freeTunnelPort();
+        sql.update("UPDATE device SET http_tunnel_port = ? WHERE id = ?", port, deviceId);
+        return port;
+    }
+
     private int freeTunnelPort() throws SQLException {
-        List<Long> used = sql.all("SELECT tunnel_port FROM device").stream().map(r -> r.integer(1)).toList();
+        Set<Long> used = new java.util.HashSet<>();
+        for (Sql.Row r : sql.all("SELECT tunnel_port, http_tunnel_port FROM device")) {
+            used.add(r.integer(1));
+            if (!r.isNull(2)) {
+                used.add(r.integer(2));
+            }
+        }
         for (int port = config.tunnelPortMin(); port <= config.tunnelPortMax(); port++) {
             if (!used.contains((long) port)) {
                 return port;

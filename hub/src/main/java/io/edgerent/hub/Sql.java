@@ -130,6 +130,10 @@ final class Sql {
             return ((Number) values[column - 1]).longValue();
         }
 
+        boolean isNull(int column) {
+            return values[column - 1] == null;
+        }
+
         Long nullableInteger(int column) {
             return values[column - 1] == null ? null : ((Number) values[column - 1]).longValue();
         }

@@ -9,7 +9,15 @@ import java.io.UncheckedIOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.session.SessionHeartbeatController;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.server.auth.AsyncAuthException;
 import java.util.List;
 import java.util.Optional;
 import org.apache.sshd.common.channel.Channel;
@@ -34,11 +42,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The hub's SSH gateway: a forwarder and nothing else.
  *
- * <p>A device logs in as its device id with its registered key and may only listen on its reserved
- * loopback port. A renter logs in as the rental name with the key given at rent and may only open
+ * <p>A device logs in as its device id with its registered key and may only listen on its two reserved
+ * loopback ports (its rental's sshd and web server); a new login of a device replaces its older
+ * session, whose forwards would otherwise hold the ports. A renter logs in as the rental name with the key given at rent and may only open
  * a direct-tcpip channel to {@code RENTAL:22}, which the gateway sends to the device's tunnel port.
  * There is no session channel at all, so no shell, exec, sftp or subsystem; agent and X11 forwarding
- * and every other forward are refused.
+ * and every other forward are refused. Logins must finish within 10 s, and failed ones from one address
+ * are answered ever more slowly ({@link AuthPenalties}).
  */
 final class SshGateway implements CoapApi.Gateway, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshGateway.class);
@@ -50,6 +60,12 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
     private final Registry registry;
     private final SshServer server;
     private final String hostKey;
+    private final AuthPenalties penalties = new AuthPenalties(java.time.Clock.systemUTC());
+    private final ScheduledExecutorService delayedFailures = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "ssh-auth-delay");
+        t.setDaemon(true);
+        return t;
+    });
 
     SshGateway(HubConfig config, Registry registry) {
         this.registry = registry;
@@ -62,9 +78,25 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
         server.setKeyPairProvider(keys);
         hostKey = PublicKeyEntry.toString(loadHostKey(keys).getPublic());
         CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(10));
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, 6);
+        // Renters may sit idle in a shell; dead peers are found by the heartbeat's failed writes.
+        CoreModuleProperties.IDLE_TIMEOUT.set(server, Duration.ZERO);
+        server.setSessionHeartbeat(SessionHeartbeatController.HeartbeatType.IGNORE, Duration.ofSeconds(20));
         server.setPasswordAuthenticator(null);
         server.setKeyboardInteractiveAuthenticator(null);
-        server.setPublickeyAuthenticator((user, key, session) -> mayLogIn(user, key));
+        server.setPublickeyAuthenticator((user, key, session) -> {
+            if (mayLogIn(user, key)) {
+                return true;
+            }
+            Duration delay = penalties.failed(addressOf(session));
+            if (delay.isZero()) {
+                return false;
+            }
+            AsyncAuthException later = new AsyncAuthException();
+            delayedFailures.schedule(() -> later.setAuthed(false), delay.toMillis(), TimeUnit.MILLISECONDS);
+            throw later;
+        });
+        server.addSessionListener(new Admission());
         server.setForwardingFilter(new Policy());
         server.setChannelFactories(List.of(new RentalForwardFactory()));
         registry.onRentalClosed(this::disconnectRenters);
@@ -90,10 +122,61 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
 
     @Override
     public void close() {
+        delayedFailures.shutdownNow();
         try {
             server.stop(true);
         } catch (IOException e) {
             LOG.warn("stopping the SSH gateway: {}", e.getMessage());
+        }
+    }
+
+    private static String addressOf(Session session) {
+        return session.getIoSession().getRemoteAddress() instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
+    }
+
+    /**
+     * Counts connections that have not logged in yet per address, closing those over the limit, and
+     * lets a device's new session replace its older ones once it has really authenticated.
+     */
+    private final class Admission implements SessionListener {
+        private final AttributeRepository.AttributeKey<Boolean> counted = new AttributeRepository.AttributeKey<>();
+
+        @Override
+        public void sessionCreated(Session session) {
+            if (penalties.admit(addressOf(session))) {
+                session.setAttribute(counted, true);
+            } else {
+                LOG.warn("refused a connection from {}: too many unauthenticated connections from there", addressOf(session));
+                session.close(true);
+            }
+        }
+
+        @Override
+        public void sessionEvent(Session session, Event event) {
+            if (event != Event.Authenticated) {
+                return;
+            }
+            release(session);
+            String user = session.getUsername();
+            if (Names.isDeviceId(user)) {
+                for (var other : server.getActiveSessions()) {
+                    if (other != session && user.equals(other.getUsername()) && other.isAuthenticated()) {
+                        LOG.info("device {} logged in again; closing its older session from {}", user, addressOf(other));
+                        other.close(true);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void sessionClosed(Session session) {
+            release(session);
+        }
+
+        private void release(Session session) {
+            if (session.removeAttribute(counted) != null) {
+                penalties.done(addressOf(session));
+            }
         }
     }
 
@@ -149,7 +232,7 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
         public boolean canListen(SshdSocketAddress address, Session session) {
             String user = session.getUsername();
             boolean allowed = Names.isDeviceId(user) && LOOPBACK.equals(address.getHostName())
-                    && registry.tunnelPort(user).map(port -> port == address.getPort()).orElse(false);
+                    && registry.tunnelPorts(user).contains(address.getPort());
             if (!allowed) {
                 LOG.warn("refused {} listening on {}", user, address);
             }

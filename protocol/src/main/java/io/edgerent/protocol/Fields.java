@@ -12,6 +12,11 @@ public final class Fields {
         this.map = map;
     }
 
+    /** Whether the field is present and not null. */
+    public boolean has(String name) {
+        return map.get(name) != null;
+    }
+
     public String text(String name) {
         return require(name, String.class, "text");
     }

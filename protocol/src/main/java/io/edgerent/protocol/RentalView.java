@@ -8,9 +8,10 @@ import java.util.Map;
 /**
  * A rental as its renter sees it. {@code state} is one of {@code preparing}, {@code active},
  * {@code ending} or {@code ended}; the renter reaches an active rental with
- * {@code ssh -J NAME@HUB:SSHPORT root@NAME}.
+ * {@code ssh -J NAME@HUB:SSHPORT root@NAME} and its web server (port 80 in the container) at
+ * {@code httpUrl}; {@code httpBytesOut} counts what the hub's HTTP router sent out for it.
  */
-public record RentalView(String name, String deviceId, String state, long endsAt, int sshPort) {
+public record RentalView(String name, String deviceId, String state, long endsAt, int sshPort, String httpUrl, long httpBytesOut) {
     public static final String PREPARING = "preparing";
     public static final String ACTIVE = "active";
     public static final String ENDING = "ending";
@@ -23,12 +24,14 @@ public record RentalView(String name, String deviceId, String state, long endsAt
         m.put("state", state);
         m.put("endsAt", endsAt);
         m.put("sshPort", sshPort);
+        m.put("httpUrl", httpUrl);
+        m.put("httpBytesOut", httpBytesOut);
         return m;
     }
 
     public static RentalView from(Fields f) {
         return new RentalView(f.text("name"), f.text("device"), f.text("state"), f.integer("endsAt"),
-                (int) f.integer("sshPort", 1, 65535));
+                (int) f.integer("sshPort", 1, 65535), f.text("httpUrl"), f.integer("httpBytesOut", 0, Long.MAX_VALUE));
     }
 
     public byte[] encode() {

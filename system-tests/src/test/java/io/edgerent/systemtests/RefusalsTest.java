@@ -162,40 +162,6 @@ class RefusalsTest {
         }
     }
 
-    @Test
-    void a_device_may_listen_only_on_its_reserved_port() throws Exception {
-        // A device key the real OpenSSH client can use: made by ssh-keygen, registered over CoAP.
-        Path key = dir.resolve("fake-device");
-        World.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()).assertOk();
-        byte[] blob = Base64.getDecoder().decode(Files.readString(Path.of(key + ".pub")).split(" ")[1]);
-        CoapResponse answer = register(world.token("alice"), Arrays.copyOfRange(blob, blob.length - 32, blob.length));
-        RegistrationAccepted accepted = RegistrationAccepted.decode(answer.getPayload());
-        String login = accepted.deviceId() + "@127.0.0.1";
-        String[] base = {"ssh", "-i", key.toString(), "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no", "-o",
-            "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ExitOnForwardFailure=yes", "-p",
-            String.valueOf(world.sshPort), "-N"};
-
-        int otherPort = accepted.tunnelPort() + 1;
-        World.Result other = World.run(Duration.ofSeconds(30), concat(base, "-R", "127.0.0.1:" + otherPort + ":127.0.0.1:9", login));
-        assertNotEquals(0, other.code());
-        assertTrue(other.err().contains("remote port forwarding failed"), other.err());
-        World.Result wildcard = World.run(Duration.ofSeconds(30),
-                concat(base, "-R", "0.0.0.0:" + accepted.tunnelPort() + ":127.0.0.1:9", login));
-        assertTrue(wildcard.err().contains("remote port forwarding failed"), wildcard.err());
-        World.Result local = World.run(Duration.ofSeconds(30), concat(base, "-W", "127.0.0.1:" + world.sshPort, login));
-        assertNotEquals(0, local.code());
-        assertTrue(local.err().contains("stdio forwarding failed"), local.err());
-
-        Process allowed = new ProcessBuilder(concat(base, "-R", "127.0.0.1:" + accepted.tunnelPort() + ":127.0.0.1:9", login))
-                .redirectErrorStream(true).start();
-        try {
-            awaitTrue(Duration.ofSeconds(20), "the reserved port to listen on the hub", () -> accepts(accepted.tunnelPort()));
-        } finally {
-            allowed.destroy();
-            allowed.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
     private CoapResponse register(String token, byte[] publicKey) throws Exception {
         CoapClient client = new CoapClient(URI.create(world.hubUri + "/devices"));
         try {

@@ -39,6 +39,12 @@ final class Renter {
                 "-J", gatewayUser + "@127.0.0.1:" + world.sshPort, "root@" + target, command);
     }
 
+    /** Like {@link #ssh}, with a file as the command's standard input. */
+    World.Result sshWithInput(String rental, Path input, String command) {
+        return World.runWithInput(Duration.ofSeconds(60), input, "ssh", "-F", home.resolve("ssh_config").toString(),
+                "-J", rental + "@127.0.0.1:" + world.sshPort, "root@" + rental, command);
+    }
+
     World.Result end(String rental) {
         return world.cli(home, "end", rental);
     }

@@ -34,6 +34,10 @@ final class World implements AutoCloseable {
     final int coapPort = freeUdpPort();
     final int sshPort = freeTcpPort();
     final int tunnelPort = freeTcpPort();
+    final int httpPort = freeTcpPort();
+    final int httpsPort = freeTcpPort();
+    /** Rentals' web servers answer at RENTAL.DOMAIN (resolved with curl --resolve) and at RENTAL.localhost. */
+    static final String DOMAIN = "hub.test";
     final String hubUri;
     Hub hub;
     Process device;
@@ -52,7 +56,8 @@ final class World implements AutoCloseable {
     void startHub() {
         hub = Hub.start(HubConfig.builder().dataDir(dir.resolve("hub")).coapPort(coapPort).sshPort(sshPort)
                 .tunnelPorts(tunnelPort, tunnelPort + 9).offlineAfter(Duration.ofSeconds(10)).expiryCheck(Duration.ofSeconds(1))
-                .paymentGrace(PAYMENT_GRACE).suspendLimit(Duration.ofMinutes(5)).build());
+                .paymentGrace(PAYMENT_GRACE).suspendLimit(Duration.ofMinutes(5)).httpPort(httpPort).httpsPort(httpsPort)
+                .domain(DOMAIN).build());
     }
 
     void stopHub() {
@@ -135,8 +140,13 @@ final class World implements AutoCloseable {
     }
 
     static Result run(Duration timeout, String... command) {
+        return runWithInput(timeout, Path.of("/dev/null"), command);
+    }
+
+    /** Runs a command with a file as its standard input. */
+    static Result runWithInput(Duration timeout, Path input, String... command) {
         try {
-            Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(input.toFile())).start();
             var out = p.getInputStream();
             var err = p.getErrorStream();
             var outText = new java.util.concurrent.CompletableFuture<String>();
@@ -201,6 +211,10 @@ final class World implements AutoCloseable {
         } catch (IOException | InterruptedException e) {
             fail("the docker client is missing: run scripts/prereqs.sh as root");
         }
+    }
+
+    static int freePort() {
+        return freeTcpPort();
     }
 
     private static int freeTcpPort() {

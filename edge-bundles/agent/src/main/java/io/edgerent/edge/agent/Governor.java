@@ -250,8 +250,13 @@ final class Governor implements AutoCloseable {
                 rental.authorizedKeys()));
         awaitUntil(() -> accepts(container.address(), container.sshPort()), 30, "sshd in the container of " + rental.name());
         var reg = state.registration();
+        List<TunnelSpec.Forward> forwards = new ArrayList<>();
+        forwards.add(new TunnelSpec.Forward(reg.tunnelPort(), container.address(), container.sshPort()));
+        if (reg.httpTunnelPort() != 0) {
+            forwards.add(new TunnelSpec.Forward(reg.httpTunnelPort(), container.address(), container.httpPort()));
+        }
         tunnels.open(new TunnelSpec(rental.name(), settings.hubHost(), reg.sshPort(), reg.hubHostKey(), reg.deviceId(), deviceKey,
-                reg.tunnelPort(), container.address(), container.sshPort()));
+                forwards));
         awaitUntil(() -> tunnels.isConnected(rental.name()), 30, "the tunnel of " + rental.name());
         if (state.state() != DeviceState.RENTED) {
             save(state.with(DeviceState.RENTED, rental));

@@ -32,24 +32,24 @@ record GovernorState(DeviceState state, RegistrationAccepted registration, Renta
             Fields reg = f.optionalMap("registration");
             Fields rental = f.optionalMap("rental");
             return new GovernorState(DeviceState.valueOf(f.text("state")),
-                    reg == null ? null : new RegistrationAccepted(reg.text("device"), (int) reg.integer("sshPort"),
-                            (int) reg.integer("tunnelPort"), reg.text("hostKey")),
+                    reg == null ? null : registration(reg),
                     rental == null ? null : RentalOrder.from(rental));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the governor state " + file, e);
         }
     }
 
+    /** A registration saved before hubs routed HTTP has no web tunnel port: 0, and the rental serves SSH only. */
+    private static RegistrationAccepted registration(Fields reg) {
+        return new RegistrationAccepted(reg.text("device"), (int) reg.integer("sshPort"), (int) reg.integer("tunnelPort"),
+                reg.has("httpTunnelPort") ? (int) reg.integer("httpTunnelPort") : 0, reg.text("hostKey"));
+    }
+
     void save(Path file) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("state", state.name());
         if (registration != null) {
-            Map<String, Object> reg = new LinkedHashMap<>();
-            reg.put("device", registration.deviceId());
-            reg.put("sshPort", registration.sshPort());
-            reg.put("tunnelPort", registration.tunnelPort());
-            reg.put("hostKey", registration.hubHostKey());
-            m.put("registration", reg);
+            m.put("registration", registration.toCbor());
         }
         m.put("rental", rental == null ? null : rental.toCbor());
         try {

@@ -304,7 +304,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                 .map(n -> n.getIpAddress()).filter(ip -> ip != null && !ip.isEmpty()).findFirst().orElse(null);
         boolean running = Boolean.TRUE.equals(info.getState().getRunning());
         boolean paused = Boolean.TRUE.equals(info.getState().getPaused());
-        return new RunningContainer(rental, id, info.getImageId(), address, 22, running, paused);
+        return new RunningContainer(rental, id, info.getImageId(), address, 22, 80, running, paused);
     }
 
     /** Runs Docker calls with this bundle's class loader as context, which Jackson's lookups rely on. */

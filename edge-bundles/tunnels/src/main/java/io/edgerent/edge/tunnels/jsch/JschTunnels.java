@@ -35,11 +35,12 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
     public @interface Config {
         @AttributeDefinition(name = "Keepalive (seconds)", description = "How often the device checks that the hub"
                 + " still answers; after 3 missed answers the tunnel reconnects.", min = "1", max = "600")
-        int keepalive_seconds() default 15;
+        int keepalive_seconds() default 10;
 
-        @AttributeDefinition(name = "Longest reconnect wait (seconds)", description = "Reconnect attempts wait twice"
-                + " as long each time, up to this.", min = "1", max = "600")
-        int backoff_max_seconds() default 30;
+        @AttributeDefinition(name = "Longest reconnect wait (seconds)", description = "After a lost connection the device"
+                + " tries again after 1 s, then waits twice as long each time (with random jitter), up to this. Keep it"
+                + " low to be back quickly after a hub restart.", min = "1", max = "600")
+        int backoff_max_seconds() default 8;
     }
 
     private final Map<String, Tunnel> tunnels = new ConcurrentHashMap<>();
@@ -107,7 +108,14 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
                         LOG.warn("tunnel for {} to {}:{} dropped; reconnecting", spec.rental(), spec.hubHost(), spec.hubSshPort());
                     }
                 } catch (JSchException e) {
-                    LOG.warn("tunnel for {} to {}:{} failed: {}", spec.rental(), spec.hubHost(), spec.hubSshPort(), e.getMessage());
+                    if (String.valueOf(e.getMessage()).contains("HostKey")) {
+                        LOG.error("refusing to open the tunnel for {}: the hub at {}:{} shows an SSH host key other than the one"
+                                + " pinned at registration ({}). Either someone is in between or the hub's key was replaced;"
+                                + " if the hub operator confirms a new key, register this device again.", spec.rental(),
+                                spec.hubHost(), spec.hubSshPort(), spec.hubHostKey());
+                    } else {
+                        LOG.warn("tunnel for {} to {}:{} failed: {}", spec.rental(), spec.hubHost(), spec.hubSshPort(), e.getMessage());
+                    }
                 } finally {
                     forwarding = false;
                     disconnect();
@@ -153,10 +161,11 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
             s.setServerAliveCountMax(3);
             session = s;
             s.connect(15_000);
-            s.setPortForwardingR("127.0.0.1", spec.remotePort(), spec.targetHost(), spec.targetPort());
+            for (TunnelSpec.Forward f : spec.forwards()) {
+                s.setPortForwardingR("127.0.0.1", f.remotePort(), f.targetHost(), f.targetPort());
+                LOG.info("tunnel for {} open: hub 127.0.0.1:{} -> {}:{}", spec.rental(), f.remotePort(), f.targetHost(), f.targetPort());
+            }
             forwarding = true;
-            LOG.info("tunnel for {} open: hub 127.0.0.1:{} -> {}:{}", spec.rental(), spec.remotePort(), spec.targetHost(),
-                    spec.targetPort());
         }
 
         void stop() {
