@@ -18,16 +18,18 @@ rental and stops everything it started.
                    step worked
   --coap-port N    the hub's CoAP port (default 5683)
   --ssh-port N     the hub's SSH gateway port (default 2222)
+  --http-port N    the hub's HTTP router port (default 8080; HTTPS on N+363, default 8443)
 EOF
 }
 
 demo() {
-    local check="" coap_port=5683 ssh_port=2222
+    local check="" coap_port=5683 ssh_port=2222 http_port=8080
     while (($#)); do
         case $1 in
             --check) check=yes ;;
             --coap-port) coap_port=${2:?--coap-port needs a value}; shift ;;
             --ssh-port) ssh_port=${2:?--ssh-port needs a value}; shift ;;
+            --http-port) http_port=${2:?--http-port needs a value}; shift ;;
             -h|--help) demo_usage; return 0 ;;
             *) die "demo: unknown option $1 (see ./edgerent demo --help)" ;;
         esac
@@ -49,8 +51,9 @@ demo() {
     export EDGERENT_HOME=$DEMO_DIR EDGERENT_HUB=coap://127.0.0.1:$coap_port
     local cli=(java -jar "$CLIENT_JAR")
 
-    step "starting a hub (CoAP 127.0.0.1:$coap_port, SSH gateway 127.0.0.1:$ssh_port)"
-    java -jar "$HUB_JAR" --data "$DEMO_DIR/hub" --coap-port "$coap_port" --ssh-port "$ssh_port" >"$DEMO_DIR/hub.log" 2>&1 &
+    step "starting a hub (CoAP 127.0.0.1:$coap_port, SSH gateway 127.0.0.1:$ssh_port, HTTP router 127.0.0.1:$http_port)"
+    java -jar "$HUB_JAR" --data "$DEMO_DIR/hub" --coap-port "$coap_port" --ssh-port "$ssh_port" --http-port "$http_port" \
+        --https-port $((http_port + 363)) >"$DEMO_DIR/hub.log" 2>&1 &
     DEMO_HUB_PID=$!
     wait_for 30 "the hub to start (log: $DEMO_DIR/hub.log)" grep -q '^hub running' "$DEMO_DIR/hub.log"
 
@@ -99,6 +102,8 @@ The rental is ready. In another terminal, log into the container through the hub
 
 (With your own key, \`./edgerent rent DEVICE --key ~/.ssh/id_ed25519.pub\` prints the plain
 command: $ssh_cmd)
+Anything you serve on port 80 in the container (try: python3 -m http.server 80) answers at
+$(sed -n 's/^web: \([^ ]*\).*/\1/p' <<<"$rented") (curl and browsers resolve *.localhost themselves).
 In a third: EDGERENT_HOME=$DEMO_DIR EDGERENT_HUB=$EDGERENT_HUB ./edgerent status $DEMO_RENTAL
 
 Paying as you go below, a voucher every 5 s. Ctrl-C ends the rental (you see the settlement)
@@ -119,6 +124,16 @@ EOF
     os=$($ssh_line -o BatchMode=yes -o LogLevel=ERROR 'cat /etc/os-release') || fail "ssh through the hub failed"
     grep -q 'bookworm' <<<"$os" || fail "the container did not answer as Debian bookworm: $os"
     grep PRETTY_NAME <<<"$os"
+
+    step "serving a page from the container (python3 -m http.server 80), fetched with curl through the hub's HTTP router"
+    local web_url page
+    web_url=$(sed -n 's/^web: \([^ ]*\).*/\1/p' <<<"$rented")
+    $ssh_line -o BatchMode=yes -o LogLevel=ERROR 'mkdir -p /tmp/www && echo "hello from $(hostname), served through the hub" \
+        > /tmp/www/index.html && (setsid python3 -m http.server 80 -d /tmp/www >/dev/null 2>&1 &)' || fail "starting the web server failed"
+    wait_for 30 "the page at $web_url" curl -sf -o /dev/null "$web_url"
+    page=$(curl -sf "$web_url") || fail "curl $web_url failed"
+    grep -q "hello from $DEMO_RENTAL" <<<"$page" || fail "the router answered with something else: $page"
+    echo "  curl $web_url -> $page"
 
     "${cli[@]}" status "$DEMO_RENTAL"
     step "ending $DEMO_RENTAL: the payer ends it on Ctrl-C (here: SIGTERM) and prints the settlement"

@@ -45,7 +45,7 @@ class RegistryTest {
     @BeforeEach
     void open() {
         database = Database.open(dir);
-        registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(40000, 40001).build(), clock);
+        registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(40000, 40004).build(), clock);
         registry.onRentalClosed(closed::add);
     }
 
@@ -73,9 +73,13 @@ class RegistryTest {
     }
 
     @Test
-    void tunnel_ports_are_reserved_one_per_device_until_the_range_is_used_up() {
-        assertEquals(40000, register(newKey()).tunnelPort());
-        assertEquals(40001, register(newKey()).tunnelPort());
+    void tunnel_ports_are_reserved_two_per_device_until_the_range_is_used_up() {
+        RegistrationAccepted first = register(newKey());
+        assertEquals(List.of(40000, 40001), List.of(first.tunnelPort(), first.httpTunnelPort()));
+        RegistrationAccepted second = register(newKey());
+        assertEquals(List.of(40002, 40003), List.of(second.tunnelPort(), second.httpTunnelPort()));
+        assertEquals(java.util.Set.of(40002, 40003), registry.tunnelPorts(second.deviceId()));
+        // One port is left: not enough for a device, and the half-made reservation is rolled back.
         RefusedException full = assertThrows(RefusedException.class, () -> register(newKey()));
         assertEquals(ErrorCode.CONFLICT, full.code());
         assertEquals(2, registry.listings().size(), "the refused registration added no device");

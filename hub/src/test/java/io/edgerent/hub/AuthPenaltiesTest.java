@@ -1,0 +1,47 @@
+package io.edgerent.hub;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class AuthPenaltiesTest {
+    private final RegistryTest.MutableClock clock = new RegistryTest.MutableClock();
+    private final AuthPenalties penalties = new AuthPenalties(clock);
+
+    @Test
+    void five_failures_are_free_then_each_waits_twice_as_long_up_to_eight_seconds() {
+        for (int i = 0; i < AuthPenalties.FREE; i++) {
+            assertEquals(Duration.ZERO, penalties.failed("192.0.2.1"));
+        }
+        long[] expected = {250, 500, 1000, 2000, 4000, 8000, 8000};
+        for (long millis : expected) {
+            assertEquals(Duration.ofMillis(millis), penalties.failed("192.0.2.1"));
+        }
+        assertEquals(Duration.ZERO, penalties.failed("192.0.2.2"), "another address starts fresh");
+    }
+
+    @Test
+    void the_score_drains_one_failure_per_ten_seconds() {
+        for (int i = 0; i < 8; i++) {
+            penalties.failed("192.0.2.1");
+        }
+        clock.advance(Duration.ofSeconds(60)); // 8 - 6 = 2, so the next one is the 3rd: free
+        assertEquals(Duration.ZERO, penalties.failed("192.0.2.1"));
+        clock.advance(Duration.ofMinutes(10));
+        assertEquals(Duration.ZERO, penalties.failed("192.0.2.1"));
+    }
+
+    @Test
+    void an_address_holds_at_most_ten_unauthenticated_connections() {
+        for (int i = 0; i < AuthPenalties.MAX_UNAUTHENTICATED; i++) {
+            assertTrue(penalties.admit("192.0.2.1"));
+        }
+        assertFalse(penalties.admit("192.0.2.1"));
+        assertTrue(penalties.admit("192.0.2.2"));
+        penalties.done("192.0.2.1");
+        assertTrue(penalties.admit("192.0.2.1"), "a finished connection frees its place");
+    }
+}
