@@ -28,8 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * WebSocket client, through the device's reverse forward to a web server in the rental's container.
  */
 class HttpRouterTest {
-    private static final Path WEB_SERVER = World.ROOT.resolve("system-tests/src/test/resources/web-server.py");
-
     @TempDir
     Path dir;
 
@@ -46,8 +44,7 @@ class HttpRouterTest {
             World.Result nothingYet = curl("-s", "-o", "/dev/null", "-w", "%{http_code}", local + "/");
             assertEquals("502", nothingYet.out(), "nothing listens on port 80 yet: a clear 502");
 
-            renter.sshWithInput(rental, WEB_SERVER, "cat > /root/web.py && (setsid python3 /root/web.py > /root/web.log 2>&1 &)")
-                    .assertOk();
+            renter.startWebServer(rental);
             awaitTrue(Duration.ofSeconds(30), "the rental's web server to answer through the router",
                     () -> curl("-s", local + "/").out().equals("hello from " + rental + "\n"));
 

@@ -45,6 +45,12 @@ final class Renter {
                 "-J", rental + "@127.0.0.1:" + world.sshPort, "root@" + rental, command);
     }
 
+    /** Starts the test web server (src/test/resources/web-server.py) on port 80 in the rental's container. */
+    void startWebServer(String rental) {
+        sshWithInput(rental, World.ROOT.resolve("system-tests/src/test/resources/web-server.py"),
+                "cat > /root/web.py && (setsid python3 /root/web.py > /root/web.log 2>&1 &)").assertOk();
+    }
+
     World.Result end(String rental) {
         return world.cli(home, "end", rental);
     }

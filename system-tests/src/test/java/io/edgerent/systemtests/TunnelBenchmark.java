@@ -28,8 +28,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Run with {@code scripts/bench-tunnels.sh [MIB] [ROUNDS]}.
  */
 public final class TunnelBenchmark {
-    private static final Path WEB_SERVER = World.ROOT.resolve("system-tests/src/test/resources/web-server.py");
-
     public static void main(String[] args) throws Exception {
         int mib = args.length > 0 ? Integer.parseInt(args[0]) : 512;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
@@ -43,8 +41,7 @@ public final class TunnelBenchmark {
             String container = World.containersOf(rental).get(0);
             String address = World.run(Duration.ofSeconds(30), "docker", "inspect", "-f",
                     "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container).assertOk().out().strip();
-            renter.sshWithInput(rental, WEB_SERVER, "cat > /root/web.py && (setsid python3 /root/web.py > /root/web.log 2>&1 &)")
-                    .assertOk();
+            renter.startWebServer(rental);
 
             // Baseline: OpenSSH's sshd on host loopback, and the "device" holding an ssh -R to the same container sshd.
             int sshdPort = World.freePort();

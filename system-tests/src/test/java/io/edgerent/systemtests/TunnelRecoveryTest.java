@@ -14,8 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The device's tunnels heal by themselves after the hub goes away, and refuse a hub that is not the one pinned. */
 class TunnelRecoveryTest {
-    private static final Path WEB_SERVER = World.ROOT.resolve("system-tests/src/test/resources/web-server.py");
-
     @TempDir
     Path dir;
 
@@ -26,8 +24,7 @@ class TunnelRecoveryTest {
             Renter renter = world.renter("rita");
             String rental = Renter.rentalName(renter.rent(device).assertOk());
             String url = "http://" + rental + ".localhost:" + world.httpPort + "/";
-            renter.sshWithInput(rental, WEB_SERVER, "cat > /root/web.py && (setsid python3 /root/web.py > /root/web.log 2>&1 &)")
-                    .assertOk();
+            renter.startWebServer(rental);
             awaitTrue(Duration.ofSeconds(30), "HTTP through the router", () -> curl("-s", url).out().startsWith("hello from"));
 
             world.stopHub();
