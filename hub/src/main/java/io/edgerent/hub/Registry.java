@@ -155,8 +155,9 @@ final class Registry {
         Changes changes = new Changes();
         return changes.commit(() -> {
             Sql.Row device = device(deviceId);
-            sql.update("UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ? WHERE id = ?", now(),
-                    heartbeat.state().name(), heartbeat.prices().perHour(), heartbeat.prices().perGb(), deviceId);
+            sql.update("UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ?, offered = ? WHERE id = ?",
+                    now(), heartbeat.state().name(), heartbeat.prices().perHour(), heartbeat.prices().perGb(), heartbeat.offered(),
+                    deviceId);
             String current = device.text(2);
             if (current != null) {
                 String state = rentalState(current);
@@ -185,7 +186,7 @@ final class Registry {
         return sql.transaction(() -> {
             List<Listing> listings = new ArrayList<>();
             for (Sql.Row r : sql.all("SELECT id, owner, state, last_seen, facts, price_per_hour, price_per_gb FROM device"
-                    + " ORDER BY registered_at")) {
+                    + " WHERE offered ORDER BY registered_at")) {
                 HardwareFacts facts = HardwareFacts.from(Cbor.decodeMap(r.bytes(5)));
                 listings.add(new Listing(r.text(1), r.text(2), DeviceState.valueOf(r.text(3)), isOnline(r.integer(4)), facts,
                         new Prices(r.integer(6), r.integer(7))));
@@ -204,6 +205,10 @@ final class Registry {
             }
             if (!isOnline(device.integer(4))) {
                 throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " is offline");
+            }
+            if (!device.bool(9)) {
+                throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " is not offered for rent now"
+                        + " (its owner switched its listing off, or it is outside its available hours)");
             }
             if (!device.text(3).equals(DeviceState.LISTED.name())) {
                 throw new RefusedException(ErrorCode.CONFLICT,
@@ -513,8 +518,8 @@ final class Registry {
 
     /** Columns: 1 id, 2 current_rental, 3 state, 4 last_seen, 5 assignment_version, 6 price_per_hour, 7 price_per_gb, 8 owner. */
     private Sql.Row device(String deviceId) throws SQLException {
-        return sql.one("SELECT id, current_rental, state, last_seen, assignment_version, price_per_hour, price_per_gb, owner"
-                + " FROM device WHERE id = ?", deviceId)
+        return sql.one("SELECT id, current_rental, state, last_seen, assignment_version, price_per_hour, price_per_gb, owner,"
+                + " offered FROM device WHERE id = ?", deviceId)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
     }
 

@@ -130,6 +130,10 @@ final class Sql {
             return ((Number) values[column - 1]).longValue();
         }
 
+        boolean bool(int column) {
+            return (Boolean) values[column - 1];
+        }
+
         boolean isNull(int column) {
             return values[column - 1] == null;
         }

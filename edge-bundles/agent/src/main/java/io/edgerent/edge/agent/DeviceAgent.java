@@ -1,17 +1,19 @@
 package io.edgerent.edge.agent;
 
 import io.edgerent.edge.containers.RentalContainers;
+import io.edgerent.edge.settings.OwnerSettings;
+import io.edgerent.edge.settings.Refusals;
 import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.tunnels.Tunnels;
 import io.edgerent.protocol.Prices;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -60,6 +62,15 @@ public class DeviceAgent implements ConfigurableComponent {
         @AttributeDefinition(name = "Usage report (seconds)", description = "How often the device reports a rental's"
                 + " usage (online time, CPU, memory, traffic) to the hub.", min = "5", max = "3600")
         int usage_seconds() default 60;
+
+        @AttributeDefinition(name = "Offer for rent", description = "Whether the marketplace lists this device for new"
+                + " rentals. Switching it off takes the device off the market at once; a running rental goes on.")
+        boolean listed() default true;
+
+        @AttributeDefinition(name = "Available hours", description = "When the device is offered for new rentals, in this"
+                + " device's time zone: always, or windows such as 08:00-18:00 or 22:00-07:00,12:00-13:00. A rental that is"
+                + " running when a window closes goes on.")
+        String available_hours() default "always";
     }
 
     @Reference
@@ -71,47 +82,79 @@ public class DeviceAgent implements ConfigurableComponent {
     @Reference
     private Tunnels tunnels;
 
+    @Reference
+    private ConfigurationAdmin configurationAdmin;
+
+    private final OwnerSettings settings = new OwnerSettings(PID);
     private HubLink hub;
     private Governor governor;
+    private URI hubUri;
+    private Path dataDir;
 
     @Activate
     void activate(Config config, Map<String, Object> properties) {
-        start(config, properties);
+        settings.activate(properties, () -> apply(config));
     }
 
-    /** Every agent setting changes who the device talks to or how, so a change restarts the governor. */
+    /**
+     * Prices, listing, hours, intervals and the token apply at once and reach the hub with the next
+     * heartbeat, sent right away; only a new hub address or data directory starts the agent anew.
+     */
     @Modified
     void modified(Config config, Map<String, Object> properties) {
-        stop();
-        start(config, properties);
+        settings.modify(configurationAdmin, properties, () -> apply(config));
     }
 
     @Deactivate
-    void deactivate() {
+    synchronized void deactivate() {
         stop();
     }
 
-    private void start(Config config, Map<String, Object> properties) {
-        if (config.hub_uri() == null || config.data_dir() == null) {
-            throw new IllegalArgumentException("the agent settings lack the hub address or data directory: " + properties);
-        }
-        URI hubUri = URI.create(config.hub_uri().strip());
-        if (!"coap".equals(hubUri.getScheme()) || hubUri.getHost() == null) {
-            throw new IllegalArgumentException("hub address must look like coap://HOST:PORT, got " + config.hub_uri());
-        }
-        Path dataDir = Path.of(config.data_dir());
+    private synchronized void apply(Config config) {
+        Refusals refusals = new Refusals("agent");
+        URI uri = null;
         try {
-            Files.createDirectories(dataDir);
-            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the data directory " + dataDir, e);
+            uri = URI.create(String.valueOf(config.hub_uri()).strip());
+        } catch (IllegalArgumentException e) {
+            // reported below
         }
-        hub = new HubLink(hubUri);
-        governor = new Governor(new Governor.Settings(dataDir, hubUri.getHost(), config.registration_token(),
-                config.heartbeat_seconds(), new Prices(config.price_per_hour(), config.price_per_gb()), config.usage_seconds()),
-                hub, containers, volumes, tunnels);
+        boolean coap = uri != null && "coap".equals(uri.getScheme()) && uri.getHost() != null;
+        refusals.require(coap, "hub address must look like coap://HOST:PORT, got '" + config.hub_uri() + "'");
+        refusals.require(config.data_dir() != null && !config.data_dir().isBlank(), "the data directory is empty");
+        refusals.within("heartbeat", config.heartbeat_seconds(), 1, 60, "seconds", null)
+                .within("usage report", config.usage_seconds(), 5, 3600, "seconds", null)
+                .within("price per hour", config.price_per_hour(), 0, Prices.MAX, "units", null)
+                .within("price per GB", config.price_per_gb(), 0, Prices.MAX, "units", null);
+        Availability hours = Availability.ALWAYS;
+        try {
+            hours = Availability.parse(config.available_hours());
+        } catch (IllegalArgumentException e) {
+            refusals.require(false, e.getMessage());
+        }
+        refusals.throwIfAny();
+        Governor.Live live = new Governor.Live(config.registration_token() == null ? "" : config.registration_token(),
+                config.heartbeat_seconds(), config.usage_seconds(), new Prices(config.price_per_hour(), config.price_per_gb()),
+                config.listed(), hours);
+        Path dir = Path.of(config.data_dir()).toAbsolutePath().normalize();
+        if (governor != null && uri.equals(hubUri) && dir.equals(dataDir)) {
+            governor.update(live);
+            LOG.info("agent settings applied: price {} per hour, {} per GB, {}, available {}", live.prices().perHour(),
+                    live.prices().perGb(), live.listed() ? "offered for rent" : "listing off", hours.text());
+            return;
+        }
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("agent settings refused: cannot create the data directory " + dir + ": " + e, e);
+        }
+        stop();
+        hubUri = uri;
+        dataDir = dir;
+        hub = new HubLink(uri);
+        governor = new Governor(new Governor.Settings(dir, uri.getHost()), live, hub, containers, volumes, tunnels);
         governor.start();
-        LOG.info("agent started for hub {}", hubUri);
+        LOG.info("agent started for hub {}", uri);
     }
 
     private void stop() {
@@ -123,5 +166,7 @@ public class DeviceAgent implements ConfigurableComponent {
             hub.close();
             hub = null;
         }
+        hubUri = null;
+        dataDir = null;
     }
 }

@@ -25,11 +25,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.eclipse.californium.core.CoapObserveRelation;
@@ -48,11 +50,21 @@ final class Governor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Governor.class);
     static final int CONTAINER_SSH_PORT = 22;
 
-    /** What the governor needs from its surroundings. */
-    record Settings(Path dataDir, String hubHost, String registrationToken, int heartbeatSeconds, Prices prices,
-            int usageSeconds) {}
+    /** Where the device keeps its state and which hub it serves; a change makes a new governor. */
+    record Settings(Path dataDir, String hubHost) {}
+
+    /** Settings the running governor takes at once, without touching the rental it serves. */
+    record Live(String registrationToken, int heartbeatSeconds, int usageSeconds, Prices prices, boolean listed,
+            Availability hours) {
+        /** Whether the marketplace should offer the device for new rentals now. */
+        boolean offeredAt(LocalTime time) {
+            return listed && hours.contains(time);
+        }
+    }
 
     private final Settings settings;
+    private volatile Live live;
+    private ScheduledFuture<?> heartbeats;
     private final HubLink hub;
     private final RentalContainers containers;
     private final RentalVolumes volumes;
@@ -71,8 +83,9 @@ final class Governor implements AutoCloseable {
     private ContainerUsage lastUsage = ContainerUsage.NONE;
     private long onlineSeconds;
 
-    Governor(Settings settings, HubLink hub, RentalContainers containers, RentalVolumes volumes, Tunnels tunnels) {
+    Governor(Settings settings, Live live, HubLink hub, RentalContainers containers, RentalVolumes volumes, Tunnels tunnels) {
         this.settings = settings;
+        this.live = live;
         this.hub = hub;
         this.containers = containers;
         this.volumes = volumes;
@@ -87,7 +100,29 @@ final class Governor implements AutoCloseable {
     void start() {
         LOG.info("governor resumes in state {}{}", state.state(), state.rental() == null ? "" : " with " + state.rental().name());
         thread.execute(this::resume);
-        thread.scheduleWithFixedDelay(this::tick, settings.heartbeatSeconds(), settings.heartbeatSeconds(), TimeUnit.SECONDS);
+        scheduleHeartbeats();
+    }
+
+    /** New prices, listing or hours reach the hub with a heartbeat sent at once; a new interval applies from there. */
+    void update(Live next) {
+        Live previous = live;
+        live = next;
+        try {
+            thread.execute(() -> {
+                if (next.heartbeatSeconds() != previous.heartbeatSeconds()) {
+                    heartbeats.cancel(false);
+                    scheduleHeartbeats();
+                }
+                tick();
+            });
+        } catch (RejectedExecutionException e) {
+            // Closing: the next governor starts with these settings.
+        }
+    }
+
+    private void scheduleHeartbeats() {
+        int seconds = live.heartbeatSeconds();
+        heartbeats = thread.scheduleWithFixedDelay(this::tick, seconds, seconds, TimeUnit.SECONDS);
     }
 
     DeviceState state() {
@@ -117,10 +152,10 @@ final class Governor implements AutoCloseable {
             Assignment assignment;
             try {
                 assignment = hub.heartbeat(id, new Heartbeat(state.state(), state.rental() == null ? null : state.rental().name(),
-                        settings.prices()));
+                        live.prices(), live.offeredAt(LocalTime.now())));
             } catch (HubLink.HubUnavailableException e) {
                 if (!hubWasUnreachable) {
-                    LOG.warn("{}; serving on and retrying every {} s", e.getMessage(), settings.heartbeatSeconds());
+                    LOG.warn("{}; serving on and retrying every {} s", e.getMessage(), live.heartbeatSeconds());
                 }
                 hubWasUnreachable = true;
                 return;
@@ -167,7 +202,7 @@ final class Governor implements AutoCloseable {
     /** Every usage interval, the serving rental's cumulative usage goes to the hub, signed with the device key. */
     private void reportUsageWhenDue() {
         long now = System.currentTimeMillis();
-        if (state.state() != DeviceState.RENTED || now - lastUsageReport < settings.usageSeconds() * 1000L) {
+        if (state.state() != DeviceState.RENTED || now - lastUsageReport < live.usageSeconds() * 1000L) {
             return;
         }
         if (lastUsageReport > 0 && !Boolean.TRUE.equals(paused)) {
@@ -196,12 +231,12 @@ final class Governor implements AutoCloseable {
     }
 
     private void register() {
-        if (settings.registrationToken().isBlank()) {
+        if (live.registrationToken().isBlank()) {
             LOG.warn("not registered: set the registration token from `edgerent token` in this device's agent settings");
             return;
         }
         try {
-            var accepted = hub.register(new Registration(settings.registrationToken(), Ed25519.raw(deviceKey.getPublic()),
+            var accepted = hub.register(new Registration(live.registrationToken(), Ed25519.raw(deviceKey.getPublic()),
                     HardwareProbe.measure(settings.dataDir())));
             save(new GovernorState(DeviceState.LISTED, accepted, null));
             LOG.info("registered as {}", accepted.deviceId());

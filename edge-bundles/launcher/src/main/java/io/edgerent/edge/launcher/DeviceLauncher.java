@@ -1,6 +1,8 @@
 package io.edgerent.edge.launcher;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
 import java.util.stream.Stream;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -199,13 +203,38 @@ public final class DeviceLauncher {
         Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
         framework.start();
         BundleContext context = framework.getBundleContext();
-        try (Stream<Path> jars = Files.list(bundlesDirectory())) {
+        Path bundles = bundlesDirectory();
+        try (Stream<Path> jars = Files.list(bundles)) {
             for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
                 context.installBundle(jar.toUri().toString());
             }
         }
+        installDeploymentPackage(context, bundles.resolve("edgerent.dp"));
         startBundles(context, false);
         return framework;
+    }
+
+    /** Installs the bundles of the deployment package Kura would install, in its order. */
+    private static void installDeploymentPackage(BundleContext context, Path dp) throws IOException, BundleException {
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(dp))) {
+            for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
+                if (entry.getName().endsWith(".jar")) {
+                    context.installBundle(dp.toUri() + "!/" + entry.getName(), new NonClosing(in));
+                }
+            }
+        }
+    }
+
+    /** The deployment package's stream, handed to the framework one entry at a time. */
+    private static final class NonClosing extends FilterInputStream {
+        NonClosing(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {
+            // The next entry follows in the same stream.
+        }
     }
 
     /**

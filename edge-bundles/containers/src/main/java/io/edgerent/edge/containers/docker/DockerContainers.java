@@ -18,6 +18,8 @@ import io.edgerent.edge.containers.ContainerSpec;
 import io.edgerent.edge.containers.ContainerUsage;
 import io.edgerent.edge.containers.RentalContainers;
 import io.edgerent.edge.containers.RunningContainer;
+import io.edgerent.edge.settings.OwnerSettings;
+import io.edgerent.edge.settings.Refusals;
 import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.storage.Volume;
 import java.io.IOException;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -84,6 +87,10 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     @Reference
     private RentalVolumes volumes;
 
+    @Reference
+    private ConfigurationAdmin configurationAdmin;
+
+    private final OwnerSettings settings = new OwnerSettings(PID);
     private volatile Config config;
     private volatile DockerClient docker;
     private String dockerHost;
@@ -93,22 +100,35 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     /** Containers outside OSGi, with their volumes given rather than injected (benchmarks). */
     DockerContainers(RentalVolumes volumes, Config config) {
         this.volumes = volumes;
-        activate(config);
+        apply(config);
     }
 
     @Activate
-    void activate(Config config) {
-        modified(config);
+    void activate(Config config, Map<String, Object> properties) {
+        settings.activate(properties, () -> apply(config));
     }
 
-    /** A setting out of bounds or beyond this machine is refused with a message, and the previous settings stay. */
+    /** Limits and image apply from the next rental on; the one running keeps what it started with. */
     @Modified
-    synchronized void modified(Config config) {
-        Limits.check(config.memory_mib(), config.cpu_millicores(), config.pids_limit(), config.storage_mib());
+    void modified(Config config, Map<String, Object> properties) {
+        settings.modify(configurationAdmin, properties, () -> apply(config));
+    }
+
+    /** Takes the settings whole, or refuses them (IllegalArgumentException) with every reason and changes nothing. */
+    private synchronized void apply(Config config) {
+        Refusals refusals = new Refusals("containers");
+        Limits.check(refusals, config.memory_mib(), config.cpu_millicores(), config.pids_limit(), config.storage_mib());
+        String image = config.image() == null ? "" : config.image().strip();
+        refusals.require(!image.isEmpty() && !image.contains(" "), "renter image must be an image name such as"
+                + " edgerent/renter-base:latest, got '" + config.image() + "'");
+        String host = config.docker_host() == null ? "" : config.docker_host().strip();
+        refusals.require(host.startsWith("unix:///") || host.startsWith("tcp://"), "Docker engine must be unix:///PATH or"
+                + " tcp://HOST:PORT, got '" + config.docker_host() + "'");
+        refusals.throwIfAny();
         this.config = config;
-        if (!config.docker_host().equals(dockerHost)) {
+        if (!host.equals(dockerHost)) {
             closeClient();
-            dockerHost = config.docker_host();
+            dockerHost = host;
             DefaultDockerClientConfig clientConfig = DefaultDockerClientConfig.createDefaultConfigBuilder()
                     .withDockerHost(dockerHost).build();
             docker = DockerClientImpl.getInstance(clientConfig, new ZerodepDockerHttpClient.Builder()
@@ -116,6 +136,9 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                     .responseTimeout(Duration.ofMinutes(2)).build());
             LOG.info("using the Docker engine at {}", dockerHost);
         }
+        LOG.info("rental limits: memory {} MiB, CPU {} millicores, {} processes, storage {} MiB, internet {}, image {}",
+                config.memory_mib(), config.cpu_millicores(), config.pids_limit(), config.storage_mib(),
+                config.egress() ? "on" : "off", image);
     }
 
     @Deactivate

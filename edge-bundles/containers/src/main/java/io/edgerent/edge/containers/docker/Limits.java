@@ -1,5 +1,6 @@
 package io.edgerent.edge.containers.docker;
 
+import io.edgerent.edge.settings.Refusals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,26 +9,14 @@ import java.nio.file.Path;
 final class Limits {
     private Limits() {}
 
-    /** Throws IllegalArgumentException naming every limit that is out of bounds. */
-    static void check(int memoryMib, int cpuMillicores, int pidsLimit, int storageMib) {
+    /** Adds every limit that is out of bounds to {@code refusals}. */
+    static void check(Refusals refusals, int memoryMib, int cpuMillicores, int pidsLimit, int storageMib) {
         long hostMemoryMib = hostMemoryMib();
         int hostMillicores = Runtime.getRuntime().availableProcessors() * 1000;
-        StringBuilder problems = new StringBuilder();
-        within(problems, "memory limit", memoryMib, 64, hostMemoryMib, "MiB", "this machine has " + hostMemoryMib + " MiB");
-        within(problems, "CPU limit", cpuMillicores, 100, hostMillicores, "millicores",
-                "this machine has " + hostMillicores / 1000 + " cores");
-        within(problems, "process limit", pidsLimit, 16, 32768, "processes", null);
-        within(problems, "storage", storageMib, 16, 4L << 20, "MiB", null);
-        if (problems.length() > 0) {
-            throw new IllegalArgumentException("rental limits refused:" + problems);
-        }
-    }
-
-    private static void within(StringBuilder problems, String what, long value, long min, long max, String unit, String why) {
-        if (value < min || value > max) {
-            problems.append(' ').append(what).append(" must be from ").append(min).append(" to ").append(max).append(' ')
-                    .append(unit).append(why == null ? "" : " (" + why + ")").append(", got ").append(value).append(';');
-        }
+        refusals.within("memory limit", memoryMib, 64, hostMemoryMib, "MiB", "this machine has " + hostMemoryMib + " MiB")
+                .within("CPU limit", cpuMillicores, 100, hostMillicores, "millicores", "this machine has " + hostMillicores / 1000 + " cores")
+                .within("process limit", pidsLimit, 16, 32768, "processes", null)
+                .within("storage", storageMib, 16, 4L << 20, "MiB", null);
     }
 
     /** MemTotal from /proc/meminfo, or no bound when it cannot be read. */

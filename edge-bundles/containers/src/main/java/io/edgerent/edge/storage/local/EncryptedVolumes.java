@@ -1,6 +1,7 @@
 package io.edgerent.edge.storage.local;
 
 import io.edgerent.edge.hostos.Host;
+import io.edgerent.edge.settings.OwnerSettings;
 import io.edgerent.edge.storage.Erasure;
 import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.storage.Volume;
@@ -11,13 +12,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -51,17 +56,21 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
         String base_path() default "/var/lib/edgerent/volumes";
     }
 
+    @Reference
+    private ConfigurationAdmin configurationAdmin;
+
+    private final OwnerSettings settings = new OwnerSettings(PID);
     private volatile Backend backend;
     private volatile Path base;
 
     @Activate
-    void activate(Config config) {
-        modified(config);
+    void activate(Config config, Map<String, Object> properties) {
+        settings.activate(properties, () -> configure(config.backend(), config.base_path()));
     }
 
     @Modified
-    void modified(Config config) {
-        configure(config.backend(), config.base_path());
+    void modified(Config config, Map<String, Object> properties) {
+        settings.modify(configurationAdmin, properties, () -> configure(config.backend(), config.base_path()));
     }
 
     /** Volumes under {@code basePath} with the given backend (auto, luks2, fscrypt), outside OSGi. */
@@ -72,16 +81,40 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
     }
 
     private synchronized void configure(String backendName, String basePath) {
+        if (basePath == null || basePath.isBlank()) {
+            throw new IllegalArgumentException("storage settings refused: the volume directory is empty");
+        }
         Backend chosen = choose(backendName);
         Path dir = Path.of(basePath).toAbsolutePath().normalize();
+        if (base != null && !dir.equals(base)) {
+            List<String> inUse = volumesIn(base);
+            if (!inUse.isEmpty()) {
+                throw new IllegalArgumentException("storage settings refused: the volume directory cannot move while "
+                        + String.join(", ", inUse) + " keeps its volume in " + base + "; change it between rentals");
+            }
+        }
+        if (backend != null && !chosen.name().equals(backend.name()) && !volumesIn(base).isEmpty()) {
+            throw new IllegalArgumentException("storage settings refused: the encryption cannot change while "
+                    + String.join(", ", volumesIn(base)) + " has a " + backend.name() + " volume; change it between rentals");
+        }
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the volume directory " + dir, e);
+            throw new IllegalArgumentException("storage settings refused: cannot create the volume directory " + dir + ": " + e, e);
         }
         backend = chosen;
         base = dir;
         LOG.info("rental volumes: {} under {}", chosen.name(), dir);
+    }
+
+    /** The rentals with a volume image under {@code dir}. */
+    private static List<String> volumesIn(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".img"))
+                    .map(n -> n.substring(0, n.length() - 4)).filter(n -> RENTAL.matcher(n).matches()).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     static Backend choose(String configured) {

@@ -4,6 +4,8 @@ import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
 import com.jcraft.jsch.SocketFactory;
+import io.edgerent.edge.settings.OwnerSettings;
+import io.edgerent.edge.settings.Refusals;
 import io.edgerent.edge.tunnels.TunnelSpec;
 import io.edgerent.edge.tunnels.Tunnels;
 import java.io.ByteArrayInputStream;
@@ -16,11 +18,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -69,12 +73,40 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
     };
 
     private final Map<String, Tunnel> tunnels = new ConcurrentHashMap<>();
+    private final OwnerSettings settings = new OwnerSettings(PID);
     private volatile Config config;
 
+    @Reference
+    private ConfigurationAdmin configurationAdmin;
+
     @Activate
+    void activate(Config config, Map<String, Object> properties) {
+        settings.activate(properties, () -> apply(config));
+    }
+
+    /** Open tunnels take the new keepalive at once and the new backoff at their next reconnect. */
     @Modified
-    void configure(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
+        settings.modify(configurationAdmin, properties, () -> apply(config));
+    }
+
+    private void apply(Config config) {
+        new Refusals("tunnels").within("keepalive", config.keepalive_seconds(), 1, 600, "seconds", null)
+                .within("longest reconnect wait", config.backoff_max_seconds(), 1, 600, "seconds", null).throwIfAny();
         this.config = config;
+        for (Tunnel tunnel : tunnels.values()) {
+            Session session = tunnel.session;
+            if (session != null && session.isConnected()) {
+                try {
+                    session.setServerAliveInterval(config.keepalive_seconds() * 1000);
+                } catch (JSchException e) {
+                    LOG.warn("tunnel for {}: the new keepalive applies from its next connection ({})", tunnel.spec.rental(),
+                            e.getMessage());
+                }
+            }
+        }
+        LOG.info("tunnel settings: keepalive {} s, longest reconnect wait {} s", config.keepalive_seconds(),
+                config.backoff_max_seconds());
     }
 
     @Deactivate
