@@ -216,7 +216,7 @@ public final class ClientMain {
         options.expectPositionals(0);
         List<Listing> listings = hub.listings();
         if (listings.isEmpty()) {
-            out.println("no devices on this hub yet");
+            out.println("no devices for rent on this hub now");
             return 0;
         }
         out.printf("%-16s %-10s %-10s %10s %8s %4s %9s %9s %-8s %s%n", "DEVICE", "STATUS", "OWNER", "PRICE/HOUR", "PRICE/GB",
