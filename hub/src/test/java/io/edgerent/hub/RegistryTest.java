@@ -139,6 +139,22 @@ class RegistryTest {
     }
 
     @Test
+    void a_device_its_owner_does_not_offer_leaves_the_market_and_cannot_be_rented_until_offered_again() {
+        String device = register(newKey()).deviceId();
+        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE, false));
+        assertTrue(registry.listings().stream().noneMatch(l -> l.deviceId().equals(device)), "off the market");
+        RefusedException refused = assertThrows(RefusedException.class,
+                () -> registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY));
+        assertEquals(ErrorCode.CONFLICT, refused.code());
+        assertTrue(refused.getMessage().contains("is not offered for rent now"), refused.getMessage());
+        assertTrue(registry.rentalsOf(renter).isEmpty(), "nothing rented");
+
+        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE, true));
+        assertTrue(registry.listings().stream().anyMatch(l -> l.deviceId().equals(device)), "back on the market");
+        registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
+    }
+
+    @Test
     void everything_survives_reopening_the_database() {
         String device = register(newKey()).deviceId();
         RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);

@@ -26,8 +26,8 @@ record Availability(String text, List<Window> windows) {
             return ALWAYS;
         }
         List<Window> windows = new ArrayList<>();
-        for (String part : trimmed.split(",")) {
-            String[] ends = part.strip().split("-");
+        for (String part : trimmed.split(",", -1)) {
+            String[] ends = part.strip().split("-", -1);
             if (ends.length != 2) {
                 throw bad(text);
             }

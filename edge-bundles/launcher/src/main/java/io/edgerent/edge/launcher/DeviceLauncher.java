@@ -59,6 +59,9 @@ public final class DeviceLauncher {
               --price-per-hour N   what renters pay per hour, smallest currency unit (default 0)
               --price-per-gb N     what renters pay per GB sent (default 0)
               --usage-seconds N    how often usage is reported to the hub, 5-3600 (default 60)
+              --listed on|off      whether the market offers this device for new rentals (default on)
+              --available-hours H  when it is offered: always, or 08:00-18:00 or 22:00-07:00,12:00-13:00
+                                   in this machine's time zone (default always)
               --image IMAGE        renter image (default edgerent/renter-base:latest)
               --docker-host URI    Docker engine (default unix:///var/run/docker.sock)
               --memory-mib N       memory per rental, 64 to this machine's memory (default 512)
@@ -68,6 +71,8 @@ public final class DeviceLauncher {
               --egress on|off      whether rentals reach the internet (default on); never the LAN
               --storage-backend B  auto, luks2 or fscrypt (default auto: LUKS2 where dm-crypt is)
               --volumes DIR        where rental volumes live (default DATA/volumes)
+              --keepalive SECONDS  how often tunnels check the hub still answers, 1-600 (default 10)
+              --backoff-max SECONDS  longest wait between tunnel reconnects, 1-600 (default 8)
               --check              start, report whether every bundle resolved and every
                                    component is active, stop; exit 0 only if all are
               -h, --help           show this help
@@ -87,7 +92,7 @@ public final class DeviceLauncher {
                 case "--check" -> check = true;
                 case "--hub", "--token", "--data", "--heartbeat", "--image", "--docker-host", "--price-per-hour", "--price-per-gb",
                         "--usage-seconds", "--memory-mib", "--cpu-millicores", "--pids-limit", "--storage-mib", "--egress",
-                        "--storage-backend", "--volumes" -> {
+                        "--storage-backend", "--volumes", "--listed", "--available-hours", "--keepalive", "--backoff-max" -> {
                     if (i + 1 >= args.length) {
                         fail(args[i] + " needs a value");
                     }
@@ -138,6 +143,11 @@ public final class DeviceLauncher {
         number(options, "--price-per-hour", 0, 1_000_000_000_000L).ifPresent(n -> agent.put("price.per.hour", n));
         number(options, "--price-per-gb", 0, 1_000_000_000_000L).ifPresent(n -> agent.put("price.per.gb", n));
         number(options, "--usage-seconds", 5, 3600).ifPresent(n -> agent.put("usage.seconds", n.intValue()));
+        onOff(options, "--listed").ifPresent(on -> agent.put("listed", on));
+        put(agent, "available.hours", options.get("--available-hours"));
+        Map<String, Object> tunnels = settings.get(TUNNELS);
+        number(options, "--keepalive", 1, 600).ifPresent(n -> tunnels.put("keepalive.seconds", n.intValue()));
+        number(options, "--backoff-max", 1, 600).ifPresent(n -> tunnels.put("backoff.max.seconds", n.intValue()));
         Map<String, Object> containers = settings.get(CONTAINERS);
         put(containers, "image", options.get("--image"));
         put(containers, "docker.host", options.get("--docker-host"));
@@ -145,13 +155,7 @@ public final class DeviceLauncher {
         number(options, "--cpu-millicores", 100, 64000).ifPresent(n -> containers.put("cpu.millicores", n.intValue()));
         number(options, "--pids-limit", 16, 32768).ifPresent(n -> containers.put("pids.limit", n.intValue()));
         number(options, "--storage-mib", 16, 4194304).ifPresent(n -> containers.put("storage.mib", n.intValue()));
-        String egress = options.get("--egress");
-        if (egress != null) {
-            if (!egress.equals("on") && !egress.equals("off")) {
-                fail("--egress takes on or off, got " + egress);
-            }
-            containers.put("egress", egress.equals("on"));
-        }
+        onOff(options, "--egress").ifPresent(on -> containers.put("egress", on));
         Map<String, Object> storage = settings.get(STORAGE);
         storage.put("base.path", options.getOrDefault("--volumes", data.resolve("volumes").toString()));
         String backend = options.get("--storage-backend");
@@ -177,6 +181,14 @@ public final class DeviceLauncher {
             fail(option + " takes a whole number from " + min + " to " + max + ", got " + text);
             return java.util.Optional.empty();
         }
+    }
+
+    private static java.util.Optional<Boolean> onOff(Map<String, String> options, String option) {
+        String text = options.get(option);
+        if (text != null && !text.equals("on") && !text.equals("off")) {
+            fail(option + " takes on or off, got " + text);
+        }
+        return java.util.Optional.ofNullable(text).map("on"::equals);
     }
 
     private static void put(Map<String, Object> map, String key, String value) {
