@@ -158,10 +158,9 @@ final class HttpMessage {
 
     /**
      * Copies a body of {@code length} (as {@link #bodyLength}) from {@code in} to {@code out},
-     * flushing as it goes, so a stream reaches the client while it is being produced. Returns the
-     * bytes written.
+     * flushing as it goes, so a stream reaches the client while it is being produced.
      */
-    static long copyBody(InputStream in, OutputStream out, long length, boolean fromUpstream) throws IOException {
+    static void copyBody(InputStream in, OutputStream out, long length, boolean fromUpstream) throws IOException {
         byte[] buffer = new byte[64 * 1024];
         if (length >= 0) {
             long left = length;
@@ -177,27 +176,22 @@ final class HttpMessage {
                 left -= n;
             }
             out.flush();
-            return length;
-        }
-        if (length == -2) {
-            long total = 0;
+        } else if (length == -2) {
             for (int n; (n = in.read(buffer)) >= 0; ) {
                 out.write(buffer, 0, n);
                 if (in.available() == 0) {
                     out.flush();
                 }
-                total += n;
             }
             out.flush();
-            return total;
+        } else {
+            copyChunks(in, out, buffer, fromUpstream);
         }
-        return copyChunks(in, out, buffer, fromUpstream);
     }
 
-    private static long copyChunks(InputStream in, OutputStream out, byte[] buffer, boolean fromUpstream) throws IOException {
+    private static void copyChunks(InputStream in, OutputStream out, byte[] buffer, boolean fromUpstream) throws IOException {
         int badStatus = fromUpstream ? 502 : 400;
         Reader reader = new Reader(in, Long.MAX_VALUE);
-        long total = 0;
         while (true) {
             String sizeLine = reader.line(false);
             int semicolon = sizeLine.indexOf(';');
@@ -208,17 +202,15 @@ final class HttpMessage {
             long size = Long.parseLong(hex, 16);
             byte[] sizeBytes = (Long.toHexString(size) + "\r\n").getBytes(StandardCharsets.US_ASCII);
             out.write(sizeBytes);
-            total += sizeBytes.length;
             if (size == 0) {
                 for (String[] trailer : reader.headers()) {
                     byte[] line = (trailer[0] + ": " + trailer[1] + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
                     out.write(line);
-                    total += line.length;
                 }
                 out.write('\r');
                 out.write('\n');
                 out.flush();
-                return total + 2;
+                return;
             }
             for (long left = size; left > 0; ) {
                 int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
@@ -236,7 +228,6 @@ final class HttpMessage {
             if (in.available() == 0) {
                 out.flush();
             }
-            total += size + 2;
         }
     }
 

@@ -146,7 +146,7 @@ final class HttpRouter implements AutoCloseable {
             if (!https) {
                 client.setSoTimeout(1000);
                 client.getOutputStream().write(Page.of(503, "Too busy", "The hub serves as many connections as it can; try again shortly.")
-                        .bytes(true, "Retry-After: 5\r\n"));
+                        .bytes("Retry-After: 5\r\n"));
             }
         } catch (IOException e) {
             LOG.debug("refusing a connection: {}", e.getMessage());
@@ -255,10 +255,10 @@ final class HttpRouter implements AutoCloseable {
                     return false;
                 }
             } catch (HttpMessage.BadMessageException e) {
-                send(out, Page.of(e.status, reason(e.status), e.getMessage()), true, false, "");
+                send(out, Page.of(e.status, reason(e.status), e.getMessage()), false, "");
                 return false;
             } catch (SocketTimeoutException e) {
-                send(out, Page.of(408, "Request timeout", "The request head took too long to arrive."), true, false, "");
+                send(out, Page.of(408, "Request timeout", "The request head took too long to arrive."), false, "");
                 return false;
             }
             boolean toHead = request.method().equals("HEAD");
@@ -270,14 +270,14 @@ final class HttpRouter implements AutoCloseable {
                     throw new HttpMessage.BadMessageException(400, "an HTTP/1.1 request needs exactly one Host header");
                 }
             } catch (HttpMessage.BadMessageException e) {
-                send(out, Page.of(e.status, reason(e.status), e.getMessage()), true, toHead, "");
+                send(out, Page.of(e.status, reason(e.status), e.getMessage()), toHead, "");
                 return false;
             }
             String host = request.header("host");
             Optional<String> named = rentalOf(host);
             if (named.isEmpty()) {
                 send(out, Page.of(404, "No rental here", "Rentals answer at http://RENTAL." + config.domain()
-                        + "/, for example http://r-0123456789ab." + config.domain() + "/."), true, toHead, "");
+                        + "/, for example http://r-0123456789ab." + config.domain() + "/."), toHead, "");
                 return false;
             }
             if (!named.get().equals(rental)) {
@@ -287,14 +287,14 @@ final class HttpRouter implements AutoCloseable {
                 upstream = null;
                 Page refusal = refusalFor(named.get());
                 if (refusal != null) {
-                    send(out, refusal, true, toHead, refusal.status == 503 ? "Retry-After: 5\r\n" : "");
+                    send(out, refusal, toHead, refusal.status == 503 ? "Retry-After: 5\r\n" : "");
                     return false;
                 }
             }
             if (upstream == null) {
                 Page failure = connectUpstream();
                 if (failure != null) {
-                    send(out, failure, true, toHead, "");
+                    send(out, failure, toHead, "");
                     return false;
                 }
             }
@@ -386,13 +386,13 @@ final class HttpRouter implements AutoCloseable {
                 HttpMessage.copyBody(in, upstreamOut, requestBody, false);
                 upstreamOut.flush();
             } catch (HttpMessage.BadMessageException e) {
-                send(out, Page.of(e.status, reason(e.status), e.getMessage()), true, toHead, "");
+                send(out, Page.of(e.status, reason(e.status), e.getMessage()), toHead, "");
                 return false;
             } catch (SocketException e) {
                 if (isClosedByUs()) {
                     return false;
                 }
-                send(out, Page.of(502, "Bad gateway", "The tunnel of " + rental + " closed while the request was sent."), true, toHead, "");
+                send(out, Page.of(502, "Bad gateway", "The tunnel of " + rental + " closed while the request was sent."), toHead, "");
                 return false;
             }
             HttpMessage response;
@@ -406,22 +406,22 @@ final class HttpRouter implements AutoCloseable {
                 } while (response.status() / 100 == 1 && response.status() != 101);
             } catch (HttpMessage.BadMessageException e) {
                 send(out, Page.of(502, "Bad gateway", e.getMessage() + " (is a web server listening on port 80 in the rental?)"),
-                        true, toHead, "");
+                        toHead, "");
                 return false;
             } catch (SocketTimeoutException e) {
                 send(out, Page.of(504, "Gateway timeout", "The rental's web server did not answer within "
-                        + UPSTREAM_TIMEOUT_MILLIS / 1000 + " s."), true, toHead, "");
+                        + UPSTREAM_TIMEOUT_MILLIS / 1000 + " s."), toHead, "");
                 return false;
             } catch (IOException e) {
                 if (isClosedByUs()) {
                     return false;
                 }
-                send(out, Page.of(502, "Bad gateway", "The tunnel of " + rental + " closed before the answer came."), true, toHead, "");
+                send(out, Page.of(502, "Bad gateway", "The tunnel of " + rental + " closed before the answer came."), toHead, "");
                 return false;
             }
             if (response.status() == 101) {
                 if (!upgrade) {
-                    send(out, Page.of(502, "Bad gateway", "The rental's web server switched protocols unasked."), true, toHead, "");
+                    send(out, Page.of(502, "Bad gateway", "The rental's web server switched protocols unasked."), toHead, "");
                     return false;
                 }
                 count(writeHead(out, response, true, false));
@@ -433,7 +433,7 @@ final class HttpRouter implements AutoCloseable {
             try {
                 responseBody = response.bodyLength(true, toHead);
             } catch (HttpMessage.BadMessageException e) {
-                send(out, Page.of(502, "Bad gateway", e.getMessage()), true, toHead, "");
+                send(out, Page.of(502, "Bad gateway", e.getMessage()), toHead, "");
                 return false;
             }
             boolean close = !keepAlive || responseBody == -2;
@@ -512,8 +512,9 @@ final class HttpRouter implements AutoCloseable {
             return bytes.length;
         }
 
-        private void send(OutputStream out, Page page, boolean close, boolean toHead, String extraHeaders) throws IOException {
-            out.write(toHead ? page.headBytes(close, extraHeaders) : page.bytes(close, extraHeaders));
+        /** Answers with one of the router's own pages, then the connection closes. */
+        private void send(OutputStream out, Page page, boolean toHead, String extraHeaders) throws IOException {
+            out.write(toHead ? page.headBytes(extraHeaders) : page.bytes(extraHeaders));
             out.flush();
         }
 
@@ -591,23 +592,24 @@ final class HttpRouter implements AutoCloseable {
             return new Page(status, title, text);
         }
 
-        byte[] bytes(boolean close, String extraHeaders) {
+        /** The whole answer; the router closes the connection after its own pages. */
+        byte[] bytes(String extraHeaders) {
             byte[] body = html().getBytes(StandardCharsets.UTF_8);
-            byte[] head = head(body.length, close, extraHeaders);
+            byte[] head = head(body.length, extraHeaders);
             byte[] all = new byte[head.length + body.length];
             System.arraycopy(head, 0, all, 0, head.length);
             System.arraycopy(body, 0, all, head.length, body.length);
             return all;
         }
 
-        byte[] headBytes(boolean close, String extraHeaders) {
-            return head(html().getBytes(StandardCharsets.UTF_8).length, close, extraHeaders);
+        byte[] headBytes(String extraHeaders) {
+            return head(html().getBytes(StandardCharsets.UTF_8).length, extraHeaders);
         }
 
-        private byte[] head(int length, boolean close, String extraHeaders) {
+        private byte[] head(int length, String extraHeaders) {
             return ("HTTP/1.1 " + status + " " + title + "\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: " + length
                     + "\r\ncache-control: no-store\r\nx-edgerent-router: " + status + "\r\n" + extraHeaders
-                    + (close ? "connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+                    + "connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
         }
 
         private String html() {
