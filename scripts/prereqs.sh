@@ -19,7 +19,7 @@
 # With systemd running, the docker.io package's own unit is started instead.
 set -euo pipefail
 
-PACKAGES=(docker.io debootstrap openssh-client iptables maven openjdk-17-jdk-headless)
+PACKAGES=(docker.io debootstrap openssh-client iptables maven openjdk-17-jdk-headless mtools xz-utils fdisk dosfstools e2fsprogs)
 DOCKERD=/usr/sbin/dockerd
 DOCKERD_LOG=/var/log/edgerent-dockerd.log
 DEADLINE_S=60

@@ -1,0 +1,393 @@
+package io.edgerent.provisioning;
+
+import io.edgerent.client.HubClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/** {@code edgerent provision}: a fleet of Raspberry Pis from one Raspberry Pi OS image. */
+public final class ProvisionMain {
+    static final String HELP = """
+            Usage: edgerent provision --image FILE --hub coap://HOST:PORT --owner NAME (--count N | --names A,B,...)
+                                      [--out DIR] [--shared] [--ssh-key FILE] [--wifi-ssid SSID --wifi-psk PSK]
+                                      [--kura-installer FILE.deb] [--admin-secret FILE]
+
+            Writes, for every device, a Raspberry Pi OS image that brings it up on first boot: it sets the
+            hostname, your SSH key and Wi-Fi, installs the Docker engine and Java 17 (and Kura, with
+            --kura-installer) and starts the edgerent device, which registers with the hub using a
+            one-time token made for it here. Flash each image to its SD card (dd, Raspberry Pi Imager).
+
+              --image FILE        Raspberry Pi OS Lite, .img or .img.xz
+              --hub URI           the hub devices register with (or $EDGERENT_HUB)
+              --owner NAME        whose devices these are; the hub makes one token per device for NAME
+              --count N           N devices named pi-01, pi-02, ...
+              --names A,B,...     devices with these host names (lowercase letters, digits, -)
+              --out DIR           where to write (default ./fleet); re-running reuses the tokens there
+              --shared            one image for all (DIR/edgerent-fleet.img) plus, per device, the files to
+                                  copy onto its boot partition after flashing (DIR/NAME/boot/)
+              --ssh-key FILE      your public key, for root over SSH on every device
+              --wifi-ssid, --wifi-psk, --wifi-country CC   Wi-Fi for devices without a cable
+              --kura-installer F  Kura's .deb installer, to run Kura (then install the .dp in its web UI)
+              --admin-secret F    the hub's admin secret (default ~/.edgerent/hub/admin.secret)
+              -h, --help          this help
+            """;
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final String HOOK = " systemd.run=/boot/firmware/edgerent/firstboot.sh systemd.run_success_action=reboot"
+            + " systemd.unit=kernel-command-line.target";
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public ProvisionMain(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new ProvisionMain(System.out, System.err).run(args));
+    }
+
+    /** Exit codes as every edgerent command: 0 done, 1 refused (bad image, the hub said no), 2 usage, 3 hub unreachable. */
+    public int run(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                out.print(HELP);
+                return 0;
+            }
+            if (a.equals("--shared")) {
+                options.put(a, "yes");
+            } else if (a.startsWith("--") && i + 1 < args.length) {
+                options.put(a, args[++i]);
+            } else {
+                return usage(a.startsWith("--") ? a + " needs a value" : "unexpected argument " + a);
+            }
+        }
+        try {
+            return provision(Settings.from(options));
+        } catch (UsageError e) {
+            return usage(e.getMessage());
+        } catch (ProvisionException e) {
+            err.println("edgerent provision: " + e.getMessage());
+            return 1;
+        } catch (HubClient.HubRefusedException e) {
+            err.println("edgerent provision: the hub refused: " + e.getMessage());
+            return 1;
+        } catch (HubClient.HubUnreachableException e) {
+            err.println("edgerent provision: " + e.getMessage());
+            return 3;
+        } catch (IOException | RuntimeException e) {
+            err.println("edgerent provision: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int usage(String message) {
+        err.println("edgerent provision: " + message + " (see edgerent provision --help)");
+        return 2;
+    }
+
+    static final class UsageError extends RuntimeException {
+        UsageError(String message) {
+            super(message);
+        }
+    }
+
+    record Settings(Path image, URI hub, String owner, List<String> names, Path out, boolean shared, Path sshKey,
+            String wifiSsid, String wifiPsk, String wifiCountry, Path kuraInstaller, Path adminSecret, Path deviceDir) {
+        static Settings from(Map<String, String> o) {
+            for (String key : o.keySet()) {
+                if (!List.of("--image", "--hub", "--owner", "--count", "--names", "--out", "--shared", "--ssh-key", "--wifi-ssid",
+                        "--wifi-psk", "--wifi-country", "--kura-installer", "--admin-secret", "--device-dir").contains(key)) {
+                    throw new UsageError("unknown option " + key);
+                }
+            }
+            Path image = Path.of(require(o, "--image"));
+            if (!Files.isRegularFile(image)) {
+                throw new UsageError("no image at " + image);
+            }
+            String hubText = o.getOrDefault("--hub", System.getenv("EDGERENT_HUB"));
+            if (hubText == null) {
+                throw new UsageError("--hub coap://HOST:PORT is needed");
+            }
+            URI hub = URI.create(hubText);
+            if (!"coap".equals(hub.getScheme()) || hub.getHost() == null) {
+                throw new UsageError("--hub must look like coap://HOST:PORT, got " + hubText);
+            }
+            String owner = require(o, "--owner");
+            if (!NAME.matcher(owner).matches()) {
+                throw new UsageError("--owner takes lowercase letters, digits and -, got " + owner);
+            }
+            List<String> names = new ArrayList<>();
+            if (o.containsKey("--count") == o.containsKey("--names")) {
+                throw new UsageError("give either --count N or --names A,B,...");
+            }
+            if (o.containsKey("--count")) {
+                int count;
+                try {
+                    count = Integer.parseInt(o.get("--count"));
+                } catch (NumberFormatException e) {
+                    count = 0;
+                }
+                if (count < 1 || count > 999) {
+                    throw new UsageError("--count takes a number from 1 to 999, got " + o.get("--count"));
+                }
+                for (int i = 1; i <= count; i++) {
+                    names.add(String.format("pi-%02d", i));
+                }
+            } else {
+                for (String name : o.get("--names").split(",")) {
+                    if (!NAME.matcher(name.strip()).matches()) {
+                        throw new UsageError("a host name takes lowercase letters, digits and - (at most 63), got '" + name + "'");
+                    }
+                    if (names.contains(name.strip())) {
+                        throw new UsageError("the name " + name.strip() + " is given twice");
+                    }
+                    names.add(name.strip());
+                }
+            }
+            boolean wifi = o.containsKey("--wifi-ssid");
+            if (wifi != o.containsKey("--wifi-psk")) {
+                throw new UsageError("--wifi-ssid and --wifi-psk go together");
+            }
+            if (wifi && (o.get("--wifi-psk").length() < 8 || o.get("--wifi-psk").length() > 63)) {
+                throw new UsageError("a WPA passphrase has 8 to 63 characters");
+            }
+            Path sshKey = optionalFile(o, "--ssh-key");
+            Path kura = optionalFile(o, "--kura-installer");
+            Path secret = Path.of(o.getOrDefault("--admin-secret", System.getProperty("user.home") + "/.edgerent/hub/admin.secret"));
+            Path deviceDir = o.containsKey("--device-dir") ? Path.of(o.get("--device-dir")) : builtDevice();
+            return new Settings(image, hub, owner, names, Path.of(o.getOrDefault("--out", "fleet")), o.containsKey("--shared"), sshKey,
+                    o.get("--wifi-ssid"), o.get("--wifi-psk"), o.getOrDefault("--wifi-country", "GB"), kura, secret, deviceDir);
+        }
+
+        private static String require(Map<String, String> o, String key) {
+            String value = o.get(key);
+            if (value == null) {
+                throw new UsageError(key + " is needed");
+            }
+            return value;
+        }
+
+        private static Path optionalFile(Map<String, String> o, String key) {
+            if (!o.containsKey(key)) {
+                return null;
+            }
+            Path p = Path.of(o.get(key));
+            if (!Files.isRegularFile(p)) {
+                throw new UsageError(key + ": no file at " + p);
+            }
+            return p;
+        }
+
+        /** The device launcher built beside this jar: edge-bundles/launcher/target (jar, lib/, bundles/). */
+        private static Path builtDevice() {
+            try {
+                Path jar = Path.of(ProvisionMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                Path dir = jar.getParent().getParent().getParent().resolve("edge-bundles/launcher/target");
+                if (!Files.isRegularFile(dir.resolve("edgerent-device.jar"))) {
+                    throw new UsageError("the device launcher is not built at " + dir + " (./edgerent build)");
+                }
+                return dir;
+            } catch (URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private int provision(Settings s) throws IOException {
+        Files.createDirectories(s.out());
+        String secret;
+        try {
+            secret = Files.readString(s.adminSecret()).strip();
+        } catch (IOException e) {
+            throw new UsageError("cannot read the hub's admin secret at " + s.adminSecret() + " (pass --admin-secret FILE)");
+        }
+        Path base = unpacked(s);
+        PiImage.open(base); // refuse a foreign image before asking the hub for anything
+        HubClient hub = new HubClient(s.hub(), 10_000);
+        Map<String, Properties> configs = new LinkedHashMap<>();
+        for (String name : s.names()) {
+            configs.put(name, deviceConfig(s, hub, secret, name));
+        }
+        if (s.shared()) {
+            Path fleet = s.out().resolve("edgerent-fleet.img");
+            writeImage(s, base, fleet, null);
+            for (String name : s.names()) {
+                Path boot = s.out().resolve(name).resolve("boot/edgerent");
+                Files.createDirectories(boot);
+                for (var file : deviceFiles(s, configs.get(name)).entrySet()) {
+                    Files.write(boot.resolve(file.getKey()), file.getValue());
+                }
+            }
+            out.println("wrote " + fleet + " for all " + s.names().size() + " devices; after flashing a card, copy DIR/NAME/boot/"
+                    + " onto its boot partition (the drive called bootfs)");
+        } else {
+            for (String name : s.names()) {
+                writeImage(s, base, s.out().resolve(name + ".img"), configs.get(name));
+            }
+            out.println("wrote " + s.names().size() + " images in " + s.out() + "; flash NAME.img to the card of device NAME");
+        }
+        if (!base.equals(s.image())) {
+            Files.delete(base);
+        }
+        return 0;
+    }
+
+    /** The device's configuration; a re-run reuses the token made the first time instead of spending another. */
+    private Properties deviceConfig(Settings s, HubClient hub, String secret, String name) throws IOException {
+        Path file = s.out().resolve(name).resolve("device.conf");
+        Properties config = new Properties();
+        if (Files.isRegularFile(file)) {
+            config = readConfig(file);
+            if (s.hub().toString().equals(config.getProperty("HUB")) && s.owner().equals(config.getProperty("OWNER"))) {
+                return config;
+            }
+        }
+        String token = hub.issueToken(secret, s.owner());
+        config.setProperty("HUB", s.hub().toString());
+        config.setProperty("TOKEN", token);
+        config.setProperty("DEVICE_NAME", name);
+        config.setProperty("OWNER", s.owner());
+        Files.createDirectories(file.getParent());
+        Path partial = file.resolveSibling("device.conf.partial");
+        Files.write(partial, shellConfig(config));
+        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return config;
+    }
+
+    /** device.conf as the first-boot script sources it: KEY='value', the values checked to hold no quote. */
+    static byte[] shellConfig(Properties config) {
+        StringBuilder text = new StringBuilder("# edgerent device configuration, read by edgerent/firstboot.sh\n");
+        for (String key : List.of("HUB", "TOKEN", "DEVICE_NAME", "OWNER")) {
+            String value = config.getProperty(key, "");
+            if (!value.matches("[A-Za-z0-9:/._\\-]*")) {
+                throw new ProvisionException("refusing to write " + key + " with unexpected characters: " + value);
+            }
+            text.append(key).append("='").append(value).append("'\n");
+        }
+        return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static Properties readConfig(Path file) throws IOException {
+        Properties config = new Properties();
+        for (String line : Files.readAllLines(file)) {
+            int eq = line.indexOf('=');
+            if (!line.startsWith("#") && eq > 0) {
+                config.setProperty(line.substring(0, eq), line.substring(eq + 1).replace("'", ""));
+            }
+        }
+        return config;
+    }
+
+    /** The files of one device under edgerent/ on its boot partition. */
+    private Map<String, byte[]> deviceFiles(Settings s, Properties config) throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("device.conf", shellConfig(config));
+        if (s.sshKey() != null) {
+            files.put("authorized_keys", Files.readAllBytes(s.sshKey()));
+        }
+        if (s.wifiSsid() != null) {
+            files.put("wifi.nmconnection", ("[connection]\nid=edgerent-wifi\ntype=wifi\n\n[wifi]\nmode=infrastructure\nssid=" + s.wifiSsid()
+                    + "\n\n[wifi-security]\nkey-mgmt=wpa-psk\npsk=" + s.wifiPsk() + "\n\n[ipv4]\nmethod=auto\n\n[ipv6]\nmethod=auto\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        return files;
+    }
+
+    /** Copies the base image to {@code target} (via a .partial file) and writes the boot files into it. */
+    private void writeImage(Settings s, Path base, Path target, Properties device) throws IOException {
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        try (InputStream in = Files.newInputStream(base); OutputStream o = Files.newOutputStream(partial)) {
+            copy(in, o, Files.size(base), target.getFileName().toString());
+        }
+        PiImage image = PiImage.open(partial);
+        String cmdline = image.read("cmdline.txt");
+        if (cmdline == null) {
+            throw new ProvisionException(s.image() + " is not a Raspberry Pi OS image: its boot partition has no cmdline.txt");
+        }
+        if (!cmdline.contains("edgerent/firstboot.sh")) {
+            image.write("cmdline.txt", (cmdline.strip() + HOOK + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        image.write("ssh", new byte[0]); // Raspberry Pi OS enables sshd when this file exists
+        image.write("edgerent/firstboot.sh", resource("firstboot.sh"));
+        image.write("edgerent/setup.sh", resource("setup.sh"));
+        image.copyDirectory(s.deviceDir().resolve("lib"), "edgerent/device");
+        image.copyDirectory(s.deviceDir().resolve("bundles"), "edgerent/device");
+        image.write("edgerent/device/edgerent-device.jar", Files.readAllBytes(s.deviceDir().resolve("edgerent-device.jar")));
+        if (s.kuraInstaller() != null) {
+            image.write("edgerent/device/" + s.kuraInstaller().getFileName(), Files.readAllBytes(s.kuraInstaller()));
+        }
+        if (device != null) {
+            for (var file : deviceFiles(s, device).entrySet()) {
+                image.write("edgerent/" + file.getKey(), file.getValue());
+            }
+        }
+        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = ProvisionMain.class.getResourceAsStream(name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** The raw image: the file itself, or an .xz decompressed next to the output (checked whole by xz). */
+    private Path unpacked(Settings s) throws IOException {
+        if (!s.image().getFileName().toString().endsWith(".xz")) {
+            return s.image();
+        }
+        Path raw = s.out().resolve(".base.img");
+        Process xz = new ProcessBuilder("xz", "--decompress", "--stdout").redirectOutput(raw.toFile())
+                .redirectError(ProcessBuilder.Redirect.PIPE).start();
+        try (InputStream in = Files.newInputStream(s.image()); OutputStream toXz = xz.getOutputStream()) {
+            copy(in, toXz, Files.size(s.image()), "decompressing " + s.image().getFileName());
+        } catch (IOException e) {
+            // xz stopped reading: its own message below says why
+        }
+        String why = new String(xz.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
+            if (xz.waitFor() != 0) {
+                Files.deleteIfExists(raw);
+                throw new ProvisionException(s.image() + " is cut short or is not xz data (" + why.replace("xz: (stdin): ", "")
+                        + "); download it again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        return raw;
+    }
+
+    /** Copies with a progress line on stderr: what, percent, MiB. */
+    private void copy(InputStream in, OutputStream o, long total, String what) throws IOException {
+        byte[] buffer = new byte[1 << 20];
+        long done = 0;
+        int shown = -1;
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            o.write(buffer, 0, n);
+            done += n;
+            int percent = total > 0 ? (int) (done * 100 / total) : 100;
+            if (percent != shown) {
+                shown = percent;
+                int bar = percent / 5;
+                err.printf("\r  %-28s [%-20s] %3d%% %,d MiB", what, "#".repeat(bar), percent, done >> 20);
+            }
+        }
+        err.println();
+    }
+}

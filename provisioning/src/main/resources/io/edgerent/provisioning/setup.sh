@@ -1,0 +1,35 @@
+#!/bin/bash
+# edgerent setup, once the network is up: Docker engine, Java 17, then the device as a service.
+# With a Kura installer on the boot partition (edgerent/kura*.deb) Kura is installed too and the
+# deployment package is left in /opt/edgerent for System -> Packages.
+set -euo pipefail
+exec >>/var/log/edgerent-setup.log 2>&1
+. /var/lib/edgerent/device.conf   # HUB TOKEN DEVICE_NAME OWNER
+export DEBIAN_FRONTEND=noninteractive
+for attempt in 1 2 3 4 5; do
+    apt-get update -q && apt-get install -y -q docker.io openjdk-17-jre-headless && break
+    echo "apt-get failed (attempt $attempt); retrying in 30 s"; sleep 30
+done
+systemctl enable --now docker
+shopt -s nullglob
+kura=(/opt/edgerent/kura*.deb)
+if ((${#kura[@]})); then
+    apt-get install -y -q "${kura[0]}"
+    echo "Kura installed: open its web UI, System -> Packages, install /opt/edgerent/bundles/edgerent.dp, then set the hub and token"
+else
+    cat >/etc/systemd/system/edgerent-device.service <<UNIT
+[Unit]
+Description=edgerent device (the edge bundles on Apache Felix)
+After=docker.service network-online.target
+Wants=network-online.target
+[Service]
+ExecStart=/usr/bin/java -Xmx64m -jar /opt/edgerent/edgerent-device.jar --hub $HUB --data /var/lib/edgerent/device --token $TOKEN
+Restart=always
+RestartSec=5
+[Install]
+WantedBy=multi-user.target
+UNIT
+    systemctl daemon-reload
+    systemctl enable --now edgerent-device.service
+fi
+touch /var/lib/edgerent/setup-done
