@@ -67,8 +67,10 @@ class KuraSettingsTest {
                 World.awaitTrue(Duration.ofSeconds(10), "the refused settings written back", () -> setting(kura, agentPid, "price.per.hour")
                         .equals(7200L) && setting(kura, containersPid, "memory.mib").equals(384)
                         && setting(kura, agentPid, "available.hours").equals("always"));
-                Thread.sleep(2000); // two heartbeats
-                assertTrue(market(world).contains(" 7200 "), "the listing keeps the price in force: " + market(world));
+                // A good change after the refused ones: once it shows, every heartbeat since the refusals has been seen.
+                kura.configure(agentPid, Map.of("price.per.gb", 6L));
+                World.awaitTrue(Duration.ofSeconds(10), "the next good change on the listing", () -> prices(world, device)[1] == 6);
+                assertEquals(7200, prices(world, device)[0], "the listing keeps the price in force: " + market(world));
 
                 renter.end(first).assertOk();
                 World.awaitTrue(Duration.ofSeconds(60), "the device free again", () -> market(world).contains(" free "));
@@ -93,6 +95,12 @@ class KuraSettingsTest {
 
     private static String market(World world) {
         return world.cli(world.dir, "market").out();
+    }
+
+    /** The device's price per hour and per GB as the market lists them. */
+    private static long[] prices(World world, String device) {
+        String[] columns = market(world).lines().filter(l -> l.startsWith(device)).findFirst().orElseThrow().split("\\s+");
+        return new long[] {Long.parseLong(columns[3]), Long.parseLong(columns[4])};
     }
 
     private static Object setting(KuraRuntime kura, String pid, String key) {
