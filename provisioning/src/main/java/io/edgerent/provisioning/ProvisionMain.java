@@ -218,6 +218,17 @@ public final class ProvisionMain {
             throw new UsageError("cannot read the hub's admin secret at " + s.adminSecret() + " (pass --admin-secret FILE)");
         }
         Path base = unpacked(s);
+        try {
+            writeFleet(s, secret, base);
+        } finally {
+            if (!base.equals(s.image())) {
+                Files.deleteIfExists(base); // the decompressed copy, kept or refused
+            }
+        }
+        return 0;
+    }
+
+    private void writeFleet(Settings s, String secret, Path base) throws IOException {
         PiImage.open(base); // refuse a foreign image before asking the hub for anything
         HubClient hub = new HubClient(s.hub(), 10_000);
         Map<String, Properties> configs = new LinkedHashMap<>();
@@ -242,10 +253,6 @@ public final class ProvisionMain {
             }
             out.println("wrote " + s.names().size() + " images in " + s.out() + "; flash NAME.img to the card of device NAME");
         }
-        if (!base.equals(s.image())) {
-            Files.delete(base);
-        }
-        return 0;
     }
 
     /** The device's configuration; a re-run reuses the token made the first time instead of spending another. */

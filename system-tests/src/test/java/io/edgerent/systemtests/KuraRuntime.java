@@ -1,8 +1,7 @@
 package io.edgerent.systemtests;
 
-import java.io.FilterInputStream;
+import io.edgerent.edge.launcher.DeviceLauncher;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,8 +12,6 @@ import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarEntry;
-import java.util.jar.JarInputStream;
 import java.util.stream.Stream;
 import org.eclipse.osgi.launch.EquinoxFactory;
 import org.osgi.framework.Bundle;
@@ -71,7 +68,7 @@ final class KuraRuntime implements AutoCloseable {
                 installed.add(context.installBundle(jar.toUri().toString()));
             }
         }
-        List<Bundle> ours = installDeploymentPackage(BUNDLES.resolve("edgerent.dp"));
+        List<Bundle> ours = DeviceLauncher.installDeploymentPackage(context, BUNDLES.resolve("edgerent.dp"));
         for (Bundle bundle : installed) {
             startUnlessFragment(bundle);
         }
@@ -79,24 +76,6 @@ final class KuraRuntime implements AutoCloseable {
         for (Bundle bundle : ours) {
             startUnlessFragment(bundle);
         }
-    }
-
-    /** The bundles the .dp carries, installed as Kura's deployment admin would: in the package's order. */
-    private List<Bundle> installDeploymentPackage(Path dp) throws Exception {
-        List<Bundle> bundles = new ArrayList<>();
-        try (JarInputStream in = new JarInputStream(Files.newInputStream(dp))) {
-            for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
-                if (entry.getName().endsWith(".jar")) {
-                    bundles.add(context.installBundle(dp.toUri() + "!/" + entry.getName(), new FilterInputStream(in) {
-                        @Override
-                        public void close() {
-                            // the next entry follows in the same stream
-                        }
-                    }));
-                }
-            }
-        }
-        return bundles;
     }
 
     private static void startUnlessFragment(Bundle bundle) throws Exception {

@@ -226,15 +226,17 @@ public final class DeviceLauncher {
         return framework;
     }
 
-    /** Installs the bundles of the deployment package Kura would install, in its order. */
-    private static void installDeploymentPackage(BundleContext context, Path dp) throws IOException, BundleException {
+    /** Installs the bundles of a deployment package as Kura's deployment admin does: in the package's order. */
+    public static List<Bundle> installDeploymentPackage(BundleContext context, Path dp) throws IOException, BundleException {
+        List<Bundle> bundles = new ArrayList<>();
         try (JarInputStream in = new JarInputStream(Files.newInputStream(dp))) {
             for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
                 if (entry.getName().endsWith(".jar")) {
-                    context.installBundle(dp.toUri() + "!/" + entry.getName(), new NonClosing(in));
+                    bundles.add(context.installBundle(dp.toUri() + "!/" + entry.getName(), new NonClosing(in)));
                 }
             }
         }
+        return bundles;
     }
 
     /** The deployment package's stream, handed to the framework one entry at a time. */

@@ -34,17 +34,15 @@ public final class OwnerSettings {
 
     /**
      * New settings: applied whole, or refused with the reason logged and the settings in force
-     * written back. Returns whether they were applied.
+     * written back.
      */
-    public synchronized boolean modify(ConfigurationAdmin admin, Map<String, ?> properties, Runnable apply) {
+    public synchronized void modify(ConfigurationAdmin admin, Map<String, ?> properties, Runnable apply) {
         try {
             apply.run();
             inForce = Map.copyOf(properties);
-            return true;
         } catch (RuntimeException refused) {
             LOG.error("{}; the settings in force stay", refused.getMessage());
             putBack(admin);
-            return false;
         }
     }
 

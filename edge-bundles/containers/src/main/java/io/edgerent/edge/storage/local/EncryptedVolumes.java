@@ -86,16 +86,14 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
         }
         Backend chosen = choose(backendName);
         Path dir = Path.of(basePath).toAbsolutePath().normalize();
-        if (base != null && !dir.equals(base)) {
-            List<String> inUse = volumesIn(base);
-            if (!inUse.isEmpty()) {
-                throw new IllegalArgumentException("storage settings refused: the volume directory cannot move while "
-                        + String.join(", ", inUse) + " keeps its volume in " + base + "; change it between rentals");
-            }
+        List<String> inUse = base == null ? List.of() : volumesIn(base);
+        if (!inUse.isEmpty() && !dir.equals(base)) {
+            throw new IllegalArgumentException("storage settings refused: the volume directory cannot move while "
+                    + String.join(", ", inUse) + " keeps its volume in " + base + "; change it between rentals");
         }
-        if (backend != null && !chosen.name().equals(backend.name()) && !volumesIn(base).isEmpty()) {
+        if (!inUse.isEmpty() && !chosen.name().equals(backend.name())) {
             throw new IllegalArgumentException("storage settings refused: the encryption cannot change while "
-                    + String.join(", ", volumesIn(base)) + " has a " + backend.name() + " volume; change it between rentals");
+                    + String.join(", ", inUse) + " has a " + backend.name() + " volume; change it between rentals");
         }
         try {
             Files.createDirectories(dir);
