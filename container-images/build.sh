@@ -17,8 +17,10 @@ Builds the renter image container-images/NAME/ as a Debian $SUITE minbase rootfs
   NAME        image folder under container-images/, e.g. renter-base. It holds
                 packages        extra Debian packages, one per line (# comments)
                 edgerent-start  optional entrypoint -> /usr/local/sbin/edgerent-start, the CMD
+                bin/            optional programs -> /usr/local/bin/
   --arch A    Debian architecture (default: this host's, $(dpkg --print-architecture 2>/dev/null || echo '?')).
-              Only the host's own architecture is supported for now.
+              Another one (e.g. arm64 on amd64) is built and later run under emulation:
+              qemu-user-static with binfmt_misc (scripts/prereqs.sh sets it up).
   --verbose   stream debootstrap/apt output to stderr (default: only on failure)
   -h, --help  this text
 
@@ -28,7 +30,8 @@ Cache: an inputs hash (sha256 over NAME, suite, arch, this script and every file
 NAME/) is stored as the label edgerent.inputs. If an image with that label exists,
 it is re-tagged edgerent/NAME:latest and printed, without building anything.
 
-Tags: edgerent/NAME:latest and edgerent/NAME:<first 12 hex of the image id>.
+Tags: edgerent/NAME:ARCH and edgerent/NAME:<first 12 hex of the image id>; a build for
+this host's architecture is also edgerent/NAME:latest.
 
 Environment: EDGERENT_DEBIAN_MIRROR (default: the first URIs of
 /etc/apt/sources.list.d/debian.sources, else http://deb.debian.org/debian),
@@ -59,10 +62,13 @@ src=$HERE/$name
 
 host_arch=$(dpkg --print-architecture 2>/dev/null) || die "dpkg not found: this script needs a Debian host"
 arch=${arch:-$host_arch}
+[[ $arch =~ ^[a-z0-9]+$ ]] || die "bad --arch '$arch' (a Debian architecture such as amd64 or arm64)"
 if [[ $arch != "$host_arch" ]]; then
-    # TODO(arm64): cross builds need qemu-user-static + binfmt_misc (debootstrap runs the
-    # second stage through emulation) and `docker import --platform linux/$arch`; not done yet.
-    die "--arch $arch: only the host architecture ($host_arch) is supported for now"
+    # debootstrap's second stage and apt run the foreign binaries through qemu-user-static,
+    # registered with binfmt_misc (flag F, so it works in chroots and containers too).
+    qemu=$(case $arch in arm64) echo aarch64 ;; armhf|armel) echo arm ;; i386) echo i386 ;; *) echo "$arch" ;; esac)
+    [[ -e /proc/sys/fs/binfmt_misc/qemu-$qemu ]] && grep -qx enabled "/proc/sys/fs/binfmt_misc/qemu-$qemu" \
+        || die "--arch $arch needs qemu-user-static registered with binfmt_misc (qemu-$qemu): run scripts/prereqs.sh"
 fi
 
 DOCKER=${DOCKER:-docker}
@@ -81,14 +87,22 @@ inputs_hash() {
 }
 hash=$(inputs_hash)
 repo=edgerent/$name
+tags=("$arch")
+[[ $arch == "$host_arch" ]] && tags+=(latest)
+platform=linux/$(case $arch in armhf) echo arm/v7 ;; armel) echo arm/v6 ;; i386) echo 386 ;; *) echo "$arch" ;; esac)
 
-# use_cached WHY: when an image with these inputs exists, tag it latest, print it and stop.
+tag_all() { # $1 = image id
+    local t
+    for t in "${tags[@]}"; do "$DOCKER" tag "$1" "$repo:$t"; done
+}
+
+# use_cached WHY: when an image with these inputs exists, tag it, print it and stop.
 use_cached() {
     local hit
     hit=$("$DOCKER" image ls -q --no-trunc --filter "label=edgerent.inputs=$hash" | head -n1)
     [[ -n $hit ]] || return 0
-    "$DOCKER" tag "$hit" "$repo:latest"
-    say "$1: $repo ($hit), inputs $hash"
+    tag_all "$hit"
+    say "$1: $repo:$arch ($hit), inputs $hash"
     echo "$hit"
     exit 0
 }
@@ -99,7 +113,7 @@ use_cached "cache hit"
 
 # One build per NAME at a time; a second concurrent caller waits, then hits the cache.
 lock_dir=/run/lock; [[ -d $lock_dir && -w $lock_dir ]] || lock_dir=/var/tmp
-exec 9>"$lock_dir/edgerent-image-$name.lock"
+exec 9>"$lock_dir/edgerent-image-$name-$arch.lock"
 flock 9
 use_cached "cache hit after waiting for a concurrent build"
 
@@ -140,7 +154,7 @@ run() { # run a command, output to the build log (and stderr with --verbose)
 mapfile -t extra < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$src/packages" 2>/dev/null || true)
 include=$(IFS=,; echo "${extra[*]}")
 start=$SECONDS
-say "building $repo: debootstrap $SUITE/$arch minbase + ${include:-nothing} from $mirror (in $work)"
+say "building $repo:$arch: debootstrap $SUITE/$arch minbase + ${include:-nothing} from $mirror (in $work)"
 run debootstrap --variant=minbase --arch="$arch" ${include:+--include="$include"} \
     "$SUITE" "$rootfs" "$mirror"
 
@@ -200,6 +214,11 @@ if [[ -f $src/edgerent-start ]]; then
     install -m 0755 -o root -g root "$src/edgerent-start" "$rootfs/usr/local/sbin/edgerent-start"
     cmd='CMD ["/usr/local/sbin/edgerent-start"]'
 fi
+if [[ -d $src/bin ]]; then
+    for program in "$src"/bin/*; do
+        install -m 0755 -o root -g root "$program" "$rootfs/usr/local/bin/$(basename "$program")"
+    done
+fi
 
 say "importing into docker"
 changes=(
@@ -209,12 +228,12 @@ changes=(
 )
 [[ -f $src/edgerent-start ]] && changes+=(--change 'EXPOSE 22')
 id=$(tar -C "$rootfs" --numeric-owner --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' -c . \
-    | "$DOCKER" import "${changes[@]}" --message "edgerent $name $SUITE/$arch inputs=$hash" - 2>>"$log")
+    | "$DOCKER" import --platform "$platform" "${changes[@]}" --message "edgerent $name $SUITE/$arch inputs=$hash" - 2>>"$log")
 id=$(printf '%s\n' "$id" | tail -n1)
 [[ $id == sha256:* ]] || die "docker import returned no image id: '$id'"
 short=${id#sha256:}; short=${short:0:12}
-"$DOCKER" tag "$id" "$repo:latest"
+tag_all "$id"
 "$DOCKER" tag "$id" "$repo:$short"
 size=$("$DOCKER" image inspect --format '{{.Size}}' "$id")
-say "built $repo:$short (and :latest), $((size / 1000000)) MB, in $((SECONDS - start)) s"
+say "built $repo:$short (and :${tags[*]}), $((size / 1000000)) MB, in $((SECONDS - start)) s"
 echo "$id"

@@ -19,7 +19,8 @@
 # With systemd running, the docker.io package's own unit is started instead.
 set -euo pipefail
 
-PACKAGES=(docker.io debootstrap openssh-client iptables maven openjdk-17-jdk-headless mtools xz-utils fdisk dosfstools e2fsprogs)
+PACKAGES=(docker.io debootstrap openssh-client iptables maven openjdk-17-jdk-headless mtools xz-utils fdisk dosfstools e2fsprogs
+          qemu-user-static binfmt-support)
 DOCKERD=/usr/sbin/dockerd
 DOCKERD_LOG=/var/log/edgerent-dockerd.log
 DEADLINE_S=60
@@ -46,6 +47,17 @@ if ((${#missing[@]})); then
         die "apt-get failed installing ${missing[*]}"
     fi
     rm -f "$apt_log"
+fi
+
+# ---- emulation of other architectures (arm64 renter images on amd64) ---------------------
+# qemu-user-static registers its interpreters with flag F, so they work in chroots and containers.
+if [[ $(dpkg --print-architecture) != arm64 ]]; then
+    mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc \
+        || die "cannot mount binfmt_misc (needed to run arm64 images under emulation)"
+    if ! grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null; then
+        say "registering qemu-aarch64 with binfmt_misc"
+        update-binfmts --enable qemu-aarch64 >&2 || die "update-binfmts --enable qemu-aarch64 failed"
+    fi
 fi
 
 # ---- docker engine -----------------------------------------------------------------------

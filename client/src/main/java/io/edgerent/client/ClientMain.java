@@ -2,19 +2,28 @@ package io.edgerent.client;
 
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.Template;
 import io.edgerent.protocol.WipeRecord;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -47,17 +56,26 @@ public final class ClientMain {
     static final String MARKET_HELP = """
             Usage: edgerent market
 
-            Lists the hub's devices: which are free to rent, and what each has (CPUs, memory, disk).
+            Lists the hub's devices: which are free to rent, what each has (CPUs, memory, disk) and
+            which app templates it offers (see `edgerent rent --help`).
             """ + COMMON;
     static final String RENT_HELP = """
-            Usage: edgerent rent DEVICE [--hours N] [--key PUBKEY] [--max-price P] [--deposit D]
-                                        [--pay-every SECONDS] [--detach | --no-wait]
+            Usage: edgerent rent DEVICE [--template T] [--hours N] [--key PUBKEY] [--max-price P]
+                                        [--deposit D] [--pay-every SECONDS] [--detach | --no-wait]
 
             Rents DEVICE (an id from `edgerent market`) for N hours (default 1, at most 744), waits
             until its container is ready, prints the rental name and the ssh command, then stays
             running and pays as you go: every --pay-every seconds (default 60) it signs a voucher for
             what is due plus two intervals ahead, and shows one status line. Ctrl-C ends the rental;
             you are refunded what you did not use.
+              --template   what the container runs besides sshd (the device must offer it):
+                             base   an SSH box (default)
+                             web    a static web server for /data/www at the rental's web address
+                             files  a file host at the web address: upload, download, share
+                                    links, a quota of the rental's storage. Its password is made
+                                    here, printed once and kept in $EDGERENT_HOME/renter/RENTAL.password;
+                                    the hub and the device see only its SHA-256. Downloads are
+                                    billed at the device's price per GB.
               --key        an OpenSSH public key, or a file holding one, that may log in as root;
                            default ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub
               --max-price  the most you pay per hour (default: the device's listed price)
@@ -219,12 +237,12 @@ public final class ClientMain {
             out.println("no devices for rent on this hub now");
             return 0;
         }
-        out.printf("%-16s %-10s %-10s %10s %8s %4s %9s %9s %-8s %s%n", "DEVICE", "STATUS", "OWNER", "PRICE/HOUR", "PRICE/GB",
-                "CPUS", "MEMORY", "DISK", "ARCH", "MODEL");
+        out.printf("%-16s %-10s %-10s %10s %8s %4s %9s %9s %-8s %-16s %s%n", "DEVICE", "STATUS", "OWNER", "PRICE/HOUR",
+                "PRICE/GB", "CPUS", "MEMORY", "DISK", "ARCH", "TEMPLATES", "MODEL");
         for (Listing l : listings) {
-            out.printf("%-16s %-10s %-10s %10d %8d %4d %9s %9s %-8s %s%n", l.deviceId(), status(l), l.owner(), l.prices().perHour(),
-                    l.prices().perGb(), l.facts().cpus(), bytes(l.facts().memoryBytes()), bytes(l.facts().diskFreeBytes()),
-                    l.facts().arch(), l.facts().model());
+            out.printf("%-16s %-10s %-10s %10d %8d %4d %9s %9s %-8s %-16s %s%n", l.deviceId(), status(l), l.owner(),
+                    l.prices().perHour(), l.prices().perGb(), l.facts().cpus(), bytes(l.facts().memoryBytes()),
+                    bytes(l.facts().diskFreeBytes()), l.facts().arch(), Template.join(l.templates()), l.facts().model());
         }
         return 0;
     }
@@ -238,8 +256,12 @@ public final class ClientMain {
         long listed = listing == null ? 0 : listing.prices().perHour();
         long maxPrice = options.amount("--max-price", listed);
         long deposit = options.amount("--deposit", new Prices(Math.min(listed, maxPrice), 0).forSeconds(hours * 3600L));
+        Template template = options.template();
         KeyPair renter = RenterIdentity.loadOrCreate(home);
-        RentalView rental = hub.rent(renter, device, hours, sshKey, maxPrice, deposit);
+        String password = template == Template.FILES ? newPassword() : null;
+        RentalView rental = hub.rent(renter, new RentRequest(device, hours, sshKey, maxPrice, deposit, template,
+                password == null ? null : sha256Hex(password)));
+        Path passwordFile = password == null ? null : savePassword(rental.name(), password);
         if (!options.flag("--no-wait")) {
             rental = awaitActive(hub, renter, rental, options.integer("--timeout", 300));
         }
@@ -248,12 +270,47 @@ public final class ClientMain {
         out.println("ends: " + TIME.format(Instant.ofEpochMilli(rental.endsAt())));
         out.println("deposit: " + deposit);
         out.println("ssh: " + sshCommand(hub, rental));
-        out.println("web: " + rental.httpUrl() + " (port 80 in the container)");
+        out.println("template: " + rental.template().id());
+        switch (rental.template()) {
+            case BASE -> out.println("web: " + rental.httpUrl() + " (port 80 in the container)");
+            case WEB -> out.println("web: " + rental.httpUrl() + " (serves /data/www)");
+            case FILES -> {
+                out.println("files: " + rental.httpUrl() + " (user renter, password " + password + ", kept in " + passwordFile + ")");
+                out.println("upload: curl -u renter:" + password + " -T FILE " + rental.httpUrl() + "files/FILE");
+            }
+        }
         out.flush();
         if (options.flag("--no-wait") || options.flag("--detach")) {
             return 0;
         }
         return payUntilEnd(hub, renter, rental.name(), options);
+    }
+
+    /** 128 random bits, URL-safe: typed once, then kept by the browser or in the password file. */
+    private static String newPassword() {
+        byte[] bytes = new byte[16];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Path savePassword(String rental, String password) {
+        Path file = home.resolve("renter").resolve(rental + ".password");
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, password + "\n");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            return file;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot keep the password in " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private int pay(HubClient hub, Options options) {
@@ -415,10 +472,11 @@ public final class ClientMain {
             out.println("you have no rentals on this hub");
             return 0;
         }
-        out.printf("%-16s %-16s %-10s %-20s %12s  %s%n", "RENTAL", "DEVICE", "STATE", "ENDS", "HTTP-OUT", "SSH / WEB");
+        out.printf("%-16s %-16s %-10s %-8s %-20s %12s  %s%n", "RENTAL", "DEVICE", "STATE", "TEMPLATE", "ENDS", "HTTP-OUT",
+                "SSH / WEB");
         for (RentalView r : rentals) {
             boolean active = r.state().equals(RentalView.ACTIVE);
-            out.printf("%-16s %-16s %-10s %-20s %12d  %s%n", r.name(), r.deviceId(), r.state(),
+            out.printf("%-16s %-16s %-10s %-8s %-20s %12d  %s%n", r.name(), r.deviceId(), r.state(), r.template().id(),
                     TIME.format(Instant.ofEpochMilli(r.endsAt())), r.httpBytesOut(), active ? sshCommand(hub, r) + "  " + r.httpUrl() : "-");
         }
         return 0;
@@ -530,6 +588,15 @@ public final class ClientMain {
             return java.util.Optional.ofNullable(values.get(name));
         }
 
+        Template template() {
+            String id = value("--template").orElse(Template.BASE.id());
+            try {
+                return Template.parse(id);
+            } catch (io.edgerent.protocol.MalformedMessageException e) {
+                throw new UsageException("--template takes base, web or files, got '" + id + "'");
+            }
+        }
+
         String require(String name) {
             return value(name).orElseThrow(() -> new UsageException(name + " is required"));
         }
@@ -558,7 +625,7 @@ public final class ClientMain {
         void expectPositionals(int count) {
             for (String name : values.keySet()) {
                 if (!List.of("--hub", "--owner", "--admin-secret", "--hours", "--key", "--no-wait", "--timeout", "--max-price",
-                        "--deposit", "--pay-every", "--ref", "--detach").contains(name)) {
+                        "--deposit", "--pay-every", "--ref", "--detach", "--template").contains(name)) {
                     throw new UsageException("unknown option " + name);
                 }
             }

@@ -58,7 +58,11 @@ public final class HubClient {
     }
 
     public RentalView rent(KeyPair renter, String device, int hours, String sshKey, long maxPricePerHour, long deposit) {
-        return RentalView.decode(signed(renter, Paths.RENTALS, new RentRequest(device, hours, sshKey, maxPricePerHour, deposit).encode()));
+        return rent(renter, new RentRequest(device, hours, sshKey, maxPricePerHour, deposit));
+    }
+
+    public RentalView rent(KeyPair renter, RentRequest request) {
+        return RentalView.decode(signed(renter, Paths.RENTALS, request.encode()));
     }
 
     public ChannelStatus pay(Voucher voucher) {

@@ -21,6 +21,12 @@ import java.util.Optional;
 final class Channels {
     static final String OPEN = "open";
     static final String SETTLED = "settled";
+    /**
+     * Egress a renter may owe beyond the payment grace before the rental pauses: a download is billed
+     * when it is counted, the renter's next voucher pays it, and meanwhile visitors are still served.
+     * An owner risks at most this much traffic plus the grace period's time.
+     */
+    static final long EGRESS_GRACE_BYTES = 100_000_000L;
 
     private final Sql sql;
     private final Ledger ledger;
@@ -147,7 +153,7 @@ final class Channels {
             return new Outcome(Decision.NONE, c);
         }
         long due = c.due();
-        long allowance = c.prices().forSeconds(config.paymentGrace().toSeconds());
+        long allowance = c.prices().forSeconds(config.paymentGrace().toSeconds()) + c.prices().forBytes(EGRESS_GRACE_BYTES);
         long now = clock.millis();
         if (due >= c.deposit() && c.deposit() > 0) {
             return new Outcome(Decision.END_EXHAUSTED, c);
@@ -211,34 +217,46 @@ final class Channels {
         return Math.addExact(prices.forSeconds(billedMillis / 1000), prices.forBytes(egressBytes));
     }
 
-    /** A channel as stored, with the state of its rental. */
+    /**
+     * A channel as stored, with the state of its rental and what the hub's HTTP router sent out for
+     * it ({@code routerBytes}).
+     */
     record Channel(String rental, byte[] renterKey, String owner, String deviceId, long deposit, Prices prices, int feeBps,
             long paid, long lastSequence, long billedMillis, Long meteredUntil, long egressBytes, long usageSequence,
             long usageOnline, long usageCpu, long usageIn, Long pausedSince, String state, long ownerShare, long hubFee,
-            long refund, String rentalState) {
+            long refund, String rentalState, long routerBytes) {
 
         boolean open() {
             return state.equals(OPEN);
         }
 
+        /**
+         * The egress billed: the container's bytes out as its device reports them (SSH, web, internet),
+         * but never less than what the hub's own router sent out for the rental. The router's bytes
+         * are part of the device's count, so the larger of the two bills no byte twice.
+         */
+        long billedEgress() {
+            return Math.max(egressBytes, routerBytes);
+        }
+
         long due() {
-            return Channels.due(billedMillis, egressBytes, prices);
+            return Channels.due(billedMillis, billedEgress(), prices);
         }
 
         Channel withPayment(long amount, long sequence) {
             return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, amount, sequence, billedMillis,
                     meteredUntil, egressBytes, usageSequence, usageOnline, usageCpu, usageIn, pausedSince, state, ownerShare, hubFee,
-                    refund, rentalState);
+                    refund, rentalState, routerBytes);
         }
 
         Channel withPausedSince(Long since) {
             return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, paid, lastSequence, billedMillis,
                     meteredUntil, egressBytes, usageSequence, usageOnline, usageCpu, usageIn, since, state, ownerShare, hubFee,
-                    refund, rentalState);
+                    refund, rentalState, routerBytes);
         }
 
         ChannelStatus status() {
-            return new ChannelStatus(rental, rentalState, deposit, due(), paid, lastSequence, billedMillis / 1000, egressBytes,
+            return new ChannelStatus(rental, rentalState, deposit, due(), paid, lastSequence, billedMillis / 1000, billedEgress(),
                     prices, pausedSince != null, state.equals(SETTLED), ownerShare, hubFee, refund);
         }
     }
@@ -246,13 +264,14 @@ final class Channels {
     Channel channel(String rental) throws SQLException {
         Sql.Row r = sql.one("SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
                 + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes, c.usage_sequence,"
-                + " c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state, c.owner_share, c.hub_fee, c.refund, r.state"
+                + " c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state, c.owner_share, c.hub_fee, c.refund, r.state,"
+                + " r.http_bytes_out"
                 + " FROM channel c JOIN rental r ON r.name = c.rental WHERE c.rental = ?", rental)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
         return new Channel(r.text(1), r.bytes(2), r.text(3), r.text(4), r.integer(5), new Prices(r.integer(6), r.integer(7)),
                 (int) r.integer(8), r.integer(9), r.integer(10), r.integer(11), r.nullableInteger(12), r.integer(13), r.integer(14),
                 r.integer(15), r.integer(16), r.integer(17), r.nullableInteger(18), r.text(19), orZero(r.nullableInteger(20)),
-                orZero(r.nullableInteger(21)), orZero(r.nullableInteger(22)), r.text(23));
+                orZero(r.nullableInteger(21)), orZero(r.nullableInteger(22)), r.text(23), r.integer(24));
     }
 
     private static void requireOpen(Channel c) {

@@ -22,7 +22,8 @@ final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     /** In order; append, never edit one that has shipped. */
     static final List<String> MIGRATIONS = List.of("V1__walking_skeleton.sql", "V2__seen_requests.sql", "V3__payments.sql",
-            "V4__latest_voucher.sql", "V5__wipes.sql", "V6__http_router.sql", "V7__offered.sql");
+            "V4__latest_voucher.sql", "V5__wipes.sql", "V6__http_router.sql", "V7__offered.sql",
+            "V8__templates.sql");
 
     private final Connection connection;
 

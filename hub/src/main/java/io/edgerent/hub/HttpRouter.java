@@ -376,6 +376,7 @@ final class HttpRouter implements AutoCloseable {
                 head.append("connection: upgrade\r\nupgrade: ").append(request.header("upgrade")).append("\r\n");
             }
             head.append("\r\n");
+            boolean requestCut = false;
             try {
                 upstreamOut.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
                 if (expectsContinue && requestBody != 0) {
@@ -392,8 +393,10 @@ final class HttpRouter implements AutoCloseable {
                 if (isClosedByUs()) {
                     return false;
                 }
-                send(out, Page.of(502, "Bad gateway", "The tunnel of " + rental + " closed while the request was sent."), toHead, "");
-                return false;
+                // The server may have answered early and closed (a 413 for a body too large, a 400): relay
+                // that answer if it came; the rest of the client's body is unread, so the connection ends.
+                requestCut = true;
+                keepAlive = false;
             }
             HttpMessage response;
             try {
@@ -416,7 +419,8 @@ final class HttpRouter implements AutoCloseable {
                 if (isClosedByUs()) {
                     return false;
                 }
-                send(out, Page.of(502, "Bad gateway", "The tunnel of " + rental + " closed before the answer came."), toHead, "");
+                send(out, Page.of(502, "Bad gateway", "The tunnel of " + rental + (requestCut ? " closed while the request was sent."
+                        : " closed before the answer came.")), toHead, "");
                 return false;
             }
             if (response.status() == 101) {

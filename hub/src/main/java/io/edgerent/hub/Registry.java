@@ -20,6 +20,7 @@ import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.Template;
 import io.edgerent.protocol.RentalOrder;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
@@ -47,8 +48,6 @@ import java.util.function.Consumer;
  * about a change after it committed.
  */
 final class Registry {
-    /** The renter template every device offers for now. */
-    static final String BASE_TEMPLATE = "base";
 
     private final Sql sql;
     private final HubConfig config;
@@ -155,9 +154,9 @@ final class Registry {
         Changes changes = new Changes();
         return changes.commit(() -> {
             Sql.Row device = device(deviceId);
-            sql.update("UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ?, offered = ? WHERE id = ?",
-                    now(), heartbeat.state().name(), heartbeat.prices().perHour(), heartbeat.prices().perGb(), heartbeat.offered(),
-                    deviceId);
+            sql.update("UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ?, offered = ?, templates = ?"
+                    + " WHERE id = ?", now(), heartbeat.state().name(), heartbeat.prices().perHour(), heartbeat.prices().perGb(),
+                    heartbeat.offered(), Template.join(heartbeat.templates()), deviceId);
             String current = device.text(2);
             if (current != null) {
                 String state = rentalState(current);
@@ -185,11 +184,11 @@ final class Registry {
     List<Listing> listings() {
         return sql.transaction(() -> {
             List<Listing> listings = new ArrayList<>();
-            for (Sql.Row r : sql.all("SELECT id, owner, state, last_seen, facts, price_per_hour, price_per_gb FROM device"
+            for (Sql.Row r : sql.all("SELECT id, owner, state, last_seen, facts, price_per_hour, price_per_gb, templates FROM device"
                     + " WHERE offered ORDER BY registered_at")) {
                 HardwareFacts facts = HardwareFacts.from(Cbor.decodeMap(r.bytes(5)));
                 listings.add(new Listing(r.text(1), r.text(2), DeviceState.valueOf(r.text(3)), isOnline(r.integer(4)), facts,
-                        new Prices(r.integer(6), r.integer(7))));
+                        new Prices(r.integer(6), r.integer(7)), Template.parseList(r.text(8))));
             }
             return listings;
         });
@@ -214,6 +213,16 @@ final class Registry {
                 throw new RefusedException(ErrorCode.CONFLICT,
                         "device " + request.deviceId() + " is not ready for a rental (" + device.text(3).toLowerCase() + ")");
             }
+            Set<Template> offered = Template.parseList(device.text(10));
+            if (!offered.contains(request.template())) {
+                throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " does not offer the "
+                        + request.template().id() + " template (it offers " + Template.join(offered) + ")");
+            }
+            if ((request.template() == Template.FILES) != (request.passwordSha256() != null)) {
+                throw new RefusedException(ErrorCode.UNPROCESSABLE, request.template() == Template.FILES
+                        ? "the files template needs the SHA-256 of its password (edgerent rent makes one)"
+                        : "only the files template takes a password");
+            }
             Prices prices = new Prices(device.integer(6), device.integer(7));
             if (prices.perHour() > request.maxPricePerHour()) {
                 throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "device " + request.deviceId() + " costs "
@@ -230,9 +239,9 @@ final class Registry {
             }
             String name = Names.newRentalName();
             long endsAt = now() + request.hours() * 3_600_000L;
-            sql.update("INSERT INTO rental(name, device_id, renter_key, ssh_key, template, state, created_at, ends_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", name, request.deviceId(), renterKey, sshKey, BASE_TEMPLATE, PREPARING,
-                    now(), endsAt);
+            sql.update("INSERT INTO rental(name, device_id, renter_key, ssh_key, template, password_sha256, state, created_at,"
+                    + " ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", name, request.deviceId(), renterKey, sshKey,
+                    request.template().id(), request.passwordSha256(), PREPARING, now(), endsAt);
             sql.update("UPDATE device SET current_rental = ?, assignment_version = assignment_version + 1 WHERE id = ?", name,
                     request.deviceId());
             channels.open(name, renterKey, device.text(8), request.deviceId(), request.deposit(), prices);
@@ -242,7 +251,8 @@ final class Registry {
     }
 
     List<RentalView> rentalsOf(byte[] renterKey) {
-        return sql.transaction(() -> sql.all("SELECT name, device_id, state, ends_at, http_bytes_out FROM rental WHERE renter_key = ?"
+        return sql.transaction(() -> sql.all("SELECT name, device_id, state, ends_at, http_bytes_out, template FROM rental"
+                + " WHERE renter_key = ?"
                 + " ORDER BY created_at", renterKey).stream().map(this::view).toList());
     }
 
@@ -493,12 +503,13 @@ final class Registry {
     }
 
     private RentalView rentalView(String name) throws SQLException {
-        return view(sql.one("SELECT name, device_id, state, ends_at, http_bytes_out FROM rental WHERE name = ?", name).orElseThrow());
+        return view(sql.one("SELECT name, device_id, state, ends_at, http_bytes_out, template FROM rental WHERE name = ?", name)
+                .orElseThrow());
     }
 
     private RentalView view(Sql.Row r) {
         return new RentalView(r.text(1), r.text(2), r.text(3), r.integer(4), config.sshPort(), config.httpUrl(r.text(1)),
-                r.integer(5));
+                r.integer(5), Template.parse(r.text(6)));
     }
 
     private Assignment assignmentOf(String deviceId) throws SQLException {
@@ -508,18 +519,22 @@ final class Registry {
         if (current == null) {
             return new Assignment(version, null);
         }
-        Sql.Row rental = sql.one("SELECT state, ssh_key, template, ends_at FROM rental WHERE name = ?", current).orElseThrow();
+        Sql.Row rental = sql.one("SELECT state, ssh_key, template, ends_at, password_sha256 FROM rental WHERE name = ?", current)
+                .orElseThrow();
         if (rental.text(1).equals(ENDING) || rental.text(1).equals(ENDED)) {
             return new Assignment(version, null);
         }
-        return new Assignment(version, new RentalOrder(current, rental.text(3), List.of(rental.text(2)), rental.integer(4),
-                channels.isPaused(current)));
+        return new Assignment(version, new RentalOrder(current, Template.parse(rental.text(3)), List.of(rental.text(2)),
+                rental.integer(4), channels.isPaused(current), rental.text(5)));
     }
 
-    /** Columns: 1 id, 2 current_rental, 3 state, 4 last_seen, 5 assignment_version, 6 price_per_hour, 7 price_per_gb, 8 owner. */
+    /**
+     * Columns: 1 id, 2 current_rental, 3 state, 4 last_seen, 5 assignment_version, 6 price_per_hour, 7 price_per_gb, 8 owner,
+     * 9 offered, 10 templates.
+     */
     private Sql.Row device(String deviceId) throws SQLException {
         return sql.one("SELECT id, current_rental, state, last_seen, assignment_version, price_per_hour, price_per_gb, owner,"
-                + " offered FROM device WHERE id = ?", deviceId)
+                + " offered, templates FROM device WHERE id = ?", deviceId)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
     }
 

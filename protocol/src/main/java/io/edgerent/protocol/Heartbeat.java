@@ -1,14 +1,24 @@
 package io.edgerent.protocol;
 
 import java.util.LinkedHashMap;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A device saying it is alive, in which governor state, serving which rental (or none), at which
- * prices, and whether its owner offers it for new rentals now (listing on, within its available
- * hours). A device too old to say is offered.
+ * prices, whether its owner offers it for new rentals now (listing on, within its available
+ * hours), and which templates it offers. A device too old to say is offered, with the base template.
  */
-public record Heartbeat(DeviceState state, String rental, Prices prices, boolean offered) {
+public record Heartbeat(DeviceState state, String rental, Prices prices, boolean offered, Set<Template> templates) {
+    public Heartbeat {
+        templates = templates.isEmpty() ? EnumSet.of(Template.BASE) : EnumSet.copyOf(templates);
+    }
+
+    public Heartbeat(DeviceState state, String rental, Prices prices, boolean offered) {
+        this(state, rental, prices, offered, EnumSet.of(Template.BASE));
+    }
+
     public Heartbeat(DeviceState state, String rental, Prices prices) {
         this(state, rental, prices, true);
     }
@@ -19,6 +29,7 @@ public record Heartbeat(DeviceState state, String rental, Prices prices, boolean
         m.put("rental", rental);
         m.put("prices", prices.toCbor());
         m.put("offered", offered);
+        m.put("templates", Template.ids(templates));
         return Cbor.encode(m);
     }
 
@@ -29,6 +40,6 @@ public record Heartbeat(DeviceState state, String rental, Prices prices, boolean
             throw new MalformedMessageException("field 'rental' is not a rental name");
         }
         return new Heartbeat(DeviceState.parse(f.text("state")), rental, Prices.from(f.map("prices")),
-                !f.has("offered") || f.bool("offered"));
+                !f.has("offered") || f.bool("offered"), Template.from(f, "templates"));
     }
 }

@@ -5,10 +5,23 @@ import java.util.Map;
 
 /**
  * The body of a signed rent request: which device, for how long, the OpenSSH key that may log in,
- * the most the renter pays per hour, and the deposit moved from the renter's wallet into escrow.
+ * the most the renter pays per hour, the deposit moved from the renter's wallet into escrow, the
+ * template, and for the file host the SHA-256 (64 hex digits) of the password guarding it; the
+ * password itself never leaves the renter.
  */
-public record RentRequest(String deviceId, int hours, String sshKey, long maxPricePerHour, long deposit) {
+public record RentRequest(String deviceId, int hours, String sshKey, long maxPricePerHour, long deposit, Template template,
+        String passwordSha256) {
     public static final int MAX_HOURS = 24 * 31;
+
+    public RentRequest {
+        if (passwordSha256 != null && !passwordSha256.matches("[0-9a-f]{64}")) {
+            throw new MalformedMessageException("field 'passwordSha256' must be 64 lower-case hex digits");
+        }
+    }
+
+    public RentRequest(String deviceId, int hours, String sshKey, long maxPricePerHour, long deposit) {
+        this(deviceId, hours, sshKey, maxPricePerHour, deposit, Template.BASE, null);
+    }
 
     public byte[] encode() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -17,6 +30,10 @@ public record RentRequest(String deviceId, int hours, String sshKey, long maxPri
         m.put("sshKey", sshKey);
         m.put("maxPerHour", maxPricePerHour);
         m.put("deposit", deposit);
+        m.put("template", template.id());
+        if (passwordSha256 != null) {
+            m.put("passwordSha256", passwordSha256);
+        }
         return Cbor.encode(m);
     }
 
@@ -30,6 +47,7 @@ public record RentRequest(String deviceId, int hours, String sshKey, long maxPri
             throw new MalformedMessageException("field 'sshKey' is too long");
         }
         return new RentRequest(device, (int) f.integer("hours", 1, MAX_HOURS), key, f.integer("maxPerHour", 0, Prices.MAX),
-                f.integer("deposit", 0, Long.MAX_VALUE / 4));
+                f.integer("deposit", 0, Long.MAX_VALUE / 4),
+                f.has("template") ? Template.parse(f.text("template")) : Template.BASE, f.optionalText("passwordSha256"));
     }
 }

@@ -5,17 +5,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the hub asks a device to serve: a container from an image, for these SSH keys, until a time;
- * paused while payment lags behind what is due.
+ * What the hub asks a device to serve: a container of a template, for these SSH keys, until a time;
+ * paused while payment lags behind what is due. The file host template comes with the SHA-256 of
+ * its password (else null).
  */
-public record RentalOrder(String name, String image, List<String> authorizedKeys, long endsAt, boolean paused) {
+public record RentalOrder(String name, Template template, List<String> authorizedKeys, long endsAt, boolean paused,
+        String passwordSha256) {
     public Map<String, Object> toCbor() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
-        m.put("image", image);
+        m.put("image", template.id());
         m.put("keys", authorizedKeys);
         m.put("endsAt", endsAt);
         m.put("paused", paused);
+        if (passwordSha256 != null) {
+            m.put("passwordSha256", passwordSha256);
+        }
         return m;
     }
 
@@ -24,6 +29,11 @@ public record RentalOrder(String name, String image, List<String> authorizedKeys
         if (!Names.isRentalName(name)) {
             throw new MalformedMessageException("field 'name' is not a rental name");
         }
-        return new RentalOrder(name, f.text("image"), f.texts("keys"), f.integer("endsAt"), f.bool("paused"));
+        String password = f.optionalText("passwordSha256");
+        if (password != null && !password.matches("[0-9a-f]{64}")) {
+            throw new MalformedMessageException("field 'passwordSha256' must be 64 lower-case hex digits");
+        }
+        return new RentalOrder(name, Template.parse(f.text("image")), f.texts("keys"), f.integer("endsAt"), f.bool("paused"),
+                password);
     }
 }

@@ -11,7 +11,8 @@ import java.util.Map;
  * {@code ssh -J NAME@HUB:SSHPORT root@NAME} and its web server (port 80 in the container) at
  * {@code httpUrl}; {@code httpBytesOut} counts what the hub's HTTP router sent out for it.
  */
-public record RentalView(String name, String deviceId, String state, long endsAt, int sshPort, String httpUrl, long httpBytesOut) {
+public record RentalView(String name, String deviceId, String state, long endsAt, int sshPort, String httpUrl, long httpBytesOut,
+        Template template) {
     public static final String PREPARING = "preparing";
     public static final String ACTIVE = "active";
     public static final String ENDING = "ending";
@@ -26,12 +27,14 @@ public record RentalView(String name, String deviceId, String state, long endsAt
         m.put("sshPort", sshPort);
         m.put("httpUrl", httpUrl);
         m.put("httpBytesOut", httpBytesOut);
+        m.put("template", template.id());
         return m;
     }
 
     public static RentalView from(Fields f) {
         return new RentalView(f.text("name"), f.text("device"), f.text("state"), f.integer("endsAt"),
-                (int) f.integer("sshPort", 1, 65535), f.text("httpUrl"), f.integer("httpBytesOut", 0, Long.MAX_VALUE));
+                (int) f.integer("sshPort", 1, 65535), f.text("httpUrl"), f.integer("httpBytesOut", 0, Long.MAX_VALUE),
+                f.has("template") ? Template.parse(f.text("template")) : Template.BASE);
     }
 
     public byte[] encode() {

@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A renter with their own edgerent identity and OpenSSH key, using the real command line and ssh. */
 final class Renter {
@@ -19,9 +21,11 @@ final class Renter {
         writeSshConfig(key);
     }
 
-    World.Result rent(String device) {
-        World.Result result = world.cli(home, "rent", device, "--key", key + ".pub", "--timeout", "90", "--detach");
-        return result;
+    /** {@code edgerent rent DEVICE --detach} with this renter's key, and {@code more} options such as a template. */
+    World.Result rent(String device, String... more) {
+        List<String> args = new ArrayList<>(List.of("rent", device, "--key", key + ".pub", "--timeout", "90", "--detach"));
+        args.addAll(List.of(more));
+        return world.cli(home, args.toArray(String[]::new));
     }
 
     static String rentalName(World.Result rented) {

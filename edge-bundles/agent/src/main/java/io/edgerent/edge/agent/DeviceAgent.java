@@ -5,13 +5,16 @@ import io.edgerent.edge.settings.OwnerSettings;
 import io.edgerent.edge.settings.Refusals;
 import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.tunnels.Tunnels;
+import io.edgerent.protocol.MalformedMessageException;
 import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.Template;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Set;
 import org.eclipse.kura.configuration.ConfigurableComponent;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -71,6 +74,11 @@ public class DeviceAgent implements ConfigurableComponent {
                 + " device's time zone: always, or windows such as 08:00-18:00 or 22:00-07:00,12:00-13:00. A rental that is"
                 + " running when a window closes goes on.")
         String available_hours() default "always";
+
+        @AttributeDefinition(name = "App templates", description = "What renters may pick at rent time, comma-separated:"
+                + " base (an SSH box), web (also a static web server for /data/www), files (also a file host with upload,"
+                + " download, share links and a quota of the rental's storage; its downloads are billed at the price per GB).")
+        String templates() default "base,web,files";
     }
 
     @Reference
@@ -131,15 +139,22 @@ public class DeviceAgent implements ConfigurableComponent {
         } catch (IllegalArgumentException e) {
             refusals.require(false, e.getMessage());
         }
+        Set<Template> templates = Set.of(Template.BASE);
+        try {
+            templates = Template.parseList(String.valueOf(config.templates()));
+        } catch (MalformedMessageException e) {
+            refusals.require(false, "app templates: " + e.getMessage());
+        }
         refusals.throwIfAny();
         Governor.Live live = new Governor.Live(config.registration_token() == null ? "" : config.registration_token(),
                 config.heartbeat_seconds(), config.usage_seconds(), new Prices(config.price_per_hour(), config.price_per_gb()),
-                config.listed(), hours);
+                config.listed(), hours, templates);
         Path dir = Path.of(config.data_dir()).toAbsolutePath().normalize();
         if (governor != null && uri.equals(hubUri) && dir.equals(dataDir)) {
             governor.update(live);
-            LOG.info("agent settings applied: price {} per hour, {} per GB, {}, available {}", live.prices().perHour(),
-                    live.prices().perGb(), live.listed() ? "offered for rent" : "listing off", hours.text());
+            LOG.info("agent settings applied: price {} per hour, {} per GB, {}, available {}, templates {}",
+                    live.prices().perHour(), live.prices().perGb(), live.listed() ? "offered for rent" : "listing off", hours.text(),
+                    Template.join(templates));
             return;
         }
         try {

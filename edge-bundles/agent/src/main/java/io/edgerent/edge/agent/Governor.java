@@ -13,6 +13,7 @@ import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.Template;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentalOrder;
 import io.edgerent.protocol.UsageReport;
@@ -28,6 +29,7 @@ import java.security.KeyPair;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,7 +57,7 @@ final class Governor implements AutoCloseable {
 
     /** Settings the running governor takes at once, without touching the rental it serves. */
     record Live(String registrationToken, int heartbeatSeconds, int usageSeconds, Prices prices, boolean listed,
-            Availability hours) {
+            Availability hours, Set<Template> templates) {
         /** Whether the marketplace should offer the device for new rentals now. */
         boolean offeredAt(LocalTime time) {
             return listed && hours.contains(time);
@@ -152,7 +154,7 @@ final class Governor implements AutoCloseable {
             Assignment assignment;
             try {
                 assignment = hub.heartbeat(id, new Heartbeat(state.state(), state.rental() == null ? null : state.rental().name(),
-                        live.prices(), live.offeredAt(LocalTime.now())));
+                        live.prices(), live.offeredAt(LocalTime.now()), live.templates()));
             } catch (HubLink.HubUnavailableException e) {
                 if (!hubWasUnreachable) {
                     LOG.warn("{}; serving on and retrying every {} s", e.getMessage(), live.heartbeatSeconds());
@@ -281,8 +283,8 @@ final class Governor implements AutoCloseable {
 
     /** Starts (or finds) the rental's container and its tunnel, then reports the rental served. */
     private void serve(RentalOrder rental) {
-        RunningContainer container = containers.start(new ContainerSpec(rental.name(), state.registration().deviceId(), rental.image(),
-                rental.authorizedKeys()));
+        RunningContainer container = containers.start(new ContainerSpec(rental.name(), state.registration().deviceId(),
+                rental.template(), rental.authorizedKeys(), rental.passwordSha256()));
         awaitUntil(() -> accepts(container.address(), container.sshPort()), 30, "sshd in the container of " + rental.name());
         var reg = state.registration();
         List<TunnelSpec.Forward> forwards = new ArrayList<>();

@@ -62,6 +62,8 @@ public final class DeviceLauncher {
               --listed on|off      whether the market offers this device for new rentals (default on)
               --available-hours H  when it is offered: always, or 08:00-18:00 or 22:00-07:00,12:00-13:00
                                    in this machine's time zone (default always)
+              --templates LIST     app templates renters may pick: base, web, files, comma-separated
+                                   (default base,web,files)
               --image IMAGE        renter image (default edgerent/renter-base:latest)
               --docker-host URI    Docker engine (default unix:///var/run/docker.sock)
               --memory-mib N       memory per rental, 64 to this machine's memory (default 512)
@@ -92,7 +94,8 @@ public final class DeviceLauncher {
                 case "--check" -> check = true;
                 case "--hub", "--token", "--data", "--heartbeat", "--image", "--docker-host", "--price-per-hour", "--price-per-gb",
                         "--usage-seconds", "--memory-mib", "--cpu-millicores", "--pids-limit", "--storage-mib", "--egress",
-                        "--storage-backend", "--volumes", "--listed", "--available-hours", "--keepalive", "--backoff-max" -> {
+                        "--storage-backend", "--volumes", "--listed", "--available-hours", "--templates",
+                        "--keepalive", "--backoff-max" -> {
                     if (i + 1 >= args.length) {
                         fail(args[i] + " needs a value");
                     }
@@ -145,6 +148,7 @@ public final class DeviceLauncher {
         number(options, "--usage-seconds", 5, 3600).ifPresent(n -> agent.put("usage.seconds", n.intValue()));
         onOff(options, "--listed").ifPresent(on -> agent.put("listed", on));
         put(agent, "available.hours", options.get("--available-hours"));
+        put(agent, "templates", options.get("--templates"));
         Map<String, Object> tunnels = settings.get(TUNNELS);
         number(options, "--keepalive", 1, 600).ifPresent(n -> tunnels.put("keepalive.seconds", n.intValue()));
         number(options, "--backoff-max", 1, 600).ifPresent(n -> tunnels.put("backoff.max.seconds", n.intValue()));

@@ -15,6 +15,7 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.edgerent.edge.containers.ContainerException;
 import io.edgerent.edge.containers.ContainerSpec;
+import io.edgerent.protocol.Template;
 import io.edgerent.edge.containers.ContainerUsage;
 import io.edgerent.edge.containers.RentalContainers;
 import io.edgerent.edge.containers.RunningContainer;
@@ -24,6 +25,7 @@ import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.storage.Volume;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -169,7 +171,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                         .withName("edgerent-" + spec.rental())
                         .withHostName(spec.rental())
                         .withLabels(Map.of(RENTAL_LABEL, spec.rental(), DEVICE_LABEL, spec.deviceId()))
-                        .withEnv("EDGERENT_AUTHORIZED_KEYS=" + String.join("\n", spec.authorizedKeys()))
+                        .withEnv(environment(spec, c))
                         .withHostConfig(hostConfig(c, network, data))
                         .exec().getId();
                 LOG.info("created container {} for {} from {}", id.substring(0, 12), spec.rental(), imageId);
@@ -179,6 +181,21 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
             }
             return inspect(spec.rental(), id);
         });
+    }
+
+    /**
+     * What the image's entrypoint reads: the SSH keys and the template; the file host also gets its
+     * password's SHA-256 and a quota of the rental's storage in MB (10^6 bytes).
+     */
+    private static List<String> environment(ContainerSpec spec, Config c) {
+        List<String> env = new ArrayList<>();
+        env.add("EDGERENT_AUTHORIZED_KEYS=" + String.join("\n", spec.authorizedKeys()));
+        env.add("EDGERENT_TEMPLATE=" + spec.template().id());
+        if (spec.template() == Template.FILES) {
+            env.add("EDGERENT_FILES_PASSWORD_SHA256=" + spec.passwordSha256());
+            env.add("EDGERENT_FILES_QUOTA_MB=" + c.storage_mib() * MIB / 1_000_000);
+        }
+        return env;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.edgerent.edge.containers.docker;
 
 import io.edgerent.edge.containers.ContainerSpec;
+import io.edgerent.protocol.Template;
 import io.edgerent.edge.containers.RunningContainer;
 import io.edgerent.edge.hostos.Host;
 import io.edgerent.edge.storage.RentalVolumes;
@@ -35,7 +36,7 @@ public final class TurnaroundBenchmark {
         List<Long> ours = new ArrayList<>();
         List<Long> bare = new ArrayList<>();
         String previous = rentalName(0);
-        ready(containers.start(new ContainerSpec(previous, device, "base", List.of(KEY))));
+        ready(containers.start(new ContainerSpec(previous, device, Template.BASE, List.of(KEY), null)));
         String bareId = Host.run("docker", "run", "-d", "--label", "io.edgerent.device=" + device, "-e",
                 "EDGERENT_AUTHORIZED_KEYS=" + KEY, IMAGE);
         try {
@@ -52,7 +53,7 @@ public final class TurnaroundBenchmark {
                 if (!volumes.erase(previous).verified()) {
                     throw new IllegalStateException("the erasure of " + previous + " did not verify");
                 }
-                ready(containers.start(new ContainerSpec(next, device, "base", List.of(KEY))));
+                ready(containers.start(new ContainerSpec(next, device, Template.BASE, List.of(KEY), null)));
                 long ourNanos = System.nanoTime() - start;
                 previous = next;
                 if (round > 0) {
