@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build an edgerent renter image without a registry: debootstrap -> tar -> docker import.
+# Build an edgerent renter image without a registry: debootstrap -> tar -> docker load.
 # Usage and details: container-images/build.sh --help, container-images/README.md.
 set -euo pipefail
 
@@ -209,10 +209,8 @@ rm -f "$rootfs"/etc/ssh/ssh_host_*
 : > "$rootfs/etc/machine-id"
 : > "$rootfs/etc/resolv.conf"
 echo localhost > "$rootfs/etc/hostname"
-cmd='CMD ["/bin/bash"]'
 if [[ -f $src/edgerent-start ]]; then
     install -m 0755 -o root -g root "$src/edgerent-start" "$rootfs/usr/local/sbin/edgerent-start"
-    cmd='CMD ["/usr/local/sbin/edgerent-start"]'
 fi
 if [[ -d $src/bin ]]; then
     for program in "$src"/bin/*; do
@@ -220,17 +218,29 @@ if [[ -d $src/bin ]]; then
     done
 fi
 
-say "importing into docker"
-changes=(
-    --change "$cmd"
-    --change 'ENV LANG=C.UTF-8'
-    --change "LABEL edgerent.inputs=$hash edgerent.image=$name edgerent.suite=$SUITE edgerent.arch=$arch org.opencontainers.image.title=$repo org.opencontainers.image.created=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-)
-[[ -f $src/edgerent-start ]] && changes+=(--change 'EXPOSE 22')
-id=$(tar -C "$rootfs" --numeric-owner --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' -c . \
-    | "$DOCKER" import --platform "$platform" "${changes[@]}" --message "edgerent $name $SUITE/$arch inputs=$hash" - 2>>"$log")
-id=$(printf '%s\n' "$id" | tail -n1)
-[[ $id == sha256:* ]] || die "docker import returned no image id: '$id'"
+say "loading into docker"
+# An image archive made here (docker save's format: manifest.json, the config, one layer) rather
+# than `docker import`, because its config names the architecture: an arm64 image must say arm64
+# for Docker to run it under emulation, and `docker import --platform` needs an experimental engine.
+image=$work/image
+mkdir -p "$image"
+tar -C "$rootfs" --numeric-owner --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' -cf "$image/layer.tar" .
+diff_id=sha256:$(sha256sum "$image/layer.tar" | cut -d' ' -f1)
+created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+entrypoint=/bin/bash exposed=''
+if [[ -f $src/edgerent-start ]]; then entrypoint=/usr/local/sbin/edgerent-start exposed='"ExposedPorts":{"22/tcp":{}},'; fi
+variant=$(case $arch in arm64) echo '"variant":"v8",' ;; armhf) echo '"variant":"v7",' ;; *) echo '' ;; esac)
+goarch=${platform#linux/}; goarch=${goarch%%/*}
+printf '%s' "{\"architecture\":\"$goarch\",$variant\"os\":\"linux\",\"created\":\"$created\",\
+\"config\":{\"Cmd\":[\"$entrypoint\"],$exposed\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"LANG=C.UTF-8\"],\
+\"Labels\":{\"edgerent.inputs\":\"$hash\",\"edgerent.image\":\"$name\",\"edgerent.suite\":\"$SUITE\",\"edgerent.arch\":\"$arch\",\
+\"org.opencontainers.image.title\":\"$repo\",\"org.opencontainers.image.created\":\"$created\"}},\
+\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"$diff_id\"]},\
+\"history\":[{\"created\":\"$created\",\"comment\":\"edgerent $name $SUITE/$arch inputs=$hash\"}]}" > "$image/config.json"
+printf '[{"Config":"config.json","RepoTags":["%s"],"Layers":["layer.tar"]}]' "$repo:$arch" > "$image/manifest.json"
+tar -C "$image" -c manifest.json config.json layer.tar | "$DOCKER" load >>"$log" 2>&1 || die "docker load failed"
+id=$("$DOCKER" image inspect --format '{{.Id}}' "$repo:$arch" 2>>"$log")
+[[ $id == "sha256:$(sha256sum "$image/config.json" | cut -d' ' -f1)" ]] || die "docker load gave '$id', not the image just made"
 short=${id#sha256:}; short=${short:0:12}
 tag_all "$id"
 "$DOCKER" tag "$id" "$repo:$short"

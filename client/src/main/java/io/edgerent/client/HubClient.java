@@ -49,8 +49,15 @@ public final class HubClient {
     }
 
     public String issueToken(String adminSecret, String owner) {
-        byte[] answer = post(Paths.TOKENS, new TokenRequest(adminSecret, owner).encode());
-        return Cbor.decodeMap(answer).text("token");
+        return issue(adminSecret, owner).token();
+    }
+
+    /** A one-time registration token, and the hub's SSH host key (OpenSSH line) for the device to pin. */
+    public record IssuedToken(String token, String hubKey) {}
+
+    public IssuedToken issue(String adminSecret, String owner) {
+        var answer = Cbor.decodeMap(post(Paths.TOKENS, new TokenRequest(adminSecret, owner).encode()));
+        return new IssuedToken(answer.text("token"), answer.text("hubKey"));
     }
 
     public List<Listing> listings() {

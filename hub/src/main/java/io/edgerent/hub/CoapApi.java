@@ -100,7 +100,8 @@ final class CoapApi implements AutoCloseable {
                 new VoucherResource(),
                 new Handler(Paths.EARNINGS).onPost(this::earnings),
                 new Handler(Paths.TOKENS).onPost(this::issueToken),
-                new Handler(Paths.LISTINGS).onGet(() -> Listing.encodeAll(registry.listings())));
+                new Handler(Paths.LISTINGS).onGet(() -> Listing.encodeAll(registry.listings())),
+                new Handler(Paths.HUB_KEY).onGet(() -> Cbor.encode(Map.of("hubKey", gateway.hostKey()))));
         registry.deviceIds().forEach(this::addDevice);
         registry.onAssignmentChanged(id -> {
             DeviceResource device = deviceResources.get(id);
@@ -130,7 +131,8 @@ final class CoapApi implements AutoCloseable {
     private byte[] issueToken(byte[] payload) {
         TokenRequest request = TokenRequest.decode(payload);
         requireAdmin(request.adminSecret());
-        return Cbor.encode(Map.of("token", registry.issueToken(request.owner())));
+        // The hub's SSH host key comes along, so provisioning can pin it in the device's first-boot config.
+        return Cbor.encode(Map.of("token", registry.issueToken(request.owner()), "hubKey", gateway.hostKey()));
     }
 
     private byte[] moveMoney(byte[] payload) {

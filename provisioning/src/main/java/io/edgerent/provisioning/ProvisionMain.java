@@ -265,9 +265,10 @@ public final class ProvisionMain {
                 return config;
             }
         }
-        String token = hub.issueToken(secret, s.owner());
+        HubClient.IssuedToken issued = hub.issue(secret, s.owner());
         config.setProperty("HUB", s.hub().toString());
-        config.setProperty("TOKEN", token);
+        config.setProperty("HUB_KEY", issued.hubKey());
+        config.setProperty("TOKEN", issued.token());
         config.setProperty("DEVICE_NAME", name);
         config.setProperty("OWNER", s.owner());
         Files.createDirectories(file.getParent());
@@ -277,12 +278,15 @@ public final class ProvisionMain {
         return config;
     }
 
-    /** device.conf as the first-boot script sources it: KEY='value', the values checked to hold no quote. */
+    /**
+     * device.conf as the first-boot script sources it and systemd reads it (EnvironmentFile): KEY='value',
+     * the values checked to hold no quote. HUB_KEY is the hub's SSH host key, pinned by the device.
+     */
     static byte[] shellConfig(Properties config) {
         StringBuilder text = new StringBuilder("# edgerent device configuration, read by edgerent/firstboot.sh\n");
-        for (String key : List.of("HUB", "TOKEN", "DEVICE_NAME", "OWNER")) {
+        for (String key : List.of("HUB", "HUB_KEY", "TOKEN", "DEVICE_NAME", "OWNER")) {
             String value = config.getProperty(key, "");
-            if (!value.matches("[A-Za-z0-9:/._\\-]*")) {
+            if (!value.matches(key.equals("HUB_KEY") ? "[A-Za-z0-9-]+ [A-Za-z0-9+/=]+" : "[A-Za-z0-9:/._\\-]*")) {
                 throw new ProvisionException("refusing to write " + key + " with unexpected characters: " + value);
             }
             text.append(key).append("='").append(value).append("'\n");

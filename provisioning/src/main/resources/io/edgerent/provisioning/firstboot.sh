@@ -11,7 +11,7 @@ echo "edgerent first boot $(date -u +%FT%TZ)"
 # Run once: take the hook out of cmdline.txt first, so a failure below cannot loop the boot.
 sed -i 's# systemd.run=[^ ]*edgerent/firstboot.sh[^ ]*##; s# systemd.run_success_action=reboot##; s# systemd.unit=kernel-command-line.target##' "$BOOT/cmdline.txt"
 # shellcheck disable=SC1091
-. "$BOOT/edgerent/device.conf"   # HUB TOKEN DEVICE_NAME OWNER
+. "$BOOT/edgerent/device.conf"   # HUB HUB_KEY TOKEN DEVICE_NAME OWNER
 echo "$DEVICE_NAME" >/etc/hostname
 sed -i "s/^127\.0\.1\.1.*/127.0.1.1\t$DEVICE_NAME/" /etc/hosts
 if [[ -s $BOOT/edgerent/authorized_keys ]]; then

@@ -4,7 +4,7 @@
 # deployment package is left in /opt/edgerent for System -> Packages.
 set -euo pipefail
 exec >>/var/log/edgerent-setup.log 2>&1
-. /var/lib/edgerent/device.conf   # HUB TOKEN DEVICE_NAME OWNER
+. /var/lib/edgerent/device.conf   # HUB HUB_KEY TOKEN DEVICE_NAME OWNER
 export DEBIAN_FRONTEND=noninteractive
 for attempt in 1 2 3 4 5; do
     apt-get update -q && apt-get install -y -q docker.io openjdk-17-jre-headless && break
@@ -17,13 +17,16 @@ if ((${#kura[@]})); then
     apt-get install -y -q "${kura[0]}"
     echo "Kura installed: open its web UI, System -> Packages, install /opt/edgerent/bundles/edgerent.dp, then set the hub and token"
 else
-    cat >/etc/systemd/system/edgerent-device.service <<UNIT
+    # The values come from device.conf (mode 600) at start, so the unit file holds no token; "${HUB_KEY}"
+    # (braces) is one argument with its space. The pin makes the device register only with that hub.
+    cat >/etc/systemd/system/edgerent-device.service <<'UNIT'
 [Unit]
 Description=edgerent device (the edge bundles on Apache Felix)
 After=docker.service network-online.target
 Wants=network-online.target
 [Service]
-ExecStart=/usr/bin/java -Xmx64m -jar /opt/edgerent/edgerent-device.jar --hub $HUB --data /var/lib/edgerent/device --token $TOKEN
+EnvironmentFile=/var/lib/edgerent/device.conf
+ExecStart=/usr/bin/java -Xmx64m -jar /opt/edgerent/edgerent-device.jar --hub ${HUB} --hub-key "${HUB_KEY}" --data /var/lib/edgerent/device --token ${TOKEN}
 Restart=always
 RestartSec=5
 [Install]

@@ -77,9 +77,23 @@ class ProvisioningTest {
             String cmdline = mtype(fleet.resolve("pi-a.img"), "cmdline.txt");
             assertEquals(1, cmdline.split("firstboot.sh", -1).length - 1, "the hook is in cmdline.txt once: " + cmdline);
 
-            // The token is real: a device started with it registers.
+            // The pinned hub key is the one the hub's SSH server shows to a real client.
+            String conf = mtype(fleet.resolve("pi-a.img"), "edgerent/device.conf");
+            String pin = conf.lines().filter(l -> l.startsWith("HUB_KEY=")).findFirst().orElseThrow().replaceAll("HUB_KEY='(.*)'", "$1");
+            String scanned = run("ssh-keyscan", "-p", String.valueOf(world.sshPort), "127.0.0.1").out();
+            assertTrue(scanned.lines().anyMatch(l -> l.endsWith(" " + pin)), "keyscan: " + scanned + ", pin: " + pin);
+
+            // A device whose pin the hub does not match does not register, and says why.
             String token = tokens.get(0).replaceAll("TOKEN='(.*)'", "$1");
-            world.startDevice(token);
+            String otherKey = Files.readString(key).strip().replaceAll(" [^ ]*$", "");
+            world.startDevice(token, "--hub-key", otherKey);
+            World.awaitTrue(Duration.ofSeconds(60), "the device to refuse a hub with another key",
+                    () -> world.deviceLog().contains("not registering: the hub at 127.0.0.1 shows the SSH host key"));
+            world.killDevice();
+            assertFalse(world.cli(dir, "market").out().contains("alice"), "nothing was registered, the token is unspent");
+
+            // The token is real: a device started with it and the right pin registers (as setup.sh starts it).
+            world.startDevice(tokens.get(1).replaceAll("TOKEN='(.*)'", "$1"), "--hub-key", pin);
             World.awaitTrue(Duration.ofSeconds(60), "the provisioned token to register a device",
                     () -> world.cli(dir, "market").out().contains("alice"));
             world.devices.add(world.cli(dir, "market").out().lines().skip(1).findFirst().orElseThrow().split("\\s+")[0]);

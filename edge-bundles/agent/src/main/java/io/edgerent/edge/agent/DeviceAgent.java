@@ -47,6 +47,11 @@ public class DeviceAgent implements ConfigurableComponent {
                 + " used once, at the first registration.", type = AttributeType.PASSWORD, required = false)
         String registration_token() default "";
 
+        @AttributeDefinition(name = "Hub key", description = "The hub's SSH host key as OpenSSH writes it (ssh-ed25519"
+                + " AAAA...), put here by `edgerent provision`. When set, the device registers only with a hub that shows this"
+                + " key. Empty: the key the hub shows at registration is trusted.", required = false)
+        String hub_key() default "";
+
         @AttributeDefinition(name = "Data directory", description = "Where the device keeps its key and its state.")
         String data_dir() default "/var/lib/edgerent/device";
 
@@ -139,6 +144,9 @@ public class DeviceAgent implements ConfigurableComponent {
         } catch (IllegalArgumentException e) {
             refusals.require(false, e.getMessage());
         }
+        String hubKey = config.hub_key() == null ? "" : config.hub_key().strip();
+        refusals.require(hubKey.isEmpty() || hubKey.matches("(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+=*( .*)?"),
+                "hub key must be an OpenSSH public key line such as ssh-ed25519 AAAA..., got '" + config.hub_key() + "'");
         Set<Template> templates = Set.of(Template.BASE);
         try {
             templates = Template.parseList(String.valueOf(config.templates()));
@@ -148,7 +156,7 @@ public class DeviceAgent implements ConfigurableComponent {
         refusals.throwIfAny();
         Governor.Live live = new Governor.Live(config.registration_token() == null ? "" : config.registration_token(),
                 config.heartbeat_seconds(), config.usage_seconds(), new Prices(config.price_per_hour(), config.price_per_gb()),
-                config.listed(), hours, templates);
+                config.listed(), hours, templates, hubKey);
         Path dir = Path.of(config.data_dir()).toAbsolutePath().normalize();
         if (governor != null && uri.equals(hubUri) && dir.equals(dataDir)) {
             governor.update(live);

@@ -57,7 +57,7 @@ final class Governor implements AutoCloseable {
 
     /** Settings the running governor takes at once, without touching the rental it serves. */
     record Live(String registrationToken, int heartbeatSeconds, int usageSeconds, Prices prices, boolean listed,
-            Availability hours, Set<Template> templates) {
+            Availability hours, Set<Template> templates, String hubKeyPin) {
         /** Whether the marketplace should offer the device for new rentals now. */
         boolean offeredAt(LocalTime time) {
             return listed && hours.contains(time);
@@ -238,8 +238,15 @@ final class Governor implements AutoCloseable {
             return;
         }
         try {
+            // With a pin, the token is spent only at the hub that shows the pinned key, and kept only if it still does.
+            if (!live.hubKeyPin().isEmpty() && !pinned(hub.hubKey())) {
+                return;
+            }
             var accepted = hub.register(new Registration(live.registrationToken(), Ed25519.raw(deviceKey.getPublic()),
                     HardwareProbe.measure(settings.dataDir())));
+            if (!live.hubKeyPin().isEmpty() && !pinned(accepted.hubHostKey())) {
+                return;
+            }
             save(new GovernorState(DeviceState.LISTED, accepted, null));
             LOG.info("registered as {}", accepted.deviceId());
         } catch (HubLink.HubRefusedException e) {
@@ -247,6 +254,23 @@ final class Governor implements AutoCloseable {
         } catch (HubLink.HubUnavailableException e) {
             LOG.warn("{}; will retry registration", e.getMessage());
         }
+    }
+
+    private boolean pinned(String shown) {
+        if (sameKey(live.hubKeyPin(), shown)) {
+            return true;
+        }
+        LOG.error("not registering: the hub at {} shows the SSH host key '{}', not the one pinned at provisioning ('{}');"
+                + " check the hub address, or clear the hub key setting if the hub's key really changed",
+                settings.hubHost(), shown, live.hubKeyPin());
+        return false;
+    }
+
+    /** Whether two OpenSSH public key lines hold the same key (type and key; comments aside). */
+    static boolean sameKey(String a, String b) {
+        String[] x = a.strip().split("\\s+");
+        String[] y = b.strip().split("\\s+");
+        return x.length >= 2 && y.length >= 2 && x[0].equals(y[0]) && x[1].equals(y[1]);
     }
 
     /** Moves towards what the hub assigned: serve its rental, or wipe the one it no longer wants. */

@@ -1,6 +1,7 @@
 package io.edgerent.edge.agent;
 
 import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.MalformedMessageException;
 import io.edgerent.protocol.Paths;
@@ -45,6 +46,25 @@ final class HubLink implements AutoCloseable {
             endpoint.start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a UDP socket for CoAP: " + e.getMessage(), e);
+        }
+    }
+
+    /** The SSH host key the hub shows, as an OpenSSH line. */
+    String hubKey() {
+        CoapClient client = client(Paths.HUB_KEY);
+        try {
+            CoapResponse response = client.get();
+            if (response == null) {
+                throw new HubUnavailableException("no answer from the hub at " + hub);
+            }
+            if (!response.isSuccess()) {
+                throw new HubRefusedException(response.getCode().codeClass, response.getCode() + " " + response.getResponseText());
+            }
+            return Cbor.decodeMap(response.getPayload()).text("hubKey");
+        } catch (ConnectorException | IOException e) {
+            throw new HubUnavailableException("cannot reach the hub at " + hub + ": " + e.getMessage());
+        } finally {
+            client.shutdown();
         }
     }
 

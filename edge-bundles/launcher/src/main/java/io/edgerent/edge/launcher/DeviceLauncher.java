@@ -54,6 +54,8 @@ public final class DeviceLauncher {
             Options:
               --hub URI            the hub's CoAP address (default coap://127.0.0.1:5683)
               --token TOKEN        one-time registration token from `edgerent token`
+              --hub-key KEY        register only with a hub showing this SSH host key ("ssh-ed25519 AAAA...",
+                                   as `edgerent provision` writes it); default: trust the first one
               --data DIR           device data: key, state, settings (default ~/.edgerent/device)
               --heartbeat SECONDS  heartbeat interval, 1-60 (default 30)
               --price-per-hour N   what renters pay per hour, smallest currency unit (default 0)
@@ -92,7 +94,7 @@ public final class DeviceLauncher {
                     return;
                 }
                 case "--check" -> check = true;
-                case "--hub", "--token", "--data", "--heartbeat", "--image", "--docker-host", "--price-per-hour", "--price-per-gb",
+                case "--hub", "--hub-key", "--token", "--data", "--heartbeat", "--image", "--docker-host", "--price-per-hour", "--price-per-gb",
                         "--usage-seconds", "--memory-mib", "--cpu-millicores", "--pids-limit", "--storage-mib", "--egress",
                         "--storage-backend", "--volumes", "--listed", "--available-hours", "--templates",
                         "--keepalive", "--backoff-max" -> {
@@ -142,6 +144,7 @@ public final class DeviceLauncher {
         agent.put("data.dir", data.resolve("agent").toString());
         put(agent, "hub.uri", options.get("--hub"));
         put(agent, "registration.token", options.get("--token"));
+        put(agent, "hub.key", options.get("--hub-key"));
         number(options, "--heartbeat", 1, 60).ifPresent(n -> agent.put("heartbeat.seconds", n.intValue()));
         number(options, "--price-per-hour", 0, 1_000_000_000_000L).ifPresent(n -> agent.put("price.per.hour", n));
         number(options, "--price-per-gb", 0, 1_000_000_000_000L).ifPresent(n -> agent.put("price.per.gb", n));
