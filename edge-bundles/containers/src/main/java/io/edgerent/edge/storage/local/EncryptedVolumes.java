@@ -73,8 +73,8 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
         settings.modify(configurationAdmin, properties, () -> configure(config.backend(), config.base_path()));
     }
 
-    /** Volumes under {@code basePath} with the given backend (auto, luks2, fscrypt), outside OSGi. */
-    static EncryptedVolumes at(String backend, String basePath) {
+    /** Volumes under {@code basePath} with the given backend (auto, luks2, fscrypt), outside OSGi (tests on a Pi, benchmarks). */
+    public static EncryptedVolumes at(String backend, String basePath) {
         EncryptedVolumes volumes = new EncryptedVolumes();
         volumes.configure(backend, basePath);
         return volumes;
