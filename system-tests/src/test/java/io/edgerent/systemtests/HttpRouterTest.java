@@ -143,7 +143,7 @@ class HttpRouterTest {
 
     private static long httpBytesOut(World world, Renter renter, String rental) {
         return world.cli(renter.home, "rentals").out().lines().filter(l -> l.startsWith(rental)).findFirst()
-                .map(l -> Long.parseLong(l.trim().split("\\s+")[6])).orElse(0L); // RENTAL DEVICE STATE yyyy-mm-dd hh:mm UTC HTTP-OUT
+                .map(l -> Long.parseLong(l.trim().split("\\s+")[7])).orElse(0L); // RENTAL DEVICE STATE TEMPLATE yyyy-mm-dd hh:mm UTC HTTP-OUT
     }
 
     /** A WebSocket listener that hands each text message to whoever waits for the next one. */
