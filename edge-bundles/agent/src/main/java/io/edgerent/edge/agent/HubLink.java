@@ -53,14 +53,7 @@ final class HubLink implements AutoCloseable {
     String hubKey() {
         CoapClient client = client(Paths.HUB_KEY);
         try {
-            CoapResponse response = client.get();
-            if (response == null) {
-                throw new HubUnavailableException("no answer from the hub at " + hub);
-            }
-            if (!response.isSuccess()) {
-                throw new HubRefusedException(response.getCode().codeClass, response.getCode() + " " + response.getResponseText());
-            }
-            return Cbor.decodeMap(response.getPayload()).text("hubKey");
+            return Cbor.decodeMap(payload(client.get())).text("hubKey");
         } catch (ConnectorException | IOException e) {
             throw new HubUnavailableException("cannot reach the hub at " + hub + ": " + e.getMessage());
         } finally {
@@ -117,19 +110,23 @@ final class HubLink implements AutoCloseable {
     private byte[] post(String path, byte[] payload) {
         CoapClient client = client(path);
         try {
-            CoapResponse response = client.post(payload, MediaTypeRegistry.APPLICATION_CBOR);
-            if (response == null) {
-                throw new HubUnavailableException("no answer from the hub at " + hub);
-            }
-            if (!response.isSuccess()) {
-                throw new HubRefusedException(response.getCode().codeClass, response.getCode() + " " + response.getResponseText());
-            }
-            return response.getPayload();
+            return payload(client.post(payload, MediaTypeRegistry.APPLICATION_CBOR));
         } catch (ConnectorException | IOException e) {
             throw new HubUnavailableException("cannot reach the hub at " + hub + ": " + e.getMessage());
         } finally {
             client.shutdown();
         }
+    }
+
+    /** The answer's payload; no answer or a refusal is thrown as such. */
+    private byte[] payload(CoapResponse response) {
+        if (response == null) {
+            throw new HubUnavailableException("no answer from the hub at " + hub);
+        }
+        if (!response.isSuccess()) {
+            throw new HubRefusedException(response.getCode().codeClass, response.getCode() + " " + response.getResponseText());
+        }
+        return response.getPayload();
     }
 
     private CoapClient client(String path) {
