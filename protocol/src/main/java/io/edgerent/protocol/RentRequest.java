@@ -14,9 +14,7 @@ public record RentRequest(String deviceId, int hours, String sshKey, long maxPri
     public static final int MAX_HOURS = 24 * 31;
 
     public RentRequest {
-        if (passwordSha256 != null && !passwordSha256.matches("[0-9a-f]{64}")) {
-            throw new MalformedMessageException("field 'passwordSha256' must be 64 lower-case hex digits");
-        }
+        Template.checkPasswordSha256(passwordSha256);
     }
 
     public RentRequest(String deviceId, int hours, String sshKey, long maxPricePerHour, long deposit) {

@@ -11,6 +11,10 @@ import java.util.Map;
  */
 public record RentalOrder(String name, Template template, List<String> authorizedKeys, long endsAt, boolean paused,
         String passwordSha256) {
+    public RentalOrder {
+        Template.checkPasswordSha256(passwordSha256);
+    }
+
     public Map<String, Object> toCbor() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
@@ -29,11 +33,7 @@ public record RentalOrder(String name, Template template, List<String> authorize
         if (!Names.isRentalName(name)) {
             throw new MalformedMessageException("field 'name' is not a rental name");
         }
-        String password = f.optionalText("passwordSha256");
-        if (password != null && !password.matches("[0-9a-f]{64}")) {
-            throw new MalformedMessageException("field 'passwordSha256' must be 64 lower-case hex digits");
-        }
         return new RentalOrder(name, Template.parse(f.text("image")), f.texts("keys"), f.integer("endsAt"), f.bool("paused"),
-                password);
+                f.optionalText("passwordSha256"));
     }
 }

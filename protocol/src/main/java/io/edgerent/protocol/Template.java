@@ -49,6 +49,13 @@ public enum Template {
         return ids;
     }
 
+    /** Refuses a file-host password hash that is not 64 lower-case hex digits; null (no password) passes. */
+    static void checkPasswordSha256(String hash) {
+        if (hash != null && !hash.matches("[0-9a-f]{64}")) {
+            throw new MalformedMessageException("field 'passwordSha256' must be 64 lower-case hex digits");
+        }
+    }
+
     /** Templates from a CBOR field, or only {@code base} when a peer too old to say sent none. */
     static Set<Template> from(Fields f, String field) {
         if (!f.has(field)) {
