@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +78,30 @@ class WalkingSkeletonTest {
                     () -> renter.ssh(rental, "hostname").out().strip().equals(rental));
             renter.end(rental).assertOk();
             awaitTrue(Duration.ofSeconds(30), "the container to be gone after the end", () -> containersOf(rental).isEmpty());
+        }
+    }
+
+    /**
+     * A preparation that fails (here the owner's renter image is not on the device yet) is tried again at
+     * the next heartbeats, and the rental is served once the image is there; before, it stayed preparing.
+     */
+    @Test
+    void a_failed_preparation_is_tried_again_until_the_rental_is_served() throws Exception {
+        String image = "edgerent/late-" + Long.toHexString(System.nanoTime()) + ":latest";
+        try (World world = new World(dir)) {
+            String device = world.registeredDevice("--image", image);
+            Renter renter = world.renter("rita");
+            CompletableFuture<World.Result> rented = CompletableFuture.supplyAsync(() -> renter.rent(device));
+            awaitTrue(Duration.ofSeconds(30), "the device to fail its first preparation",
+                    () -> world.deviceLog().contains("No such image: " + image));
+            World.run(Duration.ofSeconds(30), "docker", "tag", "edgerent/renter-base:latest", image).assertOk();
+
+            String rental = Renter.rentalName(rented.get(120, TimeUnit.SECONDS).assertOk());
+            assertEquals("hello", renter.ssh(rental, "echo hello").assertOk().out().strip());
+            assertEquals(1, containersOf(rental).size(), "one container, however many attempts");
+            renter.end(rental).assertOk();
+        } finally {
+            World.run(Duration.ofSeconds(30), "docker", "rmi", image);
         }
     }
 }

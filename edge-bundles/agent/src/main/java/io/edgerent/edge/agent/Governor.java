@@ -1,5 +1,6 @@
 package io.edgerent.edge.agent;
 
+import io.edgerent.edge.containers.ContainerException;
 import io.edgerent.edge.containers.ContainerSpec;
 import io.edgerent.edge.containers.ContainerUsage;
 import io.edgerent.edge.containers.RentalContainers;
@@ -289,6 +290,9 @@ final class Governor implements AutoCloseable {
             save(state.with(DeviceState.PREPARING, wanted));
             heartbeatSoon();
             serve(wanted);
+        } else if (wanted != null && state.state() == DeviceState.PREPARING) {
+            // An earlier attempt failed (image missing, Docker or the hub's SSH port unreachable): try again, from where it got.
+            serve(wanted);
         } else if (wanted != null && state.state() == DeviceState.RENTED && !tunnels.isConnected(wanted.name())
                 && containers.find(wanted.name()).isEmpty()) {
             LOG.warn("the container of {} is gone; starting a fresh one", wanted.name());
@@ -378,7 +382,12 @@ final class Governor implements AutoCloseable {
                 LOG.debug("step interrupted by shutdown: {}", e.getMessage());
                 return;
             }
-            LOG.error("governor step failed in state {}: {}", state.state(), e.getMessage(), e);
+            if (e instanceof ContainerException || e instanceof IllegalStateException) {
+                // Failures this code describes itself (Docker refused, sshd or the tunnel not up in time): the message says it all.
+                LOG.error("governor step failed in state {}: {}; trying again at the next heartbeat", state.state(), e.getMessage());
+            } else {
+                LOG.error("governor step failed in state {}: {}", state.state(), e.getMessage(), e);
+            }
         }
     }
 
