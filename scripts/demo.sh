@@ -16,7 +16,8 @@ rental and stops everything it started.
                    ssh runs a command in the container, the rental ends and settles, the
                    container is gone, the device is listed again; exits 0 only if every
                    step worked
-  --coap-port N    the hub's CoAP port (default 5683)
+  --coap-port N    the hub's plain CoAP port on loopback (default 5683); CoAP over DTLS, which the
+                   device and the renter use, is on N+1
   --ssh-port N     the hub's SSH gateway port (default 2222)
   --http-port N    the hub's HTTP router port (default 8080; HTTPS on N+363, default 8443)
 EOF
@@ -48,21 +49,25 @@ demo() {
     DEMO_HUB_PID="" DEMO_DEVICE_PID="" DEMO_PAYER_PID="" DEMO_RENTAL=""
     trap demo_teardown EXIT
     trap 'exit 130' INT TERM
-    export EDGERENT_HOME=$DEMO_DIR EDGERENT_HUB=coap://127.0.0.1:$coap_port
+    export EDGERENT_HOME=$DEMO_DIR EDGERENT_HUB=coaps://127.0.0.1:$((coap_port + 1))
     local cli=(java -jar "$CLIENT_JAR")
 
-    step "starting a hub (CoAP 127.0.0.1:$coap_port, SSH gateway 127.0.0.1:$ssh_port, HTTP router 127.0.0.1:$http_port)"
-    java -jar "$HUB_JAR" --data "$DEMO_DIR/hub" --coap-port "$coap_port" --ssh-port "$ssh_port" --http-port "$http_port" \
-        --https-port $((http_port + 363)) >"$DEMO_DIR/hub.log" 2>&1 &
+    step "starting a hub ($EDGERENT_HUB, SSH gateway 127.0.0.1:$ssh_port, HTTP router 127.0.0.1:$http_port)"
+    java -jar "$HUB_JAR" --data "$DEMO_DIR/hub" --coap-port "$coap_port" --coaps-port $((coap_port + 1)) --ssh-port "$ssh_port" \
+        --http-port "$http_port" --https-port $((http_port + 363)) --metrics 127.0.0.1:$((http_port + 1384)) \
+        >"$DEMO_DIR/hub.log" 2>&1 &
     DEMO_HUB_PID=$!
     wait_for 30 "the hub to start (log: $DEMO_DIR/hub.log)" grep -q '^hub running' "$DEMO_DIR/hub.log"
+    local hub_key
+    hub_key=$(sed -n 's/^hub key: //p' "$DEMO_DIR/hub.log")
+    say "the hub's key, pinned by the device: $hub_key"
 
     step "creating a one-time registration token for owner 'demo-owner'"
     local token
     token=$("${cli[@]}" token --owner demo-owner)
 
     step "starting a device (the edge bundles on Apache Felix) with that token"
-    java -jar "$DEVICE_JAR" --hub "$EDGERENT_HUB" --token "$token" --data "$DEMO_DIR/device" --heartbeat 2 \
+    java -jar "$DEVICE_JAR" --hub "$EDGERENT_HUB" --hub-key "$hub_key" --token "$token" --data "$DEMO_DIR/device" --heartbeat 2 \
         --price-per-hour 3600 --usage-seconds 10 >"$DEMO_DIR/device.log" 2>&1 &
     DEMO_DEVICE_PID=$!
     wait_for 60 "the device to register and list itself (log: $DEMO_DIR/device.log)" market_shows '' free
@@ -136,6 +141,12 @@ EOF
     echo "  curl $web_url -> $page"
 
     "${cli[@]}" status "$DEMO_RENTAL"
+    step "the hub's /health and /metrics (Prometheus) at 127.0.0.1:$((http_port + 1384))"
+    local metrics
+    curl -sf "http://127.0.0.1:$((http_port + 1384))/health" || fail "/health did not answer 200"
+    metrics=$(curl -sf "http://127.0.0.1:$((http_port + 1384))/metrics") || fail "/metrics did not answer"
+    grep -E '^edgerent_(devices_online|dtls_sessions|vouchers_accepted_total|rentals\{state="active"\}) ' <<<"$metrics"
+    grep -q '^edgerent_devices_online 1$' <<<"$metrics" || fail "/metrics does not count the device online"
     step "ending $DEMO_RENTAL: the payer ends it on Ctrl-C (here: SIGTERM) and prints the settlement"
     kill "$DEMO_PAYER_PID" 2>/dev/null || true
     wait "$DEMO_PAYER_PID" 2>/dev/null || true

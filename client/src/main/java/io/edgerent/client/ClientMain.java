@@ -1,9 +1,11 @@
 package io.edgerent.client;
 
+import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.SshKeys;
 import io.edgerent.protocol.Template;
 import io.edgerent.protocol.WipeRecord;
 import java.io.IOException;
@@ -26,6 +28,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The {@code edgerent} commands for owners and renters. Exit codes: 0 done, 1 the hub refused,
@@ -41,7 +44,9 @@ public final class ClientMain {
     private static final String COMMON = """
 
             Common options:
-              --hub URI     the hub's CoAP address (default $EDGERENT_HUB or coap://127.0.0.1:5683)
+              --hub URI     the hub: coaps://HOST:PORT (DTLS; its key is recorded in known_hubs at
+                            the first contact and must match after), or coap://127.0.0.1:PORT on
+                            the hub machine (default $EDGERENT_HUB or coap://127.0.0.1:5683)
               -h, --help    show help for the command
             Files live under $EDGERENT_HOME (default ~/.edgerent).
             """;
@@ -187,9 +192,13 @@ public final class ClientMain {
             out.print(help);
             return 0;
         }
-        try {
-            HubClient hub = new HubClient(options.hub(), 10_000);
-            return switch (command) {
+        KnownHubs known = new KnownHubs(home);
+        // Renter commands authenticate their DTLS session with the renter's key; the others with a key made for this run.
+        boolean asRenter = Set.of("rent", "rentals", "pay", "status", "wipe", "extend", "end").contains(command)
+                || command.equals("wallet") && options.positionals.isEmpty();
+        try (HubClient hub = new HubClient(options.hub(), 10_000,
+                asRenter ? RenterIdentity.loadOrCreate(home) : Ed25519.generate(), known.check(options.hub()))) {
+            int code = switch (command) {
                 case "token" -> token(hub, options);
                 case "market" -> market(hub, options);
                 case "rent" -> rent(hub, options);
@@ -202,6 +211,9 @@ public final class ClientMain {
                 case "earnings" -> earnings(hub, options);
                 default -> end(hub, options);
             };
+            hub.shownHubKey().filter(key -> known.recordIfNew(options.hub(), key)).ifPresent(key -> err.println(
+                    "edgerent: recorded the key of the hub at " + options.hub() + " in " + known.file() + ": " + SshKeys.ecdsaP256Line(key)));
+            return code;
         } catch (UsageException e) {
             err.println("edgerent " + command + ": " + e.getMessage());
             return USAGE;
@@ -578,8 +590,9 @@ public final class ClientMain {
         URI hub() {
             String hub = values.getOrDefault("--hub", System.getenv().getOrDefault("EDGERENT_HUB", "coap://127.0.0.1:5683"));
             URI uri = URI.create(hub);
-            if (!"coap".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new UsageException("--hub must look like coap://HOST:PORT, got " + hub);
+            if (!List.of("coap", "coaps").contains(uri.getScheme()) || uri.getHost() == null) {
+                throw new UsageException("--hub must look like coaps://HOST:PORT (or coap://127.0.0.1:PORT on the hub machine), got "
+                        + hub);
             }
             return uri;
         }

@@ -15,20 +15,31 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.TokenRequest;
+import io.edgerent.link.Dtls;
+import io.edgerent.link.HubKeyCheck;
+import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.SshKeys;
 import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.util.List;
+import java.util.Optional;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.elements.exception.ConnectorException;
 
-/** The hub's API as owners and renters call it. */
-public final class HubClient {
+/**
+ * The hub's API as owners and renters call it. Over {@code coaps://} the DTLS session is
+ * authenticated with {@code identity} (the renter's key for renter requests, which the hub checks)
+ * and the hub must show the key {@code check} expects.
+ */
+public final class HubClient implements AutoCloseable {
     static {
         CoapConfig.register();
         UdpConfig.register();
@@ -38,10 +49,33 @@ public final class HubClient {
 
     private final URI hub;
     private final long timeoutMillis;
+    private final HubKeyCheck check;
+    private final CoapEndpoint endpoint;
 
+    /** A client with a key of its own for this run and any hub key (for plain loopback CoAP and tests). */
     public HubClient(URI hub, long timeoutMillis) {
+        this(hub, timeoutMillis, Ed25519.generate(), HubKeyCheck.expecting(Optional::empty));
+    }
+
+    public HubClient(URI hub, long timeoutMillis, KeyPair identity, HubKeyCheck check) {
         this.hub = hub;
         this.timeoutMillis = timeoutMillis;
+        this.check = check;
+        try {
+            this.endpoint = Dtls.clientEndpoint(hub, identity, check);
+        } catch (IllegalArgumentException e) {
+            throw new HubUnreachableException(e.getMessage());
+        }
+    }
+
+    /** The key the hub showed in the DTLS handshake, once there was one (coaps:// only). */
+    public Optional<PublicKey> shownHubKey() {
+        return check.shown();
+    }
+
+    @Override
+    public void close() {
+        endpoint.destroy();
     }
 
     public URI hub() {
@@ -127,9 +161,13 @@ public final class HubClient {
 
     private byte[] exchange(String path, Call call) {
         CoapClient client = new CoapClient(hub.resolve("/" + path));
+        client.setEndpoint(endpoint);
         client.setTimeout(timeoutMillis);
         try {
             CoapResponse response = call.send(client);
+            if (response == null && check.refused()) {
+                throw new HubKeyMismatchException(hub, check.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
+            }
             if (response == null) {
                 throw new HubUnreachableException("no answer from the hub at " + hub + " within "
                         + timeoutMillis / 1000 + " s (is `edgerent hub` running there?)");
@@ -139,6 +177,9 @@ public final class HubClient {
             }
             return response.getPayload();
         } catch (ConnectorException | IOException e) {
+            if (check.refused()) {
+                throw new HubKeyMismatchException(hub, check.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
+            }
             throw new HubUnreachableException("cannot reach the hub at " + hub + ": " + e.getMessage());
         } finally {
             client.shutdown();
@@ -156,9 +197,20 @@ public final class HubClient {
     }
 
     /** The hub did not answer. */
-    public static final class HubUnreachableException extends RuntimeException {
+    public static class HubUnreachableException extends RuntimeException {
         HubUnreachableException(String message) {
             super(message);
+        }
+    }
+
+    /** The DTLS handshake was refused here: the hub showed another key than the one expected. */
+    public static final class HubKeyMismatchException extends HubUnreachableException {
+        public final String shownKey;
+
+        HubKeyMismatchException(URI hub, String shownKey) {
+            super("the hub at " + hub + " shows the key '" + shownKey + "', not the one expected; not talking to it."
+                    + " If the hub's key really changed, remove its line from known_hubs");
+            this.shownKey = shownKey;
         }
     }
 }

@@ -20,7 +20,20 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.TokenRequest;
+import io.edgerent.link.Dtls;
+import io.edgerent.protocol.Ed25519;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.Arrays;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -39,12 +52,21 @@ import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.elements.util.PersistentComponentUtil;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig.DtlsRole;
+import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The hub's CoAP resources (paths in {@link Paths}), CBOR in and out. Every refusal is mapped to a
  * CoAP error code with a diagnostic text payload here, once.
+ *
+ * <p>Served twice: over DTLS on the bind address (what devices and renters use; each peer is
+ * authenticated by its raw public key, which must be the key it acts as), and as plain CoAP on
+ * loopback only, for the hub machine's own tools and development, where signatures alone speak.
+ * Open DTLS sessions are saved on close and restored on start, so a restart costs no handshakes.
  */
 final class CoapApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoapApi.class);
@@ -62,6 +84,10 @@ final class CoapApi implements AutoCloseable {
     private final SettlementRail rail;
     private final CoapServer server;
     private final InetSocketAddress address;
+    private final InetSocketAddress secureAddress;
+    private final DTLSConnector dtls;
+    private final Path dtlsState;
+    private final HubMetrics metrics;
     private final CoapResource devices;
     private final Map<String, DeviceResource> deviceResources = new ConcurrentHashMap<>();
 
@@ -70,19 +96,34 @@ final class CoapApi implements AutoCloseable {
         int port();
 
         String hostKey();
+
+        KeyPair hostKeyPair();
     }
 
-    CoapApi(HubConfig config, Registry registry, VoucherDesk vouchers, Gateway gateway, String adminSecret, Clock clock) {
+    CoapApi(HubConfig config, Registry registry, VoucherDesk vouchers, Gateway gateway, String adminSecret, Clock clock,
+            HubMetrics metrics) {
         this.registry = registry;
         this.vouchers = vouchers;
         this.gateway = gateway;
         this.adminSecret = adminSecret;
         this.clock = clock;
         this.rail = SettlementRail.internal(registry.ledger());
+        this.metrics = metrics;
         Configuration coap = Configuration.createStandardWithoutFile();
         server = new CoapServer(coap);
-        address = new InetSocketAddress(config.bindAddress(), config.coapPort());
-        server.addEndpoint(new CoapEndpoint.Builder().setConfiguration(coap).setInetSocketAddress(address).build());
+        address = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.coapPort());
+        CoapEndpoint plain = new CoapEndpoint.Builder().setConfiguration(coap).setInetSocketAddress(address).build();
+        plain.addInterceptor(metrics.plainCoap);
+        server.addEndpoint(plain);
+        secureAddress = new InetSocketAddress(config.bindAddress(), config.coapsPort());
+        Configuration secure = Dtls.configuration(DtlsRole.SERVER_ONLY);
+        // Any raw public key completes the handshake (a new renter is a new key); each resource checks whose it must be.
+        dtls = Dtls.connector(secure, secureAddress, gateway.hostKeyPair(),
+                StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build(), metrics.dtls);
+        CoapEndpoint secured = new CoapEndpoint.Builder().setConfiguration(secure).setConnector(dtls).build();
+        secured.addInterceptor(metrics.secureCoap);
+        server.addEndpoint(secured);
+        dtlsState = config.dataDir().resolve("dtls.state");
         devices = new Handler(Paths.DEVICES).onPost(this::register);
         CoapResource rentals = new Handler(Paths.RENTALS).onPost(signed(Paths.RENTALS, this::rent));
         rentals.add(new Handler(Paths.MINE).onPost(signed(Paths.RENTALS + "/" + Paths.MINE,
@@ -100,8 +141,8 @@ final class CoapApi implements AutoCloseable {
                 new VoucherResource(),
                 new Handler(Paths.EARNINGS).onPost(this::earnings),
                 new Handler(Paths.TOKENS).onPost(this::issueToken),
-                new Handler(Paths.LISTINGS).onGet(() -> Listing.encodeAll(registry.listings())),
-                new Handler(Paths.HUB_KEY).onGet(() -> Cbor.encode(Map.of("hubKey", gateway.hostKey()))));
+                new Handler(Paths.LISTINGS).onGet(peer -> Listing.encodeAll(registry.listings())),
+                new Handler(Paths.HUB_KEY).onGet(peer -> Cbor.encode(Map.of("hubKey", gateway.hostKey()))));
         registry.deviceIds().forEach(this::addDevice);
         registry.onAssignmentChanged(id -> {
             DeviceResource device = deviceResources.get(id);
@@ -112,10 +153,12 @@ final class CoapApi implements AutoCloseable {
     }
 
     void start() {
+        restoreSessions();
         try {
             server.start();
         } catch (IllegalStateException e) {
-            throw new IllegalStateException("cannot start the CoAP API on " + address + " (is another hub running there?)", e);
+            throw new IllegalStateException("cannot start the CoAP API on " + address + " and " + secureAddress
+                    + " (is another hub running there?)", e);
         }
     }
 
@@ -123,19 +166,71 @@ final class CoapApi implements AutoCloseable {
         return server.getEndpoints().get(0).getAddress().getPort();
     }
 
+    /** Brings the DTLS session count up to date (Scandium reports it on request). */
+    void updateDtlsHealth() {
+        dtls.updateHealth();
+    }
+
+    int securePort() {
+        return server.getEndpoints().get(1).getAddress().getPort();
+    }
+
     @Override
     public void close() {
+        server.stop();
+        saveSessions();
         server.destroy();
     }
 
-    private byte[] issueToken(byte[] payload) {
+    /** DTLS sessions older than this are not saved: their devices would have been dropped anyway. */
+    private static final long SESSION_STALE_SECONDS = 3600;
+
+    /** Writes the open DTLS sessions (their keys included) to a file only the hub's user reads. */
+    private void saveSessions() {
+        PersistentComponentUtil util = new PersistentComponentUtil();
+        util.add(dtls);
+        try {
+            Path tmp = Files.createTempFile(dtlsState.getParent(), "dtls", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            int saved;
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                saved = util.saveComponents(out, SESSION_STALE_SECONDS);
+            }
+            Files.move(tmp, dtlsState, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            LOG.info("saved {} DTLS session(s) for the next start", saved);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not save the DTLS sessions ({}); devices will handshake again after the restart", e.getMessage());
+        }
+    }
+
+    /** Loads what {@link #saveSessions} wrote, once: the file is deleted, so a crash later never replays old state. */
+    private void restoreSessions() {
+        if (!Files.exists(dtlsState)) {
+            return;
+        }
+        PersistentComponentUtil util = new PersistentComponentUtil();
+        util.add(dtls);
+        try (InputStream in = Files.newInputStream(dtlsState)) {
+            LOG.info("restored {} DTLS session(s)", util.loadComponents(in));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not restore the DTLS sessions ({}); devices will handshake again", e.getMessage());
+        } finally {
+            try {
+                Files.deleteIfExists(dtlsState);
+            } catch (IOException e) {
+                LOG.warn("could not delete {}: {}", dtlsState, e.getMessage());
+            }
+        }
+    }
+
+    private byte[] issueToken(byte[] payload, Peer peer) {
         TokenRequest request = TokenRequest.decode(payload);
         requireAdmin(request.adminSecret());
         // The hub's SSH host key comes along, so provisioning can pin it in the device's first-boot config.
         return Cbor.encode(Map.of("token", registry.issueToken(request.owner()), "hubKey", gateway.hostKey()));
     }
 
-    private byte[] moveMoney(byte[] payload) {
+    private byte[] moveMoney(byte[] payload, Peer peer) {
         WalletMove move = WalletMove.decode(payload);
         requireAdmin(move.adminSecret());
         if (!move.account().matches("renter:[0-9a-f]{64}|owner:[A-Za-z0-9._-]{1,64}|" + Ledger.HUB_FEES)) {
@@ -151,14 +246,15 @@ final class CoapApi implements AutoCloseable {
         return registry.ledger().statement(move.account()).encode();
     }
 
-    private byte[] earnings(byte[] payload) {
+    private byte[] earnings(byte[] payload, Peer peer) {
         Fields f = Cbor.decodeMap(payload);
         requireAdmin(f.text("secret"));
         return registry.earnings(f.text("owner")).encode();
     }
 
-    private byte[] extend(byte[] payload) {
+    private byte[] extend(byte[] payload, Peer peer) {
         SignedRequest request = SignedRequest.decode(payload);
+        requireRenter(request, peer);
         String path = Paths.RENTALS + "/" + Paths.EXTEND;
         ExtendRequest extend = ExtendRequest.from(request.verify(path, clock.millis()));
         registry.acceptOnce(request.signature(), request.issuedAt());
@@ -172,8 +268,10 @@ final class CoapApi implements AutoCloseable {
         }
     }
 
-    private byte[] register(byte[] payload) {
-        RegistrationAccepted accepted = registry.register(Registration.decode(payload), gateway.port(), gateway.hostKey());
+    private byte[] register(byte[] payload, Peer peer) {
+        Registration registration = Registration.decode(payload);
+        peer.mustBe(registration.publicKey(), "the device key being registered");
+        RegistrationAccepted accepted = registry.register(registration, gateway.port(), gateway.hostKey());
         addDevice(accepted.deviceId());
         LOG.info("device {} registered, tunnel port {}", accepted.deviceId(), accepted.tunnelPort());
         return accepted.encode();
@@ -199,32 +297,59 @@ final class CoapApi implements AutoCloseable {
     }
 
     private PostHandler signed(String path, SignedHandler handler) {
-        return payload -> {
+        return (payload, peer) -> {
             SignedRequest request = SignedRequest.decode(payload);
+            requireRenter(request, peer);
             Fields body = request.verify(path, clock.millis());
             registry.acceptOnce(request.signature(), request.issuedAt());
             return handler.handle(request.renterKey(), body);
         };
     }
 
+    /** A renter request comes over the renter's own DTLS session, and from a key no device uses. */
+    private void requireRenter(SignedRequest request, Peer peer) {
+        peer.mustBe(request.renterKey(), "the renter key that signed the request");
+        if (registry.isDeviceKey(request.renterKey())) {
+            throw new RefusedException(ErrorCode.FORBIDDEN, "this key is a registered device's; a renter signs with a key of their own");
+        }
+    }
+
     /**
      * A device's report on {@code devices/ID/RESOURCE}, signed with a key the registry then checks is
      * the device's. No replay record: reports carry their own sequence or are idempotent.
      */
-    private PostHandler deviceSigned(String id, String resource, SignedHandler handler) {
+    private PostHandler deviceSigned(String id, byte[] deviceKey, String resource, SignedHandler handler) {
         String path = Paths.DEVICES + "/" + id + "/" + resource;
-        return payload -> {
+        return (payload, peer) -> {
+            peer.mustBe(deviceKey, "device " + id + "'s key");
             SignedRequest request = SignedRequest.decode(payload);
             return handler.handle(request.renterKey(), request.verify(path, clock.millis()));
         };
     }
 
     interface PostHandler {
-        byte[] handle(byte[] payload);
+        byte[] handle(byte[] payload, Peer peer);
     }
 
     interface GetHandler {
-        byte[] handle();
+        byte[] handle(Peer peer);
+    }
+
+    /**
+     * Who sent a request: the raw public key its DTLS session authenticated, or none on plain
+     * loopback CoAP, where the hub machine's own tools and development run.
+     */
+    record Peer(PublicKey key) {
+        static Peer of(CoapExchange exchange) {
+            return new Peer(Dtls.peerKey(exchange.advanced().getRequest().getSourceContext().getPeerIdentity()));
+        }
+
+        /** Refuses the request unless its DTLS key is {@code rawEd25519} (plain loopback passes: signatures decide there). */
+        void mustBe(byte[] rawEd25519, String whose) {
+            if (key != null && !(key.getAlgorithm().startsWith("Ed") && Arrays.equals(Ed25519.raw(key), rawEd25519))) {
+                throw new RefusedException(ErrorCode.FORBIDDEN, "this DTLS session is authenticated with another key than " + whose);
+            }
+        }
     }
 
     /** A resource whose GET and POST run a handler and map its failures to CoAP codes. */
@@ -252,8 +377,8 @@ final class CoapApi implements AutoCloseable {
                 super.handlePOST(exchange);
                 return;
             }
-            respond(exchange, ResponseCode.CHANGED,
-                    () -> post.handle(exchange.getRequestPayload()));
+            Peer peer = Peer.of(exchange);
+            respond(exchange, ResponseCode.CHANGED, p -> post.handle(exchange.getRequestPayload(), p), peer);
         }
 
         @Override
@@ -262,13 +387,13 @@ final class CoapApi implements AutoCloseable {
                 super.handleGET(exchange);
                 return;
             }
-            respond(exchange, ResponseCode.CONTENT, get::handle);
+            respond(exchange, ResponseCode.CONTENT, get, Peer.of(exchange));
         }
     }
 
-    static void respond(CoapExchange exchange, ResponseCode success, GetHandler work) {
+    static void respond(CoapExchange exchange, ResponseCode success, GetHandler work, Peer peer) {
         try {
-            exchange.respond(success, work.handle(), MediaTypeRegistry.APPLICATION_CBOR);
+            exchange.respond(success, work.handle(peer), MediaTypeRegistry.APPLICATION_CBOR);
         } catch (MalformedMessageException e) {
             exchange.respond(ResponseCode.BAD_REQUEST, e.getMessage(), MediaTypeRegistry.TEXT_PLAIN);
         } catch (SignedRequest.SignatureException e) {
@@ -296,13 +421,14 @@ final class CoapApi implements AutoCloseable {
             } catch (RuntimeException malformed) {
                 stored = CompletableFuture.failedFuture(malformed);
             }
-            stored.whenComplete((status, failure) -> respond(exchange, ResponseCode.CHANGED, () -> {
+            stored.whenComplete((status, failure) -> (failure == null ? metrics.vouchersAccepted : metrics.vouchersRefused).increment());
+            stored.whenComplete((status, failure) -> respond(exchange, ResponseCode.CHANGED, peer -> {
                 if (failure != null) {
                     throw failure instanceof CompletionException && failure.getCause() instanceof RuntimeException cause ? cause
                             : failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
                 }
                 return status.encode();
-            }));
+            }, null));
         }
     }
 
@@ -313,14 +439,22 @@ final class CoapApi implements AutoCloseable {
         DeviceResource(String id) {
             super(id);
             setVisible(false);
-            add(new Handler(Paths.HEARTBEAT).onPost(payload -> registry.heartbeat(id, Heartbeat.decode(payload)).encode()));
-            add(new Handler(Paths.USAGE).onPost(deviceSigned(id, Paths.USAGE,
+            byte[] key = registry.devicePublicKey(id).orElseThrow();
+            String whose = "device " + id + "'s key";
+            add(new Handler(Paths.HEARTBEAT).onPost((payload, peer) -> {
+                peer.mustBe(key, whose);
+                return registry.heartbeat(id, Heartbeat.decode(payload)).encode();
+            }));
+            add(new Handler(Paths.USAGE).onPost(deviceSigned(id, key, Paths.USAGE,
                     (signer, body) -> registry.recordUsage(id, signer, UsageReport.from(body)).encode())));
-            add(new Handler(Paths.WIPES).onPost(deviceSigned(id, Paths.WIPES, (signer, body) -> {
+            add(new Handler(Paths.WIPES).onPost(deviceSigned(id, key, Paths.WIPES, (signer, body) -> {
                 registry.recordWipe(id, signer, WipeRecord.from(body));
                 return new byte[0];
             })));
-            assignment = new Handler(Paths.ASSIGNMENT).onGet(() -> registry.assignment(id).encode());
+            assignment = new Handler(Paths.ASSIGNMENT).onGet(peer -> {
+                peer.mustBe(key, whose);
+                return registry.assignment(id).encode();
+            });
             assignment.setObservable(true);
             assignment.setObserveType(Type.CON);
             assignment.getAttributes().setObservable();

@@ -54,6 +54,8 @@ final class HttpRouter implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService meterFlush;
     private final Map<String, LongAdder> bytesOut = new ConcurrentHashMap<>();
+    /** Every byte relayed from rentals' web servers since start, for the metrics. */
+    private final LongAdder bytesOutTotal = new LongAdder();
     /** Open client connections per rental, closed at once when the rental is paused or ends. */
     private final Map<String, Set<Socket>> openByRental = new ConcurrentHashMap<>();
     private ServerSocket plain;
@@ -151,6 +153,10 @@ final class HttpRouter implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("refusing a connection: {}", e.getMessage());
         }
+    }
+
+    long bytesOutTotal() {
+        return bytesOutTotal.sum();
     }
 
     private void flushMeter() {
@@ -525,6 +531,7 @@ final class HttpRouter implements AutoCloseable {
         private void count(long n) {
             if (rental != null && n > 0) {
                 bytesOut.computeIfAbsent(rental, r -> new LongAdder()).add(n);
+                bytesOutTotal.add(n);
             }
         }
 

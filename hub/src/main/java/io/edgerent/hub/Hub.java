@@ -3,6 +3,7 @@ package io.edgerent.hub;
 import io.edgerent.protocol.Names;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,6 +23,7 @@ public final class Hub implements AutoCloseable {
     private final HttpRouter router;
     private final CoapApi api;
     private final VoucherDesk vouchers;
+    private final MetricsServer metricsServer;
     private final ScheduledExecutorService clockwork;
 
     private Hub(HubConfig config) {
@@ -31,12 +33,20 @@ public final class Hub implements AutoCloseable {
         gateway = new SshGateway(config, registry);
         router = new HttpRouter(config, registry, TlsIdentity.load(config));
         vouchers = new VoucherDesk(registry);
-        api = new CoapApi(config, registry, vouchers, gateway, adminSecret(config.dataDir()), Clock.systemUTC());
+        HubMetrics metrics = new HubMetrics();
+        api = new CoapApi(config, registry, vouchers, gateway, adminSecret(config.dataDir()), Clock.systemUTC(), metrics);
+        metricsServer = new MetricsServer(new InetSocketAddress(config.metricsBind(), config.metricsPort()), () -> {
+            api.updateDtlsHealth();
+            Registry.Counts counts = registry.counts();
+            return metrics.prometheus(counts.devicesOnline(), counts.devicesRegistered(), counts.rentals(), router.bytesOutTotal());
+        }, () -> health(registry, metrics));
         try {
             gateway.start();
             router.start();
             api.start();
+            metricsServer.start();
         } catch (RuntimeException e) {
+            metricsServer.close();
             api.close();
             router.close();
             gateway.close();
@@ -63,8 +73,19 @@ public final class Hub implements AutoCloseable {
         return new Hub(config);
     }
 
+    /** UDP port of plain CoAP (loopback only). */
     public int coapPort() {
         return api.port();
+    }
+
+    /** UDP port of CoAP over DTLS. */
+    public int coapsPort() {
+        return api.securePort();
+    }
+
+    /** The hub's key as an OpenSSH line: its SSH host key and its DTLS raw public key, pinned by devices. */
+    public String hubKey() {
+        return gateway.hostKey();
     }
 
     public int sshPort() {
@@ -79,9 +100,28 @@ public final class Hub implements AutoCloseable {
         return router.httpsPort();
     }
 
+    /** Up when the database answers; the counts tell an operator the rest at a glance. */
+    private MetricsServer.Health health(Registry registry, HubMetrics metrics) {
+        try {
+            Registry.Counts counts = registry.counts();
+            api.updateDtlsHealth();
+            return new MetricsServer.Health(true, String.format("{\"status\":\"up\",\"database\":\"ok\",\"devicesOnline\":%d,"
+                    + "\"devicesRegistered\":%d,\"dtlsSessions\":%d}%n", counts.devicesOnline(), counts.devicesRegistered(),
+                    metrics.dtls.sessions.get()));
+        } catch (RuntimeException e) {
+            return new MetricsServer.Health(false, "{\"status\":\"down\",\"database\":\"failing\"}\n");
+        }
+    }
+
+    /** TCP port of /metrics and /health. */
+    public int metricsPort() {
+        return metricsServer.port();
+    }
+
     @Override
     public void close() {
         clockwork.shutdownNow();
+        metricsServer.close();
         api.close();
         router.close();
         gateway.close();

@@ -6,15 +6,18 @@ import java.time.Duration;
 /**
  * Everything a hub needs to start. {@link Builder#build()} fills the defaults documented on each setter.
  *
+ * @param coapPort UDP port of plain CoAP, served on loopback only (development, the hub machine's own tools)
+ * @param coapsPort UDP port of CoAP over DTLS, served on the bind address: what devices and renters use
  * @param publicHost the host name renters and devices use to reach this hub (printed in ssh commands)
  * @param domain rentals' web servers answer at {@code http://RENTAL.DOMAIN/} (and at {@code RENTAL.localhost})
  * @param tlsCertificate PEM certificate chain for the HTTPS router, or null for a self-signed one
  * @param tlsKey PEM private key of {@code tlsCertificate}, or null
+ * @param metricsBind address of /metrics and /health (loopback by default: they tell the fleet's size)
  */
-public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshPort, String publicHost,
+public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coapsPort, int sshPort, String publicHost,
         int tunnelPortMin, int tunnelPortMax, Duration offlineAfter, Duration expiryCheck, int feeBasisPoints,
         Duration paymentGrace, Duration suspendLimit, int httpPort, int httpsPort, String domain, Path tlsCertificate,
-        Path tlsKey) {
+        Path tlsKey, String metricsBind, int metricsPort) {
 
     /** Where a rental's web server answers through the HTTP router. */
     public String httpUrl(String rental) {
@@ -30,6 +33,7 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshP
         private Path dataDir = Path.of(System.getProperty("user.home"), ".edgerent", "hub");
         private String bindAddress = "127.0.0.1";
         private int coapPort = 5683;
+        private int coapsPort = 5684;
         private int sshPort = 2222;
         private String publicHost;
         private int tunnelPortMin = 40000;
@@ -44,6 +48,8 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshP
         private String domain = "localhost";
         private Path tlsCertificate;
         private Path tlsKey;
+        private String metricsBind = "127.0.0.1";
+        private int metricsPort = 9464;
 
         /** Where the database, the SSH host key and the admin secret live; default {@code ~/.edgerent/hub}. */
         public Builder dataDir(Path dataDir) {
@@ -51,15 +57,28 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshP
             return this;
         }
 
-        /** The address the CoAP server and the SSH gateway listen on; default 127.0.0.1. */
+        /** The address CoAP over DTLS and the SSH gateway listen on; default 127.0.0.1. */
         public Builder bindAddress(String bindAddress) {
             this.bindAddress = bindAddress;
             return this;
         }
 
-        /** UDP port of the CoAP API; default 5683, 0 picks a free one. */
+        /** UDP port of plain CoAP, on loopback only; default 5683, 0 picks a free one. */
         public Builder coapPort(int coapPort) {
             this.coapPort = coapPort;
+            return this;
+        }
+
+        /** UDP port of CoAP over DTLS on the bind address; default 5684, 0 picks a free one. */
+        public Builder coapsPort(int coapsPort) {
+            this.coapsPort = coapsPort;
+            return this;
+        }
+
+        /** Address and TCP port of /metrics and /health; default 127.0.0.1:9464, port 0 picks a free one. */
+        public Builder metrics(String bind, int port) {
+            this.metricsBind = bind;
+            this.metricsPort = port;
             return this;
         }
 
@@ -151,9 +170,9 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int sshP
                 throw new IllegalArgumentException("tunnel ports must be a range within 1024..65535, got "
                         + tunnelPortMin + ".." + tunnelPortMax);
             }
-            return new HubConfig(dataDir, bindAddress, coapPort, sshPort, publicHost == null ? bindAddress : publicHost,
+            return new HubConfig(dataDir, bindAddress, coapPort, coapsPort, sshPort, publicHost == null ? bindAddress : publicHost,
                     tunnelPortMin, tunnelPortMax, offlineAfter, expiryCheck, feeBasisPoints, paymentGrace, suspendLimit, httpPort,
-                    httpsPort, domain, tlsCertificate, tlsKey);
+                    httpsPort, domain, tlsCertificate, tlsKey, metricsBind, metricsPort);
         }
     }
 }

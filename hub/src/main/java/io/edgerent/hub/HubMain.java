@@ -8,15 +8,21 @@ public final class HubMain {
     private static final String HELP = """
             Usage: edgerent hub [options]
 
-            Runs a hub: the CoAP API devices and renters talk to, and the SSH gateway renters reach
-            their rentals through. Everything it knows is kept under --data and survives a restart.
+            Runs a hub: the CoAP API devices and renters talk to (over DTLS, coaps://), and the SSH
+            gateway renters reach their rentals through. Everything it knows is kept under --data and
+            survives a restart; open DTLS sessions too, so devices resume without a new handshake.
 
             Options:
               --data DIR           data directory (database, SSH host key, admin.secret)
                                    default: ~/.edgerent/hub
               --bind ADDRESS       address to listen on (default 127.0.0.1)
-              --coap-port PORT     UDP port of the CoAP API (default 5683)
+              --coaps-port PORT    UDP port of CoAP over DTLS on --bind (default 5684): devices
+                                   and renters use coaps://HOST:PORT and pin the hub's key
+              --coap-port PORT     UDP port of plain CoAP, on 127.0.0.1 only, for tools on the
+                                   hub machine and development (default 5683)
               --ssh-port PORT      TCP port of the SSH gateway (default 2222)
+              --metrics ADDR:PORT  where GET /metrics (Prometheus) and /health answer
+                                   (default 127.0.0.1:9464)
               --public-host NAME   host name printed in ssh commands (default: the bind address)
               --tunnel-ports A-B   loopback ports reserved for device tunnels, two per device
                                    (default 40000-40999)
@@ -53,7 +59,16 @@ public final class HubMain {
                     case "--data" -> config.dataDir(Path.of(value(args, ++i, arg)));
                     case "--bind" -> config.bindAddress(value(args, ++i, arg));
                     case "--coap-port" -> config.coapPort(port(value(args, ++i, arg), arg));
+                    case "--coaps-port" -> config.coapsPort(port(value(args, ++i, arg), arg));
                     case "--ssh-port" -> config.sshPort(port(value(args, ++i, arg), arg));
+                    case "--metrics" -> {
+                        String v = value(args, ++i, arg);
+                        int colon = v.lastIndexOf(':');
+                        if (colon < 1) {
+                            throw new IllegalArgumentException("--metrics takes ADDRESS:PORT, such as 127.0.0.1:9464, got '" + v + "'");
+                        }
+                        config.metrics(v.substring(0, colon), port(v.substring(colon + 1), arg));
+                    }
                     case "--public-host" -> config.publicHost(value(args, ++i, arg));
                     case "--http-port" -> config.httpPort(port(value(args, ++i, arg), arg));
                     case "--https-port" -> config.httpsPort(port(value(args, ++i, arg), arg));
@@ -80,9 +95,9 @@ public final class HubMain {
                 hub.close();
                 stopped.countDown();
             }));
-            System.out.printf("hub running: CoAP coap://%s:%d, SSH gateway %s:%d, HTTP router :%d (https :%d) for *.%s,"
-                    + " data %s%n", built.publicHost(), hub.coapPort(), built.publicHost(), hub.sshPort(), built.httpPort(),
-                    built.httpsPort(), built.domain(), built.dataDir());
+            System.out.printf("hub running: CoAP coaps://%s:%d (plain coap://127.0.0.1:%d), SSH gateway %s:%d, HTTP router"
+                    + " :%d (https :%d) for *.%s, data %s%nhub key: %s%n", built.publicHost(), hub.coapsPort(), hub.coapPort(),
+                    built.publicHost(), hub.sshPort(), built.httpPort(), built.httpsPort(), built.domain(), built.dataDir(), hub.hubKey());
             System.out.flush();
             stopped.await();
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {

@@ -376,6 +376,27 @@ final class Registry {
         });
     }
 
+    /** Devices online and registered, and rentals per state, for the metrics. */
+    record Counts(long devicesOnline, long devicesRegistered, Map<String, Long> rentals) {}
+
+    Counts counts() {
+        return sql.transaction(() -> {
+            long online = sql.one("SELECT COUNT(*) FROM device WHERE last_seen >= ?", now() - config.offlineAfter().toMillis())
+                    .orElseThrow().integer(1);
+            long registered = sql.one("SELECT COUNT(*) FROM device").orElseThrow().integer(1);
+            Map<String, Long> rentals = new java.util.TreeMap<>();
+            for (Sql.Row r : sql.all("SELECT state, COUNT(*) FROM rental GROUP BY state")) {
+                rentals.put(r.text(1), r.integer(2));
+            }
+            return new Counts(online, registered, rentals);
+        });
+    }
+
+    /** Whether {@code key} (raw Ed25519) is a registered device's. */
+    boolean isDeviceKey(byte[] key) {
+        return sql.transaction(() -> sql.one("SELECT id FROM device WHERE public_key = ?", (Object) key).isPresent());
+    }
+
     Optional<byte[]> devicePublicKey(String deviceId) {
         return sql.transaction(() -> sql.one("SELECT public_key FROM device WHERE id = ?", deviceId).map(r -> r.bytes(1)));
     }

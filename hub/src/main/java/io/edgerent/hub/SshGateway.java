@@ -60,6 +60,7 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
 
     private final Registry registry;
     private final SshServer server;
+    private final KeyPair hostKeyPair;
     private final String hostKey;
     private final AuthPenalties penalties = new AuthPenalties(java.time.Clock.systemUTC());
     private final ScheduledExecutorService delayedFailures = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -77,7 +78,8 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
         keys.setAlgorithm("EC");
         keys.setKeySize(256);
         server.setKeyPairProvider(keys);
-        hostKey = PublicKeyEntry.toString(loadHostKey(keys).getPublic());
+        hostKeyPair = loadHostKey(keys);
+        hostKey = PublicKeyEntry.toString(hostKeyPair.getPublic());
         // AES-GCM only: the JDK runs it on AES-NI/CLMUL, several times faster than ChaCha20 or CTR+HMAC in Java.
         // A client picks its first cipher the server offers, so offering others would make OpenSSH take ChaCha20.
         server.setCipherFactoriesNames(BuiltinCiphers.aes128gcm.getName(), BuiltinCiphers.aes256gcm.getName());
@@ -124,6 +126,12 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
     @Override
     public String hostKey() {
         return hostKey;
+    }
+
+    /** The host key pair; CoAP over DTLS shows the same key, so one pin covers both. */
+    @Override
+    public KeyPair hostKeyPair() {
+        return hostKeyPair;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.edgerent.provisioning;
 
 import io.edgerent.client.HubClient;
+import io.edgerent.link.HubKeyCheck;
+import io.edgerent.protocol.SshKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,7 +23,7 @@ import java.util.regex.Pattern;
 /** {@code edgerent provision}: a fleet of Raspberry Pis from one Raspberry Pi OS image. */
 public final class ProvisionMain {
     static final String HELP = """
-            Usage: edgerent provision --image FILE --hub coap://HOST:PORT --owner NAME (--count N | --names A,B,...)
+            Usage: edgerent provision --image FILE --hub coaps://HOST:PORT --owner NAME (--count N | --names A,B,...)
                                       [--out DIR] [--shared] [--ssh-key FILE] [--wifi-ssid SSID --wifi-psk PSK]
                                       [--kura-installer FILE.deb] [--admin-secret FILE]
 
@@ -122,11 +124,12 @@ public final class ProvisionMain {
             }
             String hubText = o.getOrDefault("--hub", System.getenv("EDGERENT_HUB"));
             if (hubText == null) {
-                throw new UsageError("--hub coap://HOST:PORT is needed");
+                throw new UsageError("--hub coaps://HOST:PORT is needed");
             }
             URI hub = URI.create(hubText);
-            if (!"coap".equals(hub.getScheme()) || hub.getHost() == null) {
-                throw new UsageError("--hub must look like coap://HOST:PORT, got " + hubText);
+            if (!java.util.List.of("coap", "coaps").contains(hub.getScheme()) || hub.getHost() == null) {
+                throw new UsageError("--hub must look like coaps://HOST:PORT (coap://127.0.0.1:PORT for a hub on this machine), got "
+                        + hubText);
             }
             String owner = require(o, "--owner");
             if (!NAME.matcher(owner).matches()) {
@@ -266,6 +269,12 @@ public final class ProvisionMain {
             }
         }
         HubClient.IssuedToken issued = hub.issue(secret, s.owner());
+        // Over DTLS the hub showed its key in the handshake: the key it names in the answer must be that one.
+        if (hub.shownHubKey().isPresent()
+                && !HubKeyCheck.sameKey(hub.shownHubKey().get(), SshKeys.ecdsaP256Key(issued.hubKey()))) {
+            throw new IllegalStateException("the hub at " + s.hub() + " names the key '" + issued.hubKey()
+                    + "' but showed another in the DTLS handshake; not writing it into any image");
+        }
         config.setProperty("HUB", s.hub().toString());
         config.setProperty("HUB_KEY", issued.hubKey());
         config.setProperty("TOKEN", issued.token());

@@ -243,7 +243,7 @@ class GatewayPolicyTest {
     }
 
     private static RegistrationAccepted register(World world, byte[] publicKey) throws Exception {
-        CoapClient client = new CoapClient(URI.create(world.hubUri + "/devices"));
+        CoapClient client = new CoapClient(URI.create(world.plainHubUri + "/devices"));
         try {
             var answer = client.post(new Registration(world.token("alice"), publicKey, FACTS).encode(), MediaTypeRegistry.APPLICATION_CBOR);
             if (answer == null || !answer.isSuccess()) {

@@ -155,7 +155,8 @@ class HubCrashTest {
     private void startHub() throws Exception {
         Path log = dir.resolve("hub.log");
         hub = new ProcessBuilder("java", "-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(), "--data",
-                dir.resolve("hub").toString(), "--coap-port", String.valueOf(coapPort), "--ssh-port", String.valueOf(sshPort))
+                dir.resolve("hub").toString(), "--coap-port", String.valueOf(coapPort), "--ssh-port", String.valueOf(sshPort), "--coaps-port", "0",
+                "--metrics", "127.0.0.1:0")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long runningLines = Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.startsWith("hub running")).count() : 0;
         awaitTrue(Duration.ofSeconds(30), "the hub to start", () -> {

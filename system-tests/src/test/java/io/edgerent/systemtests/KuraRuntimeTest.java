@@ -38,8 +38,9 @@ class KuraRuntimeTest {
             }
         }
         assertEquals(List.of("com.github.mwiede.jsch", "io.edgerent.edge.agent", "io.edgerent.edge.containers",
-                "io.edgerent.edge.settings", "io.edgerent.edge.tunnels", "io.edgerent.protocol", "jul.to.slf4j",
-                "org.eclipse.californium.core", "org.eclipse.californium.element-connector"), names.stream().sorted().toList());
+                "io.edgerent.edge.settings", "io.edgerent.edge.tunnels", "io.edgerent.link", "io.edgerent.protocol", "jul.to.slf4j",
+                "org.eclipse.californium.core", "org.eclipse.californium.element-connector", "org.eclipse.californium.scandium"),
+                names.stream().sorted().toList());
     }
 
     @Test

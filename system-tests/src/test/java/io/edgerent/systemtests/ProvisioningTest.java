@@ -85,10 +85,14 @@ class ProvisioningTest {
 
             // A device whose pin the hub does not match does not register, and says why.
             String token = tokens.get(0).replaceAll("TOKEN='(.*)'", "$1");
-            String otherKey = Files.readString(key).strip().replaceAll(" [^ ]*$", "");
+            World.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", dir.resolve("other").toString())
+                    .assertOk();
+            String otherKey = Files.readString(dir.resolve("other.pub")).strip().replaceAll(" [^ ]*$", "");
             world.startDevice(token, "--hub-key", otherKey);
+            // Its DTLS handshake refuses the hub's key, so not even the token is sent.
             World.awaitTrue(Duration.ofSeconds(60), "the device to refuse a hub with another key",
-                    () -> world.deviceLog().contains("not registering: the hub at 127.0.0.1 shows the SSH host key"));
+                    () -> world.deviceLog().contains("not talking to the hub at " + world.hubUri + ": in the DTLS handshake it shows"
+                            + " the key '" + pin + "'"));
             world.killDevice();
             assertFalse(world.cli(dir, "market").out().contains("alice"), "nothing was registered, the token is unspent");
 

@@ -82,7 +82,7 @@ class RefusalsTest {
     @Test
     void malformed_cbor_is_a_bad_request_and_changes_nothing() throws Exception {
         String before = world.cli(dir, "market").out();
-        CoapClient client = new CoapClient(URI.create(world.hubUri + "/devices"));
+        CoapClient client = new CoapClient(URI.create(world.plainHubUri + "/devices"));
         for (byte[] garbage : new byte[][] {{}, {(byte) 0xff}, {(byte) 0xa1, 0x61, 0x61}, "not cbor".getBytes()}) {
             CoapResponse response = client.post(garbage, MediaTypeRegistry.APPLICATION_CBOR);
             assertEquals(ResponseCode.BAD_REQUEST, response.getCode(), Arrays.toString(garbage));
@@ -97,13 +97,13 @@ class RefusalsTest {
         String sshKey = Files.readString(world.renter("replayer-" + System.nanoTime()).key.resolveSibling("id.pub")).strip();
         byte[] rent = SignedRequest.sign(renter, "rentals", System.currentTimeMillis(),
                 new RentRequest(device, 1, sshKey, 0, 0).encode()).encode();
-        CoapClient rentals = new CoapClient(URI.create(world.hubUri + "/rentals"));
+        CoapClient rentals = new CoapClient(URI.create(world.plainHubUri + "/rentals"));
         try {
             CoapResponse first = rentals.post(rent, MediaTypeRegistry.APPLICATION_CBOR);
             assertEquals(ResponseCode.CHANGED, first.getCode(), first.getResponseText());
             String rental = RentalView.decode(first.getPayload()).name();
             byte[] end = SignedRequest.sign(renter, "rentals/end", System.currentTimeMillis(), new RentalRef(rental).encode()).encode();
-            new CoapClient(URI.create(world.hubUri + "/rentals/end")).post(end, MediaTypeRegistry.APPLICATION_CBOR);
+            new CoapClient(URI.create(world.plainHubUri + "/rentals/end")).post(end, MediaTypeRegistry.APPLICATION_CBOR);
             awaitTrue(Duration.ofSeconds(60), "the device to be free again",
                     () -> world.cli(dir, "market").out().contains(device + "   free "));
 
@@ -163,7 +163,7 @@ class RefusalsTest {
     }
 
     private CoapResponse register(String token, byte[] publicKey) throws Exception {
-        CoapClient client = new CoapClient(URI.create(world.hubUri + "/devices"));
+        CoapClient client = new CoapClient(URI.create(world.plainHubUri + "/devices"));
         try {
             return client.post(new Registration(token, publicKey, FACTS).encode(), MediaTypeRegistry.APPLICATION_CBOR);
         } finally {

@@ -32,13 +32,17 @@ final class World implements AutoCloseable {
 
     final Path dir;
     final int coapPort = freeUdpPort();
+    final int coapsPort = freeUdpPort();
     final int sshPort = freeTcpPort();
     final int tunnelPort = freeTcpPort();
     final int httpPort = freeTcpPort();
     final int httpsPort = freeTcpPort();
     /** Rentals' web servers answer at RENTAL.DOMAIN (resolved with curl --resolve) and at RENTAL.localhost. */
     static final String DOMAIN = "hub.test";
+    /** What devices and renters use: CoAP over DTLS. */
     final String hubUri;
+    /** Plain CoAP on loopback, for tests that send raw CoAP messages. */
+    final String plainHubUri;
     Hub hub;
     Process device;
     /** JVM options for the next device start, such as a failpoint. */
@@ -48,16 +52,17 @@ final class World implements AutoCloseable {
 
     World(Path dir) {
         this.dir = dir;
-        this.hubUri = "coap://127.0.0.1:" + coapPort;
+        this.hubUri = "coaps://127.0.0.1:" + coapsPort;
+        this.plainHubUri = "coap://127.0.0.1:" + coapPort;
         requireTools();
         startHub();
     }
 
     void startHub() {
-        hub = Hub.start(HubConfig.builder().dataDir(dir.resolve("hub")).coapPort(coapPort).sshPort(sshPort)
+        hub = Hub.start(HubConfig.builder().dataDir(dir.resolve("hub")).coapPort(coapPort).coapsPort(coapsPort).sshPort(sshPort)
                 .tunnelPorts(tunnelPort, tunnelPort + 9).offlineAfter(Duration.ofSeconds(10)).expiryCheck(Duration.ofSeconds(1))
                 .paymentGrace(PAYMENT_GRACE).suspendLimit(Duration.ofMinutes(5)).httpPort(httpPort).httpsPort(httpsPort)
-                .domain(DOMAIN).build());
+                .domain(DOMAIN).metrics("127.0.0.1", 0).build());
     }
 
     void stopHub() {

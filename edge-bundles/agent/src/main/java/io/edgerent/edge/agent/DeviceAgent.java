@@ -7,6 +7,7 @@ import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.tunnels.Tunnels;
 import io.edgerent.protocol.MalformedMessageException;
 import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.SshKeys;
 import io.edgerent.protocol.Template;
 import java.io.IOException;
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.eclipse.kura.configuration.ConfigurableComponent;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -40,16 +42,18 @@ public class DeviceAgent implements ConfigurableComponent {
     @ObjectClassDefinition(id = PID, name = "edgerent agent",
             description = "How this device finds its hub and offers itself for rent.")
     public @interface Config {
-        @AttributeDefinition(name = "Hub address", description = "The hub's CoAP address, coap://HOST:PORT.")
+        @AttributeDefinition(name = "Hub address", description = "The hub's address, coaps://HOST:PORT (CoAP over DTLS;"
+                + " plain coap:// only for a hub on this machine).")
         String hub_uri() default "coap://127.0.0.1:5683";
 
         @AttributeDefinition(name = "Registration token", description = "The one-time token from `edgerent token`;"
                 + " used once, at the first registration.", type = AttributeType.PASSWORD, required = false)
         String registration_token() default "";
 
-        @AttributeDefinition(name = "Hub key", description = "The hub's SSH host key as OpenSSH writes it (ssh-ed25519"
-                + " AAAA...), put here by `edgerent provision`. When set, the device registers only with a hub that shows this"
-                + " key. Empty: the key the hub shows at registration is trusted.", required = false)
+        @AttributeDefinition(name = "Hub key", description = "The hub's key as OpenSSH writes it (ecdsa-sha2-nistp256"
+                + " AAAA...), put here by `edgerent provision`: its SSH host key and its DTLS key. When set, the device talks only"
+                + " to a hub that shows this key. Empty: the key the hub shows at registration is trusted from then on.",
+                required = false)
         String hub_key() default "";
 
         @AttributeDefinition(name = "Data directory", description = "Where the device keeps its key and its state.")
@@ -131,8 +135,11 @@ public class DeviceAgent implements ConfigurableComponent {
         } catch (IllegalArgumentException e) {
             // reported below
         }
-        boolean coap = uri != null && "coap".equals(uri.getScheme()) && uri.getHost() != null;
-        refusals.require(coap, "hub address must look like coap://HOST:PORT, got '" + config.hub_uri() + "'");
+        boolean coaps = uri != null && "coaps".equals(uri.getScheme()) && uri.getHost() != null;
+        boolean loopback = uri != null && "coap".equals(uri.getScheme()) && uri.getHost() != null
+                && (uri.getHost().startsWith("127.") || uri.getHost().equals("localhost") || uri.getHost().equals("[::1]"));
+        refusals.require(coaps || loopback, "hub address must look like coaps://HOST:PORT (plain coap:// only to a hub on this"
+                + " machine, 127.0.0.1), got '" + config.hub_uri() + "'");
         refusals.require(config.data_dir() != null && !config.data_dir().isBlank(), "the data directory is empty");
         refusals.within("heartbeat", config.heartbeat_seconds(), 1, 60, "seconds", null)
                 .within("usage report", config.usage_seconds(), 5, 3600, "seconds", null)
@@ -145,8 +152,14 @@ public class DeviceAgent implements ConfigurableComponent {
             refusals.require(false, e.getMessage());
         }
         String hubKey = config.hub_key() == null ? "" : config.hub_key().strip();
-        refusals.require(hubKey.isEmpty() || hubKey.matches("(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+=*( .*)?"),
-                "hub key must be an OpenSSH public key line such as ssh-ed25519 AAAA..., got '" + config.hub_key() + "'");
+        if (!hubKey.isEmpty()) {
+            try {
+                SshKeys.ecdsaP256Key(hubKey);
+            } catch (MalformedMessageException e) {
+                refusals.require(false, "hub key must be the hub's key as OpenSSH writes it (ecdsa-sha2-nistp256 AAAA..., printed"
+                        + " by `edgerent hub`), got '" + config.hub_key() + "'");
+            }
+        }
         Set<Template> templates = Set.of(Template.BASE);
         try {
             templates = Template.parseList(String.valueOf(config.templates()));
@@ -174,7 +187,8 @@ public class DeviceAgent implements ConfigurableComponent {
         stop();
         hubUri = uri;
         dataDir = dir;
-        hub = new HubLink(uri);
+        // The DTLS handshake asks the governor which hub key to expect (pinned, or the one registered with).
+        hub = new HubLink(uri, DeviceKey.loadOrCreate(dir), () -> governor == null ? Optional.empty() : governor.expectedHubKey());
         governor = new Governor(new Governor.Settings(dir, uri.getHost()), live, hub, containers, volumes, tunnels);
         governor.start();
         LOG.info("agent started for hub {}", uri);

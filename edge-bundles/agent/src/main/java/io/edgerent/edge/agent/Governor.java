@@ -13,6 +13,8 @@ import io.edgerent.protocol.Assignment;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.MalformedMessageException;
+import io.edgerent.protocol.SshKeys;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Template;
 import io.edgerent.protocol.Registration;
@@ -27,9 +29,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -93,7 +97,7 @@ final class Governor implements AutoCloseable {
         this.containers = containers;
         this.volumes = volumes;
         this.tunnels = tunnels;
-        this.deviceKey = DeviceKey.loadOrCreate(settings.dataDir());
+        this.deviceKey = hub.deviceKey();
         this.stateFile = settings.dataDir().resolve("governor.cbor");
         this.wipesDir = settings.dataDir().resolve("wipes");
         this.state = GovernorState.load(stateFile);
@@ -265,6 +269,21 @@ final class Governor implements AutoCloseable {
                 + " check the hub address, or clear the hub key setting if the hub's key really changed",
                 settings.hubHost(), shown, live.hubKeyPin());
         return false;
+    }
+
+    /**
+     * The key the hub must show in the DTLS handshake: the one pinned at provisioning, else the one
+     * of the hub this device registered with; none before a first registration without a pin.
+     */
+    Optional<PublicKey> expectedHubKey() {
+        String line = !live.hubKeyPin().isEmpty() ? live.hubKeyPin()
+                : state.registration() != null ? state.registration().hubHostKey() : "";
+        try {
+            return line.isEmpty() ? Optional.empty() : Optional.of(SshKeys.ecdsaP256Key(line));
+        } catch (MalformedMessageException e) {
+            // A pin of another key type: no DTLS key can match it, and registration refuses it by name (pinned()).
+            return Optional.empty();
+        }
     }
 
     /** Whether two OpenSSH public key lines hold the same key (type and key; comments aside). */

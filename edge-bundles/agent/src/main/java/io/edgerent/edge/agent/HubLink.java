@@ -10,43 +10,54 @@ import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.UsageReport;
 import io.edgerent.protocol.WipeRecord;
+import io.edgerent.link.Dtls;
+import io.edgerent.link.HubKeyCheck;
+import io.edgerent.protocol.SshKeys;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.CoapHandler;
 import org.eclipse.californium.core.CoapObserveRelation;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
-import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
-import org.eclipse.californium.elements.config.Configuration;
-import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.elements.exception.ConnectorException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The device's side of the hub's CoAP API. */
+/**
+ * The device's side of the hub's CoAP API: over {@code coaps://} a DTLS session authenticated with
+ * the device key, to a hub that must show the key {@code expectedHubKey} gives (any while it gives
+ * none); plain {@code coap://} only to a hub on this machine.
+ */
 final class HubLink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HubLink.class);
 
-    static {
-        CoapConfig.register();
-        UdpConfig.register();
-    }
-
     private final URI hub;
+    private final KeyPair deviceKey;
+    private final HubKeyCheck check;
     private final CoapEndpoint endpoint;
 
-    HubLink(URI hub) {
+    HubLink(URI hub, KeyPair deviceKey, Supplier<Optional<PublicKey>> expectedHubKey) {
         this.hub = hub;
-        endpoint = new CoapEndpoint.Builder().setConfiguration(Configuration.createStandardWithoutFile()).build();
+        this.deviceKey = deviceKey;
+        this.check = HubKeyCheck.expecting(expectedHubKey);
+        endpoint = Dtls.clientEndpoint(hub, deviceKey, check);
         try {
             endpoint.start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a UDP socket for CoAP: " + e.getMessage(), e);
         }
+    }
+
+    /** The key this device authenticates with, and signs its reports with. */
+    KeyPair deviceKey() {
+        return deviceKey;
     }
 
     /** The SSH host key the hub shows, as an OpenSSH line. */
@@ -55,7 +66,7 @@ final class HubLink implements AutoCloseable {
         try {
             return Cbor.decodeMap(payload(client.get())).text("hubKey");
         } catch (ConnectorException | IOException e) {
-            throw new HubUnavailableException("cannot reach the hub at " + hub + ": " + e.getMessage());
+            throw unreachable(e);
         } finally {
             client.shutdown();
         }
@@ -112,7 +123,7 @@ final class HubLink implements AutoCloseable {
         try {
             return payload(client.post(payload, MediaTypeRegistry.APPLICATION_CBOR));
         } catch (ConnectorException | IOException e) {
-            throw new HubUnavailableException("cannot reach the hub at " + hub + ": " + e.getMessage());
+            throw unreachable(e);
         } finally {
             client.shutdown();
         }
@@ -121,12 +132,22 @@ final class HubLink implements AutoCloseable {
     /** The answer's payload; no answer or a refusal is thrown as such. */
     private byte[] payload(CoapResponse response) {
         if (response == null) {
-            throw new HubUnavailableException("no answer from the hub at " + hub);
+            throw unreachable(null);
         }
         if (!response.isSuccess()) {
             throw new HubRefusedException(response.getCode().codeClass, response.getCode() + " " + response.getResponseText());
         }
         return response.getPayload();
+    }
+
+    /** No answer: because the hub showed a key other than the expected one, or for any other reason. */
+    private HubUnavailableException unreachable(Exception e) {
+        if (check.refused()) {
+            return new HubUnavailableException("not talking to the hub at " + hub + ": in the DTLS handshake it shows the key '"
+                    + check.shown().map(SshKeys::ecdsaP256Line).orElse("?") + "', not the one pinned or registered with");
+        }
+        return new HubUnavailableException(e == null ? "no answer from the hub at " + hub : "cannot reach the hub at " + hub + ": "
+                + e.getMessage());
     }
 
     private CoapClient client(String path) {

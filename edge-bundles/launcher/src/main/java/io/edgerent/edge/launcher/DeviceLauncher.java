@@ -52,10 +52,12 @@ public final class DeviceLauncher {
             Settings given here are written through ConfigAdmin, as the Kura web UI would, and kept.
 
             Options:
-              --hub URI            the hub's CoAP address (default coap://127.0.0.1:5683)
+              --hub URI            the hub: coaps://HOST:PORT (CoAP over DTLS), or coap://127.0.0.1:PORT for a
+                                   hub on this machine (default coap://127.0.0.1:5683)
               --token TOKEN        one-time registration token from `edgerent token`
-              --hub-key KEY        register only with a hub showing this SSH host key ("ssh-ed25519 AAAA...",
-                                   as `edgerent provision` writes it); default: trust the first one
+              --hub-key KEY        talk only to a hub showing this key ("ecdsa-sha2-nistp256 AAAA...", as
+                                   `edgerent hub` prints it and `edgerent provision` writes it); default:
+                                   trust the key of the hub registered with
               --data DIR           device data: key, state, settings (default ~/.edgerent/device)
               --heartbeat SECONDS  heartbeat interval, 1-60 (default 30)
               --price-per-hour N   what renters pay per hour, smallest currency unit (default 0)

@@ -1,0 +1,266 @@
+package io.edgerent.systemtests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgerent.client.HubClient;
+import io.edgerent.link.Dtls;
+import io.edgerent.link.HubKeyCheck;
+import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Paths;
+import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.SshKeys;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The hub's CoAP over DTLS with real Scandium clients holding keys of this test's making: who may
+ * act as whom, anti-replay, sessions kept across a restart, and what /metrics and /health say.
+ */
+class DtlsTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * A key the hub does not know acting as a device, a renter acting with a device's key, and a
+     * renter's request over another key's session: each refused with 4.03, and nothing changes.
+     */
+    @Test
+    void keys_acting_as_someone_else_are_refused_and_change_nothing() throws Exception {
+        try (World world = new World(dir)) {
+            String device = world.registeredDevice();
+            String market = world.cli(dir, "market").assertOk().out();
+            KeyPair deviceKey = new KeyPair(Ed25519.publicKey(Files.readAllBytes(dir.resolve("device/agent/device.pub"))),
+                    Ed25519.privateKey(Files.readAllBytes(dir.resolve("device/agent/device.key"))));
+            KeyPair stranger = Ed25519.generate();
+
+            // A stranger heartbeats as the device, saying it is off the market, and asks for its assignment.
+            byte[] offMarket = new Heartbeat(DeviceState.LISTED, null, new Prices(1, 1), false).encode();
+            assertRefused(post(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.HEARTBEAT, offMarket),
+                    "another key than device " + device);
+            assertRefused(get(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.ASSIGNMENT), "another key than device");
+
+            // The device's own key, used as a renter's: refused even though the signature and the session agree.
+            String sshKey = SshKeys.ed25519AuthorizedKey(Ed25519.raw(Ed25519.generate().getPublic()));
+            byte[] rent = new RentRequest(device, 1, sshKey, 1_000_000, 1000).encode();
+            assertRefused(post(world, deviceKey, Paths.RENTALS,
+                    SignedRequest.sign(deviceKey, Paths.RENTALS, System.currentTimeMillis(), rent).encode()), "registered device's");
+
+            // A renter's signed request carried over a session of another key.
+            KeyPair renter = Ed25519.generate();
+            assertRefused(post(world, stranger, Paths.RENTALS,
+                    SignedRequest.sign(renter, Paths.RENTALS, System.currentTimeMillis(), rent).encode()), "another key than the renter");
+
+            assertEquals(market, world.cli(dir, "market").assertOk().out(), "the device is listed as before, free, same prices");
+            assertTrue(metrics(world).contains("edgerent_coap_errors_total{transport=\"dtls\",class=\"4\"} 4"), metrics(world));
+        }
+    }
+
+    /** A DTLS record sent again (captured on the wire by a relay) is dropped by the hub's anti-replay window. */
+    @Test
+    void a_replayed_dtls_record_is_dropped() throws Exception {
+        try (World world = new World(dir); DatagramSocket relay = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            InetSocketAddress hub = new InetSocketAddress("127.0.0.1", world.coapsPort);
+            AtomicReference<InetSocketAddress> client = new AtomicReference<>();
+            AtomicReference<byte[]> lastFromClient = new AtomicReference<>();
+            Thread relaying = new Thread(() -> {
+                byte[] buffer = new byte[2048];
+                while (!relay.isClosed()) {
+                    try {
+                        DatagramPacket p = new DatagramPacket(buffer, buffer.length);
+                        relay.receive(p);
+                        byte[] data = Arrays.copyOf(p.getData(), p.getLength());
+                        if (p.getSocketAddress().equals(hub)) {
+                            relay.send(new DatagramPacket(data, data.length, client.get()));
+                        } else {
+                            client.set((InetSocketAddress) p.getSocketAddress());
+                            lastFromClient.set(data);
+                            relay.send(new DatagramPacket(data, data.length, hub));
+                        }
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "udp-relay");
+            relaying.setDaemon(true);
+            relaying.start();
+
+            KeyPair renter = Ed25519.generate();
+            try (HubClient through = new HubClient(URI.create("coaps://127.0.0.1:" + relay.getLocalPort()), 5000, renter,
+                    HubKeyCheck.expecting(Optional::empty))) {
+                assertEquals(0, through.wallet(renter).balance(), "a fresh renter's wallet, asked over DTLS through the relay");
+            }
+            long dropped = metric(world, "edgerent_dtls_records_dropped_total");
+            long requests = metric(world, "edgerent_coap_requests_total{transport=\"dtls\"}");
+            byte[] replay = lastFromClient.get();
+            relay.send(new DatagramPacket(replay, replay.length, hub));
+            World.awaitTrue(Duration.ofSeconds(10), "the replayed record dropped",
+                    () -> metric(world, "edgerent_dtls_records_dropped_total") == dropped + 1);
+            assertEquals(requests, metric(world, "edgerent_coap_requests_total{transport=\"dtls\"}"), "no request reached CoAP");
+        }
+    }
+
+    /** Devices with DTLS sessions to a hub that restarts go on without a single new handshake. */
+    @Test
+    void a_hub_restart_costs_its_devices_no_new_handshake() throws Exception {
+        int fleet = 1000;
+        ScheduledExecutorService main = Executors.newScheduledThreadPool(4);
+        ScheduledExecutorService secondary = Executors.newScheduledThreadPool(2);
+        List<CoapEndpoint> devices = new ArrayList<>();
+        try (World world = new World(dir)) {
+            for (int i = 0; i < fleet; i++) {
+                CoapEndpoint endpoint = Dtls.clientEndpoint(URI.create(world.hubUri), Ed25519.generate(), HubKeyCheck.expecting(Optional::empty));
+                endpoint.setExecutors(main, secondary);
+                endpoint.start();
+                devices.add(endpoint);
+            }
+            askAll(world, devices);
+            assertEquals(fleet, metric(world, "edgerent_dtls_handshakes_succeeded_total"), "one handshake per device");
+
+            world.stopHub();
+            assertTrue(Files.exists(dir.resolve("hub/dtls.state")), "the sessions were saved");
+            world.startHub();
+            long started = System.nanoTime();
+            askAll(world, devices);
+            System.out.printf("dtls restart: %d devices answered by the restarted hub in %d ms%n", fleet,
+                    (System.nanoTime() - started) / 1_000_000);
+            assertEquals(0, metric(world, "edgerent_dtls_handshakes_started_total"), "no device handshook again");
+            assertTrue(metric(world, "edgerent_dtls_sessions") >= fleet, metrics(world));
+            assertTrue(!Files.exists(dir.resolve("hub/dtls.state")), "the saved sessions are used once, then deleted");
+        } finally {
+            devices.forEach(CoapEndpoint::destroy);
+            main.shutdownNow();
+            secondary.shutdownNow();
+        }
+    }
+
+    /** /metrics in Prometheus text format, /health as JSON; anything else is refused. */
+    @Test
+    void metrics_and_health_answer_in_their_formats() throws Exception {
+        try (World world = new World(dir)) {
+            world.registeredDevice();
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + world.hub.metricsPort();
+            HttpResponse<String> m = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, m.statusCode());
+            assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"), m.headers().toString());
+            for (String line : m.body().lines().toList()) {
+                assertTrue(line.startsWith("# HELP ") || line.startsWith("# TYPE ") || line.matches("[a-z_]+(\\{[^}]*\\})? [0-9]+"),
+                        "not a Prometheus line: " + line);
+            }
+            assertTrue(m.body().contains("\nedgerent_devices_online 1\n"), m.body());
+            assertTrue(m.body().contains("\nedgerent_devices_registered 1\n"), m.body());
+            HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, h.statusCode());
+            assertTrue(h.body().startsWith("{\"status\":\"up\",\"database\":\"ok\",\"devicesOnline\":1,"), h.body());
+            assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + "/admin")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(405, http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).POST(HttpRequest.BodyPublishers.ofString("x"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+    }
+
+    /** Every device asks for the public listings over its own session; all must answer. */
+    private static void askAll(World world, List<CoapEndpoint> devices) {
+        List<java.util.concurrent.CompletableFuture<CoapResponse>> answers = new ArrayList<>();
+        for (CoapEndpoint endpoint : devices) {
+            answers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                CoapClient c = new CoapClient(URI.create(world.hubUri + "/" + Paths.LISTINGS));
+                c.setEndpoint(endpoint);
+                c.setTimeout(60_000L);
+                try {
+                    return c.get();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                } finally {
+                    c.shutdown();
+                }
+            }, ForkJoinPoolHolder.POOL));
+        }
+        for (var answer : answers) {
+            CoapResponse r = answer.join();
+            assertNotNull(r, "a device got no answer");
+            assertEquals(ResponseCode.CONTENT, r.getCode());
+        }
+    }
+
+    private static final class ForkJoinPoolHolder {
+        static final java.util.concurrent.ExecutorService POOL = Executors.newFixedThreadPool(64);
+    }
+
+    private static void assertRefused(CoapResponse response, String why) {
+        assertNotNull(response, "no answer");
+        assertEquals(ResponseCode.FORBIDDEN, response.getCode(), response.getResponseText());
+        assertTrue(response.getResponseText().contains(why), response.getResponseText());
+    }
+
+    private static CoapResponse post(World world, KeyPair key, String path, byte[] payload) throws Exception {
+        CoapEndpoint endpoint = Dtls.clientEndpoint(URI.create(world.hubUri), key, HubKeyCheck.expecting(Optional::empty));
+        CoapClient c = new CoapClient(URI.create(world.hubUri + "/" + path));
+        c.setEndpoint(endpoint);
+        c.setTimeout(10_000L);
+        try {
+            return c.post(payload, MediaTypeRegistry.APPLICATION_CBOR);
+        } finally {
+            c.shutdown();
+            endpoint.destroy();
+        }
+    }
+
+    private static CoapResponse get(World world, KeyPair key, String path) throws Exception {
+        CoapEndpoint endpoint = Dtls.clientEndpoint(URI.create(world.hubUri), key, HubKeyCheck.expecting(Optional::empty));
+        CoapClient c = new CoapClient(URI.create(world.hubUri + "/" + path));
+        c.setEndpoint(endpoint);
+        c.setTimeout(10_000L);
+        try {
+            return c.get();
+        } finally {
+            c.shutdown();
+            endpoint.destroy();
+        }
+    }
+
+    static String metrics(World world) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + world.hub.metricsPort()
+                    + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static long metric(World world, String name) {
+        return metrics(world).lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .map(l -> Long.parseLong(l.substring(name.length() + 1))).orElseThrow(() -> new AssertionError("no " + name));
+    }
+}
