@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * This Pi as a device of a hub on another machine of the LAN: registered with a fresh token, rented,
  * logged into with OpenSSH through the hub; and after its network is unplugged for 20 s, reached again
- * without anyone touching it. Needs EDGERENT_HUB (the hub's coap:// address on the LAN) and
+ * without anyone touching it. Needs EDGERENT_HUB (the hub's coaps:// address on the LAN) and
  * EDGERENT_HUB_ADMIN_SECRET (a copy of that hub's admin.secret); the unplug test also EDGERENT_UNPLUG_IFACE.
  */
 @ExtendWith(OnRaspberryPi.class)
@@ -73,7 +73,7 @@ class LanRentalTest {
 
         Rig(Path dir) throws Exception {
             this.dir = dir;
-            hub = OnRaspberryPi.requireEnv("EDGERENT_HUB", "the coap://HOST:PORT of an edgerent hub on another machine of the LAN");
+            hub = OnRaspberryPi.requireEnv("EDGERENT_HUB", "the coaps://HOST:5684 of an edgerent hub on another machine of the LAN (started with --bind 0.0.0.0)");
             String secret = OnRaspberryPi.requireEnv("EDGERENT_HUB_ADMIN_SECRET", "a file holding a copy of that hub's admin.secret");
             String owner = "pi-test-" + System.currentTimeMillis();
             String token = cli(dir, "token", "--owner", owner, "--admin-secret", secret).strip();
