@@ -87,6 +87,8 @@ final class CoapApi implements AutoCloseable {
     private final InetSocketAddress secureAddress;
     private final DTLSConnector dtls;
     private final Path dtlsState;
+    /** The DTLS sessions as one persistent component, saved on close and loaded at start. */
+    private final PersistentComponentUtil sessions = new PersistentComponentUtil();
     private final HubMetrics metrics;
     private final CoapResource devices;
     private final Map<String, DeviceResource> deviceResources = new ConcurrentHashMap<>();
@@ -124,6 +126,7 @@ final class CoapApi implements AutoCloseable {
         secured.addInterceptor(metrics.secureCoap);
         server.addEndpoint(secured);
         dtlsState = config.dataDir().resolve("dtls.state");
+        sessions.add(dtls);
         devices = new Handler(Paths.DEVICES).onPost(this::register);
         CoapResource rentals = new Handler(Paths.RENTALS).onPost(signed(Paths.RENTALS, this::rent));
         rentals.add(new Handler(Paths.MINE).onPost(signed(Paths.RENTALS + "/" + Paths.MINE,
@@ -187,14 +190,12 @@ final class CoapApi implements AutoCloseable {
 
     /** Writes the open DTLS sessions (their keys included) to a file only the hub's user reads. */
     private void saveSessions() {
-        PersistentComponentUtil util = new PersistentComponentUtil();
-        util.add(dtls);
         try {
             Path tmp = Files.createTempFile(dtlsState.getParent(), "dtls", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             int saved;
             try (OutputStream out = Files.newOutputStream(tmp)) {
-                saved = util.saveComponents(out, SESSION_STALE_SECONDS);
+                saved = sessions.saveComponents(out, SESSION_STALE_SECONDS);
             }
             Files.move(tmp, dtlsState, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             LOG.info("saved {} DTLS session(s) for the next start", saved);
@@ -208,10 +209,8 @@ final class CoapApi implements AutoCloseable {
         if (!Files.exists(dtlsState)) {
             return;
         }
-        PersistentComponentUtil util = new PersistentComponentUtil();
-        util.add(dtls);
         try (InputStream in = Files.newInputStream(dtlsState)) {
-            LOG.info("restored {} DTLS session(s)", util.loadComponents(in));
+            LOG.info("restored {} DTLS session(s)", sessions.loadComponents(in));
         } catch (IOException | RuntimeException e) {
             LOG.warn("could not restore the DTLS sessions ({}); devices will handshake again", e.getMessage());
         } finally {

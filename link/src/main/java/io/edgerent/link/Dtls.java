@@ -99,7 +99,8 @@ public final class Dtls {
         return identity instanceof RawPublicKeyIdentity rpk ? rpk.getKey() : null;
     }
 
-    static boolean isLoopback(String host) {
+    /** Whether {@code host} (as a URI gives it) names this machine: the only host plain coap:// is for. */
+    public static boolean isLoopback(String host) {
         return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));
     }
 }

@@ -5,6 +5,7 @@ import io.edgerent.edge.settings.OwnerSettings;
 import io.edgerent.edge.settings.Refusals;
 import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.tunnels.Tunnels;
+import io.edgerent.link.Dtls;
 import io.edgerent.protocol.MalformedMessageException;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.SshKeys;
@@ -136,8 +137,7 @@ public class DeviceAgent implements ConfigurableComponent {
             // reported below
         }
         boolean coaps = uri != null && "coaps".equals(uri.getScheme()) && uri.getHost() != null;
-        boolean loopback = uri != null && "coap".equals(uri.getScheme()) && uri.getHost() != null
-                && (uri.getHost().startsWith("127.") || uri.getHost().equals("localhost") || uri.getHost().equals("[::1]"));
+        boolean loopback = uri != null && "coap".equals(uri.getScheme()) && Dtls.isLoopback(uri.getHost());
         refusals.require(coaps || loopback, "hub address must look like coaps://HOST:PORT (plain coap:// only to a hub on this"
                 + " machine, 127.0.0.1), got '" + config.hub_uri() + "'");
         refusals.require(config.data_dir() != null && !config.data_dir().isBlank(), "the data directory is empty");
