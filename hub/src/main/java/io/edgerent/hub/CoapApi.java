@@ -12,6 +12,7 @@ import io.edgerent.protocol.Fields;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.MalformedMessageException;
+import io.edgerent.protocol.Names;
 import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Registration;
@@ -43,6 +44,7 @@ import java.util.concurrent.CompletionException;
 import io.edgerent.protocol.ChannelStatus;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.server.resources.Resource;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.CoAP.Type;
@@ -127,7 +129,17 @@ final class CoapApi implements AutoCloseable {
         server.addEndpoint(secured);
         dtlsState = config.dataDir().resolve("dtls.state");
         sessions.add(dtls);
-        devices = new Handler(Paths.DEVICES).onPost(this::register);
+        devices = new Handler(Paths.DEVICES) {
+            /** A device another hub on the database registered gets its resources here on its first request. */
+            @Override
+            public Resource getChild(String name) {
+                Resource known = super.getChild(name);
+                if (known == null && Names.isDeviceId(name) && registry.devicePublicKey(name).isPresent()) {
+                    return addDevice(name);
+                }
+                return known;
+            }
+        }.onPost(this::register);
         CoapResource rentals = new Handler(Paths.RENTALS).onPost(signed(Paths.RENTALS, this::rent));
         rentals.add(new Handler(Paths.MINE).onPost(signed(Paths.RENTALS + "/" + Paths.MINE,
                 (renter, body) -> RentalView.encodeAll(registry.rentalsOf(renter)))));
@@ -283,8 +295,8 @@ final class CoapApi implements AutoCloseable {
         return rental.encode();
     }
 
-    private void addDevice(String id) {
-        deviceResources.computeIfAbsent(id, key -> {
+    private DeviceResource addDevice(String id) {
+        return deviceResources.computeIfAbsent(id, key -> {
             DeviceResource device = new DeviceResource(key);
             devices.add(device);
             return device;

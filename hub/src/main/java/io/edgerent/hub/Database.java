@@ -10,39 +10,99 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The hub's embedded database (H2, one file under the data directory) and its schema migrations.
- * Migrations are numbered SQL files under {@code db/migration}; each runs once, in its own
- * transaction, and is recorded in {@code schema_version}.
+ * The hub's database and its schema migrations: H2 in one file under the data directory by
+ * default, or PostgreSQL (several hubs sharing one). Migrations are numbered SQL files under
+ * {@code db/migration}, the same for both; each runs once, in its own transaction, and is recorded
+ * in {@code schema_version}. On PostgreSQL an advisory lock makes hubs starting together migrate
+ * one after the other.
  */
 final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     /** In order; append, never edit one that has shipped. */
     static final List<String> MIGRATIONS = List.of("V1__walking_skeleton.sql", "V2__seen_requests.sql", "V3__payments.sql",
             "V4__latest_voucher.sql", "V5__wipes.sql", "V6__http_router.sql", "V7__offered.sql",
-            "V8__templates.sql");
+            "V8__templates.sql", "V9__several_hubs.sql");
+    /** Where a PostgreSQL password may come from besides the URL and ~/.pgpass (kept out of the process list). */
+    static final String PASSWORD_VARIABLE = "EDGERENT_DB_PASSWORD";
+    private static final long MIGRATION_LOCK = 0x6564676572656e74L; // "edgerent"
 
     private final Connection connection;
+    private final String postgresUrl;
 
-    private Database(Connection connection) {
+    private Database(Connection connection, String postgresUrl) {
         this.connection = connection;
+        this.postgresUrl = postgresUrl;
     }
 
-    /** Opens (creating if needed) the database in {@code dir} and brings its schema up to date. */
-    static Database open(Path dir) {
+    /** Opens the database the config names (creating the embedded one if needed) and brings its schema up to date. */
+    static Database open(HubConfig config) {
+        return config.database() == null ? embedded(config.dataDir()) : postgres(config.database());
+    }
+
+    /** Opens (creating if needed) the embedded database in {@code dir}. */
+    static Database embedded(Path dir) {
+        // WRITE_DELAY=0: a commit is on disk before the hub answers, so a crash loses no acknowledged change.
+        String url = "jdbc:h2:file:" + dir.resolve("hub").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
         try {
-            // WRITE_DELAY=0: a commit is on disk before the hub answers, so a crash loses no acknowledged change.
-            String url = "jdbc:h2:file:" + dir.resolve("hub").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
-            Connection connection = DriverManager.getConnection(url, "edgerent", "");
-            Database db = new Database(connection);
-            db.migrate();
-            return db;
+            return migrated(new Database(DriverManager.getConnection(url, "edgerent", ""), null));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the hub database in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Connects to PostgreSQL at a {@code jdbc:postgresql://} URL. */
+    static Database postgres(String url) {
+        try {
+            Connection connection = connect(url);
+            // Every transaction serializable: hubs sharing the database never lose an update; Sql retries the losers.
+            connection.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+            return migrated(new Database(connection, url));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot use the PostgreSQL database at " + redacted(url) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Database migrated(Database db) throws SQLException {
+        try {
+            db.migrate();
+            return db;
+        } catch (SQLException | RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    /** A new connection to the same PostgreSQL database (the hub's event listener keeps one of its own). */
+    Connection connectAgain() throws SQLException {
+        return connect(postgresUrl);
+    }
+
+    private static Connection connect(String url) throws SQLException {
+        if (!url.startsWith("jdbc:postgresql://")) {
+            throw new IllegalArgumentException("--db takes a jdbc:postgresql://HOST:PORT/DATABASE URL, got '" + redacted(url) + "'");
+        }
+        Properties properties = new Properties();
+        String password = System.getenv(PASSWORD_VARIABLE);
+        if (password != null) {
+            properties.setProperty("password", password);
+        }
+        properties.setProperty("ApplicationName", "edgerent hub");
+        properties.setProperty("connectTimeout", "10");
+        return DriverManager.getConnection(url, properties);
+    }
+
+    /** The URL as it may be logged: without a password in it. */
+    static String redacted(String url) {
+        return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    boolean isPostgres() {
+        return postgresUrl != null;
     }
 
     Connection connection() {
@@ -50,38 +110,51 @@ final class Database implements AutoCloseable {
     }
 
     private void migrate() throws SQLException {
-        try (Statement s = connection.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, name VARCHAR(200), applied_at BIGINT)");
-        }
-        int current = 0;
-        try (Statement s = connection.createStatement();
-                ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
-            rs.next();
-            current = rs.getInt(1);
-        }
-        if (current > MIGRATIONS.size()) {
-            throw new IllegalStateException("the database has schema version " + current
-                    + " but this hub knows only " + MIGRATIONS.size() + ": it was written by a newer hub");
-        }
         connection.setAutoCommit(false);
         try {
-            for (int version = current + 1; version <= MIGRATIONS.size(); version++) {
-                String name = MIGRATIONS.get(version - 1);
+            while (true) {
                 try (Statement s = connection.createStatement()) {
+                    if (isPostgres()) {
+                        s.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+                    }
+                    s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, name VARCHAR(200), applied_at BIGINT)");
+                    int current;
+                    try (ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
+                        rs.next();
+                        current = rs.getInt(1);
+                    }
+                    if (current > MIGRATIONS.size()) {
+                        throw new IllegalStateException("the database has schema version " + current
+                                + " but this hub knows only " + MIGRATIONS.size() + ": it was written by a newer hub");
+                    }
+                    if (current == MIGRATIONS.size()) {
+                        connection.commit();
+                        return;
+                    }
+                    int version = current + 1;
+                    String name = MIGRATIONS.get(version - 1);
                     for (String sql : read(name).split(";")) {
                         if (!sql.isBlank()) {
-                            s.execute(sql);
+                            s.execute(isPostgres() ? forPostgres(sql) : sql);
                         }
                     }
                     s.execute("INSERT INTO schema_version VALUES (" + version + ", '" + name + "', " + System.currentTimeMillis() + ")");
+                    connection.commit();
+                    LOG.info("database schema migrated to {} ({})", version, name);
                 }
-                connection.commit();
-                LOG.info("database schema migrated to {} ({})", version, name);
             }
         } catch (SQLException | RuntimeException e) {
             connection.rollback();
             throw e;
         }
+    }
+
+    /**
+     * The migrations are written in the SQL both databases speak, but for two spellings PostgreSQL
+     * lacks: a bounded binary column and an auto-increment key.
+     */
+    static String forPostgres(String sql) {
+        return sql.replaceAll("VARBINARY\\(\\d+\\)", "BYTEA").replace("BIGINT AUTO_INCREMENT", "BIGSERIAL");
     }
 
     /** The statements of one migration, comments left out. */

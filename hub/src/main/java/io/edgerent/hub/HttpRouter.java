@@ -51,6 +51,7 @@ final class HttpRouter implements AutoCloseable {
     private final HubConfig config;
     private final Registry registry;
     private final SSLContext tls;
+    private final Tunnels tunnels;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService meterFlush;
     private final Map<String, LongAdder> bytesOut = new ConcurrentHashMap<>();
@@ -62,7 +63,13 @@ final class HttpRouter implements AutoCloseable {
     private ServerSocket secure;
     private volatile boolean closed;
 
-    HttpRouter(HubConfig config, Registry registry, SSLContext tls) {
+    /** Where a device's tunnel port is reached from this hub: {@link SshGateway#tunnelTarget}. */
+    interface Tunnels {
+        int target(String tunnelAt, int tunnelPort) throws IOException;
+    }
+
+    HttpRouter(HubConfig config, Registry registry, SSLContext tls, Tunnels tunnels) {
+        this.tunnels = tunnels;
         this.config = config;
         this.registry = registry;
         this.tls = tls;
@@ -337,7 +344,12 @@ final class HttpRouter implements AutoCloseable {
             }
             rental = name;
             upstream = null;
-            port = r.httpTunnelPort();
+            try {
+                port = tunnels.target(r.tunnelAt(), r.httpTunnelPort());
+            } catch (IOException e) {
+                return Page.of(502, "Bad gateway", "The tunnel of " + name + " is at another hub, which cannot be reached: "
+                        + e.getMessage());
+            }
             openByRental.computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet()).add(client);
             return null;
         }

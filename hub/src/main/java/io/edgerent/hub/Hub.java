@@ -18,54 +18,56 @@ import org.slf4j.LoggerFactory;
 public final class Hub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
 
-    private final Database database;
-    private final SshGateway gateway;
-    private final HttpRouter router;
-    private final CoapApi api;
-    private final VoucherDesk vouchers;
-    private final MetricsServer metricsServer;
-    private final ScheduledExecutorService clockwork;
+    private Database database;
+    private SshGateway gateway;
+    private HttpRouter router;
+    private CoapApi api;
+    private VoucherDesk vouchers;
+    private MetricsServer metricsServer;
+    private ScheduledExecutorService clockwork;
+    /** With PostgreSQL: hears the changes other hubs on the database make. */
+    private OtherHubs otherHubs;
 
     private Hub(HubConfig config) {
         createPrivateDirectory(config.dataDir());
-        database = Database.open(config.dataDir());
-        Registry registry = new Registry(new Sql(database), config, Clock.systemUTC());
-        gateway = new SshGateway(config, registry);
-        router = new HttpRouter(config, registry, TlsIdentity.load(config));
-        vouchers = new VoucherDesk(registry);
-        HubMetrics metrics = new HubMetrics();
-        api = new CoapApi(config, registry, vouchers, gateway, adminSecret(config.dataDir()), Clock.systemUTC(), metrics);
-        metricsServer = new MetricsServer(new InetSocketAddress(config.metricsBind(), config.metricsPort()), () -> {
-            api.updateDtlsHealth();
-            Registry.Counts counts = registry.counts();
-            return metrics.prometheus(counts.devicesOnline(), counts.devicesRegistered(), counts.rentals(), router.bytesOutTotal());
-        }, () -> health(registry, metrics));
         try {
+            database = Database.open(config);
+            Registry registry = new Registry(new Sql(database), config, Clock.systemUTC());
+            gateway = new SshGateway(config, registry);
+            registry.claimIdentity(gateway.hostKey());
+            router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget);
+            vouchers = new VoucherDesk(registry);
+            HubMetrics metrics = new HubMetrics();
+            api = new CoapApi(config, registry, vouchers, gateway, adminSecret(config.dataDir()), Clock.systemUTC(), metrics);
+            metricsServer = new MetricsServer(new InetSocketAddress(config.metricsBind(), config.metricsPort()), () -> {
+                api.updateDtlsHealth();
+                Registry.Counts counts = registry.counts();
+                return metrics.prometheus(counts.devicesOnline(), counts.devicesRegistered(), counts.rentals(), router.bytesOutTotal());
+            }, () -> health(registry, metrics));
             gateway.start();
             router.start();
             api.start();
             metricsServer.start();
+            if (database.isPostgres()) {
+                otherHubs = new OtherHubs(database, registry);
+                otherHubs.start();
+            }
+            clockwork = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "rental-expiry"));
+            long every = config.expiryCheck().toMillis();
+            clockwork.scheduleWithFixedDelay(() -> {
+                try {
+                    int ended = registry.expire();
+                    if (ended > 0) {
+                        LOG.info("{} rental(s) reached their end time", ended);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("ending expired rentals failed", e);
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
-            metricsServer.close();
-            api.close();
-            router.close();
-            gateway.close();
-            vouchers.close();
-            database.close();
+            close();
             throw e;
         }
-        clockwork = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "rental-expiry"));
-        long every = config.expiryCheck().toMillis();
-        clockwork.scheduleWithFixedDelay(() -> {
-            try {
-                int ended = registry.expire();
-                if (ended > 0) {
-                    LOG.info("{} rental(s) reached their end time", ended);
-                }
-            } catch (RuntimeException e) {
-                LOG.error("ending expired rentals failed", e);
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     /** Starts a hub; it serves until {@link #close()}. */
@@ -118,15 +120,19 @@ public final class Hub implements AutoCloseable {
         return metricsServer.port();
     }
 
+    /** Stops what runs, in the reverse order of starting; also what a failed start leaves behind. */
     @Override
     public void close() {
-        clockwork.shutdownNow();
-        metricsServer.close();
-        api.close();
-        router.close();
-        gateway.close();
-        vouchers.close();
-        database.close();
+        for (AutoCloseable part : new AutoCloseable[] {clockwork == null ? null : clockwork::shutdownNow, otherHubs, metricsServer,
+                api, router, gateway, vouchers, database}) {
+            if (part != null) {
+                try {
+                    part.close();
+                } catch (Exception e) {
+                    LOG.warn("stopping {}: {}", part.getClass().getSimpleName(), e.getMessage());
+                }
+            }
+        }
     }
 
     /** The hub operator's secret for issuing tokens: created once, readable by the operator only. */

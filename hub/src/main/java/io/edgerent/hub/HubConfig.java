@@ -13,11 +13,14 @@ import java.time.Duration;
  * @param tlsCertificate PEM certificate chain for the HTTPS router, or null for a self-signed one
  * @param tlsKey PEM private key of {@code tlsCertificate}, or null
  * @param metricsBind address of /metrics and /health (loopback by default: they tell the fleet's size)
+ * @param database a {@code jdbc:postgresql://} URL several hubs share, or null for the embedded database in {@code dataDir}
+ * @param peerAddress the host other hubs on the same database reach this hub's SSH gateway at, to relay renters to
+ *     devices whose tunnels are here
  */
 public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coapsPort, int sshPort, String publicHost,
         int tunnelPortMin, int tunnelPortMax, Duration offlineAfter, Duration expiryCheck, int feeBasisPoints,
         Duration paymentGrace, Duration suspendLimit, int httpPort, int httpsPort, String domain, Path tlsCertificate,
-        Path tlsKey, String metricsBind, int metricsPort) {
+        Path tlsKey, String metricsBind, int metricsPort, String database, String peerAddress) {
 
     /** Where a rental's web server answers through the HTTP router. */
     public String httpUrl(String rental) {
@@ -50,6 +53,8 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coap
         private Path tlsKey;
         private String metricsBind = "127.0.0.1";
         private int metricsPort = 9464;
+        private String database;
+        private String peerAddress;
 
         /** Where the database, the SSH host key and the admin secret live; default {@code ~/.edgerent/hub}. */
         public Builder dataDir(Path dataDir) {
@@ -149,6 +154,18 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coap
             return this;
         }
 
+        /** A {@code jdbc:postgresql://HOST:PORT/DATABASE} URL to share with other hubs; default none: the embedded database. */
+        public Builder database(String url) {
+            this.database = url;
+            return this;
+        }
+
+        /** Where other hubs on the same database reach this hub's SSH gateway; default the bind address (127.0.0.1 when it is a wildcard). */
+        public Builder peerAddress(String host) {
+            this.peerAddress = host;
+            return this;
+        }
+
         /** PEM certificate chain and private key for HTTPS; default a self-signed certificate made once and kept. */
         public Builder tls(Path certificate, Path key) {
             this.tlsCertificate = certificate;
@@ -170,9 +187,15 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coap
                 throw new IllegalArgumentException("tunnel ports must be a range within 1024..65535, got "
                         + tunnelPortMin + ".." + tunnelPortMax);
             }
+            if (database != null && !database.startsWith("jdbc:postgresql://")) {
+                throw new IllegalArgumentException("the database must be a jdbc:postgresql://HOST:PORT/DATABASE URL, got '"
+                        + Database.redacted(database) + "'");
+            }
+            String wildcard = bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "127.0.0.1" : bindAddress;
             return new HubConfig(dataDir, bindAddress, coapPort, coapsPort, sshPort, publicHost == null ? bindAddress : publicHost,
                     tunnelPortMin, tunnelPortMax, offlineAfter, expiryCheck, feeBasisPoints, paymentGrace, suspendLimit, httpPort,
-                    httpsPort, domain, tlsCertificate, tlsKey, metricsBind, metricsPort);
+                    httpsPort, domain, tlsCertificate, tlsKey, metricsBind, metricsPort, database,
+                    peerAddress == null ? wildcard : peerAddress);
         }
     }
 }

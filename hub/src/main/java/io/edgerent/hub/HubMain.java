@@ -15,6 +15,13 @@ public final class HubMain {
             Options:
               --data DIR           data directory (database, SSH host key, admin.secret)
                                    default: ~/.edgerent/hub
+              --db URL             keep everything in PostgreSQL instead of --data, shared by
+                                   several hubs serving one fleet:
+                                   jdbc:postgresql://HOST:5432/DATABASE?user=NAME (password
+                                   from ~/.pgpass or EDGERENT_DB_PASSWORD). Every hub on it
+                                   needs the same ssh_host_ecdsa_key in its --data
+              --peer-address HOST  where the other hubs on --db reach this hub's SSH gateway
+                                   (default: --bind, or 127.0.0.1 when --bind is a wildcard)
               --bind ADDRESS       address to listen on (default 127.0.0.1)
               --coaps-port PORT    UDP port of CoAP over DTLS on --bind (default 5684): devices
                                    and renters use coaps://HOST:PORT and pin the hub's key
@@ -58,6 +65,8 @@ public final class HubMain {
                     }
                     case "--data" -> config.dataDir(Path.of(value(args, ++i, arg)));
                     case "--bind" -> config.bindAddress(value(args, ++i, arg));
+                    case "--db" -> config.database(value(args, ++i, arg));
+                    case "--peer-address" -> config.peerAddress(value(args, ++i, arg));
                     case "--coap-port" -> config.coapPort(port(value(args, ++i, arg), arg));
                     case "--coaps-port" -> config.coapsPort(port(value(args, ++i, arg), arg));
                     case "--ssh-port" -> config.sshPort(port(value(args, ++i, arg), arg));

@@ -84,12 +84,65 @@ final class Registry {
         final Set<String> devices = new LinkedHashSet<>();
         final Set<String> closedRentals = new LinkedHashSet<>();
 
+        /** Runs {@code work} in one transaction; this hub's listeners hear at once, other hubs' when it committed. */
         <T> T commit(Sql.Work<T> work) {
-            T result = sql.transaction(work);
+            T result = sql.transaction(() -> {
+                T r = work.run();
+                for (String id : devices) {
+                    sql.tellOtherHubs(EVENTS, ASSIGNMENT_CHANGED + id);
+                }
+                for (String name : closedRentals) {
+                    sql.tellOtherHubs(EVENTS, RENTAL_CLOSED + name);
+                }
+                return r;
+            });
             devices.forEach(id -> assignmentListeners.forEach(l -> l.accept(id)));
             closedRentals.forEach(name -> closedRentalListeners.forEach(l -> l.accept(name)));
             return result;
         }
+    }
+
+    /** The channel hubs sharing a database tell each other about changes on, and what they say. */
+    static final String EVENTS = "edgerent_events";
+    private static final String ASSIGNMENT_CHANGED = "assignment ";
+    private static final String RENTAL_CLOSED = "closed ";
+
+    /** What another hub on this database said a change of its was: this hub's listeners hear it too. */
+    void heardFromOtherHub(String event) {
+        if (event.startsWith(ASSIGNMENT_CHANGED)) {
+            String id = event.substring(ASSIGNMENT_CHANGED.length());
+            assignmentListeners.forEach(l -> l.accept(id));
+        } else if (event.startsWith(RENTAL_CLOSED)) {
+            String name = event.substring(RENTAL_CLOSED.length());
+            closedRentalListeners.forEach(l -> l.accept(name));
+        }
+    }
+
+    /**
+     * Records the key this hub shows as the one of every hub on this database, or refuses to start a
+     * hub whose key differs: devices pin one key, and may talk to any of the hubs.
+     */
+    void claimIdentity(String hubKey) {
+        sql.transaction(() -> {
+            Optional<Sql.Row> known = sql.one("SELECT hub_key FROM hub_identity WHERE id = 1");
+            if (known.isEmpty()) {
+                sql.update("INSERT INTO hub_identity(id, hub_key) VALUES (1, ?)", hubKey);
+            } else if (!known.get().text(1).equals(hubKey)) {
+                throw new IllegalStateException("this hub's key (" + hubKey + ") is not the key of the other hubs on this database ("
+                        + known.get().text(1) + "): devices pin one key, so every hub of a fleet needs the same; copy"
+                        + " ssh_host_ecdsa_key from the first hub's data directory into this one's");
+            }
+        });
+    }
+
+    /** The device's SSH session is now at the gateway {@code node} (HOST:PORT): renters on other hubs are relayed there. */
+    void tunnelOpened(String deviceId, String node) {
+        sql.transaction(() -> sql.update("UPDATE device SET tunnel_at = ? WHERE id = ?", node, deviceId));
+    }
+
+    /** The device's SSH session at {@code node} ended; a newer one at another hub stays recorded. */
+    void tunnelClosed(String deviceId, String node) {
+        sql.transaction(() -> sql.update("UPDATE device SET tunnel_at = NULL WHERE id = ? AND tunnel_at = ?", deviceId, node));
     }
 
     /**
@@ -413,12 +466,13 @@ final class Registry {
      * rental's, {@code paused} whether payment stopped it, {@code online} whether its device was heard
      * from lately, {@code httpTunnelPort} 0 when the device has no HTTP forward.
      */
-    record HttpRoute(String state, boolean paused, boolean online, int httpTunnelPort) {}
+    record HttpRoute(String state, boolean paused, boolean online, int httpTunnelPort, String tunnelAt) {}
 
     Optional<HttpRoute> httpRoute(String rental) {
-        return sql.transaction(() -> sql.one("SELECT r.state, c.paused_since, d.last_seen, d.http_tunnel_port FROM rental r"
+        return sql.transaction(() -> sql.one("SELECT r.state, c.paused_since, d.last_seen, d.http_tunnel_port, d.tunnel_at FROM rental r"
                 + " JOIN device d ON d.id = r.device_id LEFT JOIN channel c ON c.rental = r.name WHERE r.name = ?", rental)
-                .map(r -> new HttpRoute(r.text(1), !r.isNull(2), isOnline(r.integer(3)), r.isNull(4) ? 0 : (int) r.integer(4))));
+                .map(r -> new HttpRoute(r.text(1), !r.isNull(2), isOnline(r.integer(3)), r.isNull(4) ? 0 : (int) r.integer(4),
+                        r.text(5))));
     }
 
     /** Adds what the HTTP router sent out for each rental since the last call. */
@@ -430,14 +484,17 @@ final class Registry {
         });
     }
 
-    /** How a renter reaches an active rental: the key allowed in, and the device's tunnel port on this hub. */
-    record RentalAccess(String sshKey, int tunnelPort) {}
+    /**
+     * How a renter reaches an active rental: the key allowed in, the device's tunnel port, and the
+     * hub gateway holding its tunnel ({@code tunnelAt}, HOST:PORT; null when none does).
+     */
+    record RentalAccess(String sshKey, int tunnelPort, String tunnelAt) {}
 
     /** An active rental that is not paused for lack of payment. */
     Optional<RentalAccess> activeRental(String name) {
-        return sql.transaction(() -> sql.one("SELECT r.ssh_key, d.tunnel_port FROM rental r JOIN device d ON d.id = r.device_id"
-                + " LEFT JOIN channel c ON c.rental = r.name WHERE r.name = ? AND r.state = ? AND c.paused_since IS NULL", name,
-                ACTIVE).map(r -> new RentalAccess(r.text(1), (int) r.integer(2))));
+        return sql.transaction(() -> sql.one("SELECT r.ssh_key, d.tunnel_port, d.tunnel_at FROM rental r JOIN device d"
+                + " ON d.id = r.device_id LEFT JOIN channel c ON c.rental = r.name WHERE r.name = ? AND r.state = ?"
+                + " AND c.paused_since IS NULL", name, ACTIVE).map(r -> new RentalAccess(r.text(1), (int) r.integer(2), r.text(3))));
     }
 
     List<String> deviceIds() {

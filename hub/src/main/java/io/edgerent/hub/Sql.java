@@ -9,19 +9,33 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The hub's one database connection and its transactions. A transaction started inside another
  * joins it, so the registry, the ledger and the channels compose into one atomic change. All work
  * runs under this object's lock: the embedded database is one writer at a time anyway.
+ *
+ * <p>On PostgreSQL, where other hubs write too, transactions are serializable: one that lost a race
+ * with another hub's is rolled back and run again from the start ({@link #MAX_ATTEMPTS} times at most),
+ * so no update is lost and nothing is settled twice. Work must therefore change nothing outside the
+ * database before it returns.
  */
 final class Sql {
+    static final int MAX_ATTEMPTS = 30;
+    /** PostgreSQL's codes for "run it again": a serialization failure and a deadlock. */
+    private static final Set<String> RETRYABLE = Set.of("40001", "40P01");
+
     private final Connection db;
+    private final boolean postgres;
     private int depth;
+    private long retries;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
 
     Sql(Database database) {
         this.db = database.connection();
+        this.postgres = database.isPostgres();
     }
 
     interface Work<T> {
@@ -39,31 +53,80 @@ final class Sql {
         });
     }
 
-    /** Runs {@code work} in a transaction (or in the caller's); commits, or rolls back on any exception. */
+    /**
+     * Runs {@code work} in a transaction (or in the caller's); commits, or rolls back on any exception.
+     * A transaction another hub's made fail is run again.
+     */
     synchronized <T> T transaction(Work<T> work) {
-        try {
-            if (depth > 0) {
-                depth++;
-                try {
-                    return work.run();
-                } finally {
-                    depth--;
-                }
-            }
-            db.setAutoCommit(false);
-            depth = 1;
+        if (depth > 0) {
+            depth++;
             try {
-                T result = work.run();
-                db.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
+                return work.run();
+            } catch (SQLException e) {
+                throw new IllegalStateException("database: " + e.getMessage(), e);
             } finally {
-                depth = 0;
+                depth--;
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("database: " + e.getMessage(), e);
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return once(work);
+            } catch (SQLException | RuntimeException e) {
+                if (!retryable(e) || attempt == MAX_ATTEMPTS) {
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException("database: " + e.getMessage(), e);
+                }
+                retries++;
+                backOff(attempt);
+            }
+        }
+    }
+
+    private <T> T once(Work<T> work) throws SQLException {
+        db.setAutoCommit(false);
+        depth = 1;
+        try {
+            T result = work.run();
+            db.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            db.rollback();
+            throw e;
+        } finally {
+            depth = 0;
+        }
+    }
+
+    private boolean retryable(Throwable e) {
+        for (Throwable t = e; postgres && t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && RETRYABLE.contains(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Up to a few milliseconds, random, growing with the attempts, so two hubs that collided do not collide again. */
+    private static void backOff(int attempt) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextInt(1 << Math.min(attempt, 6)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while retrying a database transaction", e);
+        }
+    }
+
+    /** How many transactions were run again after losing a race with another hub's. */
+    synchronized long retries() {
+        return retries;
+    }
+
+    /**
+     * Tells the other hubs on this database something, once this transaction commits (PostgreSQL's
+     * NOTIFY; nothing on the embedded database, which has no other hub).
+     */
+    void tellOtherHubs(String channel, String message) throws SQLException {
+        if (postgres) {
+            all("SELECT pg_notify(?, ?)", channel, message);
         }
     }
 

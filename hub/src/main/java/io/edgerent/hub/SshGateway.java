@@ -48,7 +48,12 @@ import org.slf4j.LoggerFactory;
  * session, whose forwards would otherwise hold the ports. A renter logs in as the rental name with the key given at rent and may only open
  * a direct-tcpip channel to {@code RENTAL:22}, which the gateway sends to the device's tunnel port.
  * There is no session channel at all, so no shell, exec, sftp or subsystem; agent and X11 forwarding
- * and every other forward are refused. Logins must finish within 10 s, and failed ones from one address
+ * and every other forward are refused.
+ *
+ * <p>With several hubs on one database, a device's tunnel is at the hub it logged in to, and the
+ * database says which ({@code tunnel_at}). A renter arriving at another hub is relayed there
+ * ({@link PeerRelay}): hubs log in to each other as {@value PeerRelay#USER} with the key they share,
+ * and may then connect to tunnel ports only. Logins must finish within 10 s, and failed ones from one address
  * are answered ever more slowly ({@link AuthPenalties}).
  */
 final class SshGateway implements CoapApi.Gateway, AutoCloseable {
@@ -59,7 +64,9 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
     static final String REFUSED_TARGET = "refused.invalid";
 
     private final Registry registry;
+    private final HubConfig config;
     private final SshServer server;
+    private final PeerRelay relay;
     private final KeyPair hostKeyPair;
     private final String hostKey;
     private final AuthPenalties penalties = new AuthPenalties(java.time.Clock.systemUTC());
@@ -71,6 +78,7 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
 
     SshGateway(HubConfig config, Registry registry) {
         this.registry = registry;
+        this.config = config;
         server = SshServer.setUpDefaultServer();
         server.setHost(config.bindAddress());
         server.setPort(config.sshPort());
@@ -80,6 +88,7 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
         server.setKeyPairProvider(keys);
         hostKeyPair = loadHostKey(keys);
         hostKey = PublicKeyEntry.toString(hostKeyPair.getPublic());
+        relay = new PeerRelay(hostKeyPair);
         // AES-GCM only: the JDK runs it on AES-NI/CLMUL, several times faster than ChaCha20 or CTR+HMAC in Java.
         // A client picks its first cipher the server offers, so offering others would make OpenSSH take ChaCha20.
         server.setCipherFactoriesNames(BuiltinCiphers.aes128gcm.getName(), BuiltinCiphers.aes256gcm.getName());
@@ -134,8 +143,22 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
         return hostKeyPair;
     }
 
+    /** This gateway as the other hubs on the database reach it, HOST:PORT: what {@code tunnel_at} names. */
+    String node() {
+        return config.peerAddress() + ":" + port();
+    }
+
+    /**
+     * The loopback port on this hub that leads to a device's tunnel port: the port itself when the
+     * tunnel is here (or nowhere), else a port relayed to the hub holding it.
+     */
+    int tunnelTarget(String tunnelAt, int tunnelPort) throws IOException {
+        return tunnelAt == null || tunnelAt.equals(node()) ? tunnelPort : relay.localPort(tunnelAt, tunnelPort);
+    }
+
     @Override
     public void close() {
+        relay.close();
         delayedFailures.shutdownNow();
         try {
             server.stop(true);
@@ -179,12 +202,22 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
                         other.close(true);
                     }
                 }
+                registry.tunnelOpened(user, node());
             }
         }
 
         @Override
         public void sessionClosed(Session session) {
             release(session);
+            String user = session.getUsername();
+            if (Names.isDeviceId(user) && session.isAuthenticated() && server.getActiveSessions().stream()
+                    .noneMatch(other -> other != session && user.equals(other.getUsername()) && other.isAuthenticated())) {
+                try {
+                    registry.tunnelClosed(user, node());
+                } catch (RuntimeException e) {
+                    LOG.warn("could not record that device {}'s tunnel closed: {}", user, e.getMessage());
+                }
+            }
         }
 
         private void release(Session session) {
@@ -218,7 +251,7 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
         if (Names.isRentalName(user)) {
             return registry.activeRental(user).map(access -> access.sshKey().equals(offered)).orElse(false);
         }
-        return false;
+        return PeerRelay.USER.equals(user) && key.equals(hostKeyPair.getPublic());
     }
 
     private void disconnectRenters(String rental) {
@@ -256,14 +289,24 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
         @Override
         public boolean canConnect(TcpForwardingFilter.Type type, SshdSocketAddress address, Session session) {
             String user = session.getUsername();
-            boolean allowed = type == TcpForwardingFilter.Type.Direct && Names.isRentalName(user)
-                    && LOOPBACK.equals(address.getHostName())
-                    && registry.activeRental(user).map(access -> access.tunnelPort() == address.getPort()).orElse(false);
+            boolean allowed = type == TcpForwardingFilter.Type.Direct && LOOPBACK.equals(address.getHostName())
+                    && (Names.isRentalName(user) && registry.activeRental(user).map(access -> leadsTo(address.getPort(), access))
+                            .orElse(false)
+                        || PeerRelay.USER.equals(user) && address.getPort() >= config.tunnelPortMin()
+                            && address.getPort() <= config.tunnelPortMax());
             if (!allowed && !REFUSED_TARGET.equals(address.getHostName())) {
                 LOG.warn("refused {} connecting to {}", user, address);
             }
             return allowed;
         }
+    }
+
+    /** Whether the loopback {@code port} is the rental's tunnel here, or the relay to it at another hub. */
+    private boolean leadsTo(int port, Registry.RentalAccess access) {
+        if (access.tunnelAt() == null || access.tunnelAt().equals(node())) {
+            return port == access.tunnelPort();
+        }
+        return relay.forwardAt(port).equals(Optional.of(access.tunnelAt() + "/" + access.tunnelPort()));
     }
 
     /** direct-tcpip: {@code RENTAL:22} of the user's own active rental goes to its device's tunnel port, nothing else anywhere. */
@@ -281,15 +324,28 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
                     int port = request.getInt();
                     String originHost = request.getString();
                     int originPort = request.getInt();
-                    Optional<Registry.RentalAccess> access = host.equals(getSession().getUsername()) && port == RENTAL_SSH_PORT
-                            ? registry.activeRental(host) : Optional.empty();
-                    if (access.isEmpty()) {
-                        LOG.warn("refused {} a channel to {}:{}", getSession().getUsername(), host, port);
+                    String user = getSession().getUsername();
+                    int target = 0;
+                    if (PeerRelay.USER.equals(user)) {
+                        // Another hub relaying: loopback tunnel ports only, as the policy checks.
+                        target = LOOPBACK.equals(host) ? port : 0;
+                    } else {
+                        Optional<Registry.RentalAccess> access = host.equals(user) && port == RENTAL_SSH_PORT
+                                ? registry.activeRental(host) : Optional.empty();
+                        if (access.isEmpty()) {
+                            LOG.warn("refused {} a channel to {}:{}", user, host, port);
+                        } else {
+                            try {
+                                target = tunnelTarget(access.get().tunnelAt(), access.get().tunnelPort());
+                            } catch (IOException e) {
+                                LOG.warn("cannot relay {} to its device's tunnel at {}: {}", user, access.get().tunnelAt(), e.getMessage());
+                            }
+                        }
                     }
                     // Any other target, the tunnel port itself included, becomes one the policy always refuses.
                     Buffer rewritten = new ByteArrayBuffer();
-                    rewritten.putString(access.isPresent() ? LOOPBACK : REFUSED_TARGET);
-                    rewritten.putInt(access.map(Registry.RentalAccess::tunnelPort).orElse(0));
+                    rewritten.putString(target > 0 ? LOOPBACK : REFUSED_TARGET);
+                    rewritten.putInt(target);
                     rewritten.putString(originHost);
                     rewritten.putInt(originPort);
                     return super.doInit(rewritten);

@@ -44,7 +44,7 @@ class DatabaseTest {
             }
         }
 
-        try (Database db = Database.open(dir); Statement s = db.connection().createStatement()) {
+        try (Database db = Database.embedded(dir); Statement s = db.connection().createStatement()) {
             try (ResultSet r = s.executeQuery("SELECT paid, last_sequence, voucher_issued_at, voucher_signature, voucher_received_at"
                     + " FROM channel WHERE rental = 'r-1'")) {
                 r.next();

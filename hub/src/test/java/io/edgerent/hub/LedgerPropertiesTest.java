@@ -76,7 +76,7 @@ class LedgerPropertiesTest {
         RegistryTest.MutableClock clock = new RegistryTest.MutableClock();
         HubConfig config = HubConfig.builder().dataDir(dir).feeBasisPoints(250).paymentGrace(Duration.ofSeconds(30))
                 .suspendLimit(Duration.ofSeconds(120)).build();
-        Database database = Database.open(dir);
+        Database database = Database.embedded(dir);
         Registry registry = new Registry(new Sql(database), config, clock);
         KeyPair renter = Ed25519.generate();
         byte[] renterKey = Ed25519.raw(renter.getPublic());
@@ -127,7 +127,7 @@ class LedgerPropertiesTest {
                     registry.expire();
                 } else if (step instanceof Restart) {
                     database.close();
-                    database = Database.open(dir);
+                    database = Database.embedded(dir);
                     registry = new Registry(new Sql(database), config, clock);
                 } else if (step instanceof Rent r) {
                     try {

@@ -42,7 +42,7 @@ class PaymentsTest {
 
     @BeforeEach
     void open() {
-        database = Database.open(dir);
+        database = Database.embedded(dir);
         registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).feeBasisPoints(1000)
                 .paymentGrace(Duration.ofSeconds(10)).suspendLimit(Duration.ofSeconds(30)).build(), clock);
         device = registry.register(new Registration(registry.issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),

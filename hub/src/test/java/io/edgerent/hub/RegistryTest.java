@@ -44,7 +44,7 @@ class RegistryTest {
 
     @BeforeEach
     void open() {
-        database = Database.open(dir);
+        database = Database.embedded(dir);
         registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(40000, 40004).build(), clock);
         registry.onRentalClosed(closed::add);
     }

@@ -42,7 +42,7 @@ class TemplatesTest {
 
     @BeforeEach
     void open() {
-        database = Database.open(dir);
+        database = Database.embedded(dir);
         registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).build(), new RegistryTest.MutableClock());
         device = registry.register(new Registration(registry.issueToken("olga"), Ed25519.raw(deviceKey.getPublic()),
                 new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();

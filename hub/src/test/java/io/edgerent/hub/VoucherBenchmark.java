@@ -31,7 +31,7 @@ public final class VoucherBenchmark {
         // One renter per channel, each waiting for its acknowledgement before the next voucher, as real clients do.
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : channels;
         Path dir = Files.createTempDirectory("voucher-bench");
-        Database database = Database.open(dir);
+        Database database = Database.embedded(dir);
         Registry registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).build(), Clock.systemUTC());
         String ssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
