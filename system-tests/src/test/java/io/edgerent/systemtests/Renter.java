@@ -13,11 +13,23 @@ final class Renter {
     final World world;
     final Path home;
     final Path key;
+    /** The SSH gateway this renter jumps through, HOST:PORT. */
+    final String gateway;
 
     Renter(World world, Path home) {
+        this(world, home, "127.0.0.1:" + world.sshPort);
+    }
+
+    /** A renter of a hub outside any {@link World} (for its ssh and web helpers only), jumping through {@code gateway}. */
+    Renter(Path home, String gateway) {
+        this(null, home, gateway);
+    }
+
+    private Renter(World world, Path home, String gateway) {
         this.world = world;
         this.home = home;
         this.key = home.resolve("id");
+        this.gateway = gateway;
         writeSshConfig(key);
     }
 
@@ -40,13 +52,13 @@ final class Renter {
     /** Like {@link #ssh}, but logging into the gateway as {@code gatewayUser} and jumping to {@code target}. */
     World.Result sshAs(String gatewayUser, String target, String command) {
         return World.run(Duration.ofSeconds(60), "ssh", "-F", home.resolve("ssh_config").toString(),
-                "-J", gatewayUser + "@127.0.0.1:" + world.sshPort, "root@" + target, command);
+                "-J", gatewayUser + "@" + gateway, "root@" + target, command);
     }
 
     /** Like {@link #ssh}, with a file as the command's standard input. */
     World.Result sshWithInput(String rental, Path input, String command) {
         return World.runWithInput(Duration.ofSeconds(60), input, "ssh", "-F", home.resolve("ssh_config").toString(),
-                "-J", rental + "@127.0.0.1:" + world.sshPort, "root@" + rental, command);
+                "-J", rental + "@" + gateway, "root@" + rental, command);
     }
 
     /** Starts the test web server (src/test/resources/web-server.py) on port 80 in the rental's container. */

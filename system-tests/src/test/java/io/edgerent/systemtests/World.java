@@ -255,7 +255,15 @@ final class World implements AutoCloseable {
         if (Files.exists(dir.resolve("device.log"))) {
             Files.copy(dir.resolve("device.log"), logs.resolve(dir.getFileName() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        // Every container this world's devices created, also one a stopped device left half-prepared.
+        removeLeftovers(dir, devices);
+    }
+
+    /**
+     * Removes what stopped devices of a test left: their containers and networks (also of a rental left
+     * half-prepared) and the volumes still mounted under {@code dir} (a real device erases them at its
+     * next start).
+     */
+    static void removeLeftovers(Path dir, List<String> devices) throws IOException {
         for (String device : devices) {
             for (String id : run(Duration.ofSeconds(30), "docker", "ps", "-aq", "--filter", "label=io.edgerent.device=" + device).out
                     .lines().filter(l -> !l.isBlank()).toList()) {
@@ -266,7 +274,6 @@ final class World implements AutoCloseable {
                 run(Duration.ofSeconds(30), "docker", "network", "rm", id);
             }
         }
-        // Volumes a stopped device left mounted (on a real device they are erased at its next start).
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String mountPoint = line.split(" ")[4];
             if (mountPoint.startsWith(dir.toString() + "/")) {

@@ -1,0 +1,208 @@
+package io.edgerent.systemtests;
+
+import static io.edgerent.systemtests.World.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgerent.client.ClientMain;
+import io.edgerent.hub.Postgres;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two hub processes on one PostgreSQL (from Debian's packages, started by the test) serve one fleet:
+ * hub A on 127.0.0.2, hub B on 127.0.0.3, same ports, the same key. A device registers through A with
+ * a token B issued; a renter on B rents it, the device (observing at A) hears at once, and the renter's
+ * ssh and browser traffic through B is relayed to the tunnel at A. A is then killed with SIGKILL; the
+ * device, pointed at B, brings the same container back through B, and the rental settles once.
+ */
+class SeveralHubsTest {
+    static final String A = "127.0.0.2";
+    static final String B = "127.0.0.3";
+
+    @TempDir
+    Path dir;
+    final List<Process> processes = new ArrayList<>();
+    final int coapsPort = World.freePort();
+    final int sshPort = World.freePort();
+    final int httpPort = World.freePort();
+    final int httpsPort = World.freePort();
+    final int tunnelPort = World.freePort();
+    Postgres postgres;
+    Process device;
+    String deviceId;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : processes) {
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        World.removeLeftovers(dir, deviceId == null ? List.of() : List.of(deviceId));
+        Path logs = World.ROOT.resolve("system-tests/target/device-logs");
+        Files.createDirectories(logs);
+        for (String log : List.of("hub-a.log", "hub-b.log", "device.log")) {
+            if (Files.exists(dir.resolve(log))) {
+                Files.copy(dir.resolve(log), logs.resolve("several-hubs-" + log), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void two_hubs_on_one_postgresql_serve_one_fleet_and_a_device_follows_when_its_hub_dies() throws Exception {
+        postgres = Postgres.start();
+        String db = postgres.newDatabase();
+        Process hubA = startHub("hub-a", A, db);
+        awaitLog("hub-a.log", "hub running");
+
+        // A hub with a key of its own is refused: devices pin one key for the whole fleet.
+        Process stranger = hub("hub-c", "127.0.0.4", db);
+        assertTrue(stranger.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, stranger.exitValue());
+        assertTrue(Files.readString(dir.resolve("hub-c.log")).contains("is not the key of the other hubs on this database"),
+                Files.readString(dir.resolve("hub-c.log")));
+
+        Files.createDirectories(dir.resolve("hub-b"));
+        Files.copy(dir.resolve("hub-a/ssh_host_ecdsa_key"), dir.resolve("hub-b/ssh_host_ecdsa_key"));
+        startHub("hub-b", B, db);
+        awaitLog("hub-b.log", "hub running");
+
+        Path owner = dir.resolve("owner");
+        String token = cli(owner, B, "token", "--owner", "olga", "--admin-secret", dir.resolve("hub-b/admin.secret").toString()).strip();
+        startDevice(A, token);
+        awaitTrue(Duration.ofSeconds(90), "the device, registered through A, to be listed free on B",
+                () -> cli(owner, B, "market").contains(" free "));
+        deviceId = cli(owner, B, "market").lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
+
+        Files.createDirectories(dir.resolve("renter"));
+        Renter renter = new Renter(dir.resolve("renter"), B + ":" + sshPort);
+        World.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", renter.key.toString()).assertOk();
+        String account = cli(renter.home, B, "wallet").lines().filter(l -> l.startsWith("account: ")).findFirst().orElseThrow()
+                .substring(9);
+        cli(owner, A, "wallet", "deposit", account, "100000", "--ref", "bank-1", "--admin-secret",
+                dir.resolve("hub-a/admin.secret").toString());
+        String rented = cli(renter.home, B, "rent", deviceId, "--key", renter.key + ".pub", "--timeout", "120", "--detach");
+        String rental = Renter.rentalName(new World.Result(0, rented, ""));
+
+        // ssh through B, whose gateway relays to the device's tunnel at A.
+        assertEquals(A + ":" + sshPort, tunnelAt(db, deviceId), "the device's tunnel is at A");
+        assertEquals(rental + "\n", renter.ssh(rental, "echo through-b > /root/mark; hostname").assertOk().out());
+        assertTrue(Files.readString(dir.resolve("hub-b.log")).contains("relaying loopback port"), "B relayed to A");
+        // The browser's way through B reaches the container's web server too.
+        renter.startWebServer(rental);
+        String host = rental + "." + World.DOMAIN;
+        awaitTrue(Duration.ofSeconds(30), "the rental's web page through B", () -> World.run(Duration.ofSeconds(20), "curl", "-s",
+                "--resolve", host + ":" + httpPort + ":" + B, "http://" + host + ":" + httpPort + "/").out()
+                .equals("hello from " + rental + "\n"));
+
+        // A dies mid-rental. The device is pointed at B (its owner's new hub address) and its tunnel follows.
+        hubA.destroyForcibly();
+        hubA.waitFor(30, TimeUnit.SECONDS);
+        device.destroy();
+        device.waitFor(30, TimeUnit.SECONDS);
+        startDevice(B, null);
+        awaitTrue(Duration.ofSeconds(90), "the device's tunnel at B", () -> (B + ":" + sshPort).equals(tunnelAt(db, deviceId)));
+        awaitTrue(Duration.ofSeconds(60), "ssh through B to the same container", () -> {
+            World.Result again = renter.ssh(rental, "cat /root/mark");
+            return again.code() == 0 && again.out().contains("through-b");
+        });
+
+        cli(renter.home, B, "end", rental);
+        awaitTrue(Duration.ofSeconds(90), "the wipe record", () -> cliResult(renter.home, B, "wipe", rental).code() == 0);
+        try (Connection c = DriverManager.getConnection(db); Statement s = c.createStatement()) {
+            assertEquals(1, count(s, "SELECT COUNT(*) FROM ledger_tx WHERE ref = 'settle:" + rental + "'"), "settled once");
+            assertEquals(0, count(s, "SELECT COALESCE(SUM(amount), 0) FROM ledger_entry"), "the ledger balances");
+            assertEquals(0, count(s, "SELECT COUNT(*) FROM (SELECT tx_id FROM ledger_entry GROUP BY tx_id HAVING SUM(amount) <> 0) t"),
+                    "every transaction balances");
+        }
+        assertNotEquals(0, hubA.exitValue(), "A was killed, not stopped");
+    }
+
+    private Process startHub(String name, String bind, String db) throws IOException {
+        Process p = hub(name, bind, db);
+        processes.add(p);
+        return p;
+    }
+
+    private Process hub(String name, String bind, String db) throws IOException {
+        return new ProcessBuilder("java", "-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(), "--data",
+                dir.resolve(name).toString(), "--db", db, "--bind", bind, "--coaps-port", String.valueOf(coapsPort), "--coap-port", "0",
+                "--ssh-port", String.valueOf(sshPort), "--http-port", String.valueOf(httpPort), "--https-port", String.valueOf(httpsPort),
+                "--tunnel-ports", tunnelPort + "-" + (tunnelPort + 9), "--domain", World.DOMAIN, "--metrics", "127.0.0.1:0")
+                .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    }
+
+    private void startDevice(String hub, String token) throws IOException {
+        List<String> command = new ArrayList<>(List.of("java", "-jar", World.DEVICE_JAR.toString(), "--hub", "coaps://" + hub + ":"
+                + coapsPort, "--data", dir.resolve("device").toString(), "--heartbeat", "1"));
+        if (token != null) {
+            command.addAll(List.of("--token", token));
+        }
+        device = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("device.log").toFile())).start();
+        processes.add(device);
+    }
+
+    private void awaitLog(String log, String line) {
+        awaitTrue(Duration.ofSeconds(60), line + " in " + log, () -> {
+            try {
+                return Files.readString(dir.resolve(log)).contains(line);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    private String cli(Path home, String hub, String... args) {
+        World.Result r = cliResult(home, hub, args);
+        r.assertOk();
+        return r.out();
+    }
+
+    private World.Result cliResult(Path home, String hub, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--hub", "coaps://" + hub + ":" + coapsPort));
+        int code = new ClientMain(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                home).run(all.toArray(String[]::new));
+        return new World.Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static String tunnelAt(String db, String deviceId) {
+        try (Connection c = DriverManager.getConnection(db); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT tunnel_at FROM device WHERE id = '" + deviceId + "'")) {
+            return r.next() ? r.getString(1) : null;
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static long count(Statement s, String sql) throws java.sql.SQLException {
+        try (ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+}
