@@ -46,6 +46,7 @@ public final class Hub implements AutoCloseable {
             }, () -> health(registry, metrics));
             gateway.start();
             router.start();
+            registry.servedAt(gateway.port(), router.httpPort());
             api.start();
             metricsServer.start();
             if (database.isPostgres()) {

@@ -22,9 +22,9 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coap
         Duration paymentGrace, Duration suspendLimit, int httpPort, int httpsPort, String domain, Path tlsCertificate,
         Path tlsKey, String metricsBind, int metricsPort, String database, String peerAddress) {
 
-    /** Where a rental's web server answers through the HTTP router. */
-    public String httpUrl(String rental) {
-        return "http://" + rental + "." + domain + (httpPort == 80 ? "" : ":" + httpPort) + "/";
+    /** Where a rental's web server answers through the HTTP router, listening on {@code port}. */
+    public String httpUrl(String rental, int port) {
+        return "http://" + rental + "." + domain + (port == 80 ? "" : ":" + port) + "/";
     }
 
     public static Builder builder() {

@@ -56,6 +56,9 @@ final class Registry {
     private final Channels channels;
     private final List<Consumer<String>> assignmentListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<String>> closedRentalListeners = new CopyOnWriteArrayList<>();
+    /** The SSH gateway's and HTTP router's ports renters are told: configured, then the ones really bound. */
+    private volatile int sshPort;
+    private volatile int httpPort;
 
     Registry(Sql sql, HubConfig config, Clock clock) {
         this.sql = sql;
@@ -63,6 +66,14 @@ final class Registry {
         this.clock = clock;
         this.ledger = new Ledger(sql, clock);
         this.channels = new Channels(sql, ledger, config, clock);
+        this.sshPort = config.sshPort();
+        this.httpPort = config.httpPort();
+    }
+
+    /** The ports the SSH gateway and the HTTP router listen on, once bound (a configured 0 picks any). */
+    void servedAt(int sshPort, int httpPort) {
+        this.sshPort = sshPort;
+        this.httpPort = httpPort;
     }
 
     Ledger ledger() {
@@ -586,7 +597,7 @@ final class Registry {
     }
 
     private RentalView view(Sql.Row r) {
-        return new RentalView(r.text(1), r.text(2), r.text(3), r.integer(4), config.sshPort(), config.httpUrl(r.text(1)),
+        return new RentalView(r.text(1), r.text(2), r.text(3), r.integer(4), sshPort, config.httpUrl(r.text(1), httpPort),
                 r.integer(5), Template.parse(r.text(6)));
     }
 

@@ -230,7 +230,7 @@ final class World implements AutoCloseable {
         }
     }
 
-    private static int freeUdpPort() {
+    static int freeUdpPort() {
         try (DatagramSocket s = new DatagramSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {

@@ -1,0 +1,458 @@
+package io.edgerent.systemtests;
+
+import io.edgerent.client.HubClient;
+import io.edgerent.link.Dtls;
+import io.edgerent.link.HubKeyCheck;
+import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.HardwareFacts;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Paths;
+import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.Registration;
+import io.edgerent.protocol.RegistrationAccepted;
+import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.UsageReport;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.MessageObserverAdapter;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.network.CoapEndpoint;
+
+/**
+ * The fleet benchmark of issue 8. A fleet of simulated devices, each its own DTLS session (its own UDP
+ * socket and Ed25519 key), heartbeats every 30 s, reports usage every 60 s (signed) and observes its
+ * assignment, first against a real hub process (registered, rented, on the embedded database), then
+ * against {@link BareDtlsServer}, a bare Californium DTLS server with the same DTLS configuration, in
+ * the same run. For each it prints the scheduled phase's requests/s and latency, the heap a device
+ * session costs the server (after a full GC, against the same server before any device), and the
+ * saturated rate: the same request mix, a fixed number in flight, as fast as answered.
+ *
+ * <p>Run with scripts/bench-fleet.sh [DEVICES [SCHEDULE_S [SATURATE_S [IN_FLIGHT]]]]; results in docs/benchmarks.md.
+ */
+public final class FleetBenchmark {
+    static final long PRICE = 3600;
+    static final String SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+    record Figures(String server, int devices, double scheduledRate, long scheduledP50, long scheduledP99, long failures,
+            double saturatedRate, long saturatedP99, long heapPerDevice) {}
+
+    /** One simulated device: its key, its DTLS endpoint, and what its hub assigned it. */
+    static final class Device {
+        final KeyPair key = Ed25519.generate();
+        final CoapEndpoint endpoint;
+        volatile String id;
+        volatile String rental;
+        long usageSequence;
+
+        Device(ScheduledExecutorService main, ScheduledExecutorService secondary) throws IOException {
+            endpoint = Dtls.clientEndpoint(URI.create("coaps://127.0.0.1"), key, HubKeyCheck.any());
+            endpoint.setExecutors(main, secondary);
+            // Notifications after the first answer come here (Californium re-creates the observing exchange).
+            endpoint.addNotificationListener((request, response) -> assigned(response));
+            endpoint.start();
+        }
+
+        void assigned(Response response) {
+            if (response.isSuccess()) {
+                Assignment a = Assignment.decode(response.getPayload());
+                if (a.rental() != null) {
+                    rental = a.rental().name();
+                }
+            }
+        }
+    }
+
+    private final int inFlight;
+    private final List<Device> fleet = new ArrayList<>();
+    private String base;
+
+    private FleetBenchmark(int inFlight) {
+        this.inFlight = inFlight;
+    }
+
+    public static void main(String[] args) {
+        try {
+            benchmark(args);
+            System.exit(0);
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void benchmark(String[] args) throws Exception {
+        int devices = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int scheduleSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+        int saturateSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        int inFlight = args.length > 3 ? Integer.parseInt(args[3]) : 256;
+        Path dir = Files.createTempDirectory("fleet-bench");
+        ScheduledExecutorService main = Executors.newScheduledThreadPool(2);
+        ScheduledExecutorService secondary = Executors.newScheduledThreadPool(1);
+        FleetBenchmark bench = new FleetBenchmark(inFlight);
+        long started = System.nanoTime();
+        for (int i = 0; i < devices; i++) {
+            bench.fleet.add(new Device(main, secondary));
+        }
+        System.out.printf("fleet: %d simulated devices, each its own DTLS endpoint, made in %d s%n", devices,
+                (System.nanoTime() - started) / 1_000_000_000L);
+        Figures hub = bench.againstHub(dir, scheduleSeconds, saturateSeconds);
+        Figures bare = bench.againstBareServer(dir, scheduleSeconds, saturateSeconds);
+        for (Figures f : List.of(hub, bare)) {
+            System.out.printf("%-5s %d devices | scheduled %.0f req/s, p50 %.1f ms, p99 %.1f ms, %d failed | saturated %.0f req/s,"
+                    + " p99 %.1f ms | heap per device session %d bytes%n", f.server(), f.devices(), f.scheduledRate(),
+                    f.scheduledP50() / 1e6, f.scheduledP99() / 1e6, f.failures(), f.saturatedRate(), f.saturatedP99() / 1e6,
+                    f.heapPerDevice());
+        }
+        System.out.printf("ratio hub/bare: saturated req/s %.2f (target >= 0.8); scheduled p99 %.2f; heap per session: hub %d bytes"
+                + " (target <= 5120), bare %d bytes%n", hub.saturatedRate() / bare.saturatedRate(),
+                (double) hub.scheduledP99() / bare.scheduledP99(), hub.heapPerDevice(), bare.heapPerDevice());
+        bench.fleet.forEach(d -> d.endpoint.destroy());
+        main.shutdownNow();
+        secondary.shutdownNow();
+    }
+
+    private Figures againstHub(Path dir, int scheduleSeconds, int saturateSeconds) throws Exception {
+        int coapsPort = World.freeUdpPort();
+        int coapPort = World.freeUdpPort();
+        Process hub = server(dir.resolve("hub.log"), "hub running", "-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
+                "--data", dir.resolve("hub").toString(), "--coaps-port", String.valueOf(coapsPort), "--coap-port", String.valueOf(coapPort),
+                "--ssh-port", "0", "--http-port", "0", "--https-port", "0", "--metrics", "127.0.0.1:0", "--tunnel-ports", "10000-39999",
+                "--payment-grace", "86400");
+        try {
+            base = "coaps://127.0.0.1:" + coapsPort + "/";
+            long heapBefore = heapAfterFullGc(hub.pid());
+            String secret = Files.readString(dir.resolve("hub/admin.secret")).strip();
+            URI plain = URI.create("coap://127.0.0.1:" + coapPort);
+            long started = System.nanoTime();
+            List<String> tokens = parallel(fleet.size(), 8, () -> new HubClient(plain, 30_000), (client, i) ->
+                    client.issueToken(secret, "fleet"));
+            AtomicInteger i = new AtomicInteger();
+            throttled(fleet, 64, d -> post(d, Paths.DEVICES, new Registration(tokens.get(i.getAndIncrement()), Ed25519.raw(d.key.getPublic()),
+                    new HardwareFacts(4, "Cortex-A72", 4L << 30, 32L << 30, "aarch64", "Raspberry Pi 4", 1000)).encode())
+                    .thenAccept(answer -> d.id = RegistrationAccepted.decode(answer).deviceId()));
+            System.out.printf("hub: %d devices registered (a DTLS handshake each) in %d s%n", fleet.size(),
+                    (System.nanoTime() - started) / 1_000_000_000L);
+            observeAll();
+            KeyPair renter = Ed25519.generate();
+            try (HubClient admin = new HubClient(plain, 30_000)) {
+                admin.moveMoney(secret, "deposit", "renter:" + HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())),
+                        20_000L * fleet.size(), "bench");
+            }
+            started = System.nanoTime();
+            URI secure = URI.create(base);
+            parallel(fleet.size(), 8, () -> new HubClient(secure, 30_000, renter, HubKeyCheck.any()), (client, k) ->
+                    client.rent(renter, fleet.get(k).id, 1, SSH_KEY, PRICE, 10_000));
+            awaitAssigned();
+            System.out.printf("hub: %d rentals made, each device told by its observation, in %d s%n", fleet.size(),
+                    (System.nanoTime() - started) / 1_000_000_000L);
+            return measure("hub", hub.pid(), heapBefore, scheduleSeconds, saturateSeconds);
+        } finally {
+            hub.destroy();
+            hub.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private Figures againstBareServer(Path dir, int scheduleSeconds, int saturateSeconds) throws Exception {
+        int port = World.freeUdpPort();
+        Process bare = server(dir.resolve("bare.log"), "bare server on", "-cp", System.getProperty("java.class.path"),
+                BareDtlsServer.class.getName(), String.valueOf(port));
+        try {
+            base = "coaps://127.0.0.1:" + port + "/";
+            long heapBefore = heapAfterFullGc(bare.pid());
+            for (int i = 0; i < fleet.size(); i++) {
+                fleet.get(i).id = String.format("d-%012x", i);
+                fleet.get(i).rental = "r-000000000000";
+            }
+            long started = System.nanoTime();
+            throttled(fleet, 64, d -> heartbeat(d).thenApply(x -> null));
+            System.out.printf("bare: %d devices connected (a DTLS handshake each) in %d s%n", fleet.size(),
+                    (System.nanoTime() - started) / 1_000_000_000L);
+            observeAll();
+            return measure("bare", bare.pid(), heapBefore, scheduleSeconds, saturateSeconds);
+        } finally {
+            bare.destroy();
+            bare.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The scheduled phase, the memory reading, then the saturated phase. */
+    private Figures measure(String server, long pid, long heapBefore, int scheduleSeconds, int saturateSeconds) throws Exception {
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        AtomicLong failures = new AtomicLong();
+        ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
+        long start = System.nanoTime();
+        int n = fleet.size();
+        for (int i = 0; i < n; i++) {
+            Device d = fleet.get(i);
+            // Spread evenly over the period, as a fleet that booted at random times is.
+            clock.scheduleAtFixedRate(() -> record(heartbeat(d), latencies, failures), i * 30_000L / n, 30_000, TimeUnit.MILLISECONDS);
+            clock.scheduleAtFixedRate(() -> record(usage(d), latencies, failures), i * 60_000L / n, 60_000, TimeUnit.MILLISECONDS);
+        }
+        Thread.sleep(scheduleSeconds * 1000L);
+        clock.shutdownNow();
+        clock.awaitTermination(10, TimeUnit.SECONDS);
+        Thread.sleep(2000);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long[] scheduled = sorted(latencies);
+        long heapPerDevice = (heapAfterFullGc(pid) - heapBefore) / n;
+        if (Boolean.getBoolean("fleet.histogram")) {
+            // What the sessions are made of, for whoever tunes them.
+            System.out.println(run("jcmd", String.valueOf(pid), "GC.class_histogram").lines().limit(30)
+                    .collect(java.util.stream.Collectors.joining("\n")));
+        }
+        System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server, scheduled.length, seconds);
+
+        ConcurrentLinkedQueue<Long> saturated = new ConcurrentLinkedQueue<>();
+        AtomicLong next = new AtomicLong();
+        long end = System.nanoTime() + saturateSeconds * 1_000_000_000L;
+        Semaphore finished = new Semaphore(0);
+        long satStart = System.nanoTime();
+        for (int k = 0; k < inFlight; k++) {
+            loop(next, end, saturated, failures, finished);
+        }
+        finished.acquire(inFlight);
+        double satSeconds = (System.nanoTime() - satStart) / 1e9;
+        long[] sat = sorted(saturated);
+        return new Figures(server, n, scheduled.length / seconds, percentile(scheduled, 50), percentile(scheduled, 99),
+                failures.get(), sat.length / satSeconds, percentile(sat, 99), heapPerDevice);
+    }
+
+    /** One of the saturated phase's chains: each answer sends the next request (two heartbeats to one usage report). */
+    private void loop(AtomicLong next, long end, ConcurrentLinkedQueue<Long> latencies, AtomicLong failures, Semaphore finished) {
+        if (System.nanoTime() > end) {
+            finished.release();
+            return;
+        }
+        long k = next.getAndIncrement();
+        Device d = fleet.get((int) (k % fleet.size()));
+        CompletableFuture<Long> answer = k % 3 == 2 ? usage(d) : heartbeat(d);
+        answer.whenComplete((nanos, failure) -> {
+            if (failure == null) {
+                latencies.add(nanos);
+            } else {
+                failures.incrementAndGet();
+            }
+            loop(next, end, latencies, failures, finished);
+        });
+    }
+
+    private static void record(CompletableFuture<Long> answer, ConcurrentLinkedQueue<Long> latencies, AtomicLong failures) {
+        answer.whenComplete((nanos, failure) -> {
+            if (failure == null) {
+                latencies.add(nanos);
+            } else {
+                failures.incrementAndGet();
+            }
+        });
+    }
+
+    private CompletableFuture<Long> heartbeat(Device d) {
+        String rental = d.rental;
+        byte[] body = new Heartbeat(rental == null ? DeviceState.LISTED : DeviceState.RENTED, rental, new Prices(PRICE, 0)).encode();
+        return timed(post(d, Paths.DEVICES + "/" + d.id + "/" + Paths.HEARTBEAT, body));
+    }
+
+    private CompletableFuture<Long> usage(Device d) {
+        long seq;
+        synchronized (d) {
+            seq = ++d.usageSequence;
+        }
+        String path = Paths.DEVICES + "/" + d.id + "/" + Paths.USAGE;
+        byte[] report = new UsageReport(d.rental, seq, seq * 60, seq, 64L << 20, seq * 1000, 0).encode();
+        return timed(post(d, path, SignedRequest.sign(d.key, path, System.currentTimeMillis(), report).encode()));
+    }
+
+    private static CompletableFuture<Long> timed(CompletableFuture<byte[]> answer) {
+        long sent = System.nanoTime();
+        return answer.thenApply(x -> System.nanoTime() - sent);
+    }
+
+    private CompletableFuture<byte[]> post(Device d, String path, byte[] body) {
+        Request request = Request.newPost();
+        request.setURI(base + path);
+        request.setPayload(body);
+        request.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_CBOR);
+        return send(d, request);
+    }
+
+    private static CompletableFuture<byte[]> send(Device d, Request request) {
+        CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        request.addMessageObserver(new MessageObserverAdapter() {
+            @Override
+            public void onResponse(Response response) {
+                if (response.isSuccess()) {
+                    answer.complete(response.getPayload());
+                } else {
+                    answer.completeExceptionally(new IllegalStateException(response.getCode() + " " + response.getPayloadString()));
+                }
+            }
+
+            @Override
+            protected void failed() {
+                answer.completeExceptionally(new IllegalStateException("no answer"));
+            }
+        });
+        d.endpoint.sendRequest(request);
+        return answer;
+    }
+
+    /** Every device observes its assignment; a notification naming a rental makes it a rented device. */
+    private void observeAll() throws InterruptedException {
+        throttled(fleet, 256, d -> {
+            Request request = Request.newGet();
+            request.setURI(base + Paths.DEVICES + "/" + d.id + "/" + Paths.ASSIGNMENT);
+            request.setObserve();
+            CompletableFuture<Void> first = new CompletableFuture<>();
+            request.addMessageObserver(new MessageObserverAdapter() {
+                @Override
+                public void onResponse(Response response) {
+                    d.assigned(response);
+                    first.complete(null);
+                }
+
+                @Override
+                protected void failed() {
+                    first.completeExceptionally(new IllegalStateException("observation failed"));
+                }
+            });
+            d.endpoint.sendRequest(request);
+            return first;
+        });
+    }
+
+    private void awaitAssigned() throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (fleet.stream().anyMatch(d -> d.rental == null)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(fleet.stream().filter(d -> d.rental == null).count()
+                        + " devices never heard of their rental through their observation");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Runs {@code work} for every device with at most {@code limit} at once; fails on the first failure. */
+    private static void throttled(List<Device> devices, int limit, Function<Device, CompletableFuture<?>> work)
+            throws InterruptedException {
+        Semaphore slots = new Semaphore(limit);
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (Device d : devices) {
+            slots.acquire();
+            CompletableFuture<?> f = work.apply(d);
+            f.whenComplete((x, e) -> slots.release());
+            all.add(f);
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+    }
+
+    interface Call<C, T> {
+        T call(C client, int index) throws Exception;
+    }
+
+    /** {@code count} blocking calls spread over {@code threads} clients, each thread its own; the results in order. */
+    private static <C extends AutoCloseable, T> List<T> parallel(int count, int threads, java.util.concurrent.Callable<C> clients,
+            Call<C, T> call) throws Exception {
+        List<T> results = new ArrayList<>(java.util.Collections.nCopies(count, null));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int first = t;
+            done.add(pool.submit(() -> {
+                try (C client = clients.call()) {
+                    for (int i = first; i < count; i += threads) {
+                        results.set(i, call.call(client, i));
+                    }
+                }
+                return null;
+            }));
+        }
+        for (var f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        return results;
+    }
+
+    /** Starts a server JVM with the same flags for both, and waits for the line saying it serves. */
+    private static Process server(Path log, String ready, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("java", "-Xmx2g", "-XX:+UseG1GC"));
+        command.addAll(Arrays.asList(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+        String line;
+        Files.writeString(log, "");
+        while ((line = out.readLine()) != null && !line.contains(ready)) {
+            Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.APPEND);
+        }
+        if (line == null) {
+            throw new IllegalStateException("the server did not start; see " + log);
+        }
+        Thread drain = new Thread(() -> {
+            try (var rest = Files.newBufferedWriter(log, java.nio.file.StandardOpenOption.APPEND)) {
+                out.transferTo(rest);
+            } catch (IOException ignored) {
+                // the server ended
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+    }
+
+    /** The heap a JVM uses after a full GC (jcmd, jstat): what its live objects take. */
+    private static long heapAfterFullGc(long pid) throws Exception {
+        run("jcmd", String.valueOf(pid), "GC.run");
+        String[] lines = run("jstat", "-gc", String.valueOf(pid)).strip().split("\n");
+        String[] names = lines[0].trim().split("\\s+");
+        String[] values = lines[1].trim().split("\\s+");
+        double kib = 0;
+        for (int i = 0; i < names.length; i++) {
+            if (List.of("S0U", "S1U", "EU", "OU").contains(names[i])) {
+                kib += Double.parseDouble(values[i]);
+            }
+        }
+        return (long) (kib * 1024);
+    }
+
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + ": " + out);
+        }
+        return out;
+    }
+
+    private static long[] sorted(ConcurrentLinkedQueue<Long> values) {
+        long[] a = values.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(a);
+        return a;
+    }
+
+    private static long percentile(long[] sorted, int p) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) ((long) sorted.length * p / 100))];
+    }
+}
