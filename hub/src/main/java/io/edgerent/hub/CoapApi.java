@@ -38,6 +38,7 @@ import java.util.Arrays;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -80,6 +81,9 @@ final class CoapApi implements AutoCloseable {
 
     private final Registry registry;
     private final VoucherDesk vouchers;
+    private final GroupCommit commits;
+    /** {@code devices/ID/heartbeat}, {@code usage} and {@code wipes}: one resource each for all devices. */
+    private final Map<String, CoapResource> deviceReports;
     private final Gateway gateway;
     private final String adminSecret;
     private final Clock clock;
@@ -104,10 +108,11 @@ final class CoapApi implements AutoCloseable {
         KeyPair hostKeyPair();
     }
 
-    CoapApi(HubConfig config, Registry registry, VoucherDesk vouchers, Gateway gateway, String adminSecret, Clock clock,
+    CoapApi(HubConfig config, Registry registry, GroupCommit commits, Gateway gateway, String adminSecret, Clock clock,
             HubMetrics metrics) {
         this.registry = registry;
-        this.vouchers = vouchers;
+        this.commits = commits;
+        this.vouchers = new VoucherDesk(registry, commits);
         this.gateway = gateway;
         this.adminSecret = adminSecret;
         this.clock = clock;
@@ -129,6 +134,25 @@ final class CoapApi implements AutoCloseable {
         server.addEndpoint(secured);
         dtlsState = config.dataDir().resolve("dtls.state");
         sessions.add(dtls);
+        deviceReports = Map.of(
+                Paths.HEARTBEAT, new DeviceReport(Paths.HEARTBEAT, (device, payload, peer) -> {
+                    peer.mustBe(device.key, device.whose);
+                    Heartbeat heartbeat = Heartbeat.decode(payload);
+                    return commits.submit(() -> registry.heartbeat(device.id, heartbeat).encode());
+                }),
+                Paths.USAGE, new DeviceReport(Paths.USAGE, (device, payload, peer) -> {
+                    Fields body = deviceSigned(device, Paths.USAGE, payload, peer);
+                    UsageReport usage = UsageReport.from(body);
+                    byte[] signer = device.key;
+                    return commits.submit(() -> registry.recordUsage(device.id, signer, usage).encode());
+                }),
+                Paths.WIPES, new DeviceReport(Paths.WIPES, (device, payload, peer) -> {
+                    WipeRecord wipe = WipeRecord.from(deviceSigned(device, Paths.WIPES, payload, peer));
+                    return commits.submit(() -> {
+                        registry.recordWipe(device.id, device.key, wipe);
+                        return new byte[0];
+                    });
+                }));
         devices = new Handler(Paths.DEVICES) {
             /** A device another hub on the database registered gets its resources here on its first request. */
             @Override
@@ -326,16 +350,16 @@ final class CoapApi implements AutoCloseable {
     }
 
     /**
-     * A device's report on {@code devices/ID/RESOURCE}, signed with a key the registry then checks is
-     * the device's. No replay record: reports carry their own sequence or are idempotent.
+     * The body of a device's report on {@code devices/ID/RESOURCE}, signed with the device's key,
+     * over the device's own session. No replay record: reports carry their own sequence or are idempotent.
      */
-    private PostHandler deviceSigned(String id, byte[] deviceKey, String resource, SignedHandler handler) {
-        String path = Paths.DEVICES + "/" + id + "/" + resource;
-        return (payload, peer) -> {
-            peer.mustBe(deviceKey, "device " + id + "'s key");
-            SignedRequest request = SignedRequest.decode(payload);
-            return handler.handle(request.renterKey(), request.verify(path, clock.millis()));
-        };
+    private Fields deviceSigned(DeviceResource device, String resource, byte[] payload, Peer peer) {
+        peer.mustBe(device.key, device.whose);
+        SignedRequest request = SignedRequest.decode(payload);
+        if (!Arrays.equals(request.renterKey(), device.key)) {
+            throw new SignedRequest.SignatureException("the report is not signed with device " + device.id + "'s key");
+        }
+        return request.verify(Paths.DEVICES + "/" + device.id + "/" + resource, clock.millis());
     }
 
     interface PostHandler {
@@ -433,35 +457,27 @@ final class CoapApi implements AutoCloseable {
                 stored = CompletableFuture.failedFuture(malformed);
             }
             stored.whenComplete((status, failure) -> (failure == null ? metrics.vouchersAccepted : metrics.vouchersRefused).increment());
-            stored.whenComplete((status, failure) -> respond(exchange, ResponseCode.CHANGED, peer -> {
-                if (failure != null) {
-                    throw failure instanceof CompletionException && failure.getCause() instanceof RuntimeException cause ? cause
-                            : failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
-                }
-                return status.encode();
-            }, null));
+            respondWhenDone(exchange, stored.thenApply(ChannelStatus::encode));
         }
     }
 
     /** {@code devices/ID}: its heartbeat (POST) and its observable assignment (GET). */
+    /**
+     * {@code devices/ID}: the device's key, and its observable assignment. Its reports go to the
+     * resources all devices share ({@link #deviceReports}), which learn the device from the path.
+     */
     private final class DeviceResource extends CoapResource {
+        final String id;
+        final byte[] key;
+        final String whose;
         final CoapResource assignment;
 
         DeviceResource(String id) {
             super(id);
             setVisible(false);
-            byte[] key = registry.devicePublicKey(id).orElseThrow();
-            String whose = "device " + id + "'s key";
-            add(new Handler(Paths.HEARTBEAT).onPost((payload, peer) -> {
-                peer.mustBe(key, whose);
-                return registry.heartbeat(id, Heartbeat.decode(payload)).encode();
-            }));
-            add(new Handler(Paths.USAGE).onPost(deviceSigned(id, key, Paths.USAGE,
-                    (signer, body) -> registry.recordUsage(id, signer, UsageReport.from(body)).encode())));
-            add(new Handler(Paths.WIPES).onPost(deviceSigned(id, key, Paths.WIPES, (signer, body) -> {
-                registry.recordWipe(id, signer, WipeRecord.from(body));
-                return new byte[0];
-            })));
+            this.id = id;
+            this.key = registry.devicePublicKey(id).orElseThrow();
+            this.whose = "device " + id + "'s key";
             assignment = new Handler(Paths.ASSIGNMENT).onGet(peer -> {
                 peer.mustBe(key, whose);
                 return registry.assignment(id).encode();
@@ -471,5 +487,54 @@ final class CoapApi implements AutoCloseable {
             assignment.getAttributes().setObservable();
             add(assignment);
         }
+
+        @Override
+        public Resource getChild(String name) {
+            CoapResource shared = deviceReports.get(name);
+            return shared != null ? shared : super.getChild(name);
+        }
     }
+
+    interface DevicePost {
+        CompletableFuture<byte[]> handle(DeviceResource device, byte[] payload, Peer peer);
+    }
+
+    /** A report every device posts to {@code devices/ID/NAME}; answered once its work is committed. */
+    private final class DeviceReport extends CoapResource {
+        private final DevicePost post;
+
+        DeviceReport(String name, DevicePost post) {
+            super(name);
+            setVisible(false);
+            this.post = post;
+        }
+
+        @Override
+        public void handlePOST(CoapExchange exchange) {
+            List<String> path = exchange.getRequestOptions().getUriPath();
+            DeviceResource device = path.size() == 3 ? deviceResources.get(path.get(1)) : null;
+            CompletableFuture<byte[]> done;
+            try {
+                if (device == null) {
+                    throw new RefusedException(ErrorCode.NOT_FOUND, "no such device");
+                }
+                done = post.handle(device, exchange.getRequestPayload(), Peer.of(exchange));
+            } catch (RuntimeException refused) {
+                done = CompletableFuture.failedFuture(refused);
+            }
+            respondWhenDone(exchange, done);
+        }
+    }
+
+    /** Answers once {@code done} completes: with its payload, or with the error its failure maps to. */
+    static void respondWhenDone(CoapExchange exchange, CompletableFuture<byte[]> done) {
+        done.whenComplete((payload, failure) -> respond(exchange, ResponseCode.CHANGED, peer -> {
+            if (failure != null) {
+                throw failure instanceof CompletionException && failure.getCause() instanceof RuntimeException cause ? cause
+                        : failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
+            }
+            return payload;
+        }, null));
+    }
+
 }

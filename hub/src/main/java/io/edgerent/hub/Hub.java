@@ -22,7 +22,7 @@ public final class Hub implements AutoCloseable {
     private SshGateway gateway;
     private HttpRouter router;
     private CoapApi api;
-    private VoucherDesk vouchers;
+    private GroupCommit commits;
     private MetricsServer metricsServer;
     private ScheduledExecutorService clockwork;
     /** With PostgreSQL: hears the changes other hubs on the database make. */
@@ -32,13 +32,14 @@ public final class Hub implements AutoCloseable {
         createPrivateDirectory(config.dataDir());
         try {
             database = Database.open(config);
-            Registry registry = new Registry(new Sql(database), config, Clock.systemUTC());
+            Sql sql = new Sql(database);
+            Registry registry = new Registry(sql, config, Clock.systemUTC());
             gateway = new SshGateway(config, registry);
             registry.claimIdentity(gateway.hostKey());
             router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget);
-            vouchers = new VoucherDesk(registry);
+            commits = new GroupCommit(sql);
             HubMetrics metrics = new HubMetrics();
-            api = new CoapApi(config, registry, vouchers, gateway, adminSecret(config.dataDir()), Clock.systemUTC(), metrics);
+            api = new CoapApi(config, registry, commits, gateway, adminSecret(config.dataDir()), Clock.systemUTC(), metrics);
             metricsServer = new MetricsServer(new InetSocketAddress(config.metricsBind(), config.metricsPort()), () -> {
                 api.updateDtlsHealth();
                 Registry.Counts counts = registry.counts();
@@ -125,7 +126,7 @@ public final class Hub implements AutoCloseable {
     @Override
     public void close() {
         for (AutoCloseable part : new AutoCloseable[] {clockwork == null ? null : clockwork::shutdownNow, otherHubs, metricsServer,
-                api, router, gateway, vouchers, database}) {
+                api, router, gateway, commits, database}) {
             if (part != null) {
                 try {
                     part.close();

@@ -355,11 +355,7 @@ final class Registry {
     ChannelStatus acceptVoucher(Voucher voucher) {
         Channels.requireSignature(voucher, renterKeyOf(voucher.channel()).orElseThrow(
                 () -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + voucher.channel() + " on this hub")));
-        VoucherOutcome outcome = acceptVerifiedVouchers(List.of(voucher)).get(0);
-        if (outcome.refusal() != null) {
-            throw outcome.refusal();
-        }
-        return outcome.status();
+        return acceptVerifiedVoucher(voucher);
     }
 
     /** Carries out a voucher's outcome; the channel read again only when the rules changed the rental. */
@@ -369,27 +365,10 @@ final class Registry {
         return outcome.decision() == Channels.Decision.NONE ? outcome.channel().status() : channels.status(rental);
     }
 
-    /** The outcome for one voucher of a batch: its channel's status, or why it was refused. */
-    record VoucherOutcome(ChannelStatus status, RuntimeException refusal) {}
-
-    /**
-     * Accepts vouchers whose signatures were checked against their channel's key, all in one
-     * transaction: durable together once this returns. A refused voucher changes nothing and
-     * does not affect the others.
-     */
-    List<VoucherOutcome> acceptVerifiedVouchers(List<Voucher> vouchers) {
+    /** Accepts a voucher whose signature was checked against its channel's key. */
+    ChannelStatus acceptVerifiedVoucher(Voucher voucher) {
         Changes changes = new Changes();
-        return changes.commit(() -> {
-            List<VoucherOutcome> outcomes = new ArrayList<>(vouchers.size());
-            for (Voucher voucher : vouchers) {
-                try {
-                    outcomes.add(new VoucherOutcome(accept(channels.acceptVerifiedVoucher(voucher), changes), null));
-                } catch (RefusedException refused) {
-                    outcomes.add(new VoucherOutcome(null, refused));
-                }
-            }
-            return outcomes;
-        });
+        return changes.commit(() -> accept(channels.acceptVerifiedVoucher(voucher), changes));
     }
 
     /** The key that signs a channel's vouchers; it never changes, so callers may keep it. */

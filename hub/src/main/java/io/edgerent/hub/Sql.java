@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -96,15 +97,6 @@ final class Sql {
         }
     }
 
-    private boolean retryable(Throwable e) {
-        for (Throwable t = e; postgres && t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && RETRYABLE.contains(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Up to a few milliseconds, random, growing with the attempts, so two hubs that collided do not collide again. */
     private static void backOff(int attempt) {
         try {
@@ -113,6 +105,35 @@ final class Sql {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while retrying a database transaction", e);
         }
+    }
+
+    /**
+     * Inside a transaction: runs {@code work} so that if it fails, what it wrote is undone and the rest
+     * of the transaction stands. A race lost with another hub is not undone here: the whole transaction
+     * runs again.
+     */
+    <T> T savepoint(Work<T> work) throws SQLException {
+        Savepoint mark = db.setSavepoint();
+        try {
+            T result = work.run();
+            db.releaseSavepoint(mark);
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            if (!retryable(e)) {
+                db.rollback(mark);
+            }
+            throw e;
+        }
+    }
+
+    /** Whether {@code e} says a transaction lost a race with another hub's and should run again. */
+    boolean retryable(Throwable e) {
+        for (Throwable t = e; postgres && t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && RETRYABLE.contains(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** How many transactions were run again after losing a race with another hub's. */

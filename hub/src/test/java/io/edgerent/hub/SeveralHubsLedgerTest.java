@@ -74,7 +74,8 @@ class SeveralHubsLedgerTest {
         Database[] databases = {Database.postgres(url), Database.postgres(url)};
         Sql[] sqls = {new Sql(databases[0]), new Sql(databases[1])};
         Registry[] hubs = {new Registry(sqls[0], config, Clock.systemUTC()), new Registry(sqls[1], config, Clock.systemUTC())};
-        VoucherDesk[] desks = {new VoucherDesk(hubs[0]), new VoucherDesk(hubs[1])};
+        GroupCommit[] commits = {new GroupCommit(sqls[0]), new GroupCommit(sqls[1])};
+        VoucherDesk[] desks = {new VoucherDesk(hubs[0], commits[0]), new VoucherDesk(hubs[1], commits[1])};
         List<Channel> channels = new ArrayList<>();
         for (int i = 0; i < CHANNELS; i++) {
             Registry here = hubs[i % 2];
@@ -156,8 +157,8 @@ class SeveralHubsLedgerTest {
             f.get();
         }
         pool.shutdown();
-        for (VoucherDesk desk : desks) {
-            desk.close();
+        for (GroupCommit c : commits) {
+            c.close();
         }
 
         Ledger ledger = hubs[0].ledger();

@@ -32,7 +32,8 @@ public final class VoucherBenchmark {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : channels;
         Path dir = Files.createTempDirectory("voucher-bench");
         Database database = Database.embedded(dir);
-        Registry registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).build(), Clock.systemUTC());
+        Sql sql = new Sql(database);
+        Registry registry = new Registry(sql, HubConfig.builder().dataDir(dir).build(), Clock.systemUTC());
         String ssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
         List<List<Voucher>> work = new ArrayList<>();
@@ -53,7 +54,8 @@ public final class VoucherBenchmark {
             keys.add(renterKey);
         }
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        VoucherDesk desk = new VoucherDesk(registry);
+        GroupCommit commits = new GroupCommit(sql);
+        VoucherDesk desk = new VoucherDesk(registry, commits);
         int rounds = 5;
         int slice = perChannel / (rounds + 1); // the first slice of each channel warms the JIT up, one slice per round after
         List<Double> verifyRates = new ArrayList<>();
@@ -78,7 +80,7 @@ public final class VoucherBenchmark {
                 durableRates.add(durable);
             }
         }
-        desk.close();
+        commits.close();
         pool.shutdown();
         database.close();
         double verifyRate = median(verifyRates);

@@ -229,6 +229,11 @@ public final class FleetBenchmark {
         AtomicLong next = new AtomicLong();
         long end = System.nanoTime() + saturateSeconds * 1_000_000_000L;
         Semaphore finished = new Semaphore(0);
+        String jfr = System.getProperty("fleet.jfr");
+        if (jfr != null) {
+            // Where the server spends the saturated phase: jfr print --events jdk.ExecutionSample FILE.
+            run("jcmd", String.valueOf(pid), "JFR.start", "duration=" + saturateSeconds + "s", "filename=" + jfr + "-" + server + ".jfr");
+        }
         long satStart = System.nanoTime();
         for (int k = 0; k < inFlight; k++) {
             loop(next, end, saturated, failures, finished);
