@@ -43,7 +43,8 @@ public final class Hub implements AutoCloseable {
             metricsServer = new MetricsServer(new InetSocketAddress(config.metricsBind(), config.metricsPort()), () -> {
                 api.updateDtlsHealth();
                 Registry.Counts counts = registry.counts();
-                return metrics.prometheus(counts.devicesOnline(), counts.devicesRegistered(), counts.rentals(), router.bytesOutTotal());
+                return metrics.prometheus(counts.devicesOnline(), counts.devicesRegistered(), counts.rentals(), router.bytesOutTotal(),
+                        sql.retries());
             }, () -> health(registry, metrics));
             gateway.start();
             router.start();

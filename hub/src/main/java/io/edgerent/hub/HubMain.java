@@ -30,6 +30,8 @@ public final class HubMain {
               --ssh-port PORT      TCP port of the SSH gateway (default 2222)
               --metrics ADDR:PORT  where GET /metrics (Prometheus) and /health answer
                                    (default 127.0.0.1:9464)
+              --log-format F       text (default) or json: one JSON object per line on
+                                   standard error, for log collectors
               --public-host NAME   host name printed in ssh commands (default: the bind address)
               --tunnel-ports A-B   loopback ports reserved for device tunnels, two per device
                                    (default 40000-40999)
@@ -49,6 +51,8 @@ public final class HubMain {
               -h, --help           show this help
             """;
 
+    static final String LOG_FORMAT = "EDGERENT_LOG_FORMAT";
+
     private HubMain() {}
 
     public static void main(String[] args) throws InterruptedException {
@@ -66,6 +70,14 @@ public final class HubMain {
                     case "--data" -> config.dataDir(Path.of(value(args, ++i, arg)));
                     case "--bind" -> config.bindAddress(value(args, ++i, arg));
                     case "--db" -> config.database(value(args, ++i, arg));
+                    case "--log-format" -> {
+                        String format = value(args, ++i, arg);
+                        if (!format.equals("text") && !format.equals("json")) {
+                            throw new IllegalArgumentException("--log-format is text or json, got '" + format + "'");
+                        }
+                        // Read by logback.xml when the first logger is made, which is after the options are read.
+                        System.setProperty(LOG_FORMAT, format);
+                    }
                     case "--peer-address" -> config.peerAddress(value(args, ++i, arg));
                     case "--coap-port" -> config.coapPort(port(value(args, ++i, arg), arg));
                     case "--coaps-port" -> config.coapsPort(port(value(args, ++i, arg), arg));

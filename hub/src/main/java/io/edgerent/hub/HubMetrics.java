@@ -92,7 +92,8 @@ final class HubMetrics {
     }
 
     /** The exposition text; {@code devicesOnline} and {@code rentals} (per state) are read at scrape time. */
-    String prometheus(long devicesOnline, long devicesRegistered, Map<String, Long> rentals, long httpBytesOut) {
+    String prometheus(long devicesOnline, long devicesRegistered, Map<String, Long> rentals, long httpBytesOut,
+            long databaseRetries) {
         StringBuilder out = new StringBuilder();
         gauge(out, "edgerent_devices_online", "Devices heard from within the offline limit.", devicesOnline);
         gauge(out, "edgerent_devices_registered", "Devices registered with this hub.", devicesRegistered);
@@ -115,6 +116,8 @@ final class HubMetrics {
         counter(out, "edgerent_vouchers_refused_total", "Payment vouchers refused.", vouchersRefused.sum());
         counter(out, "edgerent_http_router_bytes_out_total", "Bytes the HTTP router sent from rentals' web servers.",
                 httpBytesOut);
+        counter(out, "edgerent_database_retries_total", "Transactions run again after losing a race with another hub's.",
+                databaseRetries);
         return out.toString();
     }
 

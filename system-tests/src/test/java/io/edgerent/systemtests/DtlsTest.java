@@ -1,6 +1,7 @@
 package io.edgerent.systemtests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,6 +125,88 @@ class DtlsTest {
             World.awaitTrue(Duration.ofSeconds(10), "the replayed record dropped",
                     () -> metric(world, "edgerent_dtls_records_dropped_total") == dropped + 1);
             assertEquals(requests, metric(world, "edgerent_coap_requests_total{transport=\"dtls\"}"), "no request reached CoAP");
+        }
+    }
+
+    /**
+     * A device behind a NAT that gives it a new public port mid-session (NAT rebinding) goes on in the
+     * same DTLS session: its records carry the connection ID the hub issued, so the hub finds the
+     * session by it, not by the address, and answers at the new one. No new handshake.
+     */
+    @Test
+    void a_new_address_mid_session_keeps_the_session_by_its_connection_id() throws Exception {
+        try (World world = new World(dir); Nat nat = new Nat(new InetSocketAddress("127.0.0.1", world.coapsPort))) {
+            KeyPair renter = Ed25519.generate();
+            try (HubClient through = new HubClient(URI.create("coaps://127.0.0.1:" + nat.inside.getLocalPort()), 5000, renter,
+                    HubKeyCheck.any())) {
+                assertEquals(0, through.wallet(renter).balance(), "asked through the NAT");
+                long handshakes = metric(world, "edgerent_dtls_handshakes_started_total");
+                int before = nat.outsidePort();
+                nat.rebind();
+                assertNotEquals(before, nat.outsidePort(), "the hub sees the device at a new port");
+                assertEquals(0, through.wallet(renter).balance(), "asked again, from the new port, in the same session");
+                assertEquals(handshakes, metric(world, "edgerent_dtls_handshakes_started_total"), "no new handshake");
+                assertEquals(1, handshakes);
+            }
+        }
+    }
+
+    /** A NAT on loopback: the client talks to {@link #inside}; the hub sees the NAT's outside port, which {@link #rebind} changes. */
+    static final class Nat implements AutoCloseable {
+        final DatagramSocket inside;
+        private final InetSocketAddress hub;
+        private volatile DatagramSocket outside;
+        private volatile java.net.SocketAddress client;
+
+        Nat(InetSocketAddress hub) throws java.io.IOException {
+            this.hub = hub;
+            inside = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+            outside = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+            relay(inside, p -> {
+                client = p.getSocketAddress();
+                outside.send(new DatagramPacket(p.getData(), p.getLength(), hub));
+            });
+            relay(outside, p -> inside.send(new DatagramPacket(p.getData(), p.getLength(), client)));
+        }
+
+        int outsidePort() {
+            return outside.getLocalPort();
+        }
+
+        /** The NAT forgets the mapping and picks a new outside port, as home routers do after a while. */
+        void rebind() throws java.io.IOException {
+            DatagramSocket old = outside;
+            DatagramSocket fresh = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+            relay(fresh, p -> inside.send(new DatagramPacket(p.getData(), p.getLength(), client)));
+            outside = fresh;
+            old.close();
+        }
+
+        interface Forward {
+            void packet(DatagramPacket p) throws java.io.IOException;
+        }
+
+        private static void relay(DatagramSocket from, Forward forward) {
+            Thread t = new Thread(() -> {
+                byte[] buffer = new byte[2048];
+                while (!from.isClosed()) {
+                    try {
+                        DatagramPacket p = new DatagramPacket(buffer, buffer.length);
+                        from.receive(p);
+                        forward.packet(p);
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "nat");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void close() {
+            inside.close();
+            outside.close();
         }
     }
 

@@ -85,7 +85,7 @@ class SeveralHubsTest {
 
         Files.createDirectories(dir.resolve("hub-b"));
         Files.copy(dir.resolve("hub-a/ssh_host_ecdsa_key"), dir.resolve("hub-b/ssh_host_ecdsa_key"));
-        startHub("hub-b", B, db);
+        startHub("hub-b", B, db, "--log-format", "json");
         awaitLog("hub-b.log", "hub running");
 
         Path owner = dir.resolve("owner");
@@ -109,6 +109,13 @@ class SeveralHubsTest {
         assertEquals(A + ":" + sshPort, tunnelAt(db, deviceId), "the device's tunnel is at A");
         assertEquals(rental + "\n", renter.ssh(rental, "echo through-b > /root/mark; hostname").assertOk().out());
         assertTrue(Files.readString(dir.resolve("hub-b.log")).contains("relaying loopback port"), "B relayed to A");
+        // B logs as JSON lines (--log-format json); only its two startup lines on standard output are text.
+        for (String line : Files.readAllLines(dir.resolve("hub-b.log"))) {
+            assertTrue(line.startsWith("hub running") || line.startsWith("hub key: ")
+                    || line.startsWith("{\"time\":\"") && line.endsWith("}") && line.contains("\"level\":\"")
+                    && line.contains("\"message\":\""), "not a JSON log line: " + line);
+        }
+        assertTrue(Files.readString(dir.resolve("hub-b.log")).contains("\"logger\":\"io.edgerent.hub.PeerRelay\""));
         // The browser's way through B reaches the container's web server too.
         renter.startWebServer(rental);
         String host = rental + "." + World.DOMAIN;
@@ -139,18 +146,20 @@ class SeveralHubsTest {
         assertNotEquals(0, hubA.exitValue(), "A was killed, not stopped");
     }
 
-    private Process startHub(String name, String bind, String db) throws IOException {
-        Process p = hub(name, bind, db);
+    private Process startHub(String name, String bind, String db, String... more) throws IOException {
+        Process p = hub(name, bind, db, more);
         processes.add(p);
         return p;
     }
 
-    private Process hub(String name, String bind, String db) throws IOException {
-        return new ProcessBuilder("java", "-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(), "--data",
-                dir.resolve(name).toString(), "--db", db, "--bind", bind, "--coaps-port", String.valueOf(coapsPort), "--coap-port", "0",
-                "--ssh-port", String.valueOf(sshPort), "--http-port", String.valueOf(httpPort), "--https-port", String.valueOf(httpsPort),
-                "--tunnel-ports", tunnelPort + "-" + (tunnelPort + 9), "--domain", World.DOMAIN, "--metrics", "127.0.0.1:0")
-                .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    private Process hub(String name, String bind, String db, String... more) throws IOException {
+        List<String> command = new ArrayList<>(List.of("java", "-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
+                "--data", dir.resolve(name).toString(), "--db", db, "--bind", bind, "--coaps-port", String.valueOf(coapsPort),
+                "--coap-port", "0", "--ssh-port", String.valueOf(sshPort), "--http-port", String.valueOf(httpPort), "--https-port",
+                String.valueOf(httpsPort), "--tunnel-ports", tunnelPort + "-" + (tunnelPort + 9), "--domain", World.DOMAIN, "--metrics",
+                "127.0.0.1:0"));
+        command.addAll(List.of(more));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
     }
 
     private void startDevice(String hub, String token) throws IOException {
