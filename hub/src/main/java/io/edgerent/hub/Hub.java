@@ -35,7 +35,7 @@ public final class Hub implements AutoCloseable {
             Sql sql = new Sql(database);
             Registry registry = new Registry(sql, config, Clock.systemUTC());
             gateway = new SshGateway(config, registry);
-            registry.claimIdentity(gateway.hostKey());
+            registry.claimIdentity(gateway.hostKey(), database.isPostgres());
             router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget);
             commits = new GroupCommit(sql);
             HubMetrics metrics = new HubMetrics();

@@ -130,14 +130,18 @@ final class Registry {
     }
 
     /**
-     * Records the key this hub shows as the one of every hub on this database, or refuses to start a
-     * hub whose key differs: devices pin one key, and may talk to any of the hubs.
+     * Records the key this hub shows. On a database several hubs share, it must be the key every one
+     * of them shows (devices pin one key and may talk to any of them), so a hub with another key is
+     * refused; a hub alone on its database may have a new key (its devices then refuse it until their
+     * owners pin the new one).
      */
-    void claimIdentity(String hubKey) {
+    void claimIdentity(String hubKey, boolean shared) {
         sql.transaction(() -> {
             Optional<Sql.Row> known = sql.one("SELECT hub_key FROM hub_identity WHERE id = 1");
             if (known.isEmpty()) {
                 sql.update("INSERT INTO hub_identity(id, hub_key) VALUES (1, ?)", hubKey);
+            } else if (!shared) {
+                sql.update("UPDATE hub_identity SET hub_key = ? WHERE id = 1", hubKey);
             } else if (!known.get().text(1).equals(hubKey)) {
                 throw new IllegalStateException("this hub's key (" + hubKey + ") is not the key of the other hubs on this database ("
                         + known.get().text(1) + "): devices pin one key, so every hub of a fleet needs the same; copy"
