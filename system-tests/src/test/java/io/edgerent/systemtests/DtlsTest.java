@@ -32,7 +32,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
@@ -87,41 +86,15 @@ class DtlsTest {
     /** A DTLS record sent again (captured on the wire by a relay) is dropped by the hub's anti-replay window. */
     @Test
     void a_replayed_dtls_record_is_dropped() throws Exception {
-        try (World world = new World(dir); DatagramSocket relay = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            InetSocketAddress hub = new InetSocketAddress("127.0.0.1", world.coapsPort);
-            AtomicReference<InetSocketAddress> client = new AtomicReference<>();
-            AtomicReference<byte[]> lastFromClient = new AtomicReference<>();
-            Thread relaying = new Thread(() -> {
-                byte[] buffer = new byte[2048];
-                while (!relay.isClosed()) {
-                    try {
-                        DatagramPacket p = new DatagramPacket(buffer, buffer.length);
-                        relay.receive(p);
-                        byte[] data = Arrays.copyOf(p.getData(), p.getLength());
-                        if (p.getSocketAddress().equals(hub)) {
-                            relay.send(new DatagramPacket(data, data.length, client.get()));
-                        } else {
-                            client.set((InetSocketAddress) p.getSocketAddress());
-                            lastFromClient.set(data);
-                            relay.send(new DatagramPacket(data, data.length, hub));
-                        }
-                    } catch (java.io.IOException e) {
-                        return;
-                    }
-                }
-            }, "udp-relay");
-            relaying.setDaemon(true);
-            relaying.start();
-
+        try (World world = new World(dir); Nat relay = new Nat(new InetSocketAddress("127.0.0.1", world.coapsPort))) {
             KeyPair renter = Ed25519.generate();
-            try (HubClient through = new HubClient(URI.create("coaps://127.0.0.1:" + relay.getLocalPort()), 5000, renter,
+            try (HubClient through = new HubClient(URI.create("coaps://127.0.0.1:" + relay.inside.getLocalPort()), 5000, renter,
                     HubKeyCheck.any())) {
                 assertEquals(0, through.wallet(renter).balance(), "a fresh renter's wallet, asked over DTLS through the relay");
             }
             long dropped = metric(world, "edgerent_dtls_records_dropped_total");
             long requests = metric(world, "edgerent_coap_requests_total{transport=\"dtls\"}");
-            byte[] replay = lastFromClient.get();
-            relay.send(new DatagramPacket(replay, replay.length, hub));
+            relay.sendAgain(relay.lastFromClient);
             World.awaitTrue(Duration.ofSeconds(10), "the replayed record dropped",
                     () -> metric(world, "edgerent_dtls_records_dropped_total") == dropped + 1);
             assertEquals(requests, metric(world, "edgerent_coap_requests_total{transport=\"dtls\"}"), "no request reached CoAP");
@@ -151,12 +124,17 @@ class DtlsTest {
         }
     }
 
-    /** A NAT on loopback: the client talks to {@link #inside}; the hub sees the NAT's outside port, which {@link #rebind} changes. */
+    /**
+     * A NAT (or any UDP relay on the path) on loopback: the client talks to {@link #inside}; the hub sees
+     * the NAT's outside port, which {@link #rebind} changes.
+     */
     static final class Nat implements AutoCloseable {
         final DatagramSocket inside;
         private final InetSocketAddress hub;
         private volatile DatagramSocket outside;
         private volatile java.net.SocketAddress client;
+        /** The last datagram the client sent through the NAT. */
+        volatile byte[] lastFromClient;
 
         Nat(InetSocketAddress hub) throws java.io.IOException {
             this.hub = hub;
@@ -164,9 +142,15 @@ class DtlsTest {
             outside = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
             relay(inside, p -> {
                 client = p.getSocketAddress();
+                lastFromClient = Arrays.copyOf(p.getData(), p.getLength());
                 outside.send(new DatagramPacket(p.getData(), p.getLength(), hub));
             });
             relay(outside, p -> inside.send(new DatagramPacket(p.getData(), p.getLength(), client)));
+        }
+
+        /** Sends {@code datagram} to the hub again from the NAT's outside port, as an attacker on the path could. */
+        void sendAgain(byte[] datagram) throws java.io.IOException {
+            outside.send(new DatagramPacket(datagram, datagram.length, hub));
         }
 
         int outsidePort() {

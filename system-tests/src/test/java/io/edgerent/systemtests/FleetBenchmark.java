@@ -72,16 +72,18 @@ public final class FleetBenchmark {
             endpoint = Dtls.clientEndpoint(URI.create("coaps://127.0.0.1"), key, HubKeyCheck.any());
             endpoint.setExecutors(main, secondary);
             // Notifications after the first answer come here (Californium re-creates the observing exchange).
-            endpoint.addNotificationListener((request, response) -> assigned(response));
+            endpoint.addNotificationListener((request, response) -> {
+                if (response.isSuccess()) {
+                    assigned(response.getPayload());
+                }
+            });
             endpoint.start();
         }
 
-        void assigned(Response response) {
-            if (response.isSuccess()) {
-                Assignment a = Assignment.decode(response.getPayload());
-                if (a.rental() != null) {
-                    rental = a.rental().name();
-                }
+        void assigned(byte[] payload) {
+            Assignment a = Assignment.decode(payload);
+            if (a.rental() != null) {
+                rental = a.rental().name();
             }
         }
     }
@@ -343,21 +345,7 @@ public final class FleetBenchmark {
             Request request = Request.newGet();
             request.setURI(base + Paths.DEVICES + "/" + d.id + "/" + Paths.ASSIGNMENT);
             request.setObserve();
-            CompletableFuture<Void> first = new CompletableFuture<>();
-            request.addMessageObserver(new MessageObserverAdapter() {
-                @Override
-                public void onResponse(Response response) {
-                    d.assigned(response);
-                    first.complete(null);
-                }
-
-                @Override
-                protected void failed() {
-                    first.completeExceptionally(new IllegalStateException("observation failed"));
-                }
-            });
-            d.endpoint.sendRequest(request);
-            return first;
+            return send(d, request).thenAccept(d::assigned);
         });
     }
 
