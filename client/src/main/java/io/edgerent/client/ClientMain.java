@@ -29,6 +29,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code edgerent} commands for owners and renters. Exit codes: 0 done, 1 the hub refused,
@@ -337,29 +339,43 @@ public final class ClientMain {
             throw new UsageException("--pay-every takes a positive number of seconds");
         }
         Payer payer = new Payer(hub, renter, rental, every, err, System.console() != null);
-        Thread main = Thread.currentThread();
+        CountDownLatch payerStopped = new CountDownLatch(1);
+        CountDownLatch hookDone = new CountDownLatch(1);
         Thread onInterrupt = new Thread(() -> {
             payer.stop();
             try {
-                main.join(5000);
+                payerStopped.await(5, TimeUnit.SECONDS);
                 payer.payWhatIsDue();
                 RentalView ended = hub.end(renter, rental);
                 err.println("ended " + ended.name() + " (" + ended.state() + ")");
                 printSettlement(hub.channel(renter, rental));
             } catch (RuntimeException | InterruptedException e) {
                 err.println("edgerent: could not end " + rental + ": " + e.getMessage() + " (run: edgerent end " + rental + ")");
+            } finally {
+                hookDone.countDown();
             }
         });
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         var last = payer.run();
+        payerStopped.countDown();
         try {
             Runtime.getRuntime().removeShutdownHook(onInterrupt);
         } catch (IllegalStateException shuttingDown) {
-            return 0; // the hook ends the rental
+            // The hook ends the rental with this hub client, which must stay open until it is done.
+            awaitQuietly(hookDone);
+            return 0;
         }
         out.println("rental " + rental + " is " + last.state());
         printSettlement(hub.channel(renter, rental));
         return 0;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void printSettlement(io.edgerent.protocol.ChannelStatus c) {
