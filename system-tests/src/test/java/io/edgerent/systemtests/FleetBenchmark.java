@@ -213,6 +213,12 @@ public final class FleetBenchmark {
 
     /** The scheduled phase, the memory reading, then the saturated phase. */
     private Figures measure(String server, long pid, long heapBefore, int scheduleSeconds, int saturateSeconds) throws Exception {
+        String jfr = System.getProperty("fleet.jfr");
+        if (jfr != null) {
+            // Where the server spends its time, both phases: jfr print --events jdk.ExecutionSample FILE.
+            run("jcmd", String.valueOf(pid), "JFR.start", "duration=" + (scheduleSeconds + 80 + saturateSeconds) + "s",
+                    "filename=" + jfr + "-" + server + ".jfr");
+        }
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         AtomicLong failures = new AtomicLong();
         ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
@@ -244,11 +250,6 @@ public final class FleetBenchmark {
         AtomicLong next = new AtomicLong();
         long end = System.nanoTime() + saturateSeconds * 1_000_000_000L;
         Semaphore finished = new Semaphore(0);
-        String jfr = System.getProperty("fleet.jfr");
-        if (jfr != null) {
-            // Where the server spends the saturated phase: jfr print --events jdk.ExecutionSample FILE.
-            run("jcmd", String.valueOf(pid), "JFR.start", "duration=" + saturateSeconds + "s", "filename=" + jfr + "-" + server + ".jfr");
-        }
         long satStart = System.nanoTime();
         for (int k = 0; k < inFlight; k++) {
             loop(next, end, saturated, failures, finished);
