@@ -405,7 +405,13 @@ public final class FleetBenchmark {
 
     /** Starts a server JVM with the same flags for both, and waits for the line saying it serves. */
     private static Process server(Path log, String ready, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("java", "-Xmx2g", "-XX:+UseG1GC"));
+        List<String> command = new ArrayList<>();
+        String cpus = System.getProperty("fleet.serverCpus");
+        if (cpus != null) {
+            // The server on cores of its own (run the fleet with taskset on the others), so the fleet cannot starve it.
+            command.addAll(List.of("taskset", "-c", cpus));
+        }
+        command.addAll(List.of("java", "-Xmx2g", "-XX:+UseG1GC"));
         command.addAll(Arrays.asList(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
