@@ -143,8 +143,7 @@ final class CoapApi implements AutoCloseable {
                 Paths.USAGE, new DeviceReport(Paths.USAGE, (device, payload, peer) -> {
                     Fields body = deviceSigned(device, Paths.USAGE, payload, peer);
                     UsageReport usage = UsageReport.from(body);
-                    byte[] signer = device.key;
-                    return commits.submit(() -> registry.recordUsage(device.id, signer, usage).encode());
+                    return commits.submit(() -> registry.recordUsage(device.id, device.key, usage).encode());
                 }),
                 Paths.WIPES, new DeviceReport(Paths.WIPES, (device, payload, peer) -> {
                     WipeRecord wipe = WipeRecord.from(deviceSigned(device, Paths.WIPES, payload, peer));
@@ -461,7 +460,6 @@ final class CoapApi implements AutoCloseable {
         }
     }
 
-    /** {@code devices/ID}: its heartbeat (POST) and its observable assignment (GET). */
     /**
      * {@code devices/ID}: the device's key, and its observable assignment. Its reports go to the
      * resources all devices share ({@link #deviceReports}), which learn the device from the path.

@@ -95,9 +95,9 @@ final class Registry {
         final Set<String> devices = new LinkedHashSet<>();
         final Set<String> closedRentals = new LinkedHashSet<>();
 
-        /** Runs {@code work} in one transaction; this hub's listeners hear at once, other hubs' when it committed. */
+        /** Runs {@code work} in a transaction (or the caller's); this hub's listeners and the other hubs hear once it committed. */
         <T> T commit(Sql.Work<T> work) {
-            T result = sql.transaction(() -> {
+            return sql.transaction(() -> {
                 T r = work.run();
                 for (String id : devices) {
                     sql.tellOtherHubs(EVENTS, ASSIGNMENT_CHANGED + id);
@@ -105,11 +105,12 @@ final class Registry {
                 for (String name : closedRentals) {
                     sql.tellOtherHubs(EVENTS, RENTAL_CLOSED + name);
                 }
+                sql.afterCommit(() -> {
+                    devices.forEach(id -> assignmentListeners.forEach(l -> l.accept(id)));
+                    closedRentals.forEach(name -> closedRentalListeners.forEach(l -> l.accept(name)));
+                });
                 return r;
             });
-            devices.forEach(id -> assignmentListeners.forEach(l -> l.accept(id)));
-            closedRentals.forEach(name -> closedRentalListeners.forEach(l -> l.accept(name)));
-            return result;
         }
     }
 

@@ -33,6 +33,8 @@ final class Sql {
     private int depth;
     private long retries;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    /** What waits for the outermost transaction to commit, in order; dropped with what a rollback undoes. */
+    private final List<Runnable> afterCommit = new ArrayList<>();
 
     Sql(Database database) {
         this.db = database.connection();
@@ -71,7 +73,11 @@ final class Sql {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                return once(work);
+                T result = once(work);
+                List<Runnable> due = List.copyOf(afterCommit);
+                afterCommit.clear();
+                due.forEach(Runnable::run);
+                return result;
             } catch (SQLException | RuntimeException e) {
                 if (!retryable(e) || attempt == MAX_ATTEMPTS) {
                     throw e instanceof RuntimeException r ? r : new IllegalStateException("database: " + e.getMessage(), e);
@@ -91,9 +97,22 @@ final class Sql {
             return result;
         } catch (SQLException | RuntimeException e) {
             db.rollback();
+            afterCommit.clear();
             throw e;
         } finally {
             depth = 0;
+        }
+    }
+
+    /**
+     * Runs {@code action} once the transaction this is called in has committed (at once outside one):
+     * a transaction joined by others, as a group commit's, tells no one of a change before it is durable.
+     */
+    void afterCommit(Runnable action) {
+        if (depth == 0) {
+            action.run();
+        } else {
+            afterCommit.add(action);
         }
     }
 
@@ -114,6 +133,7 @@ final class Sql {
      */
     <T> T savepoint(Work<T> work) throws SQLException {
         Savepoint mark = db.setSavepoint();
+        int waiting = afterCommit.size();
         try {
             T result = work.run();
             db.releaseSavepoint(mark);
@@ -121,6 +141,7 @@ final class Sql {
         } catch (SQLException | RuntimeException e) {
             if (!retryable(e)) {
                 db.rollback(mark);
+                afterCommit.subList(waiting, afterCommit.size()).clear();
             }
             throw e;
         }

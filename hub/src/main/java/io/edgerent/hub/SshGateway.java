@@ -153,7 +153,12 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
      * tunnel is here (or nowhere), else a port relayed to the hub holding it.
      */
     int tunnelTarget(String tunnelAt, int tunnelPort) throws IOException {
-        return tunnelAt == null || tunnelAt.equals(node()) ? tunnelPort : relay.localPort(tunnelAt, tunnelPort);
+        return isHere(tunnelAt) ? tunnelPort : relay.localPort(tunnelAt, tunnelPort);
+    }
+
+    /** Whether a tunnel recorded at {@code tunnelAt} is at this gateway (or nowhere, which this gateway then finds closed). */
+    private boolean isHere(String tunnelAt) {
+        return tunnelAt == null || tunnelAt.equals(node());
     }
 
     @Override
@@ -303,7 +308,7 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
 
     /** Whether the loopback {@code port} is the rental's tunnel here, or the relay to it at another hub. */
     private boolean leadsTo(int port, Registry.RentalAccess access) {
-        if (access.tunnelAt() == null || access.tunnelAt().equals(node())) {
+        if (isHere(access.tunnelAt())) {
             return port == access.tunnelPort();
         }
         return relay.forwardAt(port).equals(Optional.of(access.tunnelAt() + "/" + access.tunnelPort()));

@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.client.ClientMain;
 import io.edgerent.hub.Postgres;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -190,13 +186,7 @@ class SeveralHubsTest {
     }
 
     private World.Result cliResult(Path home, String hub, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--hub", "coaps://" + hub + ":" + coapsPort));
-        int code = new ClientMain(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                home).run(all.toArray(String[]::new));
-        return new World.Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return World.cliAt("coaps://" + hub + ":" + coapsPort, home, args);
     }
 
     private static String tunnelAt(String db, String deviceId) {

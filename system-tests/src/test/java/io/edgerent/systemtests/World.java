@@ -111,10 +111,15 @@ final class World implements AutoCloseable {
 
     /** Runs an edgerent command in this JVM as a renter whose files live in {@code home}. */
     Result cli(Path home, String... args) {
+        return cliAt(hubUri, home, args);
+    }
+
+    /** Runs an edgerent command in this JVM against the hub at {@code hub}, as a renter whose files live in {@code home}. */
+    static Result cliAt(String hub, Path home, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--hub", hubUri));
+        all.addAll(List.of("--hub", hub));
         int code = new ClientMain(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
                 home).run(all.toArray(String[]::new));
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
