@@ -64,7 +64,24 @@ public final class ClientMain {
             Usage: edgerent market
 
             Lists the hub's devices: which are free to rent, what each has (CPUs, memory, disk) and
-            which app templates it offers (see `edgerent rent --help`).
+            which app templates it offers (see `edgerent rent --help`), then the devices of hubs
+            linked with it (HOME names the hub; you rent them here all the same, and that hub
+            settles the payment). A linked hub not heard from lately shows its devices as stale;
+            they disappear when their listings expire.
+            """ + COMMON;
+    static final String LINK_HELP = """
+            Usage: edgerent link add NAME coaps://HOST:PORT 'HUB KEY' [--admin-secret FILE]
+                   edgerent link remove NAME [--admin-secret FILE]
+                   edgerent link [list] [--admin-secret FILE]
+
+            Links this hub with another (hub operators; run on the hub machine). NAME is what this
+            hub calls the other (a-z, 0-9, '-'); HUB KEY is the 'hub key:' line the other hub
+            printed at start (ecdsa-sha2-nistp256 AAAA...). The hubs talk DTLS with their own keys;
+            the other hub's operator links this one back the same way. Linked hubs show each
+            other's devices to their renters; a rental of the other hub's device is paid from the
+            renter's wallet here and settled there. A link with rentals not settled yet cannot be
+            removed. `list` shows each link, when it was last heard from and how many devices it
+            listed.
             """ + COMMON;
     static final String RENT_HELP = """
             Usage: edgerent rent DEVICE [--template T] [--hours N] [--key PUBKEY] [--max-price P]
@@ -161,7 +178,7 @@ public final class ClientMain {
 
     public int run(String[] args) {
         if (args.length == 0) {
-            err.println("edgerent: which command? token, market, rent, pay, status, extend, rentals, end, wallet or earnings (see ./edgerent --help)");
+            err.println("edgerent: which command? token, link, market, rent, pay, status, extend, rentals, end, wallet or earnings (see ./edgerent --help)");
             return USAGE;
         }
         String command = args[0];
@@ -175,6 +192,7 @@ public final class ClientMain {
         String help = switch (command) {
             case "token" -> TOKEN_HELP;
             case "market" -> MARKET_HELP;
+            case "link" -> LINK_HELP;
             case "rent" -> RENT_HELP;
             case "rentals" -> RENTALS_HELP;
             case "end" -> END_HELP;
@@ -203,6 +221,7 @@ public final class ClientMain {
             int code = switch (command) {
                 case "token" -> token(hub, options);
                 case "market" -> market(hub, options);
+                case "link" -> link(hub, options);
                 case "rent" -> rent(hub, options);
                 case "rentals" -> rentals(hub, options);
                 case "pay" -> pay(hub, options);
@@ -234,6 +253,37 @@ public final class ClientMain {
         return 0;
     }
 
+    private int link(HubClient hub, Options options) {
+        String action = options.positionals.isEmpty() ? "list" : options.positionals.get(0);
+        List<HubClient.Link> links = switch (action) {
+            case "add" -> {
+                options.expectPositionals(4);
+                yield hub.links(adminSecret(options), "add", options.positionals.get(1), options.positionals.get(2),
+                        options.positionals.get(3));
+            }
+            case "remove" -> {
+                options.expectPositionals(2);
+                yield hub.links(adminSecret(options), "remove", options.positionals.get(1), null, null);
+            }
+            case "list" -> {
+                options.expectPositionals(options.positionals.isEmpty() ? 0 : 1);
+                yield hub.links(adminSecret(options), "list", null, null, null);
+            }
+            default -> throw new UsageException("link takes add, remove or list, got '" + action + "'");
+        };
+        if (links.isEmpty()) {
+            out.println("no hubs linked with this one");
+            return 0;
+        }
+        out.printf("%-16s %-32s %-20s %8s  %s%n", "NAME", "ADDRESS", "HEARD", "DEVICES", "KEY");
+        for (HubClient.Link l : links) {
+            out.printf("%-16s %-32s %-20s %8s  %s%n", l.name(), l.address(),
+                    l.heardAt() == null ? "never" : TIME.format(Instant.ofEpochMilli(l.heardAt())) + (l.stale() ? " (stale)" : ""),
+                    l.listings() == null ? "-" : l.listings(), l.hubKey());
+        }
+        return 0;
+    }
+
     private String adminSecret(Options options) {
         Path secretFile = options.value("--admin-secret").map(Path::of).orElse(home.resolve("hub").resolve("admin.secret"));
         try {
@@ -251,10 +301,11 @@ public final class ClientMain {
             out.println("no devices for rent on this hub now");
             return 0;
         }
-        out.printf("%-16s %-10s %-10s %10s %8s %4s %9s %9s %-8s %-16s %s%n", "DEVICE", "STATUS", "OWNER", "PRICE/HOUR",
-                "PRICE/GB", "CPUS", "MEMORY", "DISK", "ARCH", "TEMPLATES", "MODEL");
+        out.printf("%-16s %-10s %-10s %-12s %10s %8s %4s %9s %9s %-8s %-16s %s%n", "DEVICE", "STATUS", "OWNER", "HOME",
+                "PRICE/HOUR", "PRICE/GB", "CPUS", "MEMORY", "DISK", "ARCH", "TEMPLATES", "MODEL");
         for (Listing l : listings) {
-            out.printf("%-16s %-10s %-10s %10d %8d %4d %9s %9s %-8s %-16s %s%n", l.deviceId(), status(l), l.owner(),
+            out.printf("%-16s %-10s %-10s %-12s %10d %8d %4d %9s %9s %-8s %-16s %s%n", l.deviceId(), status(l), l.owner(),
+                    l.home() == null ? "this hub" : l.home(),
                     l.prices().perHour(), l.prices().perGb(), l.facts().cpus(), bytes(l.facts().memoryBytes()),
                     bytes(l.facts().diskFreeBytes()), l.facts().arch(), Template.join(l.templates()), l.facts().model());
         }
@@ -520,7 +571,8 @@ public final class ClientMain {
     }
 
     static String sshCommand(HubClient hub, RentalView rental) {
-        return "ssh -J " + rental.name() + "@" + hub.hub().getHost() + ":" + rental.sshPort() + " root@" + rental.name();
+        String host = rental.sshHost() != null ? rental.sshHost() : hub.hub().getHost();
+        return "ssh -J " + rental.name() + "@" + host + ":" + rental.sshPort() + " root@" + rental.name();
     }
 
     /** The renter's OpenSSH public key: given literally, as a file, or the first default key that exists. */
@@ -551,6 +603,9 @@ public final class ClientMain {
     }
 
     private static String status(Listing l) {
+        if (l.stale()) {
+            return "stale";
+        }
         if (!l.online()) {
             return "offline";
         }

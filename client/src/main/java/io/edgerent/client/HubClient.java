@@ -50,7 +50,9 @@ public final class HubClient implements AutoCloseable {
     private final URI hub;
     private final long timeoutMillis;
     private final HubKeyCheck check;
-    private final CoapEndpoint endpoint;
+    private final KeyPair identity;
+    /** Replaced after a request went unanswered, so the next one starts a new DTLS handshake. */
+    private volatile CoapEndpoint endpoint;
 
     /** A client with a key of its own for this run and any hub key (for plain loopback CoAP and tests). */
     public HubClient(URI hub, long timeoutMillis) {
@@ -61,6 +63,7 @@ public final class HubClient implements AutoCloseable {
         this.hub = hub;
         this.timeoutMillis = timeoutMillis;
         this.check = check;
+        this.identity = identity;
         try {
             this.endpoint = Dtls.clientEndpoint(hub, identity, check);
         } catch (IllegalArgumentException e) {
@@ -131,6 +134,23 @@ public final class HubClient implements AutoCloseable {
         return Earnings.decode(post(Paths.EARNINGS, Cbor.encode(java.util.Map.of("secret", adminSecret, "owner", owner))));
     }
 
+    /** A hub linked with this one, as its operator sees the link. */
+    public record Link(String name, String address, String hubKey, Long heardAt, Long listings, boolean stale) {}
+
+    /** Adds ({@code add}), removes ({@code remove}) or just lists ({@code list}) the hubs linked with this one; answers the links. */
+    public List<Link> links(String adminSecret, String action, String name, String address, String key) {
+        java.util.Map<String, Object> request = new java.util.LinkedHashMap<>();
+        request.put("secret", adminSecret);
+        request.put("action", action);
+        request.put("name", name);
+        request.put("address", address);
+        request.put("key", key);
+        return Cbor.decodeMap(post(Paths.FEDERATION + "/" + Paths.PEERS, Cbor.encode(request))).maps("links").stream()
+                .map(f -> new Link(f.text("name"), f.text("address"), f.text("hubKey"), f.has("heardAt") ? f.integer("heardAt") : null,
+                        f.has("listings") ? f.integer("listings") : null, f.bool("stale")))
+                .toList();
+    }
+
     public List<RentalView> rentals(KeyPair renter) {
         return RentalView.decodeAll(signed(renter, Paths.RENTALS + "/" + Paths.MINE, Cbor.encode(java.util.Map.of())));
     }
@@ -169,6 +189,7 @@ public final class HubClient implements AutoCloseable {
                 throw new HubKeyMismatchException(hub, check.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
             }
             if (response == null) {
+                forgetSession(client.getEndpoint());
                 throw new HubUnreachableException("no answer from the hub at " + hub + " within "
                         + timeoutMillis / 1000 + " s (is `edgerent hub` running there?)");
             }
@@ -184,6 +205,19 @@ public final class HubClient implements AutoCloseable {
         } finally {
             client.shutdown();
         }
+    }
+
+    /**
+     * After a request went unanswered the hub may have lost the DTLS session (a crash keeps none),
+     * and would drop every record of it without a word: the next request starts with a new endpoint,
+     * hence a new handshake. A hub that merely did not answer costs one handshake more.
+     */
+    private synchronized void forgetSession(org.eclipse.californium.core.network.Endpoint used) {
+        if (used != endpoint || !Dtls.SECURE.equals(hub.getScheme())) {
+            return;
+        }
+        endpoint = Dtls.clientEndpoint(hub, identity, check);
+        used.destroy();
     }
 
     /** The hub answered with an error; its text says why. */

@@ -36,13 +36,21 @@ final class Payer {
         while (!stopped && (channel.state().equals(RentalView.PREPARING) || channel.state().equals(RentalView.ACTIVE))) {
             long ahead = channel.prices().forSeconds(2 * every.toSeconds());
             long target = Math.min(channel.deposit(), Math.max(channel.paid(), channel.due() + ahead));
-            if (target > channel.paid() || channel.lastSequence() < 0) {
-                channel = hub.pay(Voucher.sign(renter, rental, target, channel.lastSequence() + 1, System.currentTimeMillis()));
+            try {
+                if (target > channel.paid() || channel.lastSequence() < 0) {
+                    channel = hub.pay(Voucher.sign(renter, rental, target, channel.lastSequence() + 1, System.currentTimeMillis()));
+                }
+                show(channel, Duration.ofNanos(System.nanoTime() - started));
+            } catch (HubClient.HubUnreachableException e) {
+                notAnswering(e);
             }
-            show(channel, Duration.ofNanos(System.nanoTime() - started));
             sleep();
             if (!stopped) {
-                channel = hub.channel(renter, rental);
+                try {
+                    channel = hub.channel(renter, rental);
+                } catch (HubClient.HubUnreachableException e) {
+                    notAnswering(e);
+                }
             }
         }
         if (live) {
@@ -58,6 +66,20 @@ final class Payer {
         if (due > channel.paid() && !channel.settled()) {
             hub.pay(Voucher.sign(renter, rental, due, channel.lastSequence() + 1, System.currentTimeMillis()));
         }
+    }
+
+    /**
+     * A hub restarting, or the network gone for a moment: say so and keep trying (the payment grace
+     * covers the gap). A hub showing another key is no moment's trouble: that ends the payments.
+     */
+    private void notAnswering(HubClient.HubUnreachableException e) {
+        if (e instanceof HubClient.HubKeyMismatchException) {
+            throw e;
+        }
+        if (live) {
+            status.println();
+        }
+        status.println(rental + ": " + e.getMessage() + "; trying again in " + every.toSeconds() + " s");
     }
 
     void stop() {

@@ -45,20 +45,35 @@ final class Channels {
         NONE, PAUSE, RESUME, END_UNPAID, END_EXHAUSTED
     }
 
-    /** Opens the rental's channel: the deposit moves from the renter's wallet into escrow. */
-    void open(String rental, byte[] renterKey, String owner, String deviceId, long deposit, Prices prices) throws SQLException {
+    /**
+     * Opens the rental's channel: the deposit moves into escrow from the renter's wallet, or from the
+     * clearing account of the linked hub {@code fundedBy} that passed the rental on (else null).
+     */
+    void open(String rental, byte[] renterKey, String owner, String deviceId, long deposit, Prices prices, String fundedBy)
+            throws SQLException {
         sql.update("INSERT INTO channel(rental, renter_key, owner, device_id, deposit, price_per_hour, price_per_gb, fee_bps,"
                 + " paid, last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory, usage_in,"
-                + " state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, -1, 0, 0, 0, 0, ?)", rental, renterKey, owner, deviceId,
-                deposit, prices.perHour(), prices.perGb(), config.feeBasisPoints(), OPEN);
-        ledger.transfer("open:" + rental, Ledger.renterWallet(renterKey), Ledger.escrow(rental), deposit);
+                + " state, funded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, -1, 0, 0, 0, 0, ?, ?)", rental, renterKey, owner,
+                deviceId, deposit, prices.perHour(), prices.perGb(), config.feeBasisPoints(), OPEN, fundedBy);
+        ledger.transfer("open:" + rental, funding(rental), Ledger.escrow(rental), deposit);
+    }
+
+    /** The account a channel's deposit came from and its refund goes back to. */
+    private String funding(String rental) throws SQLException {
+        Sql.Row r = sql.one("SELECT renter_key, funded_by FROM channel WHERE rental = ?", rental).orElseThrow();
+        return r.text(2) == null ? Ledger.renterWallet(r.bytes(1)) : Ledger.clearing(r.text(2));
+    }
+
+    /** The linked hub that funded a channel, if one did. */
+    Optional<String> fundedBy(String rental) throws SQLException {
+        return sql.one("SELECT funded_by FROM channel WHERE rental = ?", rental).map(r -> r.text(1));
     }
 
     /** Adds to the deposit of an open channel (a rental extended). */
     void topUp(String rental, String reference, long amount) throws SQLException {
         Channel c = channel(rental);
         requireOpen(c);
-        ledger.transfer(reference, Ledger.renterWallet(c.renterKey()), Ledger.escrow(rental), amount);
+        ledger.transfer(reference, funding(rental), Ledger.escrow(rental), amount);
         sql.update("UPDATE channel SET deposit = deposit + ? WHERE rental = ?", amount, rental);
     }
 
@@ -198,7 +213,7 @@ final class Channels {
         entries.put(Ledger.escrow(rental), -c.deposit());
         entries.put(Ledger.ownerEarnings(c.owner()), ownerShare);
         entries.put(Ledger.HUB_FEES, fee);
-        entries.put(Ledger.renterWallet(c.renterKey()), refund);
+        entries.put(funding(rental), refund);
         ledger.post("settle:" + rental, entries);
         sql.update("UPDATE channel SET state = ?, owner_share = ?, hub_fee = ?, refund = ?, settled_at = ?, paused_since = NULL"
                 + " WHERE rental = ?", SETTLED, ownerShare, fee, refund, clock.millis(), rental);

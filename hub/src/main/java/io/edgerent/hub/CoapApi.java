@@ -38,7 +38,9 @@ import java.util.Arrays;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -98,6 +100,9 @@ final class CoapApi implements AutoCloseable {
     private final HubMetrics metrics;
     private final CoapResource devices;
     private final Map<String, DeviceResource> deviceResources = new ConcurrentHashMap<>();
+    private final Federation federation;
+    /** What each renter request does, by path: signed by the renter, over their own session or passed on by a linked hub. */
+    private final Map<String, SignedHandler> renterCalls;
 
     /** What the registration answer needs from the SSH gateway. */
     interface Gateway {
@@ -109,8 +114,9 @@ final class CoapApi implements AutoCloseable {
     }
 
     CoapApi(HubConfig config, Registry registry, GroupCommit commits, Gateway gateway, String adminSecret, Clock clock,
-            HubMetrics metrics) {
+            HubMetrics metrics, Federation federation) {
         this.registry = registry;
+        this.federation = federation;
         this.commits = commits;
         this.vouchers = new VoucherDesk(registry, commits);
         this.gateway = gateway;
@@ -163,24 +169,29 @@ final class CoapApi implements AutoCloseable {
                 return known;
             }
         }.onPost(this::register);
-        CoapResource rentals = new Handler(Paths.RENTALS).onPost(signed(Paths.RENTALS, this::rent));
-        rentals.add(new Handler(Paths.MINE).onPost(signed(Paths.RENTALS + "/" + Paths.MINE,
-                (renter, body) -> RentalView.encodeAll(registry.rentalsOf(renter)))));
-        rentals.add(new Handler(Paths.END).onPost(signed(Paths.RENTALS + "/" + Paths.END,
-                (renter, body) -> registry.end(renter, RentalRef.from(body).rental()).encode())));
-        rentals.add(new Handler(Paths.CHANNEL).onPost(signed(Paths.RENTALS + "/" + Paths.CHANNEL,
-                (renter, body) -> registry.channel(renter, RentalRef.from(body).rental()).encode())));
-        rentals.add(new Handler(Paths.EXTEND).onPost(this::extend));
-        rentals.add(new Handler(Paths.WIPE).onPost(signed(Paths.RENTALS + "/" + Paths.WIPE,
-                (renter, body) -> registry.wipeOf(renter, RentalRef.from(body).rental()).encode())));
-        CoapResource wallet = new Handler(Paths.WALLET).onPost(signed(Paths.WALLET, (renter, body) -> registry.walletOf(renter).encode()));
+        renterCalls = Map.of(
+                Paths.RENTALS, this::rent,
+                MINE, (request, body) -> RentalView.encodeAll(registry.rentalsOf(request.renterKey())),
+                END, (request, body) -> registry.end(request.renterKey(), RentalRef.from(body).rental()).encode(),
+                CHANNEL, (request, body) -> registry.channel(request.renterKey(), RentalRef.from(body).rental()).encode(),
+                EXTEND, this::extend,
+                WIPE, (request, body) -> registry.wipeOf(request.renterKey(), RentalRef.from(body).rental()).encode(),
+                Paths.WALLET, (request, body) -> registry.walletOf(request.renterKey()).encode());
+        CoapResource rentals = new Handler(Paths.RENTALS).onPost(signed(Paths.RENTALS));
+        rentals.add(new Handler(Paths.MINE).onPost(signed(MINE)));
+        rentals.add(new Handler(Paths.END).onPost(signed(END)));
+        rentals.add(new Handler(Paths.CHANNEL).onPost(signed(CHANNEL)));
+        rentals.add(new Handler(Paths.EXTEND).onPost(signed(EXTEND)));
+        rentals.add(new Handler(Paths.WIPE).onPost(signed(WIPE)));
+        CoapResource wallet = new Handler(Paths.WALLET).onPost(signed(Paths.WALLET));
         wallet.add(new Handler(Paths.MOVE).onPost(this::moveMoney));
         server.add(devices, rentals, wallet,
                 new VoucherResource(),
                 new Handler(Paths.EARNINGS).onPost(this::earnings),
                 new Handler(Paths.TOKENS).onPost(this::issueToken),
-                new Handler(Paths.LISTINGS).onGet(peer -> Listing.encodeAll(registry.listings())),
-                new Handler(Paths.HUB_KEY).onGet(peer -> Cbor.encode(Map.of("hubKey", gateway.hostKey()))));
+                new Handler(Paths.LISTINGS).onGet(peer -> Listing.encodeAll(market())),
+                new Handler(Paths.HUB_KEY).onGet(peer -> Cbor.encode(Map.of("hubKey", gateway.hostKey()))),
+                federationResource());
         registry.deviceIds().forEach(this::addDevice);
         registry.onAssignmentChanged(id -> {
             DeviceResource device = deviceResources.get(id);
@@ -286,14 +297,76 @@ final class CoapApi implements AutoCloseable {
         return registry.earnings(f.text("owner")).encode();
     }
 
-    private byte[] extend(byte[] payload, Peer peer) {
-        SignedRequest request = SignedRequest.decode(payload);
-        requireRenter(request, peer);
-        String path = Paths.RENTALS + "/" + Paths.EXTEND;
-        ExtendRequest extend = ExtendRequest.from(request.verify(path, clock.millis()));
-        registry.acceptOnce(request.signature(), request.issuedAt());
+    private byte[] extend(SignedRequest request, Fields body) {
+        ExtendRequest extend = ExtendRequest.from(body);
         return registry.extend(request.renterKey(), extend.rental(), extend.hours(), extend.deposit(),
                 "topup:" + extend.rental() + ":" + request.issuedAt()).encode();
+    }
+
+    /** This hub's devices, then the linked hubs' (each marked with its home). */
+    private List<Listing> market() {
+        List<Listing> all = new ArrayList<>(registry.listings());
+        all.addAll(federation.listings());
+        return all;
+    }
+
+    /**
+     * {@code federation/*}: what linked hubs ask of this one over their own DTLS sessions, and the
+     * operator's {@code federation/peers}.
+     */
+    private CoapResource federationResource() {
+        CoapResource fed = new Handler(Paths.FEDERATION);
+        fed.add(new Handler(Paths.LISTINGS).onGet(peer -> {
+            linkedHub(peer);
+            return federation.signedListings(registry.listings());
+        }));
+        fed.add(new Handler(Paths.RENT).onPost((payload, peer) -> {
+            Federation.LinkedHub from = linkedHub(peer);
+            Fields f = Cbor.decodeMap(payload);
+            String name = f.text("name");
+            if (!Names.isRentalName(name)) {
+                throw new MalformedMessageException("field 'name' is not a rental name");
+            }
+            SignedRequest request = SignedRequest.decode(f.bytes("request"));
+            RentRequest rent = RentRequest.from(verifiedRenter(request, Paths.RENTALS));
+            RentalView rental = registry.rent(request.renterKey(), rent, SshGateway.normalizeAuthorizedKey(rent.sshKey()), name,
+                    from.name());
+            LOG.info("rental {} of device {} for {} h, passed on by hub {}", rental.name(), rental.deviceId(), rent.hours(), from.name());
+            return rental.encode();
+        }));
+        fed.add(new Handler(Paths.RELAY).onPost((payload, peer) -> {
+            linkedHub(peer);
+            Fields f = Cbor.decodeMap(payload);
+            String path = f.text("path");
+            if (!Federation.RELAYED.contains(path)) {
+                throw new RefusedException(ErrorCode.BAD_REQUEST, "a linked hub passes on only " + Federation.RELAYED);
+            }
+            SignedRequest request = SignedRequest.decode(f.bytes("request"));
+            return renterCalls.get(path).handle(request, verifiedRenter(request, path));
+        }));
+        fed.add(new Handler(Paths.SETTLEMENT).onPost((payload, peer) ->
+                registry.passedSettlement(RentalRef.from(Cbor.decodeMap(payload)).rental(), linkedHub(peer).name())));
+        fed.add(new Handler(Paths.PEERS).onPost(this::links));
+        return fed;
+    }
+
+    /** The linked hub a request comes from, by the key of its DTLS session. */
+    private Federation.LinkedHub linkedHub(Peer peer) {
+        return federation.linkedByKey(peer.key()).orElseThrow(() -> new RefusedException(ErrorCode.FORBIDDEN,
+                "only hubs linked with this one may ask this, over DTLS with their own keys"));
+    }
+
+    /** {@code federation/peers} (admin): add, remove or list the linked hubs. */
+    private byte[] links(byte[] payload, Peer peer) {
+        Fields f = Cbor.decodeMap(payload);
+        requireAdmin(f.text("secret"));
+        switch (f.text("action")) {
+            case "add" -> federation.link(f.text("name"), f.text("address"), f.text("key"));
+            case "remove" -> federation.unlink(f.text("name"));
+            case "list" -> { }
+            default -> throw new RefusedException(ErrorCode.BAD_REQUEST, "action is add, remove or list");
+        }
+        return Cbor.encode(Map.of("links", federation.linkStatus()));
     }
 
     private void requireAdmin(String secret) {
@@ -311,9 +384,15 @@ final class CoapApi implements AutoCloseable {
         return accepted.encode();
     }
 
-    private byte[] rent(byte[] renter, Fields body) {
+    private byte[] rent(SignedRequest signed, Fields body) {
         RentRequest request = RentRequest.from(body);
-        RentalView rental = registry.rent(renter, request, SshGateway.normalizeAuthorizedKey(request.sshKey()));
+        if (registry.devicePublicKey(request.deviceId()).isEmpty()) {
+            Optional<Federation.LinkedHub> home = federation.homeOf(request.deviceId());
+            if (home.isPresent()) {
+                return federation.rent(signed, request, home.get()).encode();
+            }
+        }
+        RentalView rental = registry.rent(signed.renterKey(), request, SshGateway.normalizeAuthorizedKey(request.sshKey()));
         LOG.info("rental {} of device {} for {} h", rental.name(), rental.deviceId(), request.hours());
         return rental.encode();
     }
@@ -326,26 +405,53 @@ final class CoapApi implements AutoCloseable {
         });
     }
 
+    private static final String MINE = Paths.RENTALS + "/" + Paths.MINE;
+    private static final String END = Paths.RENTALS + "/" + Paths.END;
+    private static final String CHANNEL = Paths.RENTALS + "/" + Paths.CHANNEL;
+    private static final String EXTEND = Paths.RENTALS + "/" + Paths.EXTEND;
+    private static final String WIPE = Paths.RENTALS + "/" + Paths.WIPE;
+
     interface SignedHandler {
-        byte[] handle(byte[] renterKey, Fields body);
+        byte[] handle(SignedRequest request, Fields body);
     }
 
-    private PostHandler signed(String path, SignedHandler handler) {
+    /**
+     * A renter's request to {@code path} over the renter's own session. One about a rental passed to a
+     * linked hub goes on to that hub; the renter's rentals include those passed on.
+     */
+    private PostHandler signed(String path) {
+        SignedHandler handler = renterCalls.get(path);
         return (payload, peer) -> {
             SignedRequest request = SignedRequest.decode(payload);
-            requireRenter(request, peer);
-            Fields body = request.verify(path, clock.millis());
-            registry.acceptOnce(request.signature(), request.issuedAt());
-            return handler.handle(request.renterKey(), body);
+            peer.mustBe(request.renterKey(), "the renter key that signed the request");
+            Fields body = verifiedRenter(request, path);
+            if (path.equals(MINE)) {
+                List<RentalView> all = new ArrayList<>(registry.rentalsOf(request.renterKey()));
+                all.addAll(federation.passedRentals(request));
+                return RentalView.encodeAll(all);
+            }
+            if (Federation.RELAYED.contains(path) && body.has("rental")) {
+                String rental = body.text("rental");
+                Optional<Federation.LinkedHub> home = federation.passedTo(request.renterKey(), rental);
+                if (home.isPresent()) {
+                    return federation.relay(home.get(), path, request, rental, path.equals(EXTEND) ? ExtendRequest.from(body).deposit() : 0);
+                }
+            }
+            return handler.handle(request, body);
         };
     }
 
-    /** A renter request comes over the renter's own DTLS session, and from a key no device uses. */
-    private void requireRenter(SignedRequest request, Peer peer) {
-        peer.mustBe(request.renterKey(), "the renter key that signed the request");
+    /**
+     * The body of a renter's request to {@code path}, once its signature and time are checked, it was
+     * not seen before, and its key is no device's.
+     */
+    private Fields verifiedRenter(SignedRequest request, String path) {
         if (registry.isDeviceKey(request.renterKey())) {
             throw new RefusedException(ErrorCode.FORBIDDEN, "this key is a registered device's; a renter signs with a key of their own");
         }
+        Fields body = request.verify(path, clock.millis());
+        registry.acceptOnce(request.signature(), request.issuedAt());
+        return body;
     }
 
     /**
@@ -447,16 +553,23 @@ final class CoapApi implements AutoCloseable {
             super(Paths.VOUCHERS);
         }
 
+        /** A voucher for a rental passed to a linked hub goes on to that hub, which checks and stores it. */
         @Override
         public void handlePOST(CoapExchange exchange) {
-            CompletableFuture<ChannelStatus> stored;
+            CompletableFuture<byte[]> stored;
             try {
-                stored = vouchers.submit(Voucher.decode(exchange.getRequestPayload()));
+                byte[] payload = exchange.getRequestPayload();
+                Voucher voucher = Voucher.decode(payload);
+                Optional<Federation.LinkedHub> home = vouchers.holds(voucher.channel()) ? Optional.empty()
+                        : federation.passedTo(voucher.channel());
+                stored = home.isPresent()
+                        ? CompletableFuture.supplyAsync(() -> federation.forwardVoucher(home.get(), payload), federation.calls())
+                        : vouchers.submit(voucher).thenApply(ChannelStatus::encode);
             } catch (RuntimeException malformed) {
                 stored = CompletableFuture.failedFuture(malformed);
             }
             stored.whenComplete((status, failure) -> (failure == null ? metrics.vouchersAccepted : metrics.vouchersRefused).increment());
-            respondWhenDone(exchange, stored.thenApply(ChannelStatus::encode));
+            respondWhenDone(exchange, stored);
         }
     }
 

@@ -27,6 +27,7 @@ public final class Hub implements AutoCloseable {
     private ScheduledExecutorService clockwork;
     /** With PostgreSQL: hears the changes other hubs on the database make. */
     private OtherHubs otherHubs;
+    private Federation federation;
 
     private Hub(HubConfig config) {
         createPrivateDirectory(config.dataDir());
@@ -39,7 +40,10 @@ public final class Hub implements AutoCloseable {
             router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget);
             commits = new GroupCommit(sql);
             HubMetrics metrics = new HubMetrics();
-            api = new CoapApi(config, registry, commits, gateway, adminSecret(config.dataDir()), Clock.systemUTC(), metrics);
+            federation = new Federation(sql, registry.ledger(), Clock.systemUTC(), gateway.hostKeyPair(), gateway.hostKey(),
+                    config.federationRefresh());
+            api = new CoapApi(config, registry, commits, gateway, adminSecret(config.dataDir()), Clock.systemUTC(), metrics,
+                    federation);
             metricsServer = new MetricsServer(new InetSocketAddress(config.metricsBind(), config.metricsPort()), () -> {
                 api.updateDtlsHealth();
                 Registry.Counts counts = registry.counts();
@@ -51,6 +55,7 @@ public final class Hub implements AutoCloseable {
             registry.servedAt(gateway.port(), router.httpPort());
             api.start();
             metricsServer.start();
+            federation.start();
             if (database.isPostgres()) {
                 otherHubs = new OtherHubs(database, registry);
                 otherHubs.start();
@@ -126,8 +131,8 @@ public final class Hub implements AutoCloseable {
     /** Stops what runs, in the reverse order of starting; also what a failed start leaves behind. */
     @Override
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[] {clockwork == null ? null : clockwork::shutdownNow, otherHubs, metricsServer,
-                api, router, gateway, commits, database}) {
+        for (AutoCloseable part : new AutoCloseable[] {clockwork == null ? null : clockwork::shutdownNow, otherHubs, federation,
+                metricsServer, api, router, gateway, commits, database}) {
             if (part != null) {
                 try {
                     part.close();

@@ -16,11 +16,13 @@ import java.time.Duration;
  * @param database a {@code jdbc:postgresql://} URL several hubs share, or null for the embedded database in {@code dataDir}
  * @param peerAddress the host other hubs on the same database reach this hub's SSH gateway at, to relay renters to
  *     devices whose tunnels are here
+ * @param federationRefresh how often linked hubs' listings are fetched and passed rentals checked; this hub's own
+ *     signed listings stay valid {@value Federation#LISTINGS_VALID_FOR} times as long
  */
 public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coapsPort, int sshPort, String publicHost,
         int tunnelPortMin, int tunnelPortMax, Duration offlineAfter, Duration expiryCheck, int feeBasisPoints,
         Duration paymentGrace, Duration suspendLimit, int httpPort, int httpsPort, String domain, Path tlsCertificate,
-        Path tlsKey, String metricsBind, int metricsPort, String database, String peerAddress) {
+        Path tlsKey, String metricsBind, int metricsPort, String database, String peerAddress, Duration federationRefresh) {
 
     /** Where a rental's web server answers through the HTTP router, listening on {@code port}. */
     public String httpUrl(String rental, int port) {
@@ -55,6 +57,7 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coap
         private int metricsPort = 9464;
         private String database;
         private String peerAddress;
+        private Duration federationRefresh = Duration.ofSeconds(10);
 
         /** Where the database, the SSH host key and the admin secret live; default {@code ~/.edgerent/hub}. */
         public Builder dataDir(Path dataDir) {
@@ -166,6 +169,12 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coap
             return this;
         }
 
+        /** How often linked hubs are asked for their listings and about passed rentals; default 10 s. */
+        public Builder federationRefresh(Duration every) {
+            this.federationRefresh = every;
+            return this;
+        }
+
         /** PEM certificate chain and private key for HTTPS; default a self-signed certificate made once and kept. */
         public Builder tls(Path certificate, Path key) {
             this.tlsCertificate = certificate;
@@ -191,11 +200,14 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coap
                 throw new IllegalArgumentException("the database must be a jdbc:postgresql://HOST:PORT/DATABASE URL, got '"
                         + Database.redacted(database) + "'");
             }
+            if (federationRefresh.compareTo(Duration.ofSeconds(1)) < 0 || federationRefresh.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("the federation refresh is 1 s to 1 h, got " + federationRefresh.toSeconds() + " s");
+            }
             String wildcard = bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "127.0.0.1" : bindAddress;
             return new HubConfig(dataDir, bindAddress, coapPort, coapsPort, sshPort, publicHost == null ? bindAddress : publicHost,
                     tunnelPortMin, tunnelPortMax, offlineAfter, expiryCheck, feeBasisPoints, paymentGrace, suspendLimit, httpPort,
                     httpsPort, domain, tlsCertificate, tlsKey, metricsBind, metricsPort, database,
-                    peerAddress == null ? wildcard : peerAddress);
+                    peerAddress == null ? wildcard : peerAddress, federationRefresh);
         }
     }
 }

@@ -48,7 +48,16 @@ public final class HubMain {
                                    (default 120)
               --suspend-limit S    seconds a rental may stay paused for lack of payment before it
                                    ends and settles (default 600)
+              --federation-refresh S
+                                   seconds between fetching linked hubs' listings and asking
+                                   them about rentals passed on (default 10); this hub's own
+                                   listings stay valid for 6 times as long on linked hubs
               -h, --help           show this help
+
+            Federation: `edgerent link add NAME coaps://HOST:PORT 'HUB KEY'` on this hub's
+            machine links another hub (its operator links this one back the same way). Renters
+            here see its devices on the market and rent them through this hub; that hub keeps
+            and settles the channel.
             """;
 
     static final String LOG_FORMAT = "EDGERENT_LOG_FORMAT";
@@ -105,6 +114,8 @@ public final class HubMain {
                     }
                     case "--fee-bps" -> config.feeBasisPoints((int) number(value(args, ++i, arg), arg, 0, 10_000));
                     case "--payment-grace" -> config.paymentGrace(java.time.Duration.ofSeconds(number(value(args, ++i, arg), arg, 0, 86_400)));
+                    case "--federation-refresh" -> config.federationRefresh(java.time.Duration.ofSeconds(
+                            number(value(args, ++i, arg), arg, 1, 3600)));
                     case "--suspend-limit" -> config.suspendLimit(java.time.Duration.ofSeconds(number(value(args, ++i, arg), arg, 0, 604_800)));
                     default -> throw new IllegalArgumentException("unknown option " + arg + " (see edgerent hub --help)");
                 }

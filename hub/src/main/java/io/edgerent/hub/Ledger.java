@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * Double-entry accounts in the smallest currency unit. Every movement is one transaction whose
  * entries add up to zero, recorded under a unique reference so that posting it twice is refused.
- * Only the rail account, which stands for money outside the hub, may go below zero.
+ * Only the rail account, which stands for money outside the hub, and the clearing accounts of linked
+ * hubs may go below zero.
  */
 final class Ledger {
     /** Money outside the hub: deposits come from it, withdrawals go to it. */
@@ -40,9 +41,23 @@ final class Ledger {
     }
 
     /**
+     * What this hub and the linked hub {@code hub} owe each other for rentals passed between them: it
+     * may go below zero. Here it holds the deposits this hub's renters sent to rentals of that hub's
+     * devices; there, the deposits it credited for them. After settlement each side's account holds
+     * the other's charges, so the two mirror each other, and the operators clear them by other means.
+     */
+    static String clearing(String hub) {
+        return "peer:" + hub;
+    }
+
+    private static boolean mayGoBelowZero(String account) {
+        return account.equals(RAIL) || account.startsWith("peer:");
+    }
+
+    /**
      * Posts one balanced transaction (account to amount; positive credits the account). Refused
      * when the entries do not add up to zero, when the reference was used, or when an account
-     * other than the rail would go below zero.
+     * other than the rail or a clearing account would go below zero.
      */
     void post(String reference, Map<String, Long> entries) {
         sql.transaction(() -> {
@@ -65,7 +80,7 @@ final class Ledger {
                 }
                 openAccount(entry.getKey());
                 sql.update("INSERT INTO ledger_entry(tx_id, account, amount) VALUES (?, ?, ?)", tx, entry.getKey(), entry.getValue());
-                if (entry.getValue() < 0 && !entry.getKey().equals(RAIL) && balance(entry.getKey()) < 0) {
+                if (entry.getValue() < 0 && !mayGoBelowZero(entry.getKey()) && balance(entry.getKey()) < 0) {
                     throw new RefusedException(ErrorCode.CONFLICT, "not enough money in " + entry.getKey() + " (balance "
                             + (balance(entry.getKey()) - entry.getValue()) + ", needs " + -entry.getValue() + ")");
                 }

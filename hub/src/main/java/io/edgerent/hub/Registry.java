@@ -263,8 +263,16 @@ final class Registry {
         });
     }
 
-    /** Rents a free device within the renter's price cap, opening its channel with the deposit. */
+    /** Rents a free device within the renter's price cap, opening its channel with the deposit from the renter's wallet. */
     RentalView rent(byte[] renterKey, RentRequest request, String sshKey) {
+        return rent(renterKey, request, sshKey, Names.newRentalName(), null);
+    }
+
+    /**
+     * Rents a free device as {@link #rent(byte[], RentRequest, String)} does, under the name {@code name};
+     * with {@code fundedBy}, the linked hub that passed the renter's request on funds the deposit.
+     */
+    RentalView rent(byte[] renterKey, RentRequest request, String sshKey, String name, String fundedBy) {
         Changes changes = new Changes();
         return changes.commit(() -> {
             Sql.Row device = device(request.deviceId());
@@ -301,19 +309,21 @@ final class Registry {
                 throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "a deposit of " + request.deposit()
                         + " does not cover one minute at " + prices.perHour() + " per hour");
             }
-            long balance = ledger.balance(Ledger.renterWallet(renterKey));
+            long balance = fundedBy != null ? Long.MAX_VALUE : ledger.balance(Ledger.renterWallet(renterKey));
             if (balance < request.deposit()) {
                 throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "your wallet holds " + balance
                         + ", the deposit is " + request.deposit() + " (edgerent wallet shows it)");
             }
-            String name = Names.newRentalName();
+            if (sql.one("SELECT name FROM rental WHERE name = ?", name).isPresent()) {
+                throw new RefusedException(ErrorCode.CONFLICT, "rental name " + name + " is taken on this hub");
+            }
             long endsAt = now() + request.hours() * 3_600_000L;
             sql.update("INSERT INTO rental(name, device_id, renter_key, ssh_key, template, password_sha256, state, created_at,"
                     + " ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", name, request.deviceId(), renterKey, sshKey,
                     request.template().id(), request.passwordSha256(), PREPARING, now(), endsAt);
             sql.update("UPDATE device SET current_rental = ?, assignment_version = assignment_version + 1 WHERE id = ?", name,
                     request.deviceId());
-            channels.open(name, renterKey, device.text(8), request.deviceId(), request.deposit(), prices);
+            channels.open(name, renterKey, device.text(8), request.deviceId(), request.deposit(), prices, fundedBy);
             changes.devices.add(request.deviceId());
             return rentalView(name);
         });
@@ -374,6 +384,21 @@ final class Registry {
     ChannelStatus acceptVerifiedVoucher(Voucher voucher) {
         Changes changes = new Changes();
         return changes.commit(() -> accept(channels.acceptVerifiedVoucher(voucher), changes));
+    }
+
+    /**
+     * How a rental the linked hub {@code hub} passed on stands, for that hub: the renter's view of it,
+     * and once settled, the deposit it held and what went back to {@code hub}.
+     */
+    byte[] passedSettlement(String rental, String hub) {
+        return sql.transaction(() -> {
+            if (!channels.fundedBy(rental).filter(hub::equals).isPresent()) {
+                throw new RefusedException(ErrorCode.NOT_FOUND, "no rental " + rental + " passed on by hub " + hub);
+            }
+            ChannelStatus c = channels.status(rental);
+            return Cbor.encode(Map.of("settled", c.settled(), "deposit", c.deposit(), "refund", c.refund(), "view",
+                    rentalView(rental).encode()));
+        });
     }
 
     /** The key that signs a channel's vouchers; it never changes, so callers may keep it. */

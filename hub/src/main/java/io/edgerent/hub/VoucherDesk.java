@@ -5,6 +5,7 @@ import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Voucher;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,6 +23,16 @@ final class VoucherDesk {
     VoucherDesk(Registry registry, GroupCommit commits) {
         this.registry = registry;
         this.commits = commits;
+    }
+
+    /** Whether the channel is this hub's (a voucher for another is a passed rental's, or refused). */
+    boolean holds(String channel) {
+        if (renterKeys.containsKey(channel)) {
+            return true;
+        }
+        Optional<byte[]> key = registry.renterKeyOf(channel);
+        key.ifPresent(k -> renterKeys.putIfAbsent(channel, k));
+        return key.isPresent();
     }
 
     /** Verifies the voucher now and completes with the channel's status once it is stored, or with the refusal. */

@@ -1,6 +1,6 @@
 package io.edgerent.protocol;
 
-/** Why the hub refused a request, and the CoAP response code that carries it (class 4, detail). */
+/** Why the hub refused a request, and the CoAP response code that carries it (class, detail). */
 public enum ErrorCode {
     BAD_REQUEST(4, 0),
     UNAUTHORIZED(4, 1),
@@ -8,7 +8,9 @@ public enum ErrorCode {
     NOT_FOUND(4, 4),
     CONFLICT(4, 9),
     PRECONDITION_FAILED(4, 12),
-    UNPROCESSABLE(4, 22);
+    UNPROCESSABLE(4, 22),
+    /** A linked hub the request needs does not answer now. */
+    UNAVAILABLE(5, 3);
 
     public final int codeClass;
     public final int codeDetail;

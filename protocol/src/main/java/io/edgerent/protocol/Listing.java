@@ -6,9 +6,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** A device as the marketplace shows it. */
+/**
+ * A device as the marketplace shows it. {@code home} is null for a device of the hub answering, else
+ * the name that hub gives the linked hub the device belongs to; {@code stale} says that hub has not
+ * been heard from lately, so the listing may be out of date (it disappears when it expires).
+ */
 public record Listing(String deviceId, String owner, DeviceState state, boolean online, HardwareFacts facts, Prices prices,
-        Set<Template> templates) {
+        Set<Template> templates, String home, boolean stale) {
+    /** A listing of the hub's own device. */
+    public Listing(String deviceId, String owner, DeviceState state, boolean online, HardwareFacts facts, Prices prices,
+            Set<Template> templates) {
+        this(deviceId, owner, state, online, facts, prices, templates, null, false);
+    }
+
+    /** This listing as the hub linked to its home as {@code home} shows it. */
+    public Listing from(String home, boolean stale) {
+        return new Listing(deviceId, owner, state, online, facts, prices, templates, home, stale);
+    }
+
     public Map<String, Object> toCbor() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("device", deviceId);
@@ -18,12 +33,23 @@ public record Listing(String deviceId, String owner, DeviceState state, boolean 
         m.put("facts", facts.toCbor());
         m.put("prices", prices.toCbor());
         m.put("templates", Template.ids(templates));
+        if (home != null) {
+            m.put("home", home);
+            m.put("stale", stale);
+        }
         return m;
     }
 
     public static Listing from(Fields f) {
+        if (!Names.isDeviceId(f.text("device"))) {
+            throw new MalformedMessageException("field 'device' is not a device id");
+        }
+        if (f.has("home") && !Names.isHubName(f.text("home"))) {
+            throw new MalformedMessageException("field 'home' is not a hub name");
+        }
         return new Listing(f.text("device"), f.text("owner"), DeviceState.parse(f.text("state")), f.bool("online"),
-                HardwareFacts.from(f.map("facts")), Prices.from(f.map("prices")), Template.from(f, "templates"));
+                HardwareFacts.from(f.map("facts")), Prices.from(f.map("prices")), Template.from(f, "templates"), f.optionalText("home"),
+                f.has("stale") && f.bool("stale"));
     }
 
     public static byte[] encodeAll(List<Listing> listings) {

@@ -9,6 +9,8 @@ public final class Names {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern DEVICE = Pattern.compile("d-[0-9a-f]{12}");
     private static final Pattern RENTAL = Pattern.compile("r-[0-9a-f]{12}");
+    /** The name a hub operator gives a linked hub: short, lower case, usable in a URL and an account name. */
+    private static final Pattern HUB = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     static final int MAX_TEXT = 256;
 
     private Names() {}
@@ -32,6 +34,10 @@ public final class Names {
 
     public static boolean isRentalName(String text) {
         return text != null && RENTAL.matcher(text).matches();
+    }
+
+    public static boolean isHubName(String text) {
+        return text != null && HUB.matcher(text).matches();
     }
 
     static String shortText(Fields f, String name) {

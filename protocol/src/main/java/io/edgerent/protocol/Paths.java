@@ -35,6 +35,18 @@ public final class Paths {
     public static final String HUB_KEY = "hub-key";
     /** POST (admin): an owner's earnings per device. */
     public static final String EARNINGS = "earnings";
+    /**
+     * Between linked hubs, over DTLS with the hubs' own keys: {@code federation/listings} (GET, this
+     * hub's listings signed by it), {@code federation/rent} and {@code federation/relay} (POST, a
+     * renter's signed request passed on by the hub the renter uses), {@code federation/settlement}
+     * (POST, a passed-on rental's state). {@code federation/peers} (POST, admin) adds, removes and
+     * lists the links.
+     */
+    public static final String FEDERATION = "federation";
+    public static final String RENT = "rent";
+    public static final String RELAY = "relay";
+    public static final String SETTLEMENT = "settlement";
+    public static final String PEERS = "peers";
 
     private Paths() {}
 }

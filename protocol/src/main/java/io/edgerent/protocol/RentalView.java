@@ -10,9 +10,21 @@ import java.util.Map;
  * {@code ending} or {@code ended}; the renter reaches an active rental with
  * {@code ssh -J NAME@HUB:SSHPORT root@NAME} and its web server (port 80 in the container) at
  * {@code httpUrl}; {@code httpBytesOut} counts what the hub's HTTP router sent out for it.
+ * {@code sshHost} is null when HUB is the hub asked; a rental of a linked hub's device is reached
+ * through that hub's gateway, at {@code sshHost}.
  */
 public record RentalView(String name, String deviceId, String state, long endsAt, int sshPort, String httpUrl, long httpBytesOut,
-        Template template) {
+        Template template, String sshHost) {
+    public RentalView(String name, String deviceId, String state, long endsAt, int sshPort, String httpUrl, long httpBytesOut,
+            Template template) {
+        this(name, deviceId, state, endsAt, sshPort, httpUrl, httpBytesOut, template, null);
+    }
+
+    /** The same rental, reached through the gateway at {@code host}. */
+    public RentalView at(String host) {
+        return new RentalView(name, deviceId, state, endsAt, sshPort, httpUrl, httpBytesOut, template, host);
+    }
+
     public static final String PREPARING = "preparing";
     public static final String ACTIVE = "active";
     public static final String ENDING = "ending";
@@ -28,13 +40,23 @@ public record RentalView(String name, String deviceId, String state, long endsAt
         m.put("httpUrl", httpUrl);
         m.put("httpBytesOut", httpBytesOut);
         m.put("template", template.id());
+        if (sshHost != null) {
+            m.put("sshHost", sshHost);
+        }
         return m;
     }
 
     public static RentalView from(Fields f) {
         return new RentalView(f.text("name"), f.text("device"), f.text("state"), f.integer("endsAt"),
                 (int) f.integer("sshPort", 1, 65535), f.text("httpUrl"), f.integer("httpBytesOut", 0, Long.MAX_VALUE),
-                f.has("template") ? Template.parse(f.text("template")) : Template.BASE);
+                f.has("template") ? Template.parse(f.text("template")) : Template.BASE, host(f.optionalText("sshHost")));
+    }
+
+    private static String host(String text) {
+        if (text != null && !text.matches("[A-Za-z0-9.:\\[\\]-]{1,253}")) {
+            throw new MalformedMessageException("field 'sshHost' is not a host name or address");
+        }
+        return text;
     }
 
     public byte[] encode() {

@@ -171,6 +171,7 @@ final class Governor implements AutoCloseable {
                 // The hub forgets observers when it restarts; observe again once it is back.
                 if (observation != null) {
                     observation.proactiveCancel();
+                    LOG.info("the hub answers again");
                 }
                 observation = hub.observe(id, this::onNotification);
                 hubWasUnreachable = false;

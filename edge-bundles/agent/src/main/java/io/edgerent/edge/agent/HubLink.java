@@ -26,6 +26,7 @@ import org.eclipse.californium.core.CoapObserveRelation;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.elements.exception.ConnectorException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,6 +133,11 @@ final class HubLink implements AutoCloseable {
     /** The answer's payload; no answer or a refusal is thrown as such. */
     private byte[] payload(CoapResponse response) {
         if (response == null) {
+            // The hub may have lost the DTLS session (a crash keeps none) and drop its records unanswered: the
+            // next request handshakes anew. A hub that merely did not answer costs one handshake more.
+            if (endpoint.getConnector() instanceof DTLSConnector dtls) {
+                dtls.clearConnectionState();
+            }
             throw unreachable(null);
         }
         if (!response.isSuccess()) {
