@@ -65,8 +65,8 @@ public final class ClientMain {
 
             Lists the hub's devices: which are free to rent, what each has (CPUs, memory, disk) and
             which app templates it offers (see `edgerent rent --help`), then the devices of hubs
-            linked with it (HOME names the hub; you rent them here all the same, and that hub
-            settles the payment). A linked hub not heard from lately shows its devices as stale;
+            linked with it (HOME names the hub, "here" is this one; you rent them here all the
+            same, and that hub settles the payment). A linked hub not heard from lately shows its devices as stale;
             they disappear when their listings expire.
             """ + COMMON;
     static final String LINK_HELP = """
@@ -301,13 +301,13 @@ public final class ClientMain {
             out.println("no devices for rent on this hub now");
             return 0;
         }
-        out.printf("%-16s %-10s %-10s %-12s %10s %8s %4s %9s %9s %-8s %-16s %s%n", "DEVICE", "STATUS", "OWNER", "HOME",
-                "PRICE/HOUR", "PRICE/GB", "CPUS", "MEMORY", "DISK", "ARCH", "TEMPLATES", "MODEL");
+        out.printf("%-16s %-10s %-10s %10s %8s %4s %9s %9s %-8s %-16s %-12s %s%n", "DEVICE", "STATUS", "OWNER",
+                "PRICE/HOUR", "PRICE/GB", "CPUS", "MEMORY", "DISK", "ARCH", "TEMPLATES", "HOME", "MODEL");
         for (Listing l : listings) {
-            out.printf("%-16s %-10s %-10s %-12s %10d %8d %4d %9s %9s %-8s %-16s %s%n", l.deviceId(), status(l), l.owner(),
-                    l.home() == null ? "this hub" : l.home(),
+            out.printf("%-16s %-10s %-10s %10d %8d %4d %9s %9s %-8s %-16s %-12s %s%n", l.deviceId(), status(l), l.owner(),
                     l.prices().perHour(), l.prices().perGb(), l.facts().cpus(), bytes(l.facts().memoryBytes()),
-                    bytes(l.facts().diskFreeBytes()), l.facts().arch(), Template.join(l.templates()), l.facts().model());
+                    bytes(l.facts().diskFreeBytes()), l.facts().arch(), Template.join(l.templates()), l.home() == null ? "here" : l.home(),
+                    l.facts().model());
         }
         return 0;
     }

@@ -124,7 +124,7 @@ final class CoapApi implements AutoCloseable {
         this.clock = clock;
         this.rail = SettlementRail.internal(registry.ledger());
         this.metrics = metrics;
-        Configuration coap = Configuration.createStandardWithoutFile();
+        Configuration coap = Dtls.plainConfiguration();
         server = new CoapServer(coap);
         address = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.coapPort());
         CoapEndpoint plain = new CoapEndpoint.Builder().setConfiguration(coap).setInetSocketAddress(address).build();

@@ -235,6 +235,18 @@ final class Federation implements AutoCloseable {
         return out;
     }
 
+    /** For /metrics: linked hubs answering and stale, their listings shown, rentals passed on and not settled. */
+    record Counts(long answering, long stale, long listings, long unsettled) {}
+
+    Counts counts() {
+        long now = clock.millis();
+        List<LinkedHub> all = links();
+        long answering = all.stream().map(l -> heard.get(l.name())).filter(h -> h != null && !isStale(h, now)).count();
+        long unsettled = sql.transaction(() -> sql.one("SELECT COUNT(*) FROM passed_rental WHERE state <> ?", SETTLED).orElseThrow()
+                .integer(1));
+        return new Counts(answering, all.size() - answering, listings().size(), unsettled);
+    }
+
     // ---- listings -----------------------------------------------------------------------------
 
     /** This hub's own listings, signed for the hubs linked with it. */

@@ -48,7 +48,7 @@ public final class Hub implements AutoCloseable {
                 api.updateDtlsHealth();
                 Registry.Counts counts = registry.counts();
                 return metrics.prometheus(counts.devicesOnline(), counts.devicesRegistered(), counts.rentals(), router.bytesOutTotal(),
-                        sql.retries());
+                        sql.retries(), federation.counts());
             }, () -> health(registry, metrics));
             gateway.start();
             router.start();

@@ -93,7 +93,7 @@ final class HubMetrics {
 
     /** The exposition text; {@code devicesOnline} and {@code rentals} (per state) are read at scrape time. */
     String prometheus(long devicesOnline, long devicesRegistered, Map<String, Long> rentals, long httpBytesOut,
-            long databaseRetries) {
+            long databaseRetries, Federation.Counts federation) {
         StringBuilder out = new StringBuilder();
         gauge(out, "edgerent_devices_online", "Devices heard from within the offline limit.", devicesOnline);
         gauge(out, "edgerent_devices_registered", "Devices registered with this hub.", devicesRegistered);
@@ -118,6 +118,13 @@ final class HubMetrics {
                 httpBytesOut);
         counter(out, "edgerent_database_retries_total", "Transactions run again after losing a race with another hub's.",
                 databaseRetries);
+        out.append("# HELP edgerent_linked_hubs Hubs linked with this one, answering or not heard from lately (stale).\n"
+                + "# TYPE edgerent_linked_hubs gauge\n");
+        out.append("edgerent_linked_hubs{state=\"answering\"} ").append(federation.answering()).append('\n');
+        out.append("edgerent_linked_hubs{state=\"stale\"} ").append(federation.stale()).append('\n');
+        gauge(out, "edgerent_linked_listings", "Linked hubs' devices on this hub's market.", federation.listings());
+        gauge(out, "edgerent_passed_rentals_unsettled", "Rentals passed on to linked hubs and not settled yet.",
+                federation.unsettled());
         return out.toString();
     }
 

@@ -46,9 +46,22 @@ public final class Dtls {
 
     private Dtls() {}
 
+    /**
+     * The largest answer taken or given in blocks (RFC 7959): a market of some thousands of devices, not
+     * Californium's default 8 KiB (about 25 listings).
+     */
+    static final int MAX_BODY_BYTES = 4 << 20;
+
+    /** The settings of every edgerent CoAP endpoint without DTLS (plain loopback CoAP). */
+    public static Configuration plainConfiguration() {
+        Configuration c = Configuration.createStandardWithoutFile();
+        c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, MAX_BODY_BYTES);
+        return c;
+    }
+
     /** The settings every edgerent DTLS endpoint shares; {@code role} picks the hub's or a peer's side. */
     public static Configuration configuration(DtlsRole role) {
-        Configuration c = Configuration.createStandardWithoutFile();
+        Configuration c = plainConfiguration();
         c.set(DtlsConfig.DTLS_ROLE, role);
         // A request is remembered (to answer its retransmissions alike) for 60 s, not RFC 7252's 247 s: longer than
         // the 45 s over which a CON is retransmitted, and four times less memory on a hub taking a fleet's reports.
@@ -87,7 +100,7 @@ public final class Dtls {
                 throw new IllegalArgumentException("coap:// is for a hub on this machine (development); a hub elsewhere is reached"
                         + " with coaps://" + hub.getHost() + (hub.getPort() > 0 ? ":" + hub.getPort() : "") + " (DTLS)");
             }
-            return new CoapEndpoint.Builder().setConfiguration(Configuration.createStandardWithoutFile()).build();
+            return new CoapEndpoint.Builder().setConfiguration(plainConfiguration()).build();
         }
         if (!SECURE.equals(hub.getScheme())) {
             throw new IllegalArgumentException("the hub address must be coaps://HOST[:PORT] (or coap://127.0.0.1:PORT on the hub"

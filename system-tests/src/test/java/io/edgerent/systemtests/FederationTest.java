@@ -194,6 +194,9 @@ class FederationTest {
         awaitTrue(Duration.ofSeconds(30), "C's device gone from A's market",
                 () -> !cli(operator, "a", "market").out().contains(deviceC));
         assertTrue(marketLine(cli(operator, "a", "market").out(), deviceB).contains(" rented "), "B's device still listed");
+        String metrics = metricsOf("a");
+        assertTrue(metrics.contains("edgerent_linked_hubs{state=\"answering\"} 1\n") && metrics.contains(
+                "edgerent_linked_hubs{state=\"stale\"} 1\n") && metrics.contains("edgerent_passed_rentals_unsettled 1\n"), metrics);
         long before = paid(renter, rental);
         awaitTrue(Duration.ofSeconds(30), "payments going on without C", () -> paid(renter, rental) > before);
         assertEquals("federated\n", renter.ssh(rental, "cat /root/mark").assertOk().out());
@@ -274,10 +277,10 @@ class FederationTest {
                 dir.resolve("device-" + hub).toString(), "--heartbeat", "1", "--price-per-hour", String.valueOf(PER_HOUR), "--token", token);
         processes.add(new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("device-" + hub + ".log").toFile())).start());
-        // The hub's market lists linked hubs' devices too; its own say "this hub".
+        // The hub's market lists linked hubs' devices too; its own say "here".
         awaitTrue(Duration.ofSeconds(90), "the device of " + hub + " listed free there",
-                () -> cli(operator, hub, "market").out().lines().anyMatch(l -> l.contains(" free ") && l.contains(" this hub ")));
-        String id = cli(operator, hub, "market").out().lines().filter(l -> l.contains(" this hub ")).findFirst().orElseThrow()
+                () -> cli(operator, hub, "market").out().lines().anyMatch(l -> l.contains(" free ") && l.contains(" here ")));
+        String id = cli(operator, hub, "market").out().lines().filter(l -> l.contains(" here ")).findFirst().orElseThrow()
                 .split("\\s+")[0];
         devices.add(id);
         return id;
@@ -299,6 +302,16 @@ class FederationTest {
         Process p = pb.start();
         processes.add(p);
         return p;
+    }
+
+    /** The hub's /metrics, at the address its log names. */
+    private String metricsOf(String hub) throws IOException {
+        Matcher m = Pattern.compile("metrics at (http://\\S+/metrics)").matcher(Files.readString(dir.resolve(hub + ".log")));
+        String url = null;
+        while (m.find()) {
+            url = m.group(1);
+        }
+        return World.run(Duration.ofSeconds(20), "curl", "-s", url).assertOk().out();
     }
 
     private long paid(Renter renter, String rental) {
