@@ -68,20 +68,7 @@ class FederationTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (Process p : processes) {
-            p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-        World.removeLeftovers(dir, devices);
-        Path logs = World.ROOT.resolve("system-tests/target/device-logs");
-        Files.createDirectories(logs);
-        try (var files = Files.list(dir)) {
-            for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
-                Files.copy(log, logs.resolve("federation-" + log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        World.stopAndKeepLogs(processes, dir, devices, "federation");
     }
 
     @Test

@@ -46,20 +46,7 @@ class SeveralHubsTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (Process p : processes) {
-            p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-        World.removeLeftovers(dir, deviceId == null ? List.of() : List.of(deviceId));
-        Path logs = World.ROOT.resolve("system-tests/target/device-logs");
-        Files.createDirectories(logs);
-        for (String log : List.of("hub-a.log", "hub-b.log", "device.log")) {
-            if (Files.exists(dir.resolve(log))) {
-                Files.copy(dir.resolve(log), logs.resolve("several-hubs-" + log), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        World.stopAndKeepLogs(processes, dir, deviceId == null ? List.of() : List.of(deviceId), "several-hubs");
         if (postgres != null) {
             postgres.close();
         }

@@ -264,6 +264,27 @@ final class World implements AutoCloseable {
     }
 
     /**
+     * Ends a test's own processes (SIGTERM, then SIGKILL after 20 s), removes what its devices left, and
+     * keeps every {@code *.log} in {@code dir} as target/device-logs/PREFIX-NAME for whoever reads a failure.
+     */
+    static void stopAndKeepLogs(List<Process> processes, Path dir, List<String> devices, String prefix) throws Exception {
+        for (Process p : processes) {
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        removeLeftovers(dir, devices);
+        Path logs = ROOT.resolve("system-tests/target/device-logs");
+        Files.createDirectories(logs);
+        try (var files = Files.list(dir)) {
+            for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                Files.copy(log, logs.resolve(prefix + "-" + log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /**
      * Removes what stopped devices of a test left: their containers and networks (also of a rental left
      * half-prepared) and the volumes still mounted under {@code dir} (a real device erases them at its
      * next start).
