@@ -116,7 +116,8 @@ final class Federation implements AutoCloseable {
         this.hubKeyPair = hubKeyPair;
         this.hubKey = hubKey;
         this.refresh = refresh;
-        this.timeoutMillis = Math.max(2_000, Math.min(10_000, refresh.toMillis()));
+        // Below the 10 s a renter's command waits, so a linked hub not answering is told to the renter as such.
+        this.timeoutMillis = Math.max(2_000, Math.min(5_000, refresh.toMillis()));
     }
 
     void start() {
@@ -316,6 +317,10 @@ final class Federation implements AutoCloseable {
         } catch (RefusedThere refused) {
             settle(name, 0, 0, null);
             throw refused;
+        } catch (RefusedException unanswered) {
+            throw new RefusedException(unanswered.code(), unanswered.getMessage() + "; rental " + name + " may still open there"
+                    + " (edgerent rentals shows it); if it does not, your deposit comes back within "
+                    + (SignedRequest.MAX_AGE_MILLIS + SignedListings.CLOCK_SKEW_MILLIS) / 60_000 + " minutes");
         }
         RentalView view = RentalView.decode(answer).at(home.sshHost());
         if (!view.name().equals(name)) {
