@@ -20,7 +20,7 @@
 set -euo pipefail
 
 PACKAGES=(docker.io debootstrap openssh-client iptables maven openjdk-17-jdk-headless mtools xz-utils fdisk dosfstools e2fsprogs
-          qemu-user-static binfmt-support libcoap3-bin postgresql)
+          qemu-user-static binfmt-support libcoap3-bin postgresql chromium chromium-driver)
 DOCKERD=/usr/sbin/dockerd
 DOCKERD_LOG=/var/log/edgerent-dockerd.log
 DEADLINE_S=60

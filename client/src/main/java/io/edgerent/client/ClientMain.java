@@ -54,11 +54,15 @@ public final class ClientMain {
             """;
 
     static final String TOKEN_HELP = """
-            Usage: edgerent token --owner NAME [--admin-secret FILE]
+            Usage: edgerent token --owner NAME [--dashboard] [--admin-secret FILE]
 
             Creates a one-time registration token for one of NAME's devices. Give it to the device
             (edgerent device --token ...); it works once. Run by the hub operator, who holds the
             hub's admin secret (default: $EDGERENT_HOME/hub/admin.secret).
+
+            --dashboard  instead, a one-time invitation for NAME to sign up on the hub's web pages
+                         and see their owner dashboard (devices, rentals, earnings, wipes); it
+                         prints the sign-up link. One account per owner.
             """ + COMMON;
     static final String MARKET_HELP = """
             Usage: edgerent market
@@ -249,7 +253,15 @@ public final class ClientMain {
 
     private int token(HubClient hub, Options options) {
         options.expectPositionals(0);
-        out.println(hub.issueToken(adminSecret(options), options.require("--owner")));
+        String owner = options.require("--owner");
+        if (options.flag("--dashboard")) {
+            HubClient.Invitation invite = hub.inviteOwner(adminSecret(options), owner);
+            out.println(invite.code());
+            out.println("owner " + owner + " signs up for the dashboard (once) at http://" + hub.hub().getHost() + ":" + invite.httpPort()
+                    + invite.signupPath() + invite.code());
+            return 0;
+        }
+        out.println(hub.issueToken(adminSecret(options), owner));
         return 0;
     }
 
@@ -633,7 +645,7 @@ public final class ClientMain {
 
     /** Command-line options: {@code --name value}, flags, positionals. */
     static final class Options {
-        private static final List<String> FLAGS = List.of("--no-wait", "--detach", "-h", "--help");
+        private static final List<String> FLAGS = List.of("--no-wait", "--detach", "--dashboard", "-h", "--help");
         final List<String> positionals = new ArrayList<>();
         private final java.util.Map<String, String> values = new java.util.HashMap<>();
         boolean help;
@@ -709,7 +721,7 @@ public final class ClientMain {
         void expectPositionals(int count) {
             for (String name : values.keySet()) {
                 if (!List.of("--hub", "--owner", "--admin-secret", "--hours", "--key", "--no-wait", "--timeout", "--max-price",
-                        "--deposit", "--pay-every", "--ref", "--detach", "--template").contains(name)) {
+                        "--deposit", "--pay-every", "--ref", "--detach", "--template", "--dashboard").contains(name)) {
                     throw new UsageException("unknown option " + name);
                 }
             }

@@ -97,6 +97,14 @@ public final class HubClient implements AutoCloseable {
         return new IssuedToken(answer.text("token"), answer.text("hubKey"));
     }
 
+    /** A one-time owner invitation for the web pages: its code, and where to sign up with it. */
+    public record Invitation(String code, String signupPath, int httpPort) {}
+
+    public Invitation inviteOwner(String adminSecret, String owner) {
+        var answer = Cbor.decodeMap(post(Paths.TOKENS, new TokenRequest(adminSecret, owner, true).encode()));
+        return new Invitation(answer.text("token"), answer.text("signup"), (int) answer.integer("httpPort", 0, 65535));
+    }
+
     public List<Listing> listings() {
         return Listing.decodeAll(get(Paths.LISTINGS));
     }

@@ -98,10 +98,10 @@ final class Channels {
         return enforce(rental);
     }
 
-    /** Refuses a voucher that does not verify with the channel's renter key. */
+    /** Refuses a voucher that does not verify with the key of the channel ({@link #voucherKey}). */
     static void requireSignature(Voucher voucher, byte[] renterKey) {
         if (!voucher.verifies(renterKey)) {
-            throw new RefusedException(ErrorCode.UNAUTHORIZED, "voucher signature does not verify with the channel's renter key");
+            throw new RefusedException(ErrorCode.UNAUTHORIZED, "voucher signature does not verify with the channel's key");
         }
     }
 
@@ -223,8 +223,9 @@ final class Channels {
         return channel(rental).status();
     }
 
-    Optional<byte[]> renterKey(String rental) throws SQLException {
-        return sql.one("SELECT renter_key FROM channel WHERE rental = ?", rental).map(r -> r.bytes(1));
+    /** The key a channel's vouchers verify with: the renter's, or the one the renter's page made for it. */
+    Optional<byte[]> voucherKey(String rental) throws SQLException {
+        return sql.one("SELECT COALESCE(voucher_key, renter_key) FROM channel WHERE rental = ?", rental).map(r -> r.bytes(1));
     }
 
     /** What the metered time and egress cost, billed by the whole second, rounded down. */

@@ -271,6 +271,10 @@ final class CoapApi implements AutoCloseable {
     private byte[] issueToken(byte[] payload, Peer peer) {
         TokenRequest request = TokenRequest.decode(payload);
         requireAdmin(request.adminSecret());
+        if (request.dashboard()) {
+            return Cbor.encode(Map.of("token", registry.issueOwnerInvite(request.owner()), "hubKey", gateway.hostKey(), "signup",
+                    "/signup?invite=", "httpPort", registry.httpPort()));
+        }
         // The hub's SSH host key comes along, so provisioning can pin it in the device's first-boot config.
         return Cbor.encode(Map.of("token", registry.issueToken(request.owner()), "hubKey", gateway.hostKey()));
     }
@@ -304,7 +308,8 @@ final class CoapApi implements AutoCloseable {
     }
 
     /** This hub's devices, then the linked hubs' (each marked with its home). */
-    private List<Listing> market() {
+    /** This hub's listings and its linked hubs'. */
+    List<Listing> market() {
         List<Listing> all = new ArrayList<>(registry.listings());
         all.addAll(federation.listings());
         return all;

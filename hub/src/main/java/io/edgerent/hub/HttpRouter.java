@@ -52,6 +52,8 @@ final class HttpRouter implements AutoCloseable {
     private final Registry registry;
     private final SSLContext tls;
     private final Tunnels tunnels;
+    /** The loopback port of the hub's own pages ({@link WebUi}): every host that is not a rental's goes there. */
+    private final int webPort;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService meterFlush;
     private final Map<String, LongAdder> bytesOut = new ConcurrentHashMap<>();
@@ -68,8 +70,9 @@ final class HttpRouter implements AutoCloseable {
         int target(String tunnelAt, int tunnelPort) throws IOException;
     }
 
-    HttpRouter(HubConfig config, Registry registry, SSLContext tls, Tunnels tunnels) {
+    HttpRouter(HubConfig config, Registry registry, SSLContext tls, Tunnels tunnels, int webPort) {
         this.tunnels = tunnels;
+        this.webPort = webPort;
         this.config = config;
         this.registry = registry;
         this.tls = tls;
@@ -198,6 +201,27 @@ final class HttpRouter implements AutoCloseable {
         if (host == null) {
             return Optional.empty();
         }
+        String name = hostName(host);
+        for (String domain : new String[] {config.domain(), "localhost"}) {
+            if (name.endsWith("." + domain)) {
+                String label = name.substring(0, name.length() - domain.length() - 1);
+                return Names.isRentalName(label) ? Optional.of(label) : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether a Host header names something under the rentals' domain (or localhost's) that is not the domain itself. */
+    private boolean isUnderRentalDomain(String host) {
+        if (host == null) {
+            return false;
+        }
+        String name = hostName(host);
+        return name.endsWith("." + config.domain()) || name.endsWith(".localhost");
+    }
+
+    /** A Host header's name: lower case, without its port and final dot. */
+    private static String hostName(String host) {
         String name = host.toLowerCase(Locale.ROOT);
         int colon = name.lastIndexOf(':');
         if (colon >= 0 && name.indexOf(']') < colon) {
@@ -206,13 +230,7 @@ final class HttpRouter implements AutoCloseable {
         if (name.endsWith(".")) {
             name = name.substring(0, name.length() - 1);
         }
-        for (String domain : new String[] {config.domain(), "localhost"}) {
-            if (name.endsWith("." + domain)) {
-                String label = name.substring(0, name.length() - domain.length() - 1);
-                return Names.isRentalName(label) ? Optional.of(label) : Optional.empty();
-            }
-        }
-        return Optional.empty();
+        return name;
     }
 
     /** One client connection: requests in order, each passed to its rental's web server, until either side closes. */
@@ -289,11 +307,19 @@ final class HttpRouter implements AutoCloseable {
             String host = request.header("host");
             Optional<String> named = rentalOf(host);
             if (named.isEmpty()) {
-                send(out, Page.of(404, "No rental here", "Rentals answer at http://RENTAL." + config.domain()
-                        + "/, for example http://r-0123456789ab." + config.domain() + "/."), toHead, "");
-                return false;
-            }
-            if (!named.get().equals(rental)) {
+                if (isUnderRentalDomain(host)) {
+                    send(out, Page.of(404, "No rental here", "Rentals answer at http://RENTAL." + config.domain()
+                            + "/, for example http://r-0123456789ab." + config.domain() + "/."), toHead, "");
+                    return false;
+                }
+                if (rental != null || port != webPort) {
+                    // The hub's own name: its pages, after a rental's on the same connection, if any.
+                    forget();
+                    closeQuietly(upstream);
+                    upstream = null;
+                    port = webPort;
+                }
+            } else if (!named.get().equals(rental)) {
                 // A new rental on this connection: ask the registry once, then follow closing events.
                 forget();
                 closeQuietly(upstream);

@@ -21,6 +21,7 @@ public final class Hub implements AutoCloseable {
     private Database database;
     private SshGateway gateway;
     private HttpRouter router;
+    private WebUi web;
     private CoapApi api;
     private GroupCommit commits;
     private MetricsServer metricsServer;
@@ -37,7 +38,9 @@ public final class Hub implements AutoCloseable {
             Registry registry = new Registry(sql, config, Clock.systemUTC());
             gateway = new SshGateway(config, registry);
             registry.claimIdentity(gateway.hostKey(), database.isPostgres());
-            router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget);
+            web = new WebUi(config, registry, new Accounts(sql, Clock.systemUTC()), () -> api.market(), gateway.hostKey(),
+                    Clock.systemUTC());
+            router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget, web.port());
             commits = new GroupCommit(sql);
             HubMetrics metrics = new HubMetrics();
             federation = new Federation(sql, registry.ledger(), Clock.systemUTC(), gateway.hostKeyPair(), gateway.hostKey(),
@@ -51,6 +54,7 @@ public final class Hub implements AutoCloseable {
                         sql.retries(), federation.counts());
             }, () -> health(registry, metrics));
             gateway.start();
+            web.start();
             router.start();
             registry.servedAt(gateway.port(), router.httpPort());
             api.start();
@@ -132,7 +136,7 @@ public final class Hub implements AutoCloseable {
     @Override
     public void close() {
         for (AutoCloseable part : new AutoCloseable[] {clockwork == null ? null : clockwork::shutdownNow, otherHubs, federation,
-                metricsServer, api, router, gateway, commits, database}) {
+                metricsServer, api, router, web, gateway, commits, database}) {
             if (part != null) {
                 try {
                     part.close();

@@ -34,6 +34,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +61,10 @@ final class Registry {
     private volatile int sshPort;
     private volatile int httpPort;
 
+    private static final long DAY_MILLIS = 86_400_000L;
+    /** The listings' uptime covers this many days, today included. */
+    private static final int UPTIME_DAYS = 30;
+
     Registry(Sql sql, HubConfig config, Clock clock) {
         this.sql = sql;
         this.config = config;
@@ -74,6 +79,11 @@ final class Registry {
     void servedAt(int sshPort, int httpPort) {
         this.sshPort = sshPort;
         this.httpPort = httpPort;
+    }
+
+    /** The HTTP router's port: rentals' web servers and the hub's own pages. */
+    int httpPort() {
+        return httpPort;
     }
 
     Ledger ledger() {
@@ -183,6 +193,13 @@ final class Registry {
         return token;
     }
 
+    /** A one-time invitation to sign up on the web pages as {@code owner}'s account (it sees that owner's dashboard). */
+    String issueOwnerInvite(String owner) {
+        String code = Names.newSecret();
+        sql.transaction(() -> sql.update("INSERT INTO owner_invite(code, owner, created_at) VALUES (?, ?, ?)", code, owner, now()));
+        return code;
+    }
+
     RegistrationAccepted register(Registration registration, int sshPort, String hubHostKey) {
         Changes changes = new Changes();
         return changes.commit(() -> {
@@ -223,9 +240,20 @@ final class Registry {
         Changes changes = new Changes();
         return changes.commit(() -> {
             Sql.Row device = device(deviceId);
-            sql.update("UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ?, offered = ?, templates = ?"
-                    + " WHERE id = ?", now(), heartbeat.state().name(), heartbeat.prices().perHour(), heartbeat.prices().perGb(),
-                    heartbeat.offered(), Template.join(heartbeat.templates()), deviceId);
+            long now = now();
+            long gap = now - device.integer(4);
+            long online = gap > 0 && gap <= config.offlineAfter().toMillis() ? gap : 0;
+            long today = Math.floorDiv(now, DAY_MILLIS);
+            if (device.integer(11) != today && sql.update("UPDATE device SET online_day = ?, online_day_ms = 0 WHERE id = ?"
+                    + " AND online_day = ?", today, deviceId, device.integer(11)) == 1 && device.integer(12) > 0) {
+                // A new day: the day before goes to the history the 30-day uptime is read from.
+                sql.update("INSERT INTO device_online(device_id, on_day, online_ms) VALUES (?, ?, ?)", deviceId, device.integer(11),
+                        device.integer(12));
+            }
+            sql.update("UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ?, offered = ?, templates = ?,"
+                    + " region = ?, online_day_ms = online_day_ms + ? WHERE id = ?", now, heartbeat.state().name(),
+                    heartbeat.prices().perHour(), heartbeat.prices().perGb(), heartbeat.offered(), Template.join(heartbeat.templates()),
+                    heartbeat.region(), online, deviceId);
             String current = device.text(2);
             if (current != null) {
                 String state = rentalState(current);
@@ -251,16 +279,34 @@ final class Registry {
     }
 
     List<Listing> listings() {
-        return sql.transaction(() -> {
-            List<Listing> listings = new ArrayList<>();
-            for (Sql.Row r : sql.all("SELECT id, owner, state, last_seen, facts, price_per_hour, price_per_gb, templates FROM device"
-                    + " WHERE offered ORDER BY registered_at")) {
-                HardwareFacts facts = HardwareFacts.from(Cbor.decodeMap(r.bytes(5)));
-                listings.add(new Listing(r.text(1), r.text(2), DeviceState.valueOf(r.text(3)), isOnline(r.integer(4)), facts,
-                        new Prices(r.integer(6), r.integer(7)), Template.parseList(r.text(8))));
-            }
-            return listings;
-        });
+        return sql.transaction(() -> listings("offered", List.of()));
+    }
+
+    /** The listings of {@code owner}'s devices, offered or not. */
+    List<Listing> listingsOf(String owner) {
+        return sql.transaction(() -> listings("owner = ?", List.of(owner)));
+    }
+
+    private List<Listing> listings(String where, List<Object> arguments) throws SQLException {
+        long now = now();
+        long today = Math.floorDiv(now, DAY_MILLIS);
+        Map<String, Long> earlier = new HashMap<>();
+        for (Sql.Row r : sql.all("SELECT device_id, SUM(online_ms) FROM device_online WHERE on_day >= ? GROUP BY device_id",
+                today - UPTIME_DAYS + 1)) {
+            earlier.put(r.text(1), r.integer(2));
+        }
+        List<Listing> listings = new ArrayList<>();
+        for (Sql.Row r : sql.all("SELECT id, owner, state, last_seen, facts, price_per_hour, price_per_gb, templates, region,"
+                + " online_day, online_day_ms, registered_at FROM device WHERE " + where + " ORDER BY registered_at",
+                arguments.toArray())) {
+            HardwareFacts facts = HardwareFacts.from(Cbor.decodeMap(r.bytes(5)));
+            long onlineMs = earlier.getOrDefault(r.text(1), 0L) + (r.integer(10) > today - UPTIME_DAYS ? r.integer(11) : 0);
+            long window = Math.min(UPTIME_DAYS * DAY_MILLIS, now - r.integer(12));
+            int uptime = window <= 0 ? 1000 : (int) Math.min(1000, onlineMs * 1000 / window);
+            listings.add(new Listing(r.text(1), r.text(2), DeviceState.valueOf(r.text(3)), isOnline(r.integer(4)), facts,
+                    new Prices(r.integer(6), r.integer(7)), Template.parseList(r.text(8)), null, false, r.text(9), uptime));
+        }
+        return listings;
     }
 
     /** Rents a free device within the renter's price cap, opening its channel with the deposit from the renter's wallet. */
@@ -273,6 +319,18 @@ final class Registry {
      * with {@code fundedBy}, the linked hub that passed the renter's request on funds the deposit.
      */
     RentalView rent(byte[] renterKey, RentRequest request, String sshKey, String name, String fundedBy) {
+        return rent(renterKey, request, sshKey, name, fundedBy, null);
+    }
+
+    /**
+     * Rents a free device for a renter of the web pages: the channel's vouchers are signed with
+     * {@code voucherKey}, the key the page made in the browser, not with the renter's.
+     */
+    RentalView rentFromPage(byte[] renterKey, RentRequest request, String sshKey, byte[] voucherKey) {
+        return rent(renterKey, request, sshKey, Names.newRentalName(), null, voucherKey);
+    }
+
+    private RentalView rent(byte[] renterKey, RentRequest request, String sshKey, String name, String fundedBy, byte[] voucherKey) {
         Changes changes = new Changes();
         return changes.commit(() -> {
             Sql.Row device = device(request.deviceId());
@@ -324,6 +382,9 @@ final class Registry {
             sql.update("UPDATE device SET current_rental = ?, assignment_version = assignment_version + 1 WHERE id = ?", name,
                     request.deviceId());
             channels.open(name, renterKey, device.text(8), request.deviceId(), request.deposit(), prices, fundedBy);
+            if (voucherKey != null) {
+                sql.update("UPDATE channel SET voucher_key = ? WHERE rental = ?", voucherKey, name);
+            }
             changes.devices.add(request.deviceId());
             return rentalView(name);
         });
@@ -368,7 +429,7 @@ final class Registry {
      * It takes the same path as the voucher desk's batches, as a batch of one.
      */
     ChannelStatus acceptVoucher(Voucher voucher) {
-        Channels.requireSignature(voucher, renterKeyOf(voucher.channel()).orElseThrow(
+        Channels.requireSignature(voucher, voucherKeyOf(voucher.channel()).orElseThrow(
                 () -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + voucher.channel() + " on this hub")));
         return acceptVerifiedVoucher(voucher);
     }
@@ -402,8 +463,8 @@ final class Registry {
     }
 
     /** The key that signs a channel's vouchers; it never changes, so callers may keep it. */
-    Optional<byte[]> renterKeyOf(String rental) {
-        return sql.transaction(() -> channels.renterKey(rental));
+    Optional<byte[]> voucherKeyOf(String rental) {
+        return sql.transaction(() -> channels.voucherKey(rental));
     }
 
     ChannelStatus channel(byte[] renterKey, String name) {
@@ -447,6 +508,40 @@ final class Registry {
                     .map(r -> new Earnings.PerDevice(r.text(1), r.integer(2), r.integer(3))).toList();
             return new Earnings(owner, ledger.balance(Ledger.ownerEarnings(owner)), devices);
         });
+    }
+
+    /** A rental of one of an owner's devices that has not ended, as the owner's dashboard shows it. */
+    record OwnerRental(String name, String deviceId, String state, long createdAt, long endsAt, long paid, long due, boolean paused) {}
+
+    List<OwnerRental> currentRentalsOf(String owner) {
+        return sql.transaction(() -> {
+            List<OwnerRental> rentals = new ArrayList<>();
+            for (Sql.Row r : sql.all("SELECT r.name, r.device_id, r.state, r.created_at, r.ends_at FROM rental r JOIN channel c"
+                    + " ON c.rental = r.name WHERE c.owner = ? AND r.state <> ? ORDER BY r.created_at", owner, ENDED)) {
+                ChannelStatus c = channels.status(r.text(1));
+                rentals.add(new OwnerRental(r.text(1), r.text(2), r.text(3), r.integer(4), r.integer(5), c.paid(), c.due(),
+                        c.paused()));
+            }
+            return rentals;
+        });
+    }
+
+    /** What came into an owner's earnings on one day (days counted from 1970-01-01, UTC). */
+    record DayIncome(long day, long amount) {}
+
+    /** An owner's income per day over the last {@code days} days, today included; days without income left out. */
+    List<DayIncome> incomeByDay(String owner, int days) {
+        long since = (Math.floorDiv(now(), DAY_MILLIS) - days + 1) * DAY_MILLIS;
+        // The day's length is written out: PostgreSQL groups by an expression only when it is the same text.
+        return sql.transaction(() -> sql.all("SELECT t.at / 86400000, SUM(e.amount) FROM ledger_entry e JOIN ledger_tx t"
+                + " ON t.id = e.tx_id WHERE e.account = ? AND e.amount > 0 AND t.at >= ? GROUP BY t.at / 86400000 ORDER BY 1",
+                Ledger.ownerEarnings(owner), since).stream().map(r -> new DayIncome(r.integer(1), r.integer(2))).toList());
+    }
+
+    /** The latest wipe records of an owner's devices, newest first. */
+    List<WipeRecord> wipesOf(String owner, int limit) {
+        return sql.transaction(() -> sql.all("SELECT w.record FROM wipe w JOIN device d ON d.id = w.device_id WHERE d.owner = ?"
+                + " ORDER BY w.received_at DESC LIMIT ?", owner, limit).stream().map(r -> WipeRecord.decode(r.bytes(1))).toList());
     }
 
     /** Devices online and registered, and rentals per state, for the metrics. */
@@ -632,7 +727,7 @@ final class Registry {
      */
     private Sql.Row device(String deviceId) throws SQLException {
         return sql.one("SELECT id, current_rental, state, last_seen, assignment_version, price_per_hour, price_per_gb, owner,"
-                + " offered, templates FROM device WHERE id = ?", deviceId)
+                + " offered, templates, online_day, online_day_ms FROM device WHERE id = ?", deviceId)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
     }
 

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where vouchers are accepted at volume. Signatures are checked on the caller's thread, in
- * parallel, against the channel's renter key (fixed for the channel's life, so kept here); the
+ * parallel, against the channel's key (fixed for the channel's life, so kept here); the
  * verified vouchers are then stored by group commit. A voucher is acknowledged only after the
  * transaction holding it committed.
  */
@@ -30,7 +30,7 @@ final class VoucherDesk {
         if (renterKeys.containsKey(channel)) {
             return true;
         }
-        Optional<byte[]> key = registry.renterKeyOf(channel);
+        Optional<byte[]> key = registry.voucherKeyOf(channel);
         key.ifPresent(k -> renterKeys.putIfAbsent(channel, k));
         return key.isPresent();
     }
@@ -38,7 +38,7 @@ final class VoucherDesk {
     /** Verifies the voucher now and completes with the channel's status once it is stored, or with the refusal. */
     CompletableFuture<ChannelStatus> submit(Voucher voucher) {
         try {
-            byte[] key = renterKeys.computeIfAbsent(voucher.channel(), rental -> registry.renterKeyOf(rental).orElseThrow(
+            byte[] key = renterKeys.computeIfAbsent(voucher.channel(), rental -> registry.voucherKeyOf(rental).orElseThrow(
                     () -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub")));
             Channels.requireSignature(voucher, key);
         } catch (RuntimeException refused) {

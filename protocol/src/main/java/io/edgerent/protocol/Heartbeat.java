@@ -8,11 +8,20 @@ import java.util.Set;
 /**
  * A device saying it is alive, in which governor state, serving which rental (or none), at which
  * prices, whether its owner offers it for new rentals now (listing on, within its available
- * hours), and which templates it offers. A device too old to say is offered, with the base template.
+ * hours), which templates it offers and where its owner says it is. A device too old to say is
+ * offered, with the base template, and in no region.
  */
-public record Heartbeat(DeviceState state, String rental, Prices prices, boolean offered, Set<Template> templates) {
+public record Heartbeat(DeviceState state, String rental, Prices prices, boolean offered, Set<Template> templates,
+        String region) {
     public Heartbeat {
         templates = templates.isEmpty() ? EnumSet.of(Template.BASE) : EnumSet.copyOf(templates);
+        if (!Names.isRegion(region)) {
+            throw new IllegalArgumentException("not a region: " + region);
+        }
+    }
+
+    public Heartbeat(DeviceState state, String rental, Prices prices, boolean offered, Set<Template> templates) {
+        this(state, rental, prices, offered, templates, "");
     }
 
     public Heartbeat(DeviceState state, String rental, Prices prices, boolean offered) {
@@ -30,6 +39,7 @@ public record Heartbeat(DeviceState state, String rental, Prices prices, boolean
         m.put("prices", prices.toCbor());
         m.put("offered", offered);
         m.put("templates", Template.ids(templates));
+        m.put("region", region);
         return Cbor.encode(m);
     }
 
@@ -40,6 +50,7 @@ public record Heartbeat(DeviceState state, String rental, Prices prices, boolean
             throw new MalformedMessageException("field 'rental' is not a rental name");
         }
         return new Heartbeat(DeviceState.parse(f.text("state")), rental, Prices.from(f.map("prices")),
-                !f.has("offered") || f.bool("offered"), Template.from(f, "templates"));
+                !f.has("offered") || f.bool("offered"), Template.from(f, "templates"),
+                f.has("region") ? Names.region(f, "region") : "");
     }
 }

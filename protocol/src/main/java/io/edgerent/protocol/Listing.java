@@ -10,18 +10,21 @@ import java.util.Set;
  * A device as the marketplace shows it. {@code home} is null for a device of the hub answering, else
  * the name that hub gives the linked hub the device belongs to; {@code stale} says that hub has not
  * been heard from lately, so the listing may be out of date (it disappears when it expires).
+ * {@code region} is where the owner says the device is ("" when not said); {@code uptimePermille} the
+ * share of the last 30 days (or of its time on the hub, if shorter) the device was online, in
+ * thousandths, or -1 when its hub did not say.
  */
 public record Listing(String deviceId, String owner, DeviceState state, boolean online, HardwareFacts facts, Prices prices,
-        Set<Template> templates, String home, boolean stale) {
-    /** A listing of the hub's own device. */
+        Set<Template> templates, String home, boolean stale, String region, int uptimePermille) {
+    /** A listing of the hub's own device, with no region or uptime. */
     public Listing(String deviceId, String owner, DeviceState state, boolean online, HardwareFacts facts, Prices prices,
             Set<Template> templates) {
-        this(deviceId, owner, state, online, facts, prices, templates, null, false);
+        this(deviceId, owner, state, online, facts, prices, templates, null, false, "", -1);
     }
 
     /** This listing as the hub linked to its home as {@code home} shows it. */
     public Listing from(String home, boolean stale) {
-        return new Listing(deviceId, owner, state, online, facts, prices, templates, home, stale);
+        return new Listing(deviceId, owner, state, online, facts, prices, templates, home, stale, region, uptimePermille);
     }
 
     public Map<String, Object> toCbor() {
@@ -33,6 +36,8 @@ public record Listing(String deviceId, String owner, DeviceState state, boolean 
         m.put("facts", facts.toCbor());
         m.put("prices", prices.toCbor());
         m.put("templates", Template.ids(templates));
+        m.put("region", region);
+        m.put("uptime", uptimePermille);
         if (home != null) {
             m.put("home", home);
             m.put("stale", stale);
@@ -49,7 +54,8 @@ public record Listing(String deviceId, String owner, DeviceState state, boolean 
         }
         return new Listing(f.text("device"), f.text("owner"), DeviceState.parse(f.text("state")), f.bool("online"),
                 HardwareFacts.from(f.map("facts")), Prices.from(f.map("prices")), Template.from(f, "templates"), f.optionalText("home"),
-                f.has("stale") && f.bool("stale"));
+                f.has("stale") && f.bool("stale"), f.has("region") ? Names.region(f, "region") : "",
+                f.has("uptime") ? (int) f.integer("uptime", -1, 1000) : -1);
     }
 
     public static byte[] encodeAll(List<Listing> listings) {

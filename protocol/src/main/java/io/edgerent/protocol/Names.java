@@ -40,6 +40,20 @@ public final class Names {
         return text != null && HUB.matcher(text).matches();
     }
 
+    /** Where an owner says a device is: up to 40 letters, digits, spaces and {@code . , ' ( ) _ -}; "" when not said. */
+    public static boolean isRegion(String text) {
+        return text != null && text.matches("[\\p{L}\\p{N} .,'()_-]{0,40}");
+    }
+
+    static String region(Fields f, String name) {
+        String text = f.text(name);
+        if (!isRegion(text)) {
+            throw new MalformedMessageException("field '" + name + "' is not a region (up to 40 letters, digits, spaces and"
+                    + " . , ' ( ) _ -)");
+        }
+        return text;
+    }
+
     static String shortText(Fields f, String name) {
         String text = f.text(name);
         if (text.length() > MAX_TEXT) {

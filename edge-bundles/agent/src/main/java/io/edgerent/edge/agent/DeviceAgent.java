@@ -7,6 +7,7 @@ import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.tunnels.Tunnels;
 import io.edgerent.link.Dtls;
 import io.edgerent.protocol.MalformedMessageException;
+import io.edgerent.protocol.Names;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.SshKeys;
 import io.edgerent.protocol.Template;
@@ -89,6 +90,11 @@ public class DeviceAgent implements ConfigurableComponent {
                 + " base (an SSH box), web (also a static web server for /data/www), files (also a file host with upload,"
                 + " download, share links and a quota of the rental's storage; its downloads are billed at the price per GB).")
         String templates() default "base,web,files";
+
+        @AttributeDefinition(name = "Region", description = "Where the device is, as renters filter the marketplace by it:"
+                + " a city, a country or a region name such as eu-west; up to 40 letters, digits, spaces and . , ' ( ) _ -."
+                + " Empty: not said.")
+        String region() default "";
     }
 
     @Reference
@@ -166,16 +172,18 @@ public class DeviceAgent implements ConfigurableComponent {
         } catch (MalformedMessageException e) {
             refusals.require(false, "app templates: " + e.getMessage());
         }
+        String region = config.region() == null ? "" : config.region().strip();
+        refusals.require(Names.isRegion(region), "region: up to 40 letters, digits, spaces and . , ' ( ) _ -, got '" + region + "'");
         refusals.throwIfAny();
         Governor.Live live = new Governor.Live(config.registration_token() == null ? "" : config.registration_token(),
                 config.heartbeat_seconds(), config.usage_seconds(), new Prices(config.price_per_hour(), config.price_per_gb()),
-                config.listed(), hours, templates, hubKey);
+                config.listed(), hours, templates, hubKey, region);
         Path dir = Path.of(config.data_dir()).toAbsolutePath().normalize();
         if (governor != null && uri.equals(hubUri) && dir.equals(dataDir)) {
             governor.update(live);
-            LOG.info("agent settings applied: price {} per hour, {} per GB, {}, available {}, templates {}",
+            LOG.info("agent settings applied: price {} per hour, {} per GB, {}, available {}, templates {}, region '{}'",
                     live.prices().perHour(), live.prices().perGb(), live.listed() ? "offered for rent" : "listing off", hours.text(),
-                    Template.join(templates));
+                    Template.join(templates), region);
             return;
         }
         try {

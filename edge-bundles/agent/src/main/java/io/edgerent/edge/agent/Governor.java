@@ -62,7 +62,7 @@ final class Governor implements AutoCloseable {
 
     /** Settings the running governor takes at once, without touching the rental it serves. */
     record Live(String registrationToken, int heartbeatSeconds, int usageSeconds, Prices prices, boolean listed,
-            Availability hours, Set<Template> templates, String hubKeyPin) {
+            Availability hours, Set<Template> templates, String hubKeyPin, String region) {
         /** Whether the marketplace should offer the device for new rentals now. */
         boolean offeredAt(LocalTime time) {
             return listed && hours.contains(time);
@@ -159,7 +159,7 @@ final class Governor implements AutoCloseable {
             Assignment assignment;
             try {
                 assignment = hub.heartbeat(id, new Heartbeat(state.state(), state.rental() == null ? null : state.rental().name(),
-                        live.prices(), live.offeredAt(LocalTime.now()), live.templates()));
+                        live.prices(), live.offeredAt(LocalTime.now()), live.templates(), live.region()));
             } catch (HubLink.HubUnavailableException e) {
                 if (!hubWasUnreachable) {
                     LOG.warn("{}; serving on and retrying every {} s", e.getMessage(), live.heartbeatSeconds());

@@ -68,6 +68,7 @@ public final class DeviceLauncher {
                                    in this machine's time zone (default always)
               --templates LIST     app templates renters may pick: base, web, files, comma-separated
                                    (default base,web,files)
+              --region TEXT        where the device is, as renters filter the market by it (e.g. eu-west)
               --image IMAGE        renter image (default edgerent/renter-base:latest)
               --docker-host URI    Docker engine (default unix:///var/run/docker.sock)
               --memory-mib N       memory per rental, 64 to this machine's memory (default 512)
@@ -98,7 +99,7 @@ public final class DeviceLauncher {
                 case "--check" -> check = true;
                 case "--hub", "--hub-key", "--token", "--data", "--heartbeat", "--image", "--docker-host", "--price-per-hour", "--price-per-gb",
                         "--usage-seconds", "--memory-mib", "--cpu-millicores", "--pids-limit", "--storage-mib", "--egress",
-                        "--storage-backend", "--volumes", "--listed", "--available-hours", "--templates",
+                        "--storage-backend", "--volumes", "--listed", "--available-hours", "--templates", "--region",
                         "--keepalive", "--backoff-max" -> {
                     if (i + 1 >= args.length) {
                         fail(args[i] + " needs a value");
@@ -154,6 +155,7 @@ public final class DeviceLauncher {
         onOff(options, "--listed").ifPresent(on -> agent.put("listed", on));
         put(agent, "available.hours", options.get("--available-hours"));
         put(agent, "templates", options.get("--templates"));
+        put(agent, "region", options.get("--region"));
         Map<String, Object> tunnels = settings.get(TUNNELS);
         number(options, "--keepalive", 1, 600).ifPresent(n -> tunnels.put("keepalive.seconds", n.intValue()));
         number(options, "--backoff-max", 1, 600).ifPresent(n -> tunnels.put("backoff.max.seconds", n.intValue()));
