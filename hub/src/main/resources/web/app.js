@@ -68,6 +68,13 @@ async function prepareRentForm(form) {
   const showPassword = () => { passwordRow.hidden = template.value !== 'files'; };
   template.addEventListener('change', showPassword);
   showPassword();
+  if (!window.isSecureContext) {
+    problem.textContent = 'Renting signs payments in this browser, which browsers allow only over HTTPS: open this page at'
+      + ' https://' + location.hostname + ' (the hub\'s HTTPS port), or rent with `edgerent rent`.';
+    problem.hidden = false;
+    button.disabled = true;
+    return;
+  }
   try {
     const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
     const publicKey = hex(await crypto.subtle.exportKey('raw', pair.publicKey));
