@@ -1,0 +1,125 @@
+package io.edgerent.hub;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.HardwareFacts;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Listing;
+import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.Registration;
+import io.edgerent.protocol.Template;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Web accounts, their sessions and owner invitations; a device's region and 30-day uptime in its listing. */
+class AccountsTest {
+    @TempDir
+    Path dir;
+    Database database;
+    Registry registry;
+    Accounts accounts;
+    final RegistryTest.MutableClock clock = new RegistryTest.MutableClock();
+
+    @BeforeEach
+    void open() {
+        database = Database.embedded(dir);
+        Sql sql = new Sql(database);
+        registry = new Registry(sql, HubConfig.builder().dataDir(dir).offlineAfter(Duration.ofSeconds(30)).build(), clock);
+        accounts = new Accounts(sql, clock);
+    }
+
+    @AfterEach
+    void close() {
+        database.close();
+    }
+
+    @Test
+    void password_is_kept_as_an_argon2id_hash_and_only_the_right_one_signs_in() {
+        String hash = Accounts.hash("a long passphrase");
+        assertTrue(hash.startsWith("$argon2id$v=19$m=19456,t=2,p=1$"), hash);
+        assertFalse(hash.contains("passphrase"));
+        assertNotEquals(hash, Accounts.hash("a long passphrase"), "a fresh salt each time");
+        assertTrue(Accounts.verify("a long passphrase", hash));
+        assertFalse(Accounts.verify("a long passphrasE", hash));
+
+        Accounts.Account rita = accounts.signUp("rita", "a long passphrase", null);
+        assertEquals(32, rita.renterKey().length);
+        assertArrayEquals(rita.renterKey(), accounts.check("rita", "a long passphrase").orElseThrow().renterKey());
+        assertTrue(accounts.check("rita", "wrong passphrase").isEmpty());
+        assertTrue(accounts.check("nobody", "a long passphrase").isEmpty());
+        assertTrue(accounts.check("../etc", "a long passphrase").isEmpty());
+    }
+
+    @Test
+    void sign_up_is_refused_for_a_taken_name_a_bad_name_or_a_short_password_and_nothing_is_created() {
+        accounts.signUp("rita", "a long passphrase", null);
+        assertThrows(RefusedException.class, () -> accounts.signUp("rita", "another passphrase", null));
+        assertThrows(RefusedException.class, () -> accounts.signUp("Rita<script>", "a long passphrase", null));
+        assertThrows(RefusedException.class, () -> accounts.signUp("sam", "short", null));
+        assertThrows(RefusedException.class, () -> accounts.signUp("sam", "a long passphrase", "not-an-invitation"));
+        assertTrue(accounts.check("sam", "a long passphrase").isEmpty());
+        assertTrue(accounts.check("rita", "another passphrase").isEmpty(), "the first rita's password stands");
+    }
+
+    @Test
+    void an_owner_invitation_works_once_and_gives_that_owners_dashboard() {
+        String code = registry.issueOwnerInvite("olga");
+        assertEquals("olga", accounts.signUp("olga", "owner passphrase", code).owner());
+        assertThrows(RefusedException.class, () -> accounts.signUp("mallory", "a long passphrase", code));
+        assertTrue(accounts.check("mallory", "a long passphrase").isEmpty());
+    }
+
+    @Test
+    void a_session_is_found_by_its_cookie_until_it_expires_or_is_closed() {
+        Accounts.Account rita = accounts.signUp("rita", "a long passphrase", null);
+        Accounts.Session session = accounts.openSession(rita);
+        assertEquals(43, session.cookie().length());
+        assertEquals("rita", accounts.session(session.cookie()).orElseThrow().account().name());
+        assertEquals(session.csrf(), accounts.session(session.cookie()).orElseThrow().csrf());
+        assertTrue(accounts.session(session.cookie().substring(1) + "x").isEmpty());
+        clock.advance(Accounts.SESSION_LIFETIME.plusSeconds(1));
+        assertTrue(accounts.session(session.cookie()).isEmpty(), "expired");
+        Accounts.Session again = accounts.openSession(rita);
+        accounts.closeSession(again.cookie());
+        assertTrue(accounts.session(again.cookie()).isEmpty(), "signed out");
+    }
+
+    @Test
+    void a_listing_shows_the_owners_region_and_the_share_of_time_online() {
+        var key = Ed25519.generate();
+        String device = registry.register(new Registration(registry.issueToken("olga"), Ed25519.raw(key.getPublic()),
+                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
+        Heartbeat beat = new Heartbeat(DeviceState.LISTED, null, new Prices(10, 0), true, EnumSet.of(Template.BASE), "Berlin");
+        for (int i = 0; i < 10; i++) {
+            clock.advance(Duration.ofSeconds(10));
+            registry.heartbeat(device, beat);
+        }
+        // Offline for 100 s (longer than offlineAfter, so none of it counts), then back.
+        clock.advance(Duration.ofSeconds(100));
+        registry.heartbeat(device, beat);
+        Listing listing = registry.listings().get(0);
+        assertEquals("Berlin", listing.region());
+        assertEquals(500, listing.uptimePermille(), "100 s online of 200 s on the hub");
+        // Across midnight the day before moves to the history, and still counts.
+        clock.advance(Duration.ofHours(12).minusSeconds(210));
+        registry.heartbeat(device, beat);
+        clock.advance(Duration.ofSeconds(10));
+        registry.heartbeat(device, beat);
+        assertEquals(110_000 * 1000L / Duration.ofHours(12).toMillis(), registry.listings().get(0).uptimePermille());
+        assertThrows(IllegalArgumentException.class, () -> new Heartbeat(DeviceState.LISTED, null, Prices.FREE, true,
+                EnumSet.of(Template.BASE), "<script>"));
+    }
+}
