@@ -74,6 +74,9 @@ demo() {
     local device
     device=$("${cli[@]}" market | awk 'NR==2 {print $1}')
     "${cli[@]}" market
+    step "the same market on the hub's web pages: http://127.0.0.1:$http_port/ (sign up there to rent from a browser)"
+    curl -fsS "http://127.0.0.1:$http_port/?free=1" | grep -q "data-device=\"$device\"" \
+        || fail "the web market at http://127.0.0.1:$http_port/ does not list $device"
 
     step "the hub operator records 10000 received for the renter's wallet"
     local account

@@ -316,7 +316,7 @@ public final class ClientMain {
         out.printf("%-16s %-10s %-10s %10s %8s %4s %9s %9s %-8s %-16s %-12s %s%n", "DEVICE", "STATUS", "OWNER",
                 "PRICE/HOUR", "PRICE/GB", "CPUS", "MEMORY", "DISK", "ARCH", "TEMPLATES", "HOME", "MODEL");
         for (Listing l : listings) {
-            out.printf("%-16s %-10s %-10s %10d %8d %4d %9s %9s %-8s %-16s %-12s %s%n", l.deviceId(), status(l), l.owner(),
+            out.printf("%-16s %-10s %-10s %10d %8d %4d %9s %9s %-8s %-16s %-12s %s%n", l.deviceId(), l.availability(), l.owner(),
                     l.prices().perHour(), l.prices().perGb(), l.facts().cpus(), bytes(l.facts().memoryBytes()),
                     bytes(l.facts().diskFreeBytes()), l.facts().arch(), Template.join(l.templates()), l.home() == null ? "here" : l.home(),
                     l.facts().model());
@@ -614,20 +614,6 @@ public final class ClientMain {
                 : "no SSH public key found in ~/.ssh; make one with ssh-keygen -t ed25519, or pass --key");
     }
 
-    private static String status(Listing l) {
-        if (l.stale()) {
-            return "stale";
-        }
-        if (!l.online()) {
-            return "offline";
-        }
-        return switch (l.state()) {
-            case LISTED -> "free";
-            case PREPARING, RENTED -> "rented";
-            case WIPING -> "wiping";
-            case UNREGISTERED -> "new";
-        };
-    }
 
     private static String bytes(long n) {
         if (n >= 1L << 30) {

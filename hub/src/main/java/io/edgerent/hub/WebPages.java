@@ -428,18 +428,7 @@ final class WebPages {
     }
 
     private static String status(Listing l) {
-        if (l.stale()) {
-            return "stale (its hub is not answering)";
-        }
-        if (!l.online()) {
-            return "offline";
-        }
-        return switch (l.state()) {
-            case LISTED -> "free";
-            case PREPARING, RENTED -> "rented";
-            case WIPING -> "wiping";
-            default -> l.state().name().toLowerCase();
-        };
+        return l.stale() ? "stale (its hub is not answering)" : l.availability();
     }
 
     private static String stateText(RentalView v, ChannelStatus c) {
@@ -494,13 +483,14 @@ final class WebPages {
         return b.toString();
     }
 
+    /** A JSON string (JsonLogLayout has one too, but it is a logback class, and the pages must not need logback). */
     static String jsonText(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);
             if (ch == '"' || ch == '\\') {
                 b.append('\\').append(ch);
-            } else if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&' || ch == 0x2028 || ch == 0x2029) {
+            } else if (ch < 0x20 || ch == 0x2028 || ch == 0x2029) {
                 b.append(String.format("\\u%04x", (int) ch));
             } else {
                 b.append(ch);

@@ -27,6 +27,22 @@ public record Listing(String deviceId, String owner, DeviceState state, boolean 
         return new Listing(deviceId, owner, state, online, facts, prices, templates, home, stale, region, uptimePermille);
     }
 
+    /** One word for the market: free, rented, wiping, new, offline, or stale (its hub not heard from lately). */
+    public String availability() {
+        if (stale) {
+            return "stale";
+        }
+        if (!online) {
+            return "offline";
+        }
+        return switch (state) {
+            case LISTED -> "free";
+            case PREPARING, RENTED -> "rented";
+            case WIPING -> "wiping";
+            case UNREGISTERED -> "new";
+        };
+    }
+
     public Map<String, Object> toCbor() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("device", deviceId);

@@ -102,8 +102,11 @@ class HttpRouterTest {
         try (World world = new World(dir)) {
             World.Result unknown = curl("-s", "-w", "\n%{http_code}", "http://r-0123456789ab.localhost:" + world.httpPort + "/");
             assertTrue(unknown.out().endsWith("404") && unknown.out().contains("There is no rental r-0123456789ab"), unknown.out());
+            World.Result notRental = curl("-s", "-w", "\n%{http_code}", "http://www.localhost:" + world.httpPort + "/");
+            assertTrue(notRental.out().endsWith("404") && notRental.out().contains("Rentals answer at http://RENTAL." + World.DOMAIN),
+                    notRental.out());
             World.Result bare = curl("-s", "-w", "\n%{http_code}", "http://localhost:" + world.httpPort + "/");
-            assertTrue(bare.out().endsWith("404") && bare.out().contains("Rentals answer at http://RENTAL." + World.DOMAIN), bare.out());
+            assertTrue(bare.out().endsWith("200") && bare.out().contains("Devices for rent"), "the hub's own name: its pages");
 
             assertTrue(raw(world, "GET / HTTP/1.1\r\nHost: r-0123456789ab.localhost\r\nContent-Length: 5\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n").startsWith("HTTP/1.1 400 "), "smuggling shape refused");
@@ -116,7 +119,7 @@ class HttpRouterTest {
                     .startsWith("HTTP/1.1 431 "), "oversized head");
             assertTrue(raw(world, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n").startsWith("HTTP/1.1 501 "),
                     "unknown transfer coding");
-            assertEquals("404", curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://localhost:" + world.httpPort + "/").out(),
+            assertEquals("200", curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://localhost:" + world.httpPort + "/").out(),
                     "the router still serves after all that");
         }
     }

@@ -1,6 +1,5 @@
 package io.edgerent.systemtests;
 
-import static io.edgerent.systemtests.World.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +25,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -120,7 +120,8 @@ class WebMarketplaceTest {
         shot(renter, "rental-preparing");
 
         // The ssh command appears once the container is ready, and the real ssh client uses it.
-        new WebDriverWait(renter, Duration.ofSeconds(120)).until(d -> d.findElement(By.id("sshCommand")).isDisplayed());
+        new WebDriverWait(renter, Duration.ofSeconds(120)).ignoring(StaleElementReferenceException.class)
+                .until(d -> d.findElement(By.id("sshCommand")).isDisplayed());
         awaitText(renter, By.id("state"), "running");
         String command = renter.findElement(By.id("sshCommand")).getAttribute("value");
         Matcher m = Pattern.compile("ssh -J (r-[0-9a-f]{12})@([0-9.]+):(\\d+) root@(r-[0-9a-f]{12})").matcher(command);
@@ -132,7 +133,8 @@ class WebMarketplaceTest {
         assertTrue(ssh.out().contains("hello from"), ssh.out());
 
         // The page pays: the browser signed vouchers the hub accepted with the key the rent form made.
-        new WebDriverWait(renter, Duration.ofSeconds(30)).until(d -> Long.parseLong(d.findElement(By.id("paid")).getText()) > 0);
+        new WebDriverWait(renter, Duration.ofSeconds(30)).ignoring(StaleElementReferenceException.class)
+                .until(d -> Long.parseLong(d.findElement(By.id("paid")).getText()) > 0);
         assertTrue(renter.findElement(By.id("payment")).getText().contains("signed in this browser"),
                 renter.findElement(By.id("payment")).getText());
         shot(renter, "rental-running");
@@ -166,8 +168,8 @@ class WebMarketplaceTest {
         more.clear();
         more.sendKeys("1");
         renter.findElement(By.cssSelector("form[action$='/extend'] button")).click();
-        awaitTrue(Duration.ofSeconds(20), "the deposit to grow by an hour's price",
-                () -> Long.parseLong(renter.findElement(By.id("deposit")).getText()) == deposit + 3600);
+        new WebDriverWait(renter, Duration.ofSeconds(20)).ignoring(StaleElementReferenceException.class)
+                .until(d -> Long.parseLong(d.findElement(By.id("deposit")).getText()) == deposit + 3600);
         assertTrue(renter.findElement(By.id("timeLeft")).getText().startsWith("2 h"), renter.findElement(By.id("timeLeft")).getText());
 
         // End: settled, and the wipe record shows once the device sends it.
@@ -233,7 +235,9 @@ class WebMarketplaceTest {
     }
 
     private static void awaitText(WebDriver driver, By what, String text) {
-        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> d.findElements(what).stream().anyMatch(e -> e.getText().contains(text)));
+        // A page may be replaced while it is read (a form sent, the rental page reloading): read it again then.
+        new WebDriverWait(driver, Duration.ofSeconds(30)).ignoring(StaleElementReferenceException.class)
+                .until(d -> d.findElements(what).stream().anyMatch(e -> e.getText().contains(text)));
     }
 
     private static String csrfOf(WebDriver driver) {
