@@ -138,6 +138,13 @@ public final class ClientMain {
             Adds N hours to one of your rentals and moves D more from your wallet into its escrow
             (default: price x N).
             """ + COMMON;
+    static final String WEB_HELP = """
+            Usage: edgerent web
+
+            Prints a one-time link (it works for 2 minutes) that signs a browser into the hub's web
+            pages as this renter key: your rentals (those made here too, paid from here), your
+            wallet, and renting from the marketplace page. Open it and press Sign in.
+            """ + COMMON;
     static final String WALLET_HELP = """
             Usage: edgerent wallet
                    edgerent wallet deposit|withdraw ACCOUNT AMOUNT --ref TEXT [--admin-secret FILE]
@@ -205,6 +212,7 @@ public final class ClientMain {
             case "wipe" -> WIPE_HELP;
             case "extend" -> EXTEND_HELP;
             case "wallet" -> WALLET_HELP;
+            case "web" -> WEB_HELP;
             case "earnings" -> EARNINGS_HELP;
             default -> null;
         };
@@ -218,7 +226,7 @@ public final class ClientMain {
         }
         KnownHubs known = new KnownHubs(home);
         // Renter commands authenticate their DTLS session with the renter's key; the others with a key made for this run.
-        boolean asRenter = Set.of("rent", "rentals", "pay", "status", "wipe", "extend", "end").contains(command)
+        boolean asRenter = Set.of("rent", "rentals", "pay", "status", "wipe", "extend", "end", "web").contains(command)
                 || command.equals("wallet") && options.positionals.isEmpty();
         try (HubClient hub = new HubClient(options.hub(), 10_000,
                 asRenter ? RenterIdentity.loadOrCreate(home) : Ed25519.generate(), known.check(options.hub()))) {
@@ -233,6 +241,7 @@ public final class ClientMain {
                 case "wipe" -> wipe(hub, options);
                 case "extend" -> extend(hub, options);
                 case "wallet" -> wallet(hub, options);
+                case "web" -> web(hub, options);
                 case "earnings" -> earnings(hub, options);
                 default -> end(hub, options);
             };
@@ -479,6 +488,14 @@ public final class ClientMain {
         Prices prices = hub.channel(renter, rental).prices();
         RentalView extended = hub.extend(renter, rental, hours, options.amount("--deposit", prices.forSeconds(hours * 3600L)));
         out.println("rental " + extended.name() + " now ends " + TIME.format(Instant.ofEpochMilli(extended.endsAt())));
+        return 0;
+    }
+
+    private int web(HubClient hub, Options options) {
+        options.expectPositionals(0);
+        HubClient.WebSignIn link = hub.webSignIn(RenterIdentity.loadOrCreate(home));
+        out.println("http://" + hub.hub().getHost() + ":" + link.httpPort() + link.path());
+        out.println("(opens the hub's web pages as this renter key; works once, for 2 minutes)");
         return 0;
     }
 

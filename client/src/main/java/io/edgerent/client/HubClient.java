@@ -133,6 +133,14 @@ public final class HubClient implements AutoCloseable {
         return Statement.decode(signed(renter, Paths.WALLET, Cbor.encode(java.util.Map.of())));
     }
 
+    /** A one-time link into the hub's web pages for this renter key: its path and the HTTP port it is served on. */
+    public record WebSignIn(String path, int httpPort) {}
+
+    public WebSignIn webSignIn(KeyPair renter) {
+        var answer = Cbor.decodeMap(signed(renter, Paths.WEB_SIGNIN, Cbor.encode(java.util.Map.of())));
+        return new WebSignIn(answer.text("path"), (int) answer.integer("httpPort", 0, 65535));
+    }
+
     public Statement moveMoney(String adminSecret, String direction, String account, long amount, String reference) {
         return Statement.decode(post(Paths.WALLET + "/" + Paths.MOVE,
                 new WalletMove(adminSecret, direction, account, amount, reference).encode()));

@@ -86,6 +86,55 @@ final class Accounts {
         });
     }
 
+    /** How long a sign-in link from the command line works. */
+    static final Duration SIGN_IN_CODE_LIFETIME = Duration.ofMinutes(2);
+    /** The password hash of an account made by a renter key: no password signs it in. */
+    private static final String NO_PASSWORD = "!";
+
+    /**
+     * A one-time code that signs {@code renterKey}'s account into the pages, making the account
+     * (named key-HEX) the first time. The command line's renter then sees their rentals on the pages.
+     * The code waits as a session row with no form token, which {@link #session} never accepts.
+     */
+    String signInCode(byte[] renterKey) {
+        String code = randomToken();
+        long now = clock.millis();
+        sql.transaction(() -> {
+            Optional<Sql.Row> found = sql.one("SELECT name FROM web_account WHERE renter_key = ?", (Object) renterKey);
+            String name;
+            if (found.isPresent()) {
+                name = found.get().text(1);
+            } else {
+                String hex = java.util.HexFormat.of().formatHex(renterKey);
+                int length = 8;
+                while (sql.one("SELECT name FROM web_account WHERE name = ?", "key-" + hex.substring(0, length)).isPresent()) {
+                    length += 4;
+                }
+                name = "key-" + hex.substring(0, length);
+                sql.update("INSERT INTO web_account(name, password_hash, renter_key, owner, created_at) VALUES (?, ?, ?, NULL, ?)", name,
+                        NO_PASSWORD, renterKey, now);
+            }
+            sql.update("INSERT INTO web_session(id_sha256, account, csrf, created_at, expires_at) VALUES (?, ?, '', ?, ?)", sha256(code),
+                    name, now, now + SIGN_IN_CODE_LIFETIME.toMillis());
+        });
+        return code;
+    }
+
+    /** The account a sign-in code names, if it is one and still works; the code is used up either way. */
+    Optional<Account> redeem(String code) {
+        if (code == null || code.length() != 43) {
+            return Optional.empty();
+        }
+        byte[] id = sha256(code);
+        return sql.transaction(() -> {
+            Optional<Account> account = sql.one("SELECT a.name, a.renter_key, a.owner FROM web_session s JOIN web_account a"
+                    + " ON a.name = s.account WHERE s.id_sha256 = ? AND s.csrf = '' AND s.expires_at > ?", id, clock.millis())
+                    .map(r -> new Account(r.text(1), r.bytes(2), r.text(3)));
+            sql.update("DELETE FROM web_session WHERE id_sha256 = ? AND csrf = ''", (Object) id);
+            return account;
+        });
+    }
+
     /** The account whose name and password these are; empty for a wrong name or password alike. */
     Optional<Account> check(String name, String password) {
         if (password == null || password.length() > MAX_PASSWORD) {
@@ -94,7 +143,8 @@ final class Accounts {
         Optional<Sql.Row> found = isAccountName(name)
                 ? sql.transaction(() -> sql.one("SELECT name, password_hash, renter_key, owner FROM web_account WHERE name = ?", name))
                 : Optional.empty();
-        boolean matches = verify(password, found.map(r -> r.text(2)).orElse(decoyHash));
+        String hash = found.map(r -> r.text(2)).filter(h -> !h.equals(NO_PASSWORD)).orElse(decoyHash);
+        boolean matches = verify(password, hash) && hash != decoyHash;
         return found.filter(r -> matches).map(r -> new Account(r.text(1), r.bytes(3), r.text(4)));
     }
 
@@ -116,7 +166,7 @@ final class Accounts {
             return Optional.empty();
         }
         return sql.transaction(() -> sql.one("SELECT a.name, a.renter_key, a.owner, s.csrf FROM web_session s JOIN web_account a"
-                + " ON a.name = s.account WHERE s.id_sha256 = ? AND s.expires_at > ?", sha256(cookie), clock.millis())
+                + " ON a.name = s.account WHERE s.id_sha256 = ? AND s.expires_at > ? AND s.csrf <> ''", sha256(cookie), clock.millis())
                 .map(r -> new Session(cookie, new Account(r.text(1), r.bytes(2), r.text(3)), r.text(4))));
     }
 

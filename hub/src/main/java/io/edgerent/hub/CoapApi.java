@@ -103,6 +103,7 @@ final class CoapApi implements AutoCloseable {
     private final Federation federation;
     /** What each renter request does, by path: signed by the renter, over their own session or passed on by a linked hub. */
     private final Map<String, SignedHandler> renterCalls;
+    private final Accounts accounts;
 
     /** What the registration answer needs from the SSH gateway. */
     interface Gateway {
@@ -114,8 +115,9 @@ final class CoapApi implements AutoCloseable {
     }
 
     CoapApi(HubConfig config, Registry registry, GroupCommit commits, Gateway gateway, String adminSecret, Clock clock,
-            HubMetrics metrics, Federation federation) {
+            HubMetrics metrics, Federation federation, Accounts accounts) {
         this.registry = registry;
+        this.accounts = accounts;
         this.federation = federation;
         this.commits = commits;
         this.vouchers = new VoucherDesk(registry, commits);
@@ -176,7 +178,9 @@ final class CoapApi implements AutoCloseable {
                 CHANNEL, (request, body) -> registry.channel(request.renterKey(), RentalRef.from(body).rental()).encode(),
                 EXTEND, this::extend,
                 WIPE, (request, body) -> registry.wipeOf(request.renterKey(), RentalRef.from(body).rental()).encode(),
-                Paths.WALLET, (request, body) -> registry.walletOf(request.renterKey()).encode());
+                Paths.WALLET, (request, body) -> registry.walletOf(request.renterKey()).encode(),
+                Paths.WEB_SIGNIN, (request, body) -> Cbor.encode(Map.of("path", "/signin/key/" + accounts.signInCode(request.renterKey()),
+                        "httpPort", registry.httpPort())));
         CoapResource rentals = new Handler(Paths.RENTALS).onPost(signed(Paths.RENTALS));
         rentals.add(new Handler(Paths.MINE).onPost(signed(MINE)));
         rentals.add(new Handler(Paths.END).onPost(signed(END)));
@@ -185,7 +189,7 @@ final class CoapApi implements AutoCloseable {
         rentals.add(new Handler(Paths.WIPE).onPost(signed(WIPE)));
         CoapResource wallet = new Handler(Paths.WALLET).onPost(signed(Paths.WALLET));
         wallet.add(new Handler(Paths.MOVE).onPost(this::moveMoney));
-        server.add(devices, rentals, wallet,
+        server.add(devices, rentals, wallet, new Handler(Paths.WEB_SIGNIN).onPost(signed(Paths.WEB_SIGNIN)),
                 new VoucherResource(),
                 new Handler(Paths.EARNINGS).onPost(this::earnings),
                 new Handler(Paths.TOKENS).onPost(this::issueToken),

@@ -38,15 +38,15 @@ public final class Hub implements AutoCloseable {
             Registry registry = new Registry(sql, config, Clock.systemUTC());
             gateway = new SshGateway(config, registry);
             registry.claimIdentity(gateway.hostKey(), database.isPostgres());
-            web = new WebUi(config, registry, new Accounts(sql, Clock.systemUTC()), () -> api.market(), gateway.hostKey(),
-                    Clock.systemUTC());
+            Accounts accounts = new Accounts(sql, Clock.systemUTC());
+            web = new WebUi(config, registry, accounts, () -> api.market(), gateway.hostKey(), Clock.systemUTC());
             router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget, web.port());
             commits = new GroupCommit(sql);
             HubMetrics metrics = new HubMetrics();
             federation = new Federation(sql, registry.ledger(), Clock.systemUTC(), gateway.hostKeyPair(), gateway.hostKey(),
                     config.federationRefresh());
             api = new CoapApi(config, registry, commits, gateway, adminSecret(config.dataDir()), Clock.systemUTC(), metrics,
-                    federation);
+                    federation, accounts);
             metricsServer = new MetricsServer(new InetSocketAddress(config.metricsBind(), config.metricsPort()), () -> {
                 api.updateDtlsHealth();
                 Registry.Counts counts = registry.counts();

@@ -187,9 +187,12 @@ final class WebPages {
         }
         b.append("</dl>\n");
         if (open) {
-            b.append("<p id=\"payment\" role=\"status\">").append(s.voucherKey().isEmpty() ? "" : "Payments: this page signs them in the"
-                    + " browser, one a minute while it is open. Close it and the rental is suspended once payment lags, and ends if"
-                    + " it stays unpaid; <code>edgerent pay</code> cannot pay it, the key is this browser's.").append("</p>\n");
+            b.append("<p id=\"payment\" role=\"status\">").append(s.voucherKey().isEmpty()
+                    ? "Payments: from the command line (<code>edgerent rent</code> streams them, or <code>edgerent pay "
+                            + esc(v.name()) + "</code>); this page does not sign them."
+                    : "Payments: this page signs them in the browser, one a minute while it is open. Close it and the rental is"
+                            + " suspended once payment lags, and ends if it stays unpaid; <code>edgerent pay</code> cannot pay it,"
+                            + " the key is this browser's.").append("</p>\n");
             b.append("<form method=\"post\" action=\"/rentals/").append(esc(v.name())).append("/extend\" class=\"inline\">").append(csrf(r))
                     .append("<label for=\"extendHours\">More hours</label><input id=\"extendHours\" name=\"hours\" type=\"number\" min=\"1\""
                             + " max=\"744\" value=\"1\" required><button type=\"submit\">Extend</button>"
@@ -285,6 +288,13 @@ final class WebPages {
                 + " autocomplete=\"current-password\" required></p>\n<p><button type=\"submit\">Sign in</button></p></form>\n"
                 + "<p>No account? <a href=\"/signup\">Sign up</a>.</p>\n");
         return layout(r, "Sign in", b.toString());
+    }
+
+    static String keySignIn(WebUi.Request r, String code) {
+        return layout(r, "Sign in", "<h1>Sign in with your edgerent key</h1>\n<p>This link came from <code>edgerent web</code>: it signs"
+                + " this browser into the account of that command line's renter key, where its rentals and wallet are.</p>\n"
+                + "<form method=\"post\" action=\"/signin/key\" class=\"account\">" + csrf(r) + "<input type=\"hidden\" name=\"code\""
+                + " value=\"" + esc(code) + "\"><p><button type=\"submit\" id=\"keySignIn\">Sign in</button></p></form>\n");
     }
 
     static String signUp(WebUi.Request r, String invite, String error) {

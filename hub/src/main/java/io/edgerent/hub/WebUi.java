@@ -201,6 +201,12 @@ final class WebUi implements AutoCloseable {
             case "owner":
                 return get && parts.length == 1 ? ownerDashboard(r) : notFound(r);
             case "signin":
+                if (parts.length == 3 && parts[1].equals("key") && get) {
+                    return Answer.html(200, WebPages.keySignIn(r, parts[2]));
+                }
+                if (parts.length == 2 && parts[1].equals("key") && post) {
+                    return keySignIn(r);
+                }
                 return parts.length == 1 ? (get ? signInPage(r, null, 200) : signIn(r)) : notFound(r);
             case "signup":
                 return parts.length == 1 ? (get ? signUpPage(r, null, 200) : signUp(r)) : notFound(r);
@@ -306,7 +312,9 @@ final class WebUi implements AutoCloseable {
 
     private RentalStatus status(Accounts.Account account, RentalView rental) {
         ChannelStatus channel = registry.channel(account.renterKey(), rental.name());
-        String voucherKey = registry.voucherKeyOf(rental.name()).map(HEX::formatHex).orElse("");
+        // A channel whose vouchers verify with the renter key is paid from the command line; the page pays only its own.
+        String voucherKey = registry.voucherKeyOf(rental.name()).filter(k -> !java.util.Arrays.equals(k, account.renterKey()))
+                .map(HEX::formatHex).orElse("");
         WipeRecord wipe = null;
         if (rental.state().equals(RentalView.ENDED)) {
             try {
@@ -382,6 +390,17 @@ final class WebUi implements AutoCloseable {
         }
         String next = r.param("next");
         return startSession(r, account.get(), next != null && next.matches("/([a-z0-9-][a-z0-9/-]*)?") ? next : "/rentals");
+    }
+
+    /** The command line's one-time link, confirmed with a button (a link alone must not sign a browser in). */
+    private Answer keySignIn(Request r) {
+        Optional<Accounts.Account> account = accounts.redeem(r.param("code"));
+        if (account.isEmpty()) {
+            pause(penalties.failed(r.client()));
+            return signInPage(r, "That sign-in link is used, expired (it works for " + Accounts.SIGN_IN_CODE_LIFETIME.toMinutes()
+                    + " minutes) or wrong; run `edgerent web` again.", 401);
+        }
+        return startSession(r, account.get(), "/rentals");
     }
 
     private Answer signUp(Request r) {

@@ -98,6 +98,22 @@ class AccountsTest {
     }
 
     @Test
+    void a_command_line_key_signs_in_once_through_a_short_lived_code_and_never_with_a_password() {
+        byte[] key = Ed25519.raw(Ed25519.generate().getPublic());
+        String code = accounts.signInCode(key);
+        assertTrue(accounts.session(code).isEmpty(), "a code is not a session");
+        Accounts.Account account = accounts.redeem(code).orElseThrow();
+        assertArrayEquals(key, account.renterKey());
+        assertTrue(account.name().startsWith("key-"), account.name());
+        assertTrue(accounts.redeem(code).isEmpty(), "used up");
+        assertTrue(accounts.check(account.name(), "!").isEmpty(), "no password signs a key's account in");
+        assertEquals(account.name(), accounts.redeem(accounts.signInCode(key)).orElseThrow().name(), "the same account next time");
+        String late = accounts.signInCode(key);
+        clock.advance(Accounts.SIGN_IN_CODE_LIFETIME.plusSeconds(1));
+        assertTrue(accounts.redeem(late).isEmpty(), "expired");
+    }
+
+    @Test
     void a_listing_shows_the_owners_region_and_the_share_of_time_online() {
         var key = Ed25519.generate();
         String device = registry.register(new Registration(registry.issueToken("olga"), Ed25519.raw(key.getPublic()),

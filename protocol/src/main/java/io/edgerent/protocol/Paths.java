@@ -31,6 +31,8 @@ public final class Paths {
     /** POST (signed): the renter's wallet; child {@code move} (POST, admin): deposit or withdraw through the rail. */
     public static final String WALLET = "wallet";
     public static final String MOVE = "move";
+    /** POST (signed): a one-time link (2 minutes) that signs the renter key into the hub's web pages. */
+    public static final String WEB_SIGNIN = "web-signin";
     /** GET: the hub's SSH host key (OpenSSH line, field {@code hubKey}), for a device to check its pin before registering. */
     public static final String HUB_KEY = "hub-key";
     /** POST (admin): an owner's earnings per device. */

@@ -202,6 +202,25 @@ class WebMarketplaceTest {
         assertTrue(owner.findElement(By.cssSelector("ul.wipes li[data-rental='" + rental + "']")).getText().contains("verified"));
         shot(owner, "owner-dashboard");
 
+        // A command-line renter signs in with their key: the rental they made with `edgerent rent` is on the
+        // pages, which say its payments come from the command line. The link works once.
+        world.depositFor(keys, 10_000);
+        String cliRental = Renter.rentalName(keys.rent(device, "--hours", "1", "--max-price", "3600").assertOk());
+        String web = world.cli(keys.home, "web").assertOk().out().lines().findFirst().orElseThrow();
+        assertTrue(web.matches("http://127\\.0\\.0\\.1:" + world.httpPort + "/signin/key/[A-Za-z0-9_-]{43}"), web);
+        WebDriver cli = browser(1280, 900);
+        cli.get(web);
+        cli.findElement(By.id("keySignIn")).click();
+        awaitText(cli, By.tagName("h1"), "My rentals");
+        cli.findElement(By.linkText(cliRental)).click();
+        awaitText(cli, By.id("payment"), "from the command line");
+        shot(cli, "rental-paid-from-the-command-line");
+        cli.manage().deleteAllCookies();
+        cli.get(web);
+        cli.findElement(By.id("keySignIn")).click();
+        awaitText(cli, By.cssSelector("p.error"), "That sign-in link is used");
+        world.cli(keys.home, "end", cliRental).assertOk();
+
         // The renter is not an owner: no dashboard.
         renter.get(site + "/owner");
         assertTrue(renter.findElement(By.cssSelector("p.error")).getText().contains("not an owner's"));
