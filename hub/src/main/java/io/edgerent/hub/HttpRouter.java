@@ -30,6 +30,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import org.slf4j.Logger;
@@ -52,8 +53,8 @@ final class HttpRouter implements AutoCloseable {
     private final Registry registry;
     private final SSLContext tls;
     private final Tunnels tunnels;
-    /** The loopback port of the hub's own pages ({@link WebUi}): every host that is not a rental's goes there. */
-    private final int webPort;
+    /** The loopback port of the hub's own pages ({@link WebUi}; 0 until they listen): every host not a rental's goes there. */
+    private final IntSupplier webPort;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService meterFlush;
     private final Map<String, LongAdder> bytesOut = new ConcurrentHashMap<>();
@@ -70,7 +71,7 @@ final class HttpRouter implements AutoCloseable {
         int target(String tunnelAt, int tunnelPort) throws IOException;
     }
 
-    HttpRouter(HubConfig config, Registry registry, SSLContext tls, Tunnels tunnels, int webPort) {
+    HttpRouter(HubConfig config, Registry registry, SSLContext tls, Tunnels tunnels, IntSupplier webPort) {
         this.tunnels = tunnels;
         this.webPort = webPort;
         this.config = config;
@@ -312,12 +313,12 @@ final class HttpRouter implements AutoCloseable {
                             + "/, for example http://r-0123456789ab." + config.domain() + "/."), toHead, "");
                     return false;
                 }
-                if (rental != null || port != webPort) {
+                if (rental != null || port != webPort.getAsInt()) {
                     // The hub's own name: its pages, after a rental's on the same connection, if any.
                     forget();
                     closeQuietly(upstream);
                     upstream = null;
-                    port = webPort;
+                    port = webPort.getAsInt();
                 }
             } else if (!named.get().equals(rental)) {
                 // A new rental on this connection: ask the registry once, then follow closing events.

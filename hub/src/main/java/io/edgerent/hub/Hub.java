@@ -21,7 +21,7 @@ public final class Hub implements AutoCloseable {
     private Database database;
     private SshGateway gateway;
     private HttpRouter router;
-    private WebUi web;
+    private volatile WebUi web;
     private CoapApi api;
     private GroupCommit commits;
     private MetricsServer metricsServer;
@@ -39,8 +39,7 @@ public final class Hub implements AutoCloseable {
             gateway = new SshGateway(config, registry);
             registry.claimIdentity(gateway.hostKey(), database.isPostgres());
             Accounts accounts = new Accounts(sql, Clock.systemUTC());
-            web = new WebUi(config, registry, accounts, () -> api.market(), gateway.hostKey(), Clock.systemUTC());
-            router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget, web.port());
+            router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget, () -> web == null ? 0 : web.port());
             commits = new GroupCommit(sql);
             HubMetrics metrics = new HubMetrics();
             federation = new Federation(sql, registry.ledger(), Clock.systemUTC(), gateway.hostKeyPair(), gateway.hostKey(),
@@ -54,8 +53,10 @@ public final class Hub implements AutoCloseable {
                         sql.retries(), federation.counts());
             }, () -> health(registry, metrics));
             gateway.start();
-            web.start();
             router.start();
+            // The pages take a free loopback port only once the router holds its own, so they can never take one of those.
+            web = new WebUi(config, registry, accounts, () -> api.market(), gateway.hostKey(), Clock.systemUTC());
+            web.start();
             registry.servedAt(gateway.port(), router.httpPort());
             api.start();
             metricsServer.start();
