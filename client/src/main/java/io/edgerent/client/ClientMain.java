@@ -266,8 +266,7 @@ public final class ClientMain {
         if (options.flag("--dashboard")) {
             HubClient.Invitation invite = hub.inviteOwner(adminSecret(options), owner);
             out.println(invite.code());
-            out.println("owner " + owner + " signs up for the dashboard (once) at http://" + hub.hub().getHost() + ":" + invite.httpPort()
-                    + invite.signupPath() + invite.code());
+            out.println("owner " + owner + " signs up for the dashboard (once) at " + webLink(hub, invite.httpPort(), invite.path()));
             return 0;
         }
         out.println(hub.issueToken(adminSecret(options), owner));
@@ -491,10 +490,15 @@ public final class ClientMain {
         return 0;
     }
 
+    /** A page of the hub's web pages, on the host this command reached the hub at. */
+    private static String webLink(HubClient hub, int httpPort, String path) {
+        return "http://" + hub.hub().getHost() + ":" + httpPort + path;
+    }
+
     private int web(HubClient hub, Options options) {
         options.expectPositionals(0);
         HubClient.WebSignIn link = hub.webSignIn(RenterIdentity.loadOrCreate(home));
-        out.println("http://" + hub.hub().getHost() + ":" + link.httpPort() + link.path());
+        out.println(webLink(hub, link.httpPort(), link.path()));
         out.println("(opens the hub's web pages as this renter key; works once, for 2 minutes)");
         return 0;
     }

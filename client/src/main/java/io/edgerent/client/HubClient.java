@@ -97,12 +97,12 @@ public final class HubClient implements AutoCloseable {
         return new IssuedToken(answer.text("token"), answer.text("hubKey"));
     }
 
-    /** A one-time owner invitation for the web pages: its code, and where to sign up with it. */
-    public record Invitation(String code, String signupPath, int httpPort) {}
+    /** A one-time owner invitation for the web pages: its code, and the path and port where to sign up with it. */
+    public record Invitation(String code, String path, int httpPort) {}
 
     public Invitation inviteOwner(String adminSecret, String owner) {
         var answer = Cbor.decodeMap(post(Paths.TOKENS, new TokenRequest(adminSecret, owner, true).encode()));
-        return new Invitation(answer.text("token"), answer.text("signup"), (int) answer.integer("httpPort", 0, 65535));
+        return new Invitation(answer.text("token"), answer.text("path"), (int) answer.integer("httpPort", 0, 65535));
     }
 
     public List<Listing> listings() {

@@ -5,7 +5,6 @@ import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.RefusedException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -228,12 +227,8 @@ final class Accounts {
         return out;
     }
 
-    static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private static byte[] sha256(String text) {
+        return Registry.sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 
 }

@@ -47,14 +47,15 @@ final class Channels {
 
     /**
      * Opens the rental's channel: the deposit moves into escrow from the renter's wallet, or from the
-     * clearing account of the linked hub {@code fundedBy} that passed the rental on (else null).
+     * clearing account of the linked hub {@code fundedBy} that passed the rental on (else null). Its
+     * vouchers verify with {@code voucherKey}, the key a renter's page made for it, or (null) the renter key.
      */
-    void open(String rental, byte[] renterKey, String owner, String deviceId, long deposit, Prices prices, String fundedBy)
-            throws SQLException {
-        sql.update("INSERT INTO channel(rental, renter_key, owner, device_id, deposit, price_per_hour, price_per_gb, fee_bps,"
-                + " paid, last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory, usage_in,"
-                + " state, funded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, -1, 0, 0, 0, 0, ?, ?)", rental, renterKey, owner,
-                deviceId, deposit, prices.perHour(), prices.perGb(), config.feeBasisPoints(), OPEN, fundedBy);
+    void open(String rental, byte[] renterKey, byte[] voucherKey, String owner, String deviceId, long deposit, Prices prices,
+            String fundedBy) throws SQLException {
+        sql.update("INSERT INTO channel(rental, renter_key, voucher_key, owner, device_id, deposit, price_per_hour, price_per_gb,"
+                + " fee_bps, paid, last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory,"
+                + " usage_in, state, funded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, -1, 0, 0, 0, 0, ?, ?)", rental, renterKey,
+                voucherKey, owner, deviceId, deposit, prices.perHour(), prices.perGb(), config.feeBasisPoints(), OPEN, fundedBy);
         ledger.transfer("open:" + rental, funding(rental), Ledger.escrow(rental), deposit);
     }
 

@@ -276,8 +276,9 @@ final class CoapApi implements AutoCloseable {
         TokenRequest request = TokenRequest.decode(payload);
         requireAdmin(request.adminSecret());
         if (request.dashboard()) {
-            return Cbor.encode(Map.of("token", registry.issueOwnerInvite(request.owner()), "hubKey", gateway.hostKey(), "signup",
-                    "/signup?invite=", "httpPort", registry.httpPort()));
+            String invite = registry.issueOwnerInvite(request.owner());
+            return Cbor.encode(Map.of("token", invite, "hubKey", gateway.hostKey(), "path", "/signup?invite=" + invite, "httpPort",
+                    registry.httpPort()));
         }
         // The hub's SSH host key comes along, so provisioning can pin it in the device's first-boot config.
         return Cbor.encode(Map.of("token", registry.issueToken(request.owner()), "hubKey", gateway.hostKey()));
@@ -312,7 +313,6 @@ final class CoapApi implements AutoCloseable {
     }
 
     /** This hub's devices, then the linked hubs' (each marked with its home). */
-    /** This hub's listings and its linked hubs'. */
     List<Listing> market() {
         List<Listing> all = new ArrayList<>(registry.listings());
         all.addAll(federation.listings());

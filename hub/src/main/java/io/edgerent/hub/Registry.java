@@ -381,10 +381,7 @@ final class Registry {
                     request.template().id(), request.passwordSha256(), PREPARING, now(), endsAt);
             sql.update("UPDATE device SET current_rental = ?, assignment_version = assignment_version + 1 WHERE id = ?", name,
                     request.deviceId());
-            channels.open(name, renterKey, device.text(8), request.deviceId(), request.deposit(), prices, fundedBy);
-            if (voucherKey != null) {
-                sql.update("UPDATE channel SET voucher_key = ? WHERE rental = ?", voucherKey, name);
-            }
+            channels.open(name, renterKey, voucherKey, device.text(8), request.deviceId(), request.deposit(), prices, fundedBy);
             changes.devices.add(request.deviceId());
             return rentalView(name);
         });
@@ -761,7 +758,7 @@ final class Registry {
         return clock.millis();
     }
 
-    private static byte[] sha256(byte[] bytes) {
+    static byte[] sha256(byte[] bytes) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(bytes);
         } catch (NoSuchAlgorithmException e) {

@@ -112,6 +112,11 @@ final class WebUi implements AutoCloseable {
             return session.map(Accounts.Session::account);
         }
 
+        /** The rental page's script reads and posts JSON: its status and its vouchers. */
+        boolean wantsJson() {
+            return path.endsWith("/status") || path.endsWith("/voucher");
+        }
+
         String param(String name) {
             String v = form.get(name);
             return v != null ? v : query.get(name);
@@ -148,8 +153,8 @@ final class WebUi implements AutoCloseable {
                 request = read(exchange);
                 answer = route(request);
             } catch (SignInNeeded e) {
-                answer = request.path().endsWith("/status") || request.path().endsWith("/voucher")
-                        ? problem(request, 401, e.getMessage()) : Answer.redirect("/signin?next=" + WebPages.url(request.path()));
+                answer = request.wantsJson() ? problem(request, 401, e.getMessage())
+                        : Answer.redirect("/signin?next=" + WebPages.url(request.path()));
             } catch (WebRefusal e) {
                 answer = problem(request, e.status, e.getMessage());
             } catch (RefusedException e) {
@@ -165,8 +170,7 @@ final class WebUi implements AutoCloseable {
     }
 
     private Answer problem(Request request, int status, String message) {
-        boolean wantsJson = request != null && (request.path().endsWith("/status") || request.path().endsWith("/voucher"));
-        if (wantsJson) {
+        if (request != null && request.wantsJson()) {
             return Answer.json(status, "{\"error\":" + WebPages.jsonText(message) + "}");
         }
         return Answer.html(status, WebPages.problem(request, status, message));
@@ -227,10 +231,14 @@ final class WebUi implements AutoCloseable {
         if (!Names.isDeviceId(deviceId)) {
             return notFound(r);
         }
-        Listing listing = market.get().stream().filter(l -> l.deviceId().equals(deviceId)).findFirst()
-                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "There is no device " + deviceId + " on this hub's market."));
+        Listing listing = listing(deviceId);
         Long balance = r.account().map(a -> registry.walletOf(a.renterKey()).balance()).orElse(null);
         return Answer.html(error == null ? 200 : 422, WebPages.device(r, listing, balance, error));
+    }
+
+    private Listing listing(String deviceId) {
+        return market.get().stream().filter(l -> l.deviceId().equals(deviceId)).findFirst()
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "There is no device " + deviceId + " on this hub's market."));
     }
 
     private Answer rent(Request r) {
@@ -256,8 +264,7 @@ final class WebUi implements AutoCloseable {
             if (template == Template.FILES && passwordSha256 == null) {
                 throw new RefusedException(ErrorCode.BAD_REQUEST, "the files template needs a password for its file host");
             }
-            Listing listing = market.get().stream().filter(l -> l.deviceId().equals(deviceId)).findFirst()
-                    .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "there is no device " + deviceId + " on this hub's market"));
+            Listing listing = listing(deviceId);
             if (listing.home() != null) {
                 throw new RefusedException(ErrorCode.CONFLICT, "this device belongs to the linked hub " + listing.home()
                         + "; rent it with `edgerent rent " + deviceId + "` (the pages rent this hub's own devices)");
@@ -282,9 +289,7 @@ final class WebUi implements AutoCloseable {
             return notFound(r);
         }
         String name = parts[1];
-        // Another account's rental is as unknown as one that does not exist.
-        RentalView rental = registry.rentalsOf(account.renterKey()).stream().filter(v -> v.name().equals(name)).findFirst()
-                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "You have no rental " + name + "."));
+        RentalView rental = rentalOf(account, name);
         String action = parts.length == 3 ? parts[2] : "";
         switch (action) {
             case "":
@@ -305,6 +310,12 @@ final class WebUi implements AutoCloseable {
             default:
                 return notFound(r);
         }
+    }
+
+    /** One of the account's rentals; another account's is as unknown as one that does not exist. */
+    private RentalView rentalOf(Accounts.Account account, String name) {
+        return registry.rentalsOf(account.renterKey()).stream().filter(v -> v.name().equals(name)).findFirst()
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "You have no rental " + name + "."));
     }
 
     /** Everything the rental page shows and refreshes: the rental, its channel, its key, and its wipe record once there. */
@@ -352,8 +363,7 @@ final class WebUi implements AutoCloseable {
             LOG.info("rental {} extended by {} h from the web pages ({})", rental.name(), hours, account.name());
             return Answer.redirect("/rentals/" + rental.name());
         } catch (RefusedException | MalformedMessageException e) {
-            RentalView now = registry.rentalsOf(account.renterKey()).stream().filter(v -> v.name().equals(rental.name())).findFirst()
-                    .orElse(rental);
+            RentalView now = rentalOf(account, rental.name());
             return Answer.html(422, WebPages.rental(r, now, status(account, now), e.getMessage()));
         }
     }

@@ -40,7 +40,10 @@ public final class Names {
         return text != null && HUB.matcher(text).matches();
     }
 
-    /** Where an owner says a device is: up to 40 letters, digits, spaces and {@code . , ' ( ) _ -}; "" when not said. */
+    /** What a region may be, as refusals say it. */
+    public static final String REGION_RULE = "up to 40 letters, digits, spaces and . , ' ( ) _ -";
+
+    /** Where an owner says a device is: {@link #REGION_RULE}; "" when not said. */
     public static boolean isRegion(String text) {
         return text != null && text.matches("[\\p{L}\\p{N} .,'()_-]{0,40}");
     }
@@ -48,8 +51,7 @@ public final class Names {
     static String region(Fields f, String name) {
         String text = f.text(name);
         if (!isRegion(text)) {
-            throw new MalformedMessageException("field '" + name + "' is not a region (up to 40 letters, digits, spaces and"
-                    + " . , ' ( ) _ -)");
+            throw new MalformedMessageException("field '" + name + "' is not a region (" + REGION_RULE + ")");
         }
         return text;
     }

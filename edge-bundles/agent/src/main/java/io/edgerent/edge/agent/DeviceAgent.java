@@ -173,7 +173,7 @@ public class DeviceAgent implements ConfigurableComponent {
             refusals.require(false, "app templates: " + e.getMessage());
         }
         String region = config.region() == null ? "" : config.region().strip();
-        refusals.require(Names.isRegion(region), "region: up to 40 letters, digits, spaces and . , ' ( ) _ -, got '" + region + "'");
+        refusals.require(Names.isRegion(region), "region: " + Names.REGION_RULE + ", got '" + region + "'");
         refusals.throwIfAny();
         Governor.Live live = new Governor.Live(config.registration_token() == null ? "" : config.registration_token(),
                 config.heartbeat_seconds(), config.usage_seconds(), new Prices(config.price_per_hour(), config.price_per_gb()),
