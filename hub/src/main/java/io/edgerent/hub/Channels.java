@@ -82,21 +82,15 @@ final class Channels {
      * Counts the time since the last heartbeat as billed, unless the gap exceeds the grace period
      * (the device was offline) or the rental is paused; then applies the payment rules.
      */
-    Decision meter(String rental) throws SQLException {
-        Optional<Sql.Row> found = sql.one("SELECT metered_until, paused_since, state FROM channel WHERE rental = ?", rental);
-        if (found.isEmpty() || !found.get().text(3).equals(OPEN)) {
+    Decision meter(Channel c) throws SQLException {
+        if (!c.open()) {
             return Decision.NONE;
         }
         long now = clock.millis();
-        Long since = found.get().nullableInteger(1);
-        if (since != null && found.get().nullableInteger(2) == null) {
-            long gap = now - since;
-            if (gap > 0 && gap <= config.offlineAfter().toMillis()) {
-                sql.update("UPDATE channel SET billed_ms = billed_ms + ? WHERE rental = ?", gap, rental);
-            }
-        }
-        sql.update("UPDATE channel SET metered_until = ? WHERE rental = ?", now, rental);
-        return enforce(rental);
+        long gap = c.meteredUntil() != null && c.pausedSince() == null ? now - c.meteredUntil() : 0;
+        long billed = gap > 0 && gap <= config.offlineAfter().toMillis() ? gap : 0;
+        sql.update("UPDATE channel SET billed_ms = billed_ms + ?, metered_until = ? WHERE rental = ?", billed, now, c.rental());
+        return enforce(c.withMetering(c.billedMillis() + billed, now)).decision();
     }
 
     /** Refuses a voucher that does not verify with the key of the channel ({@link #voucherKey}). */
@@ -137,7 +131,7 @@ final class Channels {
     }
 
     /** Records a device's cumulative usage report for its rental; egress is billed from it. */
-    Decision recordUsage(String deviceId, UsageReport usage) throws SQLException {
+    Outcome recordUsage(String deviceId, UsageReport usage) throws SQLException {
         Channel c = channel(usage.rental());
         if (!c.deviceId().equals(deviceId)) {
             throw new RefusedException(ErrorCode.FORBIDDEN, "rental " + usage.rental() + " is not served by " + deviceId);
@@ -153,7 +147,7 @@ final class Channels {
         sql.update("UPDATE channel SET usage_sequence = ?, egress_bytes = ?, usage_online = ?, usage_cpu = ?,"
                 + " usage_memory = GREATEST(usage_memory, ?), usage_in = ? WHERE rental = ?", usage.sequence(), usage.bytesOut(),
                 usage.onlineSeconds(), usage.cpuSeconds(), usage.peakMemoryBytes(), usage.bytesIn(), usage.rental());
-        return enforce(usage.rental());
+        return enforce(c.withUsage(usage));
     }
 
     /**
@@ -164,7 +158,7 @@ final class Channels {
         return enforce(channel(rental)).decision();
     }
 
-    private Outcome enforce(Channel c) throws SQLException {
+    Outcome enforce(Channel c) throws SQLException {
         if (!c.open()) {
             return new Outcome(Decision.NONE, c);
         }
@@ -186,11 +180,6 @@ final class Channels {
             return new Outcome(Decision.RESUME, c.withPausedSince(null));
         }
         return new Outcome(Decision.NONE, c);
-    }
-
-    boolean isPaused(String rental) throws SQLException {
-        return sql.one("SELECT paused_since FROM channel WHERE rental = ?", rental).map(r -> r.nullableInteger(1) != null)
-                .orElse(false);
     }
 
     /**
@@ -264,6 +253,18 @@ final class Channels {
             return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, amount, sequence, billedMillis,
                     meteredUntil, egressBytes, usageSequence, usageOnline, usageCpu, usageIn, pausedSince, state, ownerShare, hubFee,
                     refund, rentalState, routerBytes);
+        }
+
+        Channel withMetering(long billed, long until) {
+            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, paid, lastSequence, billed, until,
+                    egressBytes, usageSequence, usageOnline, usageCpu, usageIn, pausedSince, state, ownerShare, hubFee, refund,
+                    rentalState, routerBytes);
+        }
+
+        Channel withUsage(UsageReport u) {
+            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, paid, lastSequence, billedMillis,
+                    meteredUntil, u.bytesOut(), u.sequence(), u.onlineSeconds(), u.cpuSeconds(), u.bytesIn(), pausedSince, state,
+                    ownerShare, hubFee, refund, rentalState, routerBytes);
         }
 
         Channel withPausedSince(Long since) {

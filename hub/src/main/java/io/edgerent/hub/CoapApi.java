@@ -151,7 +151,7 @@ final class CoapApi implements AutoCloseable {
                 Paths.USAGE, new DeviceReport(Paths.USAGE, (device, payload, peer) -> {
                     Fields body = deviceSigned(device, Paths.USAGE, payload, peer);
                     UsageReport usage = UsageReport.from(body);
-                    return commits.submit(() -> registry.recordUsage(device.id, device.key, usage).encode());
+                    return commits.submit(() -> registry.recordUsage(device.id, usage).encode());
                 }),
                 Paths.WIPES, new DeviceReport(Paths.WIPES, (device, payload, peer) -> {
                     WipeRecord wipe = WipeRecord.from(deviceSigned(device, Paths.WIPES, payload, peer));

@@ -102,6 +102,7 @@ final class Federation implements AutoCloseable {
     private final Map<LinkedHub, CoapEndpoint> endpoints = new ConcurrentHashMap<>();
     private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
+    private volatile List<LinkedHub> links;
     private final ScheduledExecutorService rounds = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "federation"));
     private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "federation-call");
@@ -133,9 +134,20 @@ final class Federation implements AutoCloseable {
 
     // ---- links ------------------------------------------------------------------------------
 
+    /**
+     * The links as last read from the database: again by every round, and at once by a link or unlink
+     * made here. One made through another hub on the same database shows here at the next round.
+     */
     List<LinkedHub> links() {
-        return sql.transaction(() -> sql.all("SELECT name, address, hub_key FROM linked_hub ORDER BY name").stream()
+        List<LinkedHub> known = links;
+        return known != null ? known : reloadLinks();
+    }
+
+    private List<LinkedHub> reloadLinks() {
+        List<LinkedHub> read = sql.transaction(() -> sql.all("SELECT name, address, hub_key FROM linked_hub ORDER BY name").stream()
                 .map(r -> new LinkedHub(r.text(1), URI.create(r.text(2)), r.text(3))).toList());
+        links = read;
+        return read;
     }
 
     Optional<LinkedHub> linked(String name) {
@@ -186,6 +198,7 @@ final class Federation implements AutoCloseable {
             sql.update("INSERT INTO linked_hub(name, address, hub_key, added_at) VALUES (?, ?, ?, ?)", name, uri.toString(), line,
                     clock.millis());
         });
+        reloadLinks();
         LOG.info("linked hub {} at {}", name, uri);
         rounds.execute(this::round);
         return new LinkedHub(name, uri, line);
@@ -205,6 +218,7 @@ final class Federation implements AutoCloseable {
             }
             sql.update("DELETE FROM linked_hub WHERE name = ?", name);
         });
+        reloadLinks();
         heard.remove(name);
         endpoints.entrySet().removeIf(e -> {
             if (e.getKey().name().equals(name)) {
@@ -245,7 +259,9 @@ final class Federation implements AutoCloseable {
         long answering = all.stream().map(l -> heard.get(l.name())).filter(h -> h != null && !isStale(h, now)).count();
         long unsettled = sql.transaction(() -> sql.one("SELECT COUNT(*) FROM passed_rental WHERE state <> ?", SETTLED).orElseThrow()
                 .integer(1));
-        return new Counts(answering, all.size() - answering, listings().size(), unsettled);
+        long listings = heard.values().stream().filter(h -> h.listings().expiresAt() > now)
+                .mapToLong(h -> h.listings().listings().size()).sum();
+        return new Counts(answering, all.size() - answering, listings, unsettled);
     }
 
     // ---- listings -----------------------------------------------------------------------------
@@ -425,7 +441,7 @@ final class Federation implements AutoCloseable {
     /** One round: each linked hub, on a thread of its own, unless its last round is still running. */
     private void round() {
         try {
-            for (LinkedHub hub : links()) {
+            for (LinkedHub hub : reloadLinks()) {
                 if (busy.add(hub.name())) {
                     calls.execute(() -> {
                         try {
@@ -447,6 +463,9 @@ final class Federation implements AutoCloseable {
         try {
             SignedListings listings = SignedListings.verify(call(hub, Paths.FEDERATION + "/" + Paths.LISTINGS, null), hub.key(),
                     clock.millis());
+            if (!links().contains(hub)) {
+                return; // unlinked while it was being asked
+            }
             heard.put(hub.name(), new Heard(listings, clock.millis()));
             if (unreachable.remove(hub.name())) {
                 LOG.info("linked hub {} answers again", hub.name());

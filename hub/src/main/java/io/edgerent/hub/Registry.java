@@ -256,13 +256,14 @@ final class Registry {
                     heartbeat.region(), online, deviceId);
             String current = device.text(2);
             if (current != null) {
-                String state = rentalState(current);
+                Channels.Channel channel = channels.channel(current);
+                String state = channel.rentalState();
                 if (state.equals(PREPARING) && heartbeat.state() == DeviceState.RENTED && current.equals(heartbeat.rental())) {
                     sql.update("UPDATE rental SET state = ? WHERE name = ?", ACTIVE, current);
                     state = ACTIVE;
                 }
                 if (state.equals(ACTIVE) && heartbeat.state() == DeviceState.RENTED) {
-                    apply(current, deviceId, channels.meter(current), changes);
+                    apply(current, deviceId, channels.meter(channel), changes);
                 } else if (state.equals(ENDING) && heartbeat.state() == DeviceState.LISTED) {
                     sql.update("UPDATE rental SET state = ?, ended_at = ? WHERE name = ?", ENDED, now(), current);
                     sql.update("UPDATE device SET current_rental = NULL, assignment_version = assignment_version + 1 WHERE id = ?",
@@ -471,13 +472,13 @@ final class Registry {
         });
     }
 
-    /** Records a device's usage report, signed with the device's registered key. */
-    ChannelStatus recordUsage(String deviceId, byte[] signerKey, UsageReport usage) {
+    /** Records a device's usage report; its caller checked it is signed with the device's registered key. */
+    ChannelStatus recordUsage(String deviceId, UsageReport usage) {
         Changes changes = new Changes();
         return changes.commit(() -> {
-            requireDeviceKey(deviceId, signerKey, "usage");
-            apply(usage.rental(), deviceId, channels.recordUsage(deviceId, usage), changes);
-            return channels.status(usage.rental());
+            Channels.Outcome outcome = channels.recordUsage(deviceId, usage);
+            apply(usage.rental(), deviceId, outcome.decision(), changes);
+            return outcome.decision() == Channels.Decision.NONE ? outcome.channel().status() : channels.status(usage.rental());
         });
     }
 
@@ -688,10 +689,6 @@ final class Registry {
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "you have no rental " + name));
     }
 
-    private String rentalState(String name) throws SQLException {
-        return sql.one("SELECT state FROM rental WHERE name = ?", name).orElseThrow().text(1);
-    }
-
     private RentalView rentalView(String name) throws SQLException {
         return view(sql.one("SELECT name, device_id, state, ends_at, http_bytes_out, template FROM rental WHERE name = ?", name)
                 .orElseThrow());
@@ -703,19 +700,16 @@ final class Registry {
     }
 
     private Assignment assignmentOf(String deviceId) throws SQLException {
-        Sql.Row device = device(deviceId);
-        long version = device.integer(5);
-        String current = device.text(2);
-        if (current == null) {
-            return new Assignment(version, null);
+        Sql.Row a = sql.one("SELECT d.assignment_version, d.current_rental, r.state, r.ssh_key, r.template, r.ends_at,"
+                + " r.password_sha256, c.paused_since FROM device d LEFT JOIN rental r ON r.name = d.current_rental"
+                + " LEFT JOIN channel c ON c.rental = d.current_rental WHERE d.id = ?", deviceId)
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
+        String current = a.text(2);
+        if (current == null || a.text(3).equals(ENDING) || a.text(3).equals(ENDED)) {
+            return new Assignment(a.integer(1), null);
         }
-        Sql.Row rental = sql.one("SELECT state, ssh_key, template, ends_at, password_sha256 FROM rental WHERE name = ?", current)
-                .orElseThrow();
-        if (rental.text(1).equals(ENDING) || rental.text(1).equals(ENDED)) {
-            return new Assignment(version, null);
-        }
-        return new Assignment(version, new RentalOrder(current, Template.parse(rental.text(3)), List.of(rental.text(2)),
-                rental.integer(4), channels.isPaused(current), rental.text(5)));
+        return new Assignment(a.integer(1), new RentalOrder(current, Template.parse(a.text(5)), List.of(a.text(4)), a.integer(6),
+                !a.isNull(8), a.text(7)));
     }
 
     /**

@@ -108,10 +108,9 @@ class TemplatesTest {
         assertEquals(3_000_000_000L, registry.channel(renterKey, rental).egressBytes(), "the router's count bills on its own");
         assertEquals(3_000, registry.channel(renterKey, rental).due());
 
-        byte[] signer = Ed25519.raw(deviceKey.getPublic());
-        registry.recordUsage(device, signer, new UsageReport(rental, 1, 60, 1, 1, 0, 2_000_000_000L));
+        registry.recordUsage(device, new UsageReport(rental, 1, 60, 1, 1, 0, 2_000_000_000L));
         assertEquals(3_000, registry.channel(renterKey, rental).due(), "the device saw less: the router's count stands");
-        registry.recordUsage(device, signer, new UsageReport(rental, 2, 120, 1, 1, 0, 5_000_000_000L));
+        registry.recordUsage(device, new UsageReport(rental, 2, 120, 1, 1, 0, 5_000_000_000L));
         assertEquals(5_000_000_000L, registry.channel(renterKey, rental).egressBytes());
         assertEquals(5_000, registry.channel(renterKey, rental).due(), "the device's count includes the router's bytes: not 8 GB");
     }

@@ -127,6 +127,12 @@ class FederationTest {
         World.Result tooMuch = cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "100001", "--detach");
         assertEquals(1, tooMuch.code(), tooMuch.err());
         assertTrue(tooMuch.err().contains("your wallet holds 100000"), tooMuch.err());
+        // Refused at B (its price is above the renter's cap): the deposit A took is back in the wallet at once.
+        World.Result capped = cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--max-price", "1", "--deposit",
+                "50000", "--detach");
+        assertEquals(1, capped.code(), capped.err());
+        assertTrue(capped.err().contains("above your maximum of 1"), "B's reason, passed back by A: " + capped.err());
+        assertEquals("balance: 100000", line(cli(renter.home, "a", "wallet").out(), "balance: "), "the deposit is back at A");
 
         World.Result rented = cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "50000", "--timeout",
                 "120", "--detach").assertOk();
