@@ -52,6 +52,7 @@ import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.CoAP.Type;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.server.resources.CoapExchange;
@@ -99,7 +100,14 @@ final class CoapApi implements AutoCloseable {
     private final PersistentComponentUtil sessions = new PersistentComponentUtil();
     private final HubMetrics metrics;
     private final CoapResource devices;
-    private final Map<String, DeviceResource> deviceResources = new ConcurrentHashMap<>();
+    /** The devices this hub answers, by id, as their requests are checked: their keys. */
+    private final Map<String, Device> knownDevices = new ConcurrentHashMap<>();
+    /**
+     * {@code devices/ID} of every device: one resource, whose children learn the device from the
+     * path, as {@link #deviceReports} do. A resource per device would cost each session kilobytes.
+     */
+    private final CoapResource deviceNode;
+    private final AssignmentResource assignments = new AssignmentResource();
     private final Federation federation;
     /** What each renter request does, by path: signed by the renter, over their own session or passed on by a linked hub. */
     private final Map<String, SignedHandler> renterCalls;
@@ -144,7 +152,7 @@ final class CoapApi implements AutoCloseable {
         sessions.add(dtls);
         deviceReports = Map.of(
                 Paths.HEARTBEAT, new DeviceReport(Paths.HEARTBEAT, (device, payload, peer) -> {
-                    peer.mustBe(device.key, device.whose);
+                    peer.mustBe(device.key, device.whose());
                     Heartbeat heartbeat = Heartbeat.decode(payload);
                     return commits.submit(() -> registry.heartbeat(device.id, heartbeat).encode());
                 }),
@@ -160,15 +168,18 @@ final class CoapApi implements AutoCloseable {
                         return new byte[0];
                     });
                 }));
-        devices = new Handler(Paths.DEVICES) {
-            /** A device another hub on the database registered gets its resources here on its first request. */
+        deviceNode = new CoapResource("device") {
             @Override
             public Resource getChild(String name) {
-                Resource known = super.getChild(name);
-                if (known == null && Names.isDeviceId(name) && registry.devicePublicKey(name).isPresent()) {
-                    return addDevice(name);
-                }
-                return known;
+                CoapResource shared = deviceReports.get(name);
+                return shared != null ? shared : name.equals(Paths.ASSIGNMENT) ? assignments : null;
+            }
+        };
+        deviceNode.setVisible(false);
+        devices = new Handler(Paths.DEVICES) {
+            @Override
+            public Resource getChild(String name) {
+                return device(name) != null ? deviceNode : null;
             }
         }.onPost(this::register);
         renterCalls = Map.of(
@@ -196,13 +207,7 @@ final class CoapApi implements AutoCloseable {
                 new Handler(Paths.LISTINGS).onGet(peer -> Listing.encodeAll(market())),
                 new Handler(Paths.HUB_KEY).onGet(peer -> Cbor.encode(Map.of("hubKey", gateway.hostKey()))),
                 federationResource());
-        registry.deviceIds().forEach(this::addDevice);
-        registry.onAssignmentChanged(id -> {
-            DeviceResource device = deviceResources.get(id);
-            if (device != null) {
-                device.assignment.changed();
-            }
-        });
+        registry.onAssignmentChanged(assignments::changed);
     }
 
     void start() {
@@ -388,7 +393,7 @@ final class CoapApi implements AutoCloseable {
         Registration registration = Registration.decode(payload);
         peer.mustBe(registration.publicKey(), "the device key being registered");
         RegistrationAccepted accepted = registry.register(registration, gateway.port(), gateway.hostKey());
-        addDevice(accepted.deviceId());
+        knownDevices.put(accepted.deviceId(), new Device(accepted.deviceId(), registration.publicKey()));
         LOG.info("device {} registered, tunnel port {}", accepted.deviceId(), accepted.tunnelPort());
         return accepted.encode();
     }
@@ -406,12 +411,26 @@ final class CoapApi implements AutoCloseable {
         return rental.encode();
     }
 
-    private DeviceResource addDevice(String id) {
-        return deviceResources.computeIfAbsent(id, key -> {
-            DeviceResource device = new DeviceResource(key);
-            devices.add(device);
-            return device;
-        });
+    /** A device of this hub: the requests it makes are checked against {@code key}, its registered key. */
+    private record Device(String id, byte[] key) {
+        String whose() {
+            return "device " + id + "'s key";
+        }
+    }
+
+    /** Device {@code id}, or null if no hub on this database registered it (one registered by another is learnt here). */
+    private Device device(String id) {
+        Device known = knownDevices.get(id);
+        if (known == null && Names.isDeviceId(id)) {
+            known = registry.devicePublicKey(id).map(key -> knownDevices.computeIfAbsent(id, k -> new Device(k, key))).orElse(null);
+        }
+        return known;
+    }
+
+    /** The device a request to {@code devices/ID/NAME} names, or null. */
+    private Device deviceOf(Request request) {
+        List<String> path = request.getOptions().getUriPath();
+        return path.size() == 3 ? device(path.get(1)) : null;
     }
 
     private static final String MINE = Paths.RENTALS + "/" + Paths.MINE;
@@ -467,8 +486,8 @@ final class CoapApi implements AutoCloseable {
      * The body of a device's report on {@code devices/ID/RESOURCE}, signed with the device's key,
      * over the device's own session. No replay record: reports carry their own sequence or are idempotent.
      */
-    private Fields deviceSigned(DeviceResource device, String resource, byte[] payload, Peer peer) {
-        peer.mustBe(device.key, device.whose);
+    private Fields deviceSigned(Device device, String resource, byte[] payload, Peer peer) {
+        peer.mustBe(device.key, device.whose());
         SignedRequest request = SignedRequest.decode(payload);
         if (!Arrays.equals(request.renterKey(), device.key)) {
             throw new SignedRequest.SignatureException("the report is not signed with device " + device.id + "'s key");
@@ -583,40 +602,40 @@ final class CoapApi implements AutoCloseable {
     }
 
     /**
-     * {@code devices/ID}: the device's key, and its observable assignment. Its reports go to the
-     * resources all devices share ({@link #deviceReports}), which learn the device from the path.
+     * {@code devices/ID/assignment}, observable: one resource for all devices, each observing its own.
+     * A change notifies only the device it is for.
      */
-    private final class DeviceResource extends CoapResource {
-        final String id;
-        final byte[] key;
-        final String whose;
-        final CoapResource assignment;
-
-        DeviceResource(String id) {
-            super(id);
+    private final class AssignmentResource extends CoapResource {
+        AssignmentResource() {
+            super(Paths.ASSIGNMENT);
             setVisible(false);
-            this.id = id;
-            this.key = registry.devicePublicKey(id).orElseThrow();
-            this.whose = "device " + id + "'s key";
-            assignment = new Handler(Paths.ASSIGNMENT).onGet(peer -> {
-                peer.mustBe(key, whose);
-                return registry.assignment(id).encode();
-            });
-            assignment.setObservable(true);
-            assignment.setObserveType(Type.CON);
-            assignment.getAttributes().setObservable();
-            add(assignment);
+            setObservable(true);
+            setObserveType(Type.CON);
+            getAttributes().setObservable();
         }
 
         @Override
-        public Resource getChild(String name) {
-            CoapResource shared = deviceReports.get(name);
-            return shared != null ? shared : super.getChild(name);
+        public void handleGET(CoapExchange exchange) {
+            Device device = deviceOf(exchange.advanced().getRequest());
+            respond(exchange, ResponseCode.CONTENT, peer -> {
+                if (device == null) {
+                    throw new RefusedException(ErrorCode.NOT_FOUND, "no such device");
+                }
+                peer.mustBe(device.key, device.whose());
+                return registry.assignment(device.id).encode();
+            }, Peer.of(exchange));
+        }
+
+        void changed(String deviceId) {
+            changed(relation -> {
+                List<String> path = relation.getExchange().getRequest().getOptions().getUriPath();
+                return path.size() == 3 && path.get(1).equals(deviceId);
+            });
         }
     }
 
     interface DevicePost {
-        CompletableFuture<byte[]> handle(DeviceResource device, byte[] payload, Peer peer);
+        CompletableFuture<byte[]> handle(Device device, byte[] payload, Peer peer);
     }
 
     /** A report every device posts to {@code devices/ID/NAME}; answered once its work is committed. */
@@ -631,8 +650,7 @@ final class CoapApi implements AutoCloseable {
 
         @Override
         public void handlePOST(CoapExchange exchange) {
-            List<String> path = exchange.getRequestOptions().getUriPath();
-            DeviceResource device = path.size() == 3 ? deviceResources.get(path.get(1)) : null;
+            Device device = deviceOf(exchange.advanced().getRequest());
             CompletableFuture<byte[]> done;
             try {
                 if (device == null) {
