@@ -55,6 +55,7 @@ import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.observe.ObserveRelation;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
@@ -606,6 +607,9 @@ final class CoapApi implements AutoCloseable {
      * A change notifies only the device it is for.
      */
     private final class AssignmentResource extends CoapResource {
+        /** The device each observation is of, read once from its request's path. */
+        private final Map<ObserveRelation, String> observers = new ConcurrentHashMap<>();
+
         AssignmentResource() {
             super(Paths.ASSIGNMENT);
             setVisible(false);
@@ -626,11 +630,23 @@ final class CoapApi implements AutoCloseable {
             }, Peer.of(exchange));
         }
 
+        @Override
+        public void addObserveRelation(ObserveRelation relation) {
+            super.addObserveRelation(relation);
+            Device device = deviceOf(relation.getExchange().getRequest());
+            if (device != null) {
+                observers.put(relation, device.id);
+            }
+        }
+
+        @Override
+        public void removeObserveRelation(ObserveRelation relation) {
+            super.removeObserveRelation(relation);
+            observers.remove(relation);
+        }
+
         void changed(String deviceId) {
-            changed(relation -> {
-                List<String> path = relation.getExchange().getRequest().getOptions().getUriPath();
-                return path.size() == 3 && path.get(1).equals(deviceId);
-            });
+            changed(relation -> deviceId.equals(observers.get(relation)));
         }
     }
 

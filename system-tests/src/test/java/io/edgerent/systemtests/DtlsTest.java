@@ -3,16 +3,21 @@ package io.edgerent.systemtests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgerent.client.HubClient;
 import io.edgerent.link.Dtls;
 import io.edgerent.link.HubKeyCheck;
+import io.edgerent.protocol.Assignment;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.Registration;
+import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.SshKeys;
@@ -80,6 +85,80 @@ class DtlsTest {
 
             assertEquals(market, world.cli(dir, "market").assertOk().out(), "the device is listed as before, free, same prices");
             assertTrue(metrics(world).contains("edgerent_coap_errors_total{transport=\"dtls\",class=\"4\"} 4"), metrics(world));
+        }
+    }
+
+    /**
+     * Devices observe their assignments on one resource the hub shares among all of them: renting one
+     * device notifies that device over its own session, and no other.
+     */
+    @Test
+    void a_rental_notifies_the_observation_of_its_device_only() throws Exception {
+        try (World world = new World(dir)) {
+            List<KeyPair> keys = List.of(Ed25519.generate(), Ed25519.generate());
+            List<CoapEndpoint> endpoints = new ArrayList<>();
+            List<java.util.concurrent.LinkedBlockingQueue<Assignment>> heard = new ArrayList<>();
+            List<CoapClient> observers = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            try {
+                for (KeyPair key : keys) {
+                    CoapEndpoint endpoint = Dtls.clientEndpoint(URI.create(world.hubUri), key, HubKeyCheck.any());
+                    endpoints.add(endpoint);
+                    String id = RegistrationAccepted.decode(call(world, endpoint, Paths.DEVICES, c -> c.post(new Registration(
+                            world.token("olga"), Ed25519.raw(key.getPublic()), new HardwareFacts(4, "Cortex-A72", 4L << 30, 32L << 30,
+                            "aarch64", "Raspberry Pi 4", 1000)).encode(), MediaTypeRegistry.APPLICATION_CBOR)).getPayload()).deviceId();
+                    ids.add(id);
+                    call(world, endpoint, Paths.DEVICES + "/" + id + "/" + Paths.HEARTBEAT, c -> c.post(new Heartbeat(DeviceState.LISTED,
+                            null, new Prices(3600, 0)).encode(), MediaTypeRegistry.APPLICATION_CBOR));
+                    var queue = new java.util.concurrent.LinkedBlockingQueue<Assignment>();
+                    heard.add(queue);
+                    CoapClient observer = new CoapClient(URI.create(world.hubUri + "/" + Paths.DEVICES + "/" + id + "/" + Paths.ASSIGNMENT));
+                    observer.setEndpoint(endpoint);
+                    observers.add(observer);
+                    observer.observeAndWait(new org.eclipse.californium.core.CoapHandler() {
+                        @Override
+                        public void onLoad(CoapResponse response) {
+                            queue.add(Assignment.decode(response.getPayload()));
+                        }
+
+                        @Override
+                        public void onError() {
+                            // counted by what the queue misses
+                        }
+                    });
+                    assertNull(heard.get(heard.size() - 1).poll(10, java.util.concurrent.TimeUnit.SECONDS).rental(), "free at first");
+                }
+                KeyPair renter = Ed25519.generate();
+                try (HubClient admin = new HubClient(URI.create(world.plainHubUri), 10_000);
+                        HubClient client = new HubClient(URI.create(world.hubUri), 10_000, renter, HubKeyCheck.any())) {
+                    admin.moveMoney(Files.readString(dir.resolve("hub/admin.secret")).strip(), "deposit",
+                            "renter:" + java.util.HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())), 10_000, "bank-1");
+                    String rental = client.rent(renter, ids.get(0), 1, SshKeys.ed25519AuthorizedKey(Ed25519.raw(Ed25519.generate()
+                            .getPublic())), 3600, 3600).name();
+                    Assignment told = heard.get(0).poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                    assertNotNull(told, "the rented device was notified");
+                    assertEquals(rental, told.rental().name());
+                }
+                assertNull(heard.get(1).poll(2, java.util.concurrent.TimeUnit.SECONDS), "the other device heard nothing");
+            } finally {
+                observers.forEach(CoapClient::shutdown);
+                endpoints.forEach(CoapEndpoint::destroy);
+            }
+        }
+    }
+
+    /** One request to {@code path} over {@code endpoint}'s session; it must succeed. */
+    private static CoapResponse call(World world, CoapEndpoint endpoint, String path, Call call) throws Exception {
+        CoapClient c = new CoapClient(URI.create(world.hubUri + "/" + path));
+        c.setEndpoint(endpoint);
+        c.setTimeout(10_000L);
+        try {
+            CoapResponse response = call.send(c);
+            assertNotNull(response, "no answer from " + path);
+            assertTrue(response.isSuccess(), path + ": " + response.getCode() + " " + response.getResponseText());
+            return response;
+        } finally {
+            c.shutdown();
         }
     }
 
