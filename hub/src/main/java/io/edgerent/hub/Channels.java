@@ -158,7 +158,7 @@ final class Channels {
         return enforce(channel(rental)).decision();
     }
 
-    Outcome enforce(Channel c) throws SQLException {
+    private Outcome enforce(Channel c) throws SQLException {
         if (!c.open()) {
             return new Outcome(Decision.NONE, c);
         }

@@ -86,8 +86,6 @@ final class CoapApi implements AutoCloseable {
     private final Registry registry;
     private final VoucherDesk vouchers;
     private final GroupCommit commits;
-    /** {@code devices/ID/heartbeat}, {@code usage} and {@code wipes}: one resource each for all devices. */
-    private final Map<String, CoapResource> deviceReports;
     private final Gateway gateway;
     private final String adminSecret;
     private final Clock clock;
@@ -104,8 +102,9 @@ final class CoapApi implements AutoCloseable {
     /** The devices this hub answers, by id, as their requests are checked: their keys. */
     private final Map<String, Device> knownDevices = new ConcurrentHashMap<>();
     /**
-     * {@code devices/ID} of every device: one resource, whose children learn the device from the
-     * path, as {@link #deviceReports} do. A resource per device would cost each session kilobytes.
+     * {@code devices/ID} of every device: one resource, whose children ({@code heartbeat}, {@code usage},
+     * {@code wipes}, {@code assignment}) are one each for all devices and learn the device from the path.
+     * A resource per device would cost each session kilobytes.
      */
     private final CoapResource deviceNode;
     private final AssignmentResource assignments = new AssignmentResource();
@@ -151,7 +150,7 @@ final class CoapApi implements AutoCloseable {
         server.addEndpoint(secured);
         dtlsState = config.dataDir().resolve("dtls.state");
         sessions.add(dtls);
-        deviceReports = Map.of(
+        Map<String, CoapResource> perDevice = Map.of(
                 Paths.HEARTBEAT, new DeviceReport(Paths.HEARTBEAT, (device, payload, peer) -> {
                     peer.mustBe(device.key, device.whose());
                     Heartbeat heartbeat = Heartbeat.decode(payload);
@@ -168,12 +167,12 @@ final class CoapApi implements AutoCloseable {
                         registry.recordWipe(device.id, device.key, wipe);
                         return new byte[0];
                     });
-                }));
+                }),
+                Paths.ASSIGNMENT, assignments);
         deviceNode = new CoapResource("device") {
             @Override
             public Resource getChild(String name) {
-                CoapResource shared = deviceReports.get(name);
-                return shared != null ? shared : name.equals(Paths.ASSIGNMENT) ? assignments : null;
+                return perDevice.get(name);
             }
         };
         deviceNode.setVisible(false);

@@ -104,11 +104,7 @@ final class Federation implements AutoCloseable {
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
     private volatile List<LinkedHub> links;
     private final ScheduledExecutorService rounds = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "federation"));
-    private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "federation-call");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService calls = Executors.newCachedThreadPool(DaemonThreads.named("federation-call"));
 
     Federation(Sql sql, Ledger ledger, Clock clock, KeyPair hubKeyPair, String hubKey, Duration refresh) {
         this.sql = sql;

@@ -610,10 +610,6 @@ final class Registry {
                 + " AND c.paused_since IS NULL", name, ACTIVE).map(r -> new RentalAccess(r.text(1), (int) r.integer(2), r.text(3))));
     }
 
-    List<String> deviceIds() {
-        return sql.transaction(() -> sql.all("SELECT id FROM device").stream().map(r -> r.text(1)).toList());
-    }
-
     /** Carries out what the payment rules decided for a rental. */
     private void apply(String rental, String deviceId, Channels.Decision decision, Changes changes) throws SQLException {
         switch (decision) {

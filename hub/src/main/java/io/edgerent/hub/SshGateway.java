@@ -70,11 +70,7 @@ final class SshGateway implements CoapApi.Gateway, AutoCloseable {
     private final KeyPair hostKeyPair;
     private final String hostKey;
     private final AuthPenalties penalties = new AuthPenalties(java.time.Clock.systemUTC());
-    private final ScheduledExecutorService delayedFailures = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "ssh-auth-delay");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService delayedFailures = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("ssh-auth-delay"));
 
     SshGateway(HubConfig config, Registry registry) {
         this.registry = registry;

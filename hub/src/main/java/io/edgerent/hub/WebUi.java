@@ -77,11 +77,7 @@ final class WebUi implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the web pages on loopback: " + e.getMessage(), e);
         }
-        workers = Executors.newFixedThreadPool(8, r -> {
-            Thread t = new Thread(r, "web");
-            t.setDaemon(true);
-            return t;
-        });
+        workers = Executors.newFixedThreadPool(8, DaemonThreads.named("web"));
         server.setExecutor(workers);
         server.createContext("/", this::serve);
     }
