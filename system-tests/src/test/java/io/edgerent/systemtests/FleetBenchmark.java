@@ -150,6 +150,7 @@ public final class FleetBenchmark {
         try {
             base = "coaps://127.0.0.1:" + coapsPort + "/";
             long heapBefore = heapAfterFullGc(hub.pid());
+            var histogramBefore = Boolean.getBoolean("fleet.histogram") ? histogram(hub.pid()) : null;
             String secret = Files.readString(dir.resolve("hub/admin.secret")).strip();
             URI plain = URI.create("coap://127.0.0.1:" + coapPort);
             long started = System.nanoTime();
@@ -181,7 +182,7 @@ public final class FleetBenchmark {
             alive.shutdownNow();
             System.out.printf("hub: %d rentals made, each device told by its observation, in %d s%n", fleet.size(),
                     (System.nanoTime() - started) / 1_000_000_000L);
-            return measure("hub", hub.pid(), heapBefore, scheduleSeconds, saturateSeconds);
+            return measure("hub", hub.pid(), heapBefore, histogramBefore, scheduleSeconds, saturateSeconds);
         } finally {
             hub.destroy();
             hub.waitFor(60, TimeUnit.SECONDS);
@@ -195,6 +196,7 @@ public final class FleetBenchmark {
         try {
             base = "coaps://127.0.0.1:" + port + "/";
             long heapBefore = heapAfterFullGc(bare.pid());
+            var histogramBefore = Boolean.getBoolean("fleet.histogram") ? histogram(bare.pid()) : null;
             for (int i = 0; i < fleet.size(); i++) {
                 fleet.get(i).id = String.format("d-%012x", i);
                 fleet.get(i).rental = "r-000000000000";
@@ -204,7 +206,7 @@ public final class FleetBenchmark {
             System.out.printf("bare: %d devices connected (a DTLS handshake each) in %d s%n", fleet.size(),
                     (System.nanoTime() - started) / 1_000_000_000L);
             observeAll();
-            return measure("bare", bare.pid(), heapBefore, scheduleSeconds, saturateSeconds);
+            return measure("bare", bare.pid(), heapBefore, histogramBefore, scheduleSeconds, saturateSeconds);
         } finally {
             bare.destroy();
             bare.waitFor(60, TimeUnit.SECONDS);
@@ -212,7 +214,8 @@ public final class FleetBenchmark {
     }
 
     /** The scheduled phase, the memory reading, then the saturated phase. */
-    private Figures measure(String server, long pid, long heapBefore, int scheduleSeconds, int saturateSeconds) throws Exception {
+    private Figures measure(String server, long pid, long heapBefore, java.util.Map<String, Long> histogramBefore,
+            int scheduleSeconds, int saturateSeconds) throws Exception {
         String jfr = System.getProperty("fleet.jfr");
         if (jfr != null) {
             // Where the server spends its time, both phases: jfr print --events jdk.ExecutionSample FILE.
@@ -239,10 +242,9 @@ public final class FleetBenchmark {
         // The sessions alone: once the requests' exchanges have expired (60 s, Dtls.configuration), what stays per device.
         Thread.sleep(75_000);
         long heapPerDevice = (heapAfterFullGc(pid) - heapBefore) / n;
-        if (Boolean.getBoolean("fleet.histogram")) {
-            // What the sessions are made of, for whoever tunes them.
-            System.out.println(run("jcmd", String.valueOf(pid), "GC.class_histogram").lines().limit(30)
-                    .collect(java.util.stream.Collectors.joining("\n")));
+        if (histogramBefore != null) {
+            System.out.println(server + ": what a device session is made of (bytes per device, classes grown most since before any device)");
+            System.out.println(histogramGrowth(histogramBefore, histogram(pid), n));
         }
         System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server, scheduled.length, seconds);
 
@@ -448,6 +450,35 @@ public final class FleetBenchmark {
             }
         }
         return (long) (kib * 1024);
+    }
+
+    /** Bytes per class of a JVM's live objects (jcmd GC.class_histogram, which collects first). */
+    private static java.util.Map<String, Long> histogram(long pid) throws Exception {
+        java.util.Map<String, Long> bytes = new java.util.HashMap<>();
+        for (String line : run("jcmd", String.valueOf(pid), "GC.class_histogram").split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[0].endsWith(":")) {
+                bytes.merge(f[3], Long.parseLong(f[2]), Long::sum);
+            }
+        }
+        return bytes;
+    }
+
+    /** The 25 classes whose live bytes grew most, per device, and the sum of all growth. */
+    private static String histogramGrowth(java.util.Map<String, Long> before, java.util.Map<String, Long> after, int devices) {
+        StringBuilder out = new StringBuilder();
+        long total = 0;
+        List<java.util.Map.Entry<String, Long>> grown = new ArrayList<>();
+        for (var e : after.entrySet()) {
+            long growth = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            total += growth;
+            grown.add(java.util.Map.entry(e.getKey(), growth));
+        }
+        grown.sort(java.util.Map.Entry.<String, Long>comparingByValue().reversed());
+        for (var e : grown.subList(0, Math.min(25, grown.size()))) {
+            out.append(String.format("  %8.1f  %s%n", (double) e.getValue() / devices, e.getKey()));
+        }
+        return out.append(String.format("  %8.1f  all classes%n", (double) total / devices)).toString();
     }
 
     private static String run(String... command) throws Exception {
