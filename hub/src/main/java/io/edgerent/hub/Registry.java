@@ -482,11 +482,14 @@ final class Registry {
         });
     }
 
+    /** The rentals whose time is up: the index {@code rental_due} answers it. */
+    static final String DUE_RENTALS = "SELECT name FROM rental WHERE state IN (?, ?) AND ends_at <= ?";
+
     /** Starts ending every rental whose time is up, settling each; returns how many. */
     int expire() {
         Changes changes = new Changes();
         return changes.commit(() -> {
-            List<String> due = sql.all("SELECT name FROM rental WHERE state IN (?, ?) AND ends_at <= ?", PREPARING, ACTIVE, now())
+            List<String> due = sql.all(DUE_RENTALS, PREPARING, ACTIVE, now())
                     .stream().map(r -> r.text(1)).toList();
             for (String name : due) {
                 beginEnding(name, changes);
@@ -728,7 +731,19 @@ final class Registry {
         return port;
     }
 
+    /**
+     * A tunnel port no device holds: the one after the highest held (two index lookups), or once the
+     * range is used up to its end, the lowest one freed by a removed device (a scan of all devices).
+     */
     private int freeTunnelPort() throws SQLException {
+        Sql.Row highest = sql.one("SELECT MAX(tunnel_port), MAX(http_tunnel_port) FROM device").orElseThrow();
+        long top = Math.max(highest.isNull(1) ? 0 : highest.integer(1), highest.isNull(2) ? 0 : highest.integer(2));
+        if (top < config.tunnelPortMin()) {
+            return config.tunnelPortMin();
+        }
+        if (top < config.tunnelPortMax()) {
+            return (int) top + 1;
+        }
         Set<Long> used = new java.util.HashSet<>();
         for (Sql.Row r : sql.all("SELECT tunnel_port, http_tunnel_port FROM device")) {
             used.add(r.integer(1));

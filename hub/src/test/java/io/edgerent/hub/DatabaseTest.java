@@ -3,6 +3,7 @@ package io.edgerent.hub;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,6 +17,21 @@ import org.junit.jupiter.api.io.TempDir;
 class DatabaseTest {
     @TempDir
     Path dir;
+
+    @Test
+    void theSearchForRentalsWhoseTimeIsUpReadsAnIndexNotEveryRental() throws Exception {
+        try (Database db = Database.embedded(dir);
+                PreparedStatement explain = db.connection().prepareStatement("EXPLAIN " + Registry.DUE_RENTALS)) {
+            explain.setString(1, "preparing");
+            explain.setString(2, "active");
+            explain.setLong(3, 0);
+            try (ResultSet plan = explain.executeQuery()) {
+                plan.next();
+                String text = plan.getString(1);
+                assertTrue(text.contains("RENTAL_DUE"), text);
+            }
+        }
+    }
 
     @Test
     void aChannelWrittenBeforeV4KeepsItsLatestVoucher() throws Exception {

@@ -1,6 +1,7 @@
 package io.edgerent.hub;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,6 +84,19 @@ class RegistryTest {
         RefusedException full = assertThrows(RefusedException.class, () -> register(newKey()));
         assertEquals(ErrorCode.CONFLICT, full.code());
         assertEquals(2, registry.listings().size(), "the refused registration added no device");
+    }
+
+    @Test
+    void a_widened_range_gives_out_its_free_ports_below_and_above_the_ones_held() {
+        register(newKey());
+        register(newKey());
+        registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(39998, 40004).build(), clock);
+        RegistrationAccepted third = register(newKey());
+        assertNotEquals(third.tunnelPort(), third.httpTunnelPort());
+        assertTrue(java.util.Set.of(39998, 39999, 40004).containsAll(List.of(third.tunnelPort(), third.httpTunnelPort())),
+                "the third device gets two of the three ports no one holds: " + third);
+        // One port is left.
+        assertEquals(ErrorCode.CONFLICT, assertThrows(RefusedException.class, () -> register(newKey())).code());
     }
 
     @Test
