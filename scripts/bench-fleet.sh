@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The fleet benchmark (issue 8): simulated devices, each its own DTLS session, against a real hub and a
 # bare Californium DTLS server in the same run. Usage: scripts/bench-fleet.sh [DEVICES [SCHEDULE_S [SATURATE_S [IN_FLIGHT]]]]
+# FLEET_OPTS passes JVM properties to the fleet, e.g. FLEET_OPTS=-Dfleet.histogram=true (docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q install -DskipTests
@@ -9,5 +10,5 @@ mvn -B -q -pl system-tests dependency:build-classpath -Dmdep.includeScope=test -
 # Each simulated device has a receiving thread; small stacks keep 10,000 of them cheap. Run from system-tests,
 # where the benchmark finds the hub jar as the system tests do.
 cd system-tests
-java -Xss256k -Xmx8g -cp "target/test-classes:$(cat "$cp")" io.edgerent.systemtests.FleetBenchmark "$@"
+java -Xss256k -Xmx8g ${FLEET_OPTS:-} -cp "target/test-classes:$(cat "$cp")" io.edgerent.systemtests.FleetBenchmark "$@"
 rm -f "$cp"
