@@ -733,7 +733,8 @@ final class Registry {
 
     /**
      * A tunnel port no device holds: the one after the highest held (two index lookups), or once the
-     * range is used up to its end, the lowest one freed by a removed device (a scan of all devices).
+     * range is used up to its end, the lowest one free, as below the ports held of a widened range (a
+     * scan of all devices).
      */
     private int freeTunnelPort() throws SQLException {
         Sql.Row highest = sql.one("SELECT MAX(tunnel_port), MAX(http_tunnel_port) FROM device").orElseThrow();
