@@ -36,30 +36,31 @@ final class Liveness {
         /** The rental metered, or null when the device serves none. */
         final String rental;
 
-        // Under this object's lock: the channel as last read, the last heartbeat, the one stored, and what lies between.
-        Channels.Channel channel;
+        // Under this object's lock: the channel as last read (null: the rules are not quiet), the last heartbeat,
+        // the one stored, and what lies between.
+        Channels.Headroom headroom;
         long seen;
         long storedSeen;
         /** The channel's metering time as stored. */
         long storedUntil;
         long unstoredOnline;
         long unstoredBilled;
-        /** Billed since {@link #channel} was read, stored or not: what the payment rules are checked against. */
+        /** Billed since {@link #headroom} was read, stored or not: what the payment rules are checked against. */
         long billedSinceRead;
         boolean dropped;
 
-        Steady(String deviceId, Heartbeat heartbeat, long day, long assignmentVersion, byte[] answer, Channels.Channel channel,
-                long seen) {
+        Steady(String deviceId, Heartbeat heartbeat, long day, long assignmentVersion, byte[] answer, String rental,
+                Channels.Headroom headroom, long storedUntil, long seen) {
             this.deviceId = deviceId;
             this.heartbeat = heartbeat;
             this.day = day;
             this.assignmentVersion = assignmentVersion;
             this.answer = answer;
-            this.rental = channel == null ? null : channel.rental();
-            this.channel = channel;
+            this.rental = rental;
+            this.headroom = headroom;
             this.seen = seen;
             this.storedSeen = seen;
-            this.storedUntil = channel == null || channel.meteredUntil() == null ? 0 : channel.meteredUntil();
+            this.storedUntil = storedUntil;
         }
     }
 
@@ -79,11 +80,14 @@ final class Liveness {
 
     /**
      * Remembers a heartbeat the full path just stored, at {@code seen}, that the next ones may repeat:
-     * called once its transaction committed. {@code channel} is the rental's channel as metered then.
+     * called once its transaction committed. {@code channel} is the rental's channel as metered then, or null.
      */
     void stored(String deviceId, Heartbeat heartbeat, long day, long assignmentVersion, byte[] answer, Channels.Channel channel,
             long seen) {
-        Steady old = steady.put(deviceId, new Steady(deviceId, heartbeat, day, assignmentVersion, answer, channel, seen));
+        Steady fresh = channel == null ? new Steady(deviceId, heartbeat, day, assignmentVersion, answer, null, null, 0, seen)
+                : new Steady(deviceId, heartbeat, day, assignmentVersion, answer, heartbeat.rental(), channels.headroom(channel),
+                        channel.meteredUntil() == null ? 0 : channel.meteredUntil(), seen);
+        Steady old = steady.put(deviceId, fresh);
         if (old != null) {
             dropped(old);
         }
@@ -106,7 +110,7 @@ final class Liveness {
         if (s != null && c.rental().equals(s.rental)) {
             synchronized (s) {
                 // The channel read holds every write committed before it, so only what is not written is added to it.
-                s.channel = c;
+                s.headroom = channels.headroom(c);
                 s.billedSinceRead = s.unstoredBilled;
             }
         }
@@ -134,7 +138,7 @@ final class Liveness {
                 return null;
             }
             if (s.rental != null) {
-                if (!channels.quietAfter(s.channel, s.billedSinceRead + gap)) {
+                if (s.headroom == null || !s.headroom.quietAfter(s.billedSinceRead + gap)) {
                     return null;
                 }
                 s.billedSinceRead += gap;
