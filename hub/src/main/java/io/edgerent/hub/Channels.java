@@ -163,7 +163,7 @@ final class Channels {
         }
         long due = c.due();
         long now = clock.millis();
-        if (exhausted(due, c.deposit())) {
+        if (exhausted(c, due)) {
             return new Outcome(Decision.END_EXHAUSTED, c);
         }
         if (due - c.paid() > allowance(c)) {
@@ -181,25 +181,16 @@ final class Channels {
     }
 
     /**
-     * What the payment rules need of an open channel that is not paused to tell whether billing more
-     * time changes anything: kept for each device whose heartbeats repeat ({@link Liveness}).
+     * Whether billing {@code moreMillis} more to {@code c}, an open channel that is not paused, leaves
+     * the payment rules nothing to do.
      */
-    record Headroom(Prices prices, long billedMillis, long egress, long paid, long deposit, long allowance) {
-        /** Whether billing {@code moreMillis} more leaves the payment rules nothing to do. */
-        boolean quietAfter(long moreMillis) {
-            long due = due(billedMillis + moreMillis, egress, prices);
-            return !exhausted(due, deposit) && due - paid <= allowance;
-        }
+    boolean quietAfter(Channel c, long moreMillis) {
+        long due = due(c.billedMillis() + moreMillis, c.billedEgress(), c.prices());
+        return c.open() && c.pausedSince() == null && !exhausted(c, due) && due - c.paid() <= allowance(c);
     }
 
-    /** The channel's headroom, or null when the payment rules are not quiet for it (closed or paused). */
-    Headroom headroom(Channel c) {
-        return c.open() && c.pausedSince() == null
-                ? new Headroom(c.prices(), c.billedMillis(), c.billedEgress(), c.paid(), c.deposit(), allowance(c)) : null;
-    }
-
-    private static boolean exhausted(long due, long deposit) {
-        return due >= deposit && deposit > 0;
+    private static boolean exhausted(Channel c, long due) {
+        return due >= c.deposit() && c.deposit() > 0;
     }
 
     /** How far the renter's vouchers may lag behind what is due before the rental pauses. */

@@ -36,31 +36,30 @@ final class Liveness {
         /** The rental metered, or null when the device serves none. */
         final String rental;
 
-        // Under this object's lock: the channel as last read (null: the rules are not quiet), the last heartbeat,
-        // the one stored, and what lies between.
-        Channels.Headroom headroom;
+        // Under this object's lock: the channel as last read, the last heartbeat, the one stored, and what lies between.
+        Channels.Channel channel;
         long seen;
         long storedSeen;
         /** The channel's metering time as stored. */
         long storedUntil;
         long unstoredOnline;
         long unstoredBilled;
-        /** Billed since {@link #headroom} was read, stored or not: what the payment rules are checked against. */
+        /** Billed since {@link #channel} was read, stored or not: what the payment rules are checked against. */
         long billedSinceRead;
         boolean dropped;
 
-        Steady(String deviceId, Heartbeat heartbeat, long day, long assignmentVersion, byte[] answer, String rental,
-                Channels.Headroom headroom, long storedUntil, long seen) {
+        Steady(String deviceId, Heartbeat heartbeat, long day, long assignmentVersion, byte[] answer, Channels.Channel channel,
+                long seen) {
             this.deviceId = deviceId;
             this.heartbeat = heartbeat;
             this.day = day;
             this.assignmentVersion = assignmentVersion;
             this.answer = answer;
-            this.rental = rental;
-            this.headroom = headroom;
+            this.rental = channel == null ? null : channel.rental();
+            this.channel = channel;
             this.seen = seen;
             this.storedSeen = seen;
-            this.storedUntil = storedUntil;
+            this.storedUntil = channel == null || channel.meteredUntil() == null ? 0 : channel.meteredUntil();
         }
     }
 
@@ -80,14 +79,11 @@ final class Liveness {
 
     /**
      * Remembers a heartbeat the full path just stored, at {@code seen}, that the next ones may repeat:
-     * called once its transaction committed. {@code channel} is the rental's channel as metered then, or null.
+     * called once its transaction committed. {@code channel} is the rental's channel as metered then.
      */
     void stored(String deviceId, Heartbeat heartbeat, long day, long assignmentVersion, byte[] answer, Channels.Channel channel,
             long seen) {
-        Steady fresh = channel == null ? new Steady(deviceId, heartbeat, day, assignmentVersion, answer, null, null, 0, seen)
-                : new Steady(deviceId, heartbeat, day, assignmentVersion, answer, heartbeat.rental(), channels.headroom(channel),
-                        channel.meteredUntil() == null ? 0 : channel.meteredUntil(), seen);
-        Steady old = steady.put(deviceId, fresh);
+        Steady old = steady.put(deviceId, new Steady(deviceId, heartbeat, day, assignmentVersion, answer, channel, seen));
         if (old != null) {
             dropped(old);
         }
@@ -110,7 +106,7 @@ final class Liveness {
         if (s != null && c.rental().equals(s.rental)) {
             synchronized (s) {
                 // The channel read holds every write committed before it, so only what is not written is added to it.
-                s.headroom = channels.headroom(c);
+                s.channel = c;
                 s.billedSinceRead = s.unstoredBilled;
             }
         }
@@ -138,7 +134,7 @@ final class Liveness {
                 return null;
             }
             if (s.rental != null) {
-                if (s.headroom == null || !s.headroom.quietAfter(s.billedSinceRead + gap)) {
+                if (!channels.quietAfter(s.channel, s.billedSinceRead + gap)) {
                     return null;
                 }
                 s.billedSinceRead += gap;
