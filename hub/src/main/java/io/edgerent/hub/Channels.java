@@ -82,10 +82,11 @@ final class Channels {
      * Counts the time since the last heartbeat as billed, unless the gap exceeds the grace period
      * (the device was offline) or the rental is paused; then applies the payment rules.
      */
-    Decision meter(Channel c, long now) throws SQLException {
+    Decision meter(Channel c) throws SQLException {
         if (!c.open()) {
             return Decision.NONE;
         }
+        long now = clock.millis();
         long gap = c.meteredUntil() != null && c.pausedSince() == null ? now - c.meteredUntil() : 0;
         long billed = gap > 0 && gap <= config.offlineAfter().toMillis() ? gap : 0;
         sql.update("UPDATE channel SET billed_ms = billed_ms + ?, metered_until = ? WHERE rental = ?", billed, now, c.rental());
@@ -162,11 +163,12 @@ final class Channels {
             return new Outcome(Decision.NONE, c);
         }
         long due = c.due();
+        long allowance = c.prices().forSeconds(config.paymentGrace().toSeconds()) + c.prices().forBytes(EGRESS_GRACE_BYTES);
         long now = clock.millis();
-        if (exhausted(c, due)) {
+        if (due >= c.deposit() && c.deposit() > 0) {
             return new Outcome(Decision.END_EXHAUSTED, c);
         }
-        if (due - c.paid() > allowance(c)) {
+        if (due - c.paid() > allowance) {
             if (c.pausedSince() == null) {
                 sql.update("UPDATE channel SET paused_since = ? WHERE rental = ?", now, c.rental());
                 return new Outcome(Decision.PAUSE, c.withPausedSince(now));
@@ -178,24 +180,6 @@ final class Channels {
             return new Outcome(Decision.RESUME, c.withPausedSince(null));
         }
         return new Outcome(Decision.NONE, c);
-    }
-
-    /**
-     * Whether billing {@code moreMillis} more to {@code c}, an open channel that is not paused, leaves
-     * the payment rules nothing to do.
-     */
-    boolean quietAfter(Channel c, long moreMillis) {
-        long due = due(c.billedMillis() + moreMillis, c.billedEgress(), c.prices());
-        return c.open() && c.pausedSince() == null && !exhausted(c, due) && due - c.paid() <= allowance(c);
-    }
-
-    private static boolean exhausted(Channel c, long due) {
-        return due >= c.deposit() && c.deposit() > 0;
-    }
-
-    /** How far the renter's vouchers may lag behind what is due before the rental pauses. */
-    private long allowance(Channel c) {
-        return c.prices().forSeconds(config.paymentGrace().toSeconds()) + c.prices().forBytes(EGRESS_GRACE_BYTES);
     }
 
     /**

@@ -154,9 +154,7 @@ final class CoapApi implements AutoCloseable {
                 Paths.HEARTBEAT, new DeviceReport(Paths.HEARTBEAT, (device, payload, peer) -> {
                     peer.mustBe(device.key, device.whose());
                     Heartbeat heartbeat = Heartbeat.decode(payload);
-                    byte[] repeated = registry.repeatedHeartbeat(device.id, heartbeat);
-                    return repeated != null ? CompletableFuture.completedFuture(repeated)
-                            : commits.submit(() -> registry.heartbeat(device.id, heartbeat).encode());
+                    return commits.submit(() -> registry.heartbeat(device.id, heartbeat).encode());
                 }),
                 Paths.USAGE, new DeviceReport(Paths.USAGE, (device, payload, peer) -> {
                     Fields body = deviceSigned(device, Paths.USAGE, payload, peer);

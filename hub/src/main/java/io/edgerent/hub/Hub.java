@@ -8,11 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +24,6 @@ public final class Hub implements AutoCloseable {
     private volatile WebUi web;
     private CoapApi api;
     private GroupCommit commits;
-    private Registry registry;
     private MetricsServer metricsServer;
     private ScheduledExecutorService clockwork;
     /** With PostgreSQL: hears the changes other hubs on the database make. */
@@ -38,7 +35,7 @@ public final class Hub implements AutoCloseable {
         try {
             database = Database.open(config);
             Sql sql = new Sql(database);
-            registry = new Registry(sql, config, Clock.systemUTC());
+            Registry registry = new Registry(sql, config, Clock.systemUTC());
             gateway = new SshGateway(config, registry);
             registry.claimIdentity(gateway.hostKey(), database.isPostgres());
             Accounts accounts = new Accounts(sql, Clock.systemUTC());
@@ -68,8 +65,7 @@ public final class Hub implements AutoCloseable {
                 otherHubs = new OtherHubs(database, registry);
                 otherHubs.start();
             }
-            clockwork = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "clockwork"));
-            clockwork.scheduleWithFixedDelay(this::writeLiveness, Liveness.WRITE_EVERY_MS, Liveness.WRITE_EVERY_MS, TimeUnit.MILLISECONDS);
+            clockwork = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "rental-expiry"));
             long every = config.expiryCheck().toMillis();
             clockwork.scheduleWithFixedDelay(() -> {
                 try {
@@ -84,17 +80,6 @@ public final class Hub implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
-        }
-    }
-
-    /** Writes what repeated heartbeats counted in memory, one write at a time (see {@link Liveness}). */
-    private void writeLiveness() {
-        try {
-            commits.submit(registry::writeLiveness).get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("writing the devices' heartbeats failed; they are written with the next ({})", e.getMessage());
         }
     }
 
@@ -151,10 +136,8 @@ public final class Hub implements AutoCloseable {
     /** Stops what runs, in the reverse order of starting; also what a failed start leaves behind. */
     @Override
     public void close() {
-        // What repeated heartbeats counted in memory is written once no more can come, while commits still run.
         for (AutoCloseable part : new AutoCloseable[] {clockwork == null ? null : clockwork::shutdownNow, otherHubs, federation,
-                metricsServer, api, router, web, gateway, registry == null || commits == null ? null : this::writeLiveness, commits,
-                database}) {
+                metricsServer, api, router, web, gateway, commits, database}) {
             if (part != null) {
                 try {
                     part.close();

@@ -55,14 +55,13 @@ final class Registry {
     private final Clock clock;
     private final Ledger ledger;
     private final Channels channels;
-    private final Liveness liveness;
     private final List<Consumer<String>> assignmentListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<String>> closedRentalListeners = new CopyOnWriteArrayList<>();
     /** The SSH gateway's and HTTP router's ports renters are told: configured, then the ones really bound. */
     private volatile int sshPort;
     private volatile int httpPort;
 
-    static final long DAY_MILLIS = 86_400_000L;
+    private static final long DAY_MILLIS = 86_400_000L;
     /** The listings' uptime covers this many days, today included. */
     private static final int UPTIME_DAYS = 30;
 
@@ -72,8 +71,6 @@ final class Registry {
         this.clock = clock;
         this.ledger = new Ledger(sql, clock);
         this.channels = new Channels(sql, ledger, config, clock);
-        this.liveness = new Liveness(sql, channels, config.offlineAfter().toMillis());
-        assignmentListeners.add(liveness::forget);
         this.sshPort = config.sshPort();
         this.httpPort = config.httpPort();
     }
@@ -236,23 +233,8 @@ final class Registry {
     }
 
     /**
-     * The answer to a heartbeat that repeats the last one stored and changes nothing but the time, counted
-     * in memory and written within {@link Liveness#WRITE_EVERY_MS}; null when it must take the full path,
-     * {@link #heartbeat}.
-     */
-    byte[] repeatedHeartbeat(String deviceId, Heartbeat heartbeat) {
-        return liveness.repeat(deviceId, heartbeat, now());
-    }
-
-    /** Writes what repeated heartbeats counted in memory; returns the devices written. */
-    int writeLiveness() {
-        return sql.transaction(liveness::write);
-    }
-
-    /**
      * Records that the device is alive, in which state and at which prices; settles rental states
-     * it confirms, meters the rental it serves; returns its assignment. The heartbeats that follow may
-     * repeat it ({@link #repeatedHeartbeat}) while its rental is active and its payments keep up.
+     * it confirms, meters the rental it serves; returns its assignment.
      */
     Assignment heartbeat(String deviceId, Heartbeat heartbeat) {
         Changes changes = new Changes();
@@ -273,8 +255,6 @@ final class Registry {
                     heartbeat.prices().perHour(), heartbeat.prices().perGb(), heartbeat.offered(), Template.join(heartbeat.templates()),
                     heartbeat.region(), online, deviceId);
             String current = device.text(2);
-            boolean steady = current == null;
-            Channels.Channel metered = null;
             if (current != null) {
                 Channels.Channel channel = channels.channel(current);
                 String state = channel.rentalState();
@@ -283,12 +263,7 @@ final class Registry {
                     state = ACTIVE;
                 }
                 if (state.equals(ACTIVE) && heartbeat.state() == DeviceState.RENTED) {
-                    Channels.Decision decision = channels.meter(channel, now);
-                    apply(current, deviceId, decision, changes);
-                    if (decision == Channels.Decision.NONE && current.equals(heartbeat.rental())) {
-                        metered = channels.channel(current);
-                        steady = metered.open() && metered.pausedSince() == null;
-                    }
+                    apply(current, deviceId, channels.meter(channel), changes);
                 } else if (state.equals(ENDING) && heartbeat.state() == DeviceState.LISTED) {
                     sql.update("UPDATE rental SET state = ?, ended_at = ? WHERE name = ?", ENDED, now(), current);
                     sql.update("UPDATE device SET current_rental = NULL, assignment_version = assignment_version + 1 WHERE id = ?",
@@ -296,15 +271,7 @@ final class Registry {
                     changes.closedRentals.add(current);
                 }
             }
-            Assignment answer = assignmentOf(deviceId);
-            if (steady && changes.devices.isEmpty()) {
-                byte[] encoded = answer.encode();
-                Channels.Channel stored = metered;
-                sql.afterCommit(() -> liveness.stored(deviceId, heartbeat, today, answer.version(), encoded, stored, now));
-            } else {
-                sql.afterCommit(() -> liveness.forget(deviceId));
-            }
-            return answer;
+            return assignmentOf(deviceId);
         });
     }
 
@@ -469,7 +436,6 @@ final class Registry {
     private ChannelStatus accept(Channels.Outcome outcome, Changes changes) throws SQLException {
         String rental = outcome.channel().rental();
         apply(rental, outcome.channel().deviceId(), outcome.decision(), changes);
-        refreshLiveness(outcome);
         return outcome.decision() == Channels.Decision.NONE ? outcome.channel().status() : channels.status(rental);
     }
 
@@ -512,16 +478,8 @@ final class Registry {
         return changes.commit(() -> {
             Channels.Outcome outcome = channels.recordUsage(deviceId, usage);
             apply(usage.rental(), deviceId, outcome.decision(), changes);
-            refreshLiveness(outcome);
             return outcome.decision() == Channels.Decision.NONE ? outcome.channel().status() : channels.status(usage.rental());
         });
-    }
-
-    /** Lets the device's repeated heartbeats count what a voucher or a usage report changed, once committed. */
-    private void refreshLiveness(Channels.Outcome outcome) {
-        if (outcome.decision() == Channels.Decision.NONE) {
-            sql.afterCommit(() -> liveness.refresh(outcome.channel()));
-        }
     }
 
     /** The rentals whose time is up: the index {@code rental_due} answers it. */
@@ -676,7 +634,6 @@ final class Registry {
         if (r.text(2).equals(PREPARING) || r.text(2).equals(ACTIVE)) {
             sql.update("UPDATE rental SET state = ? WHERE name = ?", ENDING, name);
             sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", r.text(1));
-            liveness.billUnstored(r.text(1), name);
             channels.settle(name);
             changes.devices.add(r.text(1));
         }

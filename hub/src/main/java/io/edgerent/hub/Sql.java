@@ -176,10 +176,10 @@ final class Sql {
         return prepare(sql, args).executeUpdate();
     }
 
-    /** Runs one statement for many rows as a JDBC batch; returns the rows each changed. */
-    int[] batch(String sql, List<Object[]> rows) throws SQLException {
+    /** Runs one statement for many rows as a JDBC batch. */
+    void batch(String sql, List<Object[]> rows) throws SQLException {
         if (rows.isEmpty()) {
-            return new int[0];
+            return;
         }
         PreparedStatement s = prepare(sql);
         for (Object[] row : rows) {
@@ -188,7 +188,7 @@ final class Sql {
             }
             s.addBatch();
         }
-        return s.executeBatch();
+        s.executeBatch();
     }
 
     Optional<Row> one(String sql, Object... args) throws SQLException {

@@ -1,10 +1,7 @@
 package io.edgerent.hub;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -202,106 +199,6 @@ class PaymentsTest {
         assertEquals(endsAt + 2 * 3_600_000L, registry.rentalsOf(renterKey).get(0).endsAt());
         assertEquals(600, registry.channel(renterKey, rental).deposit());
         assertEquals(9400, wallet());
-    }
-
-    /** A heartbeat that repeats the last one stored, {@code seconds} after the previous: its answer, or null for the full path. */
-    private byte[] repeat(String rental, int seconds) {
-        clock.advance(Duration.ofSeconds(seconds));
-        return registry.repeatedHeartbeat(device, new Heartbeat(DeviceState.RENTED, rental, PRICES));
-    }
-
-    private long billedSeconds(String rental) {
-        return registry.channel(renterKey, rental).billedSeconds();
-    }
-
-    @Test
-    void repeated_heartbeats_are_answered_from_memory_and_billed_when_written_as_stored_ones_are() {
-        String rental = rentActive(1000);
-        pay(rental, 1000, 0);
-        byte[] answer = repeat(rental, 30);
-        assertArrayEquals(registry.assignment(device).encode(), answer, "the same answer as the full path");
-        assertArrayEquals(answer, repeat(rental, 30));
-        assertEquals(0, billedSeconds(rental), "not written yet");
-
-        assertEquals(1, registry.writeLiveness());
-        assertEquals(60, billedSeconds(rental));
-        Sql sql = new Sql(database);
-        Sql.Row seen = sql.transaction(() -> sql.one("SELECT last_seen FROM device WHERE id = ?", device)).orElseThrow();
-        assertEquals(clock.millis(), seen.integer(1), "last seen at the last heartbeat");
-        assertEquals(0, registry.writeLiveness(), "nothing new to write");
-        assertEquals(60, billedSeconds(rental));
-
-        assertNotNull(repeat(rental, 30), "still steady after a write");
-        registry.writeLiveness();
-        assertEquals(90, billedSeconds(rental));
-    }
-
-    @Test
-    void a_heartbeat_that_changes_something_or_ends_an_offline_gap_takes_the_full_path() {
-        String rental = rentActive(1000);
-        pay(rental, 1000, 0);
-        clock.advance(Duration.ofSeconds(30));
-        assertNull(registry.repeatedHeartbeat(device, new Heartbeat(DeviceState.RENTED, rental, new Prices(7200, 0))), "new prices");
-        assertNull(registry.repeatedHeartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES)), "the device wiped");
-        assertNull(repeat(rental, 300), "back after five minutes offline");
-        beat(rental);
-        assertEquals(0, billedSeconds(rental), "the offline gap is not billed");
-    }
-
-    @Test
-    void a_repeated_heartbeat_the_payment_rules_would_act_on_takes_the_full_path_which_pauses() {
-        String rental = rentActive(1000);
-        pay(rental, 5, 0);
-        assertNotNull(repeat(rental, 10), "due 10, paid 5: within the 10 s grace");
-        assertNull(repeat(rental, 10), "due 20, paid 5: beyond the grace");
-        beat(rental);
-        assertTrue(registry.channel(renterKey, rental).paused());
-        assertEquals(20, billedSeconds(rental));
-    }
-
-    @Test
-    void ending_a_rental_bills_what_its_repeated_heartbeats_counted_before_it_was_written() {
-        String rental = rentActive(1000);
-        pay(rental, 1000, 0);
-        repeat(rental, 30);
-        repeat(rental, 30);
-        registry.end(renterKey, rental);
-        ChannelStatus settled = registry.channel(renterKey, rental);
-        assertTrue(settled.settled());
-        assertEquals(60, settled.billedSeconds());
-        assertEquals(60, settled.ownerShare() + settled.hubFee());
-        assertEquals(940, settled.refund());
-        assertNull(repeat(rental, 30), "the device is told of the end");
-        registry.writeLiveness();
-        assertEquals(settled, registry.channel(renterKey, rental), "nothing billed after the settlement");
-    }
-
-    @Test
-    void time_another_hub_billed_meanwhile_is_not_billed_again() {
-        String rental = rentActive(1000);
-        pay(rental, 1000, 0);
-        repeat(rental, 30);
-        // The device's next heartbeat reached another hub on the same database, which billed the same 30 s and more.
-        Sql otherHub = new Sql(database);
-        otherHub.transaction(() -> otherHub.update(
-                "UPDATE channel SET billed_ms = billed_ms + 35000, metered_until = metered_until + 35000 WHERE rental = ?", rental));
-        registry.writeLiveness();
-        assertEquals(35, billedSeconds(rental), "the other hub's account stands");
-        assertNull(repeat(rental, 30), "the next heartbeat here takes the full path");
-    }
-
-    @Test
-    void a_hub_restarted_before_writing_bills_the_unwritten_time_at_the_next_heartbeat() {
-        String rental = rentActive(1000);
-        pay(rental, 1000, 0);
-        repeat(rental, 30);
-        repeat(rental, 30);
-        // The hub stops without writing (a crash); another starts on its database.
-        registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).feeBasisPoints(1000)
-                .paymentGrace(Duration.ofSeconds(10)).suspendLimit(Duration.ofSeconds(30)).build(), clock);
-        assertNull(repeat(rental, 20), "nothing in memory after a restart");
-        beat(rental);
-        assertEquals(80, billedSeconds(rental), "the 60 s not written and the 20 s since");
     }
 
     private static void assertCode(ErrorCode code, Runnable action) {
