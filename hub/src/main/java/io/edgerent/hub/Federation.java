@@ -61,6 +61,8 @@ final class Federation implements AutoCloseable {
     static final int LISTINGS_VALID_FOR = 6;
     /** A linked hub not heard from for this many rounds is shown as stale. */
     static final int STALE_AFTER = 2;
+    /** Beyond a call's timeout, for the clocks of hubs sharing a database: when a rent call has surely given up. */
+    private static final long CALL_MARGIN_MILLIS = 5_000;
     static final String OPENING = "opening";
     static final String OPEN = "open";
     static final String SETTLED = "settled";
@@ -302,7 +304,8 @@ final class Federation implements AutoCloseable {
     /**
      * Passes a renter's signed rent request on to the device's home hub, funding the deposit from
      * the renter's wallet here. Refusals there are refusals here, with the deposit back; when the home
-     * hub does not answer, the rental may still open there, and the next rounds find out.
+     * hub does not answer, the rental may still open there, and the next rounds find out: the first
+     * answer about it is final (a hub asked about a rental it does not have never opens it after).
      */
     RentalView rent(SignedRequest signed, RentRequest request, LinkedHub home) {
         byte[] renterKey = signed.renterKey();
@@ -331,8 +334,8 @@ final class Federation implements AutoCloseable {
             throw refused;
         } catch (RefusedException unanswered) {
             throw new RefusedException(unanswered.code(), unanswered.getMessage() + "; rental " + name + " may still open there"
-                    + " (edgerent rentals shows it); if it does not, your deposit comes back within "
-                    + (SignedRequest.MAX_AGE_MILLIS + SignedListings.CLOCK_SKEW_MILLIS) / 60_000 + " minutes");
+                    + " (edgerent rentals shows it); if it does not, your deposit comes back once hub " + home.name()
+                    + " answers (edgerent wallet shows it)");
         }
         RentalView view = RentalView.decode(answer).at(home.sshHost());
         if (!view.name().equals(name)) {
@@ -472,11 +475,14 @@ final class Federation implements AutoCloseable {
             }
             return;
         }
-        List<Sql.Row> passed = sql.transaction(() -> sql.all("SELECT name, state, requested_at FROM passed_rental WHERE hub = ?"
-                + " AND state <> ?", hub.name(), SETTLED));
+        // A rental still opening is asked about only once its rent call has given up (here or at another hub on this
+        // database): asked before its rent request arrives, the home hub would refuse the request.
+        long calledBefore = clock.millis() - timeoutMillis - CALL_MARGIN_MILLIS;
+        List<Sql.Row> passed = sql.transaction(() -> sql.all("SELECT name, state FROM passed_rental WHERE hub = ? AND state <> ?"
+                + " AND (state <> ? OR requested_at < ?)", hub.name(), SETTLED, OPENING, calledBefore));
         for (Sql.Row r : passed) {
             try {
-                reconcile(hub, r.text(1), r.text(2), r.integer(3));
+                reconcile(hub, r.text(1), r.text(2));
             } catch (RuntimeException e) {
                 LOG.warn("asking hub {} about rental {}: {}", hub.name(), r.text(1), e.getMessage());
             }
@@ -484,14 +490,14 @@ final class Federation implements AutoCloseable {
     }
 
     /** Asks the home hub how a passed rental stands; a settled one settles here too. */
-    private void reconcile(LinkedHub hub, String rental, String state, long requestedAt) {
+    private void reconcile(LinkedHub hub, String rental, String state) {
         Fields answer;
         try {
             answer = Cbor.decodeMap(call(hub, Paths.FEDERATION + "/" + Paths.SETTLEMENT, new RentalRef(rental).encode()));
         } catch (RefusedThere e) {
-            // Never opened there, and it can no longer be: its signed request is too old to be accepted now.
-            if (state.equals(OPENING) && e.code() == ErrorCode.NOT_FOUND
-                    && clock.millis() - requestedAt > SignedRequest.MAX_AGE_MILLIS + SignedListings.CLOCK_SKEW_MILLIS) {
+            // Never opened there, and now it never will: the home hub refuses the rent request if it comes late.
+            if (state.equals(OPENING) && e.code() == ErrorCode.NOT_FOUND) {
+                LOG.info("rental {} never opened at hub {}: the deposit goes back to the renter", rental, hub.name());
                 settle(rental, 0, 0, null);
             }
             return;

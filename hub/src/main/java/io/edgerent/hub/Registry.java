@@ -334,6 +334,10 @@ final class Registry {
     private RentalView rent(byte[] renterKey, RentRequest request, String sshKey, String name, String fundedBy, byte[] voucherKey) {
         Changes changes = new Changes();
         return changes.commit(() -> {
+            if (fundedBy != null && sql.one("SELECT name FROM given_up_rental WHERE name = ?", name).isPresent()) {
+                throw new RefusedException(ErrorCode.CONFLICT, "rental " + name + " came too late: hub " + fundedBy
+                        + " asked about it before it arrived, and gave it up");
+            }
             Sql.Row device = device(request.deviceId());
             if (device.text(2) != null) {
                 throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " is rented");
@@ -450,14 +454,21 @@ final class Registry {
      * and once settled, the deposit it held and what went back to {@code hub}.
      */
     byte[] passedSettlement(String rental, String hub) {
-        return sql.transaction(() -> {
-            if (!channels.fundedBy(rental).filter(hub::equals).isPresent()) {
-                throw new RefusedException(ErrorCode.NOT_FOUND, "no rental " + rental + " passed on by hub " + hub);
+        Optional<byte[]> answer = sql.transaction(() -> {
+            if (channels.fundedBy(rental).filter(hub::equals).isEmpty()) {
+                // Not here for that hub, and from now on never: a rent request under the name arriving late is refused.
+                if (sql.one("SELECT name FROM rental WHERE name = ? UNION SELECT name FROM given_up_rental WHERE name = ?", rental,
+                        rental).isEmpty()) {
+                    sql.update("INSERT INTO given_up_rental(name, hub, given_up_at) VALUES (?, ?, ?)", rental, hub, now());
+                }
+                return Optional.<byte[]>empty();
             }
             ChannelStatus c = channels.status(rental);
-            return Cbor.encode(Map.of("settled", c.settled(), "deposit", c.deposit(), "refund", c.refund(), "view",
-                    rentalView(rental).encode()));
+            return Optional.of(Cbor.encode(Map.of("settled", c.settled(), "deposit", c.deposit(), "refund", c.refund(), "view",
+                    rentalView(rental).encode())));
         });
+        return answer.orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no rental " + rental + " passed on by hub " + hub
+                + ", and none will open under that name"));
     }
 
     /** The key that signs a channel's vouchers; it never changes, so callers may keep it. */
@@ -640,7 +651,6 @@ final class Registry {
         changes.closedRentals.add(name);
     }
 
-    /** Columns: 1 name, 2 device_id, 3 state, 4 ends_at. Another renter's rental is reported as unknown. */
     /**
      * Stores the record of a device's wipe of a rental it served that has ended or is ending. The
      * first record stands: sending it again (the device did not see the answer) changes nothing.

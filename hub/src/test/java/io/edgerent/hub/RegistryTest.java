@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
@@ -141,6 +142,29 @@ class RegistryTest {
         assertEquals(ErrorCode.NOT_FOUND, refused.code());
         assertTrue(registry.rentalsOf(mallory).isEmpty());
         assertEquals(RentalView.PREPARING, registry.rentalsOf(renter).get(0).state(), "nothing changed");
+    }
+
+    @Test
+    void a_linked_hub_asking_about_a_rental_it_passed_on_gets_a_final_answer() {
+        String device = register(newKey()).deviceId();
+        // Asked before the rent request arrived: none, and none ever under that name.
+        RefusedException none = assertThrows(RefusedException.class, () -> registry.passedSettlement("r-0000000000aa", "a"));
+        assertEquals(ErrorCode.NOT_FOUND, none.code());
+        RefusedException late = assertThrows(RefusedException.class,
+                () -> registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000aa", "a"));
+        assertEquals(ErrorCode.CONFLICT, late.code());
+        assertTrue(late.getMessage().contains("came too late"), late.getMessage());
+        assertEquals(ErrorCode.NOT_FOUND, assertThrows(RefusedException.class, () -> registry.passedSettlement("r-0000000000aa",
+                "a")).code(), "asked again: still none");
+        assertNull(registry.assignment(device).rental(), "the device is still free");
+
+        // Arrived first: the answer is the rental, to the hub that funded it only.
+        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000bb", "a");
+        assertTrue(Cbor.decodeMap(registry.passedSettlement(rental.name(), "a")).bytes("view").length > 0);
+        assertEquals(ErrorCode.NOT_FOUND, assertThrows(RefusedException.class, () -> registry.passedSettlement(rental.name(),
+                "c")).code());
+        registry.end(renter, rental.name());
+        assertTrue(Cbor.decodeMap(registry.passedSettlement(rental.name(), "a")).bool("settled"), "the answer follows the rental");
     }
 
     @Test

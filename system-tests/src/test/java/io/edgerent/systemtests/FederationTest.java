@@ -45,7 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Three linked hubs on loopback, each with its own embedded database and key: A (127.0.0.2), B
  * (127.0.0.3) and C (127.0.0.4). A device of B and one of C are listed on A's market, signed by
  * their home hubs. A renter funded at A rents B's device through A: the ssh command leads through
- * B's gateway, vouchers go through A to B, and B settles the channel. Mid-rental C is killed (its
+ * B's gateway, vouchers go through A to B, and B settles the channel. Before that, two rents A passes
+ * on go unanswered: one B never got (B was down; back, it says so once and for all and A gives the
+ * deposit back), one B got late (B was frozen; the rental opens and A learns it). Mid-rental C is killed (its
  * listings go stale on A, then disappear) and A is killed and started again (the rental goes on and
  * A still knows it). At the end the renter's refund is back in the wallet at A, B paid its owner, and
  * the two hubs' clearing accounts mirror each other.
@@ -134,13 +136,46 @@ class FederationTest {
         assertTrue(capped.err().contains("above your maximum of 1"), "B's reason, passed back by A: " + capped.err());
         assertEquals("balance: 100000", line(cli(renter.home, "a", "wallet").out(), "balance: "), "the deposit is back at A");
 
+        // B down when A passes a rent on: the renter hears it may still open there. B, back, has never seen it and says
+        // so once and for all (a request under that name arriving late is refused, below), and A gives the deposit back.
+        hubs.get("b").destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        String givenUp = mayStillOpen(cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "20000",
+                "--detach"));
+        assertEquals("balance: 80000", line(cli(renter.home, "a", "wallet").out(), "balance: "), "the deposit is held at A");
+        startHub("b");
+        awaitTrue(Duration.ofSeconds(60), "the deposit back at A once B answers",
+                () -> line(cli(renter.home, "a", "wallet").out(), "balance: ").equals("balance: 100000"));
+        assertFalse(cli(renter.home, "a", "rentals").out().contains(givenUp), "a rental that never opened is not listed");
+        awaitFreeOnA(operator, deviceB);
+
+        // B frozen when A passes a rent on: no answer in time, but B takes the request when it runs again and opens the
+        // rental; A learns that from B, and the renter ends it through A.
+        String frozen = String.valueOf(hubs.get("b").pid());
+        World.run(Duration.ofSeconds(10), "kill", "-STOP", frozen).assertOk();
+        World.Result unanswered;
+        try {
+            unanswered = cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "20000", "--detach");
+        } finally {
+            World.run(Duration.ofSeconds(10), "kill", "-CONT", frozen).assertOk();
+        }
+        String late = mayStillOpen(unanswered);
+        awaitTrue(Duration.ofSeconds(60), "A learning from B that the rental opened",
+                () -> cli(renter.home, "a", "rentals").out().contains(late + " "));
+        Settlement earlier = Settlement.of(cli(renter.home, "a", "end", late).assertOk());
+        assertEquals(20000, earlier.deposit());
+        long wallet = 80000 + earlier.refund();
+        awaitTrue(Duration.ofSeconds(30), "the first refund back in the wallet at A",
+                () -> line(cli(renter.home, "a", "wallet").out(), "balance: ").equals("balance: " + wallet));
+        awaitFreeOnA(operator, deviceB);
+
         World.Result rented = cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "50000", "--timeout",
                 "120", "--detach").assertOk();
         String rental = Renter.rentalName(rented);
         assertTrue(rented.out().contains("ssh: ssh -J " + rental + "@" + ADDRESS.get("b") + ":" + sshPort + " root@" + rental),
                 "the ssh command leads through B's gateway: " + rented.out());
         assertEquals(rental + "\n", renter.ssh(rental, "echo federated > /root/mark; hostname").assertOk().out());
-        assertEquals("balance: 50000", line(cli(renter.home, "a", "wallet").out(), "balance: "), "the deposit left the wallet at A");
+        assertEquals("balance: " + (wallet - 50000), line(cli(renter.home, "a", "wallet").out(), "balance: "),
+                "the deposit left the wallet at A");
         // B saw the rental passed on by A, not rented by a renter of its own.
         assertTrue(Files.readString(dir.resolve("b.log")).contains("passed on by hub a"));
 
@@ -173,6 +208,10 @@ class FederationTest {
             assertEquals(ResponseCode.BAD_REQUEST, malformed.getCode(), malformed.getResponseText());
             CoapResponse settlement = call.post(Paths.FEDERATION + "/" + Paths.SETTLEMENT, Cbor.encode(Map.of("rental", rental)));
             assertEquals(ResponseCode.NOT_FOUND, settlement.getCode(), "another hub's rental is not told to mallory");
+            CoapResponse tooLate = call.post(Paths.FEDERATION + "/" + Paths.RENT, Cbor.encode(Map.of("name", givenUp, "request",
+                    rent.encode())));
+            assertEquals(ResponseCode.CONFLICT, tooLate.getCode(), "a rent under a name given up: " + tooLate.getResponseText());
+            assertTrue(tooLate.getResponseText().contains("came too late"), tooLate.getResponseText());
         }
         cli(operator, "b", "link", "remove", "mallory", "--admin-secret", secret("b")).assertOk();
 
@@ -214,19 +253,14 @@ class FederationTest {
 
         payer.destroy();
         payer.waitFor(30, TimeUnit.SECONDS);
-        World.Result ended = cli(renter.home, "a", "end", rental).assertOk();
-        Matcher settled = Pattern.compile("owner (\\d+), hub fee (\\d+), refunded to you (\\d+) \\(of deposit (\\d+)\\)")
-                .matcher(ended.out());
-        assertTrue(settled.find(), ended.out());
-        long owner = Long.parseLong(settled.group(1));
-        long fee = Long.parseLong(settled.group(2));
-        long refund = Long.parseLong(settled.group(3));
-        assertEquals(50000, Long.parseLong(settled.group(4)));
-        assertTrue(owner > 0, "the owner was paid: " + ended.out());
-        assertEquals(50000, owner + fee + refund);
+        Settlement last = Settlement.of(cli(renter.home, "a", "end", rental).assertOk());
+        assertEquals(50000, last.deposit());
+        assertTrue(last.owner() > 0, "the owner was paid: " + last);
+        long owner = earlier.owner() + last.owner();
+        long fee = earlier.fee() + last.fee();
         awaitTrue(Duration.ofSeconds(90), "the wipe record, read through A", () -> cli(renter.home, "a", "wipe", rental).code() == 0);
         awaitTrue(Duration.ofSeconds(30), "the refund back in the wallet at A",
-                () -> line(cli(renter.home, "a", "wallet").out(), "balance: ").equals("balance: " + (50000 + refund)));
+                () -> line(cli(renter.home, "a", "wallet").out(), "balance: ").equals("balance: " + (wallet - 50000 + last.refund())));
         assertEquals("balance: " + owner, line(cli(operator, "b", "earnings", "--owner", "bob", "--admin-secret", secret("b")).out(),
                 "balance: "), "B paid its owner");
 
@@ -241,6 +275,32 @@ class FederationTest {
         assertEquals(-(owner + fee), atB.get("peer:a"));
         assertFalse(atA.containsKey("unbalanced"), "every transaction at A balances");
         assertFalse(atB.containsKey("unbalanced"), "every transaction at B balances");
+    }
+
+    /** What {@code edgerent end} printed: the channel's settlement, which adds up to the deposit. */
+    private record Settlement(long owner, long fee, long refund, long deposit) {
+        static Settlement of(World.Result ended) {
+            Matcher m = Pattern.compile("owner (\\d+), hub fee (\\d+), refunded to you (\\d+) \\(of deposit (\\d+)\\)")
+                    .matcher(ended.out());
+            assertTrue(m.find(), ended.out());
+            Settlement s = new Settlement(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
+                    Long.parseLong(m.group(4)));
+            assertEquals(s.deposit(), s.owner() + s.fee() + s.refund(), ended.out());
+            return s;
+        }
+    }
+
+    /** The rental a rent command named when the device's home hub did not answer it. */
+    private static String mayStillOpen(World.Result rent) {
+        assertEquals(4, rent.code(), "the hub answered that it failed (its linked hub did not answer): " + rent.out() + rent.err());
+        Matcher m = Pattern.compile("rental (r-[0-9a-f]+) may still open there").matcher(rent.err());
+        assertTrue(m.find(), rent.err());
+        return m.group(1);
+    }
+
+    private void awaitFreeOnA(Path operator, String device) {
+        awaitTrue(Duration.ofSeconds(120), "device " + device + " listed free on A from its home B",
+                () -> marketLine(cli(operator, "a", "market").out(), device).matches(".* free .* b .*"));
     }
 
     private void startHub(String name) throws IOException {
