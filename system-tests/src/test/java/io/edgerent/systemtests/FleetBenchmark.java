@@ -44,12 +44,12 @@ import org.eclipse.californium.core.network.CoapEndpoint;
 /**
  * The fleet benchmark of issue 8. A fleet of simulated devices, each its own DTLS session (its own UDP
  * socket and Ed25519 key), heartbeats every 30 s, reports usage every 60 s (signed) and observes its
- * assignment, first against a real hub process (registered, rented, on the embedded database), then
- * against {@link BareDtlsServer}, a bare Californium DTLS server with the same DTLS configuration, in
- * the same run. For each it prints the scheduled phase's requests/s and latency, the heap a device
- * session costs the server (after a full GC, once the requests' exchanges expired, against the same
- * server before any device), and the saturated rate: the same request mix, a fixed number in flight,
- * as fast as answered.
+ * assignment, against a real hub process (registered, rented, on the embedded database) and against
+ * {@link BareDtlsServer}, a bare Californium DTLS server with the same DTLS configuration, in the same
+ * run. For each it prints the scheduled phase's requests/s and latency, the heap a device session
+ * costs the server (after a full GC, once the requests' exchanges expired, against the same server
+ * before any device), and the saturated rate: the same request mix, a fixed number in flight, as fast
+ * as answered, the two servers taking turns.
  *
  * <p>Run with scripts/bench-fleet.sh [DEVICES [SCHEDULE_S [SATURATE_S [IN_FLIGHT]]]]; results in docs/benchmarks.md.
  */
@@ -62,8 +62,26 @@ public final class FleetBenchmark {
     static final long PRICE = 0;
     static final String SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
-    record Figures(String server, int devices, double scheduledRate, long scheduledP50, long scheduledP99, long failures,
-            double saturatedRate, long saturatedP99, long heapPerDevice) {}
+    /** Rounds of the saturated phase: in each, both servers take a slot, in turns (see {@link #benchmark}). */
+    static final int ROUNDS = 4;
+
+    /** A server under test: its process, and where the devices send their requests. */
+    private record Server(String name, Process process, String base) {}
+
+    /** What a server's scheduled phase and memory reading gave. */
+    private record Scheduled(double rate, long p50, long p99, long failures, long heapPerDevice) {}
+
+    /** A server's saturated phase so far: its slots' answers, failures and time. */
+    private static final class Saturated {
+        final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        final AtomicLong failures = new AtomicLong();
+        final AtomicLong next = new AtomicLong();
+        double seconds;
+
+        double rate() {
+            return latencies.size() / seconds;
+        }
+    }
 
     /** One simulated device: its key, its DTLS endpoint, and what its hub assigned it. */
     static final class Device {
@@ -95,7 +113,11 @@ public final class FleetBenchmark {
 
     private final int inFlight;
     private final List<Device> fleet = new ArrayList<>();
-    private String base;
+    /** Where requests go: the server being set up or measured. */
+    private volatile String base;
+    /** The server's heap and class histogram before any device, read when it was started. */
+    private long heapBefore;
+    private java.util.Map<String, Long> histogramBefore;
 
     private FleetBenchmark(int inFlight) {
         this.inFlight = inFlight;
@@ -111,6 +133,15 @@ public final class FleetBenchmark {
         }
     }
 
+    /**
+     * The bare server first: set up, scheduled phase, memory; it then idles while the hub gets the same.
+     * The saturated phase comes last, with both servers up and the fleet connected to both: after a
+     * slot each to warm up, they take turns in {@link #ROUNDS} rounds of two slots of equal length, the
+     * hub first in even rounds and the bare server first in odd ones (hub, bare, bare, hub, ...), so
+     * that whatever disturbs the machine for a while falls on both alike. Measured one after the other
+     * instead, the bare server's own figure moved by half between runs (2,475 to 3,643 requests/s at
+     * 10,000 devices).
+     */
     private static void benchmark(String[] args) throws Exception {
         int devices = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int scheduleSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
@@ -126,106 +157,145 @@ public final class FleetBenchmark {
         }
         System.out.printf("fleet: %d simulated devices, each its own DTLS endpoint, made in %d s%n", devices,
                 (System.nanoTime() - started) / 1_000_000_000L);
-        Figures hub = bench.againstHub(dir, scheduleSeconds, saturateSeconds);
-        Figures bare = bench.againstBareServer(dir, scheduleSeconds, saturateSeconds);
-        for (Figures f : List.of(hub, bare)) {
-            System.out.printf("%-5s %d devices | scheduled %.0f req/s, p50 %.1f ms, p99 %.1f ms, %d failed | saturated %.0f req/s,"
-                    + " p99 %.1f ms | heap per device session %d bytes%n", f.server(), f.devices(), f.scheduledRate(),
-                    f.scheduledP50() / 1e6, f.scheduledP99() / 1e6, f.failures(), f.saturatedRate(), f.saturatedP99() / 1e6,
-                    f.heapPerDevice());
+        List<Server> servers = new ArrayList<>();
+        try {
+            Server bare = bench.bareServer(dir);
+            servers.add(bare);
+            Scheduled bareScheduled = bench.scheduledAndMemory(bare, scheduleSeconds);
+            Server hub = bench.hub(dir);
+            servers.add(hub);
+            Scheduled hubScheduled = bench.scheduledAndMemory(hub, scheduleSeconds);
+
+            Saturated hubSaturated = new Saturated();
+            Saturated bareSaturated = new Saturated();
+            long slotNanos = saturateSeconds * 1_000_000_000L / ROUNDS;
+            // A slot each first, not counted: the scheduled phase leaves the code paths of a few hundred requests a second warm.
+            System.out.printf("saturated warm-up: hub %.0f req/s, bare %.0f req/s%n", bench.saturate(hub, new Saturated(), slotNanos),
+                    bench.saturate(bare, new Saturated(), slotNanos));
+            for (int round = 0; round < ROUNDS; round++) {
+                double hubRate = 0;
+                double bareRate = 0;
+                for (Server s : round % 2 == 0 ? List.of(hub, bare) : List.of(bare, hub)) {
+                    double rate = bench.saturate(s, s == hub ? hubSaturated : bareSaturated, slotNanos);
+                    if (s == hub) {
+                        hubRate = rate;
+                    } else {
+                        bareRate = rate;
+                    }
+                }
+                System.out.printf("saturated round %d: hub %.0f req/s, bare %.0f req/s, ratio %.2f%n", round + 1, hubRate, bareRate,
+                        hubRate / bareRate);
+            }
+            String jfr = System.getProperty("fleet.jfr");
+            for (Server s : servers) {
+                if (jfr != null) {
+                    run("jcmd", String.valueOf(s.process().pid()), "JFR.stop", "name=fleet", "filename=" + jfr + "-" + s.name() + ".jfr");
+                }
+            }
+            print("hub", devices, hubScheduled, hubSaturated);
+            print("bare", devices, bareScheduled, bareSaturated);
+            System.out.printf("ratio hub/bare: saturated req/s %.2f (target >= 0.8); scheduled p99 %.2f; heap per session: hub %d bytes"
+                    + " (target <= 5120), bare %d bytes%n", hubSaturated.rate() / bareSaturated.rate(),
+                    (double) hubScheduled.p99() / bareScheduled.p99(), hubScheduled.heapPerDevice(), bareScheduled.heapPerDevice());
+        } finally {
+            for (Server s : servers) {
+                s.process().destroy();
+                s.process().waitFor(60, TimeUnit.SECONDS);
+            }
+            bench.fleet.forEach(d -> d.endpoint.destroy());
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+            main.shutdownNow();
+            secondary.shutdownNow();
         }
-        System.out.printf("ratio hub/bare: saturated req/s %.2f (target >= 0.8); scheduled p99 %.2f; heap per session: hub %d bytes"
-                + " (target <= 5120), bare %d bytes%n", hub.saturatedRate() / bare.saturatedRate(),
-                (double) hub.scheduledP99() / bare.scheduledP99(), hub.heapPerDevice(), bare.heapPerDevice());
-        bench.fleet.forEach(d -> d.endpoint.destroy());
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-        main.shutdownNow();
-        secondary.shutdownNow();
     }
 
-    private Figures againstHub(Path dir, int scheduleSeconds, int saturateSeconds) throws Exception {
+    private static void print(String server, int devices, Scheduled scheduled, Saturated saturated) {
+        System.out.printf("%-5s %d devices | scheduled %.0f req/s, p50 %.1f ms, p99 %.1f ms, %d failed | saturated %.0f req/s,"
+                + " p99 %.1f ms, %d failed | heap per device session %d bytes%n", server, devices, scheduled.rate(),
+                scheduled.p50() / 1e6, scheduled.p99() / 1e6, scheduled.failures(), saturated.rate(),
+                percentile(sorted(saturated.latencies), 99) / 1e6, saturated.failures.get(), scheduled.heapPerDevice());
+    }
+
+    /** Starts a hub (embedded database), registers the fleet with it, and rents every device. */
+    private Server hub(Path dir) throws Exception {
         int coapsPort = World.freeUdpPort();
         int coapPort = World.freeUdpPort();
         Process hub = server(dir.resolve("hub.log"), "hub running", "-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
                 "--data", dir.resolve("hub").toString(), "--coaps-port", String.valueOf(coapsPort), "--coap-port", String.valueOf(coapPort),
                 "--ssh-port", "0", "--http-port", "0", "--https-port", "0", "--metrics", "127.0.0.1:0", "--tunnel-ports", "10000-39999",
                 "--payment-grace", "86400");
-        try {
-            base = "coaps://127.0.0.1:" + coapsPort + "/";
-            long heapBefore = heapAfterFullGc(hub.pid());
-            var histogramBefore = Boolean.getBoolean("fleet.histogram") ? histogram(hub.pid()) : null;
-            String secret = Files.readString(dir.resolve("hub/admin.secret")).strip();
-            URI plain = URI.create("coap://127.0.0.1:" + coapPort);
-            long started = System.nanoTime();
-            List<String> tokens = parallel(fleet.size(), 8, () -> new HubClient(plain, 30_000), (client, i) ->
-                    client.issueToken(secret, "fleet"));
-            AtomicInteger i = new AtomicInteger();
-            throttled(fleet, 64, d -> post(d, Paths.DEVICES, new Registration(tokens.get(i.getAndIncrement()), Ed25519.raw(d.key.getPublic()),
-                    new HardwareFacts(4, "Cortex-A72", 4L << 30, 32L << 30, "aarch64", "Raspberry Pi 4", 1000)).encode())
-                    .thenAccept(answer -> d.id = RegistrationAccepted.decode(answer).deviceId()));
-            System.out.printf("hub: %d devices registered (a DTLS handshake each) in %d s%n", fleet.size(),
-                    (System.nanoTime() - started) / 1_000_000_000L);
-            // Setting up a large fleet takes longer than a device stays online unheard: it heartbeats meanwhile.
-            ScheduledExecutorService alive = Executors.newScheduledThreadPool(1);
-            for (int k = 0; k < fleet.size(); k++) {
-                Device d = fleet.get(k);
-                alive.scheduleAtFixedRate(() -> heartbeat(d), k * 30_000L / fleet.size(), 30_000, TimeUnit.MILLISECONDS);
-            }
-            observeAll();
-            KeyPair renter = Ed25519.generate();
-            try (HubClient admin = new HubClient(plain, 30_000)) {
-                admin.moveMoney(secret, "deposit", "renter:" + HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())),
-                        20_000L * fleet.size(), "bench");
-            }
-            started = System.nanoTime();
-            URI secure = URI.create(base);
-            parallel(fleet.size(), 8, () -> new HubClient(secure, 30_000, renter, HubKeyCheck.any()), (client, k) ->
-                    client.rent(renter, fleet.get(k).id, 1, SSH_KEY, PRICE, 10_000));
-            awaitAssigned();
-            alive.shutdownNow();
-            System.out.printf("hub: %d rentals made, each device told by its observation, in %d s%n", fleet.size(),
-                    (System.nanoTime() - started) / 1_000_000_000L);
-            return measure("hub", hub.pid(), heapBefore, histogramBefore, scheduleSeconds, saturateSeconds);
-        } finally {
-            hub.destroy();
-            hub.waitFor(60, TimeUnit.SECONDS);
+        Server server = new Server("hub", hub, "coaps://127.0.0.1:" + coapsPort + "/");
+        base = server.base();
+        heapBefore = heapAfterFullGc(hub.pid());
+        histogramBefore = Boolean.getBoolean("fleet.histogram") ? histogram(hub.pid()) : null;
+        String secret = Files.readString(dir.resolve("hub/admin.secret")).strip();
+        URI plain = URI.create("coap://127.0.0.1:" + coapPort);
+        long started = System.nanoTime();
+        List<String> tokens = parallel(fleet.size(), 8, () -> new HubClient(plain, 30_000), (client, i) ->
+                client.issueToken(secret, "fleet"));
+        AtomicInteger i = new AtomicInteger();
+        throttled(fleet, 64, d -> post(d, Paths.DEVICES, new Registration(tokens.get(i.getAndIncrement()), Ed25519.raw(d.key.getPublic()),
+                new HardwareFacts(4, "Cortex-A72", 4L << 30, 32L << 30, "aarch64", "Raspberry Pi 4", 1000)).encode())
+                .thenAccept(answer -> d.id = RegistrationAccepted.decode(answer).deviceId()));
+        System.out.printf("hub: %d devices registered (a DTLS handshake each) in %d s%n", fleet.size(),
+                (System.nanoTime() - started) / 1_000_000_000L);
+        // Until rented, a device heartbeats as a free one (the bare server's rental name is not the hub's).
+        fleet.forEach(d -> d.rental = null);
+        // Setting up a large fleet takes longer than a device stays online unheard: it heartbeats meanwhile.
+        ScheduledExecutorService alive = Executors.newScheduledThreadPool(1);
+        for (int k = 0; k < fleet.size(); k++) {
+            Device d = fleet.get(k);
+            alive.scheduleAtFixedRate(() -> heartbeat(d), k * 30_000L / fleet.size(), 30_000, TimeUnit.MILLISECONDS);
         }
+        observeAll();
+        KeyPair renter = Ed25519.generate();
+        try (HubClient admin = new HubClient(plain, 30_000)) {
+            admin.moveMoney(secret, "deposit", "renter:" + HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())),
+                    20_000L * fleet.size(), "bench");
+        }
+        started = System.nanoTime();
+        URI secure = URI.create(base);
+        parallel(fleet.size(), 8, () -> new HubClient(secure, 30_000, renter, HubKeyCheck.any()), (client, k) ->
+                client.rent(renter, fleet.get(k).id, 1, SSH_KEY, PRICE, 10_000));
+        awaitAssigned();
+        alive.shutdownNow();
+        System.out.printf("hub: %d rentals made, each device told by its observation, in %d s%n", fleet.size(),
+                (System.nanoTime() - started) / 1_000_000_000L);
+        return server;
     }
 
-    private Figures againstBareServer(Path dir, int scheduleSeconds, int saturateSeconds) throws Exception {
+    /**
+     * Starts the bare server and connects the fleet to it. It answers any device id, so the saturated
+     * phase later sends it the hub's ids and rentals.
+     */
+    private Server bareServer(Path dir) throws Exception {
         int port = World.freeUdpPort();
         Process bare = server(dir.resolve("bare.log"), "bare server on", "-cp", System.getProperty("java.class.path"),
                 BareDtlsServer.class.getName(), String.valueOf(port));
-        try {
-            base = "coaps://127.0.0.1:" + port + "/";
-            long heapBefore = heapAfterFullGc(bare.pid());
-            var histogramBefore = Boolean.getBoolean("fleet.histogram") ? histogram(bare.pid()) : null;
-            for (int i = 0; i < fleet.size(); i++) {
-                fleet.get(i).id = String.format("d-%012x", i);
-                fleet.get(i).rental = "r-000000000000";
-            }
-            long started = System.nanoTime();
-            throttled(fleet, 64, d -> heartbeat(d).thenApply(x -> null));
-            System.out.printf("bare: %d devices connected (a DTLS handshake each) in %d s%n", fleet.size(),
-                    (System.nanoTime() - started) / 1_000_000_000L);
-            observeAll();
-            return measure("bare", bare.pid(), heapBefore, histogramBefore, scheduleSeconds, saturateSeconds);
-        } finally {
-            bare.destroy();
-            bare.waitFor(60, TimeUnit.SECONDS);
+        Server server = new Server("bare", bare, "coaps://127.0.0.1:" + port + "/");
+        base = server.base();
+        heapBefore = heapAfterFullGc(bare.pid());
+        histogramBefore = Boolean.getBoolean("fleet.histogram") ? histogram(bare.pid()) : null;
+        for (int i = 0; i < fleet.size(); i++) {
+            fleet.get(i).id = String.format("d-%012x", i);
+            fleet.get(i).rental = "r-000000000000";
         }
+        long started = System.nanoTime();
+        throttled(fleet, 64, d -> heartbeat(d).thenApply(x -> null));
+        System.out.printf("bare: %d devices connected (a DTLS handshake each) in %d s%n", fleet.size(),
+                (System.nanoTime() - started) / 1_000_000_000L);
+        observeAll();
+        return server;
     }
 
-    /** The scheduled phase, the memory reading, then the saturated phase. */
-    private Figures measure(String server, long pid, long heapBefore, java.util.Map<String, Long> histogramBefore,
-            int scheduleSeconds, int saturateSeconds) throws Exception {
-        String jfr = System.getProperty("fleet.jfr");
-        if (jfr != null) {
-            // Where the server spends its time, both phases: jfr print --events jdk.ExecutionSample FILE.
-            run("jcmd", String.valueOf(pid), "JFR.start", "duration=" + (scheduleSeconds + 80 + saturateSeconds) + "s",
-                    "filename=" + jfr + "-" + server + ".jfr");
+    /** The scheduled phase, then the memory reading, of the server just set up. */
+    private Scheduled scheduledAndMemory(Server server, int scheduleSeconds) throws Exception {
+        long pid = server.process().pid();
+        if (System.getProperty("fleet.jfr") != null) {
+            // Where the server spends its time, to the end of the saturated phase: jfr print --events jdk.ExecutionSample FILE.
+            run("jcmd", String.valueOf(pid), "JFR.start", "name=fleet");
         }
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         AtomicLong failures = new AtomicLong();
@@ -248,24 +318,29 @@ public final class FleetBenchmark {
         Thread.sleep(75_000);
         long heapPerDevice = (heapAfterFullGc(pid) - heapBefore) / n;
         if (histogramBefore != null) {
-            System.out.println(server + ": what a device session is made of (bytes per device, classes grown most since before any device)");
+            System.out.println(server.name() + ": what a device session is made of (bytes per device, classes grown most since"
+                    + " before any device)");
             System.out.println(histogramGrowth(histogramBefore, histogram(pid), n));
         }
-        System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server, scheduled.length, seconds);
+        System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server.name(), scheduled.length, seconds);
+        return new Scheduled(scheduled.length / seconds, percentile(scheduled, 50), percentile(scheduled, 99), failures.get(),
+                heapPerDevice);
+    }
 
-        ConcurrentLinkedQueue<Long> saturated = new ConcurrentLinkedQueue<>();
-        AtomicLong next = new AtomicLong();
-        long end = System.nanoTime() + saturateSeconds * 1_000_000_000L;
+    /** One slot of the saturated phase: the request mix, {@code inFlight} at once, as fast as answered; its rate. */
+    private double saturate(Server server, Saturated saturated, long nanos) throws InterruptedException {
+        base = server.base();
+        int before = saturated.latencies.size();
         Semaphore finished = new Semaphore(0);
-        long satStart = System.nanoTime();
+        long start = System.nanoTime();
+        long end = start + nanos;
         for (int k = 0; k < inFlight; k++) {
-            loop(next, end, saturated, failures, finished);
+            loop(saturated.next, end, saturated.latencies, saturated.failures, finished);
         }
         finished.acquire(inFlight);
-        double satSeconds = (System.nanoTime() - satStart) / 1e9;
-        long[] sat = sorted(saturated);
-        return new Figures(server, n, scheduled.length / seconds, percentile(scheduled, 50), percentile(scheduled, 99),
-                failures.get(), sat.length / satSeconds, percentile(sat, 99), heapPerDevice);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        saturated.seconds += seconds;
+        return (saturated.latencies.size() - before) / seconds;
     }
 
     /** One of the saturated phase's chains: each answer sends the next request (two heartbeats to one usage report). */
