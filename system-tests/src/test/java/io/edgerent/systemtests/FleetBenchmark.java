@@ -77,6 +77,8 @@ public final class FleetBenchmark {
         final AtomicLong failures = new AtomicLong();
         final AtomicLong next = new AtomicLong();
         double seconds;
+        /** CPU the server used during the other server's slots, in clock ticks. */
+        long ticksIdle;
 
         double rate() {
             return latencies.size() / seconds;
@@ -172,11 +174,17 @@ public final class FleetBenchmark {
             // A slot each first, not counted: the scheduled phase leaves the code paths of a few hundred requests a second warm.
             System.out.printf("saturated warm-up: hub %.0f req/s, bare %.0f req/s%n", bench.saturate(hub, new Saturated(), slotNanos),
                     bench.saturate(bare, new Saturated(), slotNanos));
+            long quietMillis = 0;
             for (int round = 0; round < ROUNDS; round++) {
                 double hubRate = 0;
                 double bareRate = 0;
                 for (Server s : round % 2 == 0 ? List.of(hub, bare) : List.of(bare, hub)) {
+                    // A server's work outlasts its slot (the hub's database writes, collections): each slot starts on a quiet machine.
+                    quietMillis += awaitQuiet(servers);
+                    Server other = s == hub ? bare : hub;
+                    long otherBefore = cpuTicks(other);
                     double rate = bench.saturate(s, s == hub ? hubSaturated : bareSaturated, slotNanos);
+                    (s == hub ? bareSaturated : hubSaturated).ticksIdle += cpuTicks(other) - otherBefore;
                     if (s == hub) {
                         hubRate = rate;
                     } else {
@@ -186,6 +194,9 @@ public final class FleetBenchmark {
                 System.out.printf("saturated round %d: hub %.0f req/s, bare %.0f req/s, ratio %.2f%n", round + 1, hubRate, bareRate,
                         hubRate / bareRate);
             }
+            System.out.printf("saturated: %.1f s waited for quiet before the slots; CPU of the server not in its slot: hub %.0f %%,"
+                    + " bare %.0f %% of a core%n", quietMillis / 1e3, 100.0 * hubSaturated.ticksIdle / TICKS / bareSaturated.seconds,
+                    100.0 * bareSaturated.ticksIdle / TICKS / hubSaturated.seconds);
             String jfr = System.getProperty("fleet.jfr");
             for (Server s : servers) {
                 if (jfr != null) {
@@ -515,6 +526,38 @@ public final class FleetBenchmark {
         drain.setDaemon(true);
         drain.start();
         return p;
+    }
+
+    /** Linux's clock ticks per second, the unit of /proc/PID/stat's CPU times. */
+    static final int TICKS = 100;
+
+    /** CPU time a server process has used, user and system, in clock ticks (/proc/PID/stat, fields 14 and 15). */
+    private static long cpuTicks(Server server) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + server.process().pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the CPU time of the " + server.name() + " server", e);
+        }
+    }
+
+    /** Waits (at most 20 s) until no server used more than 4 % of a core in the last half second; how long it waited. */
+    private static long awaitQuiet(List<Server> servers) throws InterruptedException {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < 20_000_000_000L) {
+            long[] before = servers.stream().mapToLong(FleetBenchmark::cpuTicks).toArray();
+            Thread.sleep(500);
+            long[] after = servers.stream().mapToLong(FleetBenchmark::cpuTicks).toArray();
+            boolean quiet = true;
+            for (int i = 0; i < before.length; i++) {
+                quiet &= after[i] - before[i] <= TICKS / 50;
+            }
+            if (quiet) {
+                break;
+            }
+        }
+        return (System.nanoTime() - start) / 1_000_000;
     }
 
     /** The heap a JVM uses after a full GC (jcmd, jstat): what its live objects take. */
