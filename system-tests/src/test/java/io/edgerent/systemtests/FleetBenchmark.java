@@ -77,8 +77,14 @@ public final class FleetBenchmark {
         final AtomicLong failures = new AtomicLong();
         final AtomicLong next = new AtomicLong();
         double seconds;
-        /** CPU the server used during the other server's slots, in clock ticks. */
+        /** CPU the server used in its own slots, and in the other server's, in clock ticks. */
+        long ticks;
         long ticksIdle;
+
+        /** The server's CPU time per answered request, in microseconds. */
+        double cpuMicrosPerRequest() {
+            return ticks * 1e6 / TICKS / latencies.size();
+        }
 
         double rate() {
             return latencies.size() / seconds;
@@ -182,8 +188,11 @@ public final class FleetBenchmark {
                     // A server's work outlasts its slot (the hub's database writes, collections): each slot starts on a quiet machine.
                     quietMillis += awaitQuiet(servers);
                     Server other = s == hub ? bare : hub;
+                    Saturated mine = s == hub ? hubSaturated : bareSaturated;
+                    long before = cpuTicks(s);
                     long otherBefore = cpuTicks(other);
-                    double rate = bench.saturate(s, s == hub ? hubSaturated : bareSaturated, slotNanos);
+                    double rate = bench.saturate(s, mine, slotNanos);
+                    mine.ticks += cpuTicks(s) - before;
                     (s == hub ? bareSaturated : hubSaturated).ticksIdle += cpuTicks(other) - otherBefore;
                     if (s == hub) {
                         hubRate = rate;
@@ -205,6 +214,10 @@ public final class FleetBenchmark {
             }
             print("hub", devices, hubScheduled, hubSaturated);
             print("bare", devices, bareScheduled, bareSaturated);
+            System.out.printf("saturated, server CPU per request: hub %.0f us, bare %.0f us (ratio bare/hub %.2f); in their slots the"
+                    + " hub used %.0f %%, the bare server %.0f %% of a core%n", hubSaturated.cpuMicrosPerRequest(),
+                    bareSaturated.cpuMicrosPerRequest(), bareSaturated.cpuMicrosPerRequest() / hubSaturated.cpuMicrosPerRequest(),
+                    100.0 * hubSaturated.ticks / TICKS / hubSaturated.seconds, 100.0 * bareSaturated.ticks / TICKS / bareSaturated.seconds);
             System.out.printf("ratio hub/bare: saturated req/s %.2f (target >= 0.8); scheduled p99 %.2f; heap per session: hub %d bytes"
                     + " (target <= 5120), bare %d bytes%n", hubSaturated.rate() / bareSaturated.rate(),
                     (double) hubScheduled.p99() / bareScheduled.p99(), hubScheduled.heapPerDevice(), bareScheduled.heapPerDevice());
