@@ -63,7 +63,7 @@ final class Registry {
 
     private static final long DAY_MILLIS = 86_400_000L;
     /** The listings' uptime covers this many days, today included. */
-    private static final int UPTIME_DAYS = 30;
+    static final int UPTIME_DAYS = 30;
 
     Registry(Sql sql, HubConfig config, Clock clock) {
         this.sql = sql;
@@ -246,9 +246,10 @@ final class Registry {
             long today = Math.floorDiv(now, DAY_MILLIS);
             if (device.integer(11) != today && sql.update("UPDATE device SET online_day = ?, online_day_ms = 0 WHERE id = ?"
                     + " AND online_day = ?", today, deviceId, device.integer(11)) == 1 && device.integer(12) > 0) {
-                // A new day: the day before goes to the history the 30-day uptime is read from.
+                // A new day: the day before goes to the history the 30-day uptime is read from, and what is older leaves it.
                 sql.update("INSERT INTO device_online(device_id, on_day, online_ms) VALUES (?, ?, ?)", deviceId, device.integer(11),
                         device.integer(12));
+                sql.update("DELETE FROM device_online WHERE device_id = ? AND on_day <= ?", deviceId, today - UPTIME_DAYS);
             }
             sql.update("UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ?, offered = ?, templates = ?,"
                     + " region = ?, online_day_ms = online_day_ms + ? WHERE id = ?", now, heartbeat.state().name(),

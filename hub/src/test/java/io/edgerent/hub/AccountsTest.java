@@ -29,6 +29,7 @@ class AccountsTest {
     @TempDir
     Path dir;
     Database database;
+    Sql sql;
     Registry registry;
     Accounts accounts;
     final RegistryTest.MutableClock clock = new RegistryTest.MutableClock();
@@ -36,7 +37,7 @@ class AccountsTest {
     @BeforeEach
     void open() {
         database = Database.embedded(dir);
-        Sql sql = new Sql(database);
+        sql = new Sql(database);
         registry = new Registry(sql, HubConfig.builder().dataDir(dir).offlineAfter(Duration.ofSeconds(30)).build(), clock);
         accounts = new Accounts(sql, clock);
     }
@@ -135,6 +136,16 @@ class AccountsTest {
         clock.advance(Duration.ofSeconds(10));
         registry.heartbeat(device, beat);
         assertEquals(110_000 * 1000L / Duration.ofHours(12).toMillis(), registry.listings().get(0).uptimePermille());
+        // The history keeps the days the uptime is read over, not every day since the device came.
+        for (int day = 0; day < 45; day++) {
+            clock.advance(Duration.ofDays(1));
+            registry.heartbeat(device, beat);
+            clock.advance(Duration.ofSeconds(10));
+            registry.heartbeat(device, beat);
+        }
+        long days = sql.transaction(() -> sql.one("SELECT COUNT(*) FROM device_online WHERE device_id = ?", device).orElseThrow()
+                .integer(1));
+        assertEquals(Registry.UPTIME_DAYS - 1, days, "the days before today within the 30");
         assertThrows(IllegalArgumentException.class, () -> new Heartbeat(DeviceState.LISTED, null, Prices.FREE, true,
                 EnumSet.of(Template.BASE), "<script>"));
     }
