@@ -65,7 +65,8 @@ class FederationTest {
     final int sshPort = World.freePort();
     final int httpPort = World.freePort();
     final int httpsPort = World.freePort();
-    final Map<String, Integer> tunnelPorts = Map.of("a", World.freePort(), "b", World.freePort(), "c", World.freePort());
+    final int tunnels = World.freePortBlock(30);
+    final Map<String, Integer> tunnelPorts = Map.of("a", tunnels, "b", tunnels + 10, "c", tunnels + 20);
     final Map<String, String> keys = new HashMap<>();
 
     @AfterEach

@@ -185,7 +185,7 @@ public final class FleetBenchmark {
                 double hubRate = 0;
                 double bareRate = 0;
                 for (Server s : round % 2 == 0 ? List.of(hub, bare) : List.of(bare, hub)) {
-                    // A server's work outlasts its slot (the hub's database writes, collections): each slot starts on a quiet machine.
+                    // In case a server's work outlasts its slot (the hub's database writes, collections), each starts on a quiet machine.
                     quietMillis += awaitQuiet(servers);
                     Server other = s == hub ? bare : hub;
                     Saturated mine = s == hub ? hubSaturated : bareSaturated;
@@ -251,6 +251,17 @@ public final class FleetBenchmark {
                 "--ssh-port", "0", "--http-port", "0", "--https-port", "0", "--metrics", "127.0.0.1:0", "--tunnel-ports", "10000-39999",
                 "--payment-grace", "86400");
         Server server = new Server("hub", hub, "coaps://127.0.0.1:" + coapsPort + "/");
+        try {
+            setUpHub(server, dir, coapPort);
+            return server;
+        } catch (Exception | Error e) {
+            hub.destroy();
+            throw e;
+        }
+    }
+
+    private void setUpHub(Server server, Path dir, int coapPort) throws Exception {
+        Process hub = server.process();
         base = server.base();
         heapBefore = heapAfterFullGc(hub.pid());
         histogramBefore = Boolean.getBoolean("fleet.histogram") ? histogram(hub.pid()) : null;
@@ -287,7 +298,6 @@ public final class FleetBenchmark {
         alive.shutdownNow();
         System.out.printf("hub: %d rentals made, each device told by its observation, in %d s%n", fleet.size(),
                 (System.nanoTime() - started) / 1_000_000_000L);
-        return server;
     }
 
     /**
@@ -299,6 +309,17 @@ public final class FleetBenchmark {
         Process bare = server(dir.resolve("bare.log"), "bare server on", "-cp", System.getProperty("java.class.path"),
                 BareDtlsServer.class.getName(), String.valueOf(port));
         Server server = new Server("bare", bare, "coaps://127.0.0.1:" + port + "/");
+        try {
+            setUpBare(server);
+            return server;
+        } catch (Exception | Error e) {
+            bare.destroy();
+            throw e;
+        }
+    }
+
+    private void setUpBare(Server server) throws Exception {
+        Process bare = server.process();
         base = server.base();
         heapBefore = heapAfterFullGc(bare.pid());
         histogramBefore = Boolean.getBoolean("fleet.histogram") ? histogram(bare.pid()) : null;
@@ -311,7 +332,6 @@ public final class FleetBenchmark {
         System.out.printf("bare: %d devices connected (a DTLS handshake each) in %d s%n", fleet.size(),
                 (System.nanoTime() - started) / 1_000_000_000L);
         observeAll();
-        return server;
     }
 
     /** The scheduled phase, then the memory reading, of the server just set up. */

@@ -39,7 +39,7 @@ class SeveralHubsTest {
     final int sshPort = World.freePort();
     final int httpPort = World.freePort();
     final int httpsPort = World.freePort();
-    final int tunnelPort = World.freePort();
+    final int tunnelPort = World.freePortBlock(10);
     Postgres postgres;
     Process device;
     String deviceId;

@@ -34,7 +34,7 @@ final class World implements AutoCloseable {
     final int coapPort = freeUdpPort();
     final int coapsPort = freeUdpPort();
     final int sshPort = freeTcpPort();
-    final int tunnelPort = freeTcpPort();
+    final int tunnelPort = freePortBlock(10);
     final int httpPort = freeTcpPort();
     final int httpsPort = freeTcpPort();
     /** Rentals' web servers answer at RENTAL.DOMAIN (resolved with curl --resolve) and at RENTAL.localhost. */
@@ -232,6 +232,35 @@ final class World implements AutoCloseable {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * The first of {@code size} ports free now, all below the kernel's ephemeral range: outgoing
+     * connections take their local ports from that range, and one could hold a tunnel port the hub
+     * hands out to a device (seen as "Address already in use" on the device's reverse tunnel).
+     */
+    static int freePortBlock(int size) {
+        int ephemeralLow = 32768;
+        try {
+            ephemeralLow = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or unreadable: Linux's default
+        }
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int start = 10_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.max(1, ephemeralLow - 10_000 - size));
+            if (java.util.stream.IntStream.range(start, start + size).allMatch(World::bindable)) {
+                return start;
+            }
+        }
+        throw new AssertionError("no " + size + " free ports in a row below " + ephemeralLow);
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket(port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
