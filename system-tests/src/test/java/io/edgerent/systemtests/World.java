@@ -33,10 +33,10 @@ final class World implements AutoCloseable {
     final Path dir;
     final int coapPort = freeUdpPort();
     final int coapsPort = freeUdpPort();
-    final int sshPort = freeTcpPort();
+    final int sshPort = freePort();
     final int tunnelPort = freePortBlock(10);
-    final int httpPort = freeTcpPort();
-    final int httpsPort = freeTcpPort();
+    final int httpPort = freePort();
+    final int httpsPort = freePort();
     /** Rentals' web servers answer at RENTAL.DOMAIN (resolved with curl --resolve) and at RENTAL.localhost. */
     static final String DOMAIN = "hub.test";
     /** What devices and renters use: CoAP over DTLS. */
@@ -223,33 +223,48 @@ final class World implements AutoCloseable {
         }
     }
 
+    /** A TCP port free now, below the ephemeral range (see {@link #freePortBlock}). */
     static int freePort() {
-        return freeTcpPort();
-    }
-
-    private static int freeTcpPort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        return freePortBlock(1);
     }
 
     /**
-     * The first of {@code size} ports free now, all below the kernel's ephemeral range: outgoing
-     * connections take their local ports from that range, and one could hold a tunnel port the hub
-     * hands out to a device (seen as "Address already in use" on the device's reverse tunnel).
+     * The first of {@code size} TCP ports free now, all below the kernel's ephemeral range, from which
+     * outgoing connections take their local ports. A port a test gives a server is often bound again
+     * later (a hub restarted, a tunnel port handed to a device); taken from the ephemeral range, an
+     * outgoing connection may hold it by then ("Address already in use": a device's reverse tunnel
+     * refused, a restarted hub's HTTP router failing to start).
      */
     static int freePortBlock(int size) {
-        int ephemeralLow = 32768;
+        return free(size, World::bindable);
+    }
+
+    /** A UDP port free now, below the ephemeral range, as {@link #freePortBlock} for TCP. */
+    static int freeUdpPort() {
+        return free(1, port -> {
+            try (DatagramSocket s = new DatagramSocket(port)) {
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    private static int free(int size, java.util.function.IntPredicate bindable) {
+        int ephemeralLow = 32768; // Linux's default
         try {
-            ephemeralLow = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+            // Files.readString gets a wrong length from /proc (it read "3" here); lines read to the end.
+            int low = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim()
+                    .split("\\s+")[0]);
+            if (low > 10_000 + size + 1_000) {
+                ephemeralLow = low;
+            }
         } catch (IOException | RuntimeException e) {
-            // not Linux, or unreadable: Linux's default
+            // not Linux, or unreadable: the default
         }
         for (int attempt = 0; attempt < 200; attempt++) {
             int start = 10_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.max(1, ephemeralLow - 10_000 - size));
-            if (java.util.stream.IntStream.range(start, start + size).allMatch(World::bindable)) {
+            if (java.util.stream.IntStream.range(start, start + size).allMatch(bindable)) {
                 return start;
             }
         }
@@ -261,14 +276,6 @@ final class World implements AutoCloseable {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    static int freeUdpPort() {
-        try (DatagramSocket s = new DatagramSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new AssertionError(e);
         }
     }
 
