@@ -14,8 +14,6 @@ import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.Voucher;
-import java.net.DatagramSocket;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,10 +61,9 @@ class HubCrashTest {
 
     @Test
     void acknowledged_vouchers_survive_kill_9_the_ledger_balances_and_each_channel_settles_once() throws Exception {
-        try (DatagramSocket udp = new DatagramSocket(0); ServerSocket tcp = new ServerSocket(0)) {
-            coapPort = udp.getLocalPort();
-            sshPort = tcp.getLocalPort();
-        }
+        // Bound again after the kill: ports outside the ephemeral range, which no outgoing connection takes meanwhile.
+        coapPort = World.freeUdpPort();
+        sshPort = World.freePort();
         startHub();
         try {
             walk();
