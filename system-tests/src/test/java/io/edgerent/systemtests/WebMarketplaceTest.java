@@ -195,8 +195,15 @@ class WebMarketplaceTest {
         owner.findElement(By.cssSelector("form.account button")).click();
         awaitText(owner, By.tagName("h1"), "Owner alice");
         assertTrue(owner.findElement(By.cssSelector("table.devices tr[data-device='" + device + "']")).getText().contains("free"));
-        WebElement earned = owner.findElement(By.cssSelector("table.earnings tr[data-device='" + device + "']"));
-        assertTrue(Long.parseLong(earned.findElements(By.tagName("td")).get(1).getText()) > 0, earned.getText());
+        // The owner's share is in once the channel has settled, which under load may come after the page first shows.
+        new WebDriverWait(owner, Duration.ofSeconds(60)).ignoring(StaleElementReferenceException.class).until(d -> {
+            WebElement earned = d.findElement(By.cssSelector("table.earnings tr[data-device='" + device + "']"));
+            if (Long.parseLong(earned.findElements(By.tagName("td")).get(1).getText()) > 0) {
+                return true;
+            }
+            d.navigate().refresh();
+            return false;
+        });
         assertFalse(owner.findElements(By.cssSelector("#incomeChart rect[data-amount]:not([data-amount='0'])")).isEmpty(),
                 "today's income is a bar in the chart");
         assertTrue(owner.findElement(By.cssSelector("ul.wipes li[data-rental='" + rental + "']")).getText().contains("verified"));
