@@ -250,18 +250,22 @@ final class World implements AutoCloseable {
         });
     }
 
-    private static int free(int size, java.util.function.IntPredicate bindable) {
-        int ephemeralLow = 32768; // Linux's default
+    /** The lowest port of the kernel's ephemeral range; ports below it, from 10,000, are the tests'. */
+    private static final int EPHEMERAL_LOW = ephemeralLow();
+
+    private static int ephemeralLow() {
         try {
             // Files.readString gets a wrong length from /proc (it read "3" here); lines read to the end.
             int low = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim()
                     .split("\\s+")[0]);
-            if (low > 10_000 + size + 1_000) {
-                ephemeralLow = low;
-            }
+            return low > 12_000 ? low : 32768;
         } catch (IOException | RuntimeException e) {
-            // not Linux, or unreadable: the default
+            return 32768; // not Linux, or unreadable: Linux's default
         }
+    }
+
+    private static int free(int size, java.util.function.IntPredicate bindable) {
+        int ephemeralLow = EPHEMERAL_LOW;
         for (int attempt = 0; attempt < 200; attempt++) {
             int start = 10_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.max(1, ephemeralLow - 10_000 - size));
             if (java.util.stream.IntStream.range(start, start + size).allMatch(bindable)) {
