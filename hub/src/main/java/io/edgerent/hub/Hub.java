@@ -50,7 +50,7 @@ public final class Hub implements AutoCloseable {
                 api.updateDtlsHealth();
                 Registry.Counts counts = registry.counts();
                 return metrics.prometheus(counts.devicesOnline(), counts.devicesRegistered(), counts.rentals(), router.bytesOutTotal(),
-                        sql.retries(), federation.counts());
+                        sql.retries(), commits.commits(), commits.pieces(), federation.counts());
             }, () -> health(registry, metrics));
             gateway.start();
             router.start();

@@ -93,7 +93,7 @@ final class HubMetrics {
 
     /** The exposition text; {@code devicesOnline} and {@code rentals} (per state) are read at scrape time. */
     String prometheus(long devicesOnline, long devicesRegistered, Map<String, Long> rentals, long httpBytesOut,
-            long databaseRetries, Federation.Counts federation) {
+            long databaseRetries, long commits, long commitPieces, Federation.Counts federation) {
         StringBuilder out = new StringBuilder();
         gauge(out, "edgerent_devices_online", "Devices heard from within the offline limit.", devicesOnline);
         gauge(out, "edgerent_devices_registered", "Devices registered with this hub.", devicesRegistered);
@@ -118,6 +118,9 @@ final class HubMetrics {
                 httpBytesOut);
         counter(out, "edgerent_database_retries_total", "Transactions run again after losing a race with another hub's.",
                 databaseRetries);
+        counter(out, "edgerent_database_commits_total", "Group commits: transactions carrying devices' and renters' requests.",
+                commits);
+        counter(out, "edgerent_database_commit_pieces_total", "Requests those group commits carried.", commitPieces);
         out.append("# HELP edgerent_linked_hubs Hubs linked with this one, answering or not heard from lately (stale).\n"
                 + "# TYPE edgerent_linked_hubs gauge\n");
         out.append("edgerent_linked_hubs{state=\"answering\"} ").append(federation.answering()).append('\n');

@@ -317,6 +317,8 @@ class DtlsTest {
             }
             assertTrue(m.body().contains("\nedgerent_devices_online 1\n"), m.body());
             assertTrue(m.body().contains("\nedgerent_devices_registered 1\n"), m.body());
+            assertTrue(m.body().contains("\n# TYPE edgerent_database_commits_total counter\n"), m.body());
+            assertTrue(metric(world, "edgerent_database_commit_pieces_total") >= metric(world, "edgerent_database_commits_total"), m.body());
             HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, h.statusCode());
