@@ -6,12 +6,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Slows down key guessing at the SSH gateway, per source address. Each failed authentication adds
- * one to the address's score, which drains by one every {@link #DRAIN}. The first {@link #FREE}
- * failures are answered at once (a client offering a few keys is normal); after that each failure
- * is answered later, doubling from 250 ms up to {@link #MAX_DELAY}. Successes are never delayed. An
- * address may also hold only {@link #MAX_UNAUTHENTICATED} connections that have not logged in yet,
- * so parallel connections do not get around the delay.
+ * Slows down key and password guessing, per source address. Each failed authentication adds one to
+ * the address's score, which drains by one every {@link #DRAIN}. The first {@link #FREE} failures
+ * cost nothing (a client offering a few keys is normal); after that each failure holds the address
+ * off for a while, doubling from 250 ms up to {@link #MAX_DELAY}. Successes are never delayed.
+ *
+ * <p>The SSH gateway answers such a failure that much later, and an address may hold only
+ * {@link #MAX_UNAUTHENTICATED} connections that have not logged in yet, so parallel connections do not
+ * get around the delay. The web pages refuse to check a password from an address still held off
+ * ({@link #heldOff}), so no worker thread waits and parallel requests gain nothing either.
  */
 final class AuthPenalties {
     static final int FREE = 5;
@@ -20,7 +23,8 @@ final class AuthPenalties {
     static final int MAX_UNAUTHENTICATED = 10;
     private static final int MAX_TRACKED = 100_000;
 
-    private record Score(double failures, long at) {}
+    /** The failures not drained at {@code at}, and until when the address is held off. */
+    private record Score(double failures, long at, long until) {}
 
     private final Clock clock;
     private final Map<String, Score> scores = new ConcurrentHashMap<>();
@@ -30,14 +34,28 @@ final class AuthPenalties {
         this.clock = clock;
     }
 
-    /** Records a failed authentication from {@code address}; answers how long to wait before saying it failed. */
+    /** Records a failed authentication from {@code address}; answers how long it is held off (SSH: before saying it failed). */
     Duration failed(String address) {
         long now = clock.millis();
         if (scores.size() > MAX_TRACKED) {
-            scores.entrySet().removeIf(e -> drained(e.getValue(), now) == 0);
+            scores.entrySet().removeIf(e -> drained(e.getValue(), now) == 0 && e.getValue().until() <= now);
         }
-        Score score = scores.compute(address, (a, old) -> new Score((old == null ? 0 : drained(old, now)) + 1, now));
-        int over = (int) Math.ceil(score.failures()) - FREE;
+        Score score = scores.compute(address, (a, old) -> {
+            double failures = (old == null ? 0 : drained(old, now)) + 1;
+            return new Score(failures, now, now + delay(failures).toMillis());
+        });
+        return Duration.ofMillis(score.until() - now);
+    }
+
+    /** How long {@code address} is still held off after its last failure; zero if it may try. */
+    Duration heldOff(String address) {
+        Score score = scores.get(address);
+        long left = score == null ? 0 : score.until() - clock.millis();
+        return left > 0 ? Duration.ofMillis(left) : Duration.ZERO;
+    }
+
+    private static Duration delay(double failures) {
+        int over = (int) Math.ceil(failures) - FREE;
         if (over <= 0) {
             return Duration.ZERO;
         }

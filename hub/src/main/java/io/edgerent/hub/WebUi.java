@@ -388,10 +388,14 @@ final class WebUi implements AutoCloseable {
     }
 
     private Answer signIn(Request r) {
+        Optional<Answer> held = heldOff(r);
+        if (held.isPresent()) {
+            return held.get();
+        }
         String name = r.param("name") == null ? "" : r.param("name").strip();
         Optional<Accounts.Account> account = accounts.check(name, r.param("password"));
         if (account.isEmpty()) {
-            pause(penalties.failed(r.client()));
+            penalties.failed(r.client());
             return signInPage(r, "That name and password do not match an account.", 401);
         }
         String next = r.param("next");
@@ -400,13 +404,28 @@ final class WebUi implements AutoCloseable {
 
     /** The command line's one-time link, confirmed with a button (a link alone must not sign a browser in). */
     private Answer keySignIn(Request r) {
+        Optional<Answer> held = heldOff(r);
+        if (held.isPresent()) {
+            return held.get();
+        }
         Optional<Accounts.Account> account = accounts.redeem(r.param("code"));
         if (account.isEmpty()) {
-            pause(penalties.failed(r.client()));
+            penalties.failed(r.client());
             return signInPage(r, "That sign-in link is used, expired (it works for " + Accounts.SIGN_IN_CODE_LIFETIME.toMinutes()
                     + " minutes) or wrong; run `edgerent web` again.", 401);
         }
         return startSession(r, account.get(), "/rentals");
+    }
+
+    /** A sign-in from an address still held off by its failures is refused unchecked (429), so guessing in parallel gains nothing. */
+    private Optional<Answer> heldOff(Request r) {
+        Duration wait = penalties.heldOff(r.client());
+        if (wait.isZero()) {
+            return Optional.empty();
+        }
+        long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+        return Optional.of(signInPage(r, "Too many failed sign-ins from your address: try again in " + seconds
+                + (seconds == 1 ? " second." : " seconds."), 429).with("Retry-After", String.valueOf(seconds)));
     }
 
     private Answer signUp(Request r) {
@@ -580,14 +599,6 @@ final class WebUi implements AutoCloseable {
             throw new RefusedException(ErrorCode.BAD_REQUEST, "expected " + 2 * length + " lower-case hex digits");
         }
         return HEX.parseHex(text);
-    }
-
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static Answer asset(String name) {

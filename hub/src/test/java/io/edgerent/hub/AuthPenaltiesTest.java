@@ -24,6 +24,22 @@ class AuthPenaltiesTest {
     }
 
     @Test
+    void an_address_is_held_off_for_its_delay_after_a_failure_and_others_are_not() {
+        for (int i = 0; i < AuthPenalties.FREE; i++) {
+            penalties.failed("192.0.2.1");
+            assertEquals(Duration.ZERO, penalties.heldOff("192.0.2.1"), "free failures hold nobody off");
+        }
+        penalties.failed("192.0.2.1");
+        penalties.failed("192.0.2.1");
+        assertEquals(Duration.ofMillis(500), penalties.heldOff("192.0.2.1"));
+        clock.advance(Duration.ofMillis(400));
+        assertEquals(Duration.ofMillis(100), penalties.heldOff("192.0.2.1"));
+        clock.advance(Duration.ofMillis(100));
+        assertEquals(Duration.ZERO, penalties.heldOff("192.0.2.1"));
+        assertEquals(Duration.ZERO, penalties.heldOff("192.0.2.2"));
+    }
+
+    @Test
     void the_score_drains_one_failure_per_ten_seconds() {
         for (int i = 0; i < 8; i++) {
             penalties.failed("192.0.2.1");

@@ -270,6 +270,78 @@ class WebMarketplaceTest {
         return driver.findElement(By.cssSelector("input[name='csrf']")).getAttribute("value");
     }
 
+    /**
+     * Password guessing from one address: five failures are free, then the address is held off, and a
+     * sign-in meanwhile is refused unchecked (429, Retry-After), even with the right password and even
+     * many at once; no page worker waits out the penalty. Once it passed, the right password works.
+     */
+    @Test
+    void password_guessing_is_held_off_without_holding_the_pages() throws Exception {
+        String site = "http://127.0.0.1:" + world.httpPort;
+        signUpOverHttp(site, "alice");
+        // Nine wrong passwords, each checked: the first five free, then the address is held off (250 ms, doubling).
+        int failed = 0;
+        while (failed < 9) {
+            HttpResponse<String> guess = signInOverHttp(site, "alice", "guess" + failed);
+            if (guess.statusCode() == 401) {
+                failed++;
+            } else {
+                assertEquals(429, guess.statusCode(), guess.body());
+                assertTrue(failed > 5, "held off after " + failed + " failures");
+                Thread.sleep(1000L * retryAfter(guess));
+            }
+        }
+        // Held off for 2 s now: the right password is not even checked.
+        HttpResponse<String> held = signInOverHttp(site, "alice", "another long pass");
+        assertEquals(429, held.statusCode(), held.body());
+        assertTrue(held.body().contains("Too many failed sign-ins from your address"), held.body());
+        assertTrue(retryAfter(held) >= 1);
+        // Sixteen guesses at once, twice the page workers: refused without a worker waiting out the penalty.
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> guesses = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            guesses.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return signInOverHttp(site, "alice", "parallel guess");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        int checked = 0;
+        for (var guess : guesses) {
+            int status = guess.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode();
+            assertTrue(status == 429 || status == 401, "answered " + status);
+            checked += status == 401 ? 1 : 0;
+        }
+        // One may land after the 2 s; its failure holds the address off again, for 4 s.
+        assertTrue(checked <= 2, checked + " of 16 parallel guesses were checked");
+        // Once the penalty passed, the right password signs in.
+        HttpResponse<String> in = signInOverHttp(site, "alice", "another long pass");
+        for (int tries = 0; in.statusCode() == 429 && tries < 5; tries++) {
+            Thread.sleep(1000L * retryAfter(in));
+            in = signInOverHttp(site, "alice", "another long pass");
+        }
+        assertEquals(303, in.statusCode(), in.body());
+        assertTrue(in.headers().allValues("set-cookie").stream().anyMatch(c -> c.startsWith("edgerent_session=")), in.headers().toString());
+    }
+
+    private static int retryAfter(HttpResponse<String> answer) {
+        return Integer.parseInt(answer.headers().firstValue("retry-after").orElseThrow(() -> new AssertionError("no Retry-After: "
+                + answer.headers())));
+    }
+
+    /** Posts the sign-in form over plain HTTP as a browser would (form cookie and its token first). */
+    private HttpResponse<String> signInOverHttp(String site, String name, String password) throws Exception {
+        HttpResponse<String> form = http.send(HttpRequest.newBuilder(URI.create(site + "/signin")).build(), HttpResponse.BodyHandlers.ofString());
+        String cookie = form.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
+        Matcher token = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(form.body());
+        assertTrue(token.find(), form.body());
+        return http.send(HttpRequest.newBuilder(URI.create(site + "/signin")).header("Cookie", cookie)
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("csrf=" + token.group(1)
+                        + "&name=" + name + "&password=" + java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8))).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Signs up over plain HTTP as a browser would (form cookie, its token, then the form); answers the session cookie. */
     private String signUpOverHttp(String site, String name) throws Exception {
         HttpResponse<String> form = http.send(HttpRequest.newBuilder(URI.create(site + "/signup")).build(), HttpResponse.BodyHandlers.ofString());
