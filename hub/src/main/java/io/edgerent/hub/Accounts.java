@@ -119,6 +119,11 @@ final class Accounts {
         return code;
     }
 
+    /** Deletes the sessions and sign-in codes past their time, used or not; answers how many. */
+    int pruneExpired() {
+        return sql.transaction(() -> sql.update("DELETE FROM web_session WHERE expires_at <= ?", clock.millis()));
+    }
+
     /** The account a sign-in code names, if it is one and still works; the code is used up either way. */
     Optional<Account> redeem(String code) {
         if (code == null || code.length() != 43) {
@@ -151,11 +156,8 @@ final class Accounts {
         String cookie = randomToken();
         String csrf = randomToken();
         long now = clock.millis();
-        sql.transaction(() -> {
-            sql.update("DELETE FROM web_session WHERE account = ? AND expires_at < ?", account.name(), now);
-            sql.update("INSERT INTO web_session(id_sha256, account, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                    sha256(cookie), account.name(), csrf, now, now + SESSION_LIFETIME.toMillis());
-        });
+        sql.transaction(() -> sql.update("INSERT INTO web_session(id_sha256, account, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                sha256(cookie), account.name(), csrf, now, now + SESSION_LIFETIME.toMillis()));
         return new Session(cookie, account, csrf);
     }
 

@@ -27,7 +27,7 @@ final class Database implements AutoCloseable {
     static final List<String> MIGRATIONS = List.of("V1__walking_skeleton.sql", "V2__seen_requests.sql", "V3__payments.sql",
             "V4__latest_voucher.sql", "V5__wipes.sql", "V6__http_router.sql", "V7__offered.sql",
             "V8__templates.sql", "V9__several_hubs.sql", "V10__federation.sql", "V11__web.sql", "V12__rental_due.sql",
-            "V13__given_up_rentals.sql");
+            "V13__given_up_rentals.sql", "V14__web_session_expiry.sql");
     /** Where a PostgreSQL password may come from besides the URL and ~/.pgpass (kept out of the process list). */
     static final String PASSWORD_VARIABLE = "EDGERENT_DB_PASSWORD";
     private static final long MIGRATION_LOCK = 0x6564676572656e74L; // "edgerent"

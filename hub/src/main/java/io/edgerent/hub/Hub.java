@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,8 @@ import org.slf4j.LoggerFactory;
 /** A running hub: database, registry, CoAP API, SSH gateway and HTTP router, wired together. */
 public final class Hub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
+    /** How often expired web sessions and sign-in codes are deleted. */
+    static final Duration WEB_SESSION_PRUNING = Duration.ofMinutes(10);
 
     private Database database;
     private SshGateway gateway;
@@ -77,6 +80,13 @@ public final class Hub implements AutoCloseable {
                     LOG.error("ending expired rentals failed", e);
                 }
             }, every, every, TimeUnit.MILLISECONDS);
+            clockwork.scheduleWithFixedDelay(() -> {
+                try {
+                    accounts.pruneExpired();
+                } catch (RuntimeException e) {
+                    LOG.error("deleting expired web sessions failed", e);
+                }
+            }, 1, WEB_SESSION_PRUNING.toMinutes(), TimeUnit.MINUTES);
         } catch (RuntimeException e) {
             close();
             throw e;

@@ -99,6 +99,21 @@ class AccountsTest {
     }
 
     @Test
+    void expired_sessions_and_sign_in_codes_are_deleted_and_live_ones_kept() {
+        Accounts.Account rita = accounts.signUp("rita", "a long passphrase", null);
+        accounts.openSession(rita);
+        accounts.signInCode(Ed25519.raw(Ed25519.generate().getPublic()));
+        clock.advance(Accounts.SESSION_LIFETIME.plusSeconds(1));
+        Accounts.Session live = accounts.openSession(rita);
+        String code = accounts.signInCode(Ed25519.raw(Ed25519.generate().getPublic()));
+        assertEquals(2, accounts.pruneExpired(), "the old session and the old code");
+        assertEquals(0, accounts.pruneExpired());
+        assertTrue(accounts.session(live.cookie()).isPresent());
+        assertTrue(accounts.redeem(code).isPresent());
+        assertEquals(1L, sql.transaction(() -> sql.one("SELECT COUNT(*) FROM web_session").orElseThrow().integer(1)));
+    }
+
+    @Test
     void a_command_line_key_signs_in_once_through_a_short_lived_code_and_never_with_a_password() {
         byte[] key = Ed25519.raw(Ed25519.generate().getPublic());
         String code = accounts.signInCode(key);
