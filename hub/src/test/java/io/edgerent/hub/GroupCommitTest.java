@@ -44,6 +44,30 @@ class GroupCommitTest {
     }
 
     @Test
+    void clientsWaitingForTheirAnswersDoNotWaitOutTheGatheringEachTime() throws Exception {
+        try (Database db = Database.embedded(dir); GroupCommit commits = new GroupCommit(new Sql(db))) {
+            new Sql(db).transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+            int rounds = 200;
+            long started = System.nanoTime();
+            // Two clients, each sending its next piece once the last is answered: fewer than GATHER ever wait.
+            CompletableFuture<?>[] clients = new CompletableFuture<?>[2];
+            for (int c = 0; c < clients.length; c++) {
+                int client = c;
+                clients[c] = CompletableFuture.runAsync(() -> {
+                    for (int k = 0; k < rounds; k++) {
+                        commits.submit(insert(db, k * 2 + client)).join();
+                    }
+                });
+            }
+            CompletableFuture.allOf(clients).get(60, TimeUnit.SECONDS);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            assertEquals(2 * rounds, count(db));
+            // Waiting out the gathering time each round would take rounds * GATHER_MILLIS = 2 s at least.
+            assertTrue(millis < rounds * GroupCommit.GATHER_MILLIS / 2, millis + " ms for " + rounds + " rounds");
+        }
+    }
+
+    @Test
     void aLonePieceIsCommittedWithoutWaitingForOthers() throws Exception {
         try (Database db = Database.embedded(dir); GroupCommit commits = new GroupCommit(new Sql(db))) {
             new Sql(db).transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
