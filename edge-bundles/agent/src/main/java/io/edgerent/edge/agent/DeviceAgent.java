@@ -13,9 +13,12 @@ import io.edgerent.protocol.SshKeys;
 import io.edgerent.protocol.Template;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,7 +48,8 @@ public class DeviceAgent implements ConfigurableComponent {
             description = "How this device finds its hub and offers itself for rent.")
     public @interface Config {
         @AttributeDefinition(name = "Hub address", description = "The hub's address, coaps://HOST:PORT (CoAP over DTLS;"
-                + " plain coap:// only for a hub on this machine).")
+                + " plain coap:// only for a hub on this machine). Several hubs serving one fleet may be listed, separated by"
+                + " commas: the device talks to the first, and to the next when one does not answer.")
         String hub_uri() default "coap://127.0.0.1:5683";
 
         @AttributeDefinition(name = "Registration token", description = "The one-time token from `edgerent token`;"
@@ -112,7 +116,7 @@ public class DeviceAgent implements ConfigurableComponent {
     private final OwnerSettings settings = new OwnerSettings(PID);
     private HubLink hub;
     private Governor governor;
-    private URI hubUri;
+    private List<URI> hubUris;
     private Path dataDir;
 
     @Activate
@@ -136,16 +140,10 @@ public class DeviceAgent implements ConfigurableComponent {
 
     private synchronized void apply(Config config) {
         Refusals refusals = new Refusals("agent");
-        URI uri = null;
-        try {
-            uri = URI.create(String.valueOf(config.hub_uri()).strip());
-        } catch (IllegalArgumentException e) {
-            // reported below
-        }
-        boolean coaps = uri != null && "coaps".equals(uri.getScheme()) && uri.getHost() != null;
-        boolean loopback = uri != null && "coap".equals(uri.getScheme()) && Dtls.isLoopback(uri.getHost());
-        refusals.require(coaps || loopback, "hub address must look like coaps://HOST:PORT (plain coap:// only to a hub on this"
-                + " machine, 127.0.0.1), got '" + config.hub_uri() + "'");
+        List<URI> uris = hubAddresses(String.valueOf(config.hub_uri()));
+        refusals.require(!uris.isEmpty(), "hub address must look like coaps://HOST:PORT (plain coap:// only to a hub on this"
+                + " machine, 127.0.0.1; several hubs of one fleet separated by commas, all coaps:// or all on this machine), got '"
+                + config.hub_uri() + "'");
         refusals.require(config.data_dir() != null && !config.data_dir().isBlank(), "the data directory is empty");
         refusals.within("heartbeat", config.heartbeat_seconds(), 1, 60, "seconds", null)
                 .within("usage report", config.usage_seconds(), 5, 3600, "seconds", null)
@@ -179,7 +177,7 @@ public class DeviceAgent implements ConfigurableComponent {
                 config.heartbeat_seconds(), config.usage_seconds(), new Prices(config.price_per_hour(), config.price_per_gb()),
                 config.listed(), hours, templates, hubKey, region);
         Path dir = Path.of(config.data_dir()).toAbsolutePath().normalize();
-        if (governor != null && uri.equals(hubUri) && dir.equals(dataDir)) {
+        if (governor != null && uris.equals(hubUris) && dir.equals(dataDir)) {
             governor.update(live);
             LOG.info("agent settings applied: price {} per hour, {} per GB, {}, available {}, templates {}, region '{}'",
                     live.prices().perHour(), live.prices().perGb(), live.listed() ? "offered for rent" : "listing off", hours.text(),
@@ -193,13 +191,36 @@ public class DeviceAgent implements ConfigurableComponent {
             throw new IllegalArgumentException("agent settings refused: cannot create the data directory " + dir + ": " + e, e);
         }
         stop();
-        hubUri = uri;
+        hubUris = uris;
         dataDir = dir;
         // The DTLS handshake asks the governor which hub key to expect (pinned, or the one registered with).
-        hub = new HubLink(uri, DeviceKey.loadOrCreate(dir), () -> governor == null ? Optional.empty() : governor.expectedHubKey());
-        governor = new Governor(new Governor.Settings(dir, uri.getHost()), live, hub, containers, volumes, tunnels);
+        hub = new HubLink(uris, DeviceKey.loadOrCreate(dir), () -> governor == null ? Optional.empty() : governor.expectedHubKey());
+        governor = new Governor(new Governor.Settings(dir), live, hub, containers, volumes, tunnels);
         governor.start();
-        LOG.info("agent started for hub {}", uri);
+        LOG.info("agent started for hub {}", uris.size() == 1 ? uris.get(0) : uris);
+    }
+
+    /**
+     * The hub addresses of the setting, comma separated: all {@code coaps://HOST:PORT}, or all plain
+     * {@code coap://} to this machine; empty if any is neither, or they mix.
+     */
+    static List<URI> hubAddresses(String setting) {
+        List<URI> uris = new ArrayList<>();
+        for (String text : setting.split(",")) {
+            URI uri;
+            try {
+                uri = new URI(text.strip());
+            } catch (URISyntaxException e) {
+                return List.of();
+            }
+            boolean coaps = "coaps".equals(uri.getScheme()) && uri.getHost() != null;
+            boolean loopback = "coap".equals(uri.getScheme()) && uri.getHost() != null && Dtls.isLoopback(uri.getHost());
+            if (!coaps && !loopback || !uris.isEmpty() && !uris.get(0).getScheme().equals(uri.getScheme()) || uris.contains(uri)) {
+                return List.of();
+            }
+            uris.add(uri);
+        }
+        return List.copyOf(uris);
     }
 
     private void stop() {
@@ -211,7 +232,7 @@ public class DeviceAgent implements ConfigurableComponent {
             hub.close();
             hub = null;
         }
-        hubUri = null;
+        hubUris = null;
         dataDir = null;
     }
 }

@@ -57,8 +57,8 @@ final class Governor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Governor.class);
     static final int CONTAINER_SSH_PORT = 22;
 
-    /** Where the device keeps its state and which hub it serves; a change makes a new governor. */
-    record Settings(Path dataDir, String hubHost) {}
+    /** Where the device keeps its state; a change makes a new governor. */
+    record Settings(Path dataDir) {}
 
     /** Settings the running governor takes at once, without touching the rental it serves. */
     record Live(String registrationToken, int heartbeatSeconds, int usageSeconds, Prices prices, boolean listed,
@@ -89,6 +89,8 @@ final class Governor implements AutoCloseable {
     private long lastUsageReport;
     private ContainerUsage lastUsage = ContainerUsage.NONE;
     private long onlineSeconds;
+    /** The host the serving rental's tunnel goes to: the hub that answered when it was opened. */
+    private String tunnelHost;
 
     Governor(Settings settings, Live live, HubLink hub, RentalContainers containers, RentalVolumes volumes, Tunnels tunnels) {
         this.settings = settings;
@@ -268,7 +270,7 @@ final class Governor implements AutoCloseable {
         }
         LOG.error("not registering: the hub at {} shows the SSH host key '{}', not the one pinned at provisioning ('{}');"
                 + " check the hub address, or clear the hub key setting if the hub's key really changed",
-                settings.hubHost(), shown, live.hubKeyPin());
+                hub.hub(), shown, live.hubKeyPin());
         return false;
     }
 
@@ -317,6 +319,10 @@ final class Governor implements AutoCloseable {
                 && containers.find(wanted.name()).isEmpty()) {
             LOG.warn("the container of {} is gone; starting a fresh one", wanted.name());
             serve(wanted);
+        } else if (wanted != null && state.state() == DeviceState.RENTED && !hub.hub().getHost().equals(tunnelHost)) {
+            // Another of the fleet's hubs answers now (the one before did not): the renters' way in moves to it.
+            LOG.info("the hub at {} answers now: the tunnel of {} moves there", hub.hub(), wanted.name());
+            serve(wanted);
         }
         if (wanted != null && state.state() == DeviceState.RENTED && !Boolean.valueOf(wanted.paused()).equals(paused)) {
             // The hub pauses a rental whose payment lags and resumes it when payment catches up.
@@ -340,8 +346,9 @@ final class Governor implements AutoCloseable {
         if (reg.httpTunnelPort() != 0) {
             forwards.add(new TunnelSpec.Forward(reg.httpTunnelPort(), container.address(), container.httpPort()));
         }
-        tunnels.open(new TunnelSpec(rental.name(), settings.hubHost(), reg.sshPort(), reg.hubHostKey(), reg.deviceId(), deviceKey,
-                forwards));
+        String host = hub.hub().getHost();
+        tunnels.open(new TunnelSpec(rental.name(), host, reg.sshPort(), reg.hubHostKey(), reg.deviceId(), deviceKey, forwards));
+        tunnelHost = host;
         awaitUntil(() -> tunnels.isConnected(rental.name()), 30, "the tunnel of " + rental.name());
         if (state.state() != DeviceState.RENTED) {
             save(state.with(DeviceState.RENTED, rental));

@@ -17,7 +17,9 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.eclipse.californium.core.CoapClient;
@@ -35,25 +37,36 @@ import org.slf4j.LoggerFactory;
  * The device's side of the hub's CoAP API: over {@code coaps://} a DTLS session authenticated with
  * the device key, to a hub that must show the key {@code expectedHubKey} gives (any while it gives
  * none); plain {@code coap://} only to a hub on this machine.
+ *
+ * <p>Several hubs serving one fleet (on one database, with one key) may be given: requests go to one
+ * of them, in order, and a request it does not answer sends the next ones to the next hub.
  */
 final class HubLink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HubLink.class);
 
-    private final URI hub;
+    private final List<URI> hubs;
+    /** Which of {@link #hubs} requests go to. */
+    private final AtomicInteger current = new AtomicInteger();
     private final KeyPair deviceKey;
     private final HubKeyCheck check;
     private final CoapEndpoint endpoint;
 
-    HubLink(URI hub, KeyPair deviceKey, Supplier<Optional<PublicKey>> expectedHubKey) {
-        this.hub = hub;
+    /** {@code hubs}: one or more, all {@code coaps://}, or all plain {@code coap://} on this machine. */
+    HubLink(List<URI> hubs, KeyPair deviceKey, Supplier<Optional<PublicKey>> expectedHubKey) {
+        this.hubs = List.copyOf(hubs);
         this.deviceKey = deviceKey;
         this.check = HubKeyCheck.expecting(expectedHubKey);
-        endpoint = Dtls.clientEndpoint(hub, deviceKey, check);
+        endpoint = Dtls.clientEndpoint(this.hubs.get(0), deviceKey, check);
         try {
             endpoint.start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a UDP socket for CoAP: " + e.getMessage(), e);
         }
+    }
+
+    /** The hub requests go to now; its host is where the rental's tunnel goes too. */
+    URI hub() {
+        return hubs.get(current.get());
     }
 
     /** The key this device authenticates with, and signs its reports with. */
@@ -63,11 +76,12 @@ final class HubLink implements AutoCloseable {
 
     /** The SSH host key the hub shows, as an OpenSSH line. */
     String hubKey() {
-        CoapClient client = client(Paths.HUB_KEY);
+        int used = current.get();
+        CoapClient client = client(used, Paths.HUB_KEY);
         try {
-            return Cbor.decodeMap(payload(client.get())).text("hubKey");
+            return Cbor.decodeMap(payload(used, client.get())).text("hubKey");
         } catch (ConnectorException | IOException e) {
-            throw unreachable(e);
+            throw unreachable(used, e);
         } finally {
             client.shutdown();
         }
@@ -97,7 +111,7 @@ final class HubLink implements AutoCloseable {
 
     /** Observes the device's assignment; each notification goes to {@code onChange}. */
     CoapObserveRelation observe(String deviceId, Consumer<Assignment> onChange) {
-        CoapClient client = client(Paths.DEVICES + "/" + deviceId + "/" + Paths.ASSIGNMENT);
+        CoapClient client = client(current.get(), Paths.DEVICES + "/" + deviceId + "/" + Paths.ASSIGNMENT);
         return client.observe(new CoapHandler() {
             @Override
             public void onLoad(CoapResponse response) {
@@ -120,25 +134,26 @@ final class HubLink implements AutoCloseable {
     }
 
     private byte[] post(String path, byte[] payload) {
-        CoapClient client = client(path);
+        int used = current.get();
+        CoapClient client = client(used, path);
         try {
-            return payload(client.post(payload, MediaTypeRegistry.APPLICATION_CBOR));
+            return payload(used, client.post(payload, MediaTypeRegistry.APPLICATION_CBOR));
         } catch (ConnectorException | IOException e) {
-            throw unreachable(e);
+            throw unreachable(used, e);
         } finally {
             client.shutdown();
         }
     }
 
-    /** The answer's payload; no answer or a refusal is thrown as such. */
-    private byte[] payload(CoapResponse response) {
+    /** The answer of hub {@code used}; no answer or a refusal is thrown as such. */
+    private byte[] payload(int used, CoapResponse response) {
         if (response == null) {
             // The hub may have lost the DTLS session (a crash keeps none) and drop its records unanswered: the
             // next request handshakes anew. A hub that merely did not answer costs one handshake more.
             if (endpoint.getConnector() instanceof DTLSConnector dtls) {
                 dtls.clearConnectionState();
             }
-            throw unreachable(null);
+            throw unreachable(used, null);
         }
         if (!response.isSuccess()) {
             throw new HubRefusedException(response.getCode().codeClass, response.getCode() + " " + response.getResponseText());
@@ -146,18 +161,26 @@ final class HubLink implements AutoCloseable {
         return response.getPayload();
     }
 
-    /** No answer: because the hub showed a key other than the expected one, or for any other reason. */
-    private HubUnavailableException unreachable(Exception e) {
+    /**
+     * No answer from hub {@code used}: because it showed a key other than the expected one, or for any
+     * other reason. The next requests go to the next hub, if there is another.
+     */
+    private HubUnavailableException unreachable(int used, Exception e) {
+        URI hub = hubs.get(used);
+        String next = "";
+        if (hubs.size() > 1 && current.compareAndSet(used, (used + 1) % hubs.size())) {
+            next = "; trying " + hub() + " next";
+        }
         if (check.refused()) {
             return new HubUnavailableException("not talking to the hub at " + hub + ": in the DTLS handshake it shows the key '"
-                    + check.shown().map(SshKeys::ecdsaP256Line).orElse("?") + "', not the one pinned or registered with");
+                    + check.shown().map(SshKeys::ecdsaP256Line).orElse("?") + "', not the one pinned or registered with" + next);
         }
-        return new HubUnavailableException(e == null ? "no answer from the hub at " + hub : "cannot reach the hub at " + hub + ": "
-                + e.getMessage());
+        return new HubUnavailableException((e == null ? "no answer from the hub at " + hub : "cannot reach the hub at " + hub + ": "
+                + e.getMessage()) + next);
     }
 
-    private CoapClient client(String path) {
-        CoapClient client = new CoapClient(hub.resolve("/" + path));
+    private CoapClient client(int hub, String path) {
+        CoapClient client = new CoapClient(hubs.get(hub).resolve("/" + path));
         client.setEndpoint(endpoint);
         client.setTimeout(10_000L);
         return client;

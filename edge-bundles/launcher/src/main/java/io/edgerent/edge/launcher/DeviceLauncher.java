@@ -52,8 +52,9 @@ public final class DeviceLauncher {
             Settings given here are written through ConfigAdmin, as the Kura web UI would, and kept.
 
             Options:
-              --hub URI            the hub: coaps://HOST:PORT (CoAP over DTLS), or coap://127.0.0.1:PORT for a
-                                   hub on this machine (default coap://127.0.0.1:5683)
+              --hub URI[,URI...]   the hub: coaps://HOST:PORT (CoAP over DTLS), or coap://127.0.0.1:PORT for a
+                                   hub on this machine (default coap://127.0.0.1:5683); several hubs serving
+                                   one fleet separated by commas: the next is used when one does not answer
               --token TOKEN        one-time registration token from `edgerent token`
               --hub-key KEY        talk only to a hub showing this key ("ecdsa-sha2-nistp256 AAAA...", as
                                    `edgerent hub` prints it and `edgerent provision` writes it); default:
