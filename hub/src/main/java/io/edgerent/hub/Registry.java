@@ -458,6 +458,8 @@ final class Registry {
         Optional<byte[]> answer = sql.transaction(() -> {
             if (channels.fundedBy(rental).filter(hub::equals).isEmpty()) {
                 // Not here for that hub, and from now on never: a rent request under the name arriving late is refused.
+                // One signed longer ago than the freshness window is refused by its signature check: those names are let go.
+                sql.update("DELETE FROM given_up_rental WHERE given_up_at < ?", now() - 2 * SignedRequest.MAX_AGE_MILLIS);
                 if (sql.one("SELECT name FROM rental WHERE name = ? UNION SELECT name FROM given_up_rental WHERE name = ?", rental,
                         rental).isEmpty()) {
                     sql.update("INSERT INTO given_up_rental(name, hub, given_up_at) VALUES (?, ?, ?)", rental, hub, now());

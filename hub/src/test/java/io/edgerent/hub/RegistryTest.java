@@ -20,6 +20,7 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
 import java.nio.file.Path;
+import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -165,6 +166,27 @@ class RegistryTest {
                 "c")).code());
         registry.end(renter, rental.name());
         assertTrue(Cbor.decodeMap(registry.passedSettlement(rental.name(), "a")).bool("settled"), "the answer follows the rental");
+    }
+
+    @Test
+    void a_given_up_name_is_let_go_once_no_rent_request_for_it_can_still_be_fresh() throws Exception {
+        assertThrows(RefusedException.class, () -> registry.passedSettlement("r-0000000000cc", "a"));
+        clock.advance(Duration.ofMillis(2 * SignedRequest.MAX_AGE_MILLIS));
+        assertThrows(RefusedException.class, () -> registry.passedSettlement("r-0000000000dd", "a"));
+        assertEquals(List.of("r-0000000000cc", "r-0000000000dd"), givenUp(), "both within the window");
+        clock.advance(Duration.ofSeconds(1));
+        assertThrows(RefusedException.class, () -> registry.passedSettlement("r-0000000000ee", "a"));
+        assertEquals(List.of("r-0000000000dd", "r-0000000000ee"), givenUp());
+    }
+
+    private List<String> givenUp() throws Exception {
+        List<String> names = new ArrayList<>();
+        try (ResultSet r = database.connection().createStatement().executeQuery("SELECT name FROM given_up_rental ORDER BY name")) {
+            while (r.next()) {
+                names.add(r.getString(1));
+            }
+        }
+        return names;
     }
 
     @Test
