@@ -65,8 +65,11 @@ public final class FleetBenchmark {
     /** Rounds of the saturated phase: in each, both servers take a slot, in turns (see {@link #benchmark}). */
     static final int ROUNDS = 4;
 
-    /** A server under test: its process, and where the devices send their requests. */
-    private record Server(String name, Process process, String base) {}
+    /**
+     * A server under test: its process, where the devices send their requests, and for the hub its
+     * /metrics and its database file (null for the bare server).
+     */
+    private record Server(String name, Process process, String base, URI metrics, Path database) {}
 
     /** What a server's scheduled phase and memory reading gave. */
     private record Scheduled(double rate, long p50, long p99, long failures, long heapPerDevice) {}
@@ -246,11 +249,13 @@ public final class FleetBenchmark {
     private Server hub(Path dir) throws Exception {
         int coapsPort = World.freeUdpPort();
         int coapPort = World.freeUdpPort();
+        int metricsPort = World.freePort();
         Process hub = server(dir.resolve("hub.log"), "hub running", "-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
                 "--data", dir.resolve("hub").toString(), "--coaps-port", String.valueOf(coapsPort), "--coap-port", String.valueOf(coapPort),
-                "--ssh-port", "0", "--http-port", "0", "--https-port", "0", "--metrics", "127.0.0.1:0", "--tunnel-ports", "10000-39999",
-                "--payment-grace", "86400");
-        Server server = new Server("hub", hub, "coaps://127.0.0.1:" + coapsPort + "/");
+                "--ssh-port", "0", "--http-port", "0", "--https-port", "0", "--metrics", "127.0.0.1:" + metricsPort,
+                "--tunnel-ports", "10000-39999", "--payment-grace", "86400");
+        Server server = new Server("hub", hub, "coaps://127.0.0.1:" + coapsPort + "/", URI.create("http://127.0.0.1:" + metricsPort
+                + "/metrics"), dir.resolve("hub/hub.mv.db"));
         try {
             setUpHub(server, dir, coapPort);
             return server;
@@ -308,7 +313,7 @@ public final class FleetBenchmark {
         int port = World.freeUdpPort();
         Process bare = server(dir.resolve("bare.log"), "bare server on", "-cp", System.getProperty("java.class.path"),
                 BareDtlsServer.class.getName(), String.valueOf(port));
-        Server server = new Server("bare", bare, "coaps://127.0.0.1:" + port + "/");
+        Server server = new Server("bare", bare, "coaps://127.0.0.1:" + port + "/", null, null);
         try {
             setUpBare(server);
             return server;
@@ -344,6 +349,7 @@ public final class FleetBenchmark {
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         AtomicLong failures = new AtomicLong();
         ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
+        long[] commitsBefore = commits(server);
         long start = System.nanoTime();
         int n = fleet.size();
         for (int i = 0; i < n; i++) {
@@ -358,6 +364,13 @@ public final class FleetBenchmark {
         Thread.sleep(2000);
         double seconds = (System.nanoTime() - start) / 1e9;
         long[] scheduled = sorted(latencies);
+        if (server.metrics() != null) {
+            long[] commitsAfter = commits(server);
+            long commits = commitsAfter[0] - commitsBefore[0];
+            System.out.printf("%s: scheduled phase %.0f commits/s carrying %.1f requests each; database file %d MB%n", server.name(),
+                    commits / seconds, (commitsAfter[1] - commitsBefore[1]) / (double) Math.max(1, commits),
+                    Files.size(server.database()) >> 20);
+        }
         // The sessions alone: once the requests' exchanges have expired (60 s, Dtls.configuration), what stays per device.
         Thread.sleep(75_000);
         long heapPerDevice = (heapAfterFullGc(pid) - heapBefore) / n;
@@ -369,6 +382,21 @@ public final class FleetBenchmark {
         System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server.name(), scheduled.length, seconds);
         return new Scheduled(scheduled.length / seconds, percentile(scheduled, 50), percentile(scheduled, 99), failures.get(),
                 heapPerDevice);
+    }
+
+    /** The hub's group commits so far and the requests they carried, from its /metrics; zeros for the bare server. */
+    private static long[] commits(Server server) throws Exception {
+        if (server.metrics() == null) {
+            return new long[2];
+        }
+        String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(server.metrics()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return new long[] {metric(text, "edgerent_database_commits_total"), metric(text, "edgerent_database_commit_pieces_total")};
+    }
+
+    private static long metric(String text, String name) {
+        return text.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> Long.parseLong(l.substring(name.length() + 1)))
+                .findFirst().orElseThrow(() -> new IllegalStateException("no " + name + " in the hub's /metrics"));
     }
 
     /** One slot of the saturated phase: the request mix, {@code inFlight} at once, as fast as answered; its rate. */
