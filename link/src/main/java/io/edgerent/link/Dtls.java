@@ -116,6 +116,30 @@ public final class Dtls {
         return identity instanceof RawPublicKeyIdentity rpk ? rpk.getKey() : null;
     }
 
+    /**
+     * The hub addresses of a device's setting, comma separated: several hubs serving one fleet, all
+     * {@code coaps://HOST:PORT}, or all plain {@code coap://} to this machine; empty if any is neither,
+     * they mix, or one repeats.
+     */
+    public static List<URI> hubAddresses(String setting) {
+        List<URI> uris = new java.util.ArrayList<>();
+        for (String text : setting.split(",")) {
+            URI uri;
+            try {
+                uri = new URI(text.strip());
+            } catch (java.net.URISyntaxException e) {
+                return List.of();
+            }
+            boolean secure = SECURE.equals(uri.getScheme()) && uri.getHost() != null;
+            boolean loopback = "coap".equals(uri.getScheme()) && isLoopback(uri.getHost());
+            if (!secure && !loopback || !uris.isEmpty() && !uris.get(0).getScheme().equals(uri.getScheme()) || uris.contains(uri)) {
+                return List.of();
+            }
+            uris.add(uri);
+        }
+        return List.copyOf(uris);
+    }
+
     /** Whether {@code host} (as a URI gives it) names this machine: the only host plain coap:// is for. */
     public static boolean isLoopback(String host) {
         return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));

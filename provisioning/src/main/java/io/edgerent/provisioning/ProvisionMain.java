@@ -1,6 +1,7 @@
 package io.edgerent.provisioning;
 
 import io.edgerent.client.HubClient;
+import io.edgerent.link.Dtls;
 import io.edgerent.link.HubKeyCheck;
 import io.edgerent.protocol.SshKeys;
 import java.io.IOException;
@@ -33,7 +34,9 @@ public final class ProvisionMain {
             one-time token made for it here. Flash each image to its SD card (dd, Raspberry Pi Imager).
 
               --image FILE        Raspberry Pi OS Lite, .img or .img.xz
-              --hub URI           the hub devices register with (or $EDGERENT_HUB)
+              --hub URI[,URI...]  the hub devices register with (or $EDGERENT_HUB); several hubs serving one
+                                  fleet separated by commas: tokens come from the first, devices turn to the
+                                  next when one does not answer
               --owner NAME        whose devices these are; the hub makes one token per device for NAME
               --count N           N devices named pi-01, pi-02, ...
               --names A,B,...     devices with these host names (lowercase letters, digits, -)
@@ -109,8 +112,18 @@ public final class ProvisionMain {
         }
     }
 
-    record Settings(Path image, URI hub, String owner, List<String> names, Path out, boolean shared, Path sshKey,
+    record Settings(Path image, List<URI> hubs, String owner, List<String> names, Path out, boolean shared, Path sshKey,
             String wifiSsid, String wifiPsk, String wifiCountry, Path kuraInstaller, Path adminSecret, Path deviceDir) {
+        /** The hub this tool asks for tokens: the first. */
+        URI hub() {
+            return hubs.get(0);
+        }
+
+        /** The device's hub address setting: all of them, comma separated. */
+        String hubSetting() {
+            return String.join(",", hubs.stream().map(URI::toString).toList());
+        }
+
         static Settings from(Map<String, String> o) {
             for (String key : o.keySet()) {
                 if (!List.of("--image", "--hub", "--owner", "--count", "--names", "--out", "--shared", "--ssh-key", "--wifi-ssid",
@@ -126,10 +139,10 @@ public final class ProvisionMain {
             if (hubText == null) {
                 throw new UsageError("--hub coaps://HOST:PORT is needed");
             }
-            URI hub = URI.create(hubText);
-            if (!java.util.List.of("coap", "coaps").contains(hub.getScheme()) || hub.getHost() == null) {
-                throw new UsageError("--hub must look like coaps://HOST:PORT (coap://127.0.0.1:PORT for a hub on this machine), got "
-                        + hubText);
+            List<URI> hubs = Dtls.hubAddresses(hubText);
+            if (hubs.isEmpty()) {
+                throw new UsageError("--hub must look like coaps://HOST:PORT (coap://127.0.0.1:PORT for a hub on this machine; several"
+                        + " hubs of one fleet separated by commas), got " + hubText);
             }
             String owner = require(o, "--owner");
             if (!NAME.matcher(owner).matches()) {
@@ -174,7 +187,7 @@ public final class ProvisionMain {
             Path kura = optionalFile(o, "--kura-installer");
             Path secret = Path.of(o.getOrDefault("--admin-secret", System.getProperty("user.home") + "/.edgerent/hub/admin.secret"));
             Path deviceDir = o.containsKey("--device-dir") ? Path.of(o.get("--device-dir")) : builtDevice();
-            return new Settings(image, hub, owner, names, Path.of(o.getOrDefault("--out", "fleet")), o.containsKey("--shared"), sshKey,
+            return new Settings(image, hubs, owner, names, Path.of(o.getOrDefault("--out", "fleet")), o.containsKey("--shared"), sshKey,
                     o.get("--wifi-ssid"), o.get("--wifi-psk"), o.getOrDefault("--wifi-country", "GB"), kura, secret, deviceDir);
         }
 
@@ -264,7 +277,7 @@ public final class ProvisionMain {
         Properties config = new Properties();
         if (Files.isRegularFile(file)) {
             config = readConfig(file);
-            if (s.hub().toString().equals(config.getProperty("HUB")) && s.owner().equals(config.getProperty("OWNER"))) {
+            if (s.hubSetting().equals(config.getProperty("HUB")) && s.owner().equals(config.getProperty("OWNER"))) {
                 return config;
             }
         }
@@ -275,7 +288,7 @@ public final class ProvisionMain {
             throw new IllegalStateException("the hub at " + s.hub() + " names the key '" + issued.hubKey()
                     + "' but showed another in the DTLS handshake; not writing it into any image");
         }
-        config.setProperty("HUB", s.hub().toString());
+        config.setProperty("HUB", s.hubSetting());
         config.setProperty("HUB_KEY", issued.hubKey());
         config.setProperty("TOKEN", issued.token());
         config.setProperty("DEVICE_NAME", name);
@@ -295,7 +308,7 @@ public final class ProvisionMain {
         StringBuilder text = new StringBuilder("# edgerent device configuration, read by edgerent/firstboot.sh\n");
         for (String key : List.of("HUB", "HUB_KEY", "TOKEN", "DEVICE_NAME", "OWNER")) {
             String value = config.getProperty(key, "");
-            if (!value.matches(key.equals("HUB_KEY") ? "[A-Za-z0-9-]+ [A-Za-z0-9+/=]+" : "[A-Za-z0-9:/._\\-]*")) {
+            if (!value.matches(key.equals("HUB_KEY") ? "[A-Za-z0-9-]+ [A-Za-z0-9+/=]+" : "[A-Za-z0-9:/._,\\-]*")) {
                 throw new ProvisionException("refusing to write " + key + " with unexpected characters: " + value);
             }
             text.append(key).append("='").append(value).append("'\n");

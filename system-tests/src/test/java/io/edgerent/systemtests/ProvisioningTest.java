@@ -102,17 +102,27 @@ class ProvisioningTest {
                     () -> world.cli(dir, "market").out().contains("alice"));
             world.devices.add(world.cli(dir, "market").out().lines().skip(1).findFirst().orElseThrow().split("\\s+")[0]);
 
-            // One shared image, and per device the files for its boot partition.
+            // One shared image, and per device the files for its boot partition; for a fleet two hubs serve (never asked here,
+            // the tokens come from the first).
             Path shared = dir.resolve("shared");
             List<String> sharedArgs = new ArrayList<>(args);
             sharedArgs.set(sharedArgs.indexOf("pi-a,pi-b"), "pi-c");
             sharedArgs.set(sharedArgs.indexOf(fleet.toString()), shared.toString());
+            String twoHubs = world.hubUri + ",coaps://127.0.0.2:5684";
+            sharedArgs.set(sharedArgs.indexOf(world.hubUri), twoHubs);
             sharedArgs.add("--shared");
             Run sharedRun = provision(sharedArgs);
             assertEquals(0, sharedRun.code, sharedRun.err);
             assertTrue(run("mtype", "-i", shared.resolve("edgerent-fleet.img") + "@@" + BOOT_START, "::/edgerent/device.conf").code() != 0,
                     "the shared image holds no device's token");
-            assertTrue(Files.readString(shared.resolve("pi-c/boot/edgerent/device.conf")).contains("DEVICE_NAME='pi-c'"));
+            String sharedConf = Files.readString(shared.resolve("pi-c/boot/edgerent/device.conf"));
+            assertTrue(sharedConf.contains("DEVICE_NAME='pi-c'"), sharedConf);
+            assertTrue(sharedConf.contains("HUB='" + twoHubs + "'"), sharedConf);
+            Run mixed = provision(List.of("--image", base.toString(), "--hub", world.hubUri + ",coap://127.0.0.2:5683", "--owner",
+                    "alice", "--names", "pi-d", "--out", dir.resolve("mixed").toString()));
+            assertEquals(2, mixed.code, mixed.err);
+            assertTrue(mixed.err.contains("several hubs of one fleet separated by commas"), mixed.err);
+            assertFalse(Files.exists(dir.resolve("mixed/pi-d/device.conf")), "no token was made");
         }
     }
 

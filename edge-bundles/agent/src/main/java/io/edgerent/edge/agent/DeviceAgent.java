@@ -13,11 +13,9 @@ import io.edgerent.protocol.SshKeys;
 import io.edgerent.protocol.Template;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -140,7 +138,7 @@ public class DeviceAgent implements ConfigurableComponent {
 
     private synchronized void apply(Config config) {
         Refusals refusals = new Refusals("agent");
-        List<URI> uris = hubAddresses(String.valueOf(config.hub_uri()));
+        List<URI> uris = Dtls.hubAddresses(String.valueOf(config.hub_uri()));
         refusals.require(!uris.isEmpty(), "hub address must look like coaps://HOST:PORT (plain coap:// only to a hub on this"
                 + " machine, 127.0.0.1; several hubs of one fleet separated by commas, all coaps:// or all on this machine), got '"
                 + config.hub_uri() + "'");
@@ -198,29 +196,6 @@ public class DeviceAgent implements ConfigurableComponent {
         governor = new Governor(new Governor.Settings(dir), live, hub, containers, volumes, tunnels);
         governor.start();
         LOG.info("agent started for hub {}", uris.size() == 1 ? uris.get(0) : uris);
-    }
-
-    /**
-     * The hub addresses of the setting, comma separated: all {@code coaps://HOST:PORT}, or all plain
-     * {@code coap://} to this machine; empty if any is neither, or they mix.
-     */
-    static List<URI> hubAddresses(String setting) {
-        List<URI> uris = new ArrayList<>();
-        for (String text : setting.split(",")) {
-            URI uri;
-            try {
-                uri = new URI(text.strip());
-            } catch (URISyntaxException e) {
-                return List.of();
-            }
-            boolean coaps = "coaps".equals(uri.getScheme()) && uri.getHost() != null;
-            boolean loopback = "coap".equals(uri.getScheme()) && uri.getHost() != null && Dtls.isLoopback(uri.getHost());
-            if (!coaps && !loopback || !uris.isEmpty() && !uris.get(0).getScheme().equals(uri.getScheme()) || uris.contains(uri)) {
-                return List.of();
-            }
-            uris.add(uri);
-        }
-        return List.copyOf(uris);
     }
 
     private void stop() {
