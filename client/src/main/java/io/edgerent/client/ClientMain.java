@@ -229,7 +229,7 @@ public final class ClientMain {
         boolean asRenter = Set.of("rent", "rentals", "pay", "status", "wipe", "extend", "end", "web").contains(command)
                 || command.equals("wallet") && options.positionals.isEmpty();
         try (HubClient hub = new HubClient(options.hub(), 10_000,
-                asRenter ? RenterIdentity.loadOrCreate(home) : Ed25519.generate(), known.check(options.hub()))) {
+                asRenter ? renterKey(home) : Ed25519.generate(), known.check(options.hub()))) {
             int code = switch (command) {
                 case "token" -> token(hub, options);
                 case "market" -> market(hub, options);
@@ -342,7 +342,7 @@ public final class ClientMain {
         long maxPrice = options.amount("--max-price", listed);
         long deposit = options.amount("--deposit", new Prices(Math.min(listed, maxPrice), 0).forSeconds(hours * 3600L));
         Template template = options.template();
-        KeyPair renter = RenterIdentity.loadOrCreate(home);
+        KeyPair renter = renterKey(home);
         String password = template == Template.FILES ? newPassword() : null;
         RentalView rental = hub.rent(renter, new RentRequest(device, hours, sshKey, maxPrice, deposit, template,
                 password == null ? null : sha256Hex(password)));
@@ -372,6 +372,14 @@ public final class ClientMain {
     }
 
     /** 128 random bits, URL-safe: typed once, then kept by the browser or in the password file. */
+    /**
+     * The renter's Ed25519 key pair, which signs every renter request and so is the renter's identity on
+     * the hub: made on first use under {@code EDGERENT_HOME/renter}, readable by its owner only.
+     */
+    private static KeyPair renterKey(Path home) {
+        return Ed25519.loadOrCreate(home.resolve("renter"), "renter");
+    }
+
     private static String newPassword() {
         byte[] bytes = new byte[16];
         new SecureRandom().nextBytes(bytes);
@@ -400,7 +408,7 @@ public final class ClientMain {
 
     private int pay(HubClient hub, Options options) {
         options.expectPositionals(1);
-        return payUntilEnd(hub, RenterIdentity.loadOrCreate(home), options.positionals.get(0), options);
+        return payUntilEnd(hub, renterKey(home), options.positionals.get(0), options);
     }
 
     /** Streams vouchers until the rental ends; Ctrl-C (or SIGTERM) ends the rental and shows the settlement. */
@@ -458,7 +466,7 @@ public final class ClientMain {
 
     private int status(HubClient hub, Options options) {
         options.expectPositionals(1);
-        var c = hub.channel(RenterIdentity.loadOrCreate(home), options.positionals.get(0));
+        var c = hub.channel(renterKey(home), options.positionals.get(0));
         out.printf("%s %s | due %d | paid %d | deposit %d | billed %d s | egress %d bytes | price %d/hour %d/GB%s%n", c.rental(),
                 c.paused() ? "PAUSED" : c.state(), c.due(), c.paid(), c.deposit(), c.billedSeconds(), c.egressBytes(),
                 c.prices().perHour(), c.prices().perGb(), c.paused() ? " (payment behind: run edgerent pay " + c.rental() + ")" : "");
@@ -468,7 +476,7 @@ public final class ClientMain {
 
     private int wipe(HubClient hub, Options options) {
         options.expectPositionals(1);
-        WipeRecord w = hub.wipe(RenterIdentity.loadOrCreate(home), options.positionals.get(0));
+        WipeRecord w = hub.wipe(renterKey(home), options.positionals.get(0));
         out.printf("%s wiped %s (%s), %s%n", w.rental(), TIME.format(Instant.ofEpochMilli(w.finishedAt())), w.method(),
                 w.verified() ? "verified" : "NOT VERIFIED");
         w.steps().forEach(step -> out.println("  step:  " + step));
@@ -478,7 +486,7 @@ public final class ClientMain {
 
     private int extend(HubClient hub, Options options) {
         options.expectPositionals(1);
-        KeyPair renter = RenterIdentity.loadOrCreate(home);
+        KeyPair renter = renterKey(home);
         String rental = options.positionals.get(0);
         int hours = options.integer("--hours", 0);
         if (hours <= 0) {
@@ -497,7 +505,7 @@ public final class ClientMain {
 
     private int web(HubClient hub, Options options) {
         options.expectPositionals(0);
-        HubClient.WebSignIn link = hub.webSignIn(RenterIdentity.loadOrCreate(home));
+        HubClient.WebSignIn link = hub.webSignIn(renterKey(home));
         out.println(webLink(hub, link.httpPort(), link.path()));
         out.println("(opens the hub's web pages as this renter key; works once, for 2 minutes)");
         return 0;
@@ -506,7 +514,7 @@ public final class ClientMain {
     private int wallet(HubClient hub, Options options) {
         if (options.positionals.isEmpty()) {
             options.expectPositionals(0);
-            printStatement(hub.wallet(RenterIdentity.loadOrCreate(home)));
+            printStatement(hub.wallet(renterKey(home)));
             return 0;
         }
         options.expectPositionals(3);
@@ -579,7 +587,7 @@ public final class ClientMain {
 
     private int rentals(HubClient hub, Options options) {
         options.expectPositionals(0);
-        List<RentalView> rentals = hub.rentals(RenterIdentity.loadOrCreate(home));
+        List<RentalView> rentals = hub.rentals(renterKey(home));
         if (rentals.isEmpty()) {
             out.println("you have no rentals on this hub");
             return 0;
@@ -596,7 +604,7 @@ public final class ClientMain {
 
     private int end(HubClient hub, Options options) {
         options.expectPositionals(1);
-        KeyPair renter = RenterIdentity.loadOrCreate(home);
+        KeyPair renter = renterKey(home);
         RentalView rental = hub.end(renter, options.positionals.get(0));
         out.println("rental " + rental.name() + " is " + rental.state());
         printSettlement(hub.channel(renter, rental.name()));

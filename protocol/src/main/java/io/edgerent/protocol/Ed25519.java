@@ -1,5 +1,11 @@
 package io.edgerent.protocol;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -15,6 +21,33 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /** Ed25519 keys as the protocol carries them: a public key is its 32 raw bytes. */
 public final class Ed25519 {
+    /**
+     * The key pair kept in {@code dir} as {@code NAME.key} (PKCS#8, readable by its owner only) and
+     * {@code NAME.pub} (raw), made on first use; a missing {@code dir} is made for its owner only. The
+     * private half appears whole or not at all, so a crash while making it leaves no half key.
+     */
+    public static KeyPair loadOrCreate(Path dir, String name) {
+        Path privateFile = dir.resolve(name + ".key");
+        Path publicFile = dir.resolve(name + ".pub");
+        try {
+            if (!Files.exists(privateFile)) {
+                if (!Files.isDirectory(dir)) {
+                    Files.createDirectories(dir);
+                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+                }
+                KeyPair pair = generate();
+                Files.write(publicFile, raw(pair.getPublic()));
+                Path tmp = Files.createTempFile(dir, name, ".tmp",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.write(tmp, pair.getPrivate().getEncoded());
+                Files.move(tmp, privateFile, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return new KeyPair(publicKey(Files.readAllBytes(publicFile)), privateKey(Files.readAllBytes(privateFile)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create the " + name + " key in " + dir, e);
+        }
+    }
+
     /** The DER prefix of an X.509 SubjectPublicKeyInfo holding an Ed25519 key (RFC 8410). */
     private static final byte[] X509_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
     public static final int PUBLIC_KEY_BYTES = 32;

@@ -6,6 +6,7 @@ import io.edgerent.edge.settings.Refusals;
 import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.tunnels.Tunnels;
 import io.edgerent.link.Dtls;
+import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.MalformedMessageException;
 import io.edgerent.protocol.Names;
 import io.edgerent.protocol.Prices;
@@ -192,7 +193,7 @@ public class DeviceAgent implements ConfigurableComponent {
         hubUris = uris;
         dataDir = dir;
         // The DTLS handshake asks the governor which hub key to expect (pinned, or the one registered with).
-        hub = new HubLink(uris, DeviceKey.loadOrCreate(dir), () -> governor == null ? Optional.empty() : governor.expectedHubKey());
+        hub = new HubLink(uris, Ed25519.loadOrCreate(dir, "device"), () -> governor == null ? Optional.empty() : governor.expectedHubKey());
         governor = new Governor(new Governor.Settings(dir), live, hub, containers, volumes, tunnels);
         governor.start();
         LOG.info("agent started for hub {}", uris.size() == 1 ? uris.get(0) : uris);
