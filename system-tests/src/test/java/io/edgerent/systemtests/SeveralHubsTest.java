@@ -113,7 +113,8 @@ class SeveralHubsTest {
         awaitTrue(Duration.ofSeconds(90), "the device's tunnel at B", () -> (B + ":" + sshPort).equals(tunnelAt(db, deviceId)));
         String deviceLog = Files.readString(dir.resolve("device.log"));
         assertTrue(deviceLog.contains("trying coaps://" + B + ":" + coapsPort + " next"), deviceLog);
-        assertTrue(deviceLog.contains("the tunnel of " + rental + " moves there"), deviceLog);
+        assertTrue(deviceLog.contains("the tunnel of " + rental + " is down and the hub at coaps://" + B + ":" + coapsPort
+                + " answers: the tunnel moves there"), deviceLog);
         awaitTrue(Duration.ofSeconds(60), "ssh through B to the same container", () -> {
             World.Result again = renter.ssh(rental, "cat /root/mark");
             return again.code() == 0 && again.out().contains("through-b");

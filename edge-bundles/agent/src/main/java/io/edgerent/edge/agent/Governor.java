@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -82,6 +83,8 @@ final class Governor implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private GovernorState state;
     private CoapObserveRelation observation;
+    /** The hub {@link #observation} is at. */
+    private URI observedAt;
     private boolean hubWasUnreachable;
     private volatile boolean closing;
     /** Whether the serving container is paused, as last applied; null until applied after a start. */
@@ -169,12 +172,13 @@ final class Governor implements AutoCloseable {
                 hubWasUnreachable = true;
                 return;
             }
-            if (observation == null || hubWasUnreachable) {
-                // The hub forgets observers when it restarts; observe again once it is back.
+            if (observation == null || hubWasUnreachable || !hub.hub().equals(observedAt)) {
+                // The hub forgets observers when it restarts: observe again once it is back, or at the hub that answers now.
                 if (observation != null) {
                     observation.proactiveCancel();
-                    LOG.info("the hub answers again");
+                    LOG.info("the hub at {} answers{}", hub.hub(), hub.hub().equals(observedAt) ? " again" : "");
                 }
+                observedAt = hub.hub();
                 observation = hub.observe(id, this::onNotification);
                 hubWasUnreachable = false;
             }
@@ -319,9 +323,12 @@ final class Governor implements AutoCloseable {
                 && containers.find(wanted.name()).isEmpty()) {
             LOG.warn("the container of {} is gone; starting a fresh one", wanted.name());
             serve(wanted);
-        } else if (wanted != null && state.state() == DeviceState.RENTED && !hub.hub().getHost().equals(tunnelHost)) {
-            // Another of the fleet's hubs answers now (the one before did not): the renters' way in moves to it.
-            LOG.info("the hub at {} answers now: the tunnel of {} moves there", hub.hub(), wanted.name());
+        } else if (wanted != null && state.state() == DeviceState.RENTED && !tunnels.isConnected(wanted.name())
+                && !hub.hub().getHost().equals(tunnelHost)) {
+            // The tunnel is down and another of the fleet's hubs answers now: the renters' way in moves to it. A tunnel
+            // still up stays where it is (any hub relays to it), so a request that merely went unanswered cuts no session.
+            LOG.info("the tunnel of {} is down and the hub at {} answers: {}", wanted.name(), hub.hub(),
+                    tunnelHost == null ? "opening it there" : "the tunnel moves there");
             serve(wanted);
         }
         if (wanted != null && state.state() == DeviceState.RENTED && !Boolean.valueOf(wanted.paused()).equals(paused)) {
