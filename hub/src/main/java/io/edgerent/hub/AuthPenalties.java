@@ -6,15 +6,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Slows down key and password guessing, per source address. Each failed authentication adds one to
- * the address's score, which drains by one every {@link #DRAIN}. The first {@link #FREE} failures
- * cost nothing (a client offering a few keys is normal); after that each failure holds the address
- * off for a while, doubling from 250 ms up to {@link #MAX_DELAY}. Successes are never delayed.
+ * Slows down key and password guessing, per key: the source address at the SSH gateway, the address
+ * and the account name at web sign-in. Each failed authentication adds one to the key's score, which
+ * drains by one every {@link #DRAIN}. The first {@link #FREE} failures cost nothing (a client offering
+ * a few keys is normal); after that each failure holds the key off for a while, doubling from 250 ms
+ * up to {@link #MAX_DELAY}.
  *
- * <p>The SSH gateway answers such a failure that much later, and an address may hold only
- * {@link #MAX_UNAUTHENTICATED} connections that have not logged in yet, so parallel connections do not
- * get around the delay. The web pages refuse to check a password from an address still held off
- * ({@link #heldOff}), so no worker thread waits and parallel requests gain nothing either.
+ * <p>The SSH gateway answers such a failure that much later ({@link #failed}), and an address may hold
+ * only {@link #MAX_UNAUTHENTICATED} connections that have not logged in yet, so parallel connections do
+ * not get around the delay; a success is never delayed. The web pages ask first ({@link #attempt}): a
+ * key held off is refused without its password being checked, so no worker thread waits, and an
+ * attempt counts as failed from its start, so guesses sent at once are held off by the first.
  */
 final class AuthPenalties {
     static final int FREE = 5;
@@ -47,11 +49,30 @@ final class AuthPenalties {
         return Duration.ofMillis(score.until() - now);
     }
 
-    /** How long {@code address} is still held off after its last failure; zero if it may try. */
-    Duration heldOff(String address) {
-        Score score = scores.get(address);
-        long left = score == null ? 0 : score.until() - clock.millis();
-        return left > 0 ? Duration.ofMillis(left) : Duration.ZERO;
+    /**
+     * An attempt under {@code key} starts: if the key is held off, answers for how long, and nothing
+     * changes; else answers zero and counts the attempt as failed until {@link #succeeded}.
+     */
+    Duration attempt(String key) {
+        long now = clock.millis();
+        long[] held = {0};
+        scores.compute(key, (k, old) -> {
+            if (old != null && old.until() > now) {
+                held[0] = old.until() - now;
+                return old;
+            }
+            double failures = (old == null ? 0 : drained(old, now)) + 1;
+            return new Score(failures, now, now + delay(failures).toMillis());
+        });
+        if (held[0] == 0 && scores.size() > MAX_TRACKED) {
+            scores.entrySet().removeIf(e -> drained(e.getValue(), now) == 0 && e.getValue().until() <= now);
+        }
+        return Duration.ofMillis(held[0]);
+    }
+
+    /** The attempt under {@code key} succeeded: its failures are forgotten. */
+    void succeeded(String key) {
+        scores.remove(key);
     }
 
     private static Duration delay(double failures) {

@@ -388,38 +388,41 @@ final class WebUi implements AutoCloseable {
     }
 
     private Answer signIn(Request r) {
-        Optional<Answer> held = heldOff(r);
+        String name = r.param("name") == null ? "" : r.param("name").strip();
+        // Per address and name: guessing one account's password from one address is held off, and nobody else's sign-in.
+        String key = r.client() + " " + name;
+        Optional<Answer> held = heldOff(r, key);
         if (held.isPresent()) {
             return held.get();
         }
-        String name = r.param("name") == null ? "" : r.param("name").strip();
         Optional<Accounts.Account> account = accounts.check(name, r.param("password"));
         if (account.isEmpty()) {
-            penalties.failed(r.client());
             return signInPage(r, "That name and password do not match an account.", 401);
         }
+        penalties.succeeded(key);
         String next = r.param("next");
         return startSession(r, account.get(), next != null && next.matches("/([a-z0-9-][a-z0-9/-]*)?") ? next : "/rentals");
     }
 
     /** The command line's one-time link, confirmed with a button (a link alone must not sign a browser in). */
     private Answer keySignIn(Request r) {
-        Optional<Answer> held = heldOff(r);
+        String key = r.client() + " sign-in link";
+        Optional<Answer> held = heldOff(r, key);
         if (held.isPresent()) {
             return held.get();
         }
         Optional<Accounts.Account> account = accounts.redeem(r.param("code"));
         if (account.isEmpty()) {
-            penalties.failed(r.client());
             return signInPage(r, "That sign-in link is used, expired (it works for " + Accounts.SIGN_IN_CODE_LIFETIME.toMinutes()
                     + " minutes) or wrong; run `edgerent web` again.", 401);
         }
+        penalties.succeeded(key);
         return startSession(r, account.get(), "/rentals");
     }
 
-    /** A sign-in from an address still held off by its failures is refused unchecked (429), so guessing in parallel gains nothing. */
-    private Optional<Answer> heldOff(Request r) {
-        Duration wait = penalties.heldOff(r.client());
+    /** A sign-in attempt under {@code key}, refused unchecked (429) while its failures hold it off (see {@link AuthPenalties}). */
+    private Optional<Answer> heldOff(Request r, String key) {
+        Duration wait = penalties.attempt(key);
         if (wait.isZero()) {
             return Optional.empty();
         }

@@ -24,19 +24,23 @@ class AuthPenaltiesTest {
     }
 
     @Test
-    void an_address_is_held_off_for_its_delay_after_a_failure_and_others_are_not() {
+    void an_attempt_counts_as_failed_from_its_start_and_a_held_off_key_is_refused_unchanged() {
         for (int i = 0; i < AuthPenalties.FREE; i++) {
-            penalties.failed("192.0.2.1");
-            assertEquals(Duration.ZERO, penalties.heldOff("192.0.2.1"), "free failures hold nobody off");
+            assertEquals(Duration.ZERO, penalties.attempt("192.0.2.1 alice"), "free");
         }
-        penalties.failed("192.0.2.1");
-        penalties.failed("192.0.2.1");
-        assertEquals(Duration.ofMillis(500), penalties.heldOff("192.0.2.1"));
-        clock.advance(Duration.ofMillis(400));
-        assertEquals(Duration.ofMillis(100), penalties.heldOff("192.0.2.1"));
-        clock.advance(Duration.ofMillis(100));
-        assertEquals(Duration.ZERO, penalties.heldOff("192.0.2.1"));
-        assertEquals(Duration.ZERO, penalties.heldOff("192.0.2.2"));
+        assertEquals(Duration.ZERO, penalties.attempt("192.0.2.1 alice"), "the 6th may go, and holds off what follows");
+        assertEquals(Duration.ofMillis(250), penalties.attempt("192.0.2.1 alice"), "one sent at once is refused");
+        clock.advance(Duration.ofMillis(200));
+        assertEquals(Duration.ofMillis(50), penalties.attempt("192.0.2.1 alice"), "refusals do not lengthen the hold");
+        assertEquals(Duration.ZERO, penalties.attempt("192.0.2.1 bob"), "another account from the same address");
+        clock.advance(Duration.ofMillis(50));
+        assertEquals(Duration.ZERO, penalties.attempt("192.0.2.1 alice"), "the 7th, after the hold");
+        assertEquals(Duration.ofMillis(500), penalties.attempt("192.0.2.1 alice"));
+        clock.advance(Duration.ofMillis(500));
+        assertEquals(Duration.ZERO, penalties.attempt("192.0.2.1 alice"));
+        penalties.succeeded("192.0.2.1 alice");
+        assertEquals(Duration.ZERO, penalties.attempt("192.0.2.1 alice"), "a success forgets the failures");
+        assertEquals(Duration.ZERO, penalties.attempt("192.0.2.1 alice"));
     }
 
     @Test
