@@ -371,7 +371,6 @@ public final class ClientMain {
         return payUntilEnd(hub, renter, rental.name(), options);
     }
 
-    /** 128 random bits, URL-safe: typed once, then kept by the browser or in the password file. */
     /**
      * The renter's Ed25519 key pair, which signs every renter request and so is the renter's identity on
      * the hub: made on first use under {@code EDGERENT_HOME/renter}, readable by its owner only.
@@ -380,6 +379,7 @@ public final class ClientMain {
         return Ed25519.loadOrCreate(home.resolve("renter"), "renter");
     }
 
+    /** 128 random bits, URL-safe: typed once, then kept by the browser or in the password file. */
     private static String newPassword() {
         byte[] bytes = new byte[16];
         new SecureRandom().nextBytes(bytes);

@@ -86,6 +86,7 @@ final class GroupCommit implements AutoCloseable {
                 expected = Math.min(GATHER, batch.size());
                 store(batch);
             } catch (InterruptedException e) {
+                batch.forEach(p -> p.answer().completeExceptionally(new IllegalStateException("the hub is stopping")));
                 Thread.currentThread().interrupt();
                 break;
             } finally {

@@ -23,7 +23,7 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
 public final class Ed25519 {
     /**
      * The key pair kept in {@code dir} as {@code NAME.key} (PKCS#8, readable by its owner only) and
-     * {@code NAME.pub} (raw), made on first use; a missing {@code dir} is made for its owner only. The
+     * {@code NAME.pub} (raw), made on first use, when {@code dir} is made (or kept) for its owner only. The
      * private half appears whole or not at all, so a crash while making it leaves no half key.
      */
     public static KeyPair loadOrCreate(Path dir, String name) {
@@ -31,10 +31,8 @@ public final class Ed25519 {
         Path publicFile = dir.resolve(name + ".pub");
         try {
             if (!Files.exists(privateFile)) {
-                if (!Files.isDirectory(dir)) {
-                    Files.createDirectories(dir);
-                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-                }
+                Files.createDirectories(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
                 KeyPair pair = generate();
                 Files.write(publicFile, raw(pair.getPublic()));
                 Path tmp = Files.createTempFile(dir, name, ".tmp",
