@@ -176,7 +176,11 @@ final class Governor implements AutoCloseable {
                 // The hub forgets observers when it restarts: observe again once it is back, or at the hub that answers now.
                 if (observation != null) {
                     observation.proactiveCancel();
-                    LOG.info("the hub at {} answers{}", hub.hub(), hub.hub().equals(observedAt) ? " again" : "");
+                    if (hub.hub().equals(observedAt)) {
+                        LOG.info("the hub answers again");
+                    } else {
+                        LOG.info("the hub at {} answers: observing there", hub.hub());
+                    }
                 }
                 observedAt = hub.hub();
                 observation = hub.observe(id, this::onNotification);
