@@ -25,7 +25,7 @@ final class AuthPenalties {
     static final int MAX_UNAUTHENTICATED = 10;
     private static final int MAX_TRACKED = 100_000;
 
-    /** The failures not drained at {@code at}, and until when the address is held off. */
+    /** The failures not drained at {@code at}, and until when the key is held off. */
     private record Score(double failures, long at, long until) {}
 
     private final Clock clock;
@@ -39,14 +39,8 @@ final class AuthPenalties {
     /** Records a failed authentication from {@code address}; answers how long it is held off (SSH: before saying it failed). */
     Duration failed(String address) {
         long now = clock.millis();
-        if (scores.size() > MAX_TRACKED) {
-            scores.entrySet().removeIf(e -> drained(e.getValue(), now) == 0 && e.getValue().until() <= now);
-        }
-        Score score = scores.compute(address, (a, old) -> {
-            double failures = (old == null ? 0 : drained(old, now)) + 1;
-            return new Score(failures, now, now + delay(failures).toMillis());
-        });
-        return Duration.ofMillis(score.until() - now);
+        forgetDrained(now);
+        return Duration.ofMillis(scores.compute(address, (a, old) -> oneMore(old, now)).until() - now);
     }
 
     /**
@@ -55,24 +49,34 @@ final class AuthPenalties {
      */
     Duration attempt(String key) {
         long now = clock.millis();
+        forgetDrained(now);
         long[] held = {0};
         scores.compute(key, (k, old) -> {
             if (old != null && old.until() > now) {
                 held[0] = old.until() - now;
                 return old;
             }
-            double failures = (old == null ? 0 : drained(old, now)) + 1;
-            return new Score(failures, now, now + delay(failures).toMillis());
+            return oneMore(old, now);
         });
-        if (held[0] == 0 && scores.size() > MAX_TRACKED) {
-            scores.entrySet().removeIf(e -> drained(e.getValue(), now) == 0 && e.getValue().until() <= now);
-        }
         return Duration.ofMillis(held[0]);
     }
 
     /** The attempt under {@code key} succeeded: its failures are forgotten. */
     void succeeded(String key) {
         scores.remove(key);
+    }
+
+    /** The score after one more failure at {@code now}: held off for its delay. */
+    private static Score oneMore(Score old, long now) {
+        double failures = (old == null ? 0 : drained(old, now)) + 1;
+        return new Score(failures, now, now + delay(failures).toMillis());
+    }
+
+    /** Past {@link #MAX_TRACKED} keys, drops those with nothing left to count. */
+    private void forgetDrained(long now) {
+        if (scores.size() > MAX_TRACKED) {
+            scores.entrySet().removeIf(e -> drained(e.getValue(), now) == 0 && e.getValue().until() <= now);
+        }
     }
 
     private static Duration delay(double failures) {
