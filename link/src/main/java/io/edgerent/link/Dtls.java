@@ -123,7 +123,7 @@ public final class Dtls {
      */
     public static List<URI> hubAddresses(String setting) {
         List<URI> uris = new java.util.ArrayList<>();
-        for (String text : setting.split(",")) {
+        for (String text : setting.split(",", -1)) {
             URI uri;
             try {
                 uri = new URI(text.strip());

@@ -19,7 +19,7 @@ class HubAddressesTest {
     @Test
     void anything_else_is_refused_whole() {
         for (String bad : List.of("", "hub.example:5684", "coap://hub.example:5683", "coaps://", "coaps://a:1,,coaps://b:1",
-                "coaps://a:1, coap://127.0.0.1:5683", "coaps://a:1, coaps://a:1", "coaps://a b:1", "http://a:1")) {
+                "coaps://a:1, coap://127.0.0.1:5683", "coaps://a:1, coaps://a:1", "coaps://a b:1", "http://a:1", "coaps://a:1,", ",coaps://a:1")) {
             assertTrue(Dtls.hubAddresses(bad).isEmpty(), bad);
         }
     }
