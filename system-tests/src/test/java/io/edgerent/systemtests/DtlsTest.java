@@ -399,16 +399,25 @@ class DtlsTest {
     }
 
     static String metrics(World world) {
+        return metrics(URI.create("http://127.0.0.1:" + world.hub.metricsPort() + "/metrics"));
+    }
+
+    /** A hub's /metrics text. */
+    static String metrics(URI metrics) {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + world.hub.metricsPort()
-                    + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (Exception e) {
             throw new AssertionError(e);
         }
     }
 
     static long metric(World world, String name) {
-        return metrics(world).lines().filter(l -> l.startsWith(name + " ")).findFirst()
+        return metric(metrics(world), name);
+    }
+
+    /** The value of the unlabelled metric {@code name} in /metrics {@code text}. */
+    static long metric(String text, String name) {
+        return text.lines().filter(l -> l.startsWith(name + " ")).findFirst()
                 .map(l -> Long.parseLong(l.substring(name.length() + 1))).orElseThrow(() -> new AssertionError("no " + name));
     }
 }

@@ -389,14 +389,9 @@ public final class FleetBenchmark {
         if (server.metrics() == null) {
             return new long[2];
         }
-        String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(server.metrics()).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        return new long[] {metric(text, "edgerent_database_commits_total"), metric(text, "edgerent_database_commit_pieces_total")};
-    }
-
-    private static long metric(String text, String name) {
-        return text.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> Long.parseLong(l.substring(name.length() + 1)))
-                .findFirst().orElseThrow(() -> new IllegalStateException("no " + name + " in the hub's /metrics"));
+        String text = DtlsTest.metrics(server.metrics());
+        return new long[] {DtlsTest.metric(text, "edgerent_database_commits_total"),
+                DtlsTest.metric(text, "edgerent_database_commit_pieces_total")};
     }
 
     /** One slot of the saturated phase: the request mix, {@code inFlight} at once, as fast as answered; its rate. */

@@ -282,17 +282,18 @@ class WebMarketplaceTest {
         signUpOverHttp(site, "alice");
         signUpOverHttp(site, "bob");
         // Nine wrong passwords, each checked: the first five free, then the address is held off (250 ms, doubling).
-        int failed = 0;
-        while (failed < 9) {
-            HttpResponse<String> guess = signInOverHttp(site, "alice", "guess" + failed);
+        int[] failed = {0};
+        World.awaitTrue(Duration.ofSeconds(60), "nine wrong passwords checked", () -> {
+            HttpResponse<String> guess = signInOverHttp(site, "alice", "guess" + failed[0]);
             if (guess.statusCode() == 401) {
-                failed++;
+                failed[0]++;
             } else {
                 assertEquals(429, guess.statusCode(), guess.body());
-                assertTrue(failed > 5, "held off after " + failed + " failures");
-                Thread.sleep(1000L * retryAfter(guess));
+                assertTrue(failed[0] > 5, "held off after " + failed[0] + " failures");
+                assertTrue(retryAfter(guess) >= 1);
             }
-        }
+            return failed[0] == 9;
+        });
         // Held off for 2 s now: the right password is not even checked.
         HttpResponse<String> held = signInOverHttp(site, "alice", "another long pass");
         assertEquals(429, held.statusCode(), held.body());
@@ -302,13 +303,7 @@ class WebMarketplaceTest {
         // Sixteen guesses at once, twice the page workers: refused without a worker waiting out the penalty.
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> guesses = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-            guesses.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return signInOverHttp(site, "alice", "parallel guess");
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }));
+            guesses.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> signInOverHttp(site, "alice", "parallel guess")));
         }
         int checked = 0;
         for (var guess : guesses) {
@@ -318,14 +313,15 @@ class WebMarketplaceTest {
         }
         // One may land after the 2 s: it counts as failed from its start and holds off the others, for 4 s.
         assertTrue(checked <= 1, checked + " of 16 parallel guesses were checked");
-        // Once the penalty passed, the right password signs in.
-        HttpResponse<String> in = signInOverHttp(site, "alice", "another long pass");
-        for (int tries = 0; in.statusCode() == 429 && tries < 5; tries++) {
-            Thread.sleep(1000L * retryAfter(in));
-            in = signInOverHttp(site, "alice", "another long pass");
-        }
-        assertEquals(303, in.statusCode(), in.body());
-        assertTrue(in.headers().allValues("set-cookie").stream().anyMatch(c -> c.startsWith("edgerent_session=")), in.headers().toString());
+        // Once the penalty passed, the right password signs in (refused attempts meanwhile change nothing).
+        List<HttpResponse<String>> in = new ArrayList<>(List.of(held));
+        World.awaitTrue(Duration.ofSeconds(30), "the penalty to pass", () -> {
+            in.set(0, signInOverHttp(site, "alice", "another long pass"));
+            return in.get(0).statusCode() != 429;
+        });
+        assertEquals(303, in.get(0).statusCode(), in.get(0).body());
+        assertTrue(in.get(0).headers().allValues("set-cookie").stream().anyMatch(c -> c.startsWith("edgerent_session=")),
+                in.get(0).headers().toString());
     }
 
     private static int retryAfter(HttpResponse<String> answer) {
@@ -333,28 +329,30 @@ class WebMarketplaceTest {
                 + answer.headers())));
     }
 
-    /** Posts the sign-in form over plain HTTP as a browser would (form cookie and its token first). */
-    private HttpResponse<String> signInOverHttp(String site, String name, String password) throws Exception {
-        HttpResponse<String> form = http.send(HttpRequest.newBuilder(URI.create(site + "/signin")).build(), HttpResponse.BodyHandlers.ofString());
-        String cookie = form.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
-        Matcher token = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(form.body());
-        assertTrue(token.find(), form.body());
-        return http.send(HttpRequest.newBuilder(URI.create(site + "/signin")).header("Cookie", cookie)
-                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("csrf=" + token.group(1)
-                        + "&name=" + name + "&password=" + java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8))).build(),
-                HttpResponse.BodyHandlers.ofString());
+    /** Posts the sign-in form over plain HTTP as a browser would. */
+    private HttpResponse<String> signInOverHttp(String site, String name, String password) {
+        return postForm(site, "/signin", "name=" + name + "&password=" + java.net.URLEncoder.encode(password,
+                java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Posts a form over plain HTTP as a browser would: the form's page first, for its cookie and token. */
+    private HttpResponse<String> postForm(String site, String path, String fields) {
+        try {
+            HttpResponse<String> form = http.send(HttpRequest.newBuilder(URI.create(site + path)).build(), HttpResponse.BodyHandlers.ofString());
+            String cookie = form.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
+            Matcher token = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(form.body());
+            assertTrue(token.find(), form.body());
+            return http.send(HttpRequest.newBuilder(URI.create(site + path)).header("Cookie", cookie)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("csrf=" + token.group(1) + "&" + fields)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** Signs up over plain HTTP as a browser would (form cookie, its token, then the form); answers the session cookie. */
-    private String signUpOverHttp(String site, String name) throws Exception {
-        HttpResponse<String> form = http.send(HttpRequest.newBuilder(URI.create(site + "/signup")).build(), HttpResponse.BodyHandlers.ofString());
-        String cookie = form.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
-        Matcher token = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(form.body());
-        assertTrue(token.find());
-        HttpResponse<String> done = http.send(HttpRequest.newBuilder(URI.create(site + "/signup")).header("Cookie", cookie)
-                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("csrf=" + token.group(1)
-                        + "&name=" + name + "&password=another+long+pass&password2=another+long+pass")).build(),
-                HttpResponse.BodyHandlers.ofString());
+    private String signUpOverHttp(String site, String name) {
+        HttpResponse<String> done = postForm(site, "/signup", "name=" + name + "&password=another+long+pass&password2=another+long+pass");
         assertEquals(303, done.statusCode(), done.body());
         String session = done.headers().allValues("set-cookie").stream().filter(c -> c.startsWith("edgerent_session=")).findFirst()
                 .orElseThrow();

@@ -265,14 +265,13 @@ final class World implements AutoCloseable {
     }
 
     private static int free(int size, java.util.function.IntPredicate bindable) {
-        int ephemeralLow = EPHEMERAL_LOW;
         for (int attempt = 0; attempt < 200; attempt++) {
-            int start = 10_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.max(1, ephemeralLow - 10_000 - size));
+            int start = 10_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.max(1, EPHEMERAL_LOW - 10_000 - size));
             if (java.util.stream.IntStream.range(start, start + size).allMatch(bindable)) {
                 return start;
             }
         }
-        throw new AssertionError("no " + size + " free ports in a row below " + ephemeralLow);
+        throw new AssertionError("no " + size + " free ports in a row below " + EPHEMERAL_LOW);
     }
 
     private static boolean bindable(int port) {
