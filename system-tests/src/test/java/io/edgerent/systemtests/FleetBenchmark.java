@@ -190,14 +190,16 @@ public final class FleetBenchmark {
                 for (Server s : round % 2 == 0 ? List.of(hub, bare) : List.of(bare, hub)) {
                     // In case a server's work outlasts its slot (the hub's database writes, collections), each starts on a quiet machine.
                     quietMillis += awaitQuiet(servers);
-                    Server other = s == hub ? bare : hub;
-                    Saturated mine = s == hub ? hubSaturated : bareSaturated;
+                    boolean hubsSlot = s == hub;
+                    Server other = hubsSlot ? bare : hub;
+                    Saturated mine = hubsSlot ? hubSaturated : bareSaturated;
+                    Saturated theirs = hubsSlot ? bareSaturated : hubSaturated;
                     long before = cpuTicks(s);
                     long otherBefore = cpuTicks(other);
                     double rate = bench.saturate(s, mine, slotNanos);
                     mine.ticks += cpuTicks(s) - before;
-                    (s == hub ? bareSaturated : hubSaturated).ticksIdle += cpuTicks(other) - otherBefore;
-                    if (s == hub) {
+                    theirs.ticksIdle += cpuTicks(other) - otherBefore;
+                    if (hubsSlot) {
                         hubRate = rate;
                     } else {
                         bareRate = rate;
