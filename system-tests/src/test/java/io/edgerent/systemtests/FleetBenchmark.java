@@ -47,9 +47,11 @@ import org.eclipse.californium.core.network.CoapEndpoint;
  * assignment, against a real hub process (registered, rented, on the embedded database) and against
  * {@link BareDtlsServer}, a bare Californium DTLS server with the same DTLS configuration, in the same
  * run. For each it prints the scheduled phase's requests/s and latency, the heap a device session
- * costs the server (after a full GC, once the requests' exchanges expired, against the same server
- * before any device), and the saturated rate: the same request mix, a fixed number in flight, as fast
- * as answered, the two servers taking turns.
+ * costs the server, and the saturated rate: the same request mix, a fixed number in flight, as fast
+ * as answered, the two servers taking turns. The heap is read after a full GC once the requests'
+ * exchanges expired, with half the fleet set up and with all of it: what the second half added, per
+ * device, is what one more session costs (the figure held against the target); the whole growth since
+ * before any device, per device, also counts what the server holds whatever the fleet's size.
  *
  * <p>Run with scripts/bench-fleet.sh [DEVICES [SCHEDULE_S [SATURATE_S [IN_FLIGHT]]]]; results in docs/benchmarks.md.
  */
@@ -72,7 +74,13 @@ public final class FleetBenchmark {
     private record Server(String name, Process process, String base, URI metrics, Path database) {}
 
     /** What a server's scheduled phase and memory reading gave. */
-    private record Scheduled(double rate, long p50, long p99, long failures, long heapPerDevice) {}
+    private record Scheduled(double rate, long p50, long p99, long failures, Memory memory) {}
+
+    /** A server's heap after a full GC, and its bytes per class if histograms were asked for (else null). */
+    private record Heap(long bytes, java.util.Map<String, Long> classes) {}
+
+    /** Heap per device session: what the second half of the fleet added, and the whole growth, per device. */
+    private record Memory(long marginal, long average) {}
 
     /** A server's saturated phase so far: its slots' answers, failures and time. */
     private static final class Saturated {
@@ -127,8 +135,8 @@ public final class FleetBenchmark {
     /** Where requests go: the server being set up or measured. */
     private volatile String base;
     /** The server's heap and class histogram before any device, read when it was started. */
-    private long heapBefore;
-    private java.util.Map<String, Long> histogramBefore;
+    private Heap heapBefore;
+    private Heap heapHalf;
 
     private FleetBenchmark(int inFlight) {
         this.inFlight = inFlight;
@@ -224,8 +232,10 @@ public final class FleetBenchmark {
                     bareSaturated.cpuMicrosPerRequest(), bareSaturated.cpuMicrosPerRequest() / hubSaturated.cpuMicrosPerRequest(),
                     100.0 * hubSaturated.ticks / TICKS / hubSaturated.seconds, 100.0 * bareSaturated.ticks / TICKS / bareSaturated.seconds);
             System.out.printf("ratio hub/bare: saturated req/s %.2f (target >= 0.8); scheduled p99 %.2f; heap per session: hub %d bytes"
-                    + " (target <= 5120), bare %d bytes%n", hubSaturated.rate() / bareSaturated.rate(),
-                    (double) hubScheduled.p99() / bareScheduled.p99(), hubScheduled.heapPerDevice(), bareScheduled.heapPerDevice());
+                    + " (target <= 5120), bare %d bytes; averaged over the whole growth, hub %d, bare %d%n",
+                    hubSaturated.rate() / bareSaturated.rate(), (double) hubScheduled.p99() / bareScheduled.p99(),
+                    hubScheduled.memory().marginal(), bareScheduled.memory().marginal(), hubScheduled.memory().average(),
+                    bareScheduled.memory().average());
         } finally {
             for (Server s : servers) {
                 s.process().destroy();
@@ -242,12 +252,16 @@ public final class FleetBenchmark {
 
     private static void print(String server, int devices, Scheduled scheduled, Saturated saturated) {
         System.out.printf("%-5s %d devices | scheduled %.0f req/s, p50 %.1f ms, p99 %.1f ms, %d failed | saturated %.0f req/s,"
-                + " p99 %.1f ms, %d failed | heap per device session %d bytes%n", server, devices, scheduled.rate(),
+                + " p99 %.1f ms, %d failed | heap per device session %d bytes (%d averaged)%n", server, devices, scheduled.rate(),
                 scheduled.p50() / 1e6, scheduled.p99() / 1e6, scheduled.failures(), saturated.rate(),
-                percentile(sorted(saturated.latencies), 99) / 1e6, saturated.failures.get(), scheduled.heapPerDevice());
+                percentile(sorted(saturated.latencies), 99) / 1e6, saturated.failures.get(), scheduled.memory().marginal(),
+                scheduled.memory().average());
     }
 
-    /** Starts a hub (embedded database), registers the fleet with it, and rents every device. */
+    /**
+     * Starts a hub (embedded database), registers the fleet with it, and rents every device: half the
+     * fleet, the heap read, then the other half.
+     */
     private Server hub(Path dir) throws Exception {
         int coapsPort = World.freeUdpPort();
         int coapPort = World.freeUdpPort();
@@ -259,7 +273,10 @@ public final class FleetBenchmark {
         Server server = new Server("hub", hub, "coaps://127.0.0.1:" + coapsPort + "/", URI.create("http://127.0.0.1:" + metricsPort
                 + "/metrics"), dir.resolve("hub/hub.mv.db"));
         try {
-            setUpHub(server, dir, coapPort);
+            heapBefore = heap(hub.pid());
+            setUpHub(server, dir, coapPort, 0, fleet.size() / 2);
+            heapHalf = quietHeap(server);
+            setUpHub(server, dir, coapPort, fleet.size() / 2, fleet.size());
             return server;
         } catch (Exception | Error e) {
             hub.destroy();
@@ -267,49 +284,48 @@ public final class FleetBenchmark {
         }
     }
 
-    private void setUpHub(Server server, Path dir, int coapPort) throws Exception {
-        Process hub = server.process();
+    /** Registers and rents the fleet's devices {@code from} to {@code to}, the ones before already set up. */
+    private void setUpHub(Server server, Path dir, int coapPort, int from, int to) throws Exception {
+        List<Device> devices = fleet.subList(from, to);
         base = server.base();
-        heapBefore = heapAfterFullGc(hub.pid());
-        histogramBefore = Boolean.getBoolean("fleet.histogram") ? histogram(hub.pid()) : null;
         String secret = Files.readString(dir.resolve("hub/admin.secret")).strip();
         URI plain = URI.create("coap://127.0.0.1:" + coapPort);
         long started = System.nanoTime();
-        List<String> tokens = parallel(fleet.size(), 8, () -> new HubClient(plain, 30_000), (client, i) ->
+        List<String> tokens = parallel(devices.size(), 8, () -> new HubClient(plain, 30_000), (client, i) ->
                 client.issueToken(secret, "fleet"));
         AtomicInteger i = new AtomicInteger();
-        throttled(fleet, 64, d -> post(d, Paths.DEVICES, new Registration(tokens.get(i.getAndIncrement()), Ed25519.raw(d.key.getPublic()),
+        throttled(devices, 64, d -> post(d, Paths.DEVICES, new Registration(tokens.get(i.getAndIncrement()), Ed25519.raw(d.key.getPublic()),
                 new HardwareFacts(4, "Cortex-A72", 4L << 30, 32L << 30, "aarch64", "Raspberry Pi 4", 1000)).encode())
                 .thenAccept(answer -> d.id = RegistrationAccepted.decode(answer).deviceId()));
-        System.out.printf("hub: %d devices registered (a DTLS handshake each) in %d s%n", fleet.size(),
+        System.out.printf("hub: %d devices registered (a DTLS handshake each) in %d s%n", devices.size(),
                 (System.nanoTime() - started) / 1_000_000_000L);
         // Until rented, a device heartbeats as a free one (the bare server's rental name is not the hub's).
-        fleet.forEach(d -> d.rental = null);
-        // Setting up a large fleet takes longer than a device stays online unheard: it heartbeats meanwhile.
+        devices.forEach(d -> d.rental = null);
+        // Setting up a large fleet takes longer than a device stays online unheard: the devices set up so far heartbeat meanwhile.
         ScheduledExecutorService alive = Executors.newScheduledThreadPool(1);
-        for (int k = 0; k < fleet.size(); k++) {
+        for (int k = 0; k < to; k++) {
             Device d = fleet.get(k);
-            alive.scheduleAtFixedRate(() -> heartbeat(d), k * 30_000L / fleet.size(), 30_000, TimeUnit.MILLISECONDS);
+            alive.scheduleAtFixedRate(() -> heartbeat(d), k * 30_000L / to, 30_000, TimeUnit.MILLISECONDS);
         }
-        observeAll();
+        observeAll(devices);
         KeyPair renter = Ed25519.generate();
         try (HubClient admin = new HubClient(plain, 30_000)) {
             admin.moveMoney(secret, "deposit", "renter:" + HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())),
-                    20_000L * fleet.size(), "bench");
+                    20_000L * devices.size(), "bench-" + from);
         }
         started = System.nanoTime();
         URI secure = URI.create(base);
-        parallel(fleet.size(), 8, () -> new HubClient(secure, 30_000, renter, HubKeyCheck.any()), (client, k) ->
-                client.rent(renter, fleet.get(k).id, 1, SSH_KEY, PRICE, 10_000));
-        awaitAssigned();
+        parallel(devices.size(), 8, () -> new HubClient(secure, 30_000, renter, HubKeyCheck.any()), (client, k) ->
+                client.rent(renter, devices.get(k).id, 1, SSH_KEY, PRICE, 10_000));
+        awaitAssigned(devices);
         alive.shutdownNow();
-        System.out.printf("hub: %d rentals made, each device told by its observation, in %d s%n", fleet.size(),
+        System.out.printf("hub: %d rentals made, each device told by its observation, in %d s%n", devices.size(),
                 (System.nanoTime() - started) / 1_000_000_000L);
     }
 
     /**
-     * Starts the bare server and connects the fleet to it. It answers any device id, so the saturated
-     * phase later sends it the hub's ids and rentals.
+     * Starts the bare server and connects the fleet to it, half, the heap read, then the other half. It
+     * answers any device id, so the saturated phase later sends it the hub's ids and rentals.
      */
     private Server bareServer(Path dir) throws Exception {
         int port = World.freeUdpPort();
@@ -317,7 +333,10 @@ public final class FleetBenchmark {
                 BareDtlsServer.class.getName(), String.valueOf(port));
         Server server = new Server("bare", bare, "coaps://127.0.0.1:" + port + "/", null, null);
         try {
-            setUpBare(server);
+            heapBefore = heap(bare.pid());
+            setUpBare(server, 0, fleet.size() / 2);
+            heapHalf = quietHeap(server);
+            setUpBare(server, fleet.size() / 2, fleet.size());
             return server;
         } catch (Exception | Error e) {
             bare.destroy();
@@ -325,20 +344,19 @@ public final class FleetBenchmark {
         }
     }
 
-    private void setUpBare(Server server) throws Exception {
-        Process bare = server.process();
+    /** Connects the fleet's devices {@code from} to {@code to} to the bare server, and has them observe. */
+    private void setUpBare(Server server, int from, int to) throws Exception {
+        List<Device> devices = fleet.subList(from, to);
         base = server.base();
-        heapBefore = heapAfterFullGc(bare.pid());
-        histogramBefore = Boolean.getBoolean("fleet.histogram") ? histogram(bare.pid()) : null;
-        for (int i = 0; i < fleet.size(); i++) {
+        for (int i = from; i < to; i++) {
             fleet.get(i).id = String.format("d-%012x", i);
             fleet.get(i).rental = "r-000000000000";
         }
         long started = System.nanoTime();
-        throttled(fleet, 64, d -> heartbeat(d).thenApply(x -> null));
-        System.out.printf("bare: %d devices connected (a DTLS handshake each) in %d s%n", fleet.size(),
+        throttled(devices, 64, d -> heartbeat(d).thenApply(x -> null));
+        System.out.printf("bare: %d devices connected (a DTLS handshake each) in %d s%n", devices.size(),
                 (System.nanoTime() - started) / 1_000_000_000L);
-        observeAll();
+        observeAll(devices);
     }
 
     /** The scheduled phase, then the memory reading, of the server just set up. */
@@ -373,17 +391,22 @@ public final class FleetBenchmark {
                     commits / seconds, (commitsAfter[1] - commitsBefore[1]) / (double) Math.max(1, commits),
                     Files.size(server.database()) >> 20);
         }
-        // The sessions alone: once the requests' exchanges have expired (60 s, Dtls.configuration), what stays per device.
-        Thread.sleep(75_000);
-        long heapPerDevice = (heapAfterFullGc(pid) - heapBefore) / n;
-        if (histogramBefore != null) {
-            System.out.println(server.name() + ": what a device session is made of (bytes per device, classes grown most since"
-                    + " before any device)");
-            System.out.println(histogramGrowth(histogramBefore, histogram(pid), n));
+        Heap all = quietHeap(server);
+        int added = n - n / 2;
+        if (all.classes() != null) {
+            System.out.println(server.name() + ": what a device session is made of (bytes per device, classes grown most while the"
+                    + " second half of the fleet was set up)");
+            System.out.println(histogramGrowth(heapHalf.classes(), all.classes(), added));
         }
         System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server.name(), scheduled.length, seconds);
         return new Scheduled(scheduled.length / seconds, percentile(scheduled, 50), percentile(scheduled, 99), failures.get(),
-                heapPerDevice);
+                new Memory((all.bytes() - heapHalf.bytes()) / added, (all.bytes() - heapBefore.bytes()) / n));
+    }
+
+    /** The sessions alone: the heap once the requests' exchanges have expired (60 s, Dtls.configuration). */
+    private static Heap quietHeap(Server server) throws Exception {
+        Thread.sleep(75_000);
+        return heap(server.process().pid());
     }
 
     /** The hub's group commits so far and the requests they carried, from its /metrics; zeros for the bare server. */
@@ -492,8 +515,8 @@ public final class FleetBenchmark {
     }
 
     /** Every device observes its assignment; a notification naming a rental makes it a rented device. */
-    private void observeAll() throws InterruptedException {
-        throttled(fleet, 256, d -> {
+    private void observeAll(List<Device> devices) throws InterruptedException {
+        throttled(devices, 256, d -> {
             Request request = Request.newGet();
             request.setURI(base + Paths.DEVICES + "/" + d.id + "/" + Paths.ASSIGNMENT);
             request.setObserve();
@@ -501,11 +524,11 @@ public final class FleetBenchmark {
         });
     }
 
-    private void awaitAssigned() throws InterruptedException {
+    private static void awaitAssigned(List<Device> devices) throws InterruptedException {
         long deadline = System.nanoTime() + 120_000_000_000L;
-        while (fleet.stream().anyMatch(d -> d.rental == null)) {
+        while (devices.stream().anyMatch(d -> d.rental == null)) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(fleet.stream().filter(d -> d.rental == null).count()
+                throw new IllegalStateException(devices.stream().filter(d -> d.rental == null).count()
                         + " devices never heard of their rental through their observation");
             }
             Thread.sleep(200);
@@ -616,6 +639,11 @@ public final class FleetBenchmark {
             }
         }
         return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** A JVM's heap after a full GC, and its class histogram if {@code fleet.histogram} is set. */
+    private static Heap heap(long pid) throws Exception {
+        return new Heap(heapAfterFullGc(pid), Boolean.getBoolean("fleet.histogram") ? histogram(pid) : null);
     }
 
     /** The heap a JVM uses after a full GC (jcmd, jstat): what its live objects take. */
