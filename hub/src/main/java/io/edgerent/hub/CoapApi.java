@@ -21,6 +21,7 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.TokenRequest;
+import io.edgerent.link.CompactContexts;
 import io.edgerent.link.Dtls;
 import io.edgerent.protocol.Ed25519;
 import java.io.IOException;
@@ -145,7 +146,8 @@ final class CoapApi implements AutoCloseable {
         // Any raw public key completes the handshake (a new renter is a new key); each resource checks whose it must be.
         dtls = Dtls.connector(secure, secureAddress, gateway.hostKeyPair(),
                 StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build(), metrics.dtls);
-        CoapEndpoint secured = new CoapEndpoint.Builder().setConfiguration(secure).setConnector(dtls).build();
+        // Compact contexts: an observation keeps two for as long as its device observes (CompactContexts).
+        CoapEndpoint secured = new CoapEndpoint.Builder().setConfiguration(secure).setConnector(new CompactContexts(dtls)).build();
         secured.addInterceptor(metrics.secureCoap);
         server.addEndpoint(secured);
         dtlsState = config.dataDir().resolve("dtls.state");
