@@ -56,7 +56,6 @@ import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
-import org.eclipse.californium.core.observe.ObserveRelation;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
@@ -431,8 +430,14 @@ final class CoapApi implements AutoCloseable {
 
     /** The device a request to {@code devices/ID/NAME} names, or null. */
     private Device deviceOf(Request request) {
+        String id = deviceIdOf(request);
+        return id == null ? null : device(id);
+    }
+
+    /** The ID a request to {@code devices/ID/NAME} names, or null. */
+    private static String deviceIdOf(Request request) {
         List<String> path = request.getOptions().getUriPath();
-        return path.size() == 3 ? device(path.get(1)) : null;
+        return path.size() == 3 ? path.get(1) : null;
     }
 
     private static final String MINE = Paths.RENTALS + "/" + Paths.MINE;
@@ -605,12 +610,10 @@ final class CoapApi implements AutoCloseable {
 
     /**
      * {@code devices/ID/assignment}, observable: one resource for all devices, each observing its own.
-     * A change notifies only the device it is for.
+     * A change notifies only the device it is for, found from each observation's request path: nothing
+     * is kept per observation beyond what Californium keeps.
      */
     private final class AssignmentResource extends CoapResource {
-        /** The device each observation is of, read once from its request's path. */
-        private final Map<ObserveRelation, String> observers = new ConcurrentHashMap<>();
-
         AssignmentResource() {
             super(Paths.ASSIGNMENT);
             setVisible(false);
@@ -631,23 +634,8 @@ final class CoapApi implements AutoCloseable {
             }, Peer.of(exchange));
         }
 
-        @Override
-        public void addObserveRelation(ObserveRelation relation) {
-            super.addObserveRelation(relation);
-            Device device = deviceOf(relation.getExchange().getRequest());
-            if (device != null) {
-                observers.put(relation, device.id);
-            }
-        }
-
-        @Override
-        public void removeObserveRelation(ObserveRelation relation) {
-            super.removeObserveRelation(relation);
-            observers.remove(relation);
-        }
-
         void changed(String deviceId) {
-            changed(relation -> deviceId.equals(observers.get(relation)));
+            changed(relation -> deviceId.equals(deviceIdOf(relation.getExchange().getRequest())));
         }
     }
 
