@@ -49,9 +49,10 @@ import org.eclipse.californium.core.network.CoapEndpoint;
  * run. For each it prints the scheduled phase's requests/s and latency, the heap a device session
  * costs the server, and the saturated rate: the same request mix, a fixed number in flight, as fast
  * as answered, the two servers taking turns. The heap is read after a full GC once the requests'
- * exchanges expired, with half the fleet set up and with all of it: what the second half added, per
- * device, is what one more session costs (the figure held against the target); the whole growth since
- * before any device, per device, also counts what the server holds whatever the fleet's size.
+ * exchanges expired, with half the fleet set up and with all of it, before the scheduled phase: what
+ * the second half added, per device, is what one more session costs (the figure held against the
+ * target). The whole growth per device, read after the scheduled phase against the server before any
+ * device, also counts what the server holds whatever the fleet's size.
  *
  * <p>Run with scripts/bench-fleet.sh [DEVICES [SCHEDULE_S [SATURATE_S [IN_FLIGHT]]]]; results in docs/benchmarks.md.
  */
@@ -79,7 +80,7 @@ public final class FleetBenchmark {
     /** A server's heap after a full GC, and its bytes per class if histograms were asked for (else null). */
     private record Heap(long bytes, java.util.Map<String, Long> classes) {}
 
-    /** Heap per device session: what the second half of the fleet added, and the whole growth, per device. */
+    /** Heap per device session: what the second half of the fleet added per device, and the whole growth per device. */
     private record Memory(long marginal, long average) {}
 
     /** A server's saturated phase so far: its slots' answers, failures and time. */
@@ -135,8 +136,9 @@ public final class FleetBenchmark {
     /** Where requests go: the server being set up or measured. */
     private volatile String base;
     /** The server's heap and class histogram before any device, read when it was started. */
-    private Heap heapBefore;
-    private Heap heapHalf;
+    /** The server's heap before any device, and what one more session costs it, read as it was set up. */
+    private long heapBefore;
+    private long perSession;
 
     private FleetBenchmark(int inFlight) {
         this.inFlight = inFlight;
@@ -163,6 +165,9 @@ public final class FleetBenchmark {
      */
     private static void benchmark(String[] args) throws Exception {
         int devices = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        if (devices < 2) {
+            throw new IllegalArgumentException("DEVICES must be at least 2: the fleet is set up in two halves");
+        }
         int scheduleSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         int saturateSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         int inFlight = args.length > 3 ? Integer.parseInt(args[3]) : 256;
@@ -273,10 +278,11 @@ public final class FleetBenchmark {
         Server server = new Server("hub", hub, "coaps://127.0.0.1:" + coapsPort + "/", URI.create("http://127.0.0.1:" + metricsPort
                 + "/metrics"), dir.resolve("hub/hub.mv.db"));
         try {
-            heapBefore = heap(hub.pid());
+            heapBefore = heapAfterFullGc(hub.pid());
             setUpHub(server, dir, coapPort, 0, fleet.size() / 2);
-            heapHalf = quietHeap(server);
+            Heap half = quietHeap(server);
             setUpHub(server, dir, coapPort, fleet.size() / 2, fleet.size());
+            perSession = perSession(server, half);
             return server;
         } catch (Exception | Error e) {
             hub.destroy();
@@ -301,7 +307,8 @@ public final class FleetBenchmark {
                 (System.nanoTime() - started) / 1_000_000_000L);
         // Until rented, a device heartbeats as a free one (the bare server's rental name is not the hub's).
         devices.forEach(d -> d.rental = null);
-        // Setting up a large fleet takes longer than a device stays online unheard: the devices set up so far heartbeat meanwhile.
+        // Setting up a large fleet takes longer than a device stays online unheard: the devices set up so far heartbeat meanwhile
+        // (not in the quiet wait between the halves: the first half may go offline then, which changes nothing at price 0).
         ScheduledExecutorService alive = Executors.newScheduledThreadPool(1);
         for (int k = 0; k < to; k++) {
             Device d = fleet.get(k);
@@ -333,10 +340,11 @@ public final class FleetBenchmark {
                 BareDtlsServer.class.getName(), String.valueOf(port));
         Server server = new Server("bare", bare, "coaps://127.0.0.1:" + port + "/", null, null);
         try {
-            heapBefore = heap(bare.pid());
+            heapBefore = heapAfterFullGc(bare.pid());
             setUpBare(server, 0, fleet.size() / 2);
-            heapHalf = quietHeap(server);
+            Heap half = quietHeap(server);
             setUpBare(server, fleet.size() / 2, fleet.size());
+            perSession = perSession(server, half);
             return server;
         } catch (Exception | Error e) {
             bare.destroy();
@@ -391,16 +399,25 @@ public final class FleetBenchmark {
                     commits / seconds, (commitsAfter[1] - commitsBefore[1]) / (double) Math.max(1, commits),
                     Files.size(server.database()) >> 20);
         }
+        long averaged = (quietHeap(server).bytes() - heapBefore) / n;
+        System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server.name(), scheduled.length, seconds);
+        return new Scheduled(scheduled.length / seconds, percentile(scheduled, 50), percentile(scheduled, 99), failures.get(),
+                new Memory(perSession, averaged));
+    }
+
+    /**
+     * What the fleet's second half added to the server's heap since {@code half}, per device, read once
+     * its exchanges expired; with {@code fleet.histogram}, the classes that grew most.
+     */
+    private long perSession(Server server, Heap half) throws Exception {
         Heap all = quietHeap(server);
-        int added = n - n / 2;
+        int added = fleet.size() - fleet.size() / 2;
         if (all.classes() != null) {
             System.out.println(server.name() + ": what a device session is made of (bytes per device, classes grown most while the"
                     + " second half of the fleet was set up)");
-            System.out.println(histogramGrowth(heapHalf.classes(), all.classes(), added));
+            System.out.println(histogramGrowth(half.classes(), all.classes(), added));
         }
-        System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server.name(), scheduled.length, seconds);
-        return new Scheduled(scheduled.length / seconds, percentile(scheduled, 50), percentile(scheduled, 99), failures.get(),
-                new Memory((all.bytes() - heapHalf.bytes()) / added, (all.bytes() - heapBefore.bytes()) / n));
+        return (all.bytes() - half.bytes()) / added;
     }
 
     /** The sessions alone: the heap once the requests' exchanges have expired (60 s, Dtls.configuration). */
