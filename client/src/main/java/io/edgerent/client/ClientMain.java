@@ -1,5 +1,6 @@
 package io.edgerent.client;
 
+import io.edgerent.link.Dtls;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Prices;
@@ -48,7 +49,9 @@ public final class ClientMain {
             Common options:
               --hub URI     the hub: coaps://HOST:PORT (DTLS; its key is recorded in known_hubs at
                             the first contact and must match after), or coap://127.0.0.1:PORT on
-                            the hub machine (default $EDGERENT_HUB or coap://127.0.0.1:5683)
+                            the hub machine (default $EDGERENT_HUB or coap://127.0.0.1:5683).
+                            Several hubs of one fleet, separated by commas: a request one does not
+                            answer fails and the next goes to the next (edgerent pay keeps paying)
               -h, --help    show help for the command
             Files live under $EDGERENT_HOME (default ~/.edgerent).
             """;
@@ -228,8 +231,7 @@ public final class ClientMain {
         // Renter commands authenticate their DTLS session with the renter's key; the others with a key made for this run.
         boolean asRenter = Set.of("rent", "rentals", "pay", "status", "wipe", "extend", "end", "web").contains(command)
                 || command.equals("wallet") && options.positionals.isEmpty();
-        try (HubClient hub = new HubClient(options.hub(), 10_000,
-                asRenter ? renterKey(home) : Ed25519.generate(), known.check(options.hub()))) {
+        try (HubClient hub = new HubClient(options.hubs(), 10_000, asRenter ? renterKey(home) : Ed25519.generate(), known::check)) {
             int code = switch (command) {
                 case "token" -> token(hub, options);
                 case "market" -> market(hub, options);
@@ -245,8 +247,8 @@ public final class ClientMain {
                 case "earnings" -> earnings(hub, options);
                 default -> end(hub, options);
             };
-            hub.shownHubKey().filter(key -> known.recordIfNew(options.hub(), key)).ifPresent(key -> err.println(
-                    "edgerent: recorded the key of the hub at " + options.hub() + " in " + known.file() + ": " + SshKeys.ecdsaP256Line(key)));
+            hub.shownHubKey().filter(key -> known.recordIfNew(hub.hub(), key)).ifPresent(key -> err.println(
+                    "edgerent: recorded the key of the hub at " + hub.hub() + " in " + known.file() + ": " + SshKeys.ecdsaP256Line(key)));
             return code;
         } catch (UsageException e) {
             err.println("edgerent " + command + ": " + e.getMessage());
@@ -685,14 +687,28 @@ public final class ClientMain {
             return o;
         }
 
-        URI hub() {
+        /** The hub, or the hubs of one fleet (comma separated), of --hub or $EDGERENT_HUB. */
+        List<URI> hubs() {
             String hub = values.getOrDefault("--hub", System.getenv().getOrDefault("EDGERENT_HUB", "coap://127.0.0.1:5683"));
-            URI uri = URI.create(hub);
+            if (hub.contains(",")) {
+                List<URI> hubs = Dtls.hubAddresses(hub);
+                if (hubs.isEmpty()) {
+                    throw new UsageException("--hub takes one hub, or several of one fleet separated by commas, each coaps://HOST:PORT"
+                            + " (or all coap://127.0.0.1:PORT on the hub machine) and none twice; got " + hub);
+                }
+                return hubs;
+            }
+            URI uri;
+            try {
+                uri = new URI(hub.strip());
+            } catch (java.net.URISyntaxException e) {
+                uri = URI.create("bad:/");
+            }
             if (!List.of("coap", "coaps").contains(uri.getScheme()) || uri.getHost() == null) {
                 throw new UsageException("--hub must look like coaps://HOST:PORT (or coap://127.0.0.1:PORT on the hub machine), got "
                         + hub);
             }
-            return uri;
+            return List.of(uri);
         }
 
         java.util.Optional<String> value(String name) {

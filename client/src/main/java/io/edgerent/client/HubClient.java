@@ -25,6 +25,7 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
@@ -37,7 +38,10 @@ import org.eclipse.californium.elements.exception.ConnectorException;
 /**
  * The hub's API as owners and renters call it. Over {@code coaps://} the DTLS session is
  * authenticated with {@code identity} (the renter's key for renter requests, which the hub checks)
- * and the hub must show the key {@code check} expects.
+ * and the hub must show the key {@code check} expects. Given several hubs of one fleet, it talks to
+ * the first; a request one does not answer fails, and the next goes to the next hub. Nothing is sent
+ * twice on its own: a signed request or voucher the first hub may have taken would be refused as a
+ * repeat by the others (they share the database), so a caller that keeps going (the payer) signs anew.
  */
 public final class HubClient implements AutoCloseable {
     static {
@@ -47,11 +51,13 @@ public final class HubClient implements AutoCloseable {
         Configuration.setStandard(Configuration.createStandardWithoutFile());
     }
 
-    private final URI hub;
+    private final List<URI> hubs;
+    private final Function<URI, HubKeyCheck> checks;
     private final long timeoutMillis;
-    private final HubKeyCheck check;
     private final KeyPair identity;
-    /** Replaced after a request went unanswered, so the next one starts a new DTLS handshake. */
+    /** The hub talked to, the key it must show, and the endpoint to it; replaced after a request went unanswered. */
+    private volatile int current;
+    private volatile HubKeyCheck check;
     private volatile CoapEndpoint endpoint;
 
     /** A client with a key of its own for this run and any hub key (for plain loopback CoAP and tests). */
@@ -60,12 +66,18 @@ public final class HubClient implements AutoCloseable {
     }
 
     public HubClient(URI hub, long timeoutMillis, KeyPair identity, HubKeyCheck check) {
-        this.hub = hub;
+        this(List.of(hub), timeoutMillis, identity, uri -> check);
+    }
+
+    /** A client of several hubs of one fleet, the key each must show given by {@code checks}. */
+    public HubClient(List<URI> hubs, long timeoutMillis, KeyPair identity, Function<URI, HubKeyCheck> checks) {
+        this.hubs = List.copyOf(hubs);
+        this.checks = checks;
         this.timeoutMillis = timeoutMillis;
-        this.check = check;
         this.identity = identity;
+        this.check = checks.apply(hub());
         try {
-            this.endpoint = Dtls.clientEndpoint(hub, identity, check);
+            this.endpoint = Dtls.clientEndpoint(hub(), identity, check);
         } catch (IllegalArgumentException e) {
             throw new HubUnreachableException(e.getMessage());
         }
@@ -81,8 +93,14 @@ public final class HubClient implements AutoCloseable {
         endpoint.destroy();
     }
 
+    /** The hubs of the fleet this client talks to, in the order it turns to them. */
+    public List<URI> hubs() {
+        return hubs;
+    }
+
+    /** The hub talked to now. */
     public URI hub() {
-        return hub;
+        return hubs.get(current);
     }
 
     public String issueToken(String adminSecret, String owner) {
@@ -196,44 +214,48 @@ public final class HubClient implements AutoCloseable {
     }
 
     private byte[] exchange(String path, Call call) {
+        URI hub = hub();
+        HubKeyCheck shown = check;
         CoapClient client = new CoapClient(hub.resolve("/" + path));
         client.setEndpoint(endpoint);
         client.setTimeout(timeoutMillis);
         try {
             CoapResponse response = call.send(client);
-            if (response == null && check.refused()) {
-                throw new HubKeyMismatchException(hub, check.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
+            if (response == null && shown.refused()) {
+                throw new HubKeyMismatchException(hub, shown.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
             }
             if (response == null) {
-                forgetSession(client.getEndpoint());
-                throw new HubUnreachableException("no answer from the hub at " + hub + " within "
-                        + timeoutMillis / 1000 + " s (is `edgerent hub` running there?)");
+                throw new HubUnreachableException("no answer from the hub at " + hub + " within " + timeoutMillis / 1000 + " s"
+                        + next(client.getEndpoint()));
             }
             if (!response.isSuccess()) {
                 throw new HubRefusedException(response.getCode().codeClass, response.getCode().text, response.getResponseText());
             }
             return response.getPayload();
         } catch (ConnectorException | IOException e) {
-            if (check.refused()) {
-                throw new HubKeyMismatchException(hub, check.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
+            if (shown.refused()) {
+                throw new HubKeyMismatchException(hub, shown.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
             }
-            throw new HubUnreachableException("cannot reach the hub at " + hub + ": " + e.getMessage());
+            throw new HubUnreachableException("cannot reach the hub at " + hub + ": " + e.getMessage() + next(client.getEndpoint()));
         } finally {
             client.shutdown();
         }
     }
 
     /**
-     * After a request went unanswered the hub may have lost the DTLS session (a crash keeps none),
-     * and would drop every record of it without a word: the next request starts with a new endpoint,
-     * hence a new handshake. A hub that merely did not answer costs one handshake more.
+     * After a request went unanswered: the next goes to the next hub, if there are several. With one,
+     * the hub may have lost the DTLS session (a crash keeps none) and would drop every record of it
+     * without a word, so the next request starts with a new endpoint, hence a new handshake; a hub
+     * that merely did not answer costs one handshake more. Says where the next request goes.
      */
-    private synchronized void forgetSession(org.eclipse.californium.core.network.Endpoint used) {
-        if (used != endpoint || !Dtls.SECURE.equals(hub.getScheme())) {
-            return;
+    private synchronized String next(org.eclipse.californium.core.network.Endpoint used) {
+        if (used == endpoint && (hubs.size() > 1 || Dtls.SECURE.equals(hub().getScheme()))) {
+            current = (current + 1) % hubs.size();
+            check = checks.apply(hub());
+            endpoint = Dtls.clientEndpoint(hub(), identity, check);
+            used.destroy();
         }
-        endpoint = Dtls.clientEndpoint(hub, identity, check);
-        used.destroy();
+        return hubs.size() > 1 ? "; the next request goes to the hub at " + hub() : " (is `edgerent hub` running there?)";
     }
 
     /** The hub answered with an error; its text says why. */

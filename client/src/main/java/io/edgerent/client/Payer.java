@@ -9,7 +9,9 @@ import java.time.Duration;
 
 /**
  * Streams a rental's vouchers: every interval it promises what is due plus two intervals ahead
- * (never more than the deposit), and shows one status line. It stops when the rental ends.
+ * (never more than the deposit), and shows one status line. It stops when the rental ends. A hub
+ * that does not answer costs an interval; given several hubs of one fleet, the next voucher goes to
+ * the next hub, signed for what that hub says the channel holds.
  */
 final class Payer {
     private final HubClient hub;
@@ -31,7 +33,7 @@ final class Payer {
 
     /** Pays until the rental is no longer preparing or active, or {@link #stop()}; returns the last status. */
     ChannelStatus run() {
-        ChannelStatus channel = hub.channel(renter, rental);
+        ChannelStatus channel = firstStatus();
         long started = System.nanoTime();
         while (!stopped && (channel.state().equals(RentalView.PREPARING) || channel.state().equals(RentalView.ACTIVE))) {
             long ahead = channel.prices().forSeconds(2 * every.toSeconds());
@@ -57,6 +59,20 @@ final class Payer {
             status.println();
         }
         return channel;
+    }
+
+    /** The channel as the first of the hubs that answers has it; the last one's silence ends the payments. */
+    private ChannelStatus firstStatus() {
+        for (int asked = 1; ; asked++) {
+            try {
+                return hub.channel(renter, rental);
+            } catch (HubClient.HubUnreachableException e) {
+                if (e instanceof HubClient.HubKeyMismatchException || asked >= hub.hubs().size()) {
+                    throw e;
+                }
+                status.println(rental + ": " + e.getMessage());
+            }
+        }
     }
 
     /** A last voucher for exactly what is due, so ending leaves the owner paid for the time used. */

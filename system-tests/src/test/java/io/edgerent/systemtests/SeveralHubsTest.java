@@ -54,7 +54,7 @@ class SeveralHubsTest {
     }
 
     @Test
-    void two_hubs_on_one_postgresql_serve_one_fleet_and_a_device_follows_when_its_hub_dies() throws Exception {
+    void two_hubs_on_one_postgresql_serve_one_fleet_and_a_device_and_its_renter_follow_when_a_hub_dies() throws Exception {
         postgres = Postgres.start();
         String db = postgres.newDatabase();
         Process hubA = startHub("hub-a", A, db);
@@ -73,6 +73,12 @@ class SeveralHubsTest {
         awaitLog("hub-b.log", "hub running");
 
         Path owner = dir.resolve("owner");
+        // A list with a repeat, or mixing DTLS and plain CoAP, is refused whole before anything is sent.
+        for (String bad : List.of(bothHubs() + ",coaps://" + A + ":" + coapsPort, "coaps://" + A + ":" + coapsPort + ",coap://127.0.0.1:5683")) {
+            World.Result refused = World.cliAt(bad, owner, "market");
+            assertEquals(2, refused.code(), refused.err());
+            assertTrue(refused.err().contains("several of one fleet separated by commas"), refused.err());
+        }
         String token = cli(owner, B, "token", "--owner", "olga", "--admin-secret", dir.resolve("hub-b/admin.secret").toString()).strip();
         startDevice(token);
         awaitTrue(Duration.ofSeconds(90), "the device, registered through A, to be listed free on B",
@@ -88,6 +94,9 @@ class SeveralHubsTest {
                 dir.resolve("hub-a/admin.secret").toString());
         String rented = cli(renter.home, B, "rent", deviceId, "--key", renter.key + ".pub", "--timeout", "120", "--detach");
         String rental = Renter.rentalName(new World.Result(0, rented, ""));
+        // The renter pays as it goes, given both hubs, A first.
+        Process payer = payer(renter, rental);
+        awaitTrue(Duration.ofSeconds(30), "a voucher through A", () -> paid(db, rental) > 0);
 
         // ssh through B, whose gateway relays to the device's tunnel at A.
         assertEquals(A + ":" + sshPort, tunnelAt(db, deviceId), "the device's tunnel is at A");
@@ -107,9 +116,14 @@ class SeveralHubsTest {
                 "--resolve", host + ":" + httpPort + ":" + B, "http://" + host + ":" + httpPort + "/").out()
                 .equals("hello from " + rental + "\n"));
 
-        // A dies mid-rental. The device, A unanswering, turns to B, the next of its hubs, and its tunnel follows.
+        // A dies mid-rental. The device, A unanswering, turns to B, the next of its hubs, and its tunnel follows; the payer too.
         hubA.destroyForcibly();
         hubA.waitFor(30, TimeUnit.SECONDS);
+        long paidThroughA = paid(db, rental);
+        awaitTrue(Duration.ofSeconds(60), "vouchers through B", () -> paid(db, rental) > paidThroughA);
+        assertTrue(Files.readString(dir.resolve("payer.log")).contains("the next request goes to the hub at coaps://" + B + ":"
+                + coapsPort), Files.readString(dir.resolve("payer.log")));
+        assertTrue(payer.isAlive(), "the payer goes on");
         awaitTrue(Duration.ofSeconds(90), "the device's tunnel at B", () -> (B + ":" + sshPort).equals(tunnelAt(db, deviceId)));
         String deviceLog = Files.readString(dir.resolve("device.log"));
         assertTrue(deviceLog.contains("trying coaps://" + B + ":" + coapsPort + " next"), deviceLog);
@@ -121,6 +135,8 @@ class SeveralHubsTest {
         });
 
         cli(renter.home, B, "end", rental);
+        assertTrue(payer.waitFor(30, TimeUnit.SECONDS), "the payer stops once the rental ends");
+        assertEquals(0, payer.exitValue(), Files.readString(dir.resolve("payer.log")));
         awaitTrue(Duration.ofSeconds(90), "the wipe record", () -> cliResult(renter.home, B, "wipe", rental).code() == 0);
         try (Connection c = DriverManager.getConnection(db); Statement s = c.createStatement()) {
             assertEquals(1, count(s, "SELECT COUNT(*) FROM ledger_tx WHERE ref = 'settle:" + rental + "'"), "settled once");
@@ -147,14 +163,39 @@ class SeveralHubsTest {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
     }
 
-    /** The device, given both hubs, A first. */
+    /** Both hubs, A first. */
+    private String bothHubs() {
+        return "coaps://" + A + ":" + coapsPort + ",coaps://" + B + ":" + coapsPort;
+    }
+
+    /** The device, given both hubs; an hour costs 3,600, so a voucher goes every second. */
     private void startDevice(String token) throws IOException {
-        List<String> command = new ArrayList<>(List.of("java", "-jar", World.DEVICE_JAR.toString(), "--hub", "coaps://" + A + ":"
-                + coapsPort + ",coaps://" + B + ":" + coapsPort, "--data", dir.resolve("device").toString(), "--heartbeat", "1",
-                "--token", token));
+        List<String> command = new ArrayList<>(List.of("java", "-jar", World.DEVICE_JAR.toString(), "--hub", bothHubs(), "--data",
+                dir.resolve("device").toString(), "--heartbeat", "1", "--price-per-hour", "3600", "--token", token));
         device = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("device.log").toFile())).start();
         processes.add(device);
+    }
+
+    /** `edgerent pay` for the renter's rental, given both hubs, a voucher every second; its output in payer.log. */
+    private Process payer(Renter renter, String rental) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", World.CLIENT_JAR.toString(), "pay", rental, "--pay-every", "1",
+                "--hub", bothHubs()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("payer.log").toFile()));
+        pb.environment().put("EDGERENT_HOME", renter.home.toString());
+        Process p = pb.start();
+        processes.add(p);
+        return p;
+    }
+
+    /** What the renter has paid into the rental's channel, as the shared database has it. */
+    private static long paid(String db, String rental) {
+        try (Connection c = DriverManager.getConnection(db); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT paid FROM channel WHERE rental = '" + rental + "'")) {
+            return r.next() ? r.getLong(1) : 0;
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private void awaitLog(String log, String line) {
