@@ -49,10 +49,10 @@ import org.eclipse.californium.core.network.CoapEndpoint;
  * run. For each it prints the scheduled phase's requests/s and latency, the heap a device session
  * costs the server, and the saturated rate: the same request mix, a fixed number in flight, as fast
  * as answered, the two servers taking turns. The heap is read after a full GC once the requests'
- * exchanges expired, with half the fleet set up and with all of it, before the scheduled phase: what
- * the second half added, per device, is what one more session costs (the figure held against the
- * target). The whole growth per device, read after the scheduled phase against the server before any
- * device, also counts what the server holds whatever the fleet's size.
+ * exchanges expired, after a scheduled phase of the devices set up so far, with half the fleet and
+ * with all of it: what the second half added, per device, is what one more session costs (the figure
+ * held against the target). The whole growth per device, against the server before any device, also
+ * counts what the server holds whatever the fleet's size.
  *
  * <p>Run with scripts/bench-fleet.sh [DEVICES [SCHEDULE_S [SATURATE_S [IN_FLIGHT]]]]; results in docs/benchmarks.md.
  */
@@ -136,12 +136,14 @@ public final class FleetBenchmark {
     /** Where requests go: the server being set up or measured. */
     private volatile String base;
     /** The server's heap and class histogram before any device, read when it was started. */
-    /** The server's heap before any device, and what one more session costs it, read as it was set up. */
+    /** The server's heap before any device, and with half the fleet (after that half's scheduled phase). */
     private long heapBefore;
-    private long perSession;
+    private Heap heapHalf;
+    private final int scheduleSeconds;
 
-    private FleetBenchmark(int inFlight) {
+    private FleetBenchmark(int inFlight, int scheduleSeconds) {
         this.inFlight = inFlight;
+        this.scheduleSeconds = scheduleSeconds;
     }
 
     public static void main(String[] args) {
@@ -174,7 +176,7 @@ public final class FleetBenchmark {
         Path dir = Files.createTempDirectory("fleet-bench");
         ScheduledExecutorService main = Executors.newScheduledThreadPool(2);
         ScheduledExecutorService secondary = Executors.newScheduledThreadPool(1);
-        FleetBenchmark bench = new FleetBenchmark(inFlight);
+        FleetBenchmark bench = new FleetBenchmark(inFlight, scheduleSeconds);
         long started = System.nanoTime();
         for (int i = 0; i < devices; i++) {
             bench.fleet.add(new Device(main, secondary));
@@ -185,10 +187,10 @@ public final class FleetBenchmark {
         try {
             Server bare = bench.bareServer(dir);
             servers.add(bare);
-            Scheduled bareScheduled = bench.scheduledAndMemory(bare, scheduleSeconds);
+            Scheduled bareScheduled = bench.scheduledAndMemory(bare);
             Server hub = bench.hub(dir);
             servers.add(hub);
-            Scheduled hubScheduled = bench.scheduledAndMemory(hub, scheduleSeconds);
+            Scheduled hubScheduled = bench.scheduledAndMemory(hub);
 
             Saturated hubSaturated = new Saturated();
             Saturated bareSaturated = new Saturated();
@@ -280,9 +282,8 @@ public final class FleetBenchmark {
         try {
             heapBefore = heapAfterFullGc(hub.pid());
             setUpHub(server, dir, coapPort, 0, fleet.size() / 2);
-            Heap half = quietHeap(server);
+            heapHalf = halfHeap(server);
             setUpHub(server, dir, coapPort, fleet.size() / 2, fleet.size());
-            perSession = perSession(server, half);
             return server;
         } catch (Exception | Error e) {
             hub.destroy();
@@ -342,9 +343,8 @@ public final class FleetBenchmark {
         try {
             heapBefore = heapAfterFullGc(bare.pid());
             setUpBare(server, 0, fleet.size() / 2);
-            Heap half = quietHeap(server);
+            heapHalf = halfHeap(server);
             setUpBare(server, fleet.size() / 2, fleet.size());
-            perSession = perSession(server, half);
             return server;
         } catch (Exception | Error e) {
             bare.destroy();
@@ -367,22 +367,52 @@ public final class FleetBenchmark {
         observeAll(devices);
     }
 
-    /** The scheduled phase, then the memory reading, of the server just set up. */
-    private Scheduled scheduledAndMemory(Server server, int scheduleSeconds) throws Exception {
+    /** The scheduled phase of the whole fleet, then the memory readings, of the server just set up. */
+    private Scheduled scheduledAndMemory(Server server) throws Exception {
         long pid = server.process().pid();
         if (System.getProperty("fleet.jfr") != null) {
             // Where the server spends its time, to the end of the saturated phase: jfr print --events jdk.ExecutionSample FILE.
             run("jcmd", String.valueOf(pid), "JFR.start", "name=fleet");
         }
+        Phase phase = schedule(server, fleet);
+        Heap all = quietHeap(server);
+        int n = fleet.size();
+        int added = n - n / 2;
+        if (all.classes() != null) {
+            System.out.println(server.name() + ": what a device session is made of (bytes per device, classes grown most from the"
+                    + " half fleet to the whole, each read after its scheduled phase)");
+            System.out.println(histogramGrowth(heapHalf.classes(), all.classes(), added));
+        }
+        long[] latencies = sorted(phase.latencies());
+        System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server.name(), latencies.length, phase.seconds());
+        return new Scheduled(latencies.length / phase.seconds(), percentile(latencies, 50), percentile(latencies, 99),
+                phase.failures(), new Memory((all.bytes() - heapHalf.bytes()) / added, (all.bytes() - heapBefore) / n));
+    }
+
+    /** The first half of the fleet's scheduled phase, then the heap: the reading the whole fleet's is held against. */
+    private Heap halfHeap(Server server) throws Exception {
+        Phase phase = schedule(server, fleet.subList(0, fleet.size() / 2));
+        System.out.printf("%s: scheduled phase of the first half, %.0f req/s, %d failed%n", server.name(),
+                phase.latencies().size() / phase.seconds(), phase.failures());
+        return quietHeap(server);
+    }
+
+    /** What a scheduled phase gave: the answers' latencies, the requests unanswered, and its length. */
+    private record Phase(ConcurrentLinkedQueue<Long> latencies, long failures, double seconds) {}
+
+    /**
+     * {@code devices} heartbeat every 30 s and report usage every 60 s for {@link #scheduleSeconds},
+     * spread evenly over the period, as a fleet that booted at random times is.
+     */
+    private Phase schedule(Server server, List<Device> devices) throws Exception {
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         AtomicLong failures = new AtomicLong();
         ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
         long[] commitsBefore = commits(server);
         long start = System.nanoTime();
-        int n = fleet.size();
+        int n = devices.size();
         for (int i = 0; i < n; i++) {
-            Device d = fleet.get(i);
-            // Spread evenly over the period, as a fleet that booted at random times is.
+            Device d = devices.get(i);
             clock.scheduleAtFixedRate(() -> record(heartbeat(d), latencies, failures), i * 30_000L / n, 30_000, TimeUnit.MILLISECONDS);
             clock.scheduleAtFixedRate(() -> record(usage(d), latencies, failures), i * 60_000L / n, 60_000, TimeUnit.MILLISECONDS);
         }
@@ -391,7 +421,6 @@ public final class FleetBenchmark {
         clock.awaitTermination(10, TimeUnit.SECONDS);
         Thread.sleep(2000);
         double seconds = (System.nanoTime() - start) / 1e9;
-        long[] scheduled = sorted(latencies);
         if (server.metrics() != null) {
             long[] commitsAfter = commits(server);
             long commits = commitsAfter[0] - commitsBefore[0];
@@ -399,25 +428,7 @@ public final class FleetBenchmark {
                     commits / seconds, (commitsAfter[1] - commitsBefore[1]) / (double) Math.max(1, commits),
                     Files.size(server.database()) >> 20);
         }
-        long averaged = (quietHeap(server).bytes() - heapBefore) / n;
-        System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server.name(), scheduled.length, seconds);
-        return new Scheduled(scheduled.length / seconds, percentile(scheduled, 50), percentile(scheduled, 99), failures.get(),
-                new Memory(perSession, averaged));
-    }
-
-    /**
-     * What the fleet's second half added to the server's heap since {@code half}, per device, read once
-     * its exchanges expired; with {@code fleet.histogram}, the classes that grew most.
-     */
-    private long perSession(Server server, Heap half) throws Exception {
-        Heap all = quietHeap(server);
-        int added = fleet.size() - fleet.size() / 2;
-        if (all.classes() != null) {
-            System.out.println(server.name() + ": what a device session is made of (bytes per device, classes grown most while the"
-                    + " second half of the fleet was set up)");
-            System.out.println(histogramGrowth(half.classes(), all.classes(), added));
-        }
-        return (all.bytes() - half.bytes()) / added;
+        return new Phase(latencies, failures.get(), seconds);
     }
 
     /** The sessions alone: the heap once the requests' exchanges have expired (60 s, Dtls.configuration). */
