@@ -70,7 +70,7 @@ public final class FleetBenchmark {
 
     /**
      * A server under test: its process, where the devices send their requests, and for the hub its
-     * /metrics and its database file (null for the bare server).
+     * /metrics and its database file (null for the bare server and on PostgreSQL).
      */
     private record Server(String name, Process process, String base, URI metrics, Path database) {}
 
@@ -140,6 +140,8 @@ public final class FleetBenchmark {
     private long heapBefore;
     private Heap heapHalf;
     private final int scheduleSeconds;
+    /** With {@code -Dfleet.postgres=true}, the hub's database: PostgreSQL from Debian's packages, started here. */
+    private io.edgerent.hub.Postgres postgres;
 
     private FleetBenchmark(int inFlight, int scheduleSeconds) {
         this.inFlight = inFlight;
@@ -254,6 +256,9 @@ public final class FleetBenchmark {
             }
             main.shutdownNow();
             secondary.shutdownNow();
+            if (bench.postgres != null) {
+                bench.postgres.close();
+            }
         }
     }
 
@@ -266,19 +271,24 @@ public final class FleetBenchmark {
     }
 
     /**
-     * Starts a hub (embedded database), registers the fleet with it, and rents every device: half the
-     * fleet, the heap read, then the other half.
+     * Starts a hub (embedded database, or PostgreSQL with {@code -Dfleet.postgres=true}), registers the
+     * fleet with it, and rents every device: half the fleet, the heap read, then the other half.
      */
     private Server hub(Path dir) throws Exception {
         int coapsPort = World.freeUdpPort();
         int coapPort = World.freeUdpPort();
         int metricsPort = World.freePort();
-        Process hub = server(dir.resolve("hub.log"), "hub running", "-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
+        List<String> args = new ArrayList<>(List.of("-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
                 "--data", dir.resolve("hub").toString(), "--coaps-port", String.valueOf(coapsPort), "--coap-port", String.valueOf(coapPort),
                 "--ssh-port", "0", "--http-port", "0", "--https-port", "0", "--metrics", "127.0.0.1:" + metricsPort,
-                "--tunnel-ports", "10000-39999", "--payment-grace", "86400");
+                "--tunnel-ports", "10000-39999", "--payment-grace", "86400"));
+        if (Boolean.getBoolean("fleet.postgres")) {
+            postgres = io.edgerent.hub.Postgres.start();
+            args.addAll(List.of("--db", postgres.newDatabase()));
+        }
+        Process hub = server(dir.resolve("hub.log"), "hub running", args.toArray(String[]::new));
         Server server = new Server("hub", hub, "coaps://127.0.0.1:" + coapsPort + "/", URI.create("http://127.0.0.1:" + metricsPort
-                + "/metrics"), dir.resolve("hub/hub.mv.db"));
+                + "/metrics"), postgres == null ? dir.resolve("hub/hub.mv.db") : null);
         try {
             heapBefore = heapAfterFullGc(hub.pid());
             setUpHub(server, dir, coapPort, 0, fleet.size() / 2);
@@ -424,9 +434,9 @@ public final class FleetBenchmark {
         if (server.metrics() != null) {
             long[] commitsAfter = commits(server);
             long commits = commitsAfter[0] - commitsBefore[0];
-            System.out.printf("%s: scheduled phase %.0f commits/s carrying %.1f requests each; database file %d MB%n", server.name(),
+            System.out.printf("%s: scheduled phase %.0f commits/s carrying %.1f requests each; %s%n", server.name(),
                     commits / seconds, (commitsAfter[1] - commitsBefore[1]) / (double) Math.max(1, commits),
-                    Files.size(server.database()) >> 20);
+                    server.database() == null ? "database PostgreSQL" : "database file " + (Files.size(server.database()) >> 20) + " MB");
         }
         return new Phase(latencies, failures.get(), seconds);
     }
