@@ -247,8 +247,11 @@ public final class ClientMain {
                 case "earnings" -> earnings(hub, options);
                 default -> end(hub, options);
             };
-            hub.shownHubKey().filter(key -> known.recordIfNew(hub.hub(), key)).ifPresent(key -> err.println(
-                    "edgerent: recorded the key of the hub at " + hub.hub() + " in " + known.file() + ": " + SshKeys.ecdsaP256Line(key)));
+            hub.shownHubKeys().forEach((at, key) -> {
+                if (known.recordIfNew(at, key)) {
+                    err.println("edgerent: recorded the key of the hub at " + at + " in " + known.file() + ": " + SshKeys.ecdsaP256Line(key));
+                }
+            });
             return code;
         } catch (UsageException e) {
             err.println("edgerent " + command + ": " + e.getMessage());

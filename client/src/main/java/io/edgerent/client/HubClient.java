@@ -23,7 +23,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
 import java.security.PublicKey;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.eclipse.californium.core.CoapClient;
@@ -59,6 +61,8 @@ public final class HubClient implements AutoCloseable {
     private volatile int current;
     private volatile HubKeyCheck check;
     private volatile CoapEndpoint endpoint;
+    /** The key each hub turned away from had shown. */
+    private final Map<URI, PublicKey> shownBefore = new LinkedHashMap<>();
 
     /** A client with a key of its own for this run and any hub key (for plain loopback CoAP and tests). */
     public HubClient(URI hub, long timeoutMillis) {
@@ -86,6 +90,13 @@ public final class HubClient implements AutoCloseable {
     /** The key the hub showed in the DTLS handshake, once there was one (coaps:// only). */
     public Optional<PublicKey> shownHubKey() {
         return check.shown();
+    }
+
+    /** The key each hub talked to showed in its DTLS handshake (coaps:// only), hub by hub. */
+    public synchronized Map<URI, PublicKey> shownHubKeys() {
+        Map<URI, PublicKey> shown = new LinkedHashMap<>(shownBefore);
+        check.shown().ifPresent(key -> shown.put(hub(), key));
+        return shown;
     }
 
     @Override
@@ -250,6 +261,7 @@ public final class HubClient implements AutoCloseable {
      */
     private synchronized String next(org.eclipse.californium.core.network.Endpoint used) {
         if (used == endpoint && (hubs.size() > 1 || Dtls.SECURE.equals(hub().getScheme()))) {
+            check.shown().ifPresent(key -> shownBefore.put(hub(), key));
             current = (current + 1) % hubs.size();
             check = checks.apply(hub());
             endpoint = Dtls.clientEndpoint(hub(), identity, check);

@@ -137,6 +137,10 @@ class SeveralHubsTest {
         cli(renter.home, B, "end", rental);
         assertTrue(payer.waitFor(30, TimeUnit.SECONDS), "the payer stops once the rental ends");
         assertEquals(0, payer.exitValue(), Files.readString(dir.resolve("payer.log")));
+        // The payer recorded the key of each hub it talked to, A's too, though it ended on B.
+        String knownHubs = Files.readString(renter.home.resolve("known_hubs"));
+        assertTrue(knownHubs.contains(A + ":" + coapsPort + " ecdsa-sha2-nistp256 ") && knownHubs.contains(B + ":" + coapsPort
+                + " ecdsa-sha2-nistp256 "), knownHubs);
         awaitTrue(Duration.ofSeconds(90), "the wipe record", () -> cliResult(renter.home, B, "wipe", rental).code() == 0);
         try (Connection c = DriverManager.getConnection(db); Statement s = c.createStatement()) {
             assertEquals(1, count(s, "SELECT COUNT(*) FROM ledger_tx WHERE ref = 'settle:" + rental + "'"), "settled once");
