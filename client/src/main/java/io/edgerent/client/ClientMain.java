@@ -701,13 +701,13 @@ public final class ClientMain {
                 }
                 return hubs;
             }
-            URI uri;
+            URI uri = null;
             try {
                 uri = new URI(hub.strip());
             } catch (java.net.URISyntaxException e) {
-                uri = URI.create("bad:/");
+                // refused below, as any other address that is not a hub's
             }
-            if (!List.of("coap", "coaps").contains(uri.getScheme()) || uri.getHost() == null) {
+            if (uri == null || !List.of("coap", "coaps").contains(uri.getScheme()) || uri.getHost() == null) {
                 throw new UsageException("--hub must look like coaps://HOST:PORT (or coap://127.0.0.1:PORT on the hub machine), got "
                         + hub);
             }

@@ -290,10 +290,7 @@ public final class FleetBenchmark {
         Server server = new Server("hub", hub, "coaps://127.0.0.1:" + coapsPort + "/", URI.create("http://127.0.0.1:" + metricsPort
                 + "/metrics"), postgres == null ? dir.resolve("hub/hub.mv.db") : null);
         try {
-            heapBefore = heapAfterFullGc(hub.pid());
-            setUpHub(server, dir, coapPort, 0, fleet.size() / 2);
-            heapHalf = halfHeap(server);
-            setUpHub(server, dir, coapPort, fleet.size() / 2, fleet.size());
+            inHalves(server, (from, to) -> setUpHub(server, dir, coapPort, from, to));
             return server;
         } catch (Exception | Error e) {
             hub.destroy();
@@ -351,10 +348,7 @@ public final class FleetBenchmark {
                 BareDtlsServer.class.getName(), String.valueOf(port));
         Server server = new Server("bare", bare, "coaps://127.0.0.1:" + port + "/", null, null);
         try {
-            heapBefore = heapAfterFullGc(bare.pid());
-            setUpBare(server, 0, fleet.size() / 2);
-            heapHalf = halfHeap(server);
-            setUpBare(server, fleet.size() / 2, fleet.size());
+            inHalves(server, (from, to) -> setUpBare(server, from, to));
             return server;
         } catch (Exception | Error e) {
             bare.destroy();
@@ -399,12 +393,24 @@ public final class FleetBenchmark {
                 phase.failures(), new Memory((all.bytes() - heapHalf.bytes()) / added, (all.bytes() - heapBefore) / n));
     }
 
-    /** The first half of the fleet's scheduled phase, then the heap: the reading the whole fleet's is held against. */
-    private Heap halfHeap(Server server) throws Exception {
-        Phase phase = schedule(server, fleet.subList(0, fleet.size() / 2));
+    interface SetUp {
+        void devices(int from, int to) throws Exception;
+    }
+
+    /**
+     * Sets the fleet up on {@code server} in two halves, the same for both servers: the heap before any
+     * device, the first half, its scheduled phase, the heap (what the whole fleet's is held against),
+     * then the second half.
+     */
+    private void inHalves(Server server, SetUp setUp) throws Exception {
+        heapBefore = heapAfterFullGc(server.process().pid());
+        int half = fleet.size() / 2;
+        setUp.devices(0, half);
+        Phase phase = schedule(server, fleet.subList(0, half));
         System.out.printf("%s: scheduled phase of the first half, %.0f req/s, %d failed%n", server.name(),
                 phase.latencies().size() / phase.seconds(), phase.failures());
-        return quietHeap(server);
+        heapHalf = quietHeap(server);
+        setUp.devices(half, fleet.size());
     }
 
     /** What a scheduled phase gave: the answers' latencies, the requests unanswered, and its length. */
