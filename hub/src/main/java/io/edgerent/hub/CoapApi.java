@@ -1,5 +1,6 @@
 package io.edgerent.hub;
 
+import io.edgerent.protocol.AssignmentVersion;
 import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.RentalRef;
 import io.edgerent.protocol.ExtendRequest;
@@ -47,6 +48,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import io.edgerent.protocol.ChannelStatus;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.server.resources.Resource;
 import org.eclipse.californium.core.CoapServer;
@@ -107,7 +109,7 @@ final class CoapApi implements AutoCloseable {
      * A resource per device would cost each session kilobytes.
      */
     private final CoapResource deviceNode;
-    private final AssignmentResource assignments = new AssignmentResource();
+    private final AssignmentVersionResource assignmentVersions = new AssignmentVersionResource();
     private final Federation federation;
     /** What each renter request does, by path: signed by the renter, over their own session or passed on by a linked hub. */
     private final Map<String, SignedHandler> renterCalls;
@@ -169,7 +171,8 @@ final class CoapApi implements AutoCloseable {
                         return new byte[0];
                     });
                 }),
-                Paths.ASSIGNMENT, assignments);
+                Paths.ASSIGNMENT, new AssignmentResource(),
+                Paths.ASSIGNMENT_VERSION, assignmentVersions);
         deviceNode = new CoapResource("device") {
             @Override
             public Resource getChild(String name) {
@@ -208,7 +211,7 @@ final class CoapApi implements AutoCloseable {
                 new Handler(Paths.LISTINGS).onGet(peer -> Listing.encodeAll(market())),
                 new Handler(Paths.HUB_KEY).onGet(peer -> Cbor.encode(Map.of("hubKey", gateway.hostKey()))),
                 federationResource());
-        registry.onAssignmentChanged(assignments::changed);
+        registry.onAssignmentChanged(assignmentVersions::changed);
     }
 
     void start() {
@@ -608,14 +611,28 @@ final class CoapApi implements AutoCloseable {
         }
     }
 
-    /**
-     * {@code devices/ID/assignment}, observable: one resource for all devices, each observing its own.
-     * A change notifies only the device it is for, found from each observation's request path: nothing
-     * is kept per observation beyond what Californium keeps.
-     */
+    /** {@code devices/ID/assignment}: what the device should be doing now, for its own key only. */
     private final class AssignmentResource extends CoapResource {
         AssignmentResource() {
             super(Paths.ASSIGNMENT);
+            setVisible(false);
+        }
+
+        @Override
+        public void handleGET(CoapExchange exchange) {
+            answerDevice(exchange, device -> registry.assignment(device.id).encode());
+        }
+    }
+
+    /**
+     * {@code devices/ID/assignment-version}, observable: one resource for all devices, each observing its own.
+     * A notification carries only the version (the device then GETs its assignment), so what Californium keeps
+     * per observation does not grow with the rental's keys. A change notifies only the device it is for, found
+     * from each observation's request path: nothing is kept per observation beyond what Californium keeps.
+     */
+    private final class AssignmentVersionResource extends CoapResource {
+        AssignmentVersionResource() {
+            super(Paths.ASSIGNMENT_VERSION);
             setVisible(false);
             setObservable(true);
             setObserveType(Type.CON);
@@ -624,19 +641,24 @@ final class CoapApi implements AutoCloseable {
 
         @Override
         public void handleGET(CoapExchange exchange) {
-            Device device = deviceOf(exchange.advanced().getRequest());
-            respond(exchange, ResponseCode.CONTENT, peer -> {
-                if (device == null) {
-                    throw new RefusedException(ErrorCode.NOT_FOUND, "no such device");
-                }
-                peer.mustBe(device.key, device.whose());
-                return registry.assignment(device.id).encode();
-            }, Peer.of(exchange));
+            answerDevice(exchange, device -> new AssignmentVersion(registry.assignment(device.id).version()).encode());
         }
 
         void changed(String deviceId) {
             changed(relation -> deviceId.equals(deviceIdOf(relation.getExchange().getRequest())));
         }
+    }
+
+    /** Answers a GET of {@code devices/ID/...} with {@code answer}, to the device's own key only. */
+    private void answerDevice(CoapExchange exchange, Function<Device, byte[]> answer) {
+        Device device = deviceOf(exchange.advanced().getRequest());
+        respond(exchange, ResponseCode.CONTENT, peer -> {
+            if (device == null) {
+                throw new RefusedException(ErrorCode.NOT_FOUND, "no such device");
+            }
+            peer.mustBe(device.key, device.whose());
+            return answer.apply(device);
+        }, Peer.of(exchange));
     }
 
     interface DevicePost {

@@ -4,10 +4,14 @@ package io.edgerent.protocol;
 public final class Paths {
     /** POST (admin): issue a one-time owner registration token. */
     public static final String TOKENS = "tokens";
-    /** POST: register a device; children {@code DEVICE/heartbeat} (POST) and {@code DEVICE/assignment} (GET, observable). */
+    /**
+     * POST: register a device; children {@code DEVICE/heartbeat} (POST), {@code DEVICE/assignment} (GET) and
+     * {@code DEVICE/assignment-version} (GET, observable: a device observes it and GETs its assignment when it changes).
+     */
     public static final String DEVICES = "devices";
     public static final String HEARTBEAT = "heartbeat";
     public static final String ASSIGNMENT = "assignment";
+    public static final String ASSIGNMENT_VERSION = "assignment-version";
     /** GET: the devices for rent. */
     public static final String LISTINGS = "listings";
     /** POST (signed): rent; children {@code mine} and {@code end}, both POST and signed. */

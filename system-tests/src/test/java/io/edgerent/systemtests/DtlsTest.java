@@ -10,6 +10,7 @@ import io.edgerent.client.HubClient;
 import io.edgerent.link.Dtls;
 import io.edgerent.link.HubKeyCheck;
 import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.AssignmentVersion;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.HardwareFacts;
@@ -71,6 +72,7 @@ class DtlsTest {
             assertRefused(post(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.HEARTBEAT, offMarket),
                     "another key than device " + device);
             assertRefused(get(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.ASSIGNMENT), "another key than device");
+            assertRefused(get(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.ASSIGNMENT_VERSION), "another key than device");
 
             // The device's own key, used as a renter's: refused even though the signature and the session agree.
             String sshKey = SshKeys.ed25519AuthorizedKey(Ed25519.raw(Ed25519.generate().getPublic()));
@@ -84,20 +86,20 @@ class DtlsTest {
                     SignedRequest.sign(renter, Paths.RENTALS, System.currentTimeMillis(), rent).encode()), "another key than the renter");
 
             assertEquals(market, world.cli(dir, "market").assertOk().out(), "the device is listed as before, free, same prices");
-            assertTrue(metrics(world).contains("edgerent_coap_errors_total{transport=\"dtls\",class=\"4\"} 4"), metrics(world));
+            assertTrue(metrics(world).contains("edgerent_coap_errors_total{transport=\"dtls\",class=\"4\"} 5"), metrics(world));
         }
     }
 
     /**
-     * Devices observe their assignments on one resource the hub shares among all of them: renting one
-     * device notifies that device over its own session, and no other.
+     * Devices observe their assignments' versions on one resource the hub shares among all of them: renting
+     * one device notifies that device over its own session, and no other; the device then reads its assignment.
      */
     @Test
     void a_rental_notifies_the_observation_of_its_device_only() throws Exception {
         try (World world = new World(dir)) {
             List<KeyPair> keys = List.of(Ed25519.generate(), Ed25519.generate());
             List<CoapEndpoint> endpoints = new ArrayList<>();
-            List<java.util.concurrent.LinkedBlockingQueue<Assignment>> heard = new ArrayList<>();
+            List<java.util.concurrent.LinkedBlockingQueue<AssignmentVersion>> heard = new ArrayList<>();
             List<CoapClient> observers = new ArrayList<>();
             List<String> ids = new ArrayList<>();
             try {
@@ -110,15 +112,16 @@ class DtlsTest {
                     ids.add(id);
                     call(world, endpoint, Paths.DEVICES + "/" + id + "/" + Paths.HEARTBEAT, c -> c.post(new Heartbeat(DeviceState.LISTED,
                             null, new Prices(3600, 0)).encode(), MediaTypeRegistry.APPLICATION_CBOR));
-                    var queue = new java.util.concurrent.LinkedBlockingQueue<Assignment>();
+                    var queue = new java.util.concurrent.LinkedBlockingQueue<AssignmentVersion>();
                     heard.add(queue);
-                    CoapClient observer = new CoapClient(URI.create(world.hubUri + "/" + Paths.DEVICES + "/" + id + "/" + Paths.ASSIGNMENT));
+                    CoapClient observer = new CoapClient(URI.create(world.hubUri + "/" + Paths.DEVICES + "/" + id + "/"
+                            + Paths.ASSIGNMENT_VERSION));
                     observer.setEndpoint(endpoint);
                     observers.add(observer);
                     observer.observeAndWait(new org.eclipse.californium.core.CoapHandler() {
                         @Override
                         public void onLoad(CoapResponse response) {
-                            queue.add(Assignment.decode(response.getPayload()));
+                            queue.add(AssignmentVersion.decode(response.getPayload()));
                         }
 
                         @Override
@@ -126,7 +129,8 @@ class DtlsTest {
                             // counted by what the queue misses
                         }
                     });
-                    assertNull(heard.get(heard.size() - 1).poll(10, java.util.concurrent.TimeUnit.SECONDS).rental(), "free at first");
+                    assertNotNull(queue.poll(10, java.util.concurrent.TimeUnit.SECONDS), "the observation's first answer");
+                    assertNull(assignment(world, endpoint, id).rental(), "free at first");
                 }
                 KeyPair renter = Ed25519.generate();
                 try (HubClient admin = new HubClient(URI.create(world.plainHubUri), 10_000);
@@ -135,9 +139,11 @@ class DtlsTest {
                             "renter:" + java.util.HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())), 10_000, "bank-1");
                     String rental = client.rent(renter, ids.get(0), 1, SshKeys.ed25519AuthorizedKey(Ed25519.raw(Ed25519.generate()
                             .getPublic())), 3600, 3600).name();
-                    Assignment told = heard.get(0).poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                    AssignmentVersion told = heard.get(0).poll(10, java.util.concurrent.TimeUnit.SECONDS);
                     assertNotNull(told, "the rented device was notified");
-                    assertEquals(rental, told.rental().name());
+                    Assignment read = assignment(world, endpoints.get(0), ids.get(0));
+                    assertEquals(told.version(), read.version(), "the version announced is the one read");
+                    assertEquals(rental, read.rental().name());
                 }
                 assertNull(heard.get(1).poll(2, java.util.concurrent.TimeUnit.SECONDS), "the other device heard nothing");
             } finally {
@@ -145,6 +151,11 @@ class DtlsTest {
                 endpoints.forEach(CoapEndpoint::destroy);
             }
         }
+    }
+
+    /** Device {@code id}'s assignment, read over its own session as its agent does after a notification. */
+    private static Assignment assignment(World world, CoapEndpoint endpoint, String id) throws Exception {
+        return Assignment.decode(call(world, endpoint, Paths.DEVICES + "/" + id + "/" + Paths.ASSIGNMENT, CoapClient::get).getPayload());
     }
 
     /** One request to {@code path} over {@code endpoint}'s session; it must succeed. */

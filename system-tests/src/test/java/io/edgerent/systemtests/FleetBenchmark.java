@@ -4,6 +4,7 @@ import io.edgerent.client.HubClient;
 import io.edgerent.link.Dtls;
 import io.edgerent.link.HubKeyCheck;
 import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.AssignmentVersion;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.HardwareFacts;
@@ -34,6 +35,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.MessageObserverAdapter;
@@ -111,16 +113,30 @@ public final class FleetBenchmark {
         volatile String rental;
         long usageSequence;
 
-        Device(ScheduledExecutorService main, ScheduledExecutorService secondary) throws IOException {
+        /** The version of its assignment last announced to it. */
+        volatile long version = -1;
+        /** Reads the device's assignment, as an agent does when its version changes. */
+        private final Consumer<Device> changed;
+
+        Device(ScheduledExecutorService main, ScheduledExecutorService secondary, Consumer<Device> changed) throws IOException {
+            this.changed = changed;
             endpoint = Dtls.clientEndpoint(URI.create("coaps://127.0.0.1"), key, HubKeyCheck.any());
             endpoint.setExecutors(main, secondary);
             // Notifications after the first answer come here (Californium re-creates the observing exchange).
             endpoint.addNotificationListener((request, response) -> {
                 if (response.isSuccess()) {
-                    assigned(response.getPayload());
+                    announced(response.getPayload());
                 }
             });
             endpoint.start();
+        }
+
+        void announced(byte[] payload) {
+            long announced = AssignmentVersion.decode(payload).version();
+            if (announced != version) {
+                version = announced;
+                changed.accept(this);
+            }
         }
 
         void assigned(byte[] payload) {
@@ -181,7 +197,7 @@ public final class FleetBenchmark {
         FleetBenchmark bench = new FleetBenchmark(inFlight, scheduleSeconds);
         long started = System.nanoTime();
         for (int i = 0; i < devices; i++) {
-            bench.fleet.add(new Device(main, secondary));
+            bench.fleet.add(new Device(main, secondary, bench::readAssignment));
         }
         System.out.printf("fleet: %d simulated devices, each its own DTLS endpoint, made in %d s%n", devices,
                 (System.nanoTime() - started) / 1_000_000_000L);
@@ -314,7 +330,10 @@ public final class FleetBenchmark {
         System.out.printf("hub: %d devices registered (a DTLS handshake each) in %d s%n", devices.size(),
                 (System.nanoTime() - started) / 1_000_000_000L);
         // Until rented, a device heartbeats as a free one (the bare server's rental name is not the hub's).
-        devices.forEach(d -> d.rental = null);
+        devices.forEach(d -> {
+            d.rental = null;
+            d.version = -1;
+        });
         // Setting up a large fleet takes longer than a device stays online unheard: the devices set up so far heartbeat meanwhile
         // (not in the quiet wait between the halves: the first half may go offline then, which changes nothing at price 0).
         ScheduledExecutorService alive = Executors.newScheduledThreadPool(1);
@@ -380,6 +399,11 @@ public final class FleetBenchmark {
         }
         Phase phase = schedule(server, fleet);
         Heap all = quietHeap(server);
+        String dumps = System.getProperty("fleet.heapDump");
+        if (dumps != null) {
+            // The whole fleet's heap, for reading who holds what (e.g. with a heap analyser), next to the histogram.
+            run("jcmd", String.valueOf(pid), "GC.heap_dump", Path.of(dumps, server.name() + ".hprof").toAbsolutePath().toString());
+        }
         int n = fleet.size();
         int added = n - n / 2;
         if (all.classes() != null) {
@@ -558,14 +582,23 @@ public final class FleetBenchmark {
         return answer;
     }
 
-    /** Every device observes its assignment; a notification naming a rental makes it a rented device. */
+    /**
+     * Every device observes its assignment's version; when it changes, the device reads its assignment, and
+     * one naming a rental makes it a rented device.
+     */
     private void observeAll(List<Device> devices) throws InterruptedException {
         throttled(devices, 256, d -> {
             Request request = Request.newGet();
-            request.setURI(base + Paths.DEVICES + "/" + d.id + "/" + Paths.ASSIGNMENT);
+            request.setURI(base + Paths.DEVICES + "/" + d.id + "/" + Paths.ASSIGNMENT_VERSION);
             request.setObserve();
-            return send(d, request).thenAccept(d::assigned);
+            return send(d, request).thenAccept(d::announced);
         });
+    }
+
+    private void readAssignment(Device d) {
+        Request request = Request.newGet();
+        request.setURI(base + Paths.DEVICES + "/" + d.id + "/" + Paths.ASSIGNMENT);
+        send(d, request).thenAccept(d::assigned);
     }
 
     private static void awaitAssigned(List<Device> devices) throws InterruptedException {
@@ -632,6 +665,8 @@ public final class FleetBenchmark {
         command.addAll(List.of("java", "-Xmx2g", "-XX:+UseG1GC"));
         command.addAll(Arrays.asList(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        // A benchmark stopped by a signal (Ctrl-C, kill) takes its servers with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
         String line;
         Files.writeString(log, "");

@@ -43,6 +43,27 @@ class WalkingSkeletonTest {
         }
     }
 
+    /**
+     * A device hears of its rental and of its end from its observation of the assignment's version, and reads the
+     * assignment then, not at its next heartbeat: here heartbeats come once a minute, yet both take seconds.
+     */
+    @Test
+    void a_device_heartbeating_once_a_minute_serves_and_ends_a_rental_within_seconds() throws Exception {
+        try (World world = new World(dir)) {
+            String device = world.registeredDevice("--heartbeat", "60");
+            Renter renter = world.renter("rita");
+
+            long started = System.nanoTime();
+            String rental = Renter.rentalName(renter.rent(device).assertOk());
+            long servedIn = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+            assertEquals(1, containersOf(rental).size(), "one container for the rental");
+            assertTrue(servedIn < 30, "served in " + servedIn + " s, as if it waited for a heartbeat");
+
+            renter.end(rental).assertOk();
+            awaitTrue(Duration.ofSeconds(20), "the container to be gone before the next heartbeat", () -> containersOf(rental).isEmpty());
+        }
+    }
+
     @Test
     void device_killed_during_a_rental_finds_its_container_on_restart_and_the_rental_goes_on() throws Exception {
         try (World world = new World(dir)) {

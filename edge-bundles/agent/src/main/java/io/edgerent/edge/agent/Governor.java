@@ -86,6 +86,8 @@ final class Governor implements AutoCloseable {
     /** The hub {@link #observation} is at. */
     private URI observedAt;
     private boolean hubWasUnreachable;
+    /** The version of the assignment last followed, from a heartbeat's answer or a read after a notification. */
+    private long followedVersion = -1;
     private volatile boolean closing;
     /** Whether the serving container is paused, as last applied; null until applied after a start. */
     private Boolean paused;
@@ -240,9 +242,22 @@ final class Governor implements AutoCloseable {
         }
     }
 
-    private void onNotification(Assignment assignment) {
+    /** The hub announces version {@code version} of the assignment: read it, unless the heartbeats brought it already. */
+    private void onNotification(long version) {
         try {
-            thread.execute(() -> guarded(() -> follow(assignment)));
+            thread.execute(() -> guarded(() -> {
+                if (version == followedVersion) {
+                    return;
+                }
+                Assignment assignment;
+                try {
+                    assignment = hub.assignment(state.registration().deviceId());
+                } catch (HubLink.HubUnavailableException | HubLink.HubRefusedException e) {
+                    LOG.info("assignment version {} announced but not read: {}; the next heartbeat brings it", version, e.getMessage());
+                    return;
+                }
+                follow(assignment);
+            }));
         } catch (RejectedExecutionException e) {
             // The governor is closing; the next one reads the assignment from its first heartbeat.
         }
@@ -306,6 +321,7 @@ final class Governor implements AutoCloseable {
 
     /** Moves towards what the hub assigned: serve its rental, or wipe the one it no longer wants. */
     private void follow(Assignment assignment) {
+        followedVersion = assignment.version();
         RentalOrder wanted = assignment.rental();
         RentalOrder current = state.rental();
         if (state.state() == DeviceState.WIPING) {

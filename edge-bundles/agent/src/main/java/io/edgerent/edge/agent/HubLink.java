@@ -1,6 +1,7 @@
 package io.edgerent.edge.agent;
 
 import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.AssignmentVersion;
 import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.MalformedMessageException;
@@ -20,7 +21,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.CoapHandler;
@@ -76,15 +77,7 @@ final class HubLink implements AutoCloseable {
 
     /** The SSH host key the hub shows, as an OpenSSH line. */
     String hubKey() {
-        int used = current.get();
-        CoapClient client = client(used, Paths.HUB_KEY);
-        try {
-            return Cbor.decodeMap(payload(used, client.get())).text("hubKey");
-        } catch (ConnectorException | IOException e) {
-            throw unreachable(used, e);
-        } finally {
-            client.shutdown();
-        }
+        return Cbor.decodeMap(get(Paths.HUB_KEY)).text("hubKey");
     }
 
     RegistrationAccepted register(Registration registration) {
@@ -109,9 +102,14 @@ final class HubLink implements AutoCloseable {
         post(path, SignedRequest.sign(deviceKey, path, System.currentTimeMillis(), body).encode());
     }
 
-    /** Observes the device's assignment; each notification goes to {@code onChange}. */
-    CoapObserveRelation observe(String deviceId, Consumer<Assignment> onChange) {
-        CoapClient client = client(current.get(), Paths.DEVICES + "/" + deviceId + "/" + Paths.ASSIGNMENT);
+    /** What the device should be doing now. */
+    Assignment assignment(String deviceId) {
+        return Assignment.decode(get(Paths.DEVICES + "/" + deviceId + "/" + Paths.ASSIGNMENT));
+    }
+
+    /** Observes the version of the device's assignment; each notification goes to {@code onChange}. */
+    CoapObserveRelation observe(String deviceId, LongConsumer onChange) {
+        CoapClient client = client(current.get(), Paths.DEVICES + "/" + deviceId + "/" + Paths.ASSIGNMENT_VERSION);
         return client.observe(new CoapHandler() {
             @Override
             public void onLoad(CoapResponse response) {
@@ -120,9 +118,9 @@ final class HubLink implements AutoCloseable {
                     return;
                 }
                 try {
-                    onChange.accept(Assignment.decode(response.getPayload()));
+                    onChange.accept(AssignmentVersion.decode(response.getPayload()).version());
                 } catch (MalformedMessageException e) {
-                    LOG.warn("ignored a malformed assignment from the hub: {}", e.getMessage());
+                    LOG.warn("ignored a malformed assignment version from the hub: {}", e.getMessage());
                 }
             }
 
@@ -131,6 +129,18 @@ final class HubLink implements AutoCloseable {
                 LOG.debug("assignment observation failed; heartbeats carry the assignment meanwhile");
             }
         });
+    }
+
+    private byte[] get(String path) {
+        int used = current.get();
+        CoapClient client = client(used, path);
+        try {
+            return payload(used, client.get());
+        } catch (ConnectorException | IOException e) {
+            throw unreachable(used, e);
+        } finally {
+            client.shutdown();
+        }
     }
 
     private byte[] post(String path, byte[] payload) {
