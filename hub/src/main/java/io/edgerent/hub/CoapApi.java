@@ -24,6 +24,7 @@ import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.TokenRequest;
 import io.edgerent.link.CompactContexts;
 import io.edgerent.link.Dtls;
+import io.edgerent.link.SharedMessageIds;
 import io.edgerent.protocol.Ed25519;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,6 +59,9 @@ import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.network.InMemoryMessageExchangeStore;
+import org.eclipse.californium.core.network.RandomTokenGenerator;
+import org.eclipse.californium.core.network.TokenGenerator;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
@@ -147,8 +151,13 @@ final class CoapApi implements AutoCloseable {
         // Any raw public key completes the handshake (a new renter is a new key); each resource checks whose it must be.
         dtls = Dtls.connector(secure, secureAddress, gateway.hostKeyPair(),
                 StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build(), metrics.dtls);
-        // Compact contexts: an observation keeps two for as long as its device observes (CompactContexts).
-        CoapEndpoint secured = new CoapEndpoint.Builder().setConfiguration(secure).setConnector(new CompactContexts(dtls)).build();
+        // Compact contexts: an observation keeps two for as long as its device observes (CompactContexts). Message IDs
+        // from one counter: no tracker per device notified (SharedMessageIds).
+        TokenGenerator tokens = new RandomTokenGenerator(secure);
+        InMemoryMessageExchangeStore exchanges = new InMemoryMessageExchangeStore("dtls", secure, tokens);
+        exchanges.setMessageIdProvider(new SharedMessageIds(secure));
+        CoapEndpoint secured = new CoapEndpoint.Builder().setConfiguration(secure).setConnector(new CompactContexts(dtls))
+                .setTokenGenerator(tokens).setMessageExchangeStore(exchanges).build();
         secured.addInterceptor(metrics.secureCoap);
         server.addEndpoint(secured);
         dtlsState = config.dataDir().resolve("dtls.state");
