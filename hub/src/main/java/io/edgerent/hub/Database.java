@@ -11,6 +11,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
+import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +38,15 @@ final class Database implements AutoCloseable {
     static final String PASSWORD_VARIABLE = "EDGERENT_DB_PASSWORD";
     private static final long MIGRATION_LOCK = 0x6564676572656e74L; // "edgerent"
 
+    /** How often, and how much live data at most, the embedded database's sparse chunks are rewritten. */
+    private static final long COMPACT_EVERY_SECONDS = 10;
+    private static final int COMPACT_BYTES = 1 << 20;
+
     private final Connection connection;
     private final String postgresUrl;
+    /** With H2: its store, and what rewrites its sparse chunks (see {@link #compactChunks}); null on PostgreSQL. */
+    private MVStore store;
+    private ScheduledExecutorService housekeeping;
 
     private Database(Connection connection, String postgresUrl) {
         this.connection = connection;
@@ -50,9 +63,31 @@ final class Database implements AutoCloseable {
         // WRITE_DELAY=0: a commit is on disk before the hub answers, so a crash loses no acknowledged change.
         String url = "jdbc:h2:file:" + dir.resolve("hub").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
         try {
-            return migrated(new Database(DriverManager.getConnection(url, "edgerent", ""), null));
+            Database db = migrated(new Database(DriverManager.getConnection(url, "edgerent", ""), null));
+            db.store = ((SessionLocal) db.connection.unwrap(JdbcConnection.class).getSession()).getDatabase().getStore().getMvStore();
+            db.housekeeping = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("database-housekeeping"));
+            db.housekeeping.scheduleWithFixedDelay(db::compactChunks, COMPACT_EVERY_SECONDS, COMPACT_EVERY_SECONDS, TimeUnit.SECONDS);
+            return db;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the hub database in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * H2 writes a chunk at every commit, and with WRITE_DELAY=0 its background writer, whose housekeeping
+     * rewrites sparse chunks, never runs. A chunk stays while any of its pages is live, and H2 keeps each
+     * one's record and table of contents in memory (about 450 bytes): rows written once and left alone
+     * (rentals, channels, ledger entries) held a chunk each, more chunks than devices at a few thousand.
+     * This moves the live pages of the sparsest chunks older than H2's retention time, up to
+     * {@link #COMPACT_BYTES} of them, into a new one, as that housekeeping would.
+     */
+    void compactChunks() {
+        try {
+            if (!store.isClosed() && store.compact(90, COMPACT_BYTES)) {
+                store.commit();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("compacting the database's chunks failed (tried again in {} s): {}", COMPACT_EVERY_SECONDS, e.getMessage());
         }
     }
 
@@ -100,6 +135,11 @@ final class Database implements AutoCloseable {
     /** The URL as it may be logged: without a password in it. */
     static String redacted(String url) {
         return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    /** The embedded database's store (H2's MVStore), null on PostgreSQL. */
+    MVStore store() {
+        return store;
     }
 
     boolean isPostgres() {
@@ -178,6 +218,14 @@ final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+            try {
+                housekeeping.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             connection.close();
         } catch (SQLException e) {

@@ -33,6 +33,42 @@ class DatabaseTest {
         }
     }
 
+    /**
+     * Rows written once and left alone each keep a chunk of H2's alive, and H2 keeps every chunk's record in
+     * memory; the hub rewrites sparse chunks into dense ones, which H2's own housekeeping does not do with
+     * WRITE_DELAY=0.
+     */
+    @Test
+    void sparseChunksAreRewrittenIntoDenseOnes() throws Exception {
+        try (Database db = Database.embedded(dir); Statement s = db.connection().createStatement()) {
+            // Chunks are rewritable at once here; the hub keeps H2's 45 s, in case a disk has not written them yet.
+            s.execute("SET RETENTION_TIME 0");
+            s.execute("CREATE TABLE cold (id BIGINT PRIMARY KEY, body VARCHAR(200))");
+            s.execute("CREATE TABLE hot (id INT PRIMARY KEY, n BIGINT)");
+            s.execute("INSERT INTO hot VALUES (1, 0)");
+            db.connection().commit();
+            java.util.Random random = new java.util.Random(7);
+            for (int i = 0; i < 3_000; i++) {
+                // A row written once, in a commit of its own (as a rental is), then commits that touch other rows only.
+                s.execute("INSERT INTO cold VALUES (" + random.nextLong() + ", '" + "x".repeat(100) + "')");
+                db.connection().commit();
+                s.execute("UPDATE hot SET n = n + 1");
+                db.connection().commit();
+            }
+            int before = db.store().getFileStore().getChunksFillRate();
+            for (int i = 0; i < 20; i++) {
+                db.compactChunks();
+            }
+            int after = db.store().getFileStore().getChunksFillRate();
+            assertTrue(before < 30 && after > 80, "chunks filled " + before + " % before, " + after + " % after");
+            try (ResultSet r = s.executeQuery("SELECT COUNT(*), MIN(LENGTH(body)) FROM cold")) {
+                r.next();
+                assertEquals(3_000, r.getLong(1), "no row lost");
+                assertEquals(100, r.getLong(2));
+            }
+        }
+    }
+
     @Test
     void aChannelWrittenBeforeV4KeepsItsLatestVoucher() throws Exception {
         byte[] latest = new byte[64];
