@@ -65,11 +65,17 @@ final class Database implements AutoCloseable {
         try {
             Database db = migrated(new Database(DriverManager.getConnection(url, "edgerent", ""), null));
             db.store = ((SessionLocal) db.connection.unwrap(JdbcConnection.class).getSession()).getDatabase().getStore().getMvStore();
-            db.housekeeping = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("database-housekeeping"));
-            db.housekeeping.scheduleWithFixedDelay(db::compactChunks, COMPACT_EVERY_SECONDS, COMPACT_EVERY_SECONDS, TimeUnit.SECONDS);
             return db;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the hub database in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** With H2, starts rewriting its sparse chunks every {@link #COMPACT_EVERY_SECONDS} (the hub does; tests may not). */
+    void startHousekeeping() {
+        if (store != null && housekeeping == null) {
+            housekeeping = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("database-housekeeping"));
+            housekeeping.scheduleWithFixedDelay(this::compactChunks, COMPACT_EVERY_SECONDS, COMPACT_EVERY_SECONDS, TimeUnit.SECONDS);
         }
     }
 
@@ -219,9 +225,10 @@ final class Database implements AutoCloseable {
     @Override
     public void close() {
         if (housekeeping != null) {
-            housekeeping.shutdownNow();
+            // Not interrupted: H2's file channels close when a thread in their I/O is. A run is bounded (1 MB).
+            housekeeping.shutdown();
             try {
-                housekeeping.awaitTermination(10, TimeUnit.SECONDS);
+                housekeeping.awaitTermination(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -37,6 +37,7 @@ public final class Hub implements AutoCloseable {
         createPrivateDirectory(config.dataDir());
         try {
             database = Database.open(config);
+            database.startHousekeeping();
             Sql sql = new Sql(database);
             Registry registry = new Registry(sql, config, Clock.systemUTC());
             gateway = new SshGateway(config, registry);

@@ -174,8 +174,11 @@ final class Governor implements AutoCloseable {
                 hubWasUnreachable = true;
                 return;
             }
-            if (observation == null || hubWasUnreachable || !hub.hub().equals(observedAt)) {
+            if (observation == null || hubWasUnreachable || !hub.hub().equals(observedAt) || observation.isCanceled()
+                    || assignment.version() != followedVersion) {
                 // The hub forgets observers when it restarts: observe again once it is back, or at the hub that answers now.
+                // A heartbeat bringing a version no notification announced means the hub lost the observation unseen (a
+                // restart between two heartbeats, notifications it gave up on): observe again too.
                 if (observation != null) {
                     observation.proactiveCancel();
                     if (hub.hub().equals(observedAt)) {
