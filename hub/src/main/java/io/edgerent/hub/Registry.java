@@ -418,6 +418,8 @@ final class Registry {
                 throw new RefusedException(ErrorCode.CONFLICT, "rental " + name + " is " + rental.text(3) + " and cannot be extended");
             }
             sql.update("UPDATE rental SET ends_at = ends_at + ? WHERE name = ?", hours * 3_600_000L, name);
+            // The order's end time changed: a new version, which the device's notification announces.
+            sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", rental.text(2));
             if (deposit > 0) {
                 channels.topUp(name, reference, deposit);
             }

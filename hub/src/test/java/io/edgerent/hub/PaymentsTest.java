@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgerent.protocol.ChannelStatus;
+import io.edgerent.protocol.Assignment;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
@@ -195,8 +196,12 @@ class PaymentsTest {
     void extending_adds_hours_and_deposit() {
         String rental = rentActive(100);
         long endsAt = registry.rentalsOf(renterKey).get(0).endsAt();
+        Assignment before = registry.assignment(device);
         registry.extend(renterKey, rental, 2, 500, "topup:1");
         assertEquals(endsAt + 2 * 3_600_000L, registry.rentalsOf(renterKey).get(0).endsAt());
+        Assignment after = registry.assignment(device);
+        assertEquals(endsAt + 2 * 3_600_000L, after.rental().endsAt(), "the device's order carries the new end");
+        assertTrue(after.version() > before.version(), "a new version, so the device's notification makes it read the order");
         assertEquals(600, registry.channel(renterKey, rental).deposit());
         assertEquals(9400, wallet());
     }
