@@ -132,10 +132,19 @@ final class HubLink implements AutoCloseable {
     }
 
     private byte[] get(String path) {
+        return call(path, CoapClient::get);
+    }
+
+    private byte[] post(String path, byte[] payload) {
+        return call(path, client -> client.post(payload, MediaTypeRegistry.APPLICATION_CBOR));
+    }
+
+    /** One request to {@code path} at the hub requests go to now; its answer, or why there is none. */
+    private byte[] call(String path, Call call) {
         int used = current.get();
         CoapClient client = client(used, path);
         try {
-            return payload(used, client.get());
+            return payload(used, call.send(client));
         } catch (ConnectorException | IOException e) {
             throw unreachable(used, e);
         } finally {
@@ -143,16 +152,8 @@ final class HubLink implements AutoCloseable {
         }
     }
 
-    private byte[] post(String path, byte[] payload) {
-        int used = current.get();
-        CoapClient client = client(used, path);
-        try {
-            return payload(used, client.post(payload, MediaTypeRegistry.APPLICATION_CBOR));
-        } catch (ConnectorException | IOException e) {
-            throw unreachable(used, e);
-        } finally {
-            client.shutdown();
-        }
+    private interface Call {
+        CoapResponse send(CoapClient client) throws ConnectorException, IOException;
     }
 
     /** The answer of hub {@code used}; no answer or a refusal is thrown as such. */
