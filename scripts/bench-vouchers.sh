@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 mvn -B -q -pl hub -am install -DskipTests
 cp=$(mktemp)
 mvn -B -q -pl hub dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp"
-java -cp "hub/target/classes:hub/target/test-classes:$(cat "$cp")" io.edgerent.hub.VoucherBenchmark "$@"
+java -cp "hub/target/classes:hub/target/test-classes:$(cat "$cp")" io.edgerent.hub.payment.VoucherBenchmark "$@"
 rm -f "$cp"

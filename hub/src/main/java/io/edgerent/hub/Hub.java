@@ -1,5 +1,19 @@
 package io.edgerent.hub;
 
+import io.edgerent.hub.account.Accounts;
+import io.edgerent.hub.api.coap.CoapApi;
+import io.edgerent.hub.federation.Federation;
+import io.edgerent.hub.gateway.ssh.SshGateway;
+import io.edgerent.hub.identity.TlsIdentity;
+import io.edgerent.hub.observability.HubMetrics;
+import io.edgerent.hub.observability.MetricsServer;
+import io.edgerent.hub.rental.Registry;
+import io.edgerent.hub.router.http.HttpRouter;
+import io.edgerent.hub.store.Database;
+import io.edgerent.hub.store.GroupCommit;
+import io.edgerent.hub.store.OtherHubs;
+import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.web.WebUi;
 import io.edgerent.protocol.Names;
 import java.io.IOException;
 import java.io.UncheckedIOException;

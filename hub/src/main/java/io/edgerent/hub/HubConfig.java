@@ -1,5 +1,6 @@
 package io.edgerent.hub;
 
+import io.edgerent.hub.store.Database;
 import java.nio.file.Path;
 import java.time.Duration;
 

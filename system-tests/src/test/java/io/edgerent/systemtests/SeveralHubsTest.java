@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.hub.Postgres;
+import io.edgerent.hub.store.Postgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

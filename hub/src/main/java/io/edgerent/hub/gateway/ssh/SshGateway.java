@@ -1,0 +1,370 @@
+package io.edgerent.hub.gateway.ssh;
+
+import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.account.AuthPenalties;
+import io.edgerent.hub.api.coap.CoapApi;
+import io.edgerent.hub.rental.Registry;
+import io.edgerent.hub.threads.DaemonThreads;
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.Names;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.SshKeys;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.cipher.BuiltinCiphers;
+import org.apache.sshd.common.session.SessionHeartbeatController;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.server.auth.AsyncAuthException;
+import java.util.List;
+import java.util.Optional;
+import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.forward.ForwardingFilter;
+import org.apache.sshd.server.forward.TcpForwardingFilter;
+import org.apache.sshd.server.forward.TcpipServerChannel;
+import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.client.future.OpenFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub's SSH gateway: a forwarder and nothing else.
+ *
+ * <p>A device logs in as its device id with its registered key and may only listen on its two reserved
+ * loopback ports (its rental's sshd and web server); a new login of a device replaces its older
+ * session, whose forwards would otherwise hold the ports. A renter logs in as the rental name with the key given at rent and may only open
+ * a direct-tcpip channel to {@code RENTAL:22}, which the gateway sends to the device's tunnel port.
+ * There is no session channel at all, so no shell, exec, sftp or subsystem; agent and X11 forwarding
+ * and every other forward are refused.
+ *
+ * <p>With several hubs on one database, a device's tunnel is at the hub it logged in to, and the
+ * database says which ({@code tunnel_at}). A renter arriving at another hub is relayed there
+ * ({@link PeerRelay}): hubs log in to each other as {@value PeerRelay#USER} with the key they share,
+ * and may then connect to tunnel ports only. Logins must finish within 10 s, and failed ones from one address
+ * are answered ever more slowly ({@link AuthPenalties}).
+ */
+public final class SshGateway implements CoapApi.Gateway, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SshGateway.class);
+    static final String LOOPBACK = "127.0.0.1";
+    static final int RENTAL_SSH_PORT = 22;
+    /** Where a refused direct-tcpip request is pointed, so the policy sees nothing it allows. */
+    static final String REFUSED_TARGET = "refused.invalid";
+
+    private final Registry registry;
+    private final HubConfig config;
+    private final SshServer server;
+    private final PeerRelay relay;
+    private final KeyPair hostKeyPair;
+    private final String hostKey;
+    private final AuthPenalties penalties = new AuthPenalties(java.time.Clock.systemUTC());
+    private final ScheduledExecutorService delayedFailures = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("ssh-auth-delay"));
+
+    public SshGateway(HubConfig config, Registry registry) {
+        this.registry = registry;
+        this.config = config;
+        server = SshServer.setUpDefaultServer();
+        server.setHost(config.bindAddress());
+        server.setPort(config.sshPort());
+        SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(config.dataDir().resolve("ssh_host_ecdsa_key"));
+        keys.setAlgorithm("EC");
+        keys.setKeySize(256);
+        server.setKeyPairProvider(keys);
+        hostKeyPair = loadHostKey(keys);
+        hostKey = PublicKeyEntry.toString(hostKeyPair.getPublic());
+        relay = new PeerRelay(hostKeyPair);
+        // AES-GCM only: the JDK runs it on AES-NI/CLMUL, several times faster than ChaCha20 or CTR+HMAC in Java.
+        // A client picks its first cipher the server offers, so offering others would make OpenSSH take ChaCha20.
+        server.setCipherFactoriesNames(BuiltinCiphers.aes128gcm.getName(), BuiltinCiphers.aes256gcm.getName());
+        // Small writes (HTTP heads, keystrokes) go out at once instead of waiting for a delayed ACK.
+        CoreModuleProperties.TCP_NODELAY.set(server, true);
+        CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(10));
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, 6);
+        // Renters may sit idle in a shell; dead peers are found by the heartbeat's failed writes.
+        CoreModuleProperties.IDLE_TIMEOUT.set(server, Duration.ZERO);
+        server.setSessionHeartbeat(SessionHeartbeatController.HeartbeatType.IGNORE, Duration.ofSeconds(20));
+        server.setPasswordAuthenticator(null);
+        server.setKeyboardInteractiveAuthenticator(null);
+        server.setPublickeyAuthenticator((user, key, session) -> {
+            if (mayLogIn(user, key)) {
+                return true;
+            }
+            Duration delay = penalties.failed(addressOf(session));
+            if (delay.isZero()) {
+                return false;
+            }
+            AsyncAuthException later = new AsyncAuthException();
+            delayedFailures.schedule(() -> later.setAuthed(false), delay.toMillis(), TimeUnit.MILLISECONDS);
+            throw later;
+        });
+        server.addSessionListener(new Admission());
+        server.setForwardingFilter(new Policy());
+        server.setChannelFactories(List.of(new RentalForwardFactory()));
+        registry.onRentalClosed(this::disconnectRenters);
+    }
+
+    public void start() {
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the SSH gateway on port " + server.getPort() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public String hostKey() {
+        return hostKey;
+    }
+
+    /** The host key pair; CoAP over DTLS shows the same key, so one pin covers both. */
+    @Override
+    public KeyPair hostKeyPair() {
+        return hostKeyPair;
+    }
+
+    /** This gateway as the other hubs on the database reach it, HOST:PORT: what {@code tunnel_at} names. */
+    String node() {
+        return config.peerAddress() + ":" + port();
+    }
+
+    /**
+     * The loopback port on this hub that leads to a device's tunnel port: the port itself when the
+     * tunnel is here (or nowhere), else a port relayed to the hub holding it.
+     */
+    public int tunnelTarget(String tunnelAt, int tunnelPort) throws IOException {
+        return isHere(tunnelAt) ? tunnelPort : relay.localPort(tunnelAt, tunnelPort);
+    }
+
+    /** Whether a tunnel recorded at {@code tunnelAt} is at this gateway (or nowhere, which this gateway then finds closed). */
+    private boolean isHere(String tunnelAt) {
+        return tunnelAt == null || tunnelAt.equals(node());
+    }
+
+    @Override
+    public void close() {
+        relay.close();
+        delayedFailures.shutdownNow();
+        try {
+            server.stop(true);
+        } catch (IOException e) {
+            LOG.warn("stopping the SSH gateway: {}", e.getMessage());
+        }
+    }
+
+    private static String addressOf(Session session) {
+        return session.getIoSession().getRemoteAddress() instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
+    }
+
+    /**
+     * Counts connections that have not logged in yet per address, closing those over the limit, and
+     * lets a device's new session replace its older ones once it has really authenticated.
+     */
+    private final class Admission implements SessionListener {
+        private final AttributeRepository.AttributeKey<Boolean> counted = new AttributeRepository.AttributeKey<>();
+
+        @Override
+        public void sessionCreated(Session session) {
+            if (penalties.admit(addressOf(session))) {
+                session.setAttribute(counted, true);
+            } else {
+                LOG.warn("refused a connection from {}: too many unauthenticated connections from there", addressOf(session));
+                session.close(true);
+            }
+        }
+
+        @Override
+        public void sessionEvent(Session session, Event event) {
+            if (event != Event.Authenticated) {
+                return;
+            }
+            release(session);
+            String user = session.getUsername();
+            if (Names.isDeviceId(user)) {
+                for (var other : server.getActiveSessions()) {
+                    if (other != session && user.equals(other.getUsername()) && other.isAuthenticated()) {
+                        LOG.info("device {} logged in again; closing its older session from {}", user, addressOf(other));
+                        other.close(true);
+                    }
+                }
+                registry.tunnelOpened(user, node());
+            }
+        }
+
+        @Override
+        public void sessionClosed(Session session) {
+            release(session);
+            String user = session.getUsername();
+            if (Names.isDeviceId(user) && session.isAuthenticated() && server.getActiveSessions().stream()
+                    .noneMatch(other -> other != session && user.equals(other.getUsername()) && other.isAuthenticated())) {
+                try {
+                    registry.tunnelClosed(user, node());
+                } catch (RuntimeException e) {
+                    LOG.warn("could not record that device {}'s tunnel closed: {}", user, e.getMessage());
+                }
+            }
+        }
+
+        private void release(Session session) {
+            if (session.removeAttribute(counted) != null) {
+                penalties.done(addressOf(session));
+            }
+        }
+    }
+
+    /** Parses an OpenSSH public key line and returns it as {@code TYPE BASE64}, refusing anything else. */
+    public static String normalizeAuthorizedKey(String line) {
+        try {
+            AuthorizedKeyEntry entry = AuthorizedKeyEntry.parseAuthorizedKeyEntry(line.strip());
+            if (entry == null) {
+                throw new RefusedException(ErrorCode.BAD_REQUEST, "the SSH key is empty");
+            }
+            if (entry.getLoginOptions() != null && !entry.getLoginOptions().isEmpty()) {
+                throw new RefusedException(ErrorCode.BAD_REQUEST, "the SSH key must not carry authorized_keys options");
+            }
+            return PublicKeyEntry.toString(entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING));
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            throw new RefusedException(ErrorCode.BAD_REQUEST, "not an OpenSSH public key (as in id_ed25519.pub): " + e.getMessage());
+        }
+    }
+
+    private boolean mayLogIn(String user, PublicKey key) {
+        String offered = PublicKeyEntry.toString(key);
+        if (Names.isDeviceId(user)) {
+            return registry.devicePublicKey(user).map(raw -> SshKeys.ed25519AuthorizedKey(raw).equals(offered)).orElse(false);
+        }
+        if (Names.isRentalName(user)) {
+            return registry.activeRental(user).map(access -> access.sshKey().equals(offered)).orElse(false);
+        }
+        return PeerRelay.USER.equals(user) && key.equals(hostKeyPair.getPublic());
+    }
+
+    private void disconnectRenters(String rental) {
+        for (var session : server.getActiveSessions()) {
+            if (rental.equals(session.getUsername())) {
+                LOG.info("closing {}'s SSH session: the rental is over", rental);
+                session.close(true);
+            }
+        }
+    }
+
+    /** Deny by default; allow a device its own listen port and a renter their own rental. */
+    private final class Policy implements ForwardingFilter {
+        @Override
+        public boolean canForwardAgent(Session session, String requestType) {
+            return false;
+        }
+
+        @Override
+        public boolean canForwardX11(Session session, String requestType) {
+            return false;
+        }
+
+        @Override
+        public boolean canListen(SshdSocketAddress address, Session session) {
+            String user = session.getUsername();
+            boolean allowed = Names.isDeviceId(user) && LOOPBACK.equals(address.getHostName())
+                    && registry.tunnelPorts(user).contains(address.getPort());
+            if (!allowed) {
+                LOG.warn("refused {} listening on {}", user, address);
+            }
+            return allowed;
+        }
+
+        @Override
+        public boolean canConnect(TcpForwardingFilter.Type type, SshdSocketAddress address, Session session) {
+            String user = session.getUsername();
+            boolean allowed = type == TcpForwardingFilter.Type.Direct && LOOPBACK.equals(address.getHostName())
+                    && (Names.isRentalName(user) && registry.activeRental(user).map(access -> leadsTo(address.getPort(), access))
+                            .orElse(false)
+                        || PeerRelay.USER.equals(user) && address.getPort() >= config.tunnelPortMin()
+                            && address.getPort() <= config.tunnelPortMax());
+            if (!allowed && !REFUSED_TARGET.equals(address.getHostName())) {
+                LOG.warn("refused {} connecting to {}", user, address);
+            }
+            return allowed;
+        }
+    }
+
+    /** Whether the loopback {@code port} is the rental's tunnel here, or the relay to it at another hub. */
+    private boolean leadsTo(int port, Registry.RentalAccess access) {
+        if (isHere(access.tunnelAt())) {
+            return port == access.tunnelPort();
+        }
+        return relay.forwardAt(port).equals(Optional.of(access.tunnelAt() + "/" + access.tunnelPort()));
+    }
+
+    /** direct-tcpip: {@code RENTAL:22} of the user's own active rental goes to its device's tunnel port, nothing else anywhere. */
+    private final class RentalForwardFactory extends TcpipServerChannel.TcpipFactory {
+        RentalForwardFactory() {
+            super(TcpForwardingFilter.Type.Direct);
+        }
+
+        @Override
+        public Channel createChannel(Session session) {
+            return new TcpipServerChannel(getType(), null) {
+                @Override
+                protected OpenFuture doInit(Buffer request) {
+                    String host = request.getString();
+                    int port = request.getInt();
+                    String originHost = request.getString();
+                    int originPort = request.getInt();
+                    String user = getSession().getUsername();
+                    int target = 0;
+                    if (PeerRelay.USER.equals(user)) {
+                        // Another hub relaying: loopback tunnel ports only, as the policy checks.
+                        target = LOOPBACK.equals(host) ? port : 0;
+                    } else {
+                        Optional<Registry.RentalAccess> access = host.equals(user) && port == RENTAL_SSH_PORT
+                                ? registry.activeRental(host) : Optional.empty();
+                        if (access.isEmpty()) {
+                            LOG.warn("refused {} a channel to {}:{}", user, host, port);
+                        } else {
+                            try {
+                                target = tunnelTarget(access.get().tunnelAt(), access.get().tunnelPort());
+                            } catch (IOException e) {
+                                LOG.warn("cannot relay {} to its device's tunnel at {}: {}", user, access.get().tunnelAt(), e.getMessage());
+                            }
+                        }
+                    }
+                    // Any other target, the tunnel port itself included, becomes one the policy always refuses.
+                    Buffer rewritten = new ByteArrayBuffer();
+                    rewritten.putString(target > 0 ? LOOPBACK : REFUSED_TARGET);
+                    rewritten.putInt(target);
+                    rewritten.putString(originHost);
+                    rewritten.putInt(originPort);
+                    return super.doInit(rewritten);
+                }
+            };
+        }
+    }
+
+    private static KeyPair loadHostKey(SimpleGeneratorHostKeyProvider keys) {
+        try {
+            return keys.loadKeys(null).iterator().next();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot load or create the SSH host key: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,306 @@
+package io.edgerent.hub.payment;
+
+import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.store.Sql;
+import io.edgerent.protocol.ChannelStatus;
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.UsageReport;
+import io.edgerent.protocol.Voucher;
+import java.math.BigInteger;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Pay-as-you-go channels, one per rental: the deposit waits in escrow, the renter's vouchers
+ * raise what is paid, metered online time (and egress) raises what is due, and settlement splits
+ * the escrow between owner, hub and renter. Every method runs inside the caller's transaction.
+ */
+public final class Channels {
+    static final String OPEN = "open";
+    public static final String SETTLED = "settled";
+    /**
+     * Egress a renter may owe beyond the payment grace before the rental pauses: a download is billed
+     * when it is counted, the renter's next voucher pays it, and meanwhile visitors are still served.
+     * An owner risks at most this much traffic plus the grace period's time.
+     */
+    static final long EGRESS_GRACE_BYTES = 100_000_000L;
+
+    private final Sql sql;
+    private final Ledger ledger;
+    private final HubConfig config;
+    private final Clock clock;
+
+    public Channels(Sql sql, Ledger ledger, HubConfig config, Clock clock) {
+        this.sql = sql;
+        this.ledger = ledger;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** What enforcement decided after a change to a channel. */
+    public enum Decision {
+        NONE, PAUSE, RESUME, END_UNPAID, END_EXHAUSTED
+    }
+
+    /**
+     * Opens the rental's channel: the deposit moves into escrow from the renter's wallet, or from the
+     * clearing account of the linked hub {@code fundedBy} that passed the rental on (else null). Its
+     * vouchers verify with {@code voucherKey}, the key a renter's page made for it, or (null) the renter key.
+     */
+    public void open(String rental, byte[] renterKey, byte[] voucherKey, String owner, String deviceId, long deposit, Prices prices,
+            String fundedBy) throws SQLException {
+        sql.update("INSERT INTO channel(rental, renter_key, voucher_key, owner, device_id, deposit, price_per_hour, price_per_gb,"
+                + " fee_bps, paid, last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory,"
+                + " usage_in, state, funded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, -1, 0, 0, 0, 0, ?, ?)", rental, renterKey,
+                voucherKey, owner, deviceId, deposit, prices.perHour(), prices.perGb(), config.feeBasisPoints(), OPEN, fundedBy);
+        ledger.transfer("open:" + rental, funding(rental), Ledger.escrow(rental), deposit);
+    }
+
+    /** The account a channel's deposit came from and its refund goes back to. */
+    private String funding(String rental) throws SQLException {
+        Sql.Row r = sql.one("SELECT renter_key, funded_by FROM channel WHERE rental = ?", rental).orElseThrow();
+        return r.text(2) == null ? Ledger.renterWallet(r.bytes(1)) : Ledger.clearing(r.text(2));
+    }
+
+    /** The linked hub that funded a channel, if one did. */
+    public Optional<String> fundedBy(String rental) throws SQLException {
+        return sql.one("SELECT funded_by FROM channel WHERE rental = ?", rental).map(r -> r.text(1));
+    }
+
+    /** Adds to the deposit of an open channel (a rental extended). */
+    public void topUp(String rental, String reference, long amount) throws SQLException {
+        Channel c = channel(rental);
+        requireOpen(c);
+        ledger.transfer(reference, funding(rental), Ledger.escrow(rental), amount);
+        sql.update("UPDATE channel SET deposit = deposit + ? WHERE rental = ?", amount, rental);
+    }
+
+    /**
+     * Counts the time since the last heartbeat as billed, unless the gap exceeds the grace period
+     * (the device was offline) or the rental is paused; then applies the payment rules.
+     */
+    public Decision meter(Channel c) throws SQLException {
+        if (!c.open()) {
+            return Decision.NONE;
+        }
+        long now = clock.millis();
+        long gap = c.meteredUntil() != null && c.pausedSince() == null ? now - c.meteredUntil() : 0;
+        long billed = gap > 0 && gap <= config.offlineAfter().toMillis() ? gap : 0;
+        sql.update("UPDATE channel SET billed_ms = billed_ms + ?, metered_until = ? WHERE rental = ?", billed, now, c.rental());
+        return enforce(c.withMetering(c.billedMillis() + billed, now)).decision();
+    }
+
+    /** Refuses a voucher that does not verify with the key of the channel ({@link #voucherKey}). */
+    public static void requireSignature(Voucher voucher, byte[] renterKey) {
+        if (!voucher.verifies(renterKey)) {
+            throw new RefusedException(ErrorCode.UNAUTHORIZED, "voucher signature does not verify with the channel's key");
+        }
+    }
+
+    /** A change to a channel: what the payment rules decided, and the channel after it. */
+    public record Outcome(Decision decision, Channel channel) {}
+
+    /**
+     * Accepts a voucher whose signature was checked against the channel's key: on an open channel,
+     * with a sequence after the last one and an amount neither below the last nor above the deposit.
+     * It replaces the channel's stored voucher in the caller's transaction: the latest voucher
+     * promises everything paid so far, so it is all settlement needs.
+     */
+    public Outcome acceptVerifiedVoucher(Voucher voucher) throws SQLException {
+        Channel c = channel(voucher.channel());
+        requireOpen(c);
+        if (voucher.sequence() <= c.lastSequence()) {
+            throw new RefusedException(ErrorCode.CONFLICT, "voucher sequence " + voucher.sequence() + " is not after "
+                    + c.lastSequence() + " (replayed or out of order)");
+        }
+        if (voucher.amount() < c.paid()) {
+            throw new RefusedException(ErrorCode.PRECONDITION_FAILED,
+                    "voucher amount " + voucher.amount() + " is below the " + c.paid() + " already promised");
+        }
+        if (voucher.amount() > c.deposit()) {
+            throw new RefusedException(ErrorCode.UNPROCESSABLE,
+                    "voucher amount " + voucher.amount() + " exceeds the deposit of " + c.deposit());
+        }
+        sql.update("UPDATE channel SET paid = ?, last_sequence = ?, voucher_issued_at = ?, voucher_signature = ?,"
+                + " voucher_received_at = ? WHERE rental = ?", voucher.amount(), voucher.sequence(), voucher.issuedAt(),
+                voucher.signature(), clock.millis(), voucher.channel());
+        return enforce(c.withPayment(voucher.amount(), voucher.sequence()));
+    }
+
+    /** Records a device's cumulative usage report for its rental; egress is billed from it. */
+    public Outcome recordUsage(String deviceId, UsageReport usage) throws SQLException {
+        Channel c = channel(usage.rental());
+        if (!c.deviceId().equals(deviceId)) {
+            throw new RefusedException(ErrorCode.FORBIDDEN, "rental " + usage.rental() + " is not served by " + deviceId);
+        }
+        requireOpen(c);
+        if (usage.sequence() <= c.usageSequence()) {
+            throw new RefusedException(ErrorCode.CONFLICT, "usage sequence " + usage.sequence() + " is not after " + c.usageSequence());
+        }
+        if (usage.bytesOut() < c.egressBytes() || usage.onlineSeconds() < c.usageOnline() || usage.cpuSeconds() < c.usageCpu()
+                || usage.bytesIn() < c.usageIn()) {
+            throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "usage is cumulative and may not decrease");
+        }
+        sql.update("UPDATE channel SET usage_sequence = ?, egress_bytes = ?, usage_online = ?, usage_cpu = ?,"
+                + " usage_memory = GREATEST(usage_memory, ?), usage_in = ? WHERE rental = ?", usage.sequence(), usage.bytesOut(),
+                usage.onlineSeconds(), usage.cpuSeconds(), usage.peakMemoryBytes(), usage.bytesIn(), usage.rental());
+        return enforce(c.withUsage(usage));
+    }
+
+    /**
+     * The payment rules: the deposit used up ends the rental; paid lagging behind due by more than
+     * the grace allowance pauses it, catching up resumes it; paused beyond the limit ends it.
+     */
+    public Decision enforce(String rental) throws SQLException {
+        return enforce(channel(rental)).decision();
+    }
+
+    private Outcome enforce(Channel c) throws SQLException {
+        if (!c.open()) {
+            return new Outcome(Decision.NONE, c);
+        }
+        long due = c.due();
+        long allowance = c.prices().forSeconds(config.paymentGrace().toSeconds()) + c.prices().forBytes(EGRESS_GRACE_BYTES);
+        long now = clock.millis();
+        if (due >= c.deposit() && c.deposit() > 0) {
+            return new Outcome(Decision.END_EXHAUSTED, c);
+        }
+        if (due - c.paid() > allowance) {
+            if (c.pausedSince() == null) {
+                sql.update("UPDATE channel SET paused_since = ? WHERE rental = ?", now, c.rental());
+                return new Outcome(Decision.PAUSE, c.withPausedSince(now));
+            }
+            return new Outcome(now - c.pausedSince() > config.suspendLimit().toMillis() ? Decision.END_UNPAID : Decision.NONE, c);
+        }
+        if (c.pausedSince() != null) {
+            sql.update("UPDATE channel SET paused_since = NULL WHERE rental = ?", c.rental());
+            return new Outcome(Decision.RESUME, c.withPausedSince(null));
+        }
+        return new Outcome(Decision.NONE, c);
+    }
+
+    /**
+     * Settles once: metering stops, the last voucher capped at what is due is charged, the owner
+     * gets it less the hub's fee, the rest of the escrow returns to the renter. A second call
+     * changes nothing.
+     */
+    public void settle(String rental) throws SQLException {
+        Optional<Sql.Row> found = sql.one("SELECT state FROM channel WHERE rental = ?", rental);
+        if (found.isEmpty() || !found.get().text(1).equals(OPEN)) {
+            return;
+        }
+        // Billed time ends at the last heartbeat: time since then is not known to have been served.
+        Channel c = channel(rental);
+        long charge = Math.min(c.paid(), Math.min(c.due(), c.deposit()));
+        long fee = BigInteger.valueOf(charge).multiply(BigInteger.valueOf(c.feeBps())).divide(BigInteger.valueOf(10_000))
+                .longValueExact();
+        long ownerShare = charge - fee;
+        long refund = c.deposit() - charge;
+        Map<String, Long> entries = new LinkedHashMap<>();
+        entries.put(Ledger.escrow(rental), -c.deposit());
+        entries.put(Ledger.ownerEarnings(c.owner()), ownerShare);
+        entries.put(Ledger.HUB_FEES, fee);
+        entries.put(funding(rental), refund);
+        ledger.post("settle:" + rental, entries);
+        sql.update("UPDATE channel SET state = ?, owner_share = ?, hub_fee = ?, refund = ?, settled_at = ?, paused_since = NULL"
+                + " WHERE rental = ?", SETTLED, ownerShare, fee, refund, clock.millis(), rental);
+    }
+
+    public ChannelStatus status(String rental) throws SQLException {
+        return channel(rental).status();
+    }
+
+    /** The key a channel's vouchers verify with: the renter's, or the one the renter's page made for it. */
+    public Optional<byte[]> voucherKey(String rental) throws SQLException {
+        return sql.one("SELECT COALESCE(voucher_key, renter_key) FROM channel WHERE rental = ?", rental).map(r -> r.bytes(1));
+    }
+
+    /** What the metered time and egress cost, billed by the whole second, rounded down. */
+    static long due(long billedMillis, long egressBytes, Prices prices) {
+        return Math.addExact(prices.forSeconds(billedMillis / 1000), prices.forBytes(egressBytes));
+    }
+
+    /**
+     * A channel as stored, with the state of its rental and what the hub's HTTP router sent out for
+     * it ({@code routerBytes}).
+     */
+    public record Channel(String rental, byte[] renterKey, String owner, String deviceId, long deposit, Prices prices, int feeBps,
+            long paid, long lastSequence, long billedMillis, Long meteredUntil, long egressBytes, long usageSequence,
+            long usageOnline, long usageCpu, long usageIn, Long pausedSince, String state, long ownerShare, long hubFee,
+            long refund, String rentalState, long routerBytes) {
+
+        public boolean open() {
+            return state.equals(OPEN);
+        }
+
+        /**
+         * The egress billed: the container's bytes out as its device reports them (SSH, web, internet),
+         * but never less than what the hub's own router sent out for the rental. The router's bytes
+         * are part of the device's count, so the larger of the two bills no byte twice.
+         */
+        long billedEgress() {
+            return Math.max(egressBytes, routerBytes);
+        }
+
+        long due() {
+            return Channels.due(billedMillis, billedEgress(), prices);
+        }
+
+        Channel withPayment(long amount, long sequence) {
+            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, amount, sequence, billedMillis,
+                    meteredUntil, egressBytes, usageSequence, usageOnline, usageCpu, usageIn, pausedSince, state, ownerShare, hubFee,
+                    refund, rentalState, routerBytes);
+        }
+
+        Channel withMetering(long billed, long until) {
+            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, paid, lastSequence, billed, until,
+                    egressBytes, usageSequence, usageOnline, usageCpu, usageIn, pausedSince, state, ownerShare, hubFee, refund,
+                    rentalState, routerBytes);
+        }
+
+        Channel withUsage(UsageReport u) {
+            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, paid, lastSequence, billedMillis,
+                    meteredUntil, u.bytesOut(), u.sequence(), u.onlineSeconds(), u.cpuSeconds(), u.bytesIn(), pausedSince, state,
+                    ownerShare, hubFee, refund, rentalState, routerBytes);
+        }
+
+        Channel withPausedSince(Long since) {
+            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, paid, lastSequence, billedMillis,
+                    meteredUntil, egressBytes, usageSequence, usageOnline, usageCpu, usageIn, since, state, ownerShare, hubFee,
+                    refund, rentalState, routerBytes);
+        }
+
+        public ChannelStatus status() {
+            return new ChannelStatus(rental, rentalState, deposit, due(), paid, lastSequence, billedMillis / 1000, billedEgress(),
+                    prices, pausedSince != null, state.equals(SETTLED), ownerShare, hubFee, refund);
+        }
+    }
+
+    public Channel channel(String rental) throws SQLException {
+        Sql.Row r = sql.one("SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
+                + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes, c.usage_sequence,"
+                + " c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state, c.owner_share, c.hub_fee, c.refund, r.state,"
+                + " r.http_bytes_out"
+                + " FROM channel c JOIN rental r ON r.name = c.rental WHERE c.rental = ?", rental)
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
+        return new Channel(r.text(1), r.bytes(2), r.text(3), r.text(4), r.integer(5), new Prices(r.integer(6), r.integer(7)),
+                (int) r.integer(8), r.integer(9), r.integer(10), r.integer(11), r.nullableInteger(12), r.integer(13), r.integer(14),
+                r.integer(15), r.integer(16), r.integer(17), r.nullableInteger(18), r.text(19), orZero(r.nullableInteger(20)),
+                orZero(r.nullableInteger(21)), orZero(r.nullableInteger(22)), r.text(23), r.integer(24));
+    }
+
+    private static void requireOpen(Channel c) {
+        if (!c.open()) {
+            throw new RefusedException(ErrorCode.FORBIDDEN, "channel " + c.rental() + " is closed (settled)");
+        }
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0 : value;
+    }
+}

@@ -1,0 +1,121 @@
+package io.edgerent.hub.payment;
+
+import io.edgerent.hub.store.Sql;
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.Statement;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Double-entry accounts in the smallest currency unit. Every movement is one transaction whose
+ * entries add up to zero, recorded under a unique reference so that posting it twice is refused.
+ * Only the rail account, which stands for money outside the hub, and the clearing accounts of linked
+ * hubs may go below zero.
+ */
+public final class Ledger {
+    /** Money outside the hub: deposits come from it, withdrawals go to it. */
+    static final String RAIL = "rail:external";
+    public static final String HUB_FEES = "hub:fees";
+
+    private final Sql sql;
+    private final Clock clock;
+
+    public Ledger(Sql sql, Clock clock) {
+        this.sql = sql;
+        this.clock = clock;
+    }
+
+    public static String renterWallet(byte[] renterKey) {
+        return "renter:" + HexFormat.of().formatHex(renterKey);
+    }
+
+    public static String ownerEarnings(String owner) {
+        return "owner:" + owner;
+    }
+
+    static String escrow(String rental) {
+        return "escrow:" + rental;
+    }
+
+    /**
+     * What this hub and the linked hub {@code hub} owe each other for rentals passed between them: it
+     * may go below zero. Here it holds the deposits this hub's renters sent to rentals of that hub's
+     * devices; there, the deposits it credited for them. After settlement each side's account holds
+     * the other's charges, so the two mirror each other, and the operators clear them by other means.
+     */
+    public static String clearing(String hub) {
+        return "peer:" + hub;
+    }
+
+    private static boolean mayGoBelowZero(String account) {
+        return account.equals(RAIL) || account.startsWith("peer:");
+    }
+
+    /**
+     * Posts one balanced transaction (account to amount; positive credits the account). Refused
+     * when the entries do not add up to zero, when the reference was used, or when an account
+     * other than the rail or a clearing account would go below zero.
+     */
+    void post(String reference, Map<String, Long> entries) {
+        sql.transaction(() -> {
+            long sum = 0;
+            for (long amount : entries.values()) {
+                sum = Math.addExact(sum, amount);
+            }
+            if (sum != 0) {
+                throw new IllegalStateException("unbalanced transaction " + reference + ": " + entries);
+            }
+            if (sql.one("SELECT id FROM ledger_tx WHERE ref = ?", reference).isPresent()) {
+                throw new RefusedException(ErrorCode.CONFLICT, "reference '" + reference + "' was already recorded");
+            }
+            long now = clock.millis();
+            sql.update("INSERT INTO ledger_tx(ref, at) VALUES (?, ?)", reference, now);
+            long tx = sql.one("SELECT id FROM ledger_tx WHERE ref = ?", reference).orElseThrow().integer(1);
+            for (var entry : entries.entrySet()) {
+                if (entry.getValue() == 0) {
+                    continue;
+                }
+                openAccount(entry.getKey());
+                sql.update("INSERT INTO ledger_entry(tx_id, account, amount) VALUES (?, ?, ?)", tx, entry.getKey(), entry.getValue());
+                if (entry.getValue() < 0 && !mayGoBelowZero(entry.getKey()) && balance(entry.getKey()) < 0) {
+                    throw new RefusedException(ErrorCode.CONFLICT, "not enough money in " + entry.getKey() + " (balance "
+                            + (balance(entry.getKey()) - entry.getValue()) + ", needs " + -entry.getValue() + ")");
+                }
+            }
+        });
+    }
+
+    /** Moves {@code amount} from one account to another as one transaction. */
+    public void transfer(String reference, String from, String to, long amount) {
+        post(reference, Map.of(from, -amount, to, amount));
+    }
+
+    public long balance(String account) {
+        return sql.transaction(() -> sql.one("SELECT COALESCE(SUM(amount), 0) FROM ledger_entry WHERE account = ?", account)
+                .orElseThrow().integer(1));
+    }
+
+    public Statement statement(String account) {
+        return sql.transaction(() -> {
+            List<Statement.Line> lines = sql.all("SELECT t.at, t.ref, e.amount FROM ledger_entry e JOIN ledger_tx t ON t.id = e.tx_id"
+                    + " WHERE e.account = ? ORDER BY t.id", account).stream()
+                    .map(r -> new Statement.Line(r.integer(1), r.text(2), r.integer(3))).toList();
+            return new Statement(account, balance(account), lines);
+        });
+    }
+
+    /** The sum over all entries: zero, always, when every transaction balanced. */
+    long total() {
+        return sql.transaction(() -> sql.one("SELECT COALESCE(SUM(amount), 0) FROM ledger_entry").orElseThrow().integer(1));
+    }
+
+    private void openAccount(String account) throws SQLException {
+        if (sql.one("SELECT id FROM account WHERE id = ?", account).isEmpty()) {
+            sql.update("INSERT INTO account(id, created_at) VALUES (?, ?)", account, clock.millis());
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.edgerent.hub.store;
+
+import io.edgerent.hub.rental.Registry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hears, on a connection of its own, what the other hubs sharing this PostgreSQL database changed
+ * (their NOTIFYs, sent when their transactions commit), and tells this hub's registry listeners: a
+ * device observing its assignment here learns at once of a rental made through another hub, and
+ * renters here lose access to a rental another hub closed. A lost connection is made again; devices'
+ * heartbeats carry their assignment meanwhile.
+ */
+public final class OtherHubs implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OtherHubs.class);
+
+    private final Database database;
+    private final Registry registry;
+    private final int ownBackend;
+    private final Thread listener;
+    private volatile boolean closed;
+
+    public OtherHubs(Database database, Registry registry) {
+        this.database = database;
+        this.registry = registry;
+        try {
+            this.ownBackend = database.connection().unwrap(PGConnection.class).getBackendPID();
+        } catch (SQLException e) {
+            throw new IllegalStateException("the database connection is not PostgreSQL's: " + e.getMessage(), e);
+        }
+        listener = new Thread(this::listen, "other-hubs");
+        listener.setDaemon(true);
+    }
+
+    public void start() {
+        listener.start();
+    }
+
+    private void listen() {
+        while (!closed) {
+            try (Connection connection = database.connectAgain()) {
+                connection.setAutoCommit(true);
+                try (Statement s = connection.createStatement()) {
+                    s.execute("LISTEN " + Registry.EVENTS);
+                }
+                PGConnection pg = connection.unwrap(PGConnection.class);
+                while (!closed) {
+                    PGNotification[] heard = pg.getNotifications(500);
+                    for (PGNotification n : heard == null ? new PGNotification[0] : heard) {
+                        if (n.getPID() != ownBackend) {
+                            registry.heardFromOtherHub(n.getParameter());
+                        }
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (!closed) {
+                    LOG.warn("not hearing the other hubs' changes ({}); connecting again in 1 s", e.getMessage());
+                    sleepASecond();
+                }
+            }
+        }
+    }
+
+    private static void sleepASecond() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        listener.interrupt();
+        try {
+            listener.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.edgerent.hub.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The hub's one database connection and its transactions. A transaction started inside another
+ * joins it, so the registry, the ledger and the channels compose into one atomic change. All work
+ * runs under this object's lock: the embedded database is one writer at a time anyway.
+ *
+ * <p>On PostgreSQL, where other hubs write too, transactions are serializable: one that lost a race
+ * with another hub's is rolled back and run again from the start ({@link #MAX_ATTEMPTS} times at most),
+ * so no update is lost and nothing is settled twice. Work must therefore change nothing outside the
+ * database before it returns.
+ */
+public final class Sql {
+    static final int MAX_ATTEMPTS = 30;
+    /** PostgreSQL's codes for "run it again": a serialization failure and a deadlock. */
+    private static final Set<String> RETRYABLE = Set.of("40001", "40P01");
+
+    private final Connection db;
+    private final boolean postgres;
+    private int depth;
+    private long retries;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+    /** What waits for the outermost transaction to commit, in order; dropped with what a rollback undoes. */
+    private final List<Runnable> afterCommit = new ArrayList<>();
+
+    public Sql(Database database) {
+        this.db = database.connection();
+        this.postgres = database.isPostgres();
+    }
+
+    public interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    public interface VoidWork {
+        void run() throws SQLException;
+    }
+
+    public synchronized void transaction(VoidWork work) {
+        transaction(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code work} in a transaction (or in the caller's); commits, or rolls back on any exception.
+     * A transaction another hub's made fail is run again.
+     */
+    public synchronized <T> T transaction(Work<T> work) {
+        if (depth > 0) {
+            depth++;
+            try {
+                return work.run();
+            } catch (SQLException e) {
+                throw new IllegalStateException("database: " + e.getMessage(), e);
+            } finally {
+                depth--;
+            }
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                T result = once(work);
+                List<Runnable> due = List.copyOf(afterCommit);
+                afterCommit.clear();
+                due.forEach(Runnable::run);
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                if (!retryable(e) || attempt == MAX_ATTEMPTS) {
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException("database: " + e.getMessage(), e);
+                }
+                retries++;
+                backOff(attempt);
+            }
+        }
+    }
+
+    private <T> T once(Work<T> work) throws SQLException {
+        db.setAutoCommit(false);
+        depth = 1;
+        try {
+            T result = work.run();
+            db.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            db.rollback();
+            afterCommit.clear();
+            throw e;
+        } finally {
+            depth = 0;
+        }
+    }
+
+    /**
+     * Runs {@code action} once the transaction this is called in has committed (at once outside one):
+     * a transaction joined by others, as a group commit's, tells no one of a change before it is durable.
+     */
+    public void afterCommit(Runnable action) {
+        if (depth == 0) {
+            action.run();
+        } else {
+            afterCommit.add(action);
+        }
+    }
+
+    /** Up to a few milliseconds, random, growing with the attempts, so two hubs that collided do not collide again. */
+    private static void backOff(int attempt) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextInt(1 << Math.min(attempt, 6)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while retrying a database transaction", e);
+        }
+    }
+
+    /**
+     * Inside a transaction: runs {@code work} so that if it fails, what it wrote is undone and the rest
+     * of the transaction stands. A race lost with another hub is not undone here: the whole transaction
+     * runs again.
+     */
+    public <T> T savepoint(Work<T> work) throws SQLException {
+        Savepoint mark = db.setSavepoint();
+        int waiting = afterCommit.size();
+        try {
+            T result = work.run();
+            db.releaseSavepoint(mark);
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            if (!retryable(e)) {
+                db.rollback(mark);
+                afterCommit.subList(waiting, afterCommit.size()).clear();
+            }
+            throw e;
+        }
+    }
+
+    /** Whether {@code e} says a transaction lost a race with another hub's and should run again. */
+    boolean retryable(Throwable e) {
+        for (Throwable t = e; postgres && t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && RETRYABLE.contains(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How many transactions were run again after losing a race with another hub's. */
+    public synchronized long retries() {
+        return retries;
+    }
+
+    /**
+     * Tells the other hubs on this database something, once this transaction commits (PostgreSQL's
+     * NOTIFY; nothing on the embedded database, which has no other hub).
+     */
+    public void tellOtherHubs(String channel, String message) throws SQLException {
+        if (postgres) {
+            all("SELECT pg_notify(?, ?)", channel, message);
+        }
+    }
+
+    public int update(String sql, Object... args) throws SQLException {
+        return prepare(sql, args).executeUpdate();
+    }
+
+    /** Runs one statement for many rows as a JDBC batch. */
+    void batch(String sql, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        PreparedStatement s = prepare(sql);
+        for (Object[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                s.setObject(i + 1, row[i]);
+            }
+            s.addBatch();
+        }
+        s.executeBatch();
+    }
+
+    public Optional<Row> one(String sql, Object... args) throws SQLException {
+        List<Row> rows = all(sql, args);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    public List<Row> all(String sql, Object... args) throws SQLException {
+        try (ResultSet rs = prepare(sql, args).executeQuery()) {
+            List<Row> rows = new ArrayList<>();
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                Object[] values = new Object[columns];
+                for (int i = 0; i < columns; i++) {
+                    values[i] = rs.getObject(i + 1);
+                }
+                rows.add(new Row(values));
+            }
+            return rows;
+        }
+    }
+
+    /** Statements are prepared once per SQL text and kept: one connection, used under this object's lock only. */
+    private PreparedStatement prepare(String sql, Object... args) throws SQLException {
+        PreparedStatement s = statements.get(sql);
+        if (s == null) {
+            s = db.prepareStatement(sql);
+            statements.put(sql, s);
+        }
+        s.clearParameters();
+        for (int i = 0; i < args.length; i++) {
+            s.setObject(i + 1, args[i]);
+        }
+        return s;
+    }
+
+    /** One result row; columns are numbered from 1 as in JDBC. */
+    public record Row(Object[] values) {
+        public String text(int column) {
+            return (String) values[column - 1];
+        }
+
+        public long integer(int column) {
+            return ((Number) values[column - 1]).longValue();
+        }
+
+        public boolean bool(int column) {
+            return (Boolean) values[column - 1];
+        }
+
+        public boolean isNull(int column) {
+            return values[column - 1] == null;
+        }
+
+        public Long nullableInteger(int column) {
+            return values[column - 1] == null ? null : ((Number) values[column - 1]).longValue();
+        }
+
+        public byte[] bytes(int column) {
+            return (byte[]) values[column - 1];
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.edgerent.hub.payment;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.edgerent.hub.testing.MutableClock;
+import io.edgerent.hub.store.Database;
+import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.rental.Registry;
+import io.edgerent.hub.store.Sql;
+import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.HardwareFacts;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.Registration;
+import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.Voucher;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
+
+/**
+ * Random interleavings of heartbeats, time passing (offline gaps included), vouchers good and bad,
+ * top-ups, ends, expiries and hub restarts keep the ledger's invariants.
+ */
+class LedgerPropertiesTest {
+    static final String SSH_KEY = PaymentsTest.SSH_KEY;
+    static final long PER_HOUR = 7200; // two units a second
+    static final long GRACE_MS = Duration.ofSeconds(90).toMillis();
+
+    sealed interface Step permits Advance, Beat, Pay, TopUp, End, Expire, Restart, Rent {}
+
+    record Advance(int seconds) implements Step {}
+
+    record Beat() implements Step {}
+
+    /** A voucher raising the promise by {@code raise} (may be negative), with a sequence {@code skip} ahead (0: a replay). */
+    record Pay(int raise, int skip) implements Step {}
+
+    record TopUp(int amount) implements Step {}
+
+    record End() implements Step {}
+
+    record Expire() implements Step {}
+
+    record Restart() implements Step {}
+
+    record Rent(int deposit) implements Step {}
+
+    @Provide
+    Arbitrary<Step> steps() {
+        return Arbitraries.oneOf(
+                Arbitraries.integers().between(0, 200).map(Advance::new),
+                Arbitraries.just(new Beat()),
+                Arbitraries.just(new Beat()),
+                Arbitraries.integers().between(-50, 400).flatMap(r -> Arbitraries.integers().between(0, 2).map(k -> new Pay(r, k))),
+                Arbitraries.integers().between(1, 3000).map(TopUp::new),
+                Arbitraries.just(new End()),
+                Arbitraries.just(new Expire()),
+                Arbitraries.just(new Restart()),
+                Arbitraries.integers().between(0, 5000).map(Rent::new));
+    }
+
+    @Property(tries = 150)
+    void every_interleaving_keeps_the_ledger_balanced_and_fair(@ForAll @Size(max = 60) List<@net.jqwik.api.From("steps") Step> steps)
+            throws IOException {
+        Path dir = Files.createTempDirectory("ledger-property");
+        MutableClock clock = new MutableClock();
+        HubConfig config = HubConfig.builder().dataDir(dir).feeBasisPoints(250).paymentGrace(Duration.ofSeconds(30))
+                .suspendLimit(Duration.ofSeconds(120)).build();
+        Database database = Database.embedded(dir);
+        Registry registry = new Registry(new Sql(database), config, clock);
+        KeyPair renter = Ed25519.generate();
+        byte[] renterKey = Ed25519.raw(renter.getPublic());
+        String device = registry.register(new Registration(registry.issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
+                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
+        SettlementRail.internal(registry.ledger()).deposit(Ledger.renterWallet(renterKey), 1_000_000, "bank-1");
+        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
+
+        String rental = null;
+        long promised = 0;
+        long sequence = -1;
+        long lastBeat = clock.millis();
+        Map<String, Long> onlineMillis = new HashMap<>();
+        List<long[]> acknowledged = new ArrayList<>();
+        try {
+            for (Step step : steps) {
+                if (step instanceof Advance a) {
+                    clock.advance(Duration.ofSeconds(a.seconds()));
+                } else if (step instanceof Beat) {
+                    boolean serving = rental != null && registry.assignment(device).rental() != null;
+                    long gap = clock.millis() - lastBeat;
+                    if (serving && gap <= GRACE_MS) {
+                        onlineMillis.merge(rental, gap, Long::sum);
+                    }
+                    registry.heartbeat(device, serving ? new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0))
+                            : new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
+                    lastBeat = clock.millis();
+                } else if (step instanceof Pay p && rental != null) {
+                    long amount = Math.max(0, promised + p.raise());
+                    long seq = sequence + p.skip();
+                    try {
+                        registry.acceptVoucher(Voucher.sign(renter, rental, amount, seq, clock.millis()));
+                        promised = amount;
+                        sequence = seq;
+                        acknowledged.add(new long[] {seq, amount});
+                    } catch (RefusedException refused) {
+                        // Refusals are part of the interleaving; the invariants below say they changed nothing.
+                    }
+                } else if (step instanceof TopUp t && rental != null) {
+                    try {
+                        registry.extend(renterKey, rental, 1, t.amount(), "topup:" + rental + ":" + clock.millis() + ":" + t.amount());
+                    } catch (RefusedException refused) {
+                        // ended, or a reference reused within the same millisecond
+                    }
+                } else if (step instanceof End && rental != null) {
+                    registry.end(renterKey, rental);
+                } else if (step instanceof Expire) {
+                    registry.expire();
+                } else if (step instanceof Restart) {
+                    database.close();
+                    database = Database.embedded(dir);
+                    registry = new Registry(new Sql(database), config, clock);
+                } else if (step instanceof Rent r) {
+                    try {
+                        rental = registry.rent(renterKey, new RentRequest(device, 1, SSH_KEY, PER_HOUR, r.deposit()), SSH_KEY).name();
+                        promised = 0;
+                        sequence = -1;
+                        acknowledged.clear();
+                        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0)));
+                        lastBeat = clock.millis();
+                    } catch (RefusedException refused) {
+                        // rented already, deposit too small, or the device is offline
+                    }
+                }
+                checkInvariants(registry, database, rental, acknowledged, onlineMillis);
+            }
+        } finally {
+            database.close();
+        }
+    }
+
+    private static void checkInvariants(Registry registry, Database database, String rental, List<long[]> acknowledged,
+            Map<String, Long> onlineMillis) {
+        Sql sql = new Sql(database);
+        if (registry.ledger().total() != 0) {
+            fail("the ledger does not balance: entries sum to " + registry.ledger().total());
+        }
+        sql.transaction(() -> {
+            for (Sql.Row tx : sql.all("SELECT tx_id, SUM(amount) FROM ledger_entry GROUP BY tx_id")) {
+                if (tx.integer(2) != 0) {
+                    fail("transaction " + tx.integer(1) + " does not balance: " + tx.integer(2));
+                }
+            }
+            for (Sql.Row account : sql.all("SELECT account, SUM(amount) FROM ledger_entry GROUP BY account")) {
+                if (account.integer(2) < 0 && !account.text(1).equals(Ledger.RAIL)) {
+                    fail(account.text(1) + " went below zero: " + account.integer(2));
+                }
+            }
+            for (Sql.Row c : sql.all("SELECT rental, deposit, owner_share, hub_fee, refund, state, billed_ms FROM channel")) {
+                if (c.text(6).equals(Channels.SETTLED) && c.integer(3) + c.integer(4) + c.integer(5) != c.integer(2)) {
+                    fail("channel " + c.text(1) + ": owner + fee + refund != deposit");
+                }
+                if (c.text(6).equals(Channels.OPEN)
+                        && registry.ledger().balance(Ledger.escrow(c.text(1))) != c.integer(2)) {
+                    fail("channel " + c.text(1) + ": escrow differs from the deposit");
+                }
+                if (c.integer(7) > onlineMillis.getOrDefault(c.text(1), 0L)) {
+                    fail("channel " + c.text(1) + " billed " + c.integer(7) + " ms but was online only "
+                            + onlineMillis.getOrDefault(c.text(1), 0L) + " ms");
+                }
+            }
+            if (rental != null && !acknowledged.isEmpty()) {
+                // The channel holds the renter's latest voucher, signed: proof of everything acknowledged.
+                long[] last = acknowledged.get(acknowledged.size() - 1);
+                Sql.Row c = sql.one("SELECT paid, last_sequence, voucher_issued_at, voucher_signature, renter_key FROM channel"
+                        + " WHERE rental = ?", rental).orElseThrow();
+                if (c.integer(2) < last[0] || c.integer(1) < last[1]) {
+                    fail("acknowledged voucher " + last[0] + " of " + rental + " is lost: the channel holds " + c.integer(2));
+                }
+                if (!new Voucher(rental, c.integer(1), c.integer(2), c.integer(3), c.bytes(4)).verifies(c.bytes(5))) {
+                    fail("the voucher stored for " + rental + " does not verify with the renter's key");
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,218 @@
+package io.edgerent.hub.payment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgerent.hub.testing.MutableClock;
+import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.rental.Registry;
+import io.edgerent.hub.rental.RegistryTest;
+import io.edgerent.hub.store.Database;
+import io.edgerent.hub.store.Sql;
+import io.edgerent.protocol.ChannelStatus;
+import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.HardwareFacts;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.Registration;
+import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.Voucher;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Channels, metering, enforcement and settlement against the real embedded database. */
+public class PaymentsTest {
+    public static final String SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    /** One unit per second: easy to read. */
+    static final Prices PRICES = new Prices(3600, 0);
+
+    @TempDir
+    Path dir;
+    final MutableClock clock = new MutableClock();
+    Database database;
+    Registry registry;
+    final KeyPair renter = Ed25519.generate();
+    final byte[] renterKey = Ed25519.raw(renter.getPublic());
+    String device;
+
+    @BeforeEach
+    void open() {
+        database = Database.embedded(dir);
+        registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).feeBasisPoints(1000)
+                .paymentGrace(Duration.ofSeconds(10)).suspendLimit(Duration.ofSeconds(30)).build(), clock);
+        device = registry.register(new Registration(registry.issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
+                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
+        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
+        SettlementRail.internal(registry.ledger()).deposit(Ledger.renterWallet(renterKey), 10_000, "bank-1");
+    }
+
+    @AfterEach
+    void close() {
+        database.close();
+    }
+
+    private String rentActive(long deposit) {
+        String rental = registry.rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, deposit), SSH_KEY).name();
+        beat(rental);
+        return rental;
+    }
+
+    private void beat(String rental) {
+        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, PRICES));
+    }
+
+    /** Heartbeats every second for {@code seconds}. */
+    private void serve(String rental, int seconds) {
+        for (int i = 0; i < seconds; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            beat(rental);
+        }
+    }
+
+    private ChannelStatus pay(String rental, long amount, long sequence) {
+        return registry.acceptVoucher(Voucher.sign(renter, rental, amount, sequence, clock.millis()));
+    }
+
+    private long wallet() {
+        return registry.ledger().balance(Ledger.renterWallet(renterKey));
+    }
+
+    @Test
+    void renting_moves_the_deposit_into_escrow_and_a_price_above_the_cap_or_a_short_wallet_is_refused() {
+        RefusedException tooDear = assertThrows(RefusedException.class,
+                () -> registry.rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3599, 1000), SSH_KEY));
+        assertEquals(ErrorCode.PRECONDITION_FAILED, tooDear.code());
+        RefusedException poor = assertThrows(RefusedException.class,
+                () -> registry.rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, 10_001), SSH_KEY));
+        assertEquals("your wallet holds 10000, the deposit is 10001 (edgerent wallet shows it)", poor.getMessage());
+        assertEquals(10_000, wallet(), "refusals moved nothing");
+
+        String rental = rentActive(1000);
+        assertEquals(9000, wallet());
+        assertEquals(1000, registry.ledger().balance(Ledger.escrow(rental)));
+    }
+
+    @Test
+    void online_time_is_billed_by_the_second_and_offline_gaps_are_not() {
+        String rental = rentActive(1000);
+        pay(rental, 1000, 0);
+        serve(rental, 30);
+        assertEquals(30, registry.channel(renterKey, rental).due());
+        clock.advance(Duration.ofMinutes(5)); // beyond the 90 s grace: the device was offline
+        beat(rental);
+        assertEquals(30, registry.channel(renterKey, rental).due(), "nothing for the offline gap");
+        serve(rental, 10);
+        assertEquals(40, registry.channel(renterKey, rental).due());
+    }
+
+    @Test
+    void each_bad_voucher_gets_its_own_code_and_changes_nothing() {
+        String rental = rentActive(1000);
+        serve(rental, 5);
+        pay(rental, 100, 1);
+        ChannelStatus before = registry.channel(renterKey, rental);
+
+        KeyPair stranger = Ed25519.generate();
+        assertCode(ErrorCode.UNAUTHORIZED, () -> registry.acceptVoucher(Voucher.sign(stranger, rental, 200, 2, 0)));
+        assertCode(ErrorCode.NOT_FOUND, () -> registry.acceptVoucher(Voucher.sign(renter, "r-000000000000", 200, 2, 0)));
+        assertCode(ErrorCode.CONFLICT, () -> pay(rental, 200, 1));
+        assertCode(ErrorCode.CONFLICT, () -> pay(rental, 100, 1));
+        assertCode(ErrorCode.PRECONDITION_FAILED, () -> pay(rental, 99, 2));
+        assertCode(ErrorCode.UNPROCESSABLE, () -> pay(rental, 1001, 2));
+        assertEquals(before, registry.channel(renterKey, rental));
+
+        registry.end(renterKey, rental);
+        assertCode(ErrorCode.FORBIDDEN, () -> pay(rental, 200, 2));
+        assertEquals(0, registry.ledger().total());
+    }
+
+    @Test
+    void falling_behind_pauses_catching_up_resumes_and_a_long_pause_ends_and_settles() {
+        String rental = rentActive(1000);
+        serve(rental, 10);
+        assertFalse(registry.channel(renterKey, rental).paused(), "10 s due is within the 10 s grace");
+        serve(rental, 1);
+        assertTrue(registry.channel(renterKey, rental).paused());
+        assertTrue(registry.assignment(device).rental().paused(), "the device is told to pause");
+        assertTrue(registry.activeRental(rental).isEmpty(), "no ssh while paused");
+
+        pay(rental, 11, 0);
+        assertFalse(registry.channel(renterKey, rental).paused());
+        assertFalse(registry.assignment(device).rental().paused());
+
+        serve(rental, 11);
+        assertTrue(registry.channel(renterKey, rental).paused());
+        serve(rental, 31);
+        ChannelStatus ended = registry.channel(renterKey, rental);
+        assertEquals(RentalView.ENDING, ended.state());
+        assertTrue(ended.settled());
+        assertEquals(22, ended.due(), "paused time is not billed");
+        assertEquals(11, ended.ownerShare() + ended.hubFee(), "only what vouchers promised is charged");
+    }
+
+    @Test
+    void settlement_pays_the_owner_less_the_fee_refunds_the_rest_and_happens_once() {
+        String rental = rentActive(1000);
+        pay(rental, 150, 0); // paid ahead of what will be due
+        serve(rental, 100);
+        registry.end(renterKey, rental);
+        ChannelStatus s = registry.channel(renterKey, rental);
+        assertEquals(100, s.ownerShare() + s.hubFee(), "capped at what is due");
+        assertEquals(10, s.hubFee(), "10 % fee");
+        assertEquals(900, s.refund());
+        assertEquals(1000, s.ownerShare() + s.hubFee() + s.refund());
+        assertEquals(9900, wallet());
+        assertEquals(90, registry.ledger().balance(Ledger.ownerEarnings("olga")));
+        assertEquals(0, registry.ledger().balance(Ledger.escrow(rental)));
+
+        registry.end(renterKey, rental);
+        registry.expire();
+        assertEquals(9900, wallet(), "a second end settles nothing more");
+        assertEquals(90, registry.earnings("olga").devices().get(0).amount());
+        assertEquals(0, registry.ledger().total());
+    }
+
+    @Test
+    void a_used_up_deposit_ends_the_rental() {
+        String rental = rentActive(60);
+        for (int i = 0; i < 60; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            pay(rental, Math.min(60, i + 5), i);
+            beat(rental);
+        }
+        ChannelStatus s = registry.channel(renterKey, rental);
+        assertEquals(RentalView.ENDING, s.state());
+        assertEquals(60, s.ownerShare() + s.hubFee());
+        assertEquals(0, s.refund());
+    }
+
+    @Test
+    void extending_adds_hours_and_deposit() {
+        String rental = rentActive(100);
+        long endsAt = registry.rentalsOf(renterKey).get(0).endsAt();
+        Assignment before = registry.assignment(device);
+        registry.extend(renterKey, rental, 2, 500, "topup:1");
+        assertEquals(endsAt + 2 * 3_600_000L, registry.rentalsOf(renterKey).get(0).endsAt());
+        Assignment after = registry.assignment(device);
+        assertEquals(endsAt + 2 * 3_600_000L, after.rental().endsAt(), "the device's order carries the new end");
+        assertTrue(after.version() > before.version(), "a new version, so the device's notification makes it read the order");
+        assertEquals(600, registry.channel(renterKey, rental).deposit());
+        assertEquals(9400, wallet());
+    }
+
+    private static void assertCode(ErrorCode code, Runnable action) {
+        assertEquals(code, assertThrows(RefusedException.class, action::run).code());
+    }
+}

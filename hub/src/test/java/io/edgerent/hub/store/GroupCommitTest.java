@@ -1,0 +1,113 @@
+package io.edgerent.hub.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.RefusedException;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link GroupCommit} on the embedded database: what it gathers into one commit, and what it keeps apart. */
+class GroupCommitTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void requestsArrivingOneAtATimeShareACommit() throws Exception {
+        try (Database db = Database.embedded(dir); GroupCommit commits = new GroupCommit(new Sql(db))) {
+            Sql sql = new Sql(db);
+            sql.transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+            List<CompletableFuture<Integer>> answers = new ArrayList<>();
+            // Spread out as a fleet's requests are: without the gathering each would be a commit of its own.
+            for (int n = 0; n < GroupCommit.GATHER; n++) {
+                answers.add(commits.submit(insert(db, n)));
+                Thread.sleep(1);
+            }
+            for (CompletableFuture<Integer> answer : answers) {
+                assertEquals(1, answer.get(10, TimeUnit.SECONDS));
+            }
+            assertEquals(GroupCommit.GATHER, commits.pieces());
+            // One commit; two if this machine stalled the loop above for the whole gathering time.
+            assertTrue(commits.commits() <= 2, commits.commits() + " commits for " + GroupCommit.GATHER + " pieces");
+            assertEquals(GroupCommit.GATHER, count(db));
+        }
+    }
+
+    @Test
+    void clientsWaitingForTheirAnswersDoNotWaitOutTheGatheringEachTime() throws Exception {
+        try (Database db = Database.embedded(dir); GroupCommit commits = new GroupCommit(new Sql(db))) {
+            new Sql(db).transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+            int rounds = 200;
+            long started = System.nanoTime();
+            // Two clients, each sending its next piece once the last is answered: fewer than GATHER ever wait.
+            CompletableFuture<?>[] clients = new CompletableFuture<?>[2];
+            for (int c = 0; c < clients.length; c++) {
+                int client = c;
+                clients[c] = CompletableFuture.runAsync(() -> {
+                    for (int k = 0; k < rounds; k++) {
+                        commits.submit(insert(db, k * 2 + client)).join();
+                    }
+                });
+            }
+            CompletableFuture.allOf(clients).get(60, TimeUnit.SECONDS);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            assertEquals(2 * rounds, count(db));
+            // Waiting out the gathering time each round would take rounds * GATHER_MILLIS = 2 s at least.
+            assertTrue(millis < rounds * GroupCommit.GATHER_MILLIS / 2, millis + " ms for " + rounds + " rounds");
+        }
+    }
+
+    @Test
+    void aLonePieceIsCommittedWithoutWaitingForOthers() throws Exception {
+        try (Database db = Database.embedded(dir); GroupCommit commits = new GroupCommit(new Sql(db))) {
+            new Sql(db).transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+            assertEquals(1, commits.submit(insert(db, 1)).get(10, TimeUnit.SECONDS));
+            assertEquals(1, commits.commits());
+            assertEquals(1, count(db));
+        }
+    }
+
+    @Test
+    void aRefusedPieceLeavesNoTraceAndTheOthersOfItsCommitStand() throws Exception {
+        try (Database db = Database.embedded(dir); GroupCommit commits = new GroupCommit(new Sql(db))) {
+            new Sql(db).transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+            CompletableFuture<Integer> first = commits.submit(insert(db, 1));
+            CompletableFuture<Integer> refused = commits.submit(() -> {
+                insert(db, 2).run();
+                throw new RefusedException(ErrorCode.CONFLICT, "no");
+            });
+            CompletableFuture<Integer> third = commits.submit(insert(db, 3));
+            assertEquals(1, first.get(10, TimeUnit.SECONDS));
+            assertEquals(1, third.get(10, TimeUnit.SECONDS));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> refused.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof RefusedException, e.toString());
+            assertEquals(2, count(db));
+        }
+    }
+
+    private static Sql.Work<Integer> insert(Database db, int n) {
+        return () -> {
+            try (PreparedStatement s = db.connection().prepareStatement("INSERT INTO piece VALUES (?)")) {
+                s.setInt(1, n);
+                return s.executeUpdate();
+            }
+        };
+    }
+
+    private static int count(Database db) throws Exception {
+        try (ResultSet r = db.connection().createStatement().executeQuery("SELECT COUNT(*) FROM piece")) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** What the hub's tests share: a clock moved by hand. */
+package io.edgerent.hub.testing;
