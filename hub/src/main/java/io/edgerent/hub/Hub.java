@@ -1,9 +1,13 @@
 package io.edgerent.hub;
 
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.hub.api.coap.CoapApi;
+import io.edgerent.hub.api.coap.LinkedHubsOverDtls;
 import io.edgerent.hub.federation.Federation;
 import io.edgerent.hub.gateway.ssh.SshGateway;
+import io.edgerent.hub.identity.AdminSecret;
+import io.edgerent.hub.identity.HubKey;
 import io.edgerent.hub.identity.TlsIdentity;
 import io.edgerent.hub.observability.HubMetrics;
 import io.edgerent.hub.observability.MetricsServer;
@@ -14,7 +18,6 @@ import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.OtherHubs;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.hub.web.WebUi;
-import io.edgerent.protocol.Names;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -50,19 +53,20 @@ public final class Hub implements AutoCloseable {
     private Hub(HubConfig config) {
         createPrivateDirectory(config.dataDir());
         try {
-            database = Database.open(config);
+            database = Database.open(config.database(), config.dataDir());
             database.startHousekeeping();
             Sql sql = new Sql(database);
             Registry registry = new Registry(sql, config, Clock.systemUTC());
-            gateway = new SshGateway(config, registry);
-            registry.claimIdentity(gateway.hostKey(), database.isPostgres());
+            HubKey hubKey = HubKey.loadOrCreate(config.dataDir());
+            registry.claimIdentity(hubKey.openSsh(), database.isPostgres());
+            gateway = new SshGateway(config, registry, hubKey);
             Accounts accounts = new Accounts(sql, Clock.systemUTC());
             router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget, () -> web == null ? 0 : web.port());
             commits = new GroupCommit(sql);
             HubMetrics metrics = new HubMetrics();
-            federation = new Federation(sql, registry.ledger(), Clock.systemUTC(), gateway.hostKeyPair(), gateway.hostKey(),
-                    config.federationRefresh());
-            api = new CoapApi(config, registry, commits, gateway, adminSecret(config.dataDir()), Clock.systemUTC(), metrics,
+            federation = new Federation(sql, registry.ledger(), Clock.systemUTC(), hubKey.pair(), hubKey.openSsh(),
+                    config.federationRefresh(), new LinkedHubsOverDtls(hubKey.pair(), Federation.callTimeout(config.federationRefresh())));
+            api = new CoapApi(config, registry, commits, hubKey, gateway::port, AdminSecret.loadOrCreate(config.dataDir()), Clock.systemUTC(), metrics,
                     federation, accounts);
             metricsServer = new MetricsServer(new InetSocketAddress(config.metricsBind(), config.metricsPort()), () -> {
                 api.updateDtlsHealth();
@@ -73,14 +77,14 @@ public final class Hub implements AutoCloseable {
             gateway.start();
             router.start();
             // The pages take a free loopback port only once the router holds its own, so they can never take one of those.
-            web = new WebUi(config, registry, accounts, () -> api.market(), gateway.hostKey(), Clock.systemUTC());
+            web = new WebUi(config, registry, accounts, () -> api.market(), hubKey.openSsh(), Clock.systemUTC());
             web.start();
             registry.servedAt(gateway.port(), router.httpPort());
             api.start();
             metricsServer.start();
             federation.start();
             if (database.isPostgres()) {
-                otherHubs = new OtherHubs(database, registry);
+                otherHubs = new OtherHubs(database, Registry.EVENTS, registry::heardFromOtherHub);
                 otherHubs.start();
             }
             clockwork = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "rental-expiry"));
@@ -170,22 +174,6 @@ public final class Hub implements AutoCloseable {
                     LOG.warn("stopping {}: {}", part.getClass().getSimpleName(), e.getMessage());
                 }
             }
-        }
-    }
-
-    /** The hub operator's secret for issuing tokens: created once, readable by the operator only. */
-    static String adminSecret(Path dataDir) {
-        Path file = dataDir.resolve("admin.secret");
-        try {
-            if (!Files.exists(file)) {
-                Path tmp = Files.createTempFile(dataDir, "admin", ".tmp",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(tmp, Names.newSecret() + "\n");
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            }
-            return Files.readString(file).strip();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + file, e);
         }
     }
 

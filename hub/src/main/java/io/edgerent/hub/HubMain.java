@@ -1,5 +1,6 @@
 package io.edgerent.hub;
 
+import io.edgerent.hub.config.HubConfig;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 

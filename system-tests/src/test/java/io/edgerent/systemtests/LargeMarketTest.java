@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.edgerent.client.HubClient;
 import io.edgerent.hub.Hub;
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Listing;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.edgerent.client.ClientMain;
 import io.edgerent.hub.Hub;
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

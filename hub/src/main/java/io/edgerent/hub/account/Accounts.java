@@ -1,6 +1,6 @@
 package io.edgerent.hub.account;
 
-import io.edgerent.hub.rental.Registry;
+import io.edgerent.hub.identity.Sha256;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
@@ -232,7 +232,7 @@ public final class Accounts {
     }
 
     private static byte[] sha256(String text) {
-        return Registry.sha256(text.getBytes(StandardCharsets.UTF_8));
+        return Sha256.of(text.getBytes(StandardCharsets.UTF_8));
     }
 
 }

@@ -3,8 +3,6 @@ package io.edgerent.hub.federation;
 import io.edgerent.hub.payment.Ledger;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.hub.threads.DaemonThreads;
-import io.edgerent.link.Dtls;
-import io.edgerent.link.HubKeyCheck;
 import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.Fields;
@@ -18,11 +16,9 @@ import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedListings;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.SshKeys;
-import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
 import java.security.PublicKey;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,11 +33,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.californium.core.CoapClient;
-import org.eclipse.californium.core.CoapResponse;
-import org.eclipse.californium.core.coap.MediaTypeRegistry;
-import org.eclipse.californium.core.network.CoapEndpoint;
-import org.eclipse.californium.elements.exception.ConnectorException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +66,7 @@ public final class Federation implements AutoCloseable {
 
     /** A hub linked with this one: the name this hub's operator gave it, where it answers, its key. */
     public record LinkedHub(String name, URI address, String hubKey) {
-        PublicKey key() {
+        public PublicKey key() {
             return SshKeys.ecdsaP256Key(hubKey);
         }
 
@@ -89,11 +80,14 @@ public final class Federation implements AutoCloseable {
     private record Heard(SignedListings listings, long at) {}
 
     /** A linked hub answered with an error: its request was refused there, for certain. */
-    static final class RefusedThere extends RefusedException {
-        RefusedThere(ErrorCode code, String message) {
+    public static final class RefusedThere extends RefusedException {
+        public RefusedThere(ErrorCode code, String message) {
             super(code, message);
         }
     }
+
+    /** Linked hubs talk CoAP over DTLS: their addresses are coaps://HOST:PORT. */
+    private static final String SCHEME = "coaps";
 
     private final Sql sql;
     private final Ledger ledger;
@@ -103,23 +97,28 @@ public final class Federation implements AutoCloseable {
     private final Duration refresh;
     private final long timeoutMillis;
     private final Map<String, Heard> heard = new ConcurrentHashMap<>();
-    /** One DTLS client endpoint per linked hub, keyed by name, address and key, so a changed link gets a new one. */
-    private final Map<LinkedHub, CoapEndpoint> endpoints = new ConcurrentHashMap<>();
+    /** How requests reach the linked hubs (CoAP over DTLS, in the hub's CoAP adapter). */
+    private final LinkedHubCalls linkedHubs;
     private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
     private volatile List<LinkedHub> links;
     private final ScheduledExecutorService rounds = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "federation"));
     private final ExecutorService calls = Executors.newCachedThreadPool(DaemonThreads.named("federation-call"));
 
-    public Federation(Sql sql, Ledger ledger, Clock clock, KeyPair hubKeyPair, String hubKey, Duration refresh) {
+    public Federation(Sql sql, Ledger ledger, Clock clock, KeyPair hubKeyPair, String hubKey, Duration refresh, LinkedHubCalls linkedHubs) {
         this.sql = sql;
         this.ledger = ledger;
         this.clock = clock;
         this.hubKeyPair = hubKeyPair;
         this.hubKey = hubKey;
         this.refresh = refresh;
-        // Below the 10 s a renter's command waits, so a linked hub not answering is told to the renter as such.
-        this.timeoutMillis = Math.max(2_000, Math.min(5_000, refresh.toMillis()));
+        this.timeoutMillis = callTimeout(refresh).toMillis();
+        this.linkedHubs = linkedHubs;
+    }
+
+    /** How long a call to a linked hub waits: below the 10 s a renter's command waits, so a linked hub not answering is told as such. */
+    public static Duration callTimeout(Duration refresh) {
+        return Duration.ofMillis(Math.max(2_000, Math.min(5_000, refresh.toMillis())));
     }
 
     public void start() {
@@ -130,7 +129,7 @@ public final class Federation implements AutoCloseable {
     public void close() {
         rounds.shutdownNow();
         calls.shutdownNow();
-        endpoints.values().forEach(CoapEndpoint::destroy);
+        linkedHubs.close();
     }
 
     // ---- links ------------------------------------------------------------------------------
@@ -172,7 +171,7 @@ public final class Federation implements AutoCloseable {
         } catch (java.net.URISyntaxException e) {
             throw new RefusedException(ErrorCode.BAD_REQUEST, "the address is coaps://HOST:PORT; got '" + address + "'");
         }
-        if (!Dtls.SECURE.equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() <= 0
+        if (!SCHEME.equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() <= 0
                 || uri.getRawPath() != null && !uri.getRawPath().isEmpty() || uri.getRawQuery() != null) {
             throw new RefusedException(ErrorCode.BAD_REQUEST, "the address is coaps://HOST:PORT (linked hubs talk DTLS); got '"
                     + address + "'");
@@ -221,13 +220,7 @@ public final class Federation implements AutoCloseable {
         });
         reloadLinks();
         heard.remove(name);
-        endpoints.entrySet().removeIf(e -> {
-            if (e.getKey().name().equals(name)) {
-                e.getValue().destroy();
-                return true;
-            }
-            return false;
-        });
+        linkedHubs.forget(name);
         LOG.info("unlinked hub {}", name);
     }
 
@@ -331,7 +324,7 @@ public final class Federation implements AutoCloseable {
         });
         byte[] answer;
         try {
-            answer = call(home, Paths.FEDERATION + "/" + Paths.RENT, Cbor.encode(Map.of("name", name, "request", signed.encode())));
+            answer = linkedHubs.call(home, Paths.FEDERATION + "/" + Paths.RENT, Cbor.encode(Map.of("name", name, "request", signed.encode())));
         } catch (RefusedThere refused) {
             settle(name, 0, 0, null);
             throw refused;
@@ -375,7 +368,7 @@ public final class Federation implements AutoCloseable {
             });
         }
         try {
-            byte[] answer = call(home, Paths.FEDERATION + "/" + Paths.RELAY, Cbor.encode(Map.of("path", path, "request", signed.encode())));
+            byte[] answer = linkedHubs.call(home, Paths.FEDERATION + "/" + Paths.RELAY, Cbor.encode(Map.of("path", path, "request", signed.encode())));
             if (path.endsWith("/" + Paths.END) || path.endsWith("/" + Paths.EXTEND)) {
                 RentalView view = RentalView.decode(answer).at(home.sshHost());
                 sql.transaction(() -> {
@@ -397,7 +390,7 @@ public final class Federation implements AutoCloseable {
 
     /** Passes a voucher for a passed rental to its home hub, which checks its signature itself. */
     public byte[] forwardVoucher(LinkedHub home, byte[] voucher) {
-        return call(home, Paths.VOUCHERS, voucher);
+        return linkedHubs.call(home, Paths.VOUCHERS, voucher);
     }
 
     public ExecutorService calls() {
@@ -425,7 +418,7 @@ public final class Federation implements AutoCloseable {
                 continue;
             }
             try {
-                for (RentalView there : RentalView.decodeAll(call(home.get(), Paths.FEDERATION + "/" + Paths.RELAY,
+                for (RentalView there : RentalView.decodeAll(linkedHubs.call(home.get(), Paths.FEDERATION + "/" + Paths.RELAY,
                         Cbor.encode(Map.of("path", Paths.RENTALS + "/" + Paths.MINE, "request", mine.encode()))))) {
                     if (entry.getValue().contains(there.name())) {
                         views.put(there.name(), there.at(home.get().sshHost()));
@@ -463,7 +456,7 @@ public final class Federation implements AutoCloseable {
 
     private void refresh(LinkedHub hub) {
         try {
-            SignedListings listings = SignedListings.verify(call(hub, Paths.FEDERATION + "/" + Paths.LISTINGS, null), hub.key(),
+            SignedListings listings = SignedListings.verify(linkedHubs.call(hub, Paths.FEDERATION + "/" + Paths.LISTINGS, null), hub.key(),
                     clock.millis());
             if (!links().contains(hub)) {
                 return; // unlinked while it was being asked
@@ -496,7 +489,7 @@ public final class Federation implements AutoCloseable {
     private void reconcile(LinkedHub hub, String rental, String state) {
         Fields answer;
         try {
-            answer = Cbor.decodeMap(call(hub, Paths.FEDERATION + "/" + Paths.SETTLEMENT, new RentalRef(rental).encode()));
+            answer = Cbor.decodeMap(linkedHubs.call(hub, Paths.FEDERATION + "/" + Paths.SETTLEMENT, new RentalRef(rental).encode()));
         } catch (RefusedThere e) {
             // Never opened there, and now it never will: the home hub refuses the rent request if it comes late.
             if (state.equals(OPENING) && e.code() == ErrorCode.NOT_FOUND) {
@@ -540,44 +533,5 @@ public final class Federation implements AutoCloseable {
                             : new Object[] {SETTLED, back, clock.millis(), view.encode(), rental});
             LOG.info("rental {} passed to hub {} settled: {} back to the renter", rental, r.text(1), back);
         });
-    }
-
-    // ---- calls to linked hubs ---------------------------------------------------------------------
-
-    /**
-     * One request to a linked hub (GET without a payload): its answer's payload, {@link RefusedThere}
-     * for its refusal, or {@link ErrorCode#UNAVAILABLE} when it does not answer or fails.
-     */
-    private byte[] call(LinkedHub hub, String path, byte[] payload) {
-        CoapClient client = new CoapClient(hub.address().resolve("/" + path));
-        client.setEndpoint(endpoints.computeIfAbsent(hub, h -> Dtls.clientEndpoint(h.address(), hubKeyPair, HubKeyCheck.pinned(h.key()))));
-        client.setTimeout(timeoutMillis);
-        try {
-            CoapResponse response = payload == null ? client.get() : client.post(payload, MediaTypeRegistry.APPLICATION_CBOR);
-            if (response == null) {
-                // It may have lost the DTLS session (a crash keeps none) and drop its records unanswered: handshake anew next time.
-                org.eclipse.californium.core.network.Endpoint used = client.getEndpoint();
-                if (endpoints.remove(hub, used)) {
-                    used.destroy();
-                }
-                throw new RefusedException(ErrorCode.UNAVAILABLE, "hub " + hub.name() + " did not answer within " + timeoutMillis + " ms");
-            }
-            if (response.isSuccess()) {
-                return response.getPayload();
-            }
-            int codeClass = response.getCode().codeClass;
-            int detail = response.getCode().codeDetail;
-            String text = "hub " + hub.name() + ": " + response.getResponseText();
-            if (codeClass != 4) {
-                throw new RefusedException(ErrorCode.UNAVAILABLE, text);
-            }
-            ErrorCode code = Arrays.stream(ErrorCode.values()).filter(c -> c.codeClass == 4 && c.codeDetail == detail).findFirst()
-                    .orElse(ErrorCode.CONFLICT);
-            throw new RefusedThere(code, text);
-        } catch (ConnectorException | IOException e) {
-            throw new RefusedException(ErrorCode.UNAVAILABLE, "cannot reach hub " + hub.name() + ": " + e.getMessage());
-        } finally {
-            client.shutdown();
-        }
     }
 }

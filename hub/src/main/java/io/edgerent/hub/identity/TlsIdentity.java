@@ -1,6 +1,6 @@
 package io.edgerent.hub.identity;
 
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;

@@ -1,6 +1,6 @@
 package io.edgerent.hub.payment;
 
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.ErrorCode;

@@ -5,7 +5,8 @@ import static io.edgerent.protocol.RentalView.ENDED;
 import static io.edgerent.protocol.RentalView.ENDING;
 import static io.edgerent.protocol.RentalView.PREPARING;
 
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.identity.Sha256;
 import io.edgerent.hub.payment.Channels;
 import io.edgerent.hub.payment.Ledger;
 import io.edgerent.hub.store.Sql;
@@ -32,8 +33,6 @@ import io.edgerent.protocol.Statement;
 import io.edgerent.protocol.UsageReport;
 import io.edgerent.protocol.Voucher;
 import io.edgerent.protocol.WipeRecord;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -45,7 +44,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 
 /**
  * The hub's record of owners' tokens, devices, rentals and their payment channels, and every
@@ -59,8 +57,8 @@ public final class Registry {
     private final Clock clock;
     private final Ledger ledger;
     private final Channels channels;
-    private final List<Consumer<String>> assignmentListeners = new CopyOnWriteArrayList<>();
-    private final List<Consumer<String>> closedRentalListeners = new CopyOnWriteArrayList<>();
+    private final List<AssignmentListener> assignmentListeners = new CopyOnWriteArrayList<>();
+    private final List<ClosedRentalListener> closedRentalListeners = new CopyOnWriteArrayList<>();
     /** The SSH gateway's and HTTP router's ports renters are told: configured, then the ones really bound. */
     private volatile int sshPort;
     private volatile int httpPort;
@@ -95,12 +93,12 @@ public final class Registry {
     }
 
     /** Called with a device id whenever what that device should be doing changed. */
-    public void onAssignmentChanged(Consumer<String> listener) {
+    public void onAssignmentChanged(AssignmentListener listener) {
         assignmentListeners.add(listener);
     }
 
     /** Called with a rental name when renters must lose access to it (paused, ending, ended). */
-    public void onRentalClosed(Consumer<String> listener) {
+    public void onRentalClosed(ClosedRentalListener listener) {
         closedRentalListeners.add(listener);
     }
 
@@ -120,8 +118,8 @@ public final class Registry {
                     sql.tellOtherHubs(EVENTS, RENTAL_CLOSED + name);
                 }
                 sql.afterCommit(() -> {
-                    devices.forEach(id -> assignmentListeners.forEach(l -> l.accept(id)));
-                    closedRentals.forEach(name -> closedRentalListeners.forEach(l -> l.accept(name)));
+                    devices.forEach(id -> assignmentListeners.forEach(l -> l.assignmentChanged(id)));
+                    closedRentals.forEach(name -> closedRentalListeners.forEach(l -> l.rentalClosed(name)));
                 });
                 return r;
             });
@@ -137,10 +135,10 @@ public final class Registry {
     public void heardFromOtherHub(String event) {
         if (event.startsWith(ASSIGNMENT_CHANGED)) {
             String id = event.substring(ASSIGNMENT_CHANGED.length());
-            assignmentListeners.forEach(l -> l.accept(id));
+            assignmentListeners.forEach(l -> l.assignmentChanged(id));
         } else if (event.startsWith(RENTAL_CLOSED)) {
             String name = event.substring(RENTAL_CLOSED.length());
-            closedRentalListeners.forEach(l -> l.accept(name));
+            closedRentalListeners.forEach(l -> l.rentalClosed(name));
         }
     }
 
@@ -181,7 +179,7 @@ public final class Registry {
      * those within it are remembered.
      */
     public void acceptOnce(byte[] signature, long issuedAt) {
-        byte[] digest = sha256(signature);
+        byte[] digest = Sha256.of(signature);
         sql.transaction(() -> {
             sql.update("DELETE FROM seen_request WHERE issued_at < ?", now() - 2 * SignedRequest.MAX_AGE_MILLIS);
             if (sql.one("SELECT issued_at FROM seen_request WHERE digest = ?", digest).isPresent()) {
@@ -781,13 +779,5 @@ public final class Registry {
 
     private long now() {
         return clock.millis();
-    }
-
-    public static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,7 +1,6 @@
 package io.edgerent.hub.store;
 
 import io.edgerent.hub.threads.DaemonThreads;
-import io.edgerent.hub.HubConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -55,9 +54,12 @@ public final class Database implements AutoCloseable {
         this.postgresUrl = postgresUrl;
     }
 
-    /** Opens the database the config names (creating the embedded one if needed) and brings its schema up to date. */
-    public static Database open(HubConfig config) {
-        return config.database() == null ? embedded(config.dataDir()) : postgres(config.database());
+    /**
+     * Opens the PostgreSQL database at {@code url}, or with no URL the embedded one in {@code dataDir} (created if
+     * needed), and brings its schema up to date.
+     */
+    public static Database open(String url, Path dataDir) {
+        return url == null ? embedded(dataDir) : postgres(url);
     }
 
     /** Opens (creating if needed) the embedded database in {@code dir}. */

@@ -1,9 +1,9 @@
 package io.edgerent.hub.store;
 
-import io.edgerent.hub.rental.Registry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -20,14 +20,17 @@ public final class OtherHubs implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OtherHubs.class);
 
     private final Database database;
-    private final Registry registry;
+    private final String channel;
+    private final Consumer<String> heard;
     private final int ownBackend;
     private final Thread listener;
     private volatile boolean closed;
 
-    public OtherHubs(Database database, Registry registry) {
+    /** Hears what the other hubs on {@code database} say on {@code channel} (this hub's own messages left out). */
+    public OtherHubs(Database database, String channel, Consumer<String> heard) {
         this.database = database;
-        this.registry = registry;
+        this.channel = channel;
+        this.heard = heard;
         try {
             this.ownBackend = database.connection().unwrap(PGConnection.class).getBackendPID();
         } catch (SQLException e) {
@@ -46,14 +49,14 @@ public final class OtherHubs implements AutoCloseable {
             try (Connection connection = database.connectAgain()) {
                 connection.setAutoCommit(true);
                 try (Statement s = connection.createStatement()) {
-                    s.execute("LISTEN " + Registry.EVENTS);
+                    s.execute("LISTEN " + channel);
                 }
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 while (!closed) {
-                    PGNotification[] heard = pg.getNotifications(500);
-                    for (PGNotification n : heard == null ? new PGNotification[0] : heard) {
+                    PGNotification[] notes = pg.getNotifications(500);
+                    for (PGNotification n : notes == null ? new PGNotification[0] : notes) {
                         if (n.getPID() != ownBackend) {
-                            registry.heardFromOtherHub(n.getParameter());
+                            heard.accept(n.getParameter());
                         }
                     }
                 }

@@ -1,7 +1,7 @@
 package io.edgerent.hub.web;
 
-import io.edgerent.hub.gateway.ssh.SshGateway;
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.identity.AuthorizedKeys;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.hub.account.AuthPenalties;
 import io.edgerent.hub.market.MarketFilter;
@@ -274,7 +274,7 @@ public final class WebUi implements AutoCloseable {
             }
             long deposit = new Prices(Math.min(listing.prices().perHour(), maxPrice), 0).forSeconds(hours * 3600L);
             RentRequest request = new RentRequest(deviceId, hours, sshKey, maxPrice, deposit, template, passwordSha256);
-            RentalView rental = registry.rentFromPage(account.renterKey(), request, SshGateway.normalizeAuthorizedKey(sshKey), voucherKey);
+            RentalView rental = registry.rentFromPage(account.renterKey(), request, AuthorizedKeys.normalize(sshKey), voucherKey);
             LOG.info("rental {} of device {} for {} h, from the web pages ({})", rental.name(), deviceId, hours, account.name());
             return Answer.redirect("/rentals/" + rental.name());
         } catch (RefusedException | MalformedMessageException e) {

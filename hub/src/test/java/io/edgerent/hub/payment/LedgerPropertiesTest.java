@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.hub.store.Database;
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.DeviceState;

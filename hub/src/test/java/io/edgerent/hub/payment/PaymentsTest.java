@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgerent.hub.testing.MutableClock;
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.rental.Registry;
-import io.edgerent.hub.rental.RegistryTest;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.ChannelStatus;

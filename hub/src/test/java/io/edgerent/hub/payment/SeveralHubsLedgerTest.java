@@ -3,7 +3,8 @@ package io.edgerent.hub.payment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.rental.VoucherDesk;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;

@@ -1,8 +1,9 @@
 package io.edgerent.hub.payment;
 
+import io.edgerent.hub.rental.VoucherDesk;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.DeviceState;

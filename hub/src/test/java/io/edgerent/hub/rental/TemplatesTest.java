@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.edgerent.hub.testing.MutableClock;
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.payment.PaymentsTest;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;

@@ -1,13 +1,14 @@
 package io.edgerent.hub.api.coap;
 
 import io.edgerent.hub.payment.Ledger;
-import io.edgerent.hub.gateway.ssh.SshGateway;
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.identity.AuthorizedKeys;
+import io.edgerent.hub.identity.HubKey;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.hub.federation.Federation;
 import io.edgerent.hub.observability.HubMetrics;
 import io.edgerent.hub.payment.SettlementRail;
-import io.edgerent.hub.payment.VoucherDesk;
+import io.edgerent.hub.rental.VoucherDesk;
 import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.protocol.AssignmentVersion;
@@ -45,7 +46,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.Arrays;
 import java.security.MessageDigest;
@@ -59,6 +59,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import io.edgerent.protocol.ChannelStatus;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 import java.util.function.Function;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.server.resources.Resource;
@@ -102,7 +103,9 @@ public final class CoapApi implements AutoCloseable {
     private final Registry registry;
     private final VoucherDesk vouchers;
     private final GroupCommit commits;
-    private final Gateway gateway;
+    private final HubKey hubKey;
+    /** The SSH gateway's port, once bound: devices are told it when they register. */
+    private final IntSupplier sshPort;
     private final String adminSecret;
     private final Clock clock;
     private final SettlementRail rail;
@@ -129,23 +132,15 @@ public final class CoapApi implements AutoCloseable {
     private final Map<String, SignedHandler> renterCalls;
     private final Accounts accounts;
 
-    /** What the registration answer needs from the SSH gateway. */
-    public interface Gateway {
-        int port();
-
-        String hostKey();
-
-        KeyPair hostKeyPair();
-    }
-
-    public CoapApi(HubConfig config, Registry registry, GroupCommit commits, Gateway gateway, String adminSecret, Clock clock,
+    public CoapApi(HubConfig config, Registry registry, GroupCommit commits, HubKey hubKey, IntSupplier sshPort, String adminSecret, Clock clock,
             HubMetrics metrics, Federation federation, Accounts accounts) {
         this.registry = registry;
         this.accounts = accounts;
         this.federation = federation;
         this.commits = commits;
         this.vouchers = new VoucherDesk(registry, commits);
-        this.gateway = gateway;
+        this.hubKey = hubKey;
+        this.sshPort = sshPort;
         this.adminSecret = adminSecret;
         this.clock = clock;
         this.rail = SettlementRail.internal(registry.ledger());
@@ -159,7 +154,7 @@ public final class CoapApi implements AutoCloseable {
         secureAddress = new InetSocketAddress(config.bindAddress(), config.coapsPort());
         Configuration secure = Dtls.configuration(DtlsRole.SERVER_ONLY);
         // Any raw public key completes the handshake (a new renter is a new key); each resource checks whose it must be.
-        dtls = Dtls.connector(secure, secureAddress, gateway.hostKeyPair(),
+        dtls = Dtls.connector(secure, secureAddress, hubKey.pair(),
                 StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build(), metrics.dtls);
         // Compact contexts: an observation keeps two for as long as its device observes (CompactContexts). Message IDs
         // from one counter: no tracker per device notified (SharedMessageIds).
@@ -228,7 +223,7 @@ public final class CoapApi implements AutoCloseable {
                 new Handler(Paths.EARNINGS).onPost(this::earnings),
                 new Handler(Paths.TOKENS).onPost(this::issueToken),
                 new Handler(Paths.LISTINGS).onGet(peer -> Listing.encodeAll(market())),
-                new Handler(Paths.HUB_KEY).onGet(peer -> Cbor.encode(Map.of("hubKey", gateway.hostKey()))),
+                new Handler(Paths.HUB_KEY).onGet(peer -> Cbor.encode(Map.of("hubKey", hubKey.openSsh()))),
                 federationResource());
         registry.onAssignmentChanged(assignmentVersions::changed);
     }
@@ -305,11 +300,11 @@ public final class CoapApi implements AutoCloseable {
         requireAdmin(request.adminSecret());
         if (request.dashboard()) {
             String invite = registry.issueOwnerInvite(request.owner());
-            return Cbor.encode(Map.of("token", invite, "hubKey", gateway.hostKey(), "path", "/signup?invite=" + invite, "httpPort",
+            return Cbor.encode(Map.of("token", invite, "hubKey", hubKey.openSsh(), "path", "/signup?invite=" + invite, "httpPort",
                     registry.httpPort()));
         }
         // The hub's SSH host key comes along, so provisioning can pin it in the device's first-boot config.
-        return Cbor.encode(Map.of("token", registry.issueToken(request.owner()), "hubKey", gateway.hostKey()));
+        return Cbor.encode(Map.of("token", registry.issueToken(request.owner()), "hubKey", hubKey.openSsh()));
     }
 
     private byte[] moveMoney(byte[] payload, Peer peer) {
@@ -366,7 +361,7 @@ public final class CoapApi implements AutoCloseable {
             }
             SignedRequest request = SignedRequest.decode(f.bytes("request"));
             RentRequest rent = RentRequest.from(verifiedRenter(request, Paths.RENTALS));
-            RentalView rental = registry.rent(request.renterKey(), rent, SshGateway.normalizeAuthorizedKey(rent.sshKey()), name,
+            RentalView rental = registry.rent(request.renterKey(), rent, AuthorizedKeys.normalize(rent.sshKey()), name,
                     from.name());
             LOG.info("rental {} of device {} for {} h, passed on by hub {}", rental.name(), rental.deviceId(), rent.hours(), from.name());
             return rental.encode();
@@ -415,7 +410,7 @@ public final class CoapApi implements AutoCloseable {
     private byte[] register(byte[] payload, Peer peer) {
         Registration registration = Registration.decode(payload);
         peer.mustBe(registration.publicKey(), "the device key being registered");
-        RegistrationAccepted accepted = registry.register(registration, gateway.port(), gateway.hostKey());
+        RegistrationAccepted accepted = registry.register(registration, sshPort.getAsInt(), hubKey.openSsh());
         knownDevices.put(accepted.deviceId(), new Device(accepted.deviceId(), registration.publicKey()));
         LOG.info("device {} registered, tunnel port {}", accepted.deviceId(), accepted.tunnelPort());
         return accepted.encode();
@@ -429,7 +424,7 @@ public final class CoapApi implements AutoCloseable {
                 return federation.rent(signed, request, home.get()).encode();
             }
         }
-        RentalView rental = registry.rent(signed.renterKey(), request, SshGateway.normalizeAuthorizedKey(request.sshKey()));
+        RentalView rental = registry.rent(signed.renterKey(), request, AuthorizedKeys.normalize(request.sshKey()));
         LOG.info("rental {} of device {} for {} h", rental.name(), rental.deviceId(), request.hours());
         return rental.encode();
     }

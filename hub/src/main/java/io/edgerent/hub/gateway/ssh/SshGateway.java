@@ -1,17 +1,14 @@
 package io.edgerent.hub.gateway.ssh;
 
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.account.AuthPenalties;
-import io.edgerent.hub.api.coap.CoapApi;
+import io.edgerent.hub.identity.HubKey;
 import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.threads.DaemonThreads;
-import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.Names;
-import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.SshKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.net.InetSocketAddress;
@@ -27,9 +24,8 @@ import org.apache.sshd.server.auth.AsyncAuthException;
 import java.util.List;
 import java.util.Optional;
 import org.apache.sshd.common.channel.Channel;
-import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -39,8 +35,6 @@ import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 import org.apache.sshd.server.forward.TcpipServerChannel;
-import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
-import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.client.future.OpenFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * and may then connect to tunnel ports only. Logins must finish within 10 s, and failed ones from one address
  * are answered ever more slowly ({@link AuthPenalties}).
  */
-public final class SshGateway implements CoapApi.Gateway, AutoCloseable {
+public final class SshGateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshGateway.class);
     static final String LOOPBACK = "127.0.0.1";
     static final int RENTAL_SSH_PORT = 22;
@@ -77,18 +71,15 @@ public final class SshGateway implements CoapApi.Gateway, AutoCloseable {
     private final AuthPenalties penalties = new AuthPenalties(java.time.Clock.systemUTC());
     private final ScheduledExecutorService delayedFailures = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("ssh-auth-delay"));
 
-    public SshGateway(HubConfig config, Registry registry) {
+    public SshGateway(HubConfig config, Registry registry, HubKey hubKey) {
         this.registry = registry;
         this.config = config;
         server = SshServer.setUpDefaultServer();
         server.setHost(config.bindAddress());
         server.setPort(config.sshPort());
-        SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(config.dataDir().resolve("ssh_host_ecdsa_key"));
-        keys.setAlgorithm("EC");
-        keys.setKeySize(256);
-        server.setKeyPairProvider(keys);
-        hostKeyPair = loadHostKey(keys);
-        hostKey = PublicKeyEntry.toString(hostKeyPair.getPublic());
+        server.setKeyPairProvider(KeyPairProvider.wrap(hubKey.pair()));
+        hostKeyPair = hubKey.pair();
+        hostKey = hubKey.openSsh();
         relay = new PeerRelay(hostKeyPair);
         // AES-GCM only: the JDK runs it on AES-NI/CLMUL, several times faster than ChaCha20 or CTR+HMAC in Java.
         // A client picks its first cipher the server offers, so offering others would make OpenSSH take ChaCha20.
@@ -128,18 +119,15 @@ public final class SshGateway implements CoapApi.Gateway, AutoCloseable {
         }
     }
 
-    @Override
     public int port() {
         return server.getPort();
     }
 
-    @Override
     public String hostKey() {
         return hostKey;
     }
 
     /** The host key pair; CoAP over DTLS shows the same key, so one pin covers both. */
-    @Override
     public KeyPair hostKeyPair() {
         return hostKeyPair;
     }
@@ -230,22 +218,6 @@ public final class SshGateway implements CoapApi.Gateway, AutoCloseable {
             if (session.removeAttribute(counted) != null) {
                 penalties.done(addressOf(session));
             }
-        }
-    }
-
-    /** Parses an OpenSSH public key line and returns it as {@code TYPE BASE64}, refusing anything else. */
-    public static String normalizeAuthorizedKey(String line) {
-        try {
-            AuthorizedKeyEntry entry = AuthorizedKeyEntry.parseAuthorizedKeyEntry(line.strip());
-            if (entry == null) {
-                throw new RefusedException(ErrorCode.BAD_REQUEST, "the SSH key is empty");
-            }
-            if (entry.getLoginOptions() != null && !entry.getLoginOptions().isEmpty()) {
-                throw new RefusedException(ErrorCode.BAD_REQUEST, "the SSH key must not carry authorized_keys options");
-            }
-            return PublicKeyEntry.toString(entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING));
-        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, "not an OpenSSH public key (as in id_ed25519.pub): " + e.getMessage());
         }
     }
 
@@ -357,14 +329,6 @@ public final class SshGateway implements CoapApi.Gateway, AutoCloseable {
                     return super.doInit(rewritten);
                 }
             };
-        }
-    }
-
-    private static KeyPair loadHostKey(SimpleGeneratorHostKeyProvider keys) {
-        try {
-            return keys.loadKeys(null).iterator().next();
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot load or create the SSH host key: " + e.getMessage(), e);
         }
     }
 }

@@ -1,6 +1,6 @@
 package io.edgerent.hub.router.http;
 
-import io.edgerent.hub.HubConfig;
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.rental.Registry;
 import io.edgerent.protocol.Names;
 import io.edgerent.protocol.RentalView;

@@ -1,4 +1,4 @@
-package io.edgerent.hub;
+package io.edgerent.hub.config;
 
 import io.edgerent.hub.store.Database;
 import java.nio.file.Path;

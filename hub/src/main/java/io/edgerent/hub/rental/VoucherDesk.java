@@ -1,6 +1,6 @@
-package io.edgerent.hub.payment;
+package io.edgerent.hub.rental;
 
-import io.edgerent.hub.rental.Registry;
+import io.edgerent.hub.payment.Channels;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.ErrorCode;

@@ -1,0 +1,7 @@
+package io.edgerent.hub.rental;
+
+/** Hears, once the change committed on this hub or another on its database, that a device has a new assignment. */
+@FunctionalInterface
+public interface AssignmentListener {
+    void assignmentChanged(String deviceId);
+}

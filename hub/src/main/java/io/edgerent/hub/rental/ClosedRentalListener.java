@@ -1,0 +1,7 @@
+package io.edgerent.hub.rental;
+
+/** Hears, once the change committed on this hub or another on its database, that renters must lose access to a rental (paused, ending, ended). */
+@FunctionalInterface
+public interface ClosedRentalListener {
+    void rentalClosed(String rental);
+}
