@@ -108,7 +108,7 @@ class SeveralHubsTest {
                     || line.startsWith("{\"time\":\"") && line.endsWith("}") && line.contains("\"level\":\"")
                     && line.contains("\"message\":\""), "not a JSON log line: " + line);
         }
-        assertTrue(Files.readString(dir.resolve("hub-b.log")).contains("\"logger\":\"io.edgerent.hub.PeerRelay\""));
+        assertTrue(Files.readString(dir.resolve("hub-b.log")).contains("\"logger\":\"io.edgerent.hub.gateway.ssh.PeerRelay\""));
         // The browser's way through B reaches the container's web server too.
         renter.startWebServer(rental);
         String host = rental + "." + World.DOMAIN;
