@@ -157,7 +157,7 @@ public final class FleetBenchmark {
     private Heap heapHalf;
     private final int scheduleSeconds;
     /** With {@code -Dfleet.postgres=true}, the hub's database: PostgreSQL from Debian's packages, started here. */
-    private io.edgerent.hub.Postgres postgres;
+    private io.edgerent.hub.store.Postgres postgres;
 
     private FleetBenchmark(int inFlight, int scheduleSeconds) {
         this.inFlight = inFlight;
@@ -299,7 +299,7 @@ public final class FleetBenchmark {
                 "--ssh-port", "0", "--http-port", "0", "--https-port", "0", "--metrics", "127.0.0.1:" + metricsPort,
                 "--tunnel-ports", "10000-39999", "--payment-grace", "86400"));
         if (Boolean.getBoolean("fleet.postgres")) {
-            postgres = io.edgerent.hub.Postgres.start();
+            postgres = io.edgerent.hub.store.Postgres.start();
             args.addAll(List.of("--db", postgres.newDatabase()));
         }
         Process hub = server(dir.resolve("hub.log"), "hub running", args.toArray(String[]::new));
