@@ -274,7 +274,7 @@ public final class HubClient implements AutoCloseable {
     public static final class HubRefusedException extends RuntimeException {
         public final int codeClass;
 
-        HubRefusedException(int codeClass, String code, String reason) {
+        public HubRefusedException(int codeClass, String code, String reason) {
             super(reason == null || reason.isBlank() ? code : reason);
             this.codeClass = codeClass;
         }
@@ -282,7 +282,7 @@ public final class HubClient implements AutoCloseable {
 
     /** The hub did not answer. */
     public static class HubUnreachableException extends RuntimeException {
-        HubUnreachableException(String message) {
+        public HubUnreachableException(String message) {
             super(message);
         }
     }

@@ -19,19 +19,19 @@ import java.util.Optional;
  * {@code EDGERENT_HOME/known_hubs}, as OpenSSH keeps known_hosts: the first contact records the
  * key, every later handshake must show the same one.
  */
-final class KnownHubs {
+public final class KnownHubs {
     private final Path file;
 
-    KnownHubs(Path home) {
+    public KnownHubs(Path home) {
         this.file = home.resolve("known_hubs");
     }
 
-    Path file() {
+    public Path file() {
         return file;
     }
 
     /** The DTLS check for {@code hub}: its recorded key, or any key while none is recorded. */
-    HubKeyCheck check(URI hub) {
+    public HubKeyCheck check(URI hub) {
         return HubKeyCheck.expecting(() -> lookup(hub));
     }
 
@@ -51,7 +51,7 @@ final class KnownHubs {
     }
 
     /** Records {@code key} for {@code hub}; returns false when a key was already recorded. */
-    boolean recordIfNew(URI hub, PublicKey key) {
+    public boolean recordIfNew(URI hub, PublicKey key) {
         if (lookup(hub).isPresent()) {
             return false;
         }

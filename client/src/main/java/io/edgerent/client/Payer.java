@@ -13,7 +13,7 @@ import java.time.Duration;
  * that does not answer costs an interval; given several hubs of one fleet, the next voucher goes to
  * the next hub, signed for what that hub says the channel holds.
  */
-final class Payer {
+public final class Payer {
     private final HubClient hub;
     private final KeyPair renter;
     private final String rental;
@@ -22,7 +22,7 @@ final class Payer {
     private final boolean live;
     private volatile boolean stopped;
 
-    Payer(HubClient hub, KeyPair renter, String rental, Duration every, PrintStream status, boolean live) {
+    public Payer(HubClient hub, KeyPair renter, String rental, Duration every, PrintStream status, boolean live) {
         this.hub = hub;
         this.renter = renter;
         this.rental = rental;
@@ -32,7 +32,7 @@ final class Payer {
     }
 
     /** Pays until the rental is no longer preparing or active, or {@link #stop()}; returns the last status. */
-    ChannelStatus run() {
+    public ChannelStatus run() {
         ChannelStatus channel = firstStatus();
         long started = System.nanoTime();
         while (!stopped && (channel.state().equals(RentalView.PREPARING) || channel.state().equals(RentalView.ACTIVE))) {
@@ -76,7 +76,7 @@ final class Payer {
     }
 
     /** A last voucher for exactly what is due, so ending leaves the owner paid for the time used. */
-    void payWhatIsDue() {
+    public void payWhatIsDue() {
         ChannelStatus channel = hub.channel(renter, rental);
         long due = Math.min(channel.due(), channel.deposit());
         if (due > channel.paid() && !channel.settled()) {
@@ -98,7 +98,7 @@ final class Payer {
         status.println(rental + ": " + e.getMessage() + "; trying again in " + every.toSeconds() + " s");
     }
 
-    void stop() {
+    public void stop() {
         stopped = true;
     }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +32,24 @@ class WalkingSkeletonTest {
             assertTrue(rented.out().contains("ssh -J " + rental + "@127.0.0.1:" + world.sshPort + " root@" + rental), rented.out());
             assertEquals(1, containersOf(rental).size(), "one container for the rental");
             assertTrue(world.cli(dir, "market").out().contains(" rented "), "the market shows the device rented");
+            JsonObject listed = JsonParser.parseString(world.cli(dir, "market", "-o", "json").assertOk().out()).getAsJsonArray()
+                    .get(0).getAsJsonObject();
+            assertEquals(device, listed.get("device").getAsString(), "market -o json: " + listed);
+            assertEquals("rented", listed.get("status").getAsString(), "market -o json: " + listed);
+            assertTrue(listed.get("cpus").getAsInt() > 0 && listed.get("templates").getAsJsonArray().size() > 0, "market -o json: " + listed);
+            JsonObject mine = JsonParser.parseString(world.cli(renter.home, "rentals", "-o", "json").assertOk().out()).getAsJsonArray()
+                    .get(0).getAsJsonObject();
+            assertEquals(rental, mine.get("rental").getAsString(), "rentals -o json: " + mine);
+            assertEquals("active", mine.get("state").getAsString(), "rentals -o json: " + mine);
+            assertTrue(mine.get("ssh").getAsString().startsWith("ssh -J " + rental + "@"), "rentals -o json: " + mine);
+            JsonObject channel = JsonParser.parseString(world.cli(renter.home, "status", rental, "--output=json").assertOk().out())
+                    .getAsJsonObject();
+            assertEquals(rental, channel.get("rental").getAsString(), "status -o json: " + channel);
+            assertTrue(channel.get("deposit").getAsLong() >= 0 && channel.get("settlement").isJsonNull(), "status -o json: " + channel);
+            JsonObject wallet = JsonParser.parseString(world.cli(renter.home, "wallet", "-o", "json").assertOk().out()).getAsJsonObject();
+            assertTrue(wallet.get("account").getAsString().startsWith("renter:"), "wallet -o json: " + wallet);
+            assertTrue(world.cli(renter.home, "wallet").out().contains("balance: " + wallet.get("balance").getAsLong() + "\n"),
+                    "wallet -o json shows the balance the text does: " + wallet);
 
             World.Result os = renter.ssh(rental, "cat /etc/os-release").assertOk();
             assertTrue(os.out().contains("VERSION_CODENAME=bookworm"), os.out());

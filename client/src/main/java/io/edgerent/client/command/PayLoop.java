@@ -1,0 +1,58 @@
+package io.edgerent.client.command;
+
+import io.edgerent.client.HubClient;
+import io.edgerent.client.Payer;
+import io.edgerent.protocol.RentalView;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** Pays as you go until the rental ends; Ctrl-C (or SIGTERM) pays what is due, ends the rental and shows the settlement. */
+final class PayLoop {
+    private PayLoop() {}
+
+    static int payUntilEnd(Context context, HubClient hub, KeyPair renter, String rental, int everySeconds) {
+        if (everySeconds <= 0) {
+            throw new UsageException("--pay-every takes a positive number of seconds");
+        }
+        Payer payer = new Payer(hub, renter, rental, Duration.ofSeconds(everySeconds), context.err(), System.console() != null);
+        CountDownLatch payerStopped = new CountDownLatch(1);
+        CountDownLatch hookDone = new CountDownLatch(1);
+        Thread onInterrupt = new Thread(() -> {
+            payer.stop();
+            try {
+                payerStopped.await(5, TimeUnit.SECONDS);
+                payer.payWhatIsDue();
+                RentalView ended = hub.end(renter, rental);
+                context.err().println("ended " + ended.name() + " (" + ended.state() + ")");
+                Show.settlement(context.out(), hub.channel(renter, rental));
+            } catch (RuntimeException | InterruptedException e) {
+                context.err().println("edgerent: could not end " + rental + ": " + e.getMessage() + " (run: edgerent end " + rental + ")");
+            } finally {
+                hookDone.countDown();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        var last = payer.run();
+        payerStopped.countDown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(onInterrupt);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook ends the rental with this hub client, which must stay open until it is done.
+            awaitQuietly(hookDone);
+            return 0;
+        }
+        context.out().println("rental " + rental + " is " + last.state());
+        Show.settlement(context.out(), hub.channel(renter, rental));
+        return 0;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
