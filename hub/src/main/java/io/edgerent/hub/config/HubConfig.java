@@ -201,6 +201,17 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coap
                 throw new IllegalArgumentException("the database must be a jdbc:postgresql://HOST:PORT/DATABASE URL, got '"
                         + Database.redacted(database) + "'");
             }
+            if (paymentGrace.isNegative() || paymentGrace.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("the payment grace is 0 s to 1 day (86400 s), got " + paymentGrace.toSeconds() + " s");
+            }
+            if (suspendLimit.isNegative() || suspendLimit.compareTo(Duration.ofDays(7)) > 0) {
+                throw new IllegalArgumentException("the suspend limit is 0 s to 7 days (604800 s), got " + suspendLimit.toSeconds() + " s");
+            }
+            for (int port : new int[] {coapPort, coapsPort, sshPort, httpPort, httpsPort, metricsPort}) {
+                if (port < 0 || port > 65535) {
+                    throw new IllegalArgumentException("a port is 0 (any free one) to 65535, got " + port);
+                }
+            }
             if (federationRefresh.compareTo(Duration.ofSeconds(1)) < 0 || federationRefresh.compareTo(Duration.ofHours(1)) > 0) {
                 throw new IllegalArgumentException("the federation refresh is 1 s to 1 h, got " + federationRefresh.toSeconds() + " s");
             }
