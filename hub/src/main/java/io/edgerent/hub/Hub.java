@@ -1,5 +1,8 @@
 package io.edgerent.hub;
 
+import io.edgerent.hub.device.Devices;
+import io.edgerent.hub.events.Events;
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.hub.api.coap.CoapApi;
@@ -11,7 +14,6 @@ import io.edgerent.hub.identity.HubKey;
 import io.edgerent.hub.identity.TlsIdentity;
 import io.edgerent.hub.observability.HubMetrics;
 import io.edgerent.hub.observability.MetricsServer;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.router.http.HttpRouter;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
@@ -32,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running hub: database, registry, CoAP API, SSH gateway and HTTP router, wired together. */
+/** A running hub: database, services, CoAP API, SSH gateway and HTTP router, wired together. */
 public final class Hub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
     /** How often expired web sessions and sign-in codes are deleted. */
@@ -56,42 +58,42 @@ public final class Hub implements AutoCloseable {
             database = Database.open(config.database(), config.dataDir());
             database.startHousekeeping();
             Sql sql = new Sql(database);
-            Registry registry = new Registry(sql, config, Clock.systemUTC());
+            Services services = Services.on(sql, config, Clock.systemUTC());
             HubKey hubKey = HubKey.loadOrCreate(config.dataDir());
-            registry.claimIdentity(hubKey.openSsh(), database.isPostgres());
-            gateway = new SshGateway(config, registry, hubKey);
+            services.devices().claimIdentity(hubKey.openSsh(), database.isPostgres());
+            gateway = new SshGateway(config, services, hubKey);
             Accounts accounts = new Accounts(sql, Clock.systemUTC());
-            router = new HttpRouter(config, registry, TlsIdentity.load(config), gateway::tunnelTarget, () -> web == null ? 0 : web.port());
+            router = new HttpRouter(config, services, TlsIdentity.load(config), gateway::tunnelTarget, () -> web == null ? 0 : web.port());
             commits = new GroupCommit(sql);
             HubMetrics metrics = new HubMetrics();
-            federation = new Federation(sql, registry.ledger(), Clock.systemUTC(), hubKey.pair(), hubKey.openSsh(),
+            federation = new Federation(sql, services.ledger(), Clock.systemUTC(), hubKey.pair(), hubKey.openSsh(),
                     config.federationRefresh(), new LinkedHubsOverDtls(hubKey.pair(), Federation.callTimeout(config.federationRefresh())));
-            api = new CoapApi(config, registry, commits, hubKey, gateway::port, AdminSecret.loadOrCreate(config.dataDir()), Clock.systemUTC(), metrics,
+            api = new CoapApi(config, services, commits, hubKey, gateway::port, AdminSecret.loadOrCreate(config.dataDir()), Clock.systemUTC(), metrics,
                     federation, accounts);
             metricsServer = new MetricsServer(new InetSocketAddress(config.metricsBind(), config.metricsPort()), () -> {
                 api.updateDtlsHealth();
-                Registry.Counts counts = registry.counts();
+                Devices.Counts counts = services.devices().counts();
                 return metrics.prometheus(counts.devicesOnline(), counts.devicesRegistered(), counts.rentals(), router.bytesOutTotal(),
                         sql.retries(), commits.commits(), commits.pieces(), federation.counts());
-            }, () -> health(registry, metrics));
+            }, () -> health(services, metrics));
             gateway.start();
             router.start();
             // The pages take a free loopback port only once the router holds its own, so they can never take one of those.
-            web = new WebUi(config, registry, accounts, () -> api.market(), hubKey.openSsh(), Clock.systemUTC());
+            web = new WebUi(config, services, accounts, () -> api.market(), hubKey.openSsh(), Clock.systemUTC());
             web.start();
-            registry.servedAt(gateway.port(), router.httpPort());
+            services.rentals().servedAt(gateway.port(), router.httpPort());
             api.start();
             metricsServer.start();
             federation.start();
             if (database.isPostgres()) {
-                otherHubs = new OtherHubs(database, Registry.EVENTS, registry::heardFromOtherHub);
+                otherHubs = new OtherHubs(database, Events.CHANNEL, services.events()::heardFromOtherHub);
                 otherHubs.start();
             }
             clockwork = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "rental-expiry"));
             long every = config.expiryCheck().toMillis();
             clockwork.scheduleWithFixedDelay(() -> {
                 try {
-                    int ended = registry.expire();
+                    int ended = services.rentals().expire();
                     if (ended > 0) {
                         LOG.info("{} rental(s) reached their end time", ended);
                     }
@@ -145,9 +147,9 @@ public final class Hub implements AutoCloseable {
     }
 
     /** Up when the database answers; the counts tell an operator the rest at a glance. */
-    private MetricsServer.Health health(Registry registry, HubMetrics metrics) {
+    private MetricsServer.Health health(Services services, HubMetrics metrics) {
         try {
-            Registry.Counts counts = registry.counts();
+            Devices.Counts counts = services.devices().counts();
             api.updateDtlsHealth();
             return new MetricsServer.Health(true, String.format("{\"status\":\"up\",\"database\":\"ok\",\"devicesOnline\":%d,"
                     + "\"devicesRegistered\":%d,\"dtlsSessions\":%d}%n", counts.devicesOnline(), counts.devicesRegistered(),

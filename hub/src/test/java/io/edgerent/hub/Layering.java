@@ -28,7 +28,7 @@ final class Layering {
 
     private static final String HUB = "io.edgerent.hub";
     private static final Set<String> ADAPTERS = Set.of("api.coap", "gateway.ssh", "router.http", "web", "observability");
-    private static final Set<String> SERVICES = Set.of("identity", "account", "payment", "market", "rental", "federation");
+    private static final Set<String> SERVICES = Set.of("identity", "events", "device", "account", "payment", "market", "rental", "federation");
     private static final List<String> TRANSPORTS = List.of("org.eclipse.californium.", "io.edgerent.link.", "org.apache.sshd.",
             "com.sun.net.httpserver.", "io.netty.");
     /** SSH key formats, not a transport: the hub key and renters' keys are read with them. */

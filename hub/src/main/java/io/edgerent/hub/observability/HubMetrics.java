@@ -13,7 +13,7 @@ import org.eclipse.californium.scandium.DtlsHealthExtended;
 /**
  * The hub's counters, written as Prometheus text by {@link #prometheus}: CoAP requests and error
  * answers per transport, DTLS handshakes, records and sessions, vouchers accepted, bytes relayed
- * by the HTTP router; devices online and rentals per state are read from the registry when scraped.
+ * by the HTTP router; devices online and rentals per state are read from the database when scraped.
  */
 public final class HubMetrics {
     public final Coap plainCoap = new Coap();

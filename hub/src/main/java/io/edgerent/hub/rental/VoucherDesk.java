@@ -18,12 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * transaction holding it committed.
  */
 public final class VoucherDesk {
-    private final Registry registry;
+    private final Services services;
     private final GroupCommit commits;
     private final Map<String, byte[]> renterKeys = new ConcurrentHashMap<>();
 
-    public VoucherDesk(Registry registry, GroupCommit commits) {
-        this.registry = registry;
+    public VoucherDesk(Services services, GroupCommit commits) {
+        this.services = services;
         this.commits = commits;
     }
 
@@ -32,7 +32,7 @@ public final class VoucherDesk {
         if (renterKeys.containsKey(channel)) {
             return true;
         }
-        Optional<byte[]> key = registry.voucherKeyOf(channel);
+        Optional<byte[]> key = services.rentals().voucherKeyOf(channel);
         key.ifPresent(k -> renterKeys.putIfAbsent(channel, k));
         return key.isPresent();
     }
@@ -40,12 +40,12 @@ public final class VoucherDesk {
     /** Verifies the voucher now and completes with the channel's status once it is stored, or with the refusal. */
     public CompletableFuture<ChannelStatus> submit(Voucher voucher) {
         try {
-            byte[] key = renterKeys.computeIfAbsent(voucher.channel(), rental -> registry.voucherKeyOf(rental).orElseThrow(
+            byte[] key = renterKeys.computeIfAbsent(voucher.channel(), rental -> services.rentals().voucherKeyOf(rental).orElseThrow(
                     () -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub")));
             Channels.requireSignature(voucher, key);
         } catch (RuntimeException refused) {
             return CompletableFuture.failedFuture(refused);
         }
-        return commits.submit(() -> registry.acceptVerifiedVoucher(voucher));
+        return commits.submit(() -> services.rentals().acceptVerifiedVoucher(voucher));
     }
 }

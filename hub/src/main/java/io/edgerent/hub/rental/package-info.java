@@ -1,5 +1,6 @@
 /**
- * Devices, listings and rentals, and every transition between their states (Registry, one transaction per
- * use case); vouchers accepted at volume (VoucherDesk); the typed events adapters hear once a change committed.
+ * Rentals and every transition of their states (Rentals, one transaction per use case), how renters reach them
+ * (Access), the wipe records devices sign (Wipes), vouchers accepted at volume (VoucherDesk), and the services
+ * wired on one database (Services). Rows read by column name in RentalRow.
  */
 package io.edgerent.hub.rental;

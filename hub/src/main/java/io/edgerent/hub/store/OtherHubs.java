@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hears, on a connection of its own, what the other hubs sharing this PostgreSQL database changed
- * (their NOTIFYs, sent when their transactions commit), and tells this hub's registry listeners: a
+ * (their NOTIFYs, sent when their transactions commit), and tells this hub's listeners: a
  * device observing its assignment here learns at once of a rental made through another hub, and
  * renters here lose access to a rental another hub closed. A lost connection is made again; devices'
  * heartbeats carry their assignment meanwhile.

@@ -15,7 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The hub's one database connection and its transactions. A transaction started inside another
- * joins it, so the registry, the ledger and the channels compose into one atomic change. All work
+ * joins it, so the rentals, the ledger and the channels compose into one atomic change. All work
  * runs under this object's lock: the embedded database is one writer at a time anyway.
  *
  * <p>On PostgreSQL, where other hubs write too, transactions are serializable: one that lost a race
@@ -200,12 +200,17 @@ public final class Sql {
         try (ResultSet rs = prepare(sql, args).executeQuery()) {
             List<Row> rows = new ArrayList<>();
             int columns = rs.getMetaData().getColumnCount();
+            String[] names = new String[columns];
+            for (int i = 0; i < columns; i++) {
+                // H2 says column labels in capitals, PostgreSQL in lower case.
+                names[i] = rs.getMetaData().getColumnLabel(i + 1).toLowerCase(java.util.Locale.ROOT);
+            }
             while (rs.next()) {
                 Object[] values = new Object[columns];
                 for (int i = 0; i < columns; i++) {
                     values[i] = rs.getObject(i + 1);
                 }
-                rows.add(new Row(values));
+                rows.add(new Row(names, values));
             }
             return rows;
         }
@@ -225,8 +230,41 @@ public final class Sql {
         return s;
     }
 
-    /** One result row; columns are numbered from 1 as in JDBC. */
-    public record Row(Object[] values) {
+    /**
+     * One result row; columns are numbered from 1 as in JDBC, or named as the query selected them
+     * ({@code d.last_seen} is {@code last_seen}). {@code names} is shared by the rows of one result.
+     */
+    public record Row(String[] names, Object[] values) {
+        /** The number (from 1) of the column selected as {@code name}. */
+        public int column(String name) {
+            for (int i = 0; i < names.length; i++) {
+                if (names[i].equals(name)) {
+                    return i + 1;
+                }
+            }
+            throw new IllegalArgumentException("no column " + name + " in this row (it has " + String.join(", ", names) + ")");
+        }
+
+        public String text(String name) {
+            return text(column(name));
+        }
+
+        public long integer(String name) {
+            return integer(column(name));
+        }
+
+        public boolean bool(String name) {
+            return bool(column(name));
+        }
+
+        public boolean isNull(String name) {
+            return isNull(column(name));
+        }
+
+        public byte[] bytes(String name) {
+            return bytes(column(name));
+        }
+
         public String text(int column) {
             return (String) values[column - 1];
         }

@@ -1,8 +1,9 @@
 package io.edgerent.hub.web;
 
+import io.edgerent.hub.device.Devices;
+import io.edgerent.hub.payment.Books;
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.hub.market.MarketFilter;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.Earnings;
 import io.edgerent.protocol.Listing;
@@ -210,8 +211,8 @@ final class WebPages {
         return layout(r, "Rental " + v.name(), b.toString());
     }
 
-    static String owner(WebUi.Request r, String owner, List<Listing> devices, List<Registry.OwnerRental> rentals, Earnings earnings,
-            List<Registry.DayIncome> income, List<WipeRecord> wipes, long now) {
+    static String owner(WebUi.Request r, String owner, List<Listing> devices, List<Books.OwnerRental> rentals, Earnings earnings,
+            List<Books.DayIncome> income, List<WipeRecord> wipes, long now) {
         StringBuilder b = new StringBuilder("<h1>Owner ").append(esc(owner)).append("</h1>\n");
         b.append("<section aria-labelledby=\"devicesTitle\"><h2 id=\"devicesTitle\">Devices</h2>\n");
         if (devices.isEmpty()) {
@@ -238,7 +239,7 @@ final class WebPages {
             b.append("<div class=\"scroll\"><table class=\"current\"><thead><tr><th scope=\"col\">Rental</th><th scope=\"col\">Device</th>"
                     + "<th scope=\"col\">State</th><th scope=\"col\">Started</th><th scope=\"col\">Ends</th><th scope=\"col\">Paid</th>"
                     + "<th scope=\"col\">Due</th></tr></thead><tbody>\n");
-            for (Registry.OwnerRental o : rentals) {
+            for (Books.OwnerRental o : rentals) {
                 b.append("<tr data-rental=\"").append(esc(o.name())).append("\"><td>").append(esc(o.name())).append("</td><td>")
                         .append(esc(o.deviceId())).append("</td><td>").append(esc(o.state() + (o.paused() ? ", suspended" : "")))
                         .append("</td><td>").append(TIME.format(Instant.ofEpochMilli(o.createdAt()))).append("</td><td>")
@@ -380,7 +381,7 @@ final class WebPages {
     }
 
     /** Income per day over 30 days as bars, drawn on the server (no script, no library). */
-    private static String chart(List<Registry.DayIncome> income, long now) {
+    private static String chart(List<Books.DayIncome> income, long now) {
         long today = Math.floorDiv(now, 86_400_000L);
         Map<Long, Long> byDay = new HashMap<>();
         income.forEach(d -> byDay.put(d.day(), d.amount()));

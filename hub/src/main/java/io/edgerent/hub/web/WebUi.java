@@ -1,11 +1,11 @@
 package io.edgerent.hub.web;
 
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.identity.AuthorizedKeys;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.hub.account.AuthPenalties;
 import io.edgerent.hub.market.MarketFilter;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.threads.DaemonThreads;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -62,7 +62,7 @@ public final class WebUi implements AutoCloseable {
     private static final HexFormat HEX = HexFormat.of();
 
     private final HubConfig config;
-    private final Registry registry;
+    private final Services services;
     private final Accounts accounts;
     private final Supplier<List<Listing>> market;
     private final String hubKey;
@@ -71,9 +71,9 @@ public final class WebUi implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService workers;
 
-    public WebUi(HubConfig config, Registry registry, Accounts accounts, Supplier<List<Listing>> market, String hubKey, Clock clock) {
+    public WebUi(HubConfig config, Services services, Accounts accounts, Supplier<List<Listing>> market, String hubKey, Clock clock) {
         this.config = config;
-        this.registry = registry;
+        this.services = services;
         this.accounts = accounts;
         this.market = market;
         this.hubKey = hubKey;
@@ -235,7 +235,7 @@ public final class WebUi implements AutoCloseable {
             return notFound(r);
         }
         Listing listing = listing(deviceId);
-        Long balance = r.account().map(a -> registry.walletOf(a.renterKey()).balance()).orElse(null);
+        Long balance = r.account().map(a -> services.books().walletOf(a.renterKey()).balance()).orElse(null);
         return Answer.html(error == null ? 200 : 422, WebPages.device(r, listing, balance, error));
     }
 
@@ -274,7 +274,7 @@ public final class WebUi implements AutoCloseable {
             }
             long deposit = new Prices(Math.min(listing.prices().perHour(), maxPrice), 0).forSeconds(hours * 3600L);
             RentRequest request = new RentRequest(deviceId, hours, sshKey, maxPrice, deposit, template, passwordSha256);
-            RentalView rental = registry.rentFromPage(account.renterKey(), request, AuthorizedKeys.normalize(sshKey), voucherKey);
+            RentalView rental = services.rentals().rentFromPage(account.renterKey(), request, AuthorizedKeys.normalize(sshKey), voucherKey);
             LOG.info("rental {} of device {} for {} h, from the web pages ({})", rental.name(), deviceId, hours, account.name());
             return Answer.redirect("/rentals/" + rental.name());
         } catch (RefusedException | MalformedMessageException e) {
@@ -285,7 +285,7 @@ public final class WebUi implements AutoCloseable {
     private Answer rentals(Request r, String[] parts, boolean get) {
         Accounts.Account account = signedIn(r);
         if (parts.length == 1 && get) {
-            return Answer.html(200, WebPages.myRentals(r, registry.rentalsOf(account.renterKey()), registry.walletOf(account.renterKey()),
+            return Answer.html(200, WebPages.myRentals(r, services.rentals().rentalsOf(account.renterKey()), services.books().walletOf(account.renterKey()),
                     config.publicHost()));
         }
         if (parts.length < 2 || !Names.isRentalName(parts[1]) || parts.length > 3) {
@@ -307,7 +307,7 @@ public final class WebUi implements AutoCloseable {
                 if (get) {
                     return notFound(r);
                 }
-                registry.end(account.renterKey(), name);
+                services.rentals().end(account.renterKey(), name);
                 LOG.info("rental {} ended from the web pages ({})", name, account.name());
                 return Answer.redirect("/rentals/" + name);
             default:
@@ -317,7 +317,7 @@ public final class WebUi implements AutoCloseable {
 
     /** One of the account's rentals; another account's is as unknown as one that does not exist. */
     private RentalView rentalOf(Accounts.Account account, String name) {
-        return registry.rentalsOf(account.renterKey()).stream().filter(v -> v.name().equals(name)).findFirst()
+        return services.rentals().rentalsOf(account.renterKey()).stream().filter(v -> v.name().equals(name)).findFirst()
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "You have no rental " + name + "."));
     }
 
@@ -325,14 +325,14 @@ public final class WebUi implements AutoCloseable {
     record RentalStatus(RentalView rental, ChannelStatus channel, String voucherKey, WipeRecord wipe, String sshCommand, long ahead) {}
 
     private RentalStatus status(Accounts.Account account, RentalView rental) {
-        ChannelStatus channel = registry.channel(account.renterKey(), rental.name());
+        ChannelStatus channel = services.rentals().channel(account.renterKey(), rental.name());
         // A channel whose vouchers verify with the renter key is paid from the command line; the page pays only its own.
-        String voucherKey = registry.voucherKeyOf(rental.name()).filter(k -> !java.util.Arrays.equals(k, account.renterKey()))
+        String voucherKey = services.rentals().voucherKeyOf(rental.name()).filter(k -> !java.util.Arrays.equals(k, account.renterKey()))
                 .map(HEX::formatHex).orElse("");
         WipeRecord wipe = null;
         if (rental.state().equals(RentalView.ENDED)) {
             try {
-                wipe = registry.wipeOf(account.renterKey(), rental.name());
+                wipe = services.wipes().wipeOf(account.renterKey(), rental.name());
             } catch (RefusedException e) {
                 // Not sent yet: the page says so and asks again.
             }
@@ -353,16 +353,16 @@ public final class WebUi implements AutoCloseable {
         long sequence = wholeNumber(r.param("seq"), "seq", 0, Long.MAX_VALUE);
         long issuedAt = wholeNumber(r.param("issuedAt"), "issuedAt", 0, Long.MAX_VALUE);
         byte[] signature = hexBytes(r.param("sig"), 64, "the voucher needs its signature (128 hex digits)");
-        registry.acceptVoucher(new Voucher(rental.name(), amount, sequence, issuedAt, signature));
+        services.rentals().acceptVoucher(new Voucher(rental.name(), amount, sequence, issuedAt, signature));
         return Answer.json(200, statusJson(account, rental));
     }
 
     private Answer extend(Request r, Accounts.Account account, RentalView rental) {
         try {
             int hours = wholeNumber(r.param("hours"), "hours", 1, RentRequest.MAX_HOURS);
-            ChannelStatus channel = registry.channel(account.renterKey(), rental.name());
+            ChannelStatus channel = services.rentals().channel(account.renterKey(), rental.name());
             long deposit = channel.prices().forSeconds(hours * 3600L);
-            registry.extend(account.renterKey(), rental.name(), hours, deposit, "topup:" + rental.name() + ":web:" + Accounts.randomToken());
+            services.rentals().extend(account.renterKey(), rental.name(), hours, deposit, "topup:" + rental.name() + ":web:" + Accounts.randomToken());
             LOG.info("rental {} extended by {} h from the web pages ({})", rental.name(), hours, account.name());
             return Answer.redirect("/rentals/" + rental.name());
         } catch (RefusedException | MalformedMessageException e) {
@@ -380,8 +380,8 @@ public final class WebUi implements AutoCloseable {
                     + " `edgerent token --owner NAME --dashboard`; sign up with that invitation."));
         }
         String owner = account.owner();
-        return Answer.html(200, WebPages.owner(r, owner, registry.listingsOf(owner), registry.currentRentalsOf(owner),
-                registry.earnings(owner), registry.incomeByDay(owner, 30), registry.wipesOf(owner, 10), clock.millis()));
+        return Answer.html(200, WebPages.owner(r, owner, services.market().listingsOf(owner), services.books().currentRentalsOf(owner),
+                services.books().earnings(owner), services.books().incomeByDay(owner, 30), services.wipes().wipesOf(owner, 10), clock.millis()));
     }
 
     // ---- accounts --------------------------------------------------------------------------------------------------------

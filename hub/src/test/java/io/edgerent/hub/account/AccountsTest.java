@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgerent.hub.device.Devices;
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.hub.config.HubConfig;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.DeviceState;
@@ -35,7 +36,7 @@ class AccountsTest {
     Path dir;
     Database database;
     Sql sql;
-    Registry registry;
+    Services services;
     Accounts accounts;
     final MutableClock clock = new MutableClock();
 
@@ -43,7 +44,7 @@ class AccountsTest {
     void open() {
         database = Database.embedded(dir);
         sql = new Sql(database);
-        registry = new Registry(sql, HubConfig.builder().dataDir(dir).offlineAfter(Duration.ofSeconds(30)).build(), clock);
+        services = Services.on(sql, HubConfig.builder().dataDir(dir).offlineAfter(Duration.ofSeconds(30)).build(), clock);
         accounts = new Accounts(sql, clock);
     }
 
@@ -82,7 +83,7 @@ class AccountsTest {
 
     @Test
     void an_owner_invitation_works_once_and_gives_that_owners_dashboard() {
-        String code = registry.issueOwnerInvite("olga");
+        String code = services.devices().issueOwnerInvite("olga");
         assertEquals("olga", accounts.signUp("olga", "owner passphrase", code).owner());
         assertThrows(RefusedException.class, () -> accounts.signUp("mallory", "a long passphrase", code));
         assertTrue(accounts.check("mallory", "a long passphrase").isEmpty());
@@ -137,35 +138,35 @@ class AccountsTest {
     @Test
     void a_listing_shows_the_owners_region_and_the_share_of_time_online() {
         var key = Ed25519.generate();
-        String device = registry.register(new Registration(registry.issueToken("olga"), Ed25519.raw(key.getPublic()),
+        String device = services.devices().register(new Registration(services.devices().issueToken("olga"), Ed25519.raw(key.getPublic()),
                 new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
         Heartbeat beat = new Heartbeat(DeviceState.LISTED, null, new Prices(10, 0), true, EnumSet.of(Template.BASE), "Berlin");
         for (int i = 0; i < 10; i++) {
             clock.advance(Duration.ofSeconds(10));
-            registry.heartbeat(device, beat);
+            services.rentals().heartbeat(device, beat);
         }
         // Offline for 100 s (longer than offlineAfter, so none of it counts), then back.
         clock.advance(Duration.ofSeconds(100));
-        registry.heartbeat(device, beat);
-        Listing listing = registry.listings().get(0);
+        services.rentals().heartbeat(device, beat);
+        Listing listing = services.market().listings().get(0);
         assertEquals("Berlin", listing.region());
         assertEquals(500, listing.uptimePermille(), "100 s online of 200 s on the hub");
         // Across midnight the day before moves to the history, and still counts.
         clock.advance(Duration.ofHours(12).minusSeconds(210));
-        registry.heartbeat(device, beat);
+        services.rentals().heartbeat(device, beat);
         clock.advance(Duration.ofSeconds(10));
-        registry.heartbeat(device, beat);
-        assertEquals(110_000 * 1000L / Duration.ofHours(12).toMillis(), registry.listings().get(0).uptimePermille());
+        services.rentals().heartbeat(device, beat);
+        assertEquals(110_000 * 1000L / Duration.ofHours(12).toMillis(), services.market().listings().get(0).uptimePermille());
         // The history keeps the days the uptime is read over, not every day since the device came.
         for (int day = 0; day < 45; day++) {
             clock.advance(Duration.ofDays(1));
-            registry.heartbeat(device, beat);
+            services.rentals().heartbeat(device, beat);
             clock.advance(Duration.ofSeconds(10));
-            registry.heartbeat(device, beat);
+            services.rentals().heartbeat(device, beat);
         }
         long days = sql.transaction(() -> sql.one("SELECT COUNT(*) FROM device_online WHERE device_id = ?", device).orElseThrow()
                 .integer(1));
-        assertEquals(Registry.UPTIME_DAYS - 1, days, "the days before today within the 30");
+        assertEquals(Devices.UPTIME_DAYS - 1, days, "the days before today within the 30");
         assertThrows(IllegalArgumentException.class, () -> new Heartbeat(DeviceState.LISTED, null, Prices.FREE, true,
                 EnumSet.of(Template.BASE), "<script>"));
     }

@@ -2,10 +2,10 @@ package io.edgerent.hub.payment;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.config.HubConfig;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
@@ -82,13 +82,13 @@ class LedgerPropertiesTest {
         HubConfig config = HubConfig.builder().dataDir(dir).feeBasisPoints(250).paymentGrace(Duration.ofSeconds(30))
                 .suspendLimit(Duration.ofSeconds(120)).build();
         Database database = Database.embedded(dir);
-        Registry registry = new Registry(new Sql(database), config, clock);
+        Services services = Services.on(new Sql(database), config, clock);
         KeyPair renter = Ed25519.generate();
         byte[] renterKey = Ed25519.raw(renter.getPublic());
-        String device = registry.register(new Registration(registry.issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
+        String device = services.devices().register(new Registration(services.devices().issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
                 new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
-        SettlementRail.internal(registry.ledger()).deposit(Ledger.renterWallet(renterKey), 1_000_000, "bank-1");
-        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
+        SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), 1_000_000, "bank-1");
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
 
         String rental = null;
         long promised = 0;
@@ -101,19 +101,19 @@ class LedgerPropertiesTest {
                 if (step instanceof Advance a) {
                     clock.advance(Duration.ofSeconds(a.seconds()));
                 } else if (step instanceof Beat) {
-                    boolean serving = rental != null && registry.assignment(device).rental() != null;
+                    boolean serving = rental != null && services.rentals().assignment(device).rental() != null;
                     long gap = clock.millis() - lastBeat;
                     if (serving && gap <= GRACE_MS) {
                         onlineMillis.merge(rental, gap, Long::sum);
                     }
-                    registry.heartbeat(device, serving ? new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0))
+                    services.rentals().heartbeat(device, serving ? new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0))
                             : new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
                     lastBeat = clock.millis();
                 } else if (step instanceof Pay p && rental != null) {
                     long amount = Math.max(0, promised + p.raise());
                     long seq = sequence + p.skip();
                     try {
-                        registry.acceptVoucher(Voucher.sign(renter, rental, amount, seq, clock.millis()));
+                        services.rentals().acceptVoucher(Voucher.sign(renter, rental, amount, seq, clock.millis()));
                         promised = amount;
                         sequence = seq;
                         acknowledged.add(new long[] {seq, amount});
@@ -122,42 +122,42 @@ class LedgerPropertiesTest {
                     }
                 } else if (step instanceof TopUp t && rental != null) {
                     try {
-                        registry.extend(renterKey, rental, 1, t.amount(), "topup:" + rental + ":" + clock.millis() + ":" + t.amount());
+                        services.rentals().extend(renterKey, rental, 1, t.amount(), "topup:" + rental + ":" + clock.millis() + ":" + t.amount());
                     } catch (RefusedException refused) {
                         // ended, or a reference reused within the same millisecond
                     }
                 } else if (step instanceof End && rental != null) {
-                    registry.end(renterKey, rental);
+                    services.rentals().end(renterKey, rental);
                 } else if (step instanceof Expire) {
-                    registry.expire();
+                    services.rentals().expire();
                 } else if (step instanceof Restart) {
                     database.close();
                     database = Database.embedded(dir);
-                    registry = new Registry(new Sql(database), config, clock);
+                    services = Services.on(new Sql(database), config, clock);
                 } else if (step instanceof Rent r) {
                     try {
-                        rental = registry.rent(renterKey, new RentRequest(device, 1, SSH_KEY, PER_HOUR, r.deposit()), SSH_KEY).name();
+                        rental = services.rentals().rent(renterKey, new RentRequest(device, 1, SSH_KEY, PER_HOUR, r.deposit()), SSH_KEY).name();
                         promised = 0;
                         sequence = -1;
                         acknowledged.clear();
-                        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0)));
+                        services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0)));
                         lastBeat = clock.millis();
                     } catch (RefusedException refused) {
                         // rented already, deposit too small, or the device is offline
                     }
                 }
-                checkInvariants(registry, database, rental, acknowledged, onlineMillis);
+                checkInvariants(services, database, rental, acknowledged, onlineMillis);
             }
         } finally {
             database.close();
         }
     }
 
-    private static void checkInvariants(Registry registry, Database database, String rental, List<long[]> acknowledged,
+    private static void checkInvariants(Services services, Database database, String rental, List<long[]> acknowledged,
             Map<String, Long> onlineMillis) {
         Sql sql = new Sql(database);
-        if (registry.ledger().total() != 0) {
-            fail("the ledger does not balance: entries sum to " + registry.ledger().total());
+        if (services.ledger().total() != 0) {
+            fail("the ledger does not balance: entries sum to " + services.ledger().total());
         }
         sql.transaction(() -> {
             for (Sql.Row tx : sql.all("SELECT tx_id, SUM(amount) FROM ledger_entry GROUP BY tx_id")) {
@@ -175,7 +175,7 @@ class LedgerPropertiesTest {
                     fail("channel " + c.text(1) + ": owner + fee + refund != deposit");
                 }
                 if (c.text(6).equals(Channels.OPEN)
-                        && registry.ledger().balance(Ledger.escrow(c.text(1))) != c.integer(2)) {
+                        && services.ledger().balance(Ledger.escrow(c.text(1))) != c.integer(2)) {
                     fail("channel " + c.text(1) + ": escrow differs from the deposit");
                 }
                 if (c.integer(7) > onlineMillis.getOrDefault(c.text(1), 0L)) {

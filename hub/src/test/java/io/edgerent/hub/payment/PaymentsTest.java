@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.hub.config.HubConfig;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.ChannelStatus;
@@ -41,7 +41,7 @@ public class PaymentsTest {
     Path dir;
     final MutableClock clock = new MutableClock();
     Database database;
-    Registry registry;
+    Services services;
     final KeyPair renter = Ed25519.generate();
     final byte[] renterKey = Ed25519.raw(renter.getPublic());
     String device;
@@ -49,12 +49,12 @@ public class PaymentsTest {
     @BeforeEach
     void open() {
         database = Database.embedded(dir);
-        registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).feeBasisPoints(1000)
+        services = Services.on(new Sql(database), HubConfig.builder().dataDir(dir).feeBasisPoints(1000)
                 .paymentGrace(Duration.ofSeconds(10)).suspendLimit(Duration.ofSeconds(30)).build(), clock);
-        device = registry.register(new Registration(registry.issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
+        device = services.devices().register(new Registration(services.devices().issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
                 new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
-        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
-        SettlementRail.internal(registry.ledger()).deposit(Ledger.renterWallet(renterKey), 10_000, "bank-1");
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
+        SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), 10_000, "bank-1");
     }
 
     @AfterEach
@@ -63,13 +63,13 @@ public class PaymentsTest {
     }
 
     private String rentActive(long deposit) {
-        String rental = registry.rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, deposit), SSH_KEY).name();
+        String rental = services.rentals().rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, deposit), SSH_KEY).name();
         beat(rental);
         return rental;
     }
 
     private void beat(String rental) {
-        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, PRICES));
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, PRICES));
     }
 
     /** Heartbeats every second for {@code seconds}. */
@@ -81,26 +81,26 @@ public class PaymentsTest {
     }
 
     private ChannelStatus pay(String rental, long amount, long sequence) {
-        return registry.acceptVoucher(Voucher.sign(renter, rental, amount, sequence, clock.millis()));
+        return services.rentals().acceptVoucher(Voucher.sign(renter, rental, amount, sequence, clock.millis()));
     }
 
     private long wallet() {
-        return registry.ledger().balance(Ledger.renterWallet(renterKey));
+        return services.ledger().balance(Ledger.renterWallet(renterKey));
     }
 
     @Test
     void renting_moves_the_deposit_into_escrow_and_a_price_above_the_cap_or_a_short_wallet_is_refused() {
         RefusedException tooDear = assertThrows(RefusedException.class,
-                () -> registry.rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3599, 1000), SSH_KEY));
+                () -> services.rentals().rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3599, 1000), SSH_KEY));
         assertEquals(ErrorCode.PRECONDITION_FAILED, tooDear.code());
         RefusedException poor = assertThrows(RefusedException.class,
-                () -> registry.rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, 10_001), SSH_KEY));
+                () -> services.rentals().rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, 10_001), SSH_KEY));
         assertEquals("your wallet holds 10000, the deposit is 10001 (edgerent wallet shows it)", poor.getMessage());
         assertEquals(10_000, wallet(), "refusals moved nothing");
 
         String rental = rentActive(1000);
         assertEquals(9000, wallet());
-        assertEquals(1000, registry.ledger().balance(Ledger.escrow(rental)));
+        assertEquals(1000, services.ledger().balance(Ledger.escrow(rental)));
     }
 
     @Test
@@ -108,12 +108,12 @@ public class PaymentsTest {
         String rental = rentActive(1000);
         pay(rental, 1000, 0);
         serve(rental, 30);
-        assertEquals(30, registry.channel(renterKey, rental).due());
+        assertEquals(30, services.rentals().channel(renterKey, rental).due());
         clock.advance(Duration.ofMinutes(5)); // beyond the 90 s grace: the device was offline
         beat(rental);
-        assertEquals(30, registry.channel(renterKey, rental).due(), "nothing for the offline gap");
+        assertEquals(30, services.rentals().channel(renterKey, rental).due(), "nothing for the offline gap");
         serve(rental, 10);
-        assertEquals(40, registry.channel(renterKey, rental).due());
+        assertEquals(40, services.rentals().channel(renterKey, rental).due());
     }
 
     @Test
@@ -121,40 +121,40 @@ public class PaymentsTest {
         String rental = rentActive(1000);
         serve(rental, 5);
         pay(rental, 100, 1);
-        ChannelStatus before = registry.channel(renterKey, rental);
+        ChannelStatus before = services.rentals().channel(renterKey, rental);
 
         KeyPair stranger = Ed25519.generate();
-        assertCode(ErrorCode.UNAUTHORIZED, () -> registry.acceptVoucher(Voucher.sign(stranger, rental, 200, 2, 0)));
-        assertCode(ErrorCode.NOT_FOUND, () -> registry.acceptVoucher(Voucher.sign(renter, "r-000000000000", 200, 2, 0)));
+        assertCode(ErrorCode.UNAUTHORIZED, () -> services.rentals().acceptVoucher(Voucher.sign(stranger, rental, 200, 2, 0)));
+        assertCode(ErrorCode.NOT_FOUND, () -> services.rentals().acceptVoucher(Voucher.sign(renter, "r-000000000000", 200, 2, 0)));
         assertCode(ErrorCode.CONFLICT, () -> pay(rental, 200, 1));
         assertCode(ErrorCode.CONFLICT, () -> pay(rental, 100, 1));
         assertCode(ErrorCode.PRECONDITION_FAILED, () -> pay(rental, 99, 2));
         assertCode(ErrorCode.UNPROCESSABLE, () -> pay(rental, 1001, 2));
-        assertEquals(before, registry.channel(renterKey, rental));
+        assertEquals(before, services.rentals().channel(renterKey, rental));
 
-        registry.end(renterKey, rental);
+        services.rentals().end(renterKey, rental);
         assertCode(ErrorCode.FORBIDDEN, () -> pay(rental, 200, 2));
-        assertEquals(0, registry.ledger().total());
+        assertEquals(0, services.ledger().total());
     }
 
     @Test
     void falling_behind_pauses_catching_up_resumes_and_a_long_pause_ends_and_settles() {
         String rental = rentActive(1000);
         serve(rental, 10);
-        assertFalse(registry.channel(renterKey, rental).paused(), "10 s due is within the 10 s grace");
+        assertFalse(services.rentals().channel(renterKey, rental).paused(), "10 s due is within the 10 s grace");
         serve(rental, 1);
-        assertTrue(registry.channel(renterKey, rental).paused());
-        assertTrue(registry.assignment(device).rental().paused(), "the device is told to pause");
-        assertTrue(registry.activeRental(rental).isEmpty(), "no ssh while paused");
+        assertTrue(services.rentals().channel(renterKey, rental).paused());
+        assertTrue(services.rentals().assignment(device).rental().paused(), "the device is told to pause");
+        assertTrue(services.access().activeRental(rental).isEmpty(), "no ssh while paused");
 
         pay(rental, 11, 0);
-        assertFalse(registry.channel(renterKey, rental).paused());
-        assertFalse(registry.assignment(device).rental().paused());
+        assertFalse(services.rentals().channel(renterKey, rental).paused());
+        assertFalse(services.rentals().assignment(device).rental().paused());
 
         serve(rental, 11);
-        assertTrue(registry.channel(renterKey, rental).paused());
+        assertTrue(services.rentals().channel(renterKey, rental).paused());
         serve(rental, 31);
-        ChannelStatus ended = registry.channel(renterKey, rental);
+        ChannelStatus ended = services.rentals().channel(renterKey, rental);
         assertEquals(RentalView.ENDING, ended.state());
         assertTrue(ended.settled());
         assertEquals(22, ended.due(), "paused time is not billed");
@@ -166,21 +166,21 @@ public class PaymentsTest {
         String rental = rentActive(1000);
         pay(rental, 150, 0); // paid ahead of what will be due
         serve(rental, 100);
-        registry.end(renterKey, rental);
-        ChannelStatus s = registry.channel(renterKey, rental);
+        services.rentals().end(renterKey, rental);
+        ChannelStatus s = services.rentals().channel(renterKey, rental);
         assertEquals(100, s.ownerShare() + s.hubFee(), "capped at what is due");
         assertEquals(10, s.hubFee(), "10 % fee");
         assertEquals(900, s.refund());
         assertEquals(1000, s.ownerShare() + s.hubFee() + s.refund());
         assertEquals(9900, wallet());
-        assertEquals(90, registry.ledger().balance(Ledger.ownerEarnings("olga")));
-        assertEquals(0, registry.ledger().balance(Ledger.escrow(rental)));
+        assertEquals(90, services.ledger().balance(Ledger.ownerEarnings("olga")));
+        assertEquals(0, services.ledger().balance(Ledger.escrow(rental)));
 
-        registry.end(renterKey, rental);
-        registry.expire();
+        services.rentals().end(renterKey, rental);
+        services.rentals().expire();
         assertEquals(9900, wallet(), "a second end settles nothing more");
-        assertEquals(90, registry.earnings("olga").devices().get(0).amount());
-        assertEquals(0, registry.ledger().total());
+        assertEquals(90, services.books().earnings("olga").devices().get(0).amount());
+        assertEquals(0, services.ledger().total());
     }
 
     @Test
@@ -191,7 +191,7 @@ public class PaymentsTest {
             pay(rental, Math.min(60, i + 5), i);
             beat(rental);
         }
-        ChannelStatus s = registry.channel(renterKey, rental);
+        ChannelStatus s = services.rentals().channel(renterKey, rental);
         assertEquals(RentalView.ENDING, s.state());
         assertEquals(60, s.ownerShare() + s.hubFee());
         assertEquals(0, s.refund());
@@ -200,14 +200,14 @@ public class PaymentsTest {
     @Test
     void extending_adds_hours_and_deposit() {
         String rental = rentActive(100);
-        long endsAt = registry.rentalsOf(renterKey).get(0).endsAt();
-        Assignment before = registry.assignment(device);
-        registry.extend(renterKey, rental, 2, 500, "topup:1");
-        assertEquals(endsAt + 2 * 3_600_000L, registry.rentalsOf(renterKey).get(0).endsAt());
-        Assignment after = registry.assignment(device);
+        long endsAt = services.rentals().rentalsOf(renterKey).get(0).endsAt();
+        Assignment before = services.rentals().assignment(device);
+        services.rentals().extend(renterKey, rental, 2, 500, "topup:1");
+        assertEquals(endsAt + 2 * 3_600_000L, services.rentals().rentalsOf(renterKey).get(0).endsAt());
+        Assignment after = services.rentals().assignment(device);
         assertEquals(endsAt + 2 * 3_600_000L, after.rental().endsAt(), "the device's order carries the new end");
         assertTrue(after.version() > before.version(), "a new version, so the device's notification makes it read the order");
-        assertEquals(600, registry.channel(renterKey, rental).deposit());
+        assertEquals(600, services.rentals().channel(renterKey, rental).deposit());
         assertEquals(9400, wallet());
     }
 

@@ -3,9 +3,9 @@ package io.edgerent.hub.payment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.rental.VoucherDesk;
 import io.edgerent.hub.config.HubConfig;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.Postgres;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two hubs on one PostgreSQL (each its own connection, registry and voucher desk, as two hub
+ * Two hubs on one PostgreSQL (each its own connection, services and voucher desk, as two hub
  * processes have) take the same channels' vouchers, top-ups, ends and expiries at once. The payments
  * issue's invariants must hold: the ledger balances, every voucher sequence is acknowledged once, no
  * acknowledged top-up or voucher is lost, every channel settles exactly once and its deposit is split
@@ -80,22 +80,22 @@ class SeveralHubsLedgerTest {
         HubConfig config = HubConfig.builder().dataDir(dir).database(url).paymentGrace(Duration.ofHours(1)).build();
         Database[] databases = {Database.postgres(url), Database.postgres(url)};
         Sql[] sqls = {new Sql(databases[0]), new Sql(databases[1])};
-        Registry[] hubs = {new Registry(sqls[0], config, Clock.systemUTC()), new Registry(sqls[1], config, Clock.systemUTC())};
+        Services[] hubs = {Services.on(sqls[0], config, Clock.systemUTC()), Services.on(sqls[1], config, Clock.systemUTC())};
         GroupCommit[] commits = {new GroupCommit(sqls[0]), new GroupCommit(sqls[1])};
         VoucherDesk[] desks = {new VoucherDesk(hubs[0], commits[0]), new VoucherDesk(hubs[1], commits[1])};
         List<Channel> channels = new ArrayList<>();
         for (int i = 0; i < CHANNELS; i++) {
-            Registry here = hubs[i % 2];
-            Registry there = hubs[(i + 1) % 2];
-            String device = here.register(new Registration(there.issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
+            Services here = hubs[i % 2];
+            Services there = hubs[(i + 1) % 2];
+            String device = here.devices().register(new Registration(there.devices().issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
                     new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
-            here.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
+            here.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
             KeyPair renter = Ed25519.generate();
             byte[] renterKey = Ed25519.raw(renter.getPublic());
             SettlementRail.internal(there.ledger()).deposit(Ledger.renterWallet(renterKey), 1_000_000, "bank-" + i);
-            String rental = there.rent(renterKey, new RentRequest(device, 1, PaymentsTest.SSH_KEY, PER_HOUR, DEPOSIT),
+            String rental = there.rentals().rent(renterKey, new RentRequest(device, 1, PaymentsTest.SSH_KEY, PER_HOUR, DEPOSIT),
                     PaymentsTest.SSH_KEY).name();
-            here.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0)));
+            here.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0)));
             channels.add(new Channel(rental, renter, renterKey, new CountDownLatch(1)));
         }
 
@@ -128,13 +128,13 @@ class SeveralHubsLedgerTest {
                 return null;
             }));
             for (int h = 0; h < 2; h++) {
-                Registry hub = hubs[h];
+                Services hub = hubs[h];
                 int which = h;
                 work.add(pool.submit(() -> {
                     go.await();
                     for (int k = 0; k < TOP_UPS_PER_HUB; k++) {
                         try {
-                            hub.extend(c.renterKey(), c.rental(), 1, TOP_UP, "topup:" + c.rental() + ":" + which + ":" + k);
+                            hub.rentals().extend(c.renterKey(), c.rental(), 1, TOP_UP, "topup:" + c.rental() + ":" + which + ":" + k);
                             topUps.computeIfAbsent(c.rental(), r -> new AtomicInteger()).incrementAndGet();
                         } catch (RefusedException ended) {
                             // the other hub ended the rental first
@@ -142,7 +142,7 @@ class SeveralHubsLedgerTest {
                     }
                     c.halfPaid().await();
                     try {
-                        hub.end(c.renterKey(), c.rental());
+                        hub.rentals().end(c.renterKey(), c.rental());
                     } catch (RefusedException endedAlready) {
                         // both hubs end every rental; one of them may find it ended
                     }
@@ -150,11 +150,11 @@ class SeveralHubsLedgerTest {
                 }));
             }
         }
-        for (Registry hub : hubs) {
+        for (Services hub : hubs) {
             work.add(pool.submit(() -> {
                 go.await();
                 for (int k = 0; k < 20; k++) {
-                    hub.expire();
+                    hub.rentals().expire();
                 }
                 return null;
             }));

@@ -1,10 +1,10 @@
 package io.edgerent.hub.payment;
 
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.rental.VoucherDesk;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.config.HubConfig;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
@@ -39,7 +39,7 @@ public final class VoucherBenchmark {
         Path dir = Files.createTempDirectory("voucher-bench");
         Database database = Database.embedded(dir);
         Sql sql = new Sql(database);
-        Registry registry = new Registry(sql, HubConfig.builder().dataDir(dir).build(), Clock.systemUTC());
+        Services services = Services.on(sql, HubConfig.builder().dataDir(dir).build(), Clock.systemUTC());
         String ssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
         List<List<Voucher>> work = new ArrayList<>();
@@ -47,11 +47,11 @@ public final class VoucherBenchmark {
         for (int c = 0; c < channels; c++) {
             KeyPair renter = Ed25519.generate();
             byte[] renterKey = Ed25519.raw(renter.getPublic());
-            String device = registry.register(new Registration(registry.issueToken("bench"), Ed25519.raw(Ed25519.generate().getPublic()),
+            String device = services.devices().register(new Registration(services.devices().issueToken("bench"), Ed25519.raw(Ed25519.generate().getPublic()),
                     new HardwareFacts(4, "b", 1, 1, "aarch64", "b", 1)), 2222, "k").deviceId();
-            registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(3600, 0)));
-            SettlementRail.internal(registry.ledger()).deposit(Ledger.renterWallet(renterKey), Long.MAX_VALUE / 8, "bank-" + c);
-            String rental = registry.rent(renterKey, new RentRequest(device, 1, ssh, 3600, Long.MAX_VALUE / 8), ssh).name();
+            services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(3600, 0)));
+            SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), Long.MAX_VALUE / 8, "bank-" + c);
+            String rental = services.rentals().rent(renterKey, new RentRequest(device, 1, ssh, 3600, Long.MAX_VALUE / 8), ssh).name();
             List<Voucher> vouchers = new ArrayList<>();
             for (int i = 0; i < perChannel; i++) {
                 vouchers.add(Voucher.sign(renter, rental, i, i, System.currentTimeMillis()));
@@ -61,7 +61,7 @@ public final class VoucherBenchmark {
         }
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         GroupCommit commits = new GroupCommit(sql);
-        VoucherDesk desk = new VoucherDesk(registry, commits);
+        VoucherDesk desk = new VoucherDesk(services, commits);
         int rounds = 5;
         int slice = perChannel / (rounds + 1); // the first slice of each channel warms the JIT up, one slice per round after
         List<Double> verifyRates = new ArrayList<>();

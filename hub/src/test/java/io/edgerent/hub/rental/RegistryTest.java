@@ -42,15 +42,15 @@ public class RegistryTest {
     Path dir;
     private final MutableClock clock = new MutableClock();
     private Database database;
-    private Registry registry;
+    private Services services;
     private final byte[] renter = Ed25519.raw(Ed25519.generate().getPublic());
     private final List<String> closed = new ArrayList<>();
 
     @BeforeEach
     void open() {
         database = Database.embedded(dir);
-        registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(40000, 40004).build(), clock);
-        registry.onRentalClosed(closed::add);
+        services = Services.on(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(40000, 40004).build(), clock);
+        services.events().onRentalClosed(closed::add);
     }
 
     @AfterEach
@@ -59,7 +59,7 @@ public class RegistryTest {
     }
 
     private RegistrationAccepted register(byte[] key) {
-        return registry.register(new Registration(registry.issueToken("alice"), key, FACTS), 2222, "ecdsa-sha2-nistp256 AAAA");
+        return services.devices().register(new Registration(services.devices().issueToken("alice"), key, FACTS), 2222, "ecdsa-sha2-nistp256 AAAA");
     }
 
     private static byte[] newKey() {
@@ -69,11 +69,11 @@ public class RegistryTest {
     @Test
     void a_device_retrying_its_registration_with_the_same_token_gets_the_same_answer() {
         byte[] key = newKey();
-        String token = registry.issueToken("alice");
-        RegistrationAccepted first = registry.register(new Registration(token, key, FACTS), 2222, "k");
-        RegistrationAccepted retry = registry.register(new Registration(token, key, FACTS), 2222, "k");
+        String token = services.devices().issueToken("alice");
+        RegistrationAccepted first = services.devices().register(new Registration(token, key, FACTS), 2222, "k");
+        RegistrationAccepted retry = services.devices().register(new Registration(token, key, FACTS), 2222, "k");
         assertEquals(first, retry);
-        assertEquals(1, registry.listings().size());
+        assertEquals(1, services.market().listings().size());
     }
 
     @Test
@@ -82,18 +82,18 @@ public class RegistryTest {
         assertEquals(List.of(40000, 40001), List.of(first.tunnelPort(), first.httpTunnelPort()));
         RegistrationAccepted second = register(newKey());
         assertEquals(List.of(40002, 40003), List.of(second.tunnelPort(), second.httpTunnelPort()));
-        assertEquals(java.util.Set.of(40002, 40003), registry.tunnelPorts(second.deviceId()));
+        assertEquals(java.util.Set.of(40002, 40003), services.devices().tunnelPorts(second.deviceId()));
         // One port is left: not enough for a device, and the half-made reservation is rolled back.
         RefusedException full = assertThrows(RefusedException.class, () -> register(newKey()));
         assertEquals(ErrorCode.CONFLICT, full.code());
-        assertEquals(2, registry.listings().size(), "the refused registration added no device");
+        assertEquals(2, services.market().listings().size(), "the refused registration added no device");
     }
 
     @Test
     void a_widened_range_gives_out_its_free_ports_below_and_above_the_ones_held() {
         register(newKey());
         register(newKey());
-        registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(39998, 40004).build(), clock);
+        services = Services.on(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(39998, 40004).build(), clock);
         RegistrationAccepted third = register(newKey());
         assertNotEquals(third.tunnelPort(), third.httpTunnelPort());
         assertTrue(java.util.Set.of(39998, 39999, 40004).containsAll(List.of(third.tunnelPort(), third.httpTunnelPort())),
@@ -105,78 +105,78 @@ public class RegistryTest {
     @Test
     void a_rental_becomes_active_when_the_device_serves_it_and_ends_when_the_device_has_wiped() {
         String device = register(newKey()).deviceId();
-        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
+        RentalView rental = services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
         assertEquals(RentalView.PREPARING, rental.state());
-        assertEquals(rental.name(), registry.assignment(device).rental().name());
+        assertEquals(rental.name(), services.rentals().assignment(device).rental().name());
 
-        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
-        assertEquals(RentalView.ACTIVE, registry.rentalsOf(renter).get(0).state());
-        assertTrue(registry.activeRental(rental.name()).isPresent());
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
+        assertEquals(RentalView.ACTIVE, services.rentals().rentalsOf(renter).get(0).state());
+        assertTrue(services.access().activeRental(rental.name()).isPresent());
 
-        registry.end(renter, rental.name());
-        assertNull(registry.assignment(device).rental(), "the device is told to wipe");
-        assertTrue(registry.activeRental(rental.name()).isEmpty(), "no more ssh");
+        services.rentals().end(renter, rental.name());
+        assertNull(services.rentals().assignment(device).rental(), "the device is told to wipe");
+        assertTrue(services.access().activeRental(rental.name()).isEmpty(), "no more ssh");
         assertEquals(List.of(rental.name()), closed);
-        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE));
-        assertEquals(RentalView.ENDED, registry.rentalsOf(renter).get(0).state());
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE));
+        assertEquals(RentalView.ENDED, services.rentals().rentalsOf(renter).get(0).state());
     }
 
     @Test
     void a_rental_past_its_end_time_is_ended_by_expiry() {
         String device = register(newKey()).deviceId();
-        RentalView rental = registry.rent(renter, new RentRequest(device, 2, SSH_KEY, 0, 0), SSH_KEY);
-        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
+        RentalView rental = services.rentals().rent(renter, new RentRequest(device, 2, SSH_KEY, 0, 0), SSH_KEY);
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
         clock.advance(Duration.ofMinutes(119));
-        assertEquals(0, registry.expire());
+        assertEquals(0, services.rentals().expire());
         clock.advance(Duration.ofMinutes(2));
-        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
-        assertEquals(1, registry.expire());
-        assertEquals(RentalView.ENDING, registry.rentalsOf(renter).get(0).state());
-        assertEquals(0, registry.expire(), "expiry ends a rental once");
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
+        assertEquals(1, services.rentals().expire());
+        assertEquals(RentalView.ENDING, services.rentals().rentalsOf(renter).get(0).state());
+        assertEquals(0, services.rentals().expire(), "expiry ends a rental once");
     }
 
     @Test
     void another_renter_cannot_end_or_see_a_rental() {
         String device = register(newKey()).deviceId();
-        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
+        RentalView rental = services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
         byte[] mallory = newKey();
-        RefusedException refused = assertThrows(RefusedException.class, () -> registry.end(mallory, rental.name()));
+        RefusedException refused = assertThrows(RefusedException.class, () -> services.rentals().end(mallory, rental.name()));
         assertEquals(ErrorCode.NOT_FOUND, refused.code());
-        assertTrue(registry.rentalsOf(mallory).isEmpty());
-        assertEquals(RentalView.PREPARING, registry.rentalsOf(renter).get(0).state(), "nothing changed");
+        assertTrue(services.rentals().rentalsOf(mallory).isEmpty());
+        assertEquals(RentalView.PREPARING, services.rentals().rentalsOf(renter).get(0).state(), "nothing changed");
     }
 
     @Test
     void a_linked_hub_asking_about_a_rental_it_passed_on_gets_a_final_answer() {
         String device = register(newKey()).deviceId();
         // Asked before the rent request arrived: none, and none ever under that name.
-        RefusedException none = assertThrows(RefusedException.class, () -> registry.passedSettlement("r-0000000000aa", "a"));
+        RefusedException none = assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000aa", "a"));
         assertEquals(ErrorCode.NOT_FOUND, none.code());
         RefusedException late = assertThrows(RefusedException.class,
-                () -> registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000aa", "a"));
+                () -> services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000aa", "a"));
         assertEquals(ErrorCode.CONFLICT, late.code());
         assertTrue(late.getMessage().contains("came too late"), late.getMessage());
-        assertEquals(ErrorCode.NOT_FOUND, assertThrows(RefusedException.class, () -> registry.passedSettlement("r-0000000000aa",
+        assertEquals(ErrorCode.NOT_FOUND, assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000aa",
                 "a")).code(), "asked again: still none");
-        assertNull(registry.assignment(device).rental(), "the device is still free");
+        assertNull(services.rentals().assignment(device).rental(), "the device is still free");
 
         // Arrived first: the answer is the rental, to the hub that funded it only.
-        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000bb", "a");
-        assertTrue(Cbor.decodeMap(registry.passedSettlement(rental.name(), "a")).bytes("view").length > 0);
-        assertEquals(ErrorCode.NOT_FOUND, assertThrows(RefusedException.class, () -> registry.passedSettlement(rental.name(),
+        RentalView rental = services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000bb", "a");
+        assertTrue(Cbor.decodeMap(services.rentals().passedSettlement(rental.name(), "a")).bytes("view").length > 0);
+        assertEquals(ErrorCode.NOT_FOUND, assertThrows(RefusedException.class, () -> services.rentals().passedSettlement(rental.name(),
                 "c")).code());
-        registry.end(renter, rental.name());
-        assertTrue(Cbor.decodeMap(registry.passedSettlement(rental.name(), "a")).bool("settled"), "the answer follows the rental");
+        services.rentals().end(renter, rental.name());
+        assertTrue(Cbor.decodeMap(services.rentals().passedSettlement(rental.name(), "a")).bool("settled"), "the answer follows the rental");
     }
 
     @Test
     void a_given_up_name_is_let_go_once_no_rent_request_for_it_can_still_be_fresh() throws Exception {
-        assertThrows(RefusedException.class, () -> registry.passedSettlement("r-0000000000cc", "a"));
+        assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000cc", "a"));
         clock.advance(Duration.ofMillis(2 * SignedRequest.MAX_AGE_MILLIS));
-        assertThrows(RefusedException.class, () -> registry.passedSettlement("r-0000000000dd", "a"));
+        assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000dd", "a"));
         assertEquals(List.of("r-0000000000cc", "r-0000000000dd"), givenUp(), "both within the window");
         clock.advance(Duration.ofSeconds(1));
-        assertThrows(RefusedException.class, () -> registry.passedSettlement("r-0000000000ee", "a"));
+        assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000ee", "a"));
         assertEquals(List.of("r-0000000000dd", "r-0000000000ee"), givenUp());
     }
 
@@ -195,45 +195,45 @@ public class RegistryTest {
         String device = register(newKey()).deviceId();
         clock.advance(Duration.ofMinutes(5));
         RefusedException refused = assertThrows(RefusedException.class,
-                () -> registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY));
+                () -> services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY));
         assertEquals("device " + device + " is offline", refused.getMessage());
     }
 
     @Test
     void a_device_its_owner_does_not_offer_leaves_the_market_and_cannot_be_rented_until_offered_again() {
         String device = register(newKey()).deviceId();
-        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE, false));
-        assertTrue(registry.listings().stream().noneMatch(l -> l.deviceId().equals(device)), "off the market");
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE, false));
+        assertTrue(services.market().listings().stream().noneMatch(l -> l.deviceId().equals(device)), "off the market");
         RefusedException refused = assertThrows(RefusedException.class,
-                () -> registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY));
+                () -> services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY));
         assertEquals(ErrorCode.CONFLICT, refused.code());
         assertTrue(refused.getMessage().contains("is not offered for rent now"), refused.getMessage());
-        assertTrue(registry.rentalsOf(renter).isEmpty(), "nothing rented");
+        assertTrue(services.rentals().rentalsOf(renter).isEmpty(), "nothing rented");
 
-        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE, true));
-        assertTrue(registry.listings().stream().anyMatch(l -> l.deviceId().equals(device)), "back on the market");
-        registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE, true));
+        assertTrue(services.market().listings().stream().anyMatch(l -> l.deviceId().equals(device)), "back on the market");
+        services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
     }
 
     @Test
     void everything_survives_reopening_the_database() {
         String device = register(newKey()).deviceId();
-        RentalView rental = registry.rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
+        RentalView rental = services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
         database.close();
         open();
-        assertEquals(device, registry.listings().get(0).deviceId());
-        assertEquals(rental.name(), registry.rentalsOf(renter).get(0).name());
+        assertEquals(device, services.market().listings().get(0).deviceId());
+        assertEquals(rental.name(), services.rentals().rentalsOf(renter).get(0).name());
     }
 
     @Test
     void a_signed_request_is_accepted_once_and_its_replay_refused_even_after_a_restart() {
         byte[] signature = new byte[64];
         signature[0] = 7;
-        registry.acceptOnce(signature, clock.millis());
+        services.replays().acceptOnce(signature, clock.millis());
         database.close();
         open();
         SignedRequest.SignatureException replay = assertThrows(SignedRequest.SignatureException.class,
-                () -> registry.acceptOnce(signature, clock.millis()));
+                () -> services.replays().acceptOnce(signature, clock.millis()));
         assertEquals("this request was already accepted once (replayed)", replay.getMessage());
     }
 }

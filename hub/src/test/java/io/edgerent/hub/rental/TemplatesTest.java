@@ -40,7 +40,7 @@ class TemplatesTest {
     @TempDir
     Path dir;
     Database database;
-    Registry registry;
+    Services services;
     final KeyPair deviceKey = Ed25519.generate();
     final byte[] renterKey = Ed25519.raw(Ed25519.generate().getPublic());
     String device;
@@ -48,8 +48,8 @@ class TemplatesTest {
     @BeforeEach
     void open() {
         database = Database.embedded(dir);
-        registry = new Registry(new Sql(database), HubConfig.builder().dataDir(dir).build(), new MutableClock());
-        device = registry.register(new Registration(registry.issueToken("olga"), Ed25519.raw(deviceKey.getPublic()),
+        services = Services.on(new Sql(database), HubConfig.builder().dataDir(dir).build(), new MutableClock());
+        device = services.devices().register(new Registration(services.devices().issueToken("olga"), Ed25519.raw(deviceKey.getPublic()),
                 new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
     }
 
@@ -59,7 +59,7 @@ class TemplatesTest {
     }
 
     private void offer(Set<Template> templates) {
-        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES, true, templates));
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES, true, templates));
     }
 
     private RentRequest request(Template template, String passwordSha256) {
@@ -68,55 +68,55 @@ class TemplatesTest {
 
     @Test
     void the_market_shows_what_a_device_offers_and_an_old_device_offers_the_base_template() {
-        registry.heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
-        assertEquals(EnumSet.of(Template.BASE), registry.listings().get(0).templates());
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
+        assertEquals(EnumSet.of(Template.BASE), services.market().listings().get(0).templates());
         offer(EnumSet.of(Template.WEB, Template.FILES));
-        assertEquals(EnumSet.of(Template.WEB, Template.FILES), registry.listings().get(0).templates());
+        assertEquals(EnumSet.of(Template.WEB, Template.FILES), services.market().listings().get(0).templates());
     }
 
     @Test
     void a_template_the_device_does_not_offer_or_a_file_host_without_a_password_is_refused_and_nothing_changes() {
         offer(EnumSet.of(Template.BASE, Template.WEB));
         RefusedException notOffered = assertThrows(RefusedException.class,
-                () -> registry.rent(renterKey, request(Template.FILES, PASSWORD_SHA256), SSH_KEY));
+                () -> services.rentals().rent(renterKey, request(Template.FILES, PASSWORD_SHA256), SSH_KEY));
         assertEquals(ErrorCode.CONFLICT, notOffered.code());
         assertEquals("device " + device + " does not offer the files template (it offers base,web)", notOffered.getMessage());
 
         offer(EnumSet.allOf(Template.class));
         RefusedException noPassword = assertThrows(RefusedException.class,
-                () -> registry.rent(renterKey, request(Template.FILES, null), SSH_KEY));
+                () -> services.rentals().rent(renterKey, request(Template.FILES, null), SSH_KEY));
         assertEquals(ErrorCode.UNPROCESSABLE, noPassword.code());
         RefusedException strayPassword = assertThrows(RefusedException.class,
-                () -> registry.rent(renterKey, request(Template.WEB, PASSWORD_SHA256), SSH_KEY));
+                () -> services.rentals().rent(renterKey, request(Template.WEB, PASSWORD_SHA256), SSH_KEY));
         assertEquals(ErrorCode.UNPROCESSABLE, strayPassword.code());
-        assertNull(registry.assignment(device).rental(), "the refusals assigned nothing");
+        assertNull(services.rentals().assignment(device).rental(), "the refusals assigned nothing");
     }
 
     @Test
     void the_device_is_told_the_template_and_the_password_hash_never_the_password() {
         offer(EnumSet.allOf(Template.class));
-        String rental = registry.rent(renterKey, request(Template.FILES, PASSWORD_SHA256), SSH_KEY).name();
-        RentalOrder order = registry.assignment(device).rental();
+        String rental = services.rentals().rent(renterKey, request(Template.FILES, PASSWORD_SHA256), SSH_KEY).name();
+        RentalOrder order = services.rentals().assignment(device).rental();
         assertEquals(rental, order.name());
         assertEquals(Template.FILES, order.template());
         assertEquals(PASSWORD_SHA256, order.passwordSha256());
-        assertEquals(Template.FILES, registry.rentalsOf(renterKey).get(0).template());
+        assertEquals(Template.FILES, services.rentals().rentalsOf(renterKey).get(0).template());
     }
 
     @Test
     void egress_is_billed_from_the_larger_of_the_device_count_and_the_router_count_never_both() {
         offer(EnumSet.allOf(Template.class));
-        String rental = registry.rent(renterKey, request(Template.WEB, null), SSH_KEY).name();
-        registry.heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, PRICES, true, EnumSet.allOf(Template.class)));
+        String rental = services.rentals().rent(renterKey, request(Template.WEB, null), SSH_KEY).name();
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, PRICES, true, EnumSet.allOf(Template.class)));
 
-        registry.addHttpBytesOut(Map.of(rental, 3_000_000_000L));
-        assertEquals(3_000_000_000L, registry.channel(renterKey, rental).egressBytes(), "the router's count bills on its own");
-        assertEquals(3_000, registry.channel(renterKey, rental).due());
+        services.access().addHttpBytesOut(Map.of(rental, 3_000_000_000L));
+        assertEquals(3_000_000_000L, services.rentals().channel(renterKey, rental).egressBytes(), "the router's count bills on its own");
+        assertEquals(3_000, services.rentals().channel(renterKey, rental).due());
 
-        registry.recordUsage(device, new UsageReport(rental, 1, 60, 1, 1, 0, 2_000_000_000L));
-        assertEquals(3_000, registry.channel(renterKey, rental).due(), "the device saw less: the router's count stands");
-        registry.recordUsage(device, new UsageReport(rental, 2, 120, 1, 1, 0, 5_000_000_000L));
-        assertEquals(5_000_000_000L, registry.channel(renterKey, rental).egressBytes());
-        assertEquals(5_000, registry.channel(renterKey, rental).due(), "the device's count includes the router's bytes: not 8 GB");
+        services.rentals().recordUsage(device, new UsageReport(rental, 1, 60, 1, 1, 0, 2_000_000_000L));
+        assertEquals(3_000, services.rentals().channel(renterKey, rental).due(), "the device saw less: the router's count stands");
+        services.rentals().recordUsage(device, new UsageReport(rental, 2, 120, 1, 1, 0, 5_000_000_000L));
+        assertEquals(5_000_000_000L, services.rentals().channel(renterKey, rental).egressBytes());
+        assertEquals(5_000, services.rentals().channel(renterKey, rental).due(), "the device's count includes the router's bytes: not 8 GB");
     }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.hub.rental.Registry;
+import io.edgerent.hub.rental.Rentals;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -22,7 +22,7 @@ class DatabaseTest {
     @Test
     void theSearchForRentalsWhoseTimeIsUpReadsAnIndexNotEveryRental() throws Exception {
         try (Database db = Database.embedded(dir);
-                PreparedStatement explain = db.connection().prepareStatement("EXPLAIN " + Registry.DUE_RENTALS)) {
+                PreparedStatement explain = db.connection().prepareStatement("EXPLAIN " + Rentals.DUE_RENTALS)) {
             explain.setString(1, "preparing");
             explain.setString(2, "active");
             explain.setLong(3, 0);

@@ -1,5 +1,6 @@
 package io.edgerent.hub.api.coap;
 
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.payment.Ledger;
 import io.edgerent.hub.identity.AuthorizedKeys;
 import io.edgerent.hub.identity.HubKey;
@@ -9,7 +10,6 @@ import io.edgerent.hub.federation.Federation;
 import io.edgerent.hub.observability.HubMetrics;
 import io.edgerent.hub.payment.SettlementRail;
 import io.edgerent.hub.rental.VoucherDesk;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.protocol.AssignmentVersion;
 import io.edgerent.protocol.Cbor;
@@ -100,7 +100,7 @@ public final class CoapApi implements AutoCloseable {
         UdpConfig.register();
     }
 
-    private final Registry registry;
+    private final Services services;
     private final VoucherDesk vouchers;
     private final GroupCommit commits;
     private final HubKey hubKey;
@@ -132,18 +132,18 @@ public final class CoapApi implements AutoCloseable {
     private final Map<String, SignedHandler> renterCalls;
     private final Accounts accounts;
 
-    public CoapApi(HubConfig config, Registry registry, GroupCommit commits, HubKey hubKey, IntSupplier sshPort, String adminSecret, Clock clock,
+    public CoapApi(HubConfig config, Services services, GroupCommit commits, HubKey hubKey, IntSupplier sshPort, String adminSecret, Clock clock,
             HubMetrics metrics, Federation federation, Accounts accounts) {
-        this.registry = registry;
+        this.services = services;
         this.accounts = accounts;
         this.federation = federation;
         this.commits = commits;
-        this.vouchers = new VoucherDesk(registry, commits);
+        this.vouchers = new VoucherDesk(services, commits);
         this.hubKey = hubKey;
         this.sshPort = sshPort;
         this.adminSecret = adminSecret;
         this.clock = clock;
-        this.rail = SettlementRail.internal(registry.ledger());
+        this.rail = SettlementRail.internal(services.ledger());
         this.metrics = metrics;
         Configuration coap = Dtls.plainConfiguration();
         server = new CoapServer(coap);
@@ -171,17 +171,17 @@ public final class CoapApi implements AutoCloseable {
                 Paths.HEARTBEAT, new DeviceReport(Paths.HEARTBEAT, (device, payload, peer) -> {
                     peer.mustBe(device.key, device.whose());
                     Heartbeat heartbeat = Heartbeat.decode(payload);
-                    return commits.submit(() -> registry.heartbeat(device.id, heartbeat).encode());
+                    return commits.submit(() -> services.rentals().heartbeat(device.id, heartbeat).encode());
                 }),
                 Paths.USAGE, new DeviceReport(Paths.USAGE, (device, payload, peer) -> {
                     Fields body = deviceSigned(device, Paths.USAGE, payload, peer);
                     UsageReport usage = UsageReport.from(body);
-                    return commits.submit(() -> registry.recordUsage(device.id, usage).encode());
+                    return commits.submit(() -> services.rentals().recordUsage(device.id, usage).encode());
                 }),
                 Paths.WIPES, new DeviceReport(Paths.WIPES, (device, payload, peer) -> {
                     WipeRecord wipe = WipeRecord.from(deviceSigned(device, Paths.WIPES, payload, peer));
                     return commits.submit(() -> {
-                        registry.recordWipe(device.id, device.key, wipe);
+                        services.wipes().recordWipe(device.id, device.key, wipe);
                         return new byte[0];
                     });
                 }),
@@ -202,14 +202,14 @@ public final class CoapApi implements AutoCloseable {
         }.onPost(this::register);
         renterCalls = Map.of(
                 Paths.RENTALS, this::rent,
-                MINE, (request, body) -> RentalView.encodeAll(registry.rentalsOf(request.renterKey())),
-                END, (request, body) -> registry.end(request.renterKey(), RentalRef.from(body).rental()).encode(),
-                CHANNEL, (request, body) -> registry.channel(request.renterKey(), RentalRef.from(body).rental()).encode(),
+                MINE, (request, body) -> RentalView.encodeAll(services.rentals().rentalsOf(request.renterKey())),
+                END, (request, body) -> services.rentals().end(request.renterKey(), RentalRef.from(body).rental()).encode(),
+                CHANNEL, (request, body) -> services.rentals().channel(request.renterKey(), RentalRef.from(body).rental()).encode(),
                 EXTEND, this::extend,
-                WIPE, (request, body) -> registry.wipeOf(request.renterKey(), RentalRef.from(body).rental()).encode(),
-                Paths.WALLET, (request, body) -> registry.walletOf(request.renterKey()).encode(),
+                WIPE, (request, body) -> services.wipes().wipeOf(request.renterKey(), RentalRef.from(body).rental()).encode(),
+                Paths.WALLET, (request, body) -> services.books().walletOf(request.renterKey()).encode(),
                 Paths.WEB_SIGNIN, (request, body) -> Cbor.encode(Map.of("path", "/signin/key/" + accounts.signInCode(request.renterKey()),
-                        "httpPort", registry.httpPort())));
+                        "httpPort", services.rentals().httpPort())));
         CoapResource rentals = new Handler(Paths.RENTALS).onPost(signed(Paths.RENTALS));
         rentals.add(new Handler(Paths.MINE).onPost(signed(MINE)));
         rentals.add(new Handler(Paths.END).onPost(signed(END)));
@@ -225,7 +225,7 @@ public final class CoapApi implements AutoCloseable {
                 new Handler(Paths.LISTINGS).onGet(peer -> Listing.encodeAll(market())),
                 new Handler(Paths.HUB_KEY).onGet(peer -> Cbor.encode(Map.of("hubKey", hubKey.openSsh()))),
                 federationResource());
-        registry.onAssignmentChanged(assignmentVersions::changed);
+        services.events().onAssignmentChanged(assignmentVersions::changed);
     }
 
     public void start() {
@@ -299,12 +299,12 @@ public final class CoapApi implements AutoCloseable {
         TokenRequest request = TokenRequest.decode(payload);
         requireAdmin(request.adminSecret());
         if (request.dashboard()) {
-            String invite = registry.issueOwnerInvite(request.owner());
+            String invite = services.devices().issueOwnerInvite(request.owner());
             return Cbor.encode(Map.of("token", invite, "hubKey", hubKey.openSsh(), "path", "/signup?invite=" + invite, "httpPort",
-                    registry.httpPort()));
+                    services.rentals().httpPort()));
         }
         // The hub's SSH host key comes along, so provisioning can pin it in the device's first-boot config.
-        return Cbor.encode(Map.of("token", registry.issueToken(request.owner()), "hubKey", hubKey.openSsh()));
+        return Cbor.encode(Map.of("token", services.devices().issueToken(request.owner()), "hubKey", hubKey.openSsh()));
     }
 
     private byte[] moveMoney(byte[] payload, Peer peer) {
@@ -320,24 +320,24 @@ public final class CoapApi implements AutoCloseable {
             rail.withdraw(move.account(), move.amount(), move.reference());
         }
         LOG.info("{} of {} for {} (ref {})", move.direction(), move.amount(), move.account(), move.reference());
-        return registry.ledger().statement(move.account()).encode();
+        return services.ledger().statement(move.account()).encode();
     }
 
     private byte[] earnings(byte[] payload, Peer peer) {
         Fields f = Cbor.decodeMap(payload);
         requireAdmin(f.text("secret"));
-        return registry.earnings(f.text("owner")).encode();
+        return services.books().earnings(f.text("owner")).encode();
     }
 
     private byte[] extend(SignedRequest request, Fields body) {
         ExtendRequest extend = ExtendRequest.from(body);
-        return registry.extend(request.renterKey(), extend.rental(), extend.hours(), extend.deposit(),
+        return services.rentals().extend(request.renterKey(), extend.rental(), extend.hours(), extend.deposit(),
                 "topup:" + extend.rental() + ":" + request.issuedAt()).encode();
     }
 
     /** This hub's devices, then the linked hubs' (each marked with its home). */
     public List<Listing> market() {
-        List<Listing> all = new ArrayList<>(registry.listings());
+        List<Listing> all = new ArrayList<>(services.market().listings());
         all.addAll(federation.listings());
         return all;
     }
@@ -350,7 +350,7 @@ public final class CoapApi implements AutoCloseable {
         CoapResource fed = new Handler(Paths.FEDERATION);
         fed.add(new Handler(Paths.LISTINGS).onGet(peer -> {
             linkedHub(peer);
-            return federation.signedListings(registry.listings());
+            return federation.signedListings(services.market().listings());
         }));
         fed.add(new Handler(Paths.RENT).onPost((payload, peer) -> {
             Federation.LinkedHub from = linkedHub(peer);
@@ -361,7 +361,7 @@ public final class CoapApi implements AutoCloseable {
             }
             SignedRequest request = SignedRequest.decode(f.bytes("request"));
             RentRequest rent = RentRequest.from(verifiedRenter(request, Paths.RENTALS));
-            RentalView rental = registry.rent(request.renterKey(), rent, AuthorizedKeys.normalize(rent.sshKey()), name,
+            RentalView rental = services.rentals().rent(request.renterKey(), rent, AuthorizedKeys.normalize(rent.sshKey()), name,
                     from.name());
             LOG.info("rental {} of device {} for {} h, passed on by hub {}", rental.name(), rental.deviceId(), rent.hours(), from.name());
             return rental.encode();
@@ -377,7 +377,7 @@ public final class CoapApi implements AutoCloseable {
             return renterCalls.get(path).handle(request, verifiedRenter(request, path));
         }));
         fed.add(new Handler(Paths.SETTLEMENT).onPost((payload, peer) ->
-                registry.passedSettlement(RentalRef.from(Cbor.decodeMap(payload)).rental(), linkedHub(peer).name())));
+                services.rentals().passedSettlement(RentalRef.from(Cbor.decodeMap(payload)).rental(), linkedHub(peer).name())));
         fed.add(new Handler(Paths.PEERS).onPost(this::links));
         return fed;
     }
@@ -410,7 +410,7 @@ public final class CoapApi implements AutoCloseable {
     private byte[] register(byte[] payload, Peer peer) {
         Registration registration = Registration.decode(payload);
         peer.mustBe(registration.publicKey(), "the device key being registered");
-        RegistrationAccepted accepted = registry.register(registration, sshPort.getAsInt(), hubKey.openSsh());
+        RegistrationAccepted accepted = services.devices().register(registration, sshPort.getAsInt(), hubKey.openSsh());
         knownDevices.put(accepted.deviceId(), new Device(accepted.deviceId(), registration.publicKey()));
         LOG.info("device {} registered, tunnel port {}", accepted.deviceId(), accepted.tunnelPort());
         return accepted.encode();
@@ -418,13 +418,13 @@ public final class CoapApi implements AutoCloseable {
 
     private byte[] rent(SignedRequest signed, Fields body) {
         RentRequest request = RentRequest.from(body);
-        if (registry.devicePublicKey(request.deviceId()).isEmpty()) {
+        if (services.devices().devicePublicKey(request.deviceId()).isEmpty()) {
             Optional<Federation.LinkedHub> home = federation.homeOf(request.deviceId());
             if (home.isPresent()) {
                 return federation.rent(signed, request, home.get()).encode();
             }
         }
-        RentalView rental = registry.rent(signed.renterKey(), request, AuthorizedKeys.normalize(request.sshKey()));
+        RentalView rental = services.rentals().rent(signed.renterKey(), request, AuthorizedKeys.normalize(request.sshKey()));
         LOG.info("rental {} of device {} for {} h", rental.name(), rental.deviceId(), request.hours());
         return rental.encode();
     }
@@ -440,7 +440,7 @@ public final class CoapApi implements AutoCloseable {
     private Device device(String id) {
         Device known = knownDevices.get(id);
         if (known == null && Names.isDeviceId(id)) {
-            known = registry.devicePublicKey(id).map(key -> knownDevices.computeIfAbsent(id, k -> new Device(k, key))).orElse(null);
+            known = services.devices().devicePublicKey(id).map(key -> knownDevices.computeIfAbsent(id, k -> new Device(k, key))).orElse(null);
         }
         return known;
     }
@@ -478,7 +478,7 @@ public final class CoapApi implements AutoCloseable {
             peer.mustBe(request.renterKey(), "the renter key that signed the request");
             Fields body = verifiedRenter(request, path);
             if (path.equals(MINE)) {
-                List<RentalView> all = new ArrayList<>(registry.rentalsOf(request.renterKey()));
+                List<RentalView> all = new ArrayList<>(services.rentals().rentalsOf(request.renterKey()));
                 all.addAll(federation.passedRentals(request));
                 return RentalView.encodeAll(all);
             }
@@ -498,11 +498,11 @@ public final class CoapApi implements AutoCloseable {
      * not seen before, and its key is no device's.
      */
     private Fields verifiedRenter(SignedRequest request, String path) {
-        if (registry.isDeviceKey(request.renterKey())) {
+        if (services.devices().isDeviceKey(request.renterKey())) {
             throw new RefusedException(ErrorCode.FORBIDDEN, "this key is a registered device's; a renter signs with a key of their own");
         }
         Fields body = request.verify(path, clock.millis());
-        registry.acceptOnce(request.signature(), request.issuedAt());
+        services.replays().acceptOnce(request.signature(), request.issuedAt());
         return body;
     }
 
@@ -634,7 +634,7 @@ public final class CoapApi implements AutoCloseable {
 
         @Override
         public void handleGET(CoapExchange exchange) {
-            answerDevice(exchange, device -> registry.assignment(device.id).encode());
+            answerDevice(exchange, device -> services.rentals().assignment(device.id).encode());
         }
     }
 
@@ -655,7 +655,7 @@ public final class CoapApi implements AutoCloseable {
 
         @Override
         public void handleGET(CoapExchange exchange) {
-            answerDevice(exchange, device -> new AssignmentVersion(registry.assignment(device.id).version()).encode());
+            answerDevice(exchange, device -> new AssignmentVersion(services.rentals().assignment(device.id).version()).encode());
         }
 
         void changed(String deviceId) {

@@ -1,9 +1,10 @@
 package io.edgerent.hub.gateway.ssh;
 
+import io.edgerent.hub.rental.Access;
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.account.AuthPenalties;
 import io.edgerent.hub.identity.HubKey;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.hub.threads.DaemonThreads;
 import io.edgerent.protocol.Names;
 import io.edgerent.protocol.SshKeys;
@@ -62,7 +63,7 @@ public final class SshGateway implements AutoCloseable {
     /** Where a refused direct-tcpip request is pointed, so the policy sees nothing it allows. */
     static final String REFUSED_TARGET = "refused.invalid";
 
-    private final Registry registry;
+    private final Services services;
     private final HubConfig config;
     private final SshServer server;
     private final PeerRelay relay;
@@ -71,8 +72,8 @@ public final class SshGateway implements AutoCloseable {
     private final AuthPenalties penalties = new AuthPenalties(java.time.Clock.systemUTC());
     private final ScheduledExecutorService delayedFailures = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("ssh-auth-delay"));
 
-    public SshGateway(HubConfig config, Registry registry, HubKey hubKey) {
-        this.registry = registry;
+    public SshGateway(HubConfig config, Services services, HubKey hubKey) {
+        this.services = services;
         this.config = config;
         server = SshServer.setUpDefaultServer();
         server.setHost(config.bindAddress());
@@ -108,7 +109,7 @@ public final class SshGateway implements AutoCloseable {
         server.addSessionListener(new Admission());
         server.setForwardingFilter(new Policy());
         server.setChannelFactories(List.of(new RentalForwardFactory()));
-        registry.onRentalClosed(this::disconnectRenters);
+        services.events().onRentalClosed(this::disconnectRenters);
     }
 
     public void start() {
@@ -196,7 +197,7 @@ public final class SshGateway implements AutoCloseable {
                         other.close(true);
                     }
                 }
-                registry.tunnelOpened(user, node());
+                services.devices().tunnelOpened(user, node());
             }
         }
 
@@ -207,7 +208,7 @@ public final class SshGateway implements AutoCloseable {
             if (Names.isDeviceId(user) && session.isAuthenticated() && server.getActiveSessions().stream()
                     .noneMatch(other -> other != session && user.equals(other.getUsername()) && other.isAuthenticated())) {
                 try {
-                    registry.tunnelClosed(user, node());
+                    services.devices().tunnelClosed(user, node());
                 } catch (RuntimeException e) {
                     LOG.warn("could not record that device {}'s tunnel closed: {}", user, e.getMessage());
                 }
@@ -224,10 +225,10 @@ public final class SshGateway implements AutoCloseable {
     private boolean mayLogIn(String user, PublicKey key) {
         String offered = PublicKeyEntry.toString(key);
         if (Names.isDeviceId(user)) {
-            return registry.devicePublicKey(user).map(raw -> SshKeys.ed25519AuthorizedKey(raw).equals(offered)).orElse(false);
+            return services.devices().devicePublicKey(user).map(raw -> SshKeys.ed25519AuthorizedKey(raw).equals(offered)).orElse(false);
         }
         if (Names.isRentalName(user)) {
-            return registry.activeRental(user).map(access -> access.sshKey().equals(offered)).orElse(false);
+            return services.access().activeRental(user).map(access -> access.sshKey().equals(offered)).orElse(false);
         }
         return PeerRelay.USER.equals(user) && key.equals(hostKeyPair.getPublic());
     }
@@ -257,7 +258,7 @@ public final class SshGateway implements AutoCloseable {
         public boolean canListen(SshdSocketAddress address, Session session) {
             String user = session.getUsername();
             boolean allowed = Names.isDeviceId(user) && LOOPBACK.equals(address.getHostName())
-                    && registry.tunnelPorts(user).contains(address.getPort());
+                    && services.devices().tunnelPorts(user).contains(address.getPort());
             if (!allowed) {
                 LOG.warn("refused {} listening on {}", user, address);
             }
@@ -268,7 +269,7 @@ public final class SshGateway implements AutoCloseable {
         public boolean canConnect(TcpForwardingFilter.Type type, SshdSocketAddress address, Session session) {
             String user = session.getUsername();
             boolean allowed = type == TcpForwardingFilter.Type.Direct && LOOPBACK.equals(address.getHostName())
-                    && (Names.isRentalName(user) && registry.activeRental(user).map(access -> leadsTo(address.getPort(), access))
+                    && (Names.isRentalName(user) && services.access().activeRental(user).map(access -> leadsTo(address.getPort(), access))
                             .orElse(false)
                         || PeerRelay.USER.equals(user) && address.getPort() >= config.tunnelPortMin()
                             && address.getPort() <= config.tunnelPortMax());
@@ -280,7 +281,7 @@ public final class SshGateway implements AutoCloseable {
     }
 
     /** Whether the loopback {@code port} is the rental's tunnel here, or the relay to it at another hub. */
-    private boolean leadsTo(int port, Registry.RentalAccess access) {
+    private boolean leadsTo(int port, Access.RentalAccess access) {
         if (isHere(access.tunnelAt())) {
             return port == access.tunnelPort();
         }
@@ -308,8 +309,8 @@ public final class SshGateway implements AutoCloseable {
                         // Another hub relaying: loopback tunnel ports only, as the policy checks.
                         target = LOOPBACK.equals(host) ? port : 0;
                     } else {
-                        Optional<Registry.RentalAccess> access = host.equals(user) && port == RENTAL_SSH_PORT
-                                ? registry.activeRental(host) : Optional.empty();
+                        Optional<Access.RentalAccess> access = host.equals(user) && port == RENTAL_SSH_PORT
+                                ? services.access().activeRental(host) : Optional.empty();
                         if (access.isEmpty()) {
                             LOG.warn("refused {} a channel to {}:{}", user, host, port);
                         } else {

@@ -1,7 +1,9 @@
 package io.edgerent.hub.router.http;
 
+import io.edgerent.hub.rental.Access;
+import io.edgerent.hub.rental.Rentals;
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.config.HubConfig;
-import io.edgerent.hub.rental.Registry;
 import io.edgerent.protocol.Names;
 import io.edgerent.protocol.RentalView;
 import java.io.BufferedInputStream;
@@ -52,7 +54,7 @@ public final class HttpRouter implements AutoCloseable {
     private static final int UPSTREAM_TIMEOUT_MILLIS = 120_000;
 
     private final HubConfig config;
-    private final Registry registry;
+    private final Services services;
     private final SSLContext tls;
     private final Tunnels tunnels;
     /** The loopback port of the hub's own pages ({@link WebUi}; 0 until they listen): every host not a rental's goes there. */
@@ -73,11 +75,11 @@ public final class HttpRouter implements AutoCloseable {
         int target(String tunnelAt, int tunnelPort) throws IOException;
     }
 
-    public HttpRouter(HubConfig config, Registry registry, SSLContext tls, Tunnels tunnels, IntSupplier webPort) {
+    public HttpRouter(HubConfig config, Services services, SSLContext tls, Tunnels tunnels, IntSupplier webPort) {
         this.tunnels = tunnels;
         this.webPort = webPort;
         this.config = config;
-        this.registry = registry;
+        this.services = services;
         this.tls = tls;
         AtomicInteger n = new AtomicInteger();
         workers = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
@@ -87,7 +89,7 @@ public final class HttpRouter implements AutoCloseable {
         });
         meterFlush = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "http-meter"));
         meterFlush.scheduleWithFixedDelay(this::flushMeter, 2, 2, TimeUnit.SECONDS);
-        registry.onRentalClosed(this::closeConnections);
+        services.events().onRentalClosed(this::closeConnections);
     }
 
     public void start() {
@@ -182,7 +184,7 @@ public final class HttpRouter implements AutoCloseable {
         });
         if (!batch.isEmpty()) {
             try {
-                registry.addHttpBytesOut(batch);
+                services.access().addHttpBytesOut(batch);
             } catch (RuntimeException e) {
                 // Put them back: they are counted at the next flush.
                 batch.forEach((rental, n) -> bytesOut.computeIfAbsent(rental, r -> new LongAdder()).add(n));
@@ -323,7 +325,7 @@ public final class HttpRouter implements AutoCloseable {
                     port = webPort.getAsInt();
                 }
             } else if (!named.get().equals(rental)) {
-                // A new rental on this connection: ask the registry once, then follow closing events.
+                // A new rental on this connection: ask the database once, then follow closing events.
                 forget();
                 closeQuietly(upstream);
                 upstream = null;
@@ -345,11 +347,11 @@ public final class HttpRouter implements AutoCloseable {
 
         /** Null when the rental may be served now; otherwise the page that says why not. */
         private Page refusalFor(String name) {
-            Optional<Registry.HttpRoute> route = registry.httpRoute(name);
+            Optional<Access.HttpRoute> route = services.access().httpRoute(name);
             if (route.isEmpty()) {
                 return Page.of(404, "No such rental", "There is no rental " + name + " on this hub.");
             }
-            Registry.HttpRoute r = route.get();
+            Access.HttpRoute r = route.get();
             switch (r.state()) {
                 case RentalView.PREPARING:
                     return Page.of(503, "Being prepared", "Rental " + name + " is being prepared; try again in a few seconds.");

@@ -1,0 +1,376 @@
+package io.edgerent.hub.rental;
+
+import static io.edgerent.protocol.RentalView.ACTIVE;
+import static io.edgerent.protocol.RentalView.ENDED;
+import static io.edgerent.protocol.RentalView.ENDING;
+import static io.edgerent.protocol.RentalView.PREPARING;
+
+import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.device.DeviceRow;
+import io.edgerent.hub.device.Devices;
+import io.edgerent.hub.events.Events;
+import io.edgerent.hub.payment.Channels;
+import io.edgerent.hub.payment.Ledger;
+import io.edgerent.hub.store.Sql;
+import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.Cbor;
+import io.edgerent.protocol.ChannelStatus;
+import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Names;
+import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.RentalOrder;
+import io.edgerent.protocol.RentalView;
+import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.Template;
+import io.edgerent.protocol.UsageReport;
+import io.edgerent.protocol.Voucher;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Rentals and every transition of their states: rent, serve (as the device's heartbeats confirm), pay,
+ * pause, extend, end, expire. Each public method is one database transaction; listeners hear about a change
+ * after it committed.
+ */
+public final class Rentals {
+    /** The rentals whose time is up: the index {@code rental_due} answers it. */
+    public static final String DUE_RENTALS = "SELECT name FROM rental WHERE state IN (?, ?) AND ends_at <= ?";
+
+    private final Sql sql;
+    private final HubConfig config;
+    private final Clock clock;
+    private final Devices devices;
+    private final Ledger ledger;
+    private final Channels channels;
+    private final Events events;
+    /** The SSH gateway's and HTTP router's ports renters are told: configured, then the ones really bound. */
+    private volatile int sshPort;
+    private volatile int httpPort;
+
+    public Rentals(Sql sql, HubConfig config, Clock clock, Devices devices, Ledger ledger, Channels channels, Events events) {
+        this.sql = sql;
+        this.config = config;
+        this.clock = clock;
+        this.devices = devices;
+        this.ledger = ledger;
+        this.channels = channels;
+        this.events = events;
+        this.sshPort = config.sshPort();
+        this.httpPort = config.httpPort();
+    }
+
+    /** The ports the SSH gateway and the HTTP router listen on, once bound (a configured 0 picks any). */
+    public void servedAt(int sshPort, int httpPort) {
+        this.sshPort = sshPort;
+        this.httpPort = httpPort;
+    }
+
+    /** The HTTP router's port: rentals' web servers and the hub's own pages. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /**
+     * Records that the device is alive, in which state and at which prices; settles rental states
+     * it confirms, meters the rental it serves; returns its assignment.
+     */
+    public Assignment heartbeat(String deviceId, Heartbeat heartbeat) {
+        Events.Changes changes = events.changes();
+        return changes.commit(() -> {
+            DeviceRow device = devices.row(deviceId);
+            devices.heard(device, heartbeat);
+            String current = device.currentRental();
+            if (current != null) {
+                Channels.Channel channel = channels.channel(current);
+                String state = channel.rentalState();
+                if (state.equals(PREPARING) && heartbeat.state() == DeviceState.RENTED && current.equals(heartbeat.rental())) {
+                    sql.update("UPDATE rental SET state = ? WHERE name = ?", ACTIVE, current);
+                    state = ACTIVE;
+                }
+                if (state.equals(ACTIVE) && heartbeat.state() == DeviceState.RENTED) {
+                    apply(current, deviceId, channels.meter(channel), changes);
+                } else if (state.equals(ENDING) && heartbeat.state() == DeviceState.LISTED) {
+                    sql.update("UPDATE rental SET state = ?, ended_at = ? WHERE name = ?", ENDED, now(), current);
+                    sql.update("UPDATE device SET current_rental = NULL, assignment_version = assignment_version + 1 WHERE id = ?",
+                            deviceId);
+                    changes.rentalClosed(current);
+                }
+            }
+            return assignmentOf(deviceId);
+        });
+    }
+
+    public Assignment assignment(String deviceId) {
+        return sql.transaction(() -> assignmentOf(deviceId));
+    }
+
+    /** Rents a free device within the renter's price cap, opening its channel with the deposit from the renter's wallet. */
+    public RentalView rent(byte[] renterKey, RentRequest request, String sshKey) {
+        return rent(renterKey, request, sshKey, Names.newRentalName(), null);
+    }
+
+    /**
+     * Rents a free device as {@link #rent(byte[], RentRequest, String)} does, under the name {@code name};
+     * with {@code fundedBy}, the linked hub that passed the renter's request on funds the deposit.
+     */
+    public RentalView rent(byte[] renterKey, RentRequest request, String sshKey, String name, String fundedBy) {
+        return rent(renterKey, request, sshKey, name, fundedBy, null);
+    }
+
+    /**
+     * Rents a free device for a renter of the web pages: the channel's vouchers are signed with
+     * {@code voucherKey}, the key the page made in the browser, not with the renter's.
+     */
+    public RentalView rentFromPage(byte[] renterKey, RentRequest request, String sshKey, byte[] voucherKey) {
+        return rent(renterKey, request, sshKey, Names.newRentalName(), null, voucherKey);
+    }
+
+    private RentalView rent(byte[] renterKey, RentRequest request, String sshKey, String name, String fundedBy, byte[] voucherKey) {
+        Events.Changes changes = events.changes();
+        return changes.commit(() -> {
+            if (fundedBy != null && sql.one("SELECT name FROM given_up_rental WHERE name = ?", name).isPresent()) {
+                throw new RefusedException(ErrorCode.CONFLICT, "rental " + name + " came too late: hub " + fundedBy
+                        + " asked about it before it arrived, and gave it up");
+            }
+            DeviceRow device = devices.row(request.deviceId());
+            if (device.currentRental() != null) {
+                throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " is rented");
+            }
+            if (!devices.isOnline(device.lastSeen())) {
+                throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " is offline");
+            }
+            if (!device.offered()) {
+                throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " is not offered for rent now"
+                        + " (its owner switched its listing off, or it is outside its available hours)");
+            }
+            if (!device.state().equals(DeviceState.LISTED.name())) {
+                throw new RefusedException(ErrorCode.CONFLICT,
+                        "device " + request.deviceId() + " is not ready for a rental (" + device.state().toLowerCase() + ")");
+            }
+            Set<Template> offered = device.templates();
+            if (!offered.contains(request.template())) {
+                throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " does not offer the "
+                        + request.template().id() + " template (it offers " + Template.join(offered) + ")");
+            }
+            if ((request.template() == Template.FILES) != (request.passwordSha256() != null)) {
+                throw new RefusedException(ErrorCode.UNPROCESSABLE, request.template() == Template.FILES
+                        ? "the files template needs the SHA-256 of its password (edgerent rent makes one)"
+                        : "only the files template takes a password");
+            }
+            Prices prices = device.prices();
+            if (prices.perHour() > request.maxPricePerHour()) {
+                throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "device " + request.deviceId() + " costs "
+                        + prices.perHour() + " per hour, above your maximum of " + request.maxPricePerHour());
+            }
+            if (prices.perHour() > 0 && request.deposit() < prices.forSeconds(60)) {
+                throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "a deposit of " + request.deposit()
+                        + " does not cover one minute at " + prices.perHour() + " per hour");
+            }
+            long balance = fundedBy != null ? Long.MAX_VALUE : ledger.balance(Ledger.renterWallet(renterKey));
+            if (balance < request.deposit()) {
+                throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "your wallet holds " + balance
+                        + ", the deposit is " + request.deposit() + " (edgerent wallet shows it)");
+            }
+            if (sql.one("SELECT name FROM rental WHERE name = ?", name).isPresent()) {
+                throw new RefusedException(ErrorCode.CONFLICT, "rental name " + name + " is taken on this hub");
+            }
+            long endsAt = now() + request.hours() * 3_600_000L;
+            sql.update("INSERT INTO rental(name, device_id, renter_key, ssh_key, template, password_sha256, state, created_at,"
+                    + " ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", name, request.deviceId(), renterKey, sshKey,
+                    request.template().id(), request.passwordSha256(), PREPARING, now(), endsAt);
+            sql.update("UPDATE device SET current_rental = ?, assignment_version = assignment_version + 1 WHERE id = ?", name,
+                    request.deviceId());
+            channels.open(name, renterKey, voucherKey, device.owner(), request.deviceId(), request.deposit(), prices, fundedBy);
+            changes.assignmentChanged(request.deviceId());
+            return rentalView(name);
+        });
+    }
+
+    public List<RentalView> rentalsOf(byte[] renterKey) {
+        return sql.transaction(() -> sql.all("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE renter_key = ? ORDER BY created_at",
+                renterKey).stream().map(r -> view(RentalRow.of(r))).toList());
+    }
+
+    /** Ends a rental of this renter and settles its channel; ending one already ended changes nothing. */
+    public RentalView end(byte[] renterKey, String name) {
+        Events.Changes changes = events.changes();
+        return changes.commit(() -> {
+            requireRenter(renterKey, name);
+            beginEnding(name, changes);
+            return rentalView(name);
+        });
+    }
+
+    /** More hours for an active rental, and more deposit in its escrow. */
+    public RentalView extend(byte[] renterKey, String name, int hours, long deposit, String reference) {
+        Events.Changes changes = events.changes();
+        return changes.commit(() -> {
+            RentalRow rental = requireRenter(renterKey, name);
+            if (!rental.state().equals(PREPARING) && !rental.state().equals(ACTIVE)) {
+                throw new RefusedException(ErrorCode.CONFLICT, "rental " + name + " is " + rental.state() + " and cannot be extended");
+            }
+            sql.update("UPDATE rental SET ends_at = ends_at + ? WHERE name = ?", hours * 3_600_000L, name);
+            // The order's end time changed: a new version, which the device's notification announces.
+            sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", rental.deviceId());
+            if (deposit > 0) {
+                channels.topUp(name, reference, deposit);
+            }
+            apply(name, rental.deviceId(), channels.enforce(name), changes);
+            changes.assignmentChanged(rental.deviceId());
+            return rentalView(name);
+        });
+    }
+
+    /**
+     * Accepts one renter's voucher and applies the payment rules; answers the channel's status.
+     * It takes the same path as the voucher desk's batches, as a batch of one.
+     */
+    public ChannelStatus acceptVoucher(Voucher voucher) {
+        Channels.requireSignature(voucher, voucherKeyOf(voucher.channel()).orElseThrow(
+                () -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + voucher.channel() + " on this hub")));
+        return acceptVerifiedVoucher(voucher);
+    }
+
+    /** Accepts a voucher whose signature was checked against its channel's key. */
+    public ChannelStatus acceptVerifiedVoucher(Voucher voucher) {
+        Events.Changes changes = events.changes();
+        return changes.commit(() -> accept(channels.acceptVerifiedVoucher(voucher), changes));
+    }
+
+    /** Carries out a voucher's outcome; the channel read again only when the rules changed the rental. */
+    private ChannelStatus accept(Channels.Outcome outcome, Events.Changes changes) throws SQLException {
+        String rental = outcome.channel().rental();
+        apply(rental, outcome.channel().deviceId(), outcome.decision(), changes);
+        return outcome.decision() == Channels.Decision.NONE ? outcome.channel().status() : channels.status(rental);
+    }
+
+    /**
+     * How a rental the linked hub {@code hub} passed on stands, for that hub: the renter's view of it,
+     * and once settled, the deposit it held and what went back to {@code hub}.
+     */
+    public byte[] passedSettlement(String rental, String hub) {
+        Optional<byte[]> answer = sql.transaction(() -> {
+            if (channels.fundedBy(rental).filter(hub::equals).isEmpty()) {
+                // Not here for that hub, and from now on never: a rent request under the name arriving late is refused.
+                // One signed longer ago than the freshness window is refused by its signature check: those names are let go.
+                sql.update("DELETE FROM given_up_rental WHERE given_up_at < ?", now() - 2 * SignedRequest.MAX_AGE_MILLIS);
+                if (sql.one("SELECT name FROM rental WHERE name = ? UNION SELECT name FROM given_up_rental WHERE name = ?", rental,
+                        rental).isEmpty()) {
+                    sql.update("INSERT INTO given_up_rental(name, hub, given_up_at) VALUES (?, ?, ?)", rental, hub, now());
+                }
+                return Optional.<byte[]>empty();
+            }
+            ChannelStatus c = channels.status(rental);
+            return Optional.of(Cbor.encode(Map.of("settled", c.settled(), "deposit", c.deposit(), "refund", c.refund(), "view",
+                    rentalView(rental).encode())));
+        });
+        return answer.orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no rental " + rental + " passed on by hub " + hub
+                + ", and none will open under that name"));
+    }
+
+    /** The key that signs a channel's vouchers; it never changes, so callers may keep it. */
+    public Optional<byte[]> voucherKeyOf(String rental) {
+        return sql.transaction(() -> channels.voucherKey(rental));
+    }
+
+    public ChannelStatus channel(byte[] renterKey, String name) {
+        return sql.transaction(() -> {
+            requireRenter(renterKey, name);
+            return channels.status(name);
+        });
+    }
+
+    /** Records a device's usage report; its caller checked it is signed with the device's registered key. */
+    public ChannelStatus recordUsage(String deviceId, UsageReport usage) {
+        Events.Changes changes = events.changes();
+        return changes.commit(() -> {
+            Channels.Outcome outcome = channels.recordUsage(deviceId, usage);
+            apply(usage.rental(), deviceId, outcome.decision(), changes);
+            return outcome.decision() == Channels.Decision.NONE ? outcome.channel().status() : channels.status(usage.rental());
+        });
+    }
+
+    /** Starts ending every rental whose time is up, settling each; returns how many. */
+    public int expire() {
+        Events.Changes changes = events.changes();
+        return changes.commit(() -> {
+            List<String> due = sql.all(DUE_RENTALS, PREPARING, ACTIVE, now()).stream().map(r -> r.text(1)).toList();
+            for (String name : due) {
+                beginEnding(name, changes);
+            }
+            return due.size();
+        });
+    }
+
+    /** Carries out what the payment rules decided for a rental. */
+    private void apply(String rental, String deviceId, Channels.Decision decision, Events.Changes changes) throws SQLException {
+        switch (decision) {
+            case PAUSE, RESUME -> {
+                sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", deviceId);
+                changes.assignmentChanged(deviceId);
+                if (decision == Channels.Decision.PAUSE) {
+                    changes.rentalClosed(rental);
+                }
+            }
+            case END_UNPAID, END_EXHAUSTED -> beginEnding(rental, changes);
+            case NONE -> { }
+        }
+    }
+
+    /** Ends a rental that is preparing or active: the device is told to wipe, the channel settles, renters lose access. */
+    private void beginEnding(String name, Events.Changes changes) throws SQLException {
+        Sql.Row r = sql.one("SELECT device_id, state FROM rental WHERE name = ?", name).orElseThrow();
+        String deviceId = r.text("device_id");
+        String state = r.text("state");
+        if (state.equals(PREPARING) || state.equals(ACTIVE)) {
+            sql.update("UPDATE rental SET state = ? WHERE name = ?", ENDING, name);
+            sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", deviceId);
+            channels.settle(name);
+            changes.assignmentChanged(deviceId);
+        }
+        changes.rentalClosed(name);
+    }
+
+    /** The rental {@code name} if it is this renter's, in the caller's transaction; anyone else's is "you have none". */
+    RentalRow requireRenter(byte[] renterKey, String name) throws SQLException {
+        return sql.one("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE name = ?", name).map(RentalRow::of)
+                .filter(r -> Arrays.equals(r.renterKey(), renterKey))
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "you have no rental " + name));
+    }
+
+    private RentalView rentalView(String name) throws SQLException {
+        return view(sql.one("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE name = ?", name).map(RentalRow::of).orElseThrow());
+    }
+
+    private RentalView view(RentalRow r) {
+        return new RentalView(r.name(), r.deviceId(), r.state(), r.endsAt(), sshPort, config.httpUrl(r.name(), httpPort),
+                r.httpBytesOut(), r.template());
+    }
+
+    private Assignment assignmentOf(String deviceId) throws SQLException {
+        Sql.Row a = sql.one("SELECT d.assignment_version, d.current_rental, r.state, r.ssh_key, r.template, r.ends_at,"
+                + " r.password_sha256, c.paused_since FROM device d LEFT JOIN rental r ON r.name = d.current_rental"
+                + " LEFT JOIN channel c ON c.rental = d.current_rental WHERE d.id = ?", deviceId)
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
+        String current = a.text("current_rental");
+        long version = a.integer("assignment_version");
+        if (current == null || a.text("state").equals(ENDING) || a.text("state").equals(ENDED)) {
+            return new Assignment(version, null);
+        }
+        return new Assignment(version, new RentalOrder(current, Template.parse(a.text("template")), List.of(a.text("ssh_key")),
+                a.integer("ends_at"), !a.isNull("paused_since"), a.text("password_sha256")));
+    }
+
+    private long now() {
+        return clock.millis();
+    }
+}
