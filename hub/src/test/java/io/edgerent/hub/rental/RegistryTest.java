@@ -103,6 +103,23 @@ public class RegistryTest {
     }
 
     @Test
+    void the_market_shows_a_device_free_only_once_the_hub_can_rent_it_again() {
+        String device = register(newKey()).deviceId();
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE));
+        assertEquals("free", services.market().listings().get(0).availability());
+        RentalView rental = services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
+        // The device has not heard of the rental yet and still says it is listed: the hub holds it all the same.
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE));
+        assertEquals("rented", services.market().listings().get(0).availability());
+        services.rentals().end(renter, rental.name());
+        assertEquals("rented", services.market().listings().get(0).availability(), "ending, until the device's next heartbeat");
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE));
+        assertEquals("free", services.market().listings().get(0).availability());
+        assertEquals(RentalView.PREPARING, services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY).state(),
+                "free on the market is rentable");
+    }
+
+    @Test
     void a_rental_becomes_active_when_the_device_serves_it_and_ends_when_the_device_has_wiped() {
         String device = register(newKey()).deviceId();
         RentalView rental = services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
