@@ -7,12 +7,14 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
@@ -31,6 +33,10 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.util.tracker.ServiceTracker;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code edgerent device}: runs the edge bundles on Apache Felix with SCR, ConfigAdmin and Metatype,
@@ -43,79 +49,39 @@ public final class DeviceLauncher {
     static final String STORAGE = "io.edgerent.edge.storage";
     static final List<String> COMPONENTS = List.of(AGENT, CONTAINERS, STORAGE, TUNNELS);
 
-    private static final String HELP = """
-            Usage: edgerent device [options]
-
-            Runs this machine as an edgerent device: the edge bundles (agent, containers, storage, tunnels) on
-            Apache Felix, against the local Docker engine. The first start registers with the hub
-            using --token; later starts resume where the device left off, rental included.
-            Settings given here are written through ConfigAdmin, as the Kura web UI would, and kept.
-
-            Options:
-              --hub URI[,URI...]   the hub: coaps://HOST:PORT (CoAP over DTLS), or coap://127.0.0.1:PORT for a
-                                   hub on this machine (default coap://127.0.0.1:5683); several hubs serving
-                                   one fleet separated by commas: the next is used when one does not answer
-              --token TOKEN        one-time registration token from `edgerent token`
-              --hub-key KEY        talk only to a hub showing this key ("ecdsa-sha2-nistp256 AAAA...", as
-                                   `edgerent hub` prints it and `edgerent provision` writes it); default:
-                                   trust the key of the hub registered with
-              --data DIR           device data: key, state, settings (default ~/.edgerent/device)
-              --heartbeat SECONDS  heartbeat interval, 1-60 (default 30)
-              --price-per-hour N   what renters pay per hour, smallest currency unit (default 0)
-              --price-per-gb N     what renters pay per GB sent (default 0)
-              --usage-seconds N    how often usage is reported to the hub, 5-3600 (default 60)
-              --listed on|off      whether the market offers this device for new rentals (default on)
-              --available-hours H  when it is offered: always, or 08:00-18:00 or 22:00-07:00,12:00-13:00
-                                   in this machine's time zone (default always)
-              --templates LIST     app templates renters may pick: base, web, files, comma-separated
-                                   (default base,web,files)
-              --region TEXT        where the device is, as renters filter the market by it (e.g. eu-west)
-              --image IMAGE        renter image (default edgerent/renter-base:latest)
-              --docker-host URI    Docker engine (default unix:///var/run/docker.sock)
-              --memory-mib N       memory per rental, 64 to this machine's memory (default 512)
-              --cpu-millicores N   CPU per rental in thousandths of a core, 100 to all cores (default 1000)
-              --pids-limit N       processes per rental, 16-32768 (default 256)
-              --storage-mib N      encrypted /data per rental, 16-4194304 MiB (default 1024)
-              --egress on|off      whether rentals reach the internet (default on); never the LAN
-              --storage-backend B  auto, luks2 or fscrypt (default auto: LUKS2 where dm-crypt is)
-              --volumes DIR        where rental volumes live (default DATA/volumes)
-              --keepalive SECONDS  how often tunnels check the hub still answers, 1-600 (default 10)
-              --backoff-max SECONDS  longest wait between tunnel reconnects, 1-600 (default 8)
-              --check              start, report whether every bundle resolved and every
-                                   component is active, stop; exit 0 only if all are
-              -h, --help           show this help
-            """;
-
     private DeviceLauncher() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        boolean check = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "-h", "--help" -> {
-                    System.out.print(HELP);
-                    return;
-                }
-                case "--check" -> check = true;
-                case "--hub", "--hub-key", "--token", "--data", "--heartbeat", "--image", "--docker-host", "--price-per-hour", "--price-per-gb",
-                        "--usage-seconds", "--memory-mib", "--cpu-millicores", "--pids-limit", "--storage-mib", "--egress",
-                        "--storage-backend", "--volumes", "--listed", "--available-hours", "--templates", "--region",
-                        "--keepalive", "--backoff-max" -> {
-                    if (i + 1 >= args.length) {
-                        fail(args[i] + " needs a value");
-                    }
-                    options.put(args[i], args[++i]);
-                }
-                default -> fail("unknown option " + args[i] + " (see edgerent device --help)");
-            }
+        Path bundles = bundlesDirectory();
+        List<DeviceSettings.Setting> settings = DeviceSettings.of(bundles.resolve("edgerent.dp"));
+        CommandLine cli = commandLine(settings);
+        ParseResult parsed;
+        try {
+            parsed = cli.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            fail(e.getMessage() + " (see edgerent device --help)");
+            return;
         }
+        if (CommandLine.executeHelpRequest(parsed) != null) {
+            return;
+        }
+        Map<String, String> options = new HashMap<>();
+        for (OptionSpec option : parsed.matchedOptions()) {
+            options.put(option.longestName(), String.valueOf((Object) option.getValue()));
+        }
+        boolean check = parsed.hasMatchedOption("--check");
         Path data = Path.of(options.getOrDefault("--data", System.getProperty("user.home") + "/.edgerent/device")).toAbsolutePath();
-        Map<String, Map<String, Object>> settings = settings(options, data);
-        Framework framework = start(data);
+        Map<String, Map<String, Object>> properties;
+        try {
+            properties = settings(settings, options, data);
+        } catch (IllegalArgumentException e) {
+            fail(e.getMessage());
+            return;
+        }
+        Framework framework = start(data, bundles);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(framework)));
         ConfigurationAdmin admin = configurationAdmin(framework.getBundleContext());
-        Map<String, Dictionary<String, Object>> previous = configure(admin, settings);
+        Map<String, Dictionary<String, Object>> previous = configure(admin, properties);
         startBundles(framework.getBundleContext(), true);
         List<String> problems = awaitHealthy(framework.getBundleContext(), check ? 30 : 15);
         List<String> refused = problems.stream().filter(p -> p.contains("refused")).toList();
@@ -140,76 +106,44 @@ public final class DeviceLauncher {
         framework.waitForStop(0);
     }
 
+    /** {@code edgerent device}: the launcher's own options, then one per owner setting the bundles' metatype declares. */
+    static CommandLine commandLine(List<DeviceSettings.Setting> settings) {
+        CommandSpec spec = CommandSpec.create().name("edgerent device").mixinStandardHelpOptions(true)
+                .version("edgerent device " + Optional.ofNullable(DeviceLauncher.class.getPackage().getImplementationVersion())
+                        .orElse("(built from source)"));
+        spec.usageMessage().description("Runs this machine as an edgerent device: the edge bundles (agent, containers, storage,"
+                + " tunnels) on Apache Felix, against the local Docker engine. The first start registers with the hub using --token;"
+                + " later starts resume where the device left off, rental included.",
+                "Settings given here are written through ConfigAdmin, as the Kura web UI would, and kept; they are the settings the"
+                + " Kura web UI shows, with the same bounds. A setting a component refuses changes nothing.")
+                .exitCodeListHeading("%nExit codes:%n").exitCodeList(exitCodes()).sortOptions(false).autoWidth(true);
+        spec.addOption(OptionSpec.builder("--data").paramLabel("DIR").type(String.class)
+                .description("device data: key, state, settings (default ~/.edgerent/device)").build());
+        spec.addOption(OptionSpec.builder("--check").type(boolean.class).description("start, report whether every bundle resolved"
+                + " and every component is active, stop; exit 0 only if all are").build());
+        for (DeviceSettings.Setting s : settings.stream().sorted(Comparator.comparing(s -> COMPONENTS.indexOf(s.pid()))).toList()) {
+            spec.addOption(OptionSpec.builder(s.option()).paramLabel(s.label()).type(String.class).description(s.help()).build());
+        }
+        return new CommandLine(spec);
+    }
+
+    private static Map<String, String> exitCodes() {
+        Map<String, String> codes = new LinkedHashMap<>();
+        codes.put(" 0", "stopped, or --check found everything active");
+        codes.put(" 1", "--check found a problem");
+        codes.put(" 2", "a setting is wrong or was refused; nothing was changed");
+        return codes;
+    }
+
     /** The ConfigAdmin properties each option sets, by component pid; unset options keep what is stored. */
-    static Map<String, Map<String, Object>> settings(Map<String, String> options, Path data) {
-        Map<String, Map<String, Object>> settings = new LinkedHashMap<>();
-        COMPONENTS.forEach(pid -> settings.put(pid, new LinkedHashMap<>()));
-        Map<String, Object> agent = settings.get(AGENT);
-        agent.put("data.dir", data.resolve("agent").toString());
-        put(agent, "hub.uri", options.get("--hub"));
-        put(agent, "registration.token", options.get("--token"));
-        put(agent, "hub.key", options.get("--hub-key"));
-        number(options, "--heartbeat", 1, 60).ifPresent(n -> agent.put("heartbeat.seconds", n.intValue()));
-        number(options, "--price-per-hour", 0, 1_000_000_000_000L).ifPresent(n -> agent.put("price.per.hour", n));
-        number(options, "--price-per-gb", 0, 1_000_000_000_000L).ifPresent(n -> agent.put("price.per.gb", n));
-        number(options, "--usage-seconds", 5, 3600).ifPresent(n -> agent.put("usage.seconds", n.intValue()));
-        onOff(options, "--listed").ifPresent(on -> agent.put("listed", on));
-        put(agent, "available.hours", options.get("--available-hours"));
-        put(agent, "templates", options.get("--templates"));
-        put(agent, "region", options.get("--region"));
-        Map<String, Object> tunnels = settings.get(TUNNELS);
-        number(options, "--keepalive", 1, 600).ifPresent(n -> tunnels.put("keepalive.seconds", n.intValue()));
-        number(options, "--backoff-max", 1, 600).ifPresent(n -> tunnels.put("backoff.max.seconds", n.intValue()));
-        Map<String, Object> containers = settings.get(CONTAINERS);
-        put(containers, "image", options.get("--image"));
-        put(containers, "docker.host", options.get("--docker-host"));
-        number(options, "--memory-mib", 64, 65536).ifPresent(n -> containers.put("memory.mib", n.intValue()));
-        number(options, "--cpu-millicores", 100, 64000).ifPresent(n -> containers.put("cpu.millicores", n.intValue()));
-        number(options, "--pids-limit", 16, 32768).ifPresent(n -> containers.put("pids.limit", n.intValue()));
-        number(options, "--storage-mib", 16, 4194304).ifPresent(n -> containers.put("storage.mib", n.intValue()));
-        onOff(options, "--egress").ifPresent(on -> containers.put("egress", on));
-        Map<String, Object> storage = settings.get(STORAGE);
-        storage.put("base.path", options.getOrDefault("--volumes", data.resolve("volumes").toString()));
-        String backend = options.get("--storage-backend");
-        if (backend != null && !List.of("auto", "luks2", "fscrypt").contains(backend)) {
-            fail("--storage-backend takes auto, luks2 or fscrypt, got " + backend);
-        }
-        put(storage, "backend", backend);
-        return settings;
+    static Map<String, Map<String, Object>> settings(List<DeviceSettings.Setting> settings, Map<String, String> options, Path data) {
+        Map<String, Map<String, Object>> properties = DeviceSettings.properties(settings, options, COMPONENTS);
+        properties.get(AGENT).put("data.dir", data.resolve("agent").toString());
+        properties.get(STORAGE).putIfAbsent("base.path", data.resolve("volumes").toString());
+        return properties;
     }
 
-    private static java.util.Optional<Long> number(Map<String, String> options, String option, long min, long max) {
-        String text = options.get(option);
-        if (text == null) {
-            return java.util.Optional.empty();
-        }
-        try {
-            long n = Long.parseLong(text);
-            if (n < min || n > max) {
-                throw new NumberFormatException();
-            }
-            return java.util.Optional.of(n);
-        } catch (NumberFormatException e) {
-            fail(option + " takes a whole number from " + min + " to " + max + ", got " + text);
-            return java.util.Optional.empty();
-        }
-    }
-
-    private static java.util.Optional<Boolean> onOff(Map<String, String> options, String option) {
-        String text = options.get(option);
-        if (text != null && !text.equals("on") && !text.equals("off")) {
-            fail(option + " takes on or off, got " + text);
-        }
-        return java.util.Optional.ofNullable(text).map("on"::equals);
-    }
-
-    private static void put(Map<String, Object> map, String key, String value) {
-        if (value != null) {
-            map.put(key, value);
-        }
-    }
-
-    private static Framework start(Path data) throws IOException, BundleException, URISyntaxException {
+    private static Framework start(Path data, Path bundles) throws IOException, BundleException {
         Files.createDirectories(data);
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, data.resolve("osgi-cache").toString());
@@ -227,7 +161,6 @@ public final class DeviceLauncher {
         Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
         framework.start();
         BundleContext context = framework.getBundleContext();
-        Path bundles = bundlesDirectory();
         try (Stream<Path> jars = Files.list(bundles)) {
             for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
                 context.installBundle(jar.toUri().toString());
