@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -19,36 +20,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Optional;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
 /** {@code edgerent provision}: a fleet of Raspberry Pis from one Raspberry Pi OS image. */
 public final class ProvisionMain {
-    static final String HELP = """
-            Usage: edgerent provision --image FILE --hub coaps://HOST:PORT --owner NAME (--count N | --names A,B,...)
-                                      [--out DIR] [--shared] [--ssh-key FILE] [--wifi-ssid SSID --wifi-psk PSK]
-                                      [--kura-installer FILE.deb] [--admin-secret FILE]
-
-            Writes, for every device, a Raspberry Pi OS image that brings it up on first boot: it sets the
-            hostname, your SSH key and Wi-Fi, installs the Docker engine and Java 17 (and Kura, with
-            --kura-installer) and starts the edgerent device, which registers with the hub using a
-            one-time token made for it here. Flash each image to its SD card (dd, Raspberry Pi Imager).
-
-              --image FILE        Raspberry Pi OS Lite, .img or .img.xz
-              --hub URI[,URI...]  the hub devices register with (or $EDGERENT_HUB); several hubs serving one
-                                  fleet separated by commas: tokens come from the first, devices turn to the
-                                  next when one does not answer
-              --owner NAME        whose devices these are; the hub makes one token per device for NAME
-              --count N           N devices named pi-01, pi-02, ...
-              --names A,B,...     devices with these host names (lowercase letters, digits, -)
-              --out DIR           where to write (default ./fleet); re-running reuses the tokens there
-              --shared            one image for all (DIR/edgerent-fleet.img) plus, per device, the files to
-                                  copy onto its boot partition after flashing (DIR/NAME/boot/)
-              --ssh-key FILE      your public key, for root over SSH on every device
-              --wifi-ssid, --wifi-psk, --wifi-country CC   Wi-Fi for devices without a cable
-              --kura-installer F  Kura's .deb installer, to run Kura (then install the .dp in its web UI)
-              --admin-secret F    the hub's admin secret (default ~/.edgerent/hub/admin.secret)
-              -h, --help          this help
-            """;
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final String HOOK = " systemd.run=/boot/firmware/edgerent/firstboot.sh systemd.run_success_action=reboot"
             + " systemd.unit=kernel-command-line.target";
@@ -65,22 +45,68 @@ public final class ProvisionMain {
         System.exit(new ProvisionMain(System.out, System.err).run(args));
     }
 
+    /** The options: name, value label (null for a flag) and what it does, for the parser and the help alike. */
+    private static final String[][] OPTIONS = {
+        {"--image", "FILE", "Raspberry Pi OS Lite, .img or .img.xz"},
+        {"--hub", "URI[,URI...]", "the hub devices register with (or $EDGERENT_HUB); several hubs serving one fleet separated by"
+                + " commas: tokens come from the first, devices turn to the next when one does not answer"},
+        {"--owner", "NAME", "whose devices these are; the hub makes one token per device for NAME"},
+        {"--count", "N", "N devices named pi-01, pi-02, ... (1-999)"},
+        {"--names", "A,B,...", "devices with these host names (lowercase letters, digits, -)"},
+        {"--out", "DIR", "where to write (default ./fleet); re-running reuses the tokens there"},
+        {"--shared", null, "one image for all (DIR/edgerent-fleet.img) plus, per device, the files to copy onto its boot partition"
+                + " after flashing (DIR/NAME/boot/)"},
+        {"--ssh-key", "FILE", "your public key, for root over SSH on every device"},
+        {"--wifi-ssid", "SSID", "Wi-Fi for devices without a cable (with --wifi-psk)"},
+        {"--wifi-psk", "PSK", "the Wi-Fi's WPA passphrase, 8 to 63 characters"},
+        {"--wifi-country", "CC", "the Wi-Fi's country code (default GB)"},
+        {"--kura-installer", "FILE", "Kura's .deb installer, to run Kura (then install the .dp in its web UI)"},
+        {"--admin-secret", "FILE", "the hub's admin secret (default ~/.edgerent/hub/admin.secret)"},
+        {"--device-dir", "DIR", "the built device launcher to put on the images (default: the one built beside this tool)"},
+    };
+
+    /** The command line: {@link #OPTIONS}, help, version and the exit codes. */
+    static CommandLine commandLine() {
+        CommandSpec spec = CommandSpec.create().name("edgerent provision").mixinStandardHelpOptions(true)
+                .version("edgerent provision " + Optional.ofNullable(ProvisionMain.class.getPackage().getImplementationVersion())
+                        .orElse("(built from source)"));
+        spec.usageMessage().description("Writes, for every device, a Raspberry Pi OS image that brings it up on first boot: it sets"
+                + " the hostname, your SSH key and Wi-Fi, installs the Docker engine and Java 17 (and Kura, with --kura-installer) and"
+                + " starts the edgerent device, which registers with the hub using a one-time token made for it here. Flash each"
+                + " image to its SD card (dd, Raspberry Pi Imager).").sortOptions(false).autoWidth(true)
+                .exitCodeListHeading("%nExit codes:%n").exitCodeList(exitCodes());
+        for (String[] o : OPTIONS) {
+            spec.addOption(OptionSpec.builder(o[0]).paramLabel(o[1] == null ? "" : o[1]).type(o[1] == null ? boolean.class : String.class)
+                    .description(o[2]).build());
+        }
+        return new CommandLine(spec);
+    }
+
+    private static Map<String, String> exitCodes() {
+        Map<String, String> codes = new LinkedHashMap<>();
+        codes.put(" 0", "done");
+        codes.put(" 1", "refused: a bad image, or the hub said no");
+        codes.put(" 2", "wrong use of the command");
+        codes.put(" 3", "the hub did not answer");
+        return codes;
+    }
+
     /** Exit codes as every edgerent command: 0 done, 1 refused (bad image, the hub said no), 2 usage, 3 hub unreachable. */
     public int run(String[] args) {
+        CommandLine cli = commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        ParseResult parsed;
+        try {
+            parsed = cli.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            return usage(e.getMessage());
+        }
+        if (CommandLine.executeHelpRequest(parsed) != null) {
+            return 0;
+        }
         Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("-h") || a.equals("--help")) {
-                out.print(HELP);
-                return 0;
-            }
-            if (a.equals("--shared")) {
-                options.put(a, "yes");
-            } else if (a.startsWith("--") && i + 1 < args.length) {
-                options.put(a, args[++i]);
-            } else {
-                return usage(a.startsWith("--") ? a + " needs a value" : "unexpected argument " + a);
-            }
+        for (OptionSpec option : parsed.matchedOptions()) {
+            options.put(option.longestName(), option.type() == boolean.class ? "yes" : option.getValue());
         }
         try {
             return provision(Settings.from(options));
