@@ -2,7 +2,6 @@ package io.edgerent.edge.agent;
 
 import io.edgerent.edge.containers.ContainerException;
 import io.edgerent.edge.containers.ContainerSpec;
-import io.edgerent.edge.containers.ContainerUsage;
 import io.edgerent.edge.containers.RentalContainers;
 import io.edgerent.edge.containers.RunningContainer;
 import io.edgerent.edge.storage.Erasure;
@@ -19,16 +18,10 @@ import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Template;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentalOrder;
-import io.edgerent.protocol.UsageReport;
-import io.edgerent.protocol.WipeRecord;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.LocalTime;
@@ -42,7 +35,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.eclipse.californium.core.CoapObserveRelation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,21 +71,16 @@ final class Governor implements AutoCloseable {
     private final Tunnels tunnels;
     private final KeyPair deviceKey;
     private final Path stateFile;
-    private final Path wipesDir;
+    private final WipeOutbox wipes;
+    private final UsageMeter usage;
+    private final AssignmentObservation observation;
     private final ScheduledExecutorService thread;
     private GovernorState state;
-    private CoapObserveRelation observation;
-    /** The hub {@link #observation} is at. */
-    private URI observedAt;
-    private boolean hubWasUnreachable;
     /** The version of the assignment last followed, from a heartbeat's answer or a read after a notification. */
     private long followedVersion = -1;
     private volatile boolean closing;
     /** Whether the serving container is paused, as last applied; null until applied after a start. */
     private Boolean paused;
-    private long lastUsageReport;
-    private ContainerUsage lastUsage = ContainerUsage.NONE;
-    private long onlineSeconds;
     /** The host the serving rental's tunnel goes to: the hub that answered when it was opened. */
     private String tunnelHost;
 
@@ -106,7 +93,9 @@ final class Governor implements AutoCloseable {
         this.tunnels = tunnels;
         this.deviceKey = hub.deviceKey();
         this.stateFile = settings.dataDir().resolve("governor.cbor");
-        this.wipesDir = settings.dataDir().resolve("wipes");
+        this.wipes = new WipeOutbox(hub, deviceKey, settings.dataDir().resolve("wipes"));
+        this.usage = new UsageMeter(hub, deviceKey, containers);
+        this.observation = new AssignmentObservation(hub, this::onNotification);
         this.state = GovernorState.load(stateFile);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "edgerent-governor"));
     }
@@ -168,81 +157,17 @@ final class Governor implements AutoCloseable {
                 assignment = hub.heartbeat(id, new Heartbeat(state.state(), state.rental() == null ? null : state.rental().name(),
                         live.prices(), live.offeredAt(LocalTime.now()), live.templates(), live.region()));
             } catch (HubLink.HubUnavailableException e) {
-                if (!hubWasUnreachable) {
-                    LOG.warn("{}; serving on and retrying every {} s", e.getMessage(), live.heartbeatSeconds());
-                }
-                hubWasUnreachable = true;
+                observation.hubUnreachable(e.getMessage(), live.heartbeatSeconds());
                 return;
             }
-            if (observation == null || hubWasUnreachable || !hub.hub().equals(observedAt) || observation.isCanceled()
-                    || assignment.version() != followedVersion) {
-                // The hub forgets observers when it restarts: observe again once it is back, or at the hub that answers now.
-                // A heartbeat bringing a version no notification announced means the hub lost the observation unseen (a
-                // restart between two heartbeats, notifications it gave up on): observe again too.
-                if (observation != null) {
-                    observation.proactiveCancel();
-                    if (hub.hub().equals(observedAt)) {
-                        LOG.info("the hub answers again");
-                    } else {
-                        LOG.info("the hub at {} answers: observing there", hub.hub());
-                    }
-                }
-                observedAt = hub.hub();
-                observation = hub.observe(id, this::onNotification);
-                hubWasUnreachable = false;
-            }
+            // The hub forgets observers when it restarts: observe again once it is back, or at the hub that answers now.
+            observation.keepUp(id, assignment.version(), followedVersion);
             follow(assignment);
-            reportUsageWhenDue();
-            sendWipeRecords();
-        });
-    }
-
-    /** Wipe records go to the hub until it has them; one it refuses for good is kept aside, not retried. */
-    private void sendWipeRecords() {
-        for (Path file : WipeJournal.unsent(wipesDir)) {
-            try {
-                hub.reportWipe(state.registration().deviceId(), deviceKey, WipeRecord.decode(Files.readAllBytes(file)));
-                Files.delete(file);
-            } catch (HubLink.HubUnavailableException e) {
-                return;
-            } catch (HubLink.HubRefusedException e) {
-                LOG.error("the hub refused the wipe record {}: {}", file.getFileName(), e.getMessage());
-                move(file, file.resolveSibling(file.getFileName() + ".refused"));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the wipe record " + file, e);
+            if (state.state() == DeviceState.RENTED) {
+                usage.reportWhenDue(id, state.rental().name(), live.usageSeconds(), Boolean.TRUE.equals(paused));
             }
-        }
-    }
-
-    private static void move(Path from, Path to) {
-        try {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot move " + from, e);
-        }
-    }
-
-    /** Every usage interval, the serving rental's cumulative usage goes to the hub, signed with the device key. */
-    private void reportUsageWhenDue() {
-        long now = System.currentTimeMillis();
-        if (state.state() != DeviceState.RENTED || now - lastUsageReport < live.usageSeconds() * 1000L) {
-            return;
-        }
-        if (lastUsageReport > 0 && !Boolean.TRUE.equals(paused)) {
-            onlineSeconds += (now - lastUsageReport) / 1000;
-        }
-        lastUsageReport = now;
-        ContainerUsage measured = containers.usage(state.rental().name());
-        // Counters are per container; never report less than before (the hub refuses a decrease).
-        lastUsage = new ContainerUsage(Math.max(lastUsage.cpuSeconds(), measured.cpuSeconds()),
-                Math.max(lastUsage.peakMemoryBytes(), measured.peakMemoryBytes()), Math.max(lastUsage.bytesIn(), measured.bytesIn()),
-                Math.max(lastUsage.bytesOut(), measured.bytesOut()));
-        try {
-            hub.reportUsage(state.registration().deviceId(), deviceKey, new UsageReport(state.rental().name(), now, onlineSeconds,
-                    lastUsage.cpuSeconds(), lastUsage.peakMemoryBytes(), lastUsage.bytesIn(), lastUsage.bytesOut()));
-        } catch (HubLink.HubRefusedException | HubLink.HubUnavailableException e) {
-            LOG.warn("usage report for {} not accepted: {}", state.rental().name(), e.getMessage());
-        }
+            wipes.send(id);
+        });
     }
 
     /** The hub announces version {@code version} of the assignment: read it, unless the heartbeats brought it already. */
@@ -394,7 +319,7 @@ final class Governor implements AutoCloseable {
      */
     private void wipe() {
         String rental = state.rental().name();
-        WipeJournal journal = WipeJournal.open(wipesDir, rental);
+        WipeJournal journal = WipeJournal.open(wipes.dir(), rental);
         tunnels.close(rental);
         journal.step("tunnel closed");
         containers.remove(rental);
@@ -413,9 +338,7 @@ final class Governor implements AutoCloseable {
         journal.finish(erasure.method(), checks, true);
         save(state.with(DeviceState.LISTED, null));
         paused = null;
-        lastUsageReport = 0;
-        lastUsage = ContainerUsage.NONE;
-        onlineSeconds = 0;
+        usage.reset();
         LOG.info("{} wiped ({}, verified); listed again", rental, erasure.method());
         heartbeatSoon();
     }
@@ -481,9 +404,7 @@ final class Governor implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (observation != null) {
-            observation.proactiveCancel();
-        }
+        observation.close();
         if (state.rental() != null) {
             // Tunnels close with the process; the container keeps running and is found again on restart.
             tunnels.close(state.rental().name());
