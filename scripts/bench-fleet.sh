@@ -10,5 +10,5 @@ mvn -B -q -pl system-tests dependency:build-classpath -Dmdep.includeScope=test -
 # Each simulated device has a receiving thread; small stacks keep 10,000 of them cheap. Run from system-tests,
 # where the benchmark finds the hub jar as the system tests do.
 cd system-tests
-java -Xss256k -Xmx8g ${FLEET_OPTS:-} -cp "target/test-classes:$(cat "$cp")" io.edgerent.systemtests.FleetBenchmark "$@"
+java -Xss256k -Xmx8g ${FLEET_OPTS:-} -cp "target/test-classes:$(cat "$cp")" io.edgerent.systemtests.bench.FleetBenchmark "$@"
 rm -f "$cp"

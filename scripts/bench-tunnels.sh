@@ -11,5 +11,5 @@ mvn -B -q test-compile
 cp=$(mktemp)
 mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp"
 java -Djdk.httpclient.allowRestrictedHeaders=host -cp "target/test-classes:target/classes:$(cat "$cp")" \
-    io.edgerent.systemtests.TunnelBenchmark "$@"
+    io.edgerent.systemtests.bench.TunnelBenchmark "$@"
 rm -f "$cp"

@@ -1,0 +1,792 @@
+package io.edgerent.systemtests.bench;
+
+import io.edgerent.systemtests.support.Metrics;
+import io.edgerent.systemtests.support.World;
+import io.edgerent.client.HubClient;
+import io.edgerent.link.Dtls;
+import io.edgerent.link.HubKeyCheck;
+import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.AssignmentVersion;
+import io.edgerent.protocol.DeviceState;
+import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.HardwareFacts;
+import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Paths;
+import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.Registration;
+import io.edgerent.protocol.RegistrationAccepted;
+import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.UsageReport;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.MessageObserverAdapter;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.network.CoapEndpoint;
+
+/**
+ * The fleet benchmark of issue 8. A fleet of simulated devices, each its own DTLS session (its own UDP
+ * socket and Ed25519 key), heartbeats every 30 s, reports usage every 60 s (signed) and observes its
+ * assignment, against a real hub process (registered, rented, on the embedded database) and against
+ * {@link BareDtlsServer}, a bare Californium DTLS server with the same DTLS configuration, in the same
+ * run. For each it prints the scheduled phase's requests/s and latency, the heap a device session
+ * costs the server, and the saturated rate: the same request mix, a fixed number in flight, as fast
+ * as answered, the two servers taking turns. The heap is read after a full GC once the requests'
+ * exchanges expired, after a scheduled phase of the devices set up so far, with half the fleet and
+ * with all of it: what the second half added, per device, is what one more session costs (the figure
+ * held against the target). The whole growth per device, against the server before any device, also
+ * counts what the server holds whatever the fleet's size.
+ *
+ * <p>Run with scripts/bench-fleet.sh [DEVICES [SCHEDULE_S [SATURATE_S [IN_FLIGHT]]]]; results in docs/benchmarks.md.
+ */
+public final class FleetBenchmark {
+    /**
+     * Free rentals: the simulated renter sends no vouchers, and a priced rental would pause after the
+     * payment grace (120 s of billed time), for some devices inside the saturated phase and not for
+     * others, a workload that changed from run to run. Metering is the same work at any price.
+     */
+    static final long PRICE = 0;
+    static final String SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+    /** Rounds of the saturated phase: in each, both servers take a slot, in turns (see {@link #benchmark}). */
+    static final int ROUNDS = 4;
+
+    /**
+     * A server under test: its process, where the devices send their requests, and for the hub its
+     * /metrics and its database file (null for the bare server and on PostgreSQL).
+     */
+    private record Server(String name, Process process, String base, URI metrics, Path database) {}
+
+    /** What a server's scheduled phase and memory reading gave. */
+    private record Scheduled(double rate, long p50, long p99, long failures, Memory memory) {}
+
+    /** A server's heap after a full GC, and its bytes per class if histograms were asked for (else null). */
+    private record Heap(long bytes, java.util.Map<String, Long> classes) {}
+
+    /** Heap per device session: what the second half of the fleet added per device, and the whole growth per device. */
+    private record Memory(long marginal, long average) {}
+
+    /** A server's saturated phase so far: its slots' answers, failures and time. */
+    private static final class Saturated {
+        final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        final AtomicLong failures = new AtomicLong();
+        final AtomicLong next = new AtomicLong();
+        double seconds;
+        /** CPU the server used in its own slots, and in the other server's, in clock ticks. */
+        long ticks;
+        long ticksIdle;
+
+        /** The server's CPU time per answered request, in microseconds. */
+        double cpuMicrosPerRequest() {
+            return ticks * 1e6 / TICKS / latencies.size();
+        }
+
+        double rate() {
+            return latencies.size() / seconds;
+        }
+    }
+
+    /** One simulated device: its key, its DTLS endpoint, and what its hub assigned it. */
+    static final class Device {
+        final KeyPair key = Ed25519.generate();
+        final CoapEndpoint endpoint;
+        volatile String id;
+        volatile String rental;
+        long usageSequence;
+
+        /** The version of its assignment last announced to it. */
+        volatile long version = -1;
+        /** Reads the device's assignment, as an agent does when its version changes. */
+        private final Consumer<Device> changed;
+
+        Device(ScheduledExecutorService main, ScheduledExecutorService secondary, Consumer<Device> changed) throws IOException {
+            this.changed = changed;
+            endpoint = Dtls.clientEndpoint(URI.create("coaps://127.0.0.1"), key, HubKeyCheck.any());
+            endpoint.setExecutors(main, secondary);
+            // Notifications after the first answer come here (Californium re-creates the observing exchange).
+            endpoint.addNotificationListener((request, response) -> {
+                if (response.isSuccess()) {
+                    announced(response.getPayload());
+                }
+            });
+            endpoint.start();
+        }
+
+        void announced(byte[] payload) {
+            long announced = AssignmentVersion.decode(payload).version();
+            if (announced != version) {
+                version = announced;
+                changed.accept(this);
+            }
+        }
+
+        void assigned(byte[] payload) {
+            Assignment a = Assignment.decode(payload);
+            if (a.rental() != null) {
+                rental = a.rental().name();
+            }
+        }
+    }
+
+    private final int inFlight;
+    private final List<Device> fleet = new ArrayList<>();
+    /** Where requests go: the server being set up or measured. */
+    private volatile String base;
+    /** The server's heap and class histogram before any device, read when it was started. */
+    /** The server's heap before any device, and with half the fleet (after that half's scheduled phase). */
+    private long heapBefore;
+    private Heap heapHalf;
+    private final int scheduleSeconds;
+    /** With {@code -Dfleet.postgres=true}, the hub's database: PostgreSQL from Debian's packages, started here. */
+    private io.edgerent.hub.store.Postgres postgres;
+
+    private FleetBenchmark(int inFlight, int scheduleSeconds) {
+        this.inFlight = inFlight;
+        this.scheduleSeconds = scheduleSeconds;
+    }
+
+    public static void main(String[] args) {
+        try {
+            benchmark(args);
+            System.exit(0);
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    /**
+     * The bare server first: set up, scheduled phase, memory; it then idles while the hub gets the same.
+     * The saturated phase comes last, with both servers up and the fleet connected to both: after a
+     * slot each to warm up, they take turns in {@link #ROUNDS} rounds of two slots of equal length, the
+     * hub first in even rounds and the bare server first in odd ones (hub, bare, bare, hub, ...), so
+     * that whatever disturbs the machine for a while falls on both alike. Measured one after the other
+     * instead, the bare server's own figure moved by half between runs (2,475 to 3,643 requests/s at
+     * 10,000 devices).
+     */
+    private static void benchmark(String[] args) throws Exception {
+        int devices = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        if (devices < 2) {
+            throw new IllegalArgumentException("DEVICES must be at least 2: the fleet is set up in two halves");
+        }
+        int scheduleSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+        int saturateSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        int inFlight = args.length > 3 ? Integer.parseInt(args[3]) : 256;
+        Path dir = Files.createTempDirectory("fleet-bench");
+        ScheduledExecutorService main = Executors.newScheduledThreadPool(2);
+        ScheduledExecutorService secondary = Executors.newScheduledThreadPool(1);
+        FleetBenchmark bench = new FleetBenchmark(inFlight, scheduleSeconds);
+        long started = System.nanoTime();
+        for (int i = 0; i < devices; i++) {
+            bench.fleet.add(new Device(main, secondary, bench::readAssignment));
+        }
+        System.out.printf("fleet: %d simulated devices, each its own DTLS endpoint, made in %d s%n", devices,
+                (System.nanoTime() - started) / 1_000_000_000L);
+        List<Server> servers = new ArrayList<>();
+        try {
+            Server bare = bench.bareServer(dir);
+            servers.add(bare);
+            Scheduled bareScheduled = bench.scheduledAndMemory(bare);
+            Server hub = bench.hub(dir);
+            servers.add(hub);
+            Scheduled hubScheduled = bench.scheduledAndMemory(hub);
+
+            Saturated hubSaturated = new Saturated();
+            Saturated bareSaturated = new Saturated();
+            long slotNanos = saturateSeconds * 1_000_000_000L / ROUNDS;
+            // A slot each first, not counted: the scheduled phase leaves the code paths of a few hundred requests a second warm.
+            System.out.printf("saturated warm-up: hub %.0f req/s, bare %.0f req/s%n", bench.saturate(hub, new Saturated(), slotNanos),
+                    bench.saturate(bare, new Saturated(), slotNanos));
+            long quietMillis = 0;
+            for (int round = 0; round < ROUNDS; round++) {
+                double hubRate = 0;
+                double bareRate = 0;
+                for (Server s : round % 2 == 0 ? List.of(hub, bare) : List.of(bare, hub)) {
+                    // In case a server's work outlasts its slot (the hub's database writes, collections), each starts on a quiet machine.
+                    quietMillis += awaitQuiet(servers);
+                    boolean hubsSlot = s == hub;
+                    Server other = hubsSlot ? bare : hub;
+                    Saturated mine = hubsSlot ? hubSaturated : bareSaturated;
+                    Saturated theirs = hubsSlot ? bareSaturated : hubSaturated;
+                    long before = cpuTicks(s);
+                    long otherBefore = cpuTicks(other);
+                    double rate = bench.saturate(s, mine, slotNanos);
+                    mine.ticks += cpuTicks(s) - before;
+                    theirs.ticksIdle += cpuTicks(other) - otherBefore;
+                    if (hubsSlot) {
+                        hubRate = rate;
+                    } else {
+                        bareRate = rate;
+                    }
+                }
+                System.out.printf("saturated round %d: hub %.0f req/s, bare %.0f req/s, ratio %.2f%n", round + 1, hubRate, bareRate,
+                        hubRate / bareRate);
+            }
+            System.out.printf("saturated: %.1f s waited for quiet before the slots; CPU of the server not in its slot: hub %.0f %%,"
+                    + " bare %.0f %% of a core%n", quietMillis / 1e3, 100.0 * hubSaturated.ticksIdle / TICKS / bareSaturated.seconds,
+                    100.0 * bareSaturated.ticksIdle / TICKS / hubSaturated.seconds);
+            String jfr = System.getProperty("fleet.jfr");
+            for (Server s : servers) {
+                if (jfr != null) {
+                    run("jcmd", String.valueOf(s.process().pid()), "JFR.stop", "name=fleet", "filename=" + jfr + "-" + s.name() + ".jfr");
+                }
+            }
+            print("hub", devices, hubScheduled, hubSaturated);
+            print("bare", devices, bareScheduled, bareSaturated);
+            System.out.printf("saturated, server CPU per request: hub %.0f us, bare %.0f us (ratio bare/hub %.2f); in their slots the"
+                    + " hub used %.0f %%, the bare server %.0f %% of a core%n", hubSaturated.cpuMicrosPerRequest(),
+                    bareSaturated.cpuMicrosPerRequest(), bareSaturated.cpuMicrosPerRequest() / hubSaturated.cpuMicrosPerRequest(),
+                    100.0 * hubSaturated.ticks / TICKS / hubSaturated.seconds, 100.0 * bareSaturated.ticks / TICKS / bareSaturated.seconds);
+            System.out.printf("ratio hub/bare: saturated req/s %.2f (target >= 0.8); scheduled p99 %.2f; heap per session: hub %d bytes"
+                    + " (target <= 5120), bare %d bytes; averaged over the whole growth, hub %d, bare %d%n",
+                    hubSaturated.rate() / bareSaturated.rate(), (double) hubScheduled.p99() / bareScheduled.p99(),
+                    hubScheduled.memory().marginal(), bareScheduled.memory().marginal(), hubScheduled.memory().average(),
+                    bareScheduled.memory().average());
+        } finally {
+            for (Server s : servers) {
+                s.process().destroy();
+                s.process().waitFor(60, TimeUnit.SECONDS);
+            }
+            bench.fleet.forEach(d -> d.endpoint.destroy());
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+            main.shutdownNow();
+            secondary.shutdownNow();
+            if (bench.postgres != null) {
+                bench.postgres.close();
+            }
+        }
+    }
+
+    private static void print(String server, int devices, Scheduled scheduled, Saturated saturated) {
+        System.out.printf("%-5s %d devices | scheduled %.0f req/s, p50 %.1f ms, p99 %.1f ms, %d failed | saturated %.0f req/s,"
+                + " p99 %.1f ms, %d failed | heap per device session %d bytes (%d averaged)%n", server, devices, scheduled.rate(),
+                scheduled.p50() / 1e6, scheduled.p99() / 1e6, scheduled.failures(), saturated.rate(),
+                percentile(sorted(saturated.latencies), 99) / 1e6, saturated.failures.get(), scheduled.memory().marginal(),
+                scheduled.memory().average());
+    }
+
+    /**
+     * Starts a hub (embedded database, or PostgreSQL with {@code -Dfleet.postgres=true}), registers the
+     * fleet with it, and rents every device: half the fleet, the heap read, then the other half.
+     */
+    private Server hub(Path dir) throws Exception {
+        int coapsPort = World.freeUdpPort();
+        int coapPort = World.freeUdpPort();
+        int metricsPort = World.freePort();
+        List<String> args = new ArrayList<>(List.of("-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
+                "--data", dir.resolve("hub").toString(), "--coaps-port", String.valueOf(coapsPort), "--coap-port", String.valueOf(coapPort),
+                "--ssh-port", "0", "--http-port", "0", "--https-port", "0", "--metrics", "127.0.0.1:" + metricsPort,
+                "--tunnel-ports", "10000-39999", "--payment-grace", "86400"));
+        if (Boolean.getBoolean("fleet.postgres")) {
+            postgres = io.edgerent.hub.store.Postgres.start();
+            args.addAll(List.of("--db", postgres.newDatabase()));
+        }
+        Process hub = server(dir.resolve("hub.log"), "hub running", args.toArray(String[]::new));
+        Server server = new Server("hub", hub, "coaps://127.0.0.1:" + coapsPort + "/", URI.create("http://127.0.0.1:" + metricsPort
+                + "/metrics"), postgres == null ? dir.resolve("hub/hub.mv.db") : null);
+        try {
+            inHalves(server, (from, to) -> setUpHub(server, dir, coapPort, from, to));
+            return server;
+        } catch (Exception | Error e) {
+            hub.destroy();
+            throw e;
+        }
+    }
+
+    /** Registers and rents the fleet's devices {@code from} to {@code to}, the ones before already set up. */
+    private void setUpHub(Server server, Path dir, int coapPort, int from, int to) throws Exception {
+        List<Device> devices = fleet.subList(from, to);
+        base = server.base();
+        String secret = Files.readString(dir.resolve("hub/admin.secret")).strip();
+        URI plain = URI.create("coap://127.0.0.1:" + coapPort);
+        long started = System.nanoTime();
+        List<String> tokens = parallel(devices.size(), 8, () -> new HubClient(plain, 30_000), (client, i) ->
+                client.issueToken(secret, "fleet"));
+        AtomicInteger i = new AtomicInteger();
+        throttled(devices, 64, d -> post(d, Paths.DEVICES, new Registration(tokens.get(i.getAndIncrement()), Ed25519.raw(d.key.getPublic()),
+                new HardwareFacts(4, "Cortex-A72", 4L << 30, 32L << 30, "aarch64", "Raspberry Pi 4", 1000)).encode())
+                .thenAccept(answer -> d.id = RegistrationAccepted.decode(answer).deviceId()));
+        System.out.printf("hub: %d devices registered (a DTLS handshake each) in %d s%n", devices.size(),
+                (System.nanoTime() - started) / 1_000_000_000L);
+        // Until rented, a device heartbeats as a free one (the bare server's rental name is not the hub's).
+        devices.forEach(d -> {
+            d.rental = null;
+            d.version = -1;
+        });
+        // Setting up a large fleet takes longer than a device stays online unheard: the devices set up so far heartbeat meanwhile
+        // (not in the quiet wait between the halves: the first half may go offline then, which changes nothing at price 0).
+        ScheduledExecutorService alive = Executors.newScheduledThreadPool(1);
+        for (int k = 0; k < to; k++) {
+            Device d = fleet.get(k);
+            alive.scheduleAtFixedRate(() -> heartbeat(d), k * 30_000L / to, 30_000, TimeUnit.MILLISECONDS);
+        }
+        observeAll(devices);
+        KeyPair renter = Ed25519.generate();
+        try (HubClient admin = new HubClient(plain, 30_000)) {
+            admin.moveMoney(secret, "deposit", "renter:" + HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())),
+                    20_000L * devices.size(), "bench-" + from);
+        }
+        started = System.nanoTime();
+        URI secure = URI.create(base);
+        parallel(devices.size(), 8, () -> new HubClient(secure, 30_000, renter, HubKeyCheck.any()), (client, k) ->
+                client.rent(renter, devices.get(k).id, 1, SSH_KEY, PRICE, 10_000));
+        awaitAssigned(devices);
+        alive.shutdownNow();
+        System.out.printf("hub: %d rentals made, each device told by its observation, in %d s%n", devices.size(),
+                (System.nanoTime() - started) / 1_000_000_000L);
+    }
+
+    /**
+     * Starts the bare server and connects the fleet to it, half, the heap read, then the other half. It
+     * answers any device id, so the saturated phase later sends it the hub's ids and rentals.
+     */
+    private Server bareServer(Path dir) throws Exception {
+        int port = World.freeUdpPort();
+        Process bare = server(dir.resolve("bare.log"), "bare server on", "-cp", System.getProperty("java.class.path"),
+                BareDtlsServer.class.getName(), String.valueOf(port));
+        Server server = new Server("bare", bare, "coaps://127.0.0.1:" + port + "/", null, null);
+        try {
+            inHalves(server, (from, to) -> setUpBare(server, from, to));
+            return server;
+        } catch (Exception | Error e) {
+            bare.destroy();
+            throw e;
+        }
+    }
+
+    /** Connects the fleet's devices {@code from} to {@code to} to the bare server, and has them observe. */
+    private void setUpBare(Server server, int from, int to) throws Exception {
+        List<Device> devices = fleet.subList(from, to);
+        base = server.base();
+        for (int i = from; i < to; i++) {
+            fleet.get(i).id = String.format("d-%012x", i);
+            fleet.get(i).rental = "r-000000000000";
+        }
+        long started = System.nanoTime();
+        throttled(devices, 64, d -> heartbeat(d).thenApply(x -> null));
+        System.out.printf("bare: %d devices connected (a DTLS handshake each) in %d s%n", devices.size(),
+                (System.nanoTime() - started) / 1_000_000_000L);
+        observeAll(devices);
+    }
+
+    /** The scheduled phase of the whole fleet, then the memory readings, of the server just set up. */
+    private Scheduled scheduledAndMemory(Server server) throws Exception {
+        long pid = server.process().pid();
+        if (System.getProperty("fleet.jfr") != null) {
+            // Where the server spends its time, to the end of the saturated phase: jfr print --events jdk.ExecutionSample FILE.
+            run("jcmd", String.valueOf(pid), "JFR.start", "name=fleet");
+        }
+        Phase phase = schedule(server, fleet);
+        Heap all = quietHeap(server);
+        String dumps = System.getProperty("fleet.heapDump");
+        if (dumps != null) {
+            // The whole fleet's heap, for reading who holds what (e.g. with a heap analyser), next to the histogram.
+            run("jcmd", String.valueOf(pid), "GC.heap_dump", Path.of(dumps, server.name() + ".hprof").toAbsolutePath().toString());
+        }
+        int n = fleet.size();
+        int added = n - n / 2;
+        if (all.classes() != null) {
+            System.out.println(server.name() + ": what a device session is made of (bytes per device, classes grown most from the"
+                    + " half fleet to the whole, each read after its scheduled phase)");
+            System.out.println(histogramGrowth(heapHalf.classes(), all.classes(), added));
+        }
+        long[] latencies = sorted(phase.latencies());
+        System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server.name(), latencies.length, phase.seconds());
+        return new Scheduled(latencies.length / phase.seconds(), percentile(latencies, 50), percentile(latencies, 99),
+                phase.failures(), new Memory((all.bytes() - heapHalf.bytes()) / added, (all.bytes() - heapBefore) / n));
+    }
+
+    interface SetUp {
+        void devices(int from, int to) throws Exception;
+    }
+
+    /**
+     * Sets the fleet up on {@code server} in two halves, the same for both servers: the heap before any
+     * device, the first half, its scheduled phase, the heap (what the whole fleet's is held against),
+     * then the second half.
+     */
+    private void inHalves(Server server, SetUp setUp) throws Exception {
+        heapBefore = heapAfterFullGc(server.process().pid());
+        int half = fleet.size() / 2;
+        setUp.devices(0, half);
+        Phase phase = schedule(server, fleet.subList(0, half));
+        System.out.printf("%s: scheduled phase of the first half, %.0f req/s, %d failed%n", server.name(),
+                phase.latencies().size() / phase.seconds(), phase.failures());
+        heapHalf = quietHeap(server);
+        setUp.devices(half, fleet.size());
+    }
+
+    /** What a scheduled phase gave: the answers' latencies, the requests unanswered, and its length. */
+    private record Phase(ConcurrentLinkedQueue<Long> latencies, long failures, double seconds) {}
+
+    /**
+     * {@code devices} heartbeat every 30 s and report usage every 60 s for {@link #scheduleSeconds},
+     * spread evenly over the period, as a fleet that booted at random times is.
+     */
+    private Phase schedule(Server server, List<Device> devices) throws Exception {
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        AtomicLong failures = new AtomicLong();
+        ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
+        long[] commitsBefore = commits(server);
+        long start = System.nanoTime();
+        int n = devices.size();
+        for (int i = 0; i < n; i++) {
+            Device d = devices.get(i);
+            clock.scheduleAtFixedRate(() -> record(heartbeat(d), latencies, failures), i * 30_000L / n, 30_000, TimeUnit.MILLISECONDS);
+            clock.scheduleAtFixedRate(() -> record(usage(d), latencies, failures), i * 60_000L / n, 60_000, TimeUnit.MILLISECONDS);
+        }
+        Thread.sleep(scheduleSeconds * 1000L);
+        clock.shutdownNow();
+        clock.awaitTermination(10, TimeUnit.SECONDS);
+        Thread.sleep(2000);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (server.metrics() != null) {
+            long[] commitsAfter = commits(server);
+            long commits = commitsAfter[0] - commitsBefore[0];
+            System.out.printf("%s: scheduled phase %.0f commits/s carrying %.1f requests each; %s%n", server.name(),
+                    commits / seconds, (commitsAfter[1] - commitsBefore[1]) / (double) Math.max(1, commits),
+                    server.database() == null ? "database PostgreSQL" : "database file " + (Files.size(server.database()) >> 20) + " MB");
+        }
+        return new Phase(latencies, failures.get(), seconds);
+    }
+
+    /** The sessions alone: the heap once the requests' exchanges have expired (60 s, Dtls.configuration). */
+    private static Heap quietHeap(Server server) throws Exception {
+        Thread.sleep(75_000);
+        return heap(server.process().pid());
+    }
+
+    /** The hub's group commits so far and the requests they carried, from its /metrics; zeros for the bare server. */
+    private static long[] commits(Server server) throws Exception {
+        if (server.metrics() == null) {
+            return new long[2];
+        }
+        String text = Metrics.metrics(server.metrics());
+        return new long[] {Metrics.metric(text, "edgerent_database_commits_total"),
+                Metrics.metric(text, "edgerent_database_commit_pieces_total")};
+    }
+
+    /** One slot of the saturated phase: the request mix, {@code inFlight} at once, as fast as answered; its rate. */
+    private double saturate(Server server, Saturated saturated, long nanos) throws InterruptedException {
+        base = server.base();
+        int before = saturated.latencies.size();
+        Semaphore finished = new Semaphore(0);
+        long start = System.nanoTime();
+        long end = start + nanos;
+        for (int k = 0; k < inFlight; k++) {
+            loop(saturated.next, end, saturated.latencies, saturated.failures, finished);
+        }
+        finished.acquire(inFlight);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        saturated.seconds += seconds;
+        return (saturated.latencies.size() - before) / seconds;
+    }
+
+    /** One of the saturated phase's chains: each answer sends the next request (two heartbeats to one usage report). */
+    private void loop(AtomicLong next, long end, ConcurrentLinkedQueue<Long> latencies, AtomicLong failures, Semaphore finished) {
+        if (System.nanoTime() > end) {
+            finished.release();
+            return;
+        }
+        long k = next.getAndIncrement();
+        Device d = fleet.get((int) (k % fleet.size()));
+        CompletableFuture<Long> answer = k % 3 == 2 ? usage(d) : heartbeat(d);
+        answer.whenComplete((nanos, failure) -> {
+            if (failure == null) {
+                latencies.add(nanos);
+            } else {
+                failures.incrementAndGet();
+            }
+            loop(next, end, latencies, failures, finished);
+        });
+    }
+
+    private static void record(CompletableFuture<Long> answer, ConcurrentLinkedQueue<Long> latencies, AtomicLong failures) {
+        answer.whenComplete((nanos, failure) -> {
+            if (failure == null) {
+                latencies.add(nanos);
+            } else {
+                failures.incrementAndGet();
+            }
+        });
+    }
+
+    private CompletableFuture<Long> heartbeat(Device d) {
+        String rental = d.rental;
+        byte[] body = new Heartbeat(rental == null ? DeviceState.LISTED : DeviceState.RENTED, rental, new Prices(PRICE, 0)).encode();
+        return timed(post(d, Paths.DEVICES + "/" + d.id + "/" + Paths.HEARTBEAT, body));
+    }
+
+    private CompletableFuture<Long> usage(Device d) {
+        long seq;
+        synchronized (d) {
+            seq = ++d.usageSequence;
+        }
+        String path = Paths.DEVICES + "/" + d.id + "/" + Paths.USAGE;
+        byte[] report = new UsageReport(d.rental, seq, seq * 60, seq, 64L << 20, seq * 1000, 0).encode();
+        return timed(post(d, path, SignedRequest.sign(d.key, path, System.currentTimeMillis(), report).encode()));
+    }
+
+    private static CompletableFuture<Long> timed(CompletableFuture<byte[]> answer) {
+        long sent = System.nanoTime();
+        return answer.thenApply(x -> System.nanoTime() - sent);
+    }
+
+    private CompletableFuture<byte[]> post(Device d, String path, byte[] body) {
+        Request request = Request.newPost();
+        request.setURI(base + path);
+        request.setPayload(body);
+        request.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_CBOR);
+        return send(d, request);
+    }
+
+    private static CompletableFuture<byte[]> send(Device d, Request request) {
+        CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        request.addMessageObserver(new MessageObserverAdapter() {
+            @Override
+            public void onResponse(Response response) {
+                if (response.isSuccess()) {
+                    answer.complete(response.getPayload());
+                } else {
+                    answer.completeExceptionally(new IllegalStateException(response.getCode() + " " + response.getPayloadString()));
+                }
+            }
+
+            @Override
+            protected void failed() {
+                answer.completeExceptionally(new IllegalStateException("no answer"));
+            }
+        });
+        d.endpoint.sendRequest(request);
+        return answer;
+    }
+
+    /**
+     * Every device observes its assignment's version; when it changes, the device reads its assignment, and
+     * one naming a rental makes it a rented device.
+     */
+    private void observeAll(List<Device> devices) throws InterruptedException {
+        throttled(devices, 256, d -> {
+            Request request = Request.newGet();
+            request.setURI(base + Paths.DEVICES + "/" + d.id + "/" + Paths.ASSIGNMENT_VERSION);
+            request.setObserve();
+            return send(d, request).thenAccept(d::announced);
+        });
+    }
+
+    private void readAssignment(Device d) {
+        Request request = Request.newGet();
+        request.setURI(base + Paths.DEVICES + "/" + d.id + "/" + Paths.ASSIGNMENT);
+        send(d, request).thenAccept(d::assigned);
+    }
+
+    private static void awaitAssigned(List<Device> devices) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (devices.stream().anyMatch(d -> d.rental == null)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(devices.stream().filter(d -> d.rental == null).count()
+                        + " devices never heard of their rental through their observation");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Runs {@code work} for every device with at most {@code limit} at once; fails on the first failure. */
+    private static void throttled(List<Device> devices, int limit, Function<Device, CompletableFuture<?>> work)
+            throws InterruptedException {
+        Semaphore slots = new Semaphore(limit);
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (Device d : devices) {
+            slots.acquire();
+            CompletableFuture<?> f = work.apply(d);
+            f.whenComplete((x, e) -> slots.release());
+            all.add(f);
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+    }
+
+    interface Call<C, T> {
+        T call(C client, int index) throws Exception;
+    }
+
+    /** {@code count} blocking calls spread over {@code threads} clients, each thread its own; the results in order. */
+    private static <C extends AutoCloseable, T> List<T> parallel(int count, int threads, java.util.concurrent.Callable<C> clients,
+            Call<C, T> call) throws Exception {
+        List<T> results = new ArrayList<>(java.util.Collections.nCopies(count, null));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int first = t;
+            done.add(pool.submit(() -> {
+                try (C client = clients.call()) {
+                    for (int i = first; i < count; i += threads) {
+                        results.set(i, call.call(client, i));
+                    }
+                }
+                return null;
+            }));
+        }
+        for (var f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        return results;
+    }
+
+    /** Starts a server JVM with the same flags for both, and waits for the line saying it serves. */
+    private static Process server(Path log, String ready, String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        String cpus = System.getProperty("fleet.serverCpus");
+        if (cpus != null) {
+            // The server on cores of its own (run the fleet with taskset on the others), so the fleet cannot starve it.
+            command.addAll(List.of("taskset", "-c", cpus));
+        }
+        command.addAll(List.of("java", "-Xmx2g", "-XX:+UseG1GC"));
+        command.addAll(Arrays.asList(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        // A benchmark stopped by a signal (Ctrl-C, kill) takes its servers with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+        String line;
+        Files.writeString(log, "");
+        while ((line = out.readLine()) != null && !line.contains(ready)) {
+            Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.APPEND);
+        }
+        if (line == null) {
+            throw new IllegalStateException("the server did not start; see " + log);
+        }
+        Thread drain = new Thread(() -> {
+            try (var rest = Files.newBufferedWriter(log, java.nio.file.StandardOpenOption.APPEND)) {
+                out.transferTo(rest);
+            } catch (IOException ignored) {
+                // the server ended
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+    }
+
+    /** Linux's clock ticks per second, the unit of /proc/PID/stat's CPU times. */
+    static final int TICKS = 100;
+
+    /** CPU time a server process has used, user and system, in clock ticks (/proc/PID/stat, fields 14 and 15). */
+    private static long cpuTicks(Server server) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + server.process().pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the CPU time of the " + server.name() + " server", e);
+        }
+    }
+
+    /** Waits (at most 20 s) until no server used more than 4 % of a core in the last half second; how long it waited. */
+    private static long awaitQuiet(List<Server> servers) throws InterruptedException {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < 20_000_000_000L) {
+            long[] before = servers.stream().mapToLong(FleetBenchmark::cpuTicks).toArray();
+            Thread.sleep(500);
+            long[] after = servers.stream().mapToLong(FleetBenchmark::cpuTicks).toArray();
+            boolean quiet = true;
+            for (int i = 0; i < before.length; i++) {
+                quiet &= after[i] - before[i] <= TICKS / 50;
+            }
+            if (quiet) {
+                break;
+            }
+        }
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** A JVM's heap after a full GC, and its class histogram if {@code fleet.histogram} is set. */
+    private static Heap heap(long pid) throws Exception {
+        return new Heap(heapAfterFullGc(pid), Boolean.getBoolean("fleet.histogram") ? histogram(pid) : null);
+    }
+
+    /** The heap a JVM uses after a full GC (jcmd, jstat): what its live objects take. */
+    private static long heapAfterFullGc(long pid) throws Exception {
+        run("jcmd", String.valueOf(pid), "GC.run");
+        String[] lines = run("jstat", "-gc", String.valueOf(pid)).strip().split("\n");
+        String[] names = lines[0].trim().split("\\s+");
+        String[] values = lines[1].trim().split("\\s+");
+        double kib = 0;
+        for (int i = 0; i < names.length; i++) {
+            if (List.of("S0U", "S1U", "EU", "OU").contains(names[i])) {
+                kib += Double.parseDouble(values[i]);
+            }
+        }
+        return (long) (kib * 1024);
+    }
+
+    /** Bytes per class of a JVM's live objects (jcmd GC.class_histogram, which collects first). */
+    private static java.util.Map<String, Long> histogram(long pid) throws Exception {
+        java.util.Map<String, Long> bytes = new java.util.HashMap<>();
+        for (String line : run("jcmd", String.valueOf(pid), "GC.class_histogram").split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[0].endsWith(":")) {
+                bytes.merge(f[3], Long.parseLong(f[2]), Long::sum);
+            }
+        }
+        return bytes;
+    }
+
+    /** The 25 classes whose live bytes grew most, per device, and the sum of all growth. */
+    private static String histogramGrowth(java.util.Map<String, Long> before, java.util.Map<String, Long> after, int devices) {
+        StringBuilder out = new StringBuilder();
+        long total = 0;
+        List<java.util.Map.Entry<String, Long>> grown = new ArrayList<>();
+        for (var e : after.entrySet()) {
+            long growth = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            total += growth;
+            grown.add(java.util.Map.entry(e.getKey(), growth));
+        }
+        grown.sort(java.util.Map.Entry.<String, Long>comparingByValue().reversed());
+        for (var e : grown.subList(0, Math.min(25, grown.size()))) {
+            out.append(String.format("  %8.1f  %s%n", (double) e.getValue() / devices, e.getKey()));
+        }
+        return out.append(String.format("  %8.1f  all classes%n", (double) total / devices)).toString();
+    }
+
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + ": " + out);
+        }
+        return out;
+    }
+
+    private static long[] sorted(ConcurrentLinkedQueue<Long> values) {
+        long[] a = values.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(a);
+        return a;
+    }
+
+    private static long percentile(long[] sorted, int p) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) ((long) sorted.length * p / 100))];
+    }
+}

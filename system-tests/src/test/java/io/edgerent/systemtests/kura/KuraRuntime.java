@@ -1,0 +1,207 @@
+package io.edgerent.systemtests.kura;
+
+import io.edgerent.systemtests.support.World;
+import io.edgerent.edge.launcher.DeviceLauncher;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.eclipse.osgi.launch.EquinoxFactory;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.metatype.MetaTypeInformation;
+import org.osgi.service.metatype.MetaTypeService;
+import org.osgi.service.metatype.ObjectClassDefinition;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * The runtime Kura 5.3 gives the edge bundles: Equinox 3.16 with Felix SCR 2.1.16, Equinox
+ * ConfigAdmin 1.4.400 and Metatype 1.5.300, Bouncy Castle 1.71 and slf4j 1.7.36 (all from Maven
+ * Central, copied to target/kura-runtime by the pom), Kura's API (our stand-in: Kura itself is
+ * not on Maven Central and cannot run here), and the bundles of our deployment package installed
+ * from the .dp file in its order.
+ *
+ * <p>Like Kura, it creates each configurable component's first configuration from the defaults
+ * in its metatype; the test then changes settings through ConfigAdmin as the Kura web UI does. The
+ * compendium API packages (ConfigAdmin, Metatype, SCR runtime) come from this class path, as they
+ * come from org.eclipse.osgi.services on Kura, so the test can call those services.
+ */
+final class KuraRuntime implements AutoCloseable {
+    static final Path BUNDLES = World.ROOT.resolve("system-tests/target/kura-runtime");
+    static final String CONFIGURABLE_COMPONENT = "org.eclipse.kura.configuration.ConfigurableComponent";
+
+    private final Framework framework;
+    private final BundleContext context;
+    private final List<ServiceTracker<?, ?>> trackers = new ArrayList<>();
+
+    /** Starts Equinox, installs and starts everything, and configures our components: defaults, then {@code settings}. */
+    KuraRuntime(Path storage, Map<String, Map<String, Object>> settings) throws Exception {
+        Map<String, String> config = new HashMap<>();
+        config.put(Constants.FRAMEWORK_STORAGE, storage.resolve("osgi").toString());
+        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.osgi.service.cm;version=1.6.0,"
+                + "org.osgi.service.metatype;version=1.4.0,org.osgi.service.component;version=1.4.0,"
+                + "org.osgi.service.component.runtime;version=1.4.0,org.osgi.service.component.runtime.dto;version=1.4.0");
+        config.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*,com.sun.*");
+        framework = new EquinoxFactory().newFramework(config);
+        framework.start();
+        context = framework.getBundleContext();
+        List<Bundle> installed = new ArrayList<>();
+        try (Stream<Path> jars = Files.list(BUNDLES)) {
+            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                installed.add(context.installBundle(jar.toUri().toString()));
+            }
+        }
+        List<Bundle> ours = DeviceLauncher.installDeploymentPackage(context, BUNDLES.resolve("edgerent.dp"));
+        for (Bundle bundle : installed) {
+            startUnlessFragment(bundle);
+        }
+        configureFromMetatypeDefaults(ours, settings);
+        for (Bundle bundle : ours) {
+            startUnlessFragment(bundle);
+        }
+    }
+
+    private static void startUnlessFragment(Bundle bundle) throws Exception {
+        if ((bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) == 0) {
+            bundle.start();
+        }
+    }
+
+    /** As Kura does for a configurable component without a configuration: the metatype's defaults, here with the test's settings over them. */
+    private void configureFromMetatypeDefaults(List<Bundle> bundles, Map<String, Map<String, Object>> settings) throws Exception {
+        for (Bundle bundle : bundles) {
+            MetaTypeInformation info = metatype().getMetaTypeInformation(bundle);
+            if (info == null) {
+                continue;
+            }
+            for (String pid : info.getPids()) {
+                Dictionary<String, Object> properties = new Hashtable<>();
+                for (var ad : info.getObjectClassDefinition(pid, null).getAttributeDefinitions(ObjectClassDefinition.ALL)) {
+                    String[] defaults = ad.getDefaultValue();
+                    if (defaults != null && defaults.length == 1) {
+                        properties.put(ad.getID(), typed(ad.getType(), defaults[0]));
+                    }
+                }
+                settings.getOrDefault(pid, Map.of()).forEach(properties::put);
+                admin().getConfiguration(pid, "?").update(properties);
+            }
+        }
+    }
+
+    /** A metatype default as the type Kura's configuration service would store. */
+    private static Object typed(int type, String text) {
+        return switch (type) {
+            case org.osgi.service.metatype.AttributeDefinition.INTEGER -> Integer.valueOf(text);
+            case org.osgi.service.metatype.AttributeDefinition.LONG -> Long.valueOf(text);
+            case org.osgi.service.metatype.AttributeDefinition.BOOLEAN -> Boolean.valueOf(text);
+            default -> text;
+        };
+    }
+
+    List<Bundle> bundles() {
+        return List.of(context.getBundles());
+    }
+
+    static boolean isFragment(Bundle bundle) {
+        return (bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
+    }
+
+    /** The service.pid of every service registered as Kura's ConfigurableComponent. */
+    List<String> configurableComponentPids() throws Exception {
+        ServiceReference<?>[] refs = context.getServiceReferences(CONFIGURABLE_COMPONENT, null);
+        List<String> pids = new ArrayList<>();
+        for (ServiceReference<?> ref : refs == null ? new ServiceReference<?>[0] : refs) {
+            pids.add(String.valueOf(ref.getProperty(Constants.SERVICE_PID)));
+        }
+        Collections.sort(pids);
+        return pids;
+    }
+
+    /** Each of our components' name and its configurations' states (ComponentConfigurationDTO.ACTIVE is 8). */
+    Map<String, List<Integer>> componentStates() throws Exception {
+        ServiceComponentRuntime scr = service(ServiceComponentRuntime.class);
+        Map<String, List<Integer>> states = new LinkedHashMap<>();
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
+            if (description.name.startsWith("io.edgerent.")) {
+                states.put(description.name, scr.getComponentConfigurationDTOs(description).stream().map(c -> c.state).toList());
+            }
+        }
+        return states;
+    }
+
+    /** The object class definition Kura's web UI renders for {@code pid}, from the bundle that declares it. */
+    ObjectClassDefinition ocd(String pid) throws Exception {
+        for (Bundle bundle : context.getBundles()) {
+            MetaTypeInformation info = metatype().getMetaTypeInformation(bundle);
+            if (info != null && List.of(info.getPids()).contains(pid)) {
+                return info.getObjectClassDefinition(pid, null);
+            }
+        }
+        return null;
+    }
+
+    /** Changes some settings of {@code pid} through ConfigAdmin, keeping the others, as saving the Kura web UI form does. */
+    void configure(String pid, Map<String, Object> changes) throws IOException, InterruptedException {
+        Configuration configuration = admin().getConfiguration(pid, "?");
+        Dictionary<String, Object> properties = configuration.getProperties();
+        changes.forEach(properties::put);
+        configuration.update(properties);
+    }
+
+    /** The settings ConfigAdmin holds for {@code pid} now. */
+    Object setting(String pid, String key) throws IOException, InterruptedException {
+        return admin().getConfiguration(pid, "?").getProperties().get(key);
+    }
+
+    ConfigurationAdmin admin() throws InterruptedException {
+        return service(ConfigurationAdmin.class);
+    }
+
+    private MetaTypeService metatype() throws InterruptedException {
+        return service(MetaTypeService.class);
+    }
+
+    private <T> T service(Class<T> type) throws InterruptedException {
+        ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
+        tracker.open();
+        trackers.add(tracker);
+        T service = tracker.waitForService(20_000);
+        if (service == null) {
+            throw new AssertionError(type.getSimpleName() + " did not start in Equinox: " + bundleStates());
+        }
+        return service;
+    }
+
+    String bundleStates() {
+        StringBuilder states = new StringBuilder();
+        for (Bundle b : context.getBundles()) {
+            states.append(b.getSymbolicName()).append('=').append(b.getState()).append(' ');
+        }
+        return states.toString();
+    }
+
+    @Override
+    public void close() throws Exception {
+        trackers.forEach(ServiceTracker::close);
+        framework.stop();
+        framework.waitForStop(30_000);
+    }
+}
