@@ -22,7 +22,8 @@ public final class ClientMain {
 
     public static void main(String[] args) {
         String home = System.getenv("EDGERENT_HOME");
-        Path homeDir = home == null || home.isBlank() ? Path.of(System.getProperty("user.home"), ".edgerent") : Path.of(home);
+        Path homeDir =
+                home == null || home.isBlank() ? Path.of(System.getProperty("user.home"), ".edgerent") : Path.of(home);
         System.exit(new ClientMain(System.out, System.err, homeDir).run(args));
     }
 

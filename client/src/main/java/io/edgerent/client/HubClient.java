@@ -1,24 +1,24 @@
 package io.edgerent.client;
 
+import io.edgerent.link.Dtls;
+import io.edgerent.link.HubKeyCheck;
 import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.Earnings;
+import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ExtendRequest;
-import io.edgerent.protocol.Statement;
-import io.edgerent.protocol.Voucher;
-import io.edgerent.protocol.WalletMove;
-import io.edgerent.protocol.WipeRecord;
-import io.edgerent.protocol.RentalRef;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.RentalRef;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
-import io.edgerent.protocol.TokenRequest;
-import io.edgerent.link.Dtls;
-import io.edgerent.link.HubKeyCheck;
-import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.SshKeys;
+import io.edgerent.protocol.Statement;
+import io.edgerent.protocol.TokenRequest;
+import io.edgerent.protocol.Voucher;
+import io.edgerent.protocol.WalletMove;
+import io.edgerent.protocol.WipeRecord;
 import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
@@ -31,8 +31,8 @@ import java.util.function.Function;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
-import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.elements.exception.ConnectorException;
@@ -59,6 +59,7 @@ public final class HubClient implements AutoCloseable {
     private final KeyPair identity;
     /** The hub talked to, the key it must show, and the endpoint to it; replaced after a request went unanswered. */
     private volatile int current;
+
     private volatile HubKeyCheck check;
     private volatile CoapEndpoint endpoint;
     /** The key each hub turned away from had shown. */
@@ -138,7 +139,8 @@ public final class HubClient implements AutoCloseable {
         return Listing.decodeAll(get(Paths.LISTINGS));
     }
 
-    public RentalView rent(KeyPair renter, String device, int hours, String sshKey, long maxPricePerHour, long deposit) {
+    public RentalView rent(
+            KeyPair renter, String device, int hours, String sshKey, long maxPricePerHour, long deposit) {
         return rent(renter, new RentRequest(device, hours, sshKey, maxPricePerHour, deposit));
     }
 
@@ -151,11 +153,13 @@ public final class HubClient implements AutoCloseable {
     }
 
     public ChannelStatus channel(KeyPair renter, String rental) {
-        return ChannelStatus.decode(signed(renter, Paths.RENTALS + "/" + Paths.CHANNEL, new RentalRef(rental).encode()));
+        return ChannelStatus.decode(
+                signed(renter, Paths.RENTALS + "/" + Paths.CHANNEL, new RentalRef(rental).encode()));
     }
 
     public RentalView extend(KeyPair renter, String rental, int hours, long deposit) {
-        return RentalView.decode(signed(renter, Paths.RENTALS + "/" + Paths.EXTEND, new ExtendRequest(rental, hours, deposit).encode()));
+        return RentalView.decode(
+                signed(renter, Paths.RENTALS + "/" + Paths.EXTEND, new ExtendRequest(rental, hours, deposit).encode()));
     }
 
     public Statement wallet(KeyPair renter) {
@@ -171,12 +175,14 @@ public final class HubClient implements AutoCloseable {
     }
 
     public Statement moveMoney(String adminSecret, String direction, String account, long amount, String reference) {
-        return Statement.decode(post(Paths.WALLET + "/" + Paths.MOVE,
+        return Statement.decode(post(
+                Paths.WALLET + "/" + Paths.MOVE,
                 new WalletMove(adminSecret, direction, account, amount, reference).encode()));
     }
 
     public Earnings earnings(String adminSecret, String owner) {
-        return Earnings.decode(post(Paths.EARNINGS, Cbor.encode(java.util.Map.of("secret", adminSecret, "owner", owner))));
+        return Earnings.decode(
+                post(Paths.EARNINGS, Cbor.encode(java.util.Map.of("secret", adminSecret, "owner", owner))));
     }
 
     /** A hub linked with this one, as its operator sees the link. */
@@ -191,8 +197,13 @@ public final class HubClient implements AutoCloseable {
         request.put("address", address);
         request.put("key", key);
         return Cbor.decodeMap(post(Paths.FEDERATION + "/" + Paths.PEERS, Cbor.encode(request))).maps("links").stream()
-                .map(f -> new Link(f.text("name"), f.text("address"), f.text("hubKey"), f.has("heardAt") ? f.integer("heardAt") : null,
-                        f.has("listings") ? f.integer("listings") : null, f.bool("stale")))
+                .map(f -> new Link(
+                        f.text("name"),
+                        f.text("address"),
+                        f.text("hubKey"),
+                        f.has("heardAt") ? f.integer("heardAt") : null,
+                        f.has("listings") ? f.integer("listings") : null,
+                        f.bool("stale")))
                 .toList();
     }
 
@@ -209,7 +220,10 @@ public final class HubClient implements AutoCloseable {
     }
 
     private byte[] signed(KeyPair renter, String path, byte[] body) {
-        return post(path, SignedRequest.sign(renter, path, System.currentTimeMillis(), body).encode());
+        return post(
+                path,
+                SignedRequest.sign(renter, path, System.currentTimeMillis(), body)
+                        .encode());
     }
 
     private byte[] get(String path) {
@@ -233,21 +247,25 @@ public final class HubClient implements AutoCloseable {
         try {
             CoapResponse response = call.send(client);
             if (response == null && shown.refused()) {
-                throw new HubKeyMismatchException(hub, shown.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
+                throw new HubKeyMismatchException(
+                        hub, shown.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
             }
             if (response == null) {
-                throw new HubUnreachableException("no answer from the hub at " + hub + " within " + timeoutMillis / 1000 + " s"
-                        + next(client.getEndpoint()));
+                throw new HubUnreachableException("no answer from the hub at " + hub + " within " + timeoutMillis / 1000
+                        + " s" + next(client.getEndpoint()));
             }
             if (!response.isSuccess()) {
-                throw new HubRefusedException(response.getCode().codeClass, response.getCode().text, response.getResponseText());
+                throw new HubRefusedException(
+                        response.getCode().codeClass, response.getCode().text, response.getResponseText());
             }
             return response.getPayload();
         } catch (ConnectorException | IOException e) {
             if (shown.refused()) {
-                throw new HubKeyMismatchException(hub, shown.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
+                throw new HubKeyMismatchException(
+                        hub, shown.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
             }
-            throw new HubUnreachableException("cannot reach the hub at " + hub + ": " + e.getMessage() + next(client.getEndpoint()));
+            throw new HubUnreachableException(
+                    "cannot reach the hub at " + hub + ": " + e.getMessage() + next(client.getEndpoint()));
         } finally {
             client.shutdown();
         }
@@ -267,7 +285,9 @@ public final class HubClient implements AutoCloseable {
             endpoint = Dtls.clientEndpoint(hub(), identity, check);
             used.destroy();
         }
-        return hubs.size() > 1 ? "; the next request goes to the hub at " + hub() : " (is `edgerent hub` running there?)";
+        return hubs.size() > 1
+                ? "; the next request goes to the hub at " + hub()
+                : " (is `edgerent hub` running there?)";
     }
 
     /** The hub answered with an error; its text says why. */

@@ -35,12 +35,15 @@ public final class Payer {
     public ChannelStatus run() {
         ChannelStatus channel = firstStatus();
         long started = System.nanoTime();
-        while (!stopped && (channel.state().equals(RentalView.PREPARING) || channel.state().equals(RentalView.ACTIVE))) {
+        while (!stopped
+                && (channel.state().equals(RentalView.PREPARING)
+                        || channel.state().equals(RentalView.ACTIVE))) {
             long ahead = channel.prices().forSeconds(2 * every.toSeconds());
             long target = Math.min(channel.deposit(), Math.max(channel.paid(), channel.due() + ahead));
             try {
                 if (target > channel.paid() || channel.lastSequence() < 0) {
-                    channel = hub.pay(Voucher.sign(renter, rental, target, channel.lastSequence() + 1, System.currentTimeMillis()));
+                    channel = hub.pay(Voucher.sign(
+                            renter, rental, target, channel.lastSequence() + 1, System.currentTimeMillis()));
                 }
                 show(channel, Duration.ofNanos(System.nanoTime() - started));
             } catch (HubClient.HubUnreachableException e) {
@@ -67,7 +70,8 @@ public final class Payer {
             try {
                 return hub.channel(renter, rental);
             } catch (HubClient.HubUnreachableException e) {
-                if (e instanceof HubClient.HubKeyMismatchException || asked >= hub.hubs().size()) {
+                if (e instanceof HubClient.HubKeyMismatchException
+                        || asked >= hub.hubs().size()) {
                     throw e;
                 }
                 status.println(rental + ": " + e.getMessage());
@@ -103,9 +107,17 @@ public final class Payer {
     }
 
     private void show(ChannelStatus c, Duration elapsed) {
-        String line = String.format("%s %s %s | due %d | paid %d | deposit %d | left %d | next voucher in %d s%s", rental,
-                c.paused() ? "PAUSED" : c.state(), clock(elapsed), c.due(), c.paid(), c.deposit(), c.deposit() - c.paid(),
-                every.toSeconds(), c.paused() ? " (payment behind: catching up)" : "");
+        String line = String.format(
+                "%s %s %s | due %d | paid %d | deposit %d | left %d | next voucher in %d s%s",
+                rental,
+                c.paused() ? "PAUSED" : c.state(),
+                clock(elapsed),
+                c.due(),
+                c.paid(),
+                c.deposit(),
+                c.deposit() - c.paid(),
+                every.toSeconds(),
+                c.paused() ? " (payment behind: catching up)" : "");
         if (live) {
             status.print("\r" + line + "   ");
             status.flush();

@@ -30,16 +30,21 @@ class Luks2VolumesTest {
         String marker = "edgerent-hardware-marker-" + System.nanoTime();
         Files.writeString(volume.dataDir().resolve("secret.txt"), marker.repeat(1000));
         Tools.run("sync");
-        String source = Tools.run("findmnt", "-n", "-o", "SOURCE", volume.dataDir().toString()).strip();
+        String source = Tools.run(
+                        "findmnt", "-n", "-o", "SOURCE", volume.dataDir().toString())
+                .strip();
         assertTrue(source.startsWith("/dev/mapper/"), "mounted from a dm-crypt mapping: " + source);
 
         List<Path> backing;
         try (Stream<Path> files = Files.walk(dir)) {
-            backing = files.filter(Files::isRegularFile).filter(p -> !p.startsWith(volume.dataDir())).toList();
+            backing = files.filter(Files::isRegularFile)
+                    .filter(p -> !p.startsWith(volume.dataDir()))
+                    .toList();
         }
         assertFalse(backing.isEmpty(), "a backing image exists");
         for (Path image : backing) {
-            assertFalse(new String(Files.readAllBytes(image), StandardCharsets.ISO_8859_1).contains(marker),
+            assertFalse(
+                    new String(Files.readAllBytes(image), StandardCharsets.ISO_8859_1).contains(marker),
                     image + " holds the data in the clear");
         }
 

@@ -24,7 +24,8 @@ public class OnRaspberryPi implements ExecutionCondition {
         if (reason == null) {
             return ConditionEvaluationResult.enabled("on " + model());
         }
-        String test = context.getRequiredTestClass().getSimpleName() + "." + context.getRequiredTestMethod().getName();
+        String test = context.getRequiredTestClass().getSimpleName() + "."
+                + context.getRequiredTestMethod().getName();
         System.out.println("SKIPPED " + test + ": " + reason);
         return ConditionEvaluationResult.disabled(reason);
     }
@@ -33,8 +34,8 @@ public class OnRaspberryPi implements ExecutionCondition {
     static String whyNot() {
         String arch = System.getProperty("os.arch");
         if (!model().startsWith("Raspberry Pi")) {
-            return "not a Raspberry Pi (" + MODEL + ": " + (Files.exists(MODEL) ? "'" + model() + "'" : "missing") + "; CPU " + arch
-                    + "); run ./edgerent hardware-test on the Pi";
+            return "not a Raspberry Pi (" + MODEL + ": " + (Files.exists(MODEL) ? "'" + model() + "'" : "missing")
+                    + "; CPU " + arch + "); run ./edgerent hardware-test on the Pi";
         }
         if (!arch.equals("aarch64")) {
             return "the Pi runs a " + arch + " system; edgerent needs the 64-bit Raspberry Pi OS (aarch64)";
@@ -47,7 +48,9 @@ public class OnRaspberryPi implements ExecutionCondition {
 
     static String model() {
         try {
-            return new String(Files.readAllBytes(MODEL), StandardCharsets.UTF_8).replace("\0", "").strip();
+            return new String(Files.readAllBytes(MODEL), StandardCharsets.UTF_8)
+                    .replace("\0", "")
+                    .strip();
         } catch (IOException e) {
             return "";
         }

@@ -1,12 +1,11 @@
 package io.edgerent.hub;
 
-import io.edgerent.hub.device.Devices;
-import io.edgerent.hub.events.Events;
-import io.edgerent.hub.rental.Services;
-import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.hub.api.coap.CoapApi;
 import io.edgerent.hub.api.coap.LinkedHubsOverDtls;
+import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.device.Devices;
+import io.edgerent.hub.events.Events;
 import io.edgerent.hub.federation.Federation;
 import io.edgerent.hub.gateway.ssh.SshGateway;
 import io.edgerent.hub.identity.AdminSecret;
@@ -14,6 +13,7 @@ import io.edgerent.hub.identity.HubKey;
 import io.edgerent.hub.identity.TlsIdentity;
 import io.edgerent.hub.observability.HubMetrics;
 import io.edgerent.hub.observability.MetricsServer;
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.router.http.HttpRouter;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
@@ -50,6 +50,7 @@ public final class Hub implements AutoCloseable {
     private ScheduledExecutorService clockwork;
     /** With PostgreSQL: hears the changes other hubs on the database make. */
     private OtherHubs otherHubs;
+
     private Federation federation;
 
     private Hub(HubConfig config) {
@@ -63,22 +64,53 @@ public final class Hub implements AutoCloseable {
             services.devices().claimIdentity(hubKey.openSsh(), database.isPostgres());
             gateway = new SshGateway(config, services, hubKey);
             Accounts accounts = new Accounts(sql, Clock.systemUTC());
-            router = new HttpRouter(config, services, TlsIdentity.load(config), gateway::tunnelTarget, () -> web == null ? 0 : web.port());
+            router = new HttpRouter(
+                    config,
+                    services,
+                    TlsIdentity.load(config),
+                    gateway::tunnelTarget,
+                    () -> web == null ? 0 : web.port());
             commits = new GroupCommit(sql);
             HubMetrics metrics = new HubMetrics();
-            federation = new Federation(sql, services.ledger(), Clock.systemUTC(), hubKey.pair(), hubKey.openSsh(),
-                    config.federationRefresh(), new LinkedHubsOverDtls(hubKey.pair(), Federation.callTimeout(config.federationRefresh())));
-            api = new CoapApi(config, services, commits, hubKey, gateway::port, AdminSecret.loadOrCreate(config.dataDir()), Clock.systemUTC(), metrics,
-                    federation, accounts);
-            metricsServer = new MetricsServer(new InetSocketAddress(config.metricsBind(), config.metricsPort()), () -> {
-                api.updateDtlsHealth();
-                Devices.Counts counts = services.devices().counts();
-                return metrics.prometheus(counts.devicesOnline(), counts.devicesRegistered(), counts.rentals(), router.bytesOutTotal(),
-                        sql.retries(), commits.commits(), commits.pieces(), federation.counts());
-            }, () -> health(services, metrics));
+            federation = new Federation(
+                    sql,
+                    services.ledger(),
+                    Clock.systemUTC(),
+                    hubKey.pair(),
+                    hubKey.openSsh(),
+                    config.federationRefresh(),
+                    new LinkedHubsOverDtls(hubKey.pair(), Federation.callTimeout(config.federationRefresh())));
+            api = new CoapApi(
+                    config,
+                    services,
+                    commits,
+                    hubKey,
+                    gateway::port,
+                    AdminSecret.loadOrCreate(config.dataDir()),
+                    Clock.systemUTC(),
+                    metrics,
+                    federation,
+                    accounts);
+            metricsServer = new MetricsServer(
+                    new InetSocketAddress(config.metricsBind(), config.metricsPort()),
+                    () -> {
+                        api.updateDtlsHealth();
+                        Devices.Counts counts = services.devices().counts();
+                        return metrics.prometheus(
+                                counts.devicesOnline(),
+                                counts.devicesRegistered(),
+                                counts.rentals(),
+                                router.bytesOutTotal(),
+                                sql.retries(),
+                                commits.commits(),
+                                commits.pieces(),
+                                federation.counts());
+                    },
+                    () -> health(services, metrics));
             gateway.start();
             router.start();
-            // The pages take a free loopback port only once the router holds its own, so they can never take one of those.
+            // The pages take a free loopback port only once the router holds its own, so they can never take one of
+            // those.
             web = new WebUi(config, services, accounts, () -> api.market(), hubKey.openSsh(), Clock.systemUTC());
             web.start();
             services.rentals().servedAt(gateway.port(), router.httpPort());
@@ -91,23 +123,31 @@ public final class Hub implements AutoCloseable {
             }
             clockwork = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "rental-expiry"));
             long every = config.expiryCheck().toMillis();
-            clockwork.scheduleWithFixedDelay(() -> {
-                try {
-                    int ended = services.rentals().expire();
-                    if (ended > 0) {
-                        LOG.info("{} rental(s) reached their end time", ended);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.error("ending expired rentals failed", e);
-                }
-            }, every, every, TimeUnit.MILLISECONDS);
-            clockwork.scheduleWithFixedDelay(() -> {
-                try {
-                    accounts.pruneExpired();
-                } catch (RuntimeException e) {
-                    LOG.error("deleting expired web sessions failed", e);
-                }
-            }, 1, WEB_SESSION_PRUNING.toMinutes(), TimeUnit.MINUTES);
+            clockwork.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            int ended = services.rentals().expire();
+                            if (ended > 0) {
+                                LOG.info("{} rental(s) reached their end time", ended);
+                            }
+                        } catch (RuntimeException e) {
+                            LOG.error("ending expired rentals failed", e);
+                        }
+                    },
+                    every,
+                    every,
+                    TimeUnit.MILLISECONDS);
+            clockwork.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            accounts.pruneExpired();
+                        } catch (RuntimeException e) {
+                            LOG.error("deleting expired web sessions failed", e);
+                        }
+                    },
+                    1,
+                    WEB_SESSION_PRUNING.toMinutes(),
+                    TimeUnit.MINUTES);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -151,9 +191,12 @@ public final class Hub implements AutoCloseable {
         try {
             Devices.Counts counts = services.devices().counts();
             api.updateDtlsHealth();
-            return new MetricsServer.Health(true, String.format("{\"status\":\"up\",\"database\":\"ok\",\"devicesOnline\":%d,"
-                    + "\"devicesRegistered\":%d,\"dtlsSessions\":%d}%n", counts.devicesOnline(), counts.devicesRegistered(),
-                    metrics.dtls.sessions.get()));
+            return new MetricsServer.Health(
+                    true,
+                    String.format(
+                            "{\"status\":\"up\",\"database\":\"ok\",\"devicesOnline\":%d,"
+                                    + "\"devicesRegistered\":%d,\"dtlsSessions\":%d}%n",
+                            counts.devicesOnline(), counts.devicesRegistered(), metrics.dtls.sessions.get()));
         } catch (RuntimeException e) {
             return new MetricsServer.Health(false, "{\"status\":\"down\",\"database\":\"failing\"}\n");
         }
@@ -167,8 +210,18 @@ public final class Hub implements AutoCloseable {
     /** Stops what runs, in the reverse order of starting; also what a failed start leaves behind. */
     @Override
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[] {clockwork == null ? null : clockwork::shutdownNow, otherHubs, federation,
-                metricsServer, api, router, web, gateway, commits, database}) {
+        for (AutoCloseable part : new AutoCloseable[] {
+            clockwork == null ? null : clockwork::shutdownNow,
+            otherHubs,
+            federation,
+            metricsServer,
+            api,
+            router,
+            web,
+            gateway,
+            commits,
+            database
+        }) {
             if (part != null) {
                 try {
                     part.close();

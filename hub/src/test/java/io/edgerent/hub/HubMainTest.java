@@ -42,15 +42,27 @@ class HubMainTest {
 
     @Test
     void bounds_are_hub_config_s() {
-        assertThrows(IllegalArgumentException.class, () -> HubConfig.builder().paymentGrace(Duration.ofDays(2)).build());
-        assertThrows(IllegalArgumentException.class, () -> HubConfig.builder().suspendLimit(Duration.ofSeconds(-1)).build());
-        assertThrows(IllegalArgumentException.class, () -> HubConfig.builder().sshPort(70_000).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> HubConfig.builder().paymentGrace(Duration.ofDays(2)).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> HubConfig.builder().suspendLimit(Duration.ofSeconds(-1)).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> HubConfig.builder().sshPort(70_000).build());
     }
 
     @Test
-    void a_setting_from_the_environment_is_checked_like_one_on_the_command_line() throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), HubMain.class.getName(), "--data", dir.resolve("hub").toString()));
+    void a_setting_from_the_environment_is_checked_like_one_on_the_command_line()
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                HubMain.class.getName(),
+                "--data",
+                dir.resolve("hub").toString()));
         pb.environment().put("EDGERENT_HUB_FEE_BPS", "20000");
         pb.redirectErrorStream(true);
         Process p = pb.start();

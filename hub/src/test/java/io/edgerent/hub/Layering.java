@@ -27,13 +27,22 @@ final class Layering {
     private Layering() {}
 
     private static final String HUB = "io.edgerent.hub";
-    private static final Set<String> ADAPTERS = Set.of("api.coap", "gateway.ssh", "router.http", "web", "observability");
-    private static final Set<String> SERVICES = Set.of("identity", "events", "device", "account", "payment", "market", "rental", "federation");
-    private static final List<String> TRANSPORTS = List.of("org.eclipse.californium.", "io.edgerent.link.", "org.apache.sshd.",
-            "com.sun.net.httpserver.", "io.netty.");
+    private static final Set<String> ADAPTERS =
+            Set.of("api.coap", "gateway.ssh", "router.http", "web", "observability");
+    private static final Set<String> SERVICES =
+            Set.of("identity", "events", "device", "account", "payment", "market", "rental", "federation");
+    private static final List<String> TRANSPORTS = List.of(
+            "org.eclipse.californium.",
+            "io.edgerent.link.",
+            "org.apache.sshd.",
+            "com.sun.net.httpserver.",
+            "io.netty.");
     /** SSH key formats, not a transport: the hub key and renters' keys are read with them. */
-    private static final List<String> KEY_FORMATS = List.of("org.apache.sshd.common.config.keys.",
-            "org.apache.sshd.common.keyprovider.", "org.apache.sshd.server.keyprovider.");
+    private static final List<String> KEY_FORMATS = List.of(
+            "org.apache.sshd.common.config.keys.",
+            "org.apache.sshd.common.keyprovider.",
+            "org.apache.sshd.server.keyprovider.");
+
     private static final List<String> JDBC = List.of("java.sql.", "javax.sql.", "org.postgresql.", "org.h2.");
     private static final Set<String> SQL_EXCEPTION = Set.of("java.sql.SQLException");
 
@@ -65,7 +74,8 @@ final class Layering {
                     found.add(f.getKey() + ": " + (pkg.isEmpty() ? "the root" : pkg) + problem);
                 }
                 if (name.startsWith(HUB + ".")) {
-                    String other = relative(name.substring(0, name.lastIndexOf('.')).replaceAll("\\.[A-Z].*", ""));
+                    String other =
+                            relative(name.substring(0, name.lastIndexOf('.')).replaceAll("\\.[A-Z].*", ""));
                     if (!other.equals(pkg)) {
                         uses.computeIfAbsent(pkg, k -> new TreeSet<>()).add(other);
                     }
@@ -87,16 +97,21 @@ final class Layering {
             if (layer(other) > layer(pkg)) {
                 return " imports " + name + ", a layer above it";
             }
-            if (ADAPTERS.contains(pkg) && ADAPTERS.contains(other) && !other.equals(pkg) && !other.equals("observability")) {
+            if (ADAPTERS.contains(pkg)
+                    && ADAPTERS.contains(other)
+                    && !other.equals(pkg)
+                    && !other.equals("observability")) {
                 return " imports " + name + ", another adapter";
             }
             return null;
         }
-        if (layer(pkg) < layer("api.coap") && TRANSPORTS.stream().anyMatch(name::startsWith)
+        if (layer(pkg) < layer("api.coap")
+                && TRANSPORTS.stream().anyMatch(name::startsWith)
                 && !(pkg.equals("identity") && KEY_FORMATS.stream().anyMatch(name::startsWith))) {
             return " uses " + name + ", a transport library";
         }
-        if (!pkg.equals("store") && JDBC.stream().anyMatch(name::startsWith)
+        if (!pkg.equals("store")
+                && JDBC.stream().anyMatch(name::startsWith)
                 && !(SERVICES.contains(pkg) && SQL_EXCEPTION.contains(name))) {
             return " uses " + name + ", JDBC, which stays in store";
         }
@@ -149,8 +164,8 @@ final class Layering {
         return Optional.empty();
     }
 
-    private static Optional<List<String>> visit(String pkg, Map<String, Set<String>> uses, Map<String, Integer> state,
-            List<String> path) {
+    private static Optional<List<String>> visit(
+            String pkg, Map<String, Set<String>> uses, Map<String, Integer> state, List<String> path) {
         Integer s = state.get(pkg);
         if (s != null && s == 2) {
             return Optional.empty();

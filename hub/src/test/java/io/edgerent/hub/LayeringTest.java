@@ -33,35 +33,50 @@ class LayeringTest {
 
     @Test
     void a_store_class_that_reaches_up_to_a_service_is_refused() {
-        assertEquals(List.of("store/Sql.java: store imports io.edgerent.hub.rental.Registry, a layer above it"),
-                Layering.violations(tree("store/Sql.java", "package io.edgerent.hub.store;\nimport io.edgerent.hub.rental.Registry;\n")));
+        assertEquals(
+                List.of("store/Sql.java: store imports io.edgerent.hub.rental.Registry, a layer above it"),
+                Layering.violations(tree(
+                        "store/Sql.java",
+                        "package io.edgerent.hub.store;\nimport io.edgerent.hub.rental.Registry;\n")));
     }
 
     @Test
     void an_adapter_that_calls_another_adapter_is_refused() {
-        assertEquals(List.of("web/WebUi.java: web imports io.edgerent.hub.gateway.ssh.SshGateway, another adapter"),
-                Layering.violations(tree("web/WebUi.java",
+        assertEquals(
+                List.of("web/WebUi.java: web imports io.edgerent.hub.gateway.ssh.SshGateway, another adapter"),
+                Layering.violations(tree(
+                        "web/WebUi.java",
                         "package io.edgerent.hub.web;\nimport io.edgerent.hub.gateway.ssh.SshGateway;\n")));
     }
 
     @Test
     void a_service_that_speaks_a_transport_is_refused_even_by_its_full_name() {
-        assertEquals(List.of("payment/Ledger.java: payment uses org.eclipse.californium.core.CoapClient, a transport library"),
-                Layering.violations(tree("payment/Ledger.java",
-                        "package io.edgerent.hub.payment;\nclass Ledger { org.eclipse.californium.core.CoapClient c; }\n")));
+        assertEquals(
+                List.of(
+                        "payment/Ledger.java: payment uses org.eclipse.californium.core.CoapClient, a transport library"),
+                Layering.violations(
+                        tree(
+                                "payment/Ledger.java",
+                                "package io.edgerent.hub.payment;\nclass Ledger { org.eclipse.californium.core.CoapClient c; }\n")));
     }
 
     @Test
     void jdbc_outside_the_store_is_refused() {
-        assertEquals(List.of("rental/Registry.java: rental uses java.sql.Connection, JDBC, which stays in store"),
-                Layering.violations(tree("rental/Registry.java", "package io.edgerent.hub.rental;\nimport java.sql.Connection;\n")));
+        assertEquals(
+                List.of("rental/Registry.java: rental uses java.sql.Connection, JDBC, which stays in store"),
+                Layering.violations(tree(
+                        "rental/Registry.java", "package io.edgerent.hub.rental;\nimport java.sql.Connection;\n")));
     }
 
     @Test
     void services_that_import_each_other_both_ways_are_refused() {
-        Map<String, String> files = tree("payment/Channels.java", "package io.edgerent.hub.payment;\nimport io.edgerent.hub.rental.Registry;\n");
-        files.putAll(tree("rental/Registry.java", "package io.edgerent.hub.rental;\nimport io.edgerent.hub.payment.Channels;\n"));
-        assertEquals(List.of("packages import each other in a cycle: payment -> rental -> payment"), Layering.violations(files));
+        Map<String, String> files = tree(
+                "payment/Channels.java", "package io.edgerent.hub.payment;\nimport io.edgerent.hub.rental.Registry;\n");
+        files.putAll(tree(
+                "rental/Registry.java", "package io.edgerent.hub.rental;\nimport io.edgerent.hub.payment.Channels;\n"));
+        assertEquals(
+                List.of("packages import each other in a cycle: payment -> rental -> payment"),
+                Layering.violations(files));
     }
 
     @Test
@@ -73,9 +88,13 @@ class LayeringTest {
 
     @Test
     void comments_and_strings_naming_other_packages_are_not_imports() {
-        assertEquals(List.of(), Layering.violations(tree("store/Sql.java",
-                "package io.edgerent.hub.store;\n/** Unlike {@link io.edgerent.hub.web.WebUi}, see org.eclipse.californium.core. */\n"
-                        + "class Sql { String s = \"io.edgerent.hub.web.WebUi org.apache.sshd.x\"; } // io.netty.Channel\n")));
+        assertEquals(
+                List.of(),
+                Layering.violations(
+                        tree(
+                                "store/Sql.java",
+                                "package io.edgerent.hub.store;\n/** Unlike {@link io.edgerent.hub.web.WebUi}, see org.eclipse.californium.core. */\n"
+                                        + "class Sql { String s = \"io.edgerent.hub.web.WebUi org.apache.sshd.x\"; } // io.netty.Channel\n")));
     }
 
     /** One source file and its package's package-info. */

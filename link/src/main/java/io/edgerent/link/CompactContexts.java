@@ -39,38 +39,46 @@ public final class CompactContexts implements Connector {
 
     @Override
     public void setRawDataReceiver(RawDataChannel receiver) {
-        dtls.setRawDataReceiver(raw -> receiver.receiveData(RawData.inbound(raw.getBytes(), compact(raw.getEndpointContext()),
-                raw.isMulticast(), raw.getReceiveNanoTimestamp(), raw.getConnectorAddress())));
+        dtls.setRawDataReceiver(raw -> receiver.receiveData(RawData.inbound(
+                raw.getBytes(),
+                compact(raw.getEndpointContext()),
+                raw.isMulticast(),
+                raw.getReceiveNanoTimestamp(),
+                raw.getConnectorAddress())));
     }
 
     @Override
     public void send(RawData message) {
-        dtls.send(RawData.outbound(message.getBytes(), message.getEndpointContext(), new MessageCallback() {
-            @Override
-            public void onConnecting() {
-                message.onConnecting();
-            }
+        dtls.send(RawData.outbound(
+                message.getBytes(),
+                message.getEndpointContext(),
+                new MessageCallback() {
+                    @Override
+                    public void onConnecting() {
+                        message.onConnecting();
+                    }
 
-            @Override
-            public void onDtlsRetransmission(int flight) {
-                message.onDtlsRetransmission(flight);
-            }
+                    @Override
+                    public void onDtlsRetransmission(int flight) {
+                        message.onDtlsRetransmission(flight);
+                    }
 
-            @Override
-            public void onContextEstablished(EndpointContext context) {
-                message.onContextEstablished(compact(context));
-            }
+                    @Override
+                    public void onContextEstablished(EndpointContext context) {
+                        message.onContextEstablished(compact(context));
+                    }
 
-            @Override
-            public void onSent() {
-                message.onSent();
-            }
+                    @Override
+                    public void onSent() {
+                        message.onSent();
+                    }
 
-            @Override
-            public void onError(Throwable error) {
-                message.onError(error);
-            }
-        }, message.isMulticast()));
+                    @Override
+                    public void onError(Throwable error) {
+                        message.onError(error);
+                    }
+                },
+                message.isMulticast()));
     }
 
     @Override
@@ -147,8 +155,9 @@ public final class CompactContexts implements Connector {
         @Override
         public Map<Definition<?>, Object> entries() {
             Map<Definition<?>, Object> entries = new HashMap<>();
-            for (Definition<?> key : new Definition<?>[] {DtlsEndpointContext.KEY_SESSION_ID, DtlsEndpointContext.KEY_EPOCH,
-                    DtlsEndpointContext.KEY_CIPHER}) {
+            for (Definition<?> key : new Definition<?>[] {
+                DtlsEndpointContext.KEY_SESSION_ID, DtlsEndpointContext.KEY_EPOCH, DtlsEndpointContext.KEY_CIPHER
+            }) {
                 Object value = get(key);
                 if (value != null) {
                     entries.put(key, value);
@@ -165,8 +174,8 @@ public final class CompactContexts implements Connector {
         @Override
         public String toString() {
             Principal identity = getPeerIdentity();
-            return "DTLS(" + getPeerAddressAsString() + ", " + (identity == null ? "anonymous" : identity.getName()) + ", epoch "
-                    + epoch + ")";
+            return "DTLS(" + getPeerAddressAsString() + ", " + (identity == null ? "anonymous" : identity.getName())
+                    + ", epoch " + epoch + ")";
         }
     }
 }

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.auth.RawPublicKeyIdentity;
 import org.eclipse.californium.elements.config.CertificateAuthenticationMode;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
-import org.eclipse.californium.elements.auth.RawPublicKeyIdentity;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.DtlsHealth;
 import org.eclipse.californium.scandium.config.DtlsConfig;
@@ -71,7 +71,8 @@ public final class Dtls {
         c.set(DtlsConfig.DTLS_USE_ANTI_REPLAY_FILTER, true);
         c.set(DtlsConfig.DTLS_CERTIFICATE_TYPES, List.of(CertificateType.RAW_PUBLIC_KEY));
         c.set(DtlsConfig.DTLS_CIPHER_SUITES, List.of(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256));
-        c.set(DtlsConfig.DTLS_SIGNATURE_AND_HASH_ALGORITHMS,
+        c.set(
+                DtlsConfig.DTLS_SIGNATURE_AND_HASH_ALGORITHMS,
                 List.of(SignatureAndHashAlgorithm.INTRINSIC_WITH_ED25519, SignatureAndHashAlgorithm.SHA256_WITH_ECDSA));
         c.set(DtlsConfig.DTLS_CURVES, List.of(SupportedGroup.X25519, SupportedGroup.secp256r1));
         c.set(DtlsConfig.DTLS_CLIENT_AUTHENTICATION_MODE, CertificateAuthenticationMode.NEEDED);
@@ -82,11 +83,19 @@ public final class Dtls {
      * A DTLS connector for {@code address} with {@code identity} as its raw public key, {@code verifier}
      * for the peer's, and {@code health} (or null) told of handshakes and records.
      */
-    public static DTLSConnector connector(Configuration configuration, InetSocketAddress address, KeyPair identity,
-            NewAdvancedCertificateVerifier verifier, DtlsHealth health) {
-        return new DTLSConnector(DtlsConnectorConfig.builder(configuration).setAddress(address)
-                .setCertificateIdentityProvider(new SingleCertificateProvider(identity.getPrivate(), identity.getPublic()))
-                .setAdvancedCertificateVerifier(verifier).setHealthHandler(health).build());
+    public static DTLSConnector connector(
+            Configuration configuration,
+            InetSocketAddress address,
+            KeyPair identity,
+            NewAdvancedCertificateVerifier verifier,
+            DtlsHealth health) {
+        return new DTLSConnector(DtlsConnectorConfig.builder(configuration)
+                .setAddress(address)
+                .setCertificateIdentityProvider(
+                        new SingleCertificateProvider(identity.getPrivate(), identity.getPublic()))
+                .setAdvancedCertificateVerifier(verifier)
+                .setHealthHandler(health)
+                .build());
     }
 
     /**
@@ -97,18 +106,25 @@ public final class Dtls {
     public static CoapEndpoint clientEndpoint(URI hub, KeyPair identity, HubKeyCheck check) {
         if (PLAIN.equals(hub.getScheme())) {
             if (!isLoopback(hub.getHost())) {
-                throw new IllegalArgumentException("coap:// is for a hub on this machine (development); a hub elsewhere is reached"
-                        + " with coaps://" + hub.getHost() + (hub.getPort() > 0 ? ":" + hub.getPort() : "") + " (DTLS)");
+                throw new IllegalArgumentException(
+                        "coap:// is for a hub on this machine (development); a hub elsewhere is reached"
+                                + " with coaps://" + hub.getHost() + (hub.getPort() > 0 ? ":" + hub.getPort() : "")
+                                + " (DTLS)");
             }
-            return new CoapEndpoint.Builder().setConfiguration(plainConfiguration()).build();
+            return new CoapEndpoint.Builder()
+                    .setConfiguration(plainConfiguration())
+                    .build();
         }
         if (!SECURE.equals(hub.getScheme())) {
-            throw new IllegalArgumentException("the hub address must be coaps://HOST[:PORT] (or coap://127.0.0.1:PORT on the hub"
-                    + " machine), got " + hub);
+            throw new IllegalArgumentException(
+                    "the hub address must be coaps://HOST[:PORT] (or coap://127.0.0.1:PORT on the hub"
+                            + " machine), got " + hub);
         }
         Configuration configuration = configuration(DtlsRole.CLIENT_ONLY);
-        return new CoapEndpoint.Builder().setConfiguration(configuration)
-                .setConnector(connector(configuration, new InetSocketAddress(0), identity, check, null)).build();
+        return new CoapEndpoint.Builder()
+                .setConfiguration(configuration)
+                .setConnector(connector(configuration, new InetSocketAddress(0), identity, check, null))
+                .build();
     }
 
     /** The raw public key the peer of a request authenticated with, or null on plain CoAP. */
@@ -132,7 +148,9 @@ public final class Dtls {
             }
             boolean secure = SECURE.equals(uri.getScheme()) && uri.getHost() != null;
             boolean loopback = "coap".equals(uri.getScheme()) && isLoopback(uri.getHost());
-            if (!secure && !loopback || !uris.isEmpty() && !uris.get(0).getScheme().equals(uri.getScheme()) || uris.contains(uri)) {
+            if (!secure && !loopback
+                    || !uris.isEmpty() && !uris.get(0).getScheme().equals(uri.getScheme())
+                    || uris.contains(uri)) {
                 return List.of();
             }
             uris.add(uri);
@@ -142,6 +160,7 @@ public final class Dtls {
 
     /** Whether {@code host} (as a URI gives it) names this machine: the only host plain coap:// is for. */
     public static boolean isLoopback(String host) {
-        return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));
+        return host != null
+                && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));
     }
 }

@@ -64,19 +64,33 @@ public final class HubKeyCheck implements NewAdvancedCertificateVerifier {
     }
 
     @Override
-    public CertificateVerificationResult verifyCertificate(ConnectionId cid, ServerNames serverName, InetSocketAddress remotePeer,
-            boolean clientUsage, boolean verifySubject, boolean truncateCertificatePath, CertificateMessage message) {
+    public CertificateVerificationResult verifyCertificate(
+            ConnectionId cid,
+            ServerNames serverName,
+            InetSocketAddress remotePeer,
+            boolean clientUsage,
+            boolean verifySubject,
+            boolean truncateCertificatePath,
+            CertificateMessage message) {
         PublicKey key = message.getPublicKey();
         if (message.getCertificateChain() != null || key == null) {
-            return new CertificateVerificationResult(cid, new HandshakeException("the hub must show a raw public key, not a certificate",
-                    new AlertMessage(AlertLevel.FATAL, AlertDescription.UNSUPPORTED_CERTIFICATE)), null);
+            return new CertificateVerificationResult(
+                    cid,
+                    new HandshakeException(
+                            "the hub must show a raw public key, not a certificate",
+                            new AlertMessage(AlertLevel.FATAL, AlertDescription.UNSUPPORTED_CERTIFICATE)),
+                    null);
         }
         shown = key;
         Optional<PublicKey> want = expected.get();
         refused = want.isPresent() && !sameKey(want.get(), key);
         if (refused) {
-            return new CertificateVerificationResult(cid, new HandshakeException("the hub's key is not the one expected",
-                    new AlertMessage(AlertLevel.FATAL, AlertDescription.BAD_CERTIFICATE)), null);
+            return new CertificateVerificationResult(
+                    cid,
+                    new HandshakeException(
+                            "the hub's key is not the one expected",
+                            new AlertMessage(AlertLevel.FATAL, AlertDescription.BAD_CERTIFICATE)),
+                    null);
         }
         return new CertificateVerificationResult(cid, key, null);
     }

@@ -25,16 +25,23 @@ public final class SharedMessageIds implements MessageIdProvider {
 
     /** IDs are 0 to {@code ids - 1}. */
     private final int ids;
+
     private final long holdNanos;
     private final LongSupplier nanoTime;
     /** When each group of {@link #GROUP} IDs was last given out (a time of {@link #nanoTime}); only set once used. */
     private final long[] lastUsed;
+
     private final boolean[] used;
     private int next;
 
     public SharedMessageIds(Configuration configuration) {
-        this(unicastIds(configuration), Math.max(configuration.get(CoapConfig.EXCHANGE_LIFETIME, TimeUnit.NANOSECONDS),
-                configuration.get(CoapConfig.MAX_TRANSMIT_WAIT, TimeUnit.NANOSECONDS)), System::nanoTime, -1);
+        this(
+                unicastIds(configuration),
+                Math.max(
+                        configuration.get(CoapConfig.EXCHANGE_LIFETIME, TimeUnit.NANOSECONDS),
+                        configuration.get(CoapConfig.MAX_TRANSMIT_WAIT, TimeUnit.NANOSECONDS)),
+                System::nanoTime,
+                -1);
     }
 
     /**

@@ -28,12 +28,12 @@ import org.eclipse.californium.core.observe.ObserveRelation;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.elements.DtlsEndpointContext;
 import org.eclipse.californium.elements.EndpointContext;
+import org.eclipse.californium.elements.StrictDtlsEndpointContextMatcher;
 import org.eclipse.californium.elements.auth.RawPublicKeyIdentity;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.util.Bytes;
 import org.eclipse.californium.scandium.config.DtlsConfig.DtlsRole;
 import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier;
-import org.eclipse.californium.elements.StrictDtlsEndpointContextMatcher;
 import org.junit.jupiter.api.Test;
 
 /** A real DTLS server behind {@link CompactContexts} and a real client on loopback. */
@@ -59,13 +59,22 @@ class CompactContextsTest {
         watched.setObserveType(Type.CON);
         Configuration configuration = Dtls.configuration(DtlsRole.SERVER_ONLY);
         CoapServer server = new CoapServer(configuration);
-        server.addEndpoint(new CoapEndpoint.Builder().setConfiguration(configuration).setConnector(new CompactContexts(
-                Dtls.connector(configuration, new InetSocketAddress("127.0.0.1", 0), Ed25519.generate(),
-                        StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build(), null))).build());
+        server.addEndpoint(new CoapEndpoint.Builder()
+                .setConfiguration(configuration)
+                .setConnector(new CompactContexts(Dtls.connector(
+                        configuration,
+                        new InetSocketAddress("127.0.0.1", 0),
+                        Ed25519.generate(),
+                        StaticNewAdvancedCertificateVerifier.builder()
+                                .setTrustAllRPKs()
+                                .build(),
+                        null)))
+                .build());
         server.add(watched);
         server.start();
         KeyPair device = Ed25519.generate();
-        String uri = "coaps://127.0.0.1:" + server.getEndpoints().get(0).getAddress().getPort();
+        String uri =
+                "coaps://127.0.0.1:" + server.getEndpoints().get(0).getAddress().getPort();
         CoapClient client = new CoapClient(uri + "/watched")
                 .setEndpoint(Dtls.clientEndpoint(URI.create(uri), device, HubKeyCheck.any()));
         try {
@@ -99,7 +108,8 @@ class CompactContextsTest {
                 watched.changed();
                 assertEquals(next, heard.poll(10, TimeUnit.SECONDS));
             }
-            // The client's acknowledgement was matched to the notification (else the server would retransmit, then give up).
+            // The client's acknowledgement was matched to the notification (else the server would retransmit, then give
+            // up).
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!relation.getExchange().getCurrentResponse().isAcknowledged() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
@@ -115,13 +125,15 @@ class CompactContextsTest {
     @Test
     void a_compact_context_matches_its_connection_as_the_full_one_does() {
         InetSocketAddress peer = new InetSocketAddress("127.0.0.1", 40000);
-        RawPublicKeyIdentity identity = new RawPublicKeyIdentity(Ed25519.generate().getPublic());
+        RawPublicKeyIdentity identity =
+                new RawPublicKeyIdentity(Ed25519.generate().getPublic());
         Bytes session = new Bytes(new byte[] {1, 2, 3, 4});
         String cipher = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
         DtlsEndpointContext connection = new DtlsEndpointContext(peer, null, identity, session, 1, cipher, 1L);
         StrictDtlsEndpointContextMatcher strict = new StrictDtlsEndpointContextMatcher();
 
-        EndpointContext same = CompactContexts.compact(new DtlsEndpointContext(peer, null, identity, session, 1, cipher, 2L));
+        EndpointContext same =
+                CompactContexts.compact(new DtlsEndpointContext(peer, null, identity, session, 1, cipher, 2L));
         assertTrue(same.hasCriticalEntries());
         assertTrue(strict.isToBeSent(same, connection));
         assertTrue(strict.isResponseRelatedToRequest(same, connection));
@@ -129,9 +141,10 @@ class CompactContextsTest {
         assertEquals(peer, same.getPeerAddress());
 
         // Another session, or a later epoch of it: a response meant for the old one is not sent on the new.
-        EndpointContext otherSession = CompactContexts.compact(new DtlsEndpointContext(peer, null, identity,
-                new Bytes(new byte[] {9, 9, 9, 9}), 1, cipher, 1L));
-        EndpointContext otherEpoch = CompactContexts.compact(new DtlsEndpointContext(peer, null, identity, session, 2, cipher, 1L));
+        EndpointContext otherSession = CompactContexts.compact(
+                new DtlsEndpointContext(peer, null, identity, new Bytes(new byte[] {9, 9, 9, 9}), 1, cipher, 1L));
+        EndpointContext otherEpoch =
+                CompactContexts.compact(new DtlsEndpointContext(peer, null, identity, session, 2, cipher, 1L));
         assertFalse(strict.isToBeSent(otherSession, connection));
         assertFalse(strict.isToBeSent(otherEpoch, connection));
         assertFalse(strict.isToBeSent(same, null));

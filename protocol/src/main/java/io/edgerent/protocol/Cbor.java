@@ -1,10 +1,10 @@
 package io.edgerent.protocol;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,7 +91,8 @@ public final class Cbor {
                 write(out, entry.getValue());
             }
         } else {
-            throw new IllegalArgumentException("cannot encode " + value.getClass().getName() + " as CBOR");
+            throw new IllegalArgumentException(
+                    "cannot encode " + value.getClass().getName() + " as CBOR");
         }
     }
 
@@ -139,8 +140,9 @@ public final class Cbor {
                     case 20 -> Boolean.FALSE;
                     case 21 -> Boolean.TRUE;
                     case 22 -> null;
-                    default -> throw new MalformedMessageException(
-                            "unsupported CBOR simple value or float (0x" + Integer.toHexString(initial) + ")");
+                    default ->
+                        throw new MalformedMessageException(
+                                "unsupported CBOR simple value or float (0x" + Integer.toHexString(initial) + ")");
                 };
             }
             long n = argument(info);
@@ -176,7 +178,8 @@ public final class Cbor {
                     return map;
                 }
                 default:
-                    throw new MalformedMessageException("unsupported CBOR major type " + major + " (tags are not used)");
+                    throw new MalformedMessageException(
+                            "unsupported CBOR major type " + major + " (tags are not used)");
             }
         }
 
@@ -230,7 +233,8 @@ public final class Cbor {
 
         private static String utf8(byte[] bytes) {
             try {
-                return StandardCharsets.UTF_8.newDecoder()
+                return StandardCharsets.UTF_8
+                        .newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
                         .decode(ByteBuffer.wrap(bytes))

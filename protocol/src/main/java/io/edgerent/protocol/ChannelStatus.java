@@ -8,8 +8,20 @@ import java.util.Map;
  * egress) costs so far, {@code paid} the last accepted voucher. After settlement {@code ownerShare},
  * {@code hubFee} and {@code refund} add up to the deposit.
  */
-public record ChannelStatus(String rental, String state, long deposit, long due, long paid, long lastSequence,
-        long billedSeconds, long egressBytes, Prices prices, boolean paused, boolean settled, long ownerShare, long hubFee,
+public record ChannelStatus(
+        String rental,
+        String state,
+        long deposit,
+        long due,
+        long paid,
+        long lastSequence,
+        long billedSeconds,
+        long egressBytes,
+        Prices prices,
+        boolean paused,
+        boolean settled,
+        long ownerShare,
+        long hubFee,
         long refund) {
 
     public byte[] encode() {
@@ -33,8 +45,20 @@ public record ChannelStatus(String rental, String state, long deposit, long due,
 
     public static ChannelStatus decode(byte[] payload) {
         Fields f = Cbor.decodeMap(payload);
-        return new ChannelStatus(f.text("rental"), f.text("state"), f.integer("deposit"), f.integer("due"), f.integer("paid"),
-                f.integer("seq"), f.integer("billedSeconds"), f.integer("egress"), Prices.from(f.map("prices")), f.bool("paused"),
-                f.bool("settled"), f.integer("owner"), f.integer("fee"), f.integer("refund"));
+        return new ChannelStatus(
+                f.text("rental"),
+                f.text("state"),
+                f.integer("deposit"),
+                f.integer("due"),
+                f.integer("paid"),
+                f.integer("seq"),
+                f.integer("billedSeconds"),
+                f.integer("egress"),
+                Prices.from(f.map("prices")),
+                f.bool("paused"),
+                f.bool("settled"),
+                f.integer("owner"),
+                f.integer("fee"),
+                f.integer("refund"));
     }
 }

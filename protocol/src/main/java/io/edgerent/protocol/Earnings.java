@@ -28,7 +28,11 @@ public record Earnings(String owner, long balance, List<PerDevice> devices) {
 
     public static Earnings decode(byte[] payload) {
         Fields f = Cbor.decodeMap(payload);
-        return new Earnings(f.text("owner"), f.integer("balance"), f.maps("devices").stream()
-                .map(d -> new PerDevice(d.text("device"), d.integer("amount"), d.integer("rentals"))).toList());
+        return new Earnings(
+                f.text("owner"),
+                f.integer("balance"),
+                f.maps("devices").stream()
+                        .map(d -> new PerDevice(d.text("device"), d.integer("amount"), d.integer("rentals")))
+                        .toList());
     }
 }

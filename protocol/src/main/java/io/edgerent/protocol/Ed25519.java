@@ -35,7 +35,10 @@ public final class Ed25519 {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
                 KeyPair pair = generate();
                 Files.write(publicFile, raw(pair.getPublic()));
-                Path tmp = Files.createTempFile(dir, name, ".tmp",
+                Path tmp = Files.createTempFile(
+                        dir,
+                        name,
+                        ".tmp",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.write(tmp, pair.getPrivate().getEncoded());
                 Files.move(tmp, privateFile, StandardCopyOption.ATOMIC_MOVE);
@@ -48,6 +51,7 @@ public final class Ed25519 {
 
     /** The DER prefix of an X.509 SubjectPublicKeyInfo holding an Ed25519 key (RFC 8410). */
     private static final byte[] X509_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+
     public static final int PUBLIC_KEY_BYTES = 32;
 
     private Ed25519() {}
@@ -101,7 +105,9 @@ public final class Ed25519 {
     }
 
     public static boolean verify(byte[] rawPublicKey, byte[] message, byte[] signature) {
-        if (rawPublicKey == null || rawPublicKey.length != PUBLIC_KEY_BYTES || signature == null
+        if (rawPublicKey == null
+                || rawPublicKey.length != PUBLIC_KEY_BYTES
+                || signature == null
                 || signature.length != Ed25519PublicKeyParameters.KEY_SIZE * 2) {
             return false;
         }

@@ -18,6 +18,9 @@ public record ExtendRequest(String rental, int hours, long deposit) {
         if (!Names.isRentalName(rental)) {
             throw new MalformedMessageException("field 'rental' is not a rental name");
         }
-        return new ExtendRequest(rental, (int) f.integer("hours", 0, RentRequest.MAX_HOURS), f.integer("deposit", 0, Long.MAX_VALUE / 4));
+        return new ExtendRequest(
+                rental,
+                (int) f.integer("hours", 0, RentRequest.MAX_HOURS),
+                f.integer("deposit", 0, Long.MAX_VALUE / 4));
     }
 }

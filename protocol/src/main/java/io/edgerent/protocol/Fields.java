@@ -32,7 +32,8 @@ public final class Fields {
     public long integer(String name, long min, long max) {
         long value = integer(name);
         if (value < min || value > max) {
-            throw new MalformedMessageException("field '" + name + "' must be between " + min + " and " + max + ", got " + value);
+            throw new MalformedMessageException(
+                    "field '" + name + "' must be between " + min + " and " + max + ", got " + value);
         }
         return value;
     }

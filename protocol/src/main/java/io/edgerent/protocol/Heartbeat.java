@@ -1,7 +1,7 @@
 package io.edgerent.protocol;
 
-import java.util.LinkedHashMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -11,8 +11,8 @@ import java.util.Set;
  * hours), which templates it offers and where its owner says it is. A device too old to say is
  * offered, with the base template, and in no region.
  */
-public record Heartbeat(DeviceState state, String rental, Prices prices, boolean offered, Set<Template> templates,
-        String region) {
+public record Heartbeat(
+        DeviceState state, String rental, Prices prices, boolean offered, Set<Template> templates, String region) {
     public Heartbeat {
         templates = templates.isEmpty() ? EnumSet.of(Template.BASE) : EnumSet.copyOf(templates);
         if (!Names.isRegion(region)) {
@@ -49,8 +49,12 @@ public record Heartbeat(DeviceState state, String rental, Prices prices, boolean
         if (rental != null && !Names.isRentalName(rental)) {
             throw new MalformedMessageException("field 'rental' is not a rental name");
         }
-        return new Heartbeat(DeviceState.parse(f.text("state")), rental, Prices.from(f.map("prices")),
-                !f.has("offered") || f.bool("offered"), Template.from(f, "templates"),
+        return new Heartbeat(
+                DeviceState.parse(f.text("state")),
+                rental,
+                Prices.from(f.map("prices")),
+                !f.has("offered") || f.bool("offered"),
+                Template.from(f, "templates"),
                 f.has("region") ? Names.region(f, "region") : "");
     }
 }

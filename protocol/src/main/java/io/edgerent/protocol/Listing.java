@@ -14,17 +14,34 @@ import java.util.Set;
  * share of the last 30 days (or of its time on the hub, if shorter) the device was online, in
  * thousandths, or -1 when its hub did not say.
  */
-public record Listing(String deviceId, String owner, DeviceState state, boolean online, HardwareFacts facts, Prices prices,
-        Set<Template> templates, String home, boolean stale, String region, int uptimePermille) {
+public record Listing(
+        String deviceId,
+        String owner,
+        DeviceState state,
+        boolean online,
+        HardwareFacts facts,
+        Prices prices,
+        Set<Template> templates,
+        String home,
+        boolean stale,
+        String region,
+        int uptimePermille) {
     /** A listing of the hub's own device, with no region or uptime. */
-    public Listing(String deviceId, String owner, DeviceState state, boolean online, HardwareFacts facts, Prices prices,
+    public Listing(
+            String deviceId,
+            String owner,
+            DeviceState state,
+            boolean online,
+            HardwareFacts facts,
+            Prices prices,
             Set<Template> templates) {
         this(deviceId, owner, state, online, facts, prices, templates, null, false, "", -1);
     }
 
     /** This listing as the hub linked to its home as {@code home} shows it. */
     public Listing from(String home, boolean stale) {
-        return new Listing(deviceId, owner, state, online, facts, prices, templates, home, stale, region, uptimePermille);
+        return new Listing(
+                deviceId, owner, state, online, facts, prices, templates, home, stale, region, uptimePermille);
     }
 
     /** One word for the market: free, rented, wiping, new, offline, or stale (its hub not heard from lately). */
@@ -68,9 +85,17 @@ public record Listing(String deviceId, String owner, DeviceState state, boolean 
         if (f.has("home") && !Names.isHubName(f.text("home"))) {
             throw new MalformedMessageException("field 'home' is not a hub name");
         }
-        return new Listing(f.text("device"), f.text("owner"), DeviceState.parse(f.text("state")), f.bool("online"),
-                HardwareFacts.from(f.map("facts")), Prices.from(f.map("prices")), Template.from(f, "templates"), f.optionalText("home"),
-                f.has("stale") && f.bool("stale"), f.has("region") ? Names.region(f, "region") : "",
+        return new Listing(
+                f.text("device"),
+                f.text("owner"),
+                DeviceState.parse(f.text("state")),
+                f.bool("online"),
+                HardwareFacts.from(f.map("facts")),
+                Prices.from(f.map("prices")),
+                Template.from(f, "templates"),
+                f.optionalText("home"),
+                f.has("stale") && f.bool("stale"),
+                f.has("region") ? Names.region(f, "region") : "",
                 f.has("uptime") ? (int) f.integer("uptime", -1, 1000) : -1);
     }
 
@@ -81,6 +106,8 @@ public record Listing(String deviceId, String owner, DeviceState state, boolean 
     }
 
     public static List<Listing> decodeAll(byte[] payload) {
-        return Cbor.decodeMap(payload).maps("listings").stream().map(Listing::from).toList();
+        return Cbor.decodeMap(payload).maps("listings").stream()
+                .map(Listing::from)
+                .toList();
     }
 }

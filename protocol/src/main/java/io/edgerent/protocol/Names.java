@@ -11,6 +11,7 @@ public final class Names {
     private static final Pattern RENTAL = Pattern.compile("r-[0-9a-f]{12}");
     /** The name a hub operator gives a linked hub: short, lower case, usable in a URL and an account name. */
     private static final Pattern HUB = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
+
     static final int MAX_TEXT = 256;
 
     private Names() {}

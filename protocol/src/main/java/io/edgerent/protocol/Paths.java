@@ -9,6 +9,7 @@ public final class Paths {
      * {@code DEVICE/assignment-version} (GET, observable: a device observes it and GETs its assignment when it changes).
      */
     public static final String DEVICES = "devices";
+
     public static final String HEARTBEAT = "heartbeat";
     public static final String ASSIGNMENT = "assignment";
     public static final String ASSIGNMENT_VERSION = "assignment-version";
@@ -16,6 +17,7 @@ public final class Paths {
     public static final String LISTINGS = "listings";
     /** POST (signed): rent; children {@code mine} and {@code end}, both POST and signed. */
     public static final String RENTALS = "rentals";
+
     public static final String MINE = "mine";
     public static final String END = "end";
     /** POST: a renter's voucher (signed inside); answers the channel's status. */
@@ -31,9 +33,11 @@ public final class Paths {
      * POST {@code rentals/wipe} (signed by the renter): read it.
      */
     public static final String WIPES = "wipes";
+
     public static final String WIPE = "wipe";
     /** POST (signed): the renter's wallet; child {@code move} (POST, admin): deposit or withdraw through the rail. */
     public static final String WALLET = "wallet";
+
     public static final String MOVE = "move";
     /** POST (signed): a one-time link (2 minutes) that signs the renter key into the hub's web pages. */
     public static final String WEB_SIGNIN = "web-signin";
@@ -49,6 +53,7 @@ public final class Paths {
      * lists the links.
      */
     public static final String FEDERATION = "federation";
+
     public static final String RENT = "rent";
     public static final String RELAY = "relay";
     public static final String SETTLEMENT = "settlement";

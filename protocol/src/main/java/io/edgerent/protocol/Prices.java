@@ -30,7 +30,8 @@ public record Prices(long perHour, long perGb) {
 
     /** quantity x price / unit without overflow, capped at Long.MAX_VALUE. */
     private static long prorate(long quantity, long price, long unit) {
-        BigInteger cost = BigInteger.valueOf(quantity).multiply(BigInteger.valueOf(price)).divide(BigInteger.valueOf(unit));
+        BigInteger cost =
+                BigInteger.valueOf(quantity).multiply(BigInteger.valueOf(price)).divide(BigInteger.valueOf(unit));
         return cost.min(BigInteger.valueOf(Long.MAX_VALUE)).longValueExact();
     }
 

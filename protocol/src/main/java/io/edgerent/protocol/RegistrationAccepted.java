@@ -8,7 +8,8 @@ import java.util.Map;
  * and the two loopback ports reserved on the hub for this device's reverse forwards (the rental's
  * sshd and its web server).
  */
-public record RegistrationAccepted(String deviceId, int sshPort, int tunnelPort, int httpTunnelPort, String hubHostKey) {
+public record RegistrationAccepted(
+        String deviceId, int sshPort, int tunnelPort, int httpTunnelPort, String hubHostKey) {
     public byte[] encode() {
         return Cbor.encode(toCbor());
     }
@@ -28,7 +29,11 @@ public record RegistrationAccepted(String deviceId, int sshPort, int tunnelPort,
     }
 
     public static RegistrationAccepted from(Fields f) {
-        return new RegistrationAccepted(f.text("device"), (int) f.integer("sshPort", 1, 65535),
-                (int) f.integer("tunnelPort", 1, 65535), (int) f.integer("httpTunnelPort", 1, 65535), f.text("hostKey"));
+        return new RegistrationAccepted(
+                f.text("device"),
+                (int) f.integer("sshPort", 1, 65535),
+                (int) f.integer("tunnelPort", 1, 65535),
+                (int) f.integer("httpTunnelPort", 1, 65535),
+                f.text("hostKey"));
     }
 }

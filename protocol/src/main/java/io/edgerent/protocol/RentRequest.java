@@ -9,7 +9,13 @@ import java.util.Map;
  * template, and for the file host the SHA-256 (64 hex digits) of the password guarding it; the
  * password itself never leaves the renter.
  */
-public record RentRequest(String deviceId, int hours, String sshKey, long maxPricePerHour, long deposit, Template template,
+public record RentRequest(
+        String deviceId,
+        int hours,
+        String sshKey,
+        long maxPricePerHour,
+        long deposit,
+        Template template,
         String passwordSha256) {
     public static final int MAX_HOURS = 24 * 31;
 
@@ -44,8 +50,13 @@ public record RentRequest(String deviceId, int hours, String sshKey, long maxPri
         if (key.length() > 16 * 1024) {
             throw new MalformedMessageException("field 'sshKey' is too long");
         }
-        return new RentRequest(device, (int) f.integer("hours", 1, MAX_HOURS), key, f.integer("maxPerHour", 0, Prices.MAX),
+        return new RentRequest(
+                device,
+                (int) f.integer("hours", 1, MAX_HOURS),
+                key,
+                f.integer("maxPerHour", 0, Prices.MAX),
                 f.integer("deposit", 0, Long.MAX_VALUE / 4),
-                f.has("template") ? Template.parse(f.text("template")) : Template.BASE, f.optionalText("passwordSha256"));
+                f.has("template") ? Template.parse(f.text("template")) : Template.BASE,
+                f.optionalText("passwordSha256"));
     }
 }

@@ -9,7 +9,12 @@ import java.util.Map;
  * paused while payment lags behind what is due. The file host template comes with the SHA-256 of
  * its password (else null).
  */
-public record RentalOrder(String name, Template template, List<String> authorizedKeys, long endsAt, boolean paused,
+public record RentalOrder(
+        String name,
+        Template template,
+        List<String> authorizedKeys,
+        long endsAt,
+        boolean paused,
         String passwordSha256) {
     public RentalOrder {
         Template.checkPasswordSha256(passwordSha256);
@@ -33,7 +38,12 @@ public record RentalOrder(String name, Template template, List<String> authorize
         if (!Names.isRentalName(name)) {
             throw new MalformedMessageException("field 'name' is not a rental name");
         }
-        return new RentalOrder(name, Template.parse(f.text("image")), f.texts("keys"), f.integer("endsAt"), f.bool("paused"),
+        return new RentalOrder(
+                name,
+                Template.parse(f.text("image")),
+                f.texts("keys"),
+                f.integer("endsAt"),
+                f.bool("paused"),
                 f.optionalText("passwordSha256"));
     }
 }

@@ -13,9 +13,24 @@ import java.util.Map;
  * {@code sshHost} is null when HUB is the hub asked; a rental of a linked hub's device is reached
  * through that hub's gateway, at {@code sshHost}.
  */
-public record RentalView(String name, String deviceId, String state, long endsAt, int sshPort, String httpUrl, long httpBytesOut,
-        Template template, String sshHost) {
-    public RentalView(String name, String deviceId, String state, long endsAt, int sshPort, String httpUrl, long httpBytesOut,
+public record RentalView(
+        String name,
+        String deviceId,
+        String state,
+        long endsAt,
+        int sshPort,
+        String httpUrl,
+        long httpBytesOut,
+        Template template,
+        String sshHost) {
+    public RentalView(
+            String name,
+            String deviceId,
+            String state,
+            long endsAt,
+            int sshPort,
+            String httpUrl,
+            long httpBytesOut,
             Template template) {
         this(name, deviceId, state, endsAt, sshPort, httpUrl, httpBytesOut, template, null);
     }
@@ -47,9 +62,16 @@ public record RentalView(String name, String deviceId, String state, long endsAt
     }
 
     public static RentalView from(Fields f) {
-        return new RentalView(f.text("name"), f.text("device"), f.text("state"), f.integer("endsAt"),
-                (int) f.integer("sshPort", 1, 65535), f.text("httpUrl"), f.integer("httpBytesOut", 0, Long.MAX_VALUE),
-                f.has("template") ? Template.parse(f.text("template")) : Template.BASE, host(f.optionalText("sshHost")));
+        return new RentalView(
+                f.text("name"),
+                f.text("device"),
+                f.text("state"),
+                f.integer("endsAt"),
+                (int) f.integer("sshPort", 1, 65535),
+                f.text("httpUrl"),
+                f.integer("httpBytesOut", 0, Long.MAX_VALUE),
+                f.has("template") ? Template.parse(f.text("template")) : Template.BASE,
+                host(f.optionalText("sshHost")));
     }
 
     private static String host(String text) {
@@ -74,6 +96,8 @@ public record RentalView(String name, String deviceId, String state, long endsAt
     }
 
     public static List<RentalView> decodeAll(byte[] payload) {
-        return Cbor.decodeMap(payload).maps("rentals").stream().map(RentalView::from).toList();
+        return Cbor.decodeMap(payload).maps("rentals").stream()
+                .map(RentalView::from)
+                .toList();
     }
 }

@@ -58,14 +58,20 @@ public record SignedListings(String hubKey, long issuedAt, long expiresAt, List<
             throw new SignedRequest.SignatureException("the listings' signature cannot be checked: " + e.getMessage());
         }
         Fields body = Cbor.decodeMap(bytes);
-        SignedListings listings = new SignedListings(body.text("hubKey"), body.integer("issuedAt"), body.integer("expiresAt"),
+        SignedListings listings = new SignedListings(
+                body.text("hubKey"),
+                body.integer("issuedAt"),
+                body.integer("expiresAt"),
                 body.maps("listings").stream().map(Listing::from).toList());
         if (!SshKeys.ecdsaP256Key(listings.hubKey).equals(key)) {
-            throw new SignedRequest.SignatureException("the listings name another hub's key than the one that signed them");
+            throw new SignedRequest.SignatureException(
+                    "the listings name another hub's key than the one that signed them");
         }
-        if (listings.issuedAt > now + CLOCK_SKEW_MILLIS || listings.expiresAt <= now
+        if (listings.issuedAt > now + CLOCK_SKEW_MILLIS
+                || listings.expiresAt <= now
                 || listings.expiresAt - listings.issuedAt > MAX_VALIDITY_MILLIS) {
-            throw new SignedRequest.SignatureException("the listings are expired or from the future (check the clocks)");
+            throw new SignedRequest.SignatureException(
+                    "the listings are expired or from the future (check the clocks)");
         }
         for (Listing listing : listings.listings) {
             if (listing.home() != null) {

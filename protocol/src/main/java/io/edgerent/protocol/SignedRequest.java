@@ -1,6 +1,5 @@
 package io.edgerent.protocol;
 
-import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +13,10 @@ public record SignedRequest(byte[] renterKey, long issuedAt, byte[] body, byte[]
     public static final long MAX_AGE_MILLIS = 5 * 60 * 1000;
 
     public static SignedRequest sign(KeyPair renter, String path, long now, byte[] body) {
-        return new SignedRequest(Ed25519.raw(renter.getPublic()), now, body,
+        return new SignedRequest(
+                Ed25519.raw(renter.getPublic()),
+                now,
+                body,
                 Ed25519.sign(renter.getPrivate(), signedBytes(path, now, body)));
     }
 

@@ -44,14 +44,16 @@ public final class SshKeys {
 
     /** The OpenSSH line {@code ecdsa-sha2-nistp256 AAAA...} of a P-256 key. */
     public static String ecdsaP256Line(PublicKey key) {
-        if (!(key instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 256) {
+        if (!(key instanceof ECPublicKey ec)
+                || ec.getParams().getCurve().getField().getFieldSize() != 256) {
             throw new IllegalArgumentException("not an ECDSA P-256 public key: " + key.getAlgorithm());
         }
         byte[] point = new byte[65];
         point[0] = 4;
         copyUnsigned(ec.getW().getAffineX(), point, 1);
         copyUnsigned(ec.getW().getAffineY(), point, 33);
-        byte[] blob = strings(ECDSA_P256.getBytes(StandardCharsets.US_ASCII), "nistp256".getBytes(StandardCharsets.US_ASCII), point);
+        byte[] blob = strings(
+                ECDSA_P256.getBytes(StandardCharsets.US_ASCII), "nistp256".getBytes(StandardCharsets.US_ASCII), point);
         return ECDSA_P256 + " " + Base64.getEncoder().encodeToString(blob);
     }
 
@@ -73,8 +75,11 @@ public final class SshKeys {
             }
             AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
             parameters.init(new ECGenParameterSpec("secp256r1"));
-            ECPoint w = new ECPoint(new BigInteger(1, Arrays.copyOfRange(point, 1, 33)), new BigInteger(1, Arrays.copyOfRange(point, 33, 65)));
-            return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, parameters.getParameterSpec(ECParameterSpec.class)));
+            ECPoint w = new ECPoint(
+                    new BigInteger(1, Arrays.copyOfRange(point, 1, 33)),
+                    new BigInteger(1, Arrays.copyOfRange(point, 33, 65)));
+            return KeyFactory.getInstance("EC")
+                    .generatePublic(new ECPublicKeySpec(w, parameters.getParameterSpec(ECParameterSpec.class)));
         } catch (IllegalArgumentException | java.nio.BufferUnderflowException | GeneralSecurityException e) {
             throw new MalformedMessageException("not a valid " + ECDSA_P256 + " key: " + e.getMessage());
         }

@@ -28,7 +28,9 @@ public record Statement(String account, long balance, List<Line> lines) {
 
     public static Statement decode(byte[] payload) {
         Fields f = Cbor.decodeMap(payload);
-        List<Line> lines = f.maps("lines").stream().map(l -> new Line(l.integer("at"), l.text("ref"), l.integer("amount"))).toList();
+        List<Line> lines = f.maps("lines").stream()
+                .map(l -> new Line(l.integer("at"), l.text("ref"), l.integer("amount")))
+                .toList();
         return new Statement(f.text("account"), f.integer("balance"), lines);
     }
 }

@@ -12,7 +12,9 @@ import java.util.Set;
  * ({@code files}). Owners choose which their device offers; renters pick one at rent time.
  */
 public enum Template {
-    BASE, WEB, FILES;
+    BASE,
+    WEB,
+    FILES;
 
     /** The name on the wire, in settings and on the command line. */
     public String id() {

@@ -12,7 +12,11 @@ import java.util.Map;
  */
 public record Voucher(String channel, long amount, long sequence, long issuedAt, byte[] signature) {
     public static Voucher sign(KeyPair renter, String channel, long amount, long sequence, long issuedAt) {
-        return new Voucher(channel, amount, sequence, issuedAt,
+        return new Voucher(
+                channel,
+                amount,
+                sequence,
+                issuedAt,
                 Ed25519.sign(renter.getPrivate(), signedBytes(channel, amount, sequence, issuedAt)));
     }
 
@@ -36,8 +40,12 @@ public record Voucher(String channel, long amount, long sequence, long issuedAt,
         if (!Names.isRentalName(channel)) {
             throw new MalformedMessageException("field 'channel' is not a rental name");
         }
-        return new Voucher(channel, f.integer("amount", 0, Long.MAX_VALUE), f.integer("seq", 0, Long.MAX_VALUE),
-                f.integer("issuedAt"), f.bytes("sig"));
+        return new Voucher(
+                channel,
+                f.integer("amount", 0, Long.MAX_VALUE),
+                f.integer("seq", 0, Long.MAX_VALUE),
+                f.integer("issuedAt"),
+                f.bytes("sig"));
     }
 
     private static byte[] signedBytes(String channel, long amount, long sequence, long issuedAt) {

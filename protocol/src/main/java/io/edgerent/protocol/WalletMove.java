@@ -31,7 +31,11 @@ public record WalletMove(String adminSecret, String direction, String account, l
         if (reference.isBlank()) {
             throw new MalformedMessageException("field 'ref' must name the rail's reference");
         }
-        return new WalletMove(Names.shortText(f, "secret"), direction, Names.shortText(f, "account"),
-                f.integer("amount", 1, Long.MAX_VALUE / 4), reference);
+        return new WalletMove(
+                Names.shortText(f, "secret"),
+                direction,
+                Names.shortText(f, "account"),
+                f.integer("amount", 1, Long.MAX_VALUE / 4),
+                reference);
     }
 }

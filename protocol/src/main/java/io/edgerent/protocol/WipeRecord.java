@@ -8,7 +8,13 @@ import java.util.Map;
  * What a device did to erase a rental when it ended, and what it checked afterwards: the renter's
  * evidence that nothing of theirs survives. Sent signed with the device key; renters read it.
  */
-public record WipeRecord(String rental, long startedAt, long finishedAt, String method, List<String> steps, List<String> checks,
+public record WipeRecord(
+        String rental,
+        long startedAt,
+        long finishedAt,
+        String method,
+        List<String> steps,
+        List<String> checks,
         boolean verified) {
     private static final int MAX_LINES = 64;
     private static final int MAX_LINE = 500;
@@ -45,14 +51,15 @@ public record WipeRecord(String rental, long startedAt, long finishedAt, String 
         if (!method.matches("[a-z0-9-]{1,32}")) {
             throw new MalformedMessageException("field 'method' must be a short lower-case name");
         }
-        return new WipeRecord(rental, started, finished, method, lines(f, "steps"), lines(f, "checks"), f.bool("verified"));
+        return new WipeRecord(
+                rental, started, finished, method, lines(f, "steps"), lines(f, "checks"), f.bool("verified"));
     }
 
     private static List<String> lines(Fields f, String name) {
         List<String> lines = f.texts(name);
         if (lines.size() > MAX_LINES || lines.stream().anyMatch(l -> l.length() > MAX_LINE)) {
-            throw new MalformedMessageException("field '" + name + "' holds at most " + MAX_LINES + " lines of " + MAX_LINE
-                    + " characters");
+            throw new MalformedMessageException(
+                    "field '" + name + "' holds at most " + MAX_LINES + " lines of " + MAX_LINE + " characters");
         }
         return lines;
     }

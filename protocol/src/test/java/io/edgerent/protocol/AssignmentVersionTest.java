@@ -11,8 +11,13 @@ import org.junit.jupiter.api.Test;
 class AssignmentVersionTest {
     @Test
     void a_notification_is_a_few_bytes_whatever_the_order() {
-        RentalOrder order = new RentalOrder("r-000000000001", Template.FILES, List.of("ssh-rsa " + "A".repeat(700)),
-                1_800_000_000_000L, false, "0".repeat(64));
+        RentalOrder order = new RentalOrder(
+                "r-000000000001",
+                Template.FILES,
+                List.of("ssh-rsa " + "A".repeat(700)),
+                1_800_000_000_000L,
+                false,
+                "0".repeat(64));
         byte[] full = new Assignment(7, order).encode();
         byte[] announced = new AssignmentVersion(7).encode();
         assertEquals(7, AssignmentVersion.decode(announced).version());
@@ -22,10 +27,15 @@ class AssignmentVersionTest {
 
     @Test
     void what_is_not_a_version_is_refused() {
-        // An assignment, not its version: an agent that mistook one for the other must fail loudly, not read "unrented".
+        // An assignment, not its version: an agent that mistook one for the other must fail loudly, not read
+        // "unrented".
         assertThrows(MalformedMessageException.class, () -> AssignmentVersion.decode(new Assignment(3, null).encode()));
-        assertThrows(MalformedMessageException.class, () -> AssignmentVersion.decode(Cbor.encode(Map.of("assignmentVersion", -1))));
-        assertThrows(MalformedMessageException.class, () -> AssignmentVersion.decode(Cbor.encode(Map.of("assignmentVersion", "7"))));
+        assertThrows(
+                MalformedMessageException.class,
+                () -> AssignmentVersion.decode(Cbor.encode(Map.of("assignmentVersion", -1))));
+        assertThrows(
+                MalformedMessageException.class,
+                () -> AssignmentVersion.decode(Cbor.encode(Map.of("assignmentVersion", "7"))));
         assertThrows(MalformedMessageException.class, () -> AssignmentVersion.decode(new byte[] {(byte) 0xa1, 0x61}));
         assertThrows(MalformedMessageException.class, () -> Assignment.decode(new AssignmentVersion(3).encode()));
     }

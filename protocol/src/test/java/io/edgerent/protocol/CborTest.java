@@ -64,8 +64,12 @@ class CborTest {
     @Test
     void missing_and_mistyped_fields_name_themselves() {
         Fields f = Cbor.decodeMap(Cbor.encode(Map.of("a", "text")));
-        assertEquals("field 'b' is missing", assertThrows(MalformedMessageException.class, () -> f.text("b")).getMessage());
-        assertEquals("field 'a' must be an integer",
-                assertThrows(MalformedMessageException.class, () -> f.integer("a")).getMessage());
+        assertEquals(
+                "field 'b' is missing",
+                assertThrows(MalformedMessageException.class, () -> f.text("b")).getMessage());
+        assertEquals(
+                "field 'a' must be an integer",
+                assertThrows(MalformedMessageException.class, () -> f.integer("a"))
+                        .getMessage());
     }
 }

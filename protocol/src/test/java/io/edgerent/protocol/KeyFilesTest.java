@@ -21,12 +21,15 @@ class KeyFilesTest {
         Path home = dir.resolve("renter");
         KeyPair made = Ed25519.loadOrCreate(home, "renter");
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("renter.key"))));
+        assertEquals(
+                "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("renter.key"))));
         assertEquals(Ed25519.PUBLIC_KEY_BYTES, Files.size(home.resolve("renter.pub")));
         KeyPair again = Ed25519.loadOrCreate(home, "renter");
         assertArrayEquals(Ed25519.raw(made.getPublic()), Ed25519.raw(again.getPublic()));
         byte[] message = "vouch".getBytes();
-        assertTrue(Ed25519.verify(Ed25519.raw(made.getPublic()), message, Ed25519.sign(again.getPrivate(), message)), "the same pair");
+        assertTrue(
+                Ed25519.verify(Ed25519.raw(made.getPublic()), message, Ed25519.sign(again.getPrivate(), message)),
+                "the same pair");
         try (var files = Files.list(home)) {
             assertEquals(2, files.count(), "no temporary file left");
         }

@@ -14,8 +14,14 @@ import org.junit.jupiter.api.Test;
 class SignedListingsTest {
     private final KeyPair hub = ecdsa();
     private final String hubKey = SshKeys.ecdsaP256Line(hub.getPublic());
-    private final Listing listing = new Listing("d-0123456789ab", "bob", DeviceState.LISTED, true,
-            new HardwareFacts(4, "Cortex-A76", 8L << 30, 32L << 30, "aarch64", "Raspberry Pi 5", 0), new Prices(3600, 10), Set.of(Template.BASE));
+    private final Listing listing = new Listing(
+            "d-0123456789ab",
+            "bob",
+            DeviceState.LISTED,
+            true,
+            new HardwareFacts(4, "Cortex-A76", 8L << 30, 32L << 30, "aarch64", "Raspberry Pi 5", 0),
+            new Prices(3600, 10),
+            Set.of(Template.BASE));
 
     @Test
     void listings_signed_by_the_hub_verify_with_its_key_until_they_expire() {
@@ -23,13 +29,15 @@ class SignedListingsTest {
         SignedListings got = SignedListings.verify(wire, hub.getPublic(), 30_000);
         assertEquals(List.of(listing), got.listings());
         assertEquals(61_000, got.expiresAt());
-        assertThrows(SignedRequest.SignatureException.class, () -> SignedListings.verify(wire, hub.getPublic(), 61_000));
+        assertThrows(
+                SignedRequest.SignatureException.class, () -> SignedListings.verify(wire, hub.getPublic(), 61_000));
     }
 
     @Test
     void another_key_a_tampered_body_or_a_borrowed_signature_is_refused() {
         byte[] wire = new SignedListings(hubKey, 1_000, 61_000, List.of(listing)).sign(hub);
-        assertThrows(SignedRequest.SignatureException.class, () -> SignedListings.verify(wire, ecdsa().getPublic(), 30_000));
+        assertThrows(
+                SignedRequest.SignatureException.class, () -> SignedListings.verify(wire, ecdsa().getPublic(), 30_000));
 
         Fields outer = Cbor.decodeMap(wire);
         byte[] body = outer.bytes("body").clone();
@@ -40,19 +48,33 @@ class SignedListingsTest {
         // Another hub signing listings that name this hub's key.
         KeyPair other = ecdsa();
         byte[] borrowed = new SignedListings(hubKey, 1_000, 61_000, List.of(listing)).sign(other);
-        assertThrows(SignedRequest.SignatureException.class, () -> SignedListings.verify(borrowed, other.getPublic(), 30_000));
+        assertThrows(
+                SignedRequest.SignatureException.class,
+                () -> SignedListings.verify(borrowed, other.getPublic(), 30_000));
     }
 
     @Test
     void listings_from_the_future_valid_too_long_or_of_other_hubs_are_refused() {
         long day = SignedListings.MAX_VALIDITY_MILLIS;
-        assertThrows(SignedRequest.SignatureException.class, () -> SignedListings.verify(
-                new SignedListings(hubKey, 1_000 + 2 * SignedListings.CLOCK_SKEW_MILLIS, 3 * day, List.of()).sign(hub),
-                hub.getPublic(), 1_000));
-        assertThrows(SignedRequest.SignatureException.class, () -> SignedListings.verify(
-                new SignedListings(hubKey, 1_000, 1_000 + day + 1, List.of()).sign(hub), hub.getPublic(), 2_000));
-        assertThrows(MalformedMessageException.class, () -> SignedListings.verify(
-                new SignedListings(hubKey, 1_000, 61_000, List.of(listing.from("c", false))).sign(hub), hub.getPublic(), 2_000));
+        assertThrows(
+                SignedRequest.SignatureException.class,
+                () -> SignedListings.verify(
+                        new SignedListings(hubKey, 1_000 + 2 * SignedListings.CLOCK_SKEW_MILLIS, 3 * day, List.of())
+                                .sign(hub),
+                        hub.getPublic(),
+                        1_000));
+        assertThrows(
+                SignedRequest.SignatureException.class,
+                () -> SignedListings.verify(
+                        new SignedListings(hubKey, 1_000, 1_000 + day + 1, List.of()).sign(hub),
+                        hub.getPublic(),
+                        2_000));
+        assertThrows(
+                MalformedMessageException.class,
+                () -> SignedListings.verify(
+                        new SignedListings(hubKey, 1_000, 61_000, List.of(listing.from("c", false))).sign(hub),
+                        hub.getPublic(),
+                        2_000));
     }
 
     private static KeyPair ecdsa() {

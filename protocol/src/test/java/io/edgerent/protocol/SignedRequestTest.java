@@ -12,8 +12,10 @@ class SignedRequestTest {
 
     @Test
     void a_signed_request_verifies_after_the_wire() {
-        SignedRequest wire = SignedRequest.decode(SignedRequest.sign(renter, "rentals", 1000, body).encode());
-        assertEquals("d-0123456789ab", RentRequest.from(wire.verify("rentals", 2000)).deviceId());
+        SignedRequest wire = SignedRequest.decode(
+                SignedRequest.sign(renter, "rentals", 1000, body).encode());
+        assertEquals(
+                "d-0123456789ab", RentRequest.from(wire.verify("rentals", 2000)).deviceId());
     }
 
     @Test
@@ -26,17 +28,20 @@ class SignedRequestTest {
     void a_tampered_body_or_foreign_key_is_refused() {
         SignedRequest signed = SignedRequest.sign(renter, "rentals", 1000, body);
         byte[] other = new RentRequest("d-0123456789ab", 3, "ssh-ed25519 AAAA", 100, 1000).encode();
-        assertThrows(SignedRequest.SignatureException.class,
+        assertThrows(
+                SignedRequest.SignatureException.class,
                 () -> new SignedRequest(signed.renterKey(), 1000, other, signed.signature()).verify("rentals", 1000));
         byte[] foreign = Ed25519.raw(Ed25519.generate().getPublic());
-        assertThrows(SignedRequest.SignatureException.class,
+        assertThrows(
+                SignedRequest.SignatureException.class,
                 () -> new SignedRequest(foreign, 1000, body, signed.signature()).verify("rentals", 1000));
     }
 
     @Test
     void a_stale_request_is_refused() {
         SignedRequest signed = SignedRequest.sign(renter, "rentals", 1000, body);
-        assertThrows(SignedRequest.SignatureException.class,
+        assertThrows(
+                SignedRequest.SignatureException.class,
                 () -> signed.verify("rentals", 1000 + SignedRequest.MAX_AGE_MILLIS + 1));
     }
 }

@@ -12,7 +12,8 @@ class VoucherTest {
 
     @Test
     void a_voucher_verifies_with_the_renters_key_after_the_wire() {
-        Voucher v = Voucher.decode(Voucher.sign(renter, "r-0123456789ab", 500, 3, 1000).encode());
+        Voucher v = Voucher.decode(
+                Voucher.sign(renter, "r-0123456789ab", 500, 3, 1000).encode());
         assertTrue(v.verifies(renterKey));
     }
 

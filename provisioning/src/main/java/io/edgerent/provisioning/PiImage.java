@@ -49,22 +49,26 @@ final class PiImage {
                 seen.add(String.format("type 0x%02x", type));
                 if (type == 0x0b || type == 0x0c || type == 0x06 || type == 0x0e || type == 0x04) {
                     if (start + length > size) {
-                        throw new ProvisionException(file + " is cut short: its boot partition ends at byte " + (start + length)
-                                + " but the file has " + size + " (an interrupted download or decompression?)");
+                        throw new ProvisionException(
+                                file + " is cut short: its boot partition ends at byte " + (start + length)
+                                        + " but the file has " + size + " (an interrupted download or decompression?)");
                     }
                     byte[] boot = new byte[SECTOR];
                     raf.seek(start);
                     raf.readFully(boot);
-                    String fsType = new String(boot, 82, 8, StandardCharsets.US_ASCII) + new String(boot, 54, 8, StandardCharsets.US_ASCII);
+                    String fsType = new String(boot, 82, 8, StandardCharsets.US_ASCII)
+                            + new String(boot, 54, 8, StandardCharsets.US_ASCII);
                     if ((boot[510] & 0xff) != 0x55 || (boot[511] & 0xff) != 0xaa || !fsType.contains("FAT")) {
-                        throw new ProvisionException(file + " is not a Raspberry Pi image: its first partition is marked FAT"
-                                + " but holds no FAT file system");
+                        throw new ProvisionException(
+                                file + " is not a Raspberry Pi image: its first partition is marked FAT"
+                                        + " but holds no FAT file system");
                     }
                     return new PiImage(file, start);
                 }
             }
-            throw new ProvisionException(file + " is not a Raspberry Pi image: no FAT boot partition among its partitions ("
-                    + (seen.isEmpty() ? "none" : String.join(", ", seen)) + ")");
+            throw new ProvisionException(
+                    file + " is not a Raspberry Pi image: no FAT boot partition among its partitions ("
+                            + (seen.isEmpty() ? "none" : String.join(", ", seen)) + ")");
         }
     }
 
@@ -87,7 +91,9 @@ final class PiImage {
         Path temp = Files.createTempFile("edgerent-boot", ".tmp");
         try {
             Files.write(temp, content);
-            Tools.check(Tools.run(List.of("mcopy", "-o", "-i", image(), temp.toString(), "::/" + path)), "write " + path + " into " + file);
+            Tools.check(
+                    Tools.run(List.of("mcopy", "-o", "-i", image(), temp.toString(), "::/" + path)),
+                    "write " + path + " into " + file);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -96,7 +102,8 @@ final class PiImage {
     /** Copies a local directory, with everything in it, into directory {@code parent} of the boot partition. */
     void copyDirectory(Path local, String parent) throws IOException {
         mkdirs(parent);
-        Tools.check(Tools.run(List.of("mcopy", "-o", "-s", "-i", image(), local.toString(), "::/" + parent + "/")),
+        Tools.check(
+                Tools.run(List.of("mcopy", "-o", "-s", "-i", image(), local.toString(), "::/" + parent + "/")),
                 "copy " + local + " into " + file);
     }
 

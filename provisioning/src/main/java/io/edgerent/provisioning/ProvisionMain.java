@@ -19,8 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,8 +30,9 @@ import picocli.CommandLine.ParseResult;
 /** {@code edgerent provision}: a fleet of Raspberry Pis from one Raspberry Pi OS image. */
 public final class ProvisionMain {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-    private static final String HOOK = " systemd.run=/boot/firmware/edgerent/firstboot.sh systemd.run_success_action=reboot"
-            + " systemd.unit=kernel-command-line.target";
+    private static final String HOOK =
+            " systemd.run=/boot/firmware/edgerent/firstboot.sh systemd.run_success_action=reboot"
+                    + " systemd.unit=kernel-command-line.target";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -48,36 +49,59 @@ public final class ProvisionMain {
     /** The options: name, value label (null for a flag) and what it does, for the parser and the help alike. */
     private static final String[][] OPTIONS = {
         {"--image", "FILE", "Raspberry Pi OS Lite, .img or .img.xz"},
-        {"--hub", "URI[,URI...]", "the hub devices register with (or $EDGERENT_HUB); several hubs serving one fleet separated by"
-                + " commas: tokens come from the first, devices turn to the next when one does not answer"},
+        {
+            "--hub",
+            "URI[,URI...]",
+            "the hub devices register with (or $EDGERENT_HUB); several hubs serving one fleet separated by"
+                    + " commas: tokens come from the first, devices turn to the next when one does not answer"
+        },
         {"--owner", "NAME", "whose devices these are; the hub makes one token per device for NAME"},
         {"--count", "N", "N devices named pi-01, pi-02, ... (1-999)"},
         {"--names", "A,B,...", "devices with these host names (lowercase letters, digits, -)"},
         {"--out", "DIR", "where to write (default ./fleet); re-running reuses the tokens there"},
-        {"--shared", null, "one image for all (DIR/edgerent-fleet.img) plus, per device, the files to copy onto its boot partition"
-                + " after flashing (DIR/NAME/boot/)"},
+        {
+            "--shared",
+            null,
+            "one image for all (DIR/edgerent-fleet.img) plus, per device, the files to copy onto its boot partition"
+                    + " after flashing (DIR/NAME/boot/)"
+        },
         {"--ssh-key", "FILE", "your public key, for root over SSH on every device"},
         {"--wifi-ssid", "SSID", "Wi-Fi for devices without a cable (with --wifi-psk)"},
         {"--wifi-psk", "PSK", "the Wi-Fi's WPA passphrase, 8 to 63 characters"},
         {"--wifi-country", "CC", "the Wi-Fi's country code (default GB)"},
         {"--kura-installer", "FILE", "Kura's .deb installer, to run Kura (then install the .dp in its web UI)"},
         {"--admin-secret", "FILE", "the hub's admin secret (default ~/.edgerent/hub/admin.secret)"},
-        {"--device-dir", "DIR", "the built device launcher to put on the images (default: the one built beside this tool)"},
+        {
+            "--device-dir",
+            "DIR",
+            "the built device launcher to put on the images (default: the one built beside this tool)"
+        },
     };
 
     /** The command line: {@link #OPTIONS}, help, version and the exit codes. */
     static CommandLine commandLine() {
-        CommandSpec spec = CommandSpec.create().name("edgerent provision").mixinStandardHelpOptions(true)
-                .version("edgerent provision " + Optional.ofNullable(ProvisionMain.class.getPackage().getImplementationVersion())
-                        .orElse("(built from source)"));
-        spec.usageMessage().description("Writes, for every device, a Raspberry Pi OS image that brings it up on first boot: it sets"
-                + " the hostname, your SSH key and Wi-Fi, installs the Docker engine and Java 17 (and Kura, with --kura-installer) and"
-                + " starts the edgerent device, which registers with the hub using a one-time token made for it here. Flash each"
-                + " image to its SD card (dd, Raspberry Pi Imager).").sortOptions(false).autoWidth(true)
-                .exitCodeListHeading("%nExit codes:%n").exitCodeList(exitCodes());
+        CommandSpec spec = CommandSpec.create()
+                .name("edgerent provision")
+                .mixinStandardHelpOptions(true)
+                .version("edgerent provision "
+                        + Optional.ofNullable(ProvisionMain.class.getPackage().getImplementationVersion())
+                                .orElse("(built from source)"));
+        spec.usageMessage()
+                .description(
+                        "Writes, for every device, a Raspberry Pi OS image that brings it up on first boot: it sets"
+                                + " the hostname, your SSH key and Wi-Fi, installs the Docker engine and Java 17 (and Kura, with --kura-installer) and"
+                                + " starts the edgerent device, which registers with the hub using a one-time token made for it here. Flash each"
+                                + " image to its SD card (dd, Raspberry Pi Imager).")
+                .sortOptions(false)
+                .autoWidth(true)
+                .exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(exitCodes());
         for (String[] o : OPTIONS) {
-            spec.addOption(OptionSpec.builder(o[0]).paramLabel(o[1] == null ? "" : o[1]).type(o[1] == null ? boolean.class : String.class)
-                    .description(o[2]).build());
+            spec.addOption(OptionSpec.builder(o[0])
+                    .paramLabel(o[1] == null ? "" : o[1])
+                    .type(o[1] == null ? boolean.class : String.class)
+                    .description(o[2])
+                    .build());
         }
         return new CommandLine(spec);
     }
@@ -138,8 +162,20 @@ public final class ProvisionMain {
         }
     }
 
-    record Settings(Path image, List<URI> hubs, String owner, List<String> names, Path out, boolean shared, Path sshKey,
-            String wifiSsid, String wifiPsk, String wifiCountry, Path kuraInstaller, Path adminSecret, Path deviceDir) {
+    record Settings(
+            Path image,
+            List<URI> hubs,
+            String owner,
+            List<String> names,
+            Path out,
+            boolean shared,
+            Path sshKey,
+            String wifiSsid,
+            String wifiPsk,
+            String wifiCountry,
+            Path kuraInstaller,
+            Path adminSecret,
+            Path deviceDir) {
         /** The hub this tool asks for tokens: the first. */
         URI hub() {
             return hubs.get(0);
@@ -152,8 +188,22 @@ public final class ProvisionMain {
 
         static Settings from(Map<String, String> o) {
             for (String key : o.keySet()) {
-                if (!List.of("--image", "--hub", "--owner", "--count", "--names", "--out", "--shared", "--ssh-key", "--wifi-ssid",
-                        "--wifi-psk", "--wifi-country", "--kura-installer", "--admin-secret", "--device-dir").contains(key)) {
+                if (!List.of(
+                                "--image",
+                                "--hub",
+                                "--owner",
+                                "--count",
+                                "--names",
+                                "--out",
+                                "--shared",
+                                "--ssh-key",
+                                "--wifi-ssid",
+                                "--wifi-psk",
+                                "--wifi-country",
+                                "--kura-installer",
+                                "--admin-secret",
+                                "--device-dir")
+                        .contains(key)) {
                     throw new UsageError("unknown option " + key);
                 }
             }
@@ -167,8 +217,9 @@ public final class ProvisionMain {
             }
             List<URI> hubs = Dtls.hubAddresses(hubText);
             if (hubs.isEmpty()) {
-                throw new UsageError("--hub must look like coaps://HOST:PORT (coap://127.0.0.1:PORT for a hub on this machine; several"
-                        + " hubs of one fleet separated by commas), got " + hubText);
+                throw new UsageError(
+                        "--hub must look like coaps://HOST:PORT (coap://127.0.0.1:PORT for a hub on this machine; several"
+                                + " hubs of one fleet separated by commas), got " + hubText);
             }
             String owner = require(o, "--owner");
             if (!NAME.matcher(owner).matches()) {
@@ -194,7 +245,8 @@ public final class ProvisionMain {
             } else {
                 for (String name : o.get("--names").split(",")) {
                     if (!NAME.matcher(name.strip()).matches()) {
-                        throw new UsageError("a host name takes lowercase letters, digits and - (at most 63), got '" + name + "'");
+                        throw new UsageError(
+                                "a host name takes lowercase letters, digits and - (at most 63), got '" + name + "'");
                     }
                     if (names.contains(name.strip())) {
                         throw new UsageError("the name " + name.strip() + " is given twice");
@@ -211,10 +263,23 @@ public final class ProvisionMain {
             }
             Path sshKey = optionalFile(o, "--ssh-key");
             Path kura = optionalFile(o, "--kura-installer");
-            Path secret = Path.of(o.getOrDefault("--admin-secret", System.getProperty("user.home") + "/.edgerent/hub/admin.secret"));
+            Path secret = Path.of(
+                    o.getOrDefault("--admin-secret", System.getProperty("user.home") + "/.edgerent/hub/admin.secret"));
             Path deviceDir = o.containsKey("--device-dir") ? Path.of(o.get("--device-dir")) : builtDevice();
-            return new Settings(image, hubs, owner, names, Path.of(o.getOrDefault("--out", "fleet")), o.containsKey("--shared"), sshKey,
-                    o.get("--wifi-ssid"), o.get("--wifi-psk"), o.getOrDefault("--wifi-country", "GB"), kura, secret, deviceDir);
+            return new Settings(
+                    image,
+                    hubs,
+                    owner,
+                    names,
+                    Path.of(o.getOrDefault("--out", "fleet")),
+                    o.containsKey("--shared"),
+                    sshKey,
+                    o.get("--wifi-ssid"),
+                    o.get("--wifi-psk"),
+                    o.getOrDefault("--wifi-country", "GB"),
+                    kura,
+                    secret,
+                    deviceDir);
         }
 
         private static String require(Map<String, String> o, String key) {
@@ -239,7 +304,11 @@ public final class ProvisionMain {
         /** The device launcher built beside this jar: edge-bundles/launcher/target (jar, lib/, bundles/). */
         private static Path builtDevice() {
             try {
-                Path jar = Path.of(ProvisionMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                Path jar = Path.of(ProvisionMain.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI());
                 Path dir = jar.getParent().getParent().getParent().resolve("edge-bundles/launcher/target");
                 if (!Files.isRegularFile(dir.resolve("edgerent-device.jar"))) {
                     throw new UsageError("the device launcher is not built at " + dir + " (./edgerent build)");
@@ -257,7 +326,8 @@ public final class ProvisionMain {
         try {
             secret = Files.readString(s.adminSecret()).strip();
         } catch (IOException e) {
-            throw new UsageError("cannot read the hub's admin secret at " + s.adminSecret() + " (pass --admin-secret FILE)");
+            throw new UsageError(
+                    "cannot read the hub's admin secret at " + s.adminSecret() + " (pass --admin-secret FILE)");
         }
         Path base = unpacked(s);
         try {
@@ -287,13 +357,15 @@ public final class ProvisionMain {
                     Files.write(boot.resolve(file.getKey()), file.getValue());
                 }
             }
-            out.println("wrote " + fleet + " for all " + s.names().size() + " devices; after flashing a card, copy DIR/NAME/boot/"
+            out.println("wrote " + fleet + " for all " + s.names().size()
+                    + " devices; after flashing a card, copy DIR/NAME/boot/"
                     + " onto its boot partition (the drive called bootfs)");
         } else {
             for (String name : s.names()) {
                 writeImage(s, base, s.out().resolve(name + ".img"), configs.get(name));
             }
-            out.println("wrote " + s.names().size() + " images in " + s.out() + "; flash NAME.img to the card of device NAME");
+            out.println("wrote " + s.names().size() + " images in " + s.out()
+                    + "; flash NAME.img to the card of device NAME");
         }
     }
 
@@ -361,9 +433,12 @@ public final class ProvisionMain {
             files.put("authorized_keys", Files.readAllBytes(s.sshKey()));
         }
         if (s.wifiSsid() != null) {
-            files.put("wifi.nmconnection", ("[connection]\nid=edgerent-wifi\ntype=wifi\n\n[wifi]\nmode=infrastructure\nssid=" + s.wifiSsid()
-                    + "\n\n[wifi-security]\nkey-mgmt=wpa-psk\npsk=" + s.wifiPsk() + "\n\n[ipv4]\nmethod=auto\n\n[ipv6]\nmethod=auto\n")
-                    .getBytes(StandardCharsets.UTF_8));
+            files.put(
+                    "wifi.nmconnection",
+                    ("[connection]\nid=edgerent-wifi\ntype=wifi\n\n[wifi]\nmode=infrastructure\nssid=" + s.wifiSsid()
+                                    + "\n\n[wifi-security]\nkey-mgmt=wpa-psk\npsk=" + s.wifiPsk()
+                                    + "\n\n[ipv4]\nmethod=auto\n\n[ipv6]\nmethod=auto\n")
+                            .getBytes(StandardCharsets.UTF_8));
         }
         return files;
     }
@@ -371,13 +446,15 @@ public final class ProvisionMain {
     /** Copies the base image to {@code target} (via a .partial file) and writes the boot files into it. */
     private void writeImage(Settings s, Path base, Path target, Properties device) throws IOException {
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
-        try (InputStream in = Files.newInputStream(base); OutputStream o = Files.newOutputStream(partial)) {
+        try (InputStream in = Files.newInputStream(base);
+                OutputStream o = Files.newOutputStream(partial)) {
             copy(in, o, Files.size(base), target.getFileName().toString());
         }
         PiImage image = PiImage.open(partial);
         String cmdline = image.read("cmdline.txt");
         if (cmdline == null) {
-            throw new ProvisionException(s.image() + " is not a Raspberry Pi OS image: its boot partition has no cmdline.txt");
+            throw new ProvisionException(
+                    s.image() + " is not a Raspberry Pi OS image: its boot partition has no cmdline.txt");
         }
         if (!cmdline.contains("edgerent/firstboot.sh")) {
             image.write("cmdline.txt", (cmdline.strip() + HOOK + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -387,7 +464,9 @@ public final class ProvisionMain {
         image.write("edgerent/setup.sh", resource("setup.sh"));
         image.copyDirectory(s.deviceDir().resolve("lib"), "edgerent/device");
         image.copyDirectory(s.deviceDir().resolve("bundles"), "edgerent/device");
-        image.write("edgerent/device/edgerent-device.jar", Files.readAllBytes(s.deviceDir().resolve("edgerent-device.jar")));
+        image.write(
+                "edgerent/device/edgerent-device.jar",
+                Files.readAllBytes(s.deviceDir().resolve("edgerent-device.jar")));
         if (s.kuraInstaller() != null) {
             image.write("edgerent/device/" + s.kuraInstaller().getFileName(), Files.readAllBytes(s.kuraInstaller()));
         }
@@ -411,9 +490,12 @@ public final class ProvisionMain {
             return s.image();
         }
         Path raw = s.out().resolve(".base.img");
-        Process xz = new ProcessBuilder("xz", "--decompress", "--stdout").redirectOutput(raw.toFile())
-                .redirectError(ProcessBuilder.Redirect.PIPE).start();
-        try (InputStream in = Files.newInputStream(s.image()); OutputStream toXz = xz.getOutputStream()) {
+        Process xz = new ProcessBuilder("xz", "--decompress", "--stdout")
+                .redirectOutput(raw.toFile())
+                .redirectError(ProcessBuilder.Redirect.PIPE)
+                .start();
+        try (InputStream in = Files.newInputStream(s.image());
+                OutputStream toXz = xz.getOutputStream()) {
             copy(in, toXz, Files.size(s.image()), "decompressing " + s.image().getFileName());
         } catch (IOException e) {
             // xz stopped reading: its own message below says why
@@ -422,8 +504,8 @@ public final class ProvisionMain {
         try {
             if (xz.waitFor() != 0) {
                 Files.deleteIfExists(raw);
-                throw new ProvisionException(s.image() + " is cut short or is not xz data (" + why.replace("xz: (stdin): ", "")
-                        + "); download it again");
+                throw new ProvisionException(s.image() + " is cut short or is not xz data ("
+                        + why.replace("xz: (stdin): ", "") + "); download it again");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -7,7 +7,9 @@ import picocli.CommandLine.Option;
 
 /** {@code --admin-secret}: the hub operator's secret, for the commands only the operator may run. */
 public final class AdminOption {
-    @Option(names = "--admin-secret", paramLabel = "FILE",
+    @Option(
+            names = "--admin-secret",
+            paramLabel = "FILE",
             description = "the hub's admin secret (default $EDGERENT_HOME/hub/admin.secret, on the hub machine)")
     Path file;
 

@@ -7,8 +7,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "earnings", header = "an owner's income per device (hub operator)", sortOptions = false,
-        description = "An owner's settled income per device, after the hub's fee, and the owner's balance (hub operator).")
+@Command(
+        name = "earnings",
+        header = "an owner's income per device (hub operator)",
+        sortOptions = false,
+        description =
+                "An owner's settled income per device, after the hub's fee, and the owner's balance (hub operator).")
 final class EarningsCommand extends HubCommand {
     @Option(names = "--owner", paramLabel = "NAME", required = true)
     String owner;
@@ -35,13 +39,17 @@ final class EarningsCommand extends HubCommand {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("owner", earnings.owner());
             json.put("balance", earnings.balance());
-            json.put("devices", earnings.devices().stream().map(d -> {
-                Map<String, Object> device = new LinkedHashMap<>();
-                device.put("device", d.deviceId());
-                device.put("earned", d.amount());
-                device.put("rentals", d.rentals());
-                return device;
-            }).toList());
+            json.put(
+                    "devices",
+                    earnings.devices().stream()
+                            .map(d -> {
+                                Map<String, Object> device = new LinkedHashMap<>();
+                                device.put("device", d.deviceId());
+                                device.put("earned", d.amount());
+                                device.put("rentals", d.rentals());
+                                return device;
+                            })
+                            .toList());
             OutputOption.print(context, json);
             return 0;
         }

@@ -18,12 +18,29 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /** The {@code edgerent} command line for owners, renters and hub operators: one class per command, each named here once. */
-@Command(name = "edgerent", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true, versionProvider = Edgerent.Version.class,
+@Command(
+        name = "edgerent",
+        scope = ScopeType.INHERIT,
+        mixinStandardHelpOptions = true,
+        versionProvider = Edgerent.Version.class,
         usageHelpAutoWidth = true,
-        description = "Rents out Raspberry Pis and other Docker hosts as small VPSes: talks to a hub for owners, renters and hub operators.",
-        subcommands = {TokenCommand.class, LinkCommand.class, MarketCommand.class, RentCommand.class, PayCommand.class,
-                StatusCommand.class, WipeCommand.class, ExtendCommand.class, RentalsCommand.class, EndCommand.class,
-                WalletCommand.class, WebCommand.class, EarningsCommand.class})
+        description =
+                "Rents out Raspberry Pis and other Docker hosts as small VPSes: talks to a hub for owners, renters and hub operators.",
+        subcommands = {
+            TokenCommand.class,
+            LinkCommand.class,
+            MarketCommand.class,
+            RentCommand.class,
+            PayCommand.class,
+            StatusCommand.class,
+            WipeCommand.class,
+            ExtendCommand.class,
+            RentalsCommand.class,
+            EndCommand.class,
+            WalletCommand.class,
+            WebCommand.class,
+            EarningsCommand.class
+        })
 public final class Edgerent implements Callable<Integer> {
     public static final int DONE = 0;
     public static final int REFUSED = 1;
@@ -55,11 +72,16 @@ public final class Edgerent implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Edgerent(context), new Factory(context));
         cli.addSubcommand("completion", new AutoComplete.GenerateCompletion());
         CommandLine completion = cli.getSubcommands().get("completion");
-        completion.getCommandSpec().usageMessage().hidden(false).header("a completion script for bash and zsh").description(
-                "Prints a completion script for bash and zsh. Install it with:",
-                "  edgerent completion > /etc/bash_completion.d/edgerent",
-                "or for the current shell (in zsh, after autoload -U +X bashcompinit && bashcompinit):",
-                "  source <(edgerent completion)");
+        completion
+                .getCommandSpec()
+                .usageMessage()
+                .hidden(false)
+                .header("a completion script for bash and zsh")
+                .description(
+                        "Prints a completion script for bash and zsh. Install it with:",
+                        "  edgerent completion > /etc/bash_completion.d/edgerent",
+                        "or for the current shell (in zsh, after autoload -U +X bashcompinit && bashcompinit):",
+                        "  source <(edgerent completion)");
         cli.setOut(new PrintWriter(context.out(), true));
         cli.setErr(new PrintWriter(context.err(), true));
         describeExits(cli);
@@ -90,8 +112,12 @@ public final class Edgerent implements Callable<Integer> {
     }
 
     private static void describeExits(CommandLine command) {
-        command.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(EXIT_CODES)
-                .footerHeading("%n").footer("Files live under $EDGERENT_HOME (default ~/.edgerent).");
+        command.getCommandSpec()
+                .usageMessage()
+                .exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(EXIT_CODES)
+                .footerHeading("%n")
+                .footer("Files live under $EDGERENT_HOME (default ~/.edgerent).");
         command.getSubcommands().values().forEach(Edgerent::describeExits);
     }
 

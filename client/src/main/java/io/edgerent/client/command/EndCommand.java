@@ -6,7 +6,10 @@ import java.security.KeyPair;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "end", header = "end a rental now; shows the settlement", description = "Ends one of your rentals now. The device destroys the container and lists itself again.")
+@Command(
+        name = "end",
+        header = "end a rental now; shows the settlement",
+        description = "Ends one of your rentals now. The device destroys the container and lists itself again.")
 final class EndCommand extends HubCommand {
     @Parameters(index = "0", paramLabel = "RENTAL")
     String rental;

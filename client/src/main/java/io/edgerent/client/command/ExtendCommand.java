@@ -8,8 +8,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "extend", header = "more hours and deposit for a rental", sortOptions = false, description = {
-        "Adds N hours to one of your rentals and moves D more from your wallet into its escrow (default: price x N)."})
+@Command(
+        name = "extend",
+        header = "more hours and deposit for a rental",
+        sortOptions = false,
+        description = {
+            "Adds N hours to one of your rentals and moves D more from your wallet into its escrow (default: price x N)."
+        })
 final class ExtendCommand extends HubCommand {
     @Parameters(index = "0", paramLabel = "RENTAL")
     String rental;

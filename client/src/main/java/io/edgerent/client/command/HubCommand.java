@@ -31,13 +31,14 @@ abstract class HubCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         KnownHubs known = new KnownHubs(context.home());
-        try (HubClient hub = new HubClient(hubOption.hubs(), 10_000, asRenter() ? context.renterKey() : Ed25519.generate(),
-                known::check)) {
+        try (HubClient hub = new HubClient(
+                hubOption.hubs(), 10_000, asRenter() ? context.renterKey() : Ed25519.generate(), known::check)) {
             int code = run(hub);
             hub.shownHubKeys().forEach((at, key) -> {
                 if (known.recordIfNew(at, key)) {
-                    context.err().println("edgerent: recorded the key of the hub at " + at + " in " + known.file() + ": "
-                            + SshKeys.ecdsaP256Line(key));
+                    context.err()
+                            .println("edgerent: recorded the key of the hub at " + at + " in " + known.file() + ": "
+                                    + SshKeys.ecdsaP256Line(key));
                 }
             });
             return code;

@@ -2,17 +2,22 @@ package io.edgerent.client.command;
 
 import io.edgerent.client.HubClient;
 import java.util.LinkedHashMap;
-
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "link", header = "link this hub with other hubs: add, remove, list (hub operator)", sortOptions = false, subcommands = {LinkCommand.Add.class, LinkCommand.Remove.class, LinkCommand.List.class},
-        description = {"Links this hub with another (hub operators; run on the hub machine). The hubs talk DTLS with their own keys;"
-                + " the other hub's operator links this one back the same way. Linked hubs show each other's devices to their"
-                + " renters; a rental of the other hub's device is paid from the renter's wallet here and settled there.",
-                "Without a subcommand: the links, as `link list` shows them."})
+@Command(
+        name = "link",
+        header = "link this hub with other hubs: add, remove, list (hub operator)",
+        sortOptions = false,
+        subcommands = {LinkCommand.Add.class, LinkCommand.Remove.class, LinkCommand.List.class},
+        description = {
+            "Links this hub with another (hub operators; run on the hub machine). The hubs talk DTLS with their own keys;"
+                    + " the other hub's operator links this one back the same way. Linked hubs show each other's devices to their"
+                    + " renters; a rental of the other hub's device is paid from the renter's wallet here and settled there.",
+            "Without a subcommand: the links, as `link list` shows them."
+        })
 final class LinkCommand extends HubCommand {
     @Mixin
     AdminOption admin;
@@ -45,9 +50,14 @@ final class LinkCommand extends HubCommand {
         }
         context.out().printf("%-16s %-32s %-20s %8s  %s%n", "NAME", "ADDRESS", "HEARD", "DEVICES", "KEY");
         for (HubClient.Link l : links) {
-            context.out().printf("%-16s %-32s %-20s %8s  %s%n", l.name(), l.address(),
-                    l.heardAt() == null ? "never" : Show.time(l.heardAt()) + (l.stale() ? " (stale)" : ""),
-                    l.listings() == null ? "-" : l.listings(), l.hubKey());
+            context.out()
+                    .printf(
+                            "%-16s %-32s %-20s %8s  %s%n",
+                            l.name(),
+                            l.address(),
+                            l.heardAt() == null ? "never" : Show.time(l.heardAt()) + (l.stale() ? " (stale)" : ""),
+                            l.listings() == null ? "-" : l.listings(),
+                            l.hubKey());
         }
         return 0;
     }
@@ -63,7 +73,9 @@ final class LinkCommand extends HubCommand {
         return json;
     }
 
-    @Command(name = "add", description = "Links the hub NAME (a-z, 0-9, '-') that answers at ADDRESS and shows HUB_KEY.")
+    @Command(
+            name = "add",
+            description = "Links the hub NAME (a-z, 0-9, '-') that answers at ADDRESS and shows HUB_KEY.")
     static final class Add extends HubCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "what this hub calls the other")
         String name;
@@ -71,8 +83,11 @@ final class LinkCommand extends HubCommand {
         @Parameters(index = "1", paramLabel = "ADDRESS", description = "coaps://HOST:PORT")
         String address;
 
-        @Parameters(index = "2", paramLabel = "HUB_KEY", description = "the 'hub key:' line the other hub printed at start"
-                + " (ecdsa-sha2-nistp256 AAAA...), in quotes")
+        @Parameters(
+                index = "2",
+                paramLabel = "HUB_KEY",
+                description = "the 'hub key:' line the other hub printed at start"
+                        + " (ecdsa-sha2-nistp256 AAAA...), in quotes")
         String key;
 
         @Mixin
@@ -96,7 +111,9 @@ final class LinkCommand extends HubCommand {
         }
     }
 
-    @Command(name = "remove", description = "Removes the link to NAME; a link with rentals not settled yet cannot be removed.")
+    @Command(
+            name = "remove",
+            description = "Removes the link to NAME; a link with rentals not settled yet cannot be removed.")
     static final class Remove extends HubCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;

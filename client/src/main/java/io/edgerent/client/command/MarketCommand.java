@@ -9,11 +9,16 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "market", header = "the devices for rent, here and at linked hubs", sortOptions = false, description = {
-        "Lists the hub's devices: which are free to rent, what each has (CPUs, memory, disk) and which app templates it offers"
-                + " (see `edgerent rent --help`), then the devices of hubs linked with it (HOME names the hub, \"here\" is this one;"
-                + " you rent them here all the same, and that hub settles the payment). A linked hub not heard from lately shows"
-                + " its devices as stale; they disappear when their listings expire."})
+@Command(
+        name = "market",
+        header = "the devices for rent, here and at linked hubs",
+        sortOptions = false,
+        description = {
+            "Lists the hub's devices: which are free to rent, what each has (CPUs, memory, disk) and which app templates it offers"
+                    + " (see `edgerent rent --help`), then the devices of hubs linked with it (HOME names the hub, \"here\" is this one;"
+                    + " you rent them here all the same, and that hub settles the payment). A linked hub not heard from lately shows"
+                    + " its devices as stale; they disappear when their listings expire."
+        })
 final class MarketCommand extends HubCommand {
     @Mixin
     OutputOption output;
@@ -31,20 +36,45 @@ final class MarketCommand extends HubCommand {
     int run(HubClient hub) {
         List<Listing> listings = hub.listings();
         if (output.json()) {
-            OutputOption.print(context, listings.stream().map(MarketCommand::json).toList());
+            OutputOption.print(
+                    context, listings.stream().map(MarketCommand::json).toList());
             return 0;
         }
         if (listings.isEmpty()) {
             context.out().println("no devices for rent on this hub now");
             return 0;
         }
-        context.out().printf("%-16s %-10s %-10s %10s %8s %4s %9s %9s %-8s %-16s %-12s %s%n", "DEVICE", "STATUS", "OWNER",
-                "PRICE/HOUR", "PRICE/GB", "CPUS", "MEMORY", "DISK", "ARCH", "TEMPLATES", "HOME", "MODEL");
+        context.out()
+                .printf(
+                        "%-16s %-10s %-10s %10s %8s %4s %9s %9s %-8s %-16s %-12s %s%n",
+                        "DEVICE",
+                        "STATUS",
+                        "OWNER",
+                        "PRICE/HOUR",
+                        "PRICE/GB",
+                        "CPUS",
+                        "MEMORY",
+                        "DISK",
+                        "ARCH",
+                        "TEMPLATES",
+                        "HOME",
+                        "MODEL");
         for (Listing l : listings) {
-            context.out().printf("%-16s %-10s %-10s %10d %8d %4d %9s %9s %-8s %-16s %-12s %s%n", l.deviceId(), l.availability(),
-                    l.owner(), l.prices().perHour(), l.prices().perGb(), l.facts().cpus(), Show.bytes(l.facts().memoryBytes()),
-                    Show.bytes(l.facts().diskFreeBytes()), l.facts().arch(), Template.join(l.templates()),
-                    l.home() == null ? "here" : l.home(), l.facts().model());
+            context.out()
+                    .printf(
+                            "%-16s %-10s %-10s %10d %8d %4d %9s %9s %-8s %-16s %-12s %s%n",
+                            l.deviceId(),
+                            l.availability(),
+                            l.owner(),
+                            l.prices().perHour(),
+                            l.prices().perGb(),
+                            l.facts().cpus(),
+                            Show.bytes(l.facts().memoryBytes()),
+                            Show.bytes(l.facts().diskFreeBytes()),
+                            l.facts().arch(),
+                            Template.join(l.templates()),
+                            l.home() == null ? "here" : l.home(),
+                            l.facts().model());
         }
         return 0;
     }

@@ -5,13 +5,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "pay", header = "pay as you go for a rental (after rent --detach, or to catch up)", sortOptions = false, description = {
-        "Pays as you go for one of your rentals until it ends (see `edgerent rent`). Ctrl-C stops paying and ends the rental."})
+@Command(
+        name = "pay",
+        header = "pay as you go for a rental (after rent --detach, or to catch up)",
+        sortOptions = false,
+        description = {
+            "Pays as you go for one of your rentals until it ends (see `edgerent rent`). Ctrl-C stops paying and ends the rental."
+        })
 final class PayCommand extends HubCommand {
     @Parameters(index = "0", paramLabel = "RENTAL")
     String rental;
 
-    @Option(names = "--pay-every", paramLabel = "SECONDS", defaultValue = "60", description = "how often to sign a voucher (default 60)")
+    @Option(
+            names = "--pay-every",
+            paramLabel = "SECONDS",
+            defaultValue = "60",
+            description = "how often to sign a voucher (default 60)")
     int payEvery;
 
     PayCommand(Context context) {

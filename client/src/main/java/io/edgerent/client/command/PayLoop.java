@@ -16,7 +16,8 @@ final class PayLoop {
         if (everySeconds <= 0) {
             throw new UsageException("--pay-every takes a positive number of seconds");
         }
-        Payer payer = new Payer(hub, renter, rental, Duration.ofSeconds(everySeconds), context.err(), System.console() != null);
+        Payer payer = new Payer(
+                hub, renter, rental, Duration.ofSeconds(everySeconds), context.err(), System.console() != null);
         CountDownLatch payerStopped = new CountDownLatch(1);
         CountDownLatch hookDone = new CountDownLatch(1);
         Thread onInterrupt = new Thread(() -> {
@@ -28,7 +29,9 @@ final class PayLoop {
                 context.err().println("ended " + ended.name() + " (" + ended.state() + ")");
                 Show.settlement(context.out(), hub.channel(renter, rental));
             } catch (RuntimeException | InterruptedException e) {
-                context.err().println("edgerent: could not end " + rental + ": " + e.getMessage() + " (run: edgerent end " + rental + ")");
+                context.err()
+                        .println("edgerent: could not end " + rental + ": " + e.getMessage() + " (run: edgerent end "
+                                + rental + ")");
             } finally {
                 hookDone.countDown();
             }

@@ -27,42 +27,71 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
 
-@Command(name = "rent", header = "rent a device, print the ssh command, then pay as you go", sortOptions = false, description = {
-        "Rents DEVICE (an id from `edgerent market`) for N hours, waits until its container is ready, prints the rental name and"
-                + " the ssh command, then stays running and pays as you go: every --pay-every seconds it signs a voucher for what"
-                + " is due plus two intervals ahead, and shows one status line. Ctrl-C ends the rental; you are refunded what you"
-                + " did not use.",
-        "Your renter identity (a key pair under $EDGERENT_HOME/renter) is created on first use."})
+@Command(
+        name = "rent",
+        header = "rent a device, print the ssh command, then pay as you go",
+        sortOptions = false,
+        description = {
+            "Rents DEVICE (an id from `edgerent market`) for N hours, waits until its container is ready, prints the rental name and"
+                    + " the ssh command, then stays running and pays as you go: every --pay-every seconds it signs a voucher for what"
+                    + " is due plus two intervals ahead, and shows one status line. Ctrl-C ends the rental; you are refunded what you"
+                    + " did not use.",
+            "Your renter identity (a key pair under $EDGERENT_HOME/renter) is created on first use."
+        })
 final class RentCommand extends HubCommand {
     @Parameters(index = "0", paramLabel = "DEVICE")
     String device;
 
-    @Option(names = "--template", paramLabel = "T", defaultValue = "base", converter = TemplateConverter.class, description = {
-            "what the container runs besides sshd (the device must offer it):",
-            "  base   an SSH box (default)",
-            "  web    a static web server for /data/www at the rental's web address",
-            "  files  a file host at the web address: upload, download, share links, a quota of the rental's storage. Its"
-                    + " password is made here, printed once and kept in $EDGERENT_HOME/renter/RENTAL.password; the hub and the"
-                    + " device see only its SHA-256. Downloads are billed at the device's price per GB."})
+    @Option(
+            names = "--template",
+            paramLabel = "T",
+            defaultValue = "base",
+            converter = TemplateConverter.class,
+            description = {
+                "what the container runs besides sshd (the device must offer it):",
+                "  base   an SSH box (default)",
+                "  web    a static web server for /data/www at the rental's web address",
+                "  files  a file host at the web address: upload, download, share links, a quota of the rental's storage. Its"
+                        + " password is made here, printed once and kept in $EDGERENT_HOME/renter/RENTAL.password; the hub and the"
+                        + " device see only its SHA-256. Downloads are billed at the device's price per GB."
+            })
     Template template;
 
     @Option(names = "--hours", paramLabel = "N", defaultValue = "1", description = "how long (default 1, at most 744)")
     int hours;
 
-    @Option(names = "--key", paramLabel = "PUBKEY", description = {"an OpenSSH public key, or a file holding one, that may log in as"
-            + " root; default ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub"})
+    @Option(
+            names = "--key",
+            paramLabel = "PUBKEY",
+            description = {
+                "an OpenSSH public key, or a file holding one, that may log in as"
+                        + " root; default ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub"
+            })
     String key;
 
-    @Option(names = "--max-price", paramLabel = "P", description = "the most you pay per hour (default: the device's listed price)")
+    @Option(
+            names = "--max-price",
+            paramLabel = "P",
+            description = "the most you pay per hour (default: the device's listed price)")
     String maxPrice;
 
-    @Option(names = "--deposit", paramLabel = "D", description = "moved from your wallet into escrow (default: price x hours)")
+    @Option(
+            names = "--deposit",
+            paramLabel = "D",
+            description = "moved from your wallet into escrow (default: price x hours)")
     String deposit;
 
-    @Option(names = "--pay-every", paramLabel = "SECONDS", defaultValue = "60", description = "how often to sign a voucher (default 60)")
+    @Option(
+            names = "--pay-every",
+            paramLabel = "SECONDS",
+            defaultValue = "60",
+            description = "how often to sign a voucher (default 60)")
     int payEvery;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "300",
             description = "how long to wait for the container to be ready (default 300)")
     int timeout;
 
@@ -70,8 +99,12 @@ final class RentCommand extends HubCommand {
     Leave leave = new Leave();
 
     static final class Leave {
-        @Option(names = "--detach", description = {"wait until the container is ready, print, and exit without paying (pay with"
-                + " `edgerent pay RENTAL`, or the rental pauses after the grace)"})
+        @Option(
+                names = "--detach",
+                description = {
+                    "wait until the container is ready, print, and exit without paying (pay with"
+                            + " `edgerent pay RENTAL`, or the rental pauses after the grace)"
+                })
         boolean detach;
 
         @Option(names = "--no-wait", description = "like --detach, without waiting for the container")
@@ -85,14 +118,21 @@ final class RentCommand extends HubCommand {
     @Override
     int run(HubClient hub) {
         String sshKey = sshKey(key);
-        Listing listing = hub.listings().stream().filter(l -> l.deviceId().equals(device)).findFirst().orElse(null);
+        Listing listing = hub.listings().stream()
+                .filter(l -> l.deviceId().equals(device))
+                .findFirst()
+                .orElse(null);
         long listed = listing == null ? 0 : listing.prices().perHour();
         long most = maxPrice == null ? listed : Show.amount(maxPrice, "--max-price");
-        long escrow = deposit == null ? new Prices(Math.min(listed, most), 0).forSeconds(hours * 3600L) : Show.amount(deposit, "--deposit");
+        long escrow = deposit == null
+                ? new Prices(Math.min(listed, most), 0).forSeconds(hours * 3600L)
+                : Show.amount(deposit, "--deposit");
         KeyPair renter = context.renterKey();
         String password = template == Template.FILES ? newPassword() : null;
-        RentalView rental = hub.rent(renter, new RentRequest(device, hours, sshKey, most, escrow, template,
-                password == null ? null : sha256Hex(password)));
+        RentalView rental = hub.rent(
+                renter,
+                new RentRequest(
+                        device, hours, sshKey, most, escrow, template, password == null ? null : sha256Hex(password)));
         Path passwordFile = password == null ? null : savePassword(rental.name(), password);
         if (!leave.noWait) {
             rental = awaitActive(hub, renter, rental);
@@ -108,7 +148,8 @@ final class RentCommand extends HubCommand {
             case BASE -> out.println("web: " + rental.httpUrl() + " (port 80 in the container)");
             case WEB -> out.println("web: " + rental.httpUrl() + " (serves /data/www)");
             case FILES -> {
-                out.println("files: " + rental.httpUrl() + " (user renter, password " + password + ", kept in " + passwordFile + ")");
+                out.println("files: " + rental.httpUrl() + " (user renter, password " + password + ", kept in "
+                        + passwordFile + ")");
                 out.println("upload: curl -u renter:" + password + " -T FILE " + rental.httpUrl() + "files/FILE");
             }
         }
@@ -136,11 +177,15 @@ final class RentCommand extends HubCommand {
         err.print("preparing " + rental.name() + " on " + rental.deviceId() + " ");
         long deadline = System.nanoTime() + timeout * 1_000_000_000L;
         while (System.nanoTime() < deadline) {
-            RentalView now = hub.rentals(renter).stream().filter(r -> r.name().equals(rental.name())).findFirst().orElse(rental);
+            RentalView now = hub.rentals(renter).stream()
+                    .filter(r -> r.name().equals(rental.name()))
+                    .findFirst()
+                    .orElse(rental);
             if (!now.state().equals(RentalView.PREPARING)) {
                 err.println(now.state().equals(RentalView.ACTIVE) ? " ready" : " " + now.state());
                 if (!now.state().equals(RentalView.ACTIVE)) {
-                    throw new HubClient.HubRefusedException(4, "", "rental " + now.name() + " is " + now.state() + " before it was ready");
+                    throw new HubClient.HubRefusedException(
+                            4, "", "rental " + now.name() + " is " + now.state() + " before it was ready");
                 }
                 return now;
             }
@@ -167,7 +212,8 @@ final class RentCommand extends HubCommand {
 
     static String sha256Hex(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -208,7 +254,9 @@ final class RentCommand extends HubCommand {
                 }
             }
         }
-        throw new UsageException(given != null ? "no such key file: " + given
-                : "no SSH public key found in ~/.ssh; make one with ssh-keygen -t ed25519, or pass --key");
+        throw new UsageException(
+                given != null
+                        ? "no such key file: " + given
+                        : "no SSH public key found in ~/.ssh; make one with ssh-keygen -t ed25519, or pass --key");
     }
 }

@@ -16,7 +16,8 @@ import java.util.Map;
 final class Show {
     private Show() {}
 
-    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+    static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
     static String time(long epochMillis) {
         return TIME.format(Instant.ofEpochMilli(epochMillis));
@@ -41,8 +42,9 @@ final class Show {
 
     static void settlement(PrintStream out, ChannelStatus c) {
         if (c.settled()) {
-            out.printf("settled: due %d, paid %d; owner %d, hub fee %d, refunded to you %d (of deposit %d)%n", c.due(), c.paid(),
-                    c.ownerShare(), c.hubFee(), c.refund(), c.deposit());
+            out.printf(
+                    "settled: due %d, paid %d; owner %d, hub fee %d, refunded to you %d (of deposit %d)%n",
+                    c.due(), c.paid(), c.ownerShare(), c.hubFee(), c.refund(), c.deposit());
         }
     }
 
@@ -58,13 +60,17 @@ final class Show {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("account", statement.account());
         json.put("balance", statement.balance());
-        json.put("lines", statement.lines().stream().map(l -> {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("at", instant(l.at()));
-            line.put("amount", l.amount());
-            line.put("reference", l.reference());
-            return line;
-        }).toList());
+        json.put(
+                "lines",
+                statement.lines().stream()
+                        .map(l -> {
+                            Map<String, Object> line = new LinkedHashMap<>();
+                            line.put("at", instant(l.at()));
+                            line.put("amount", l.amount());
+                            line.put("reference", l.reference());
+                            return line;
+                        })
+                        .toList());
         return json;
     }
 
@@ -113,7 +119,8 @@ final class Show {
             }
             return amount;
         } catch (NumberFormatException e) {
-            throw new UsageException(what + " is a whole, non-negative number in the smallest currency unit, got '" + text + "'");
+            throw new UsageException(
+                    what + " is a whole, non-negative number in the smallest currency unit, got '" + text + "'");
         }
     }
 }

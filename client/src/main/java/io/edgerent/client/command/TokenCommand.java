@@ -5,15 +5,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "token", header = "a one-time registration token for an owner's device (hub operator)", sortOptions = false, description = {
-        "Creates a one-time registration token for one of NAME's devices. Give it to the device (edgerent device --token ...);"
-                + " it works once. Run by the hub operator, who holds the hub's admin secret."})
+@Command(
+        name = "token",
+        header = "a one-time registration token for an owner's device (hub operator)",
+        sortOptions = false,
+        description = {
+            "Creates a one-time registration token for one of NAME's devices. Give it to the device (edgerent device --token ...);"
+                    + " it works once. Run by the hub operator, who holds the hub's admin secret."
+        })
 final class TokenCommand extends HubCommand {
-    @Option(names = "--owner", paramLabel = "NAME", required = true, description = "the owner the device will belong to")
+    @Option(
+            names = "--owner",
+            paramLabel = "NAME",
+            required = true,
+            description = "the owner the device will belong to")
     String owner;
 
-    @Option(names = "--dashboard", description = {"instead, a one-time invitation for NAME to sign up on the hub's web pages and see"
-            + " their owner dashboard (devices, rentals, earnings, wipes); prints the sign-up link. One account per owner."})
+    @Option(
+            names = "--dashboard",
+            description = {
+                "instead, a one-time invitation for NAME to sign up on the hub's web pages and see"
+                        + " their owner dashboard (devices, rentals, earnings, wipes); prints the sign-up link. One account per owner."
+            })
     boolean dashboard;
 
     @Mixin
@@ -33,8 +46,9 @@ final class TokenCommand extends HubCommand {
         if (dashboard) {
             HubClient.Invitation invite = hub.inviteOwner(admin.read(context), owner);
             context.out().println(invite.code());
-            context.out().println("owner " + owner + " signs up for the dashboard (once) at "
-                    + WebCommand.link(hub, invite.httpPort(), invite.path()));
+            context.out()
+                    .println("owner " + owner + " signs up for the dashboard (once) at "
+                            + WebCommand.link(hub, invite.httpPort(), invite.path()));
             return 0;
         }
         context.out().println(hub.issueToken(admin.read(context), owner));

@@ -6,10 +6,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "wallet", header = "your wallet; deposit, withdraw: rail money (hub operator)", subcommands = {WalletCommand.Deposit.class, WalletCommand.Withdraw.class}, description = {
-        "Your renter wallet: its account, balance and statement.",
-        "deposit and withdraw (hub operator) record money received into or paid out of an account through the settlement rail."
-                + " Amounts are whole numbers in the smallest currency unit."})
+@Command(
+        name = "wallet",
+        header = "your wallet; deposit, withdraw: rail money (hub operator)",
+        subcommands = {WalletCommand.Deposit.class, WalletCommand.Withdraw.class},
+        description = {
+            "Your renter wallet: its account, balance and statement.",
+            "deposit and withdraw (hub operator) record money received into or paid out of an account through the settlement rail."
+                    + " Amounts are whole numbers in the smallest currency unit."
+        })
 final class WalletCommand extends HubCommand {
     @Mixin
     OutputOption output;
@@ -31,13 +36,19 @@ final class WalletCommand extends HubCommand {
 
     /** Money in or out of an account through the settlement rail, once per reference. */
     abstract static class Move extends HubCommand {
-        @Parameters(index = "0", paramLabel = "ACCOUNT", description = "renter:KEYHEX as `edgerent wallet` shows it, or owner:NAME")
+        @Parameters(
+                index = "0",
+                paramLabel = "ACCOUNT",
+                description = "renter:KEYHEX as `edgerent wallet` shows it, or owner:NAME")
         String account;
 
         @Parameters(index = "1", paramLabel = "AMOUNT", description = "a whole number in the smallest currency unit")
         String amount;
 
-        @Option(names = "--ref", paramLabel = "TEXT", required = true,
+        @Option(
+                names = "--ref",
+                paramLabel = "TEXT",
+                required = true,
                 description = "the rail's reference; the same reference records the move once")
         String reference;
 
@@ -60,7 +71,8 @@ final class WalletCommand extends HubCommand {
 
         @Override
         int run(HubClient hub) {
-            var statement = hub.moveMoney(admin.read(context), direction(), account, Show.amount(amount, "AMOUNT"), reference);
+            var statement =
+                    hub.moveMoney(admin.read(context), direction(), account, Show.amount(amount, "AMOUNT"), reference);
             if (output.json()) {
                 OutputOption.print(context, Show.statementJson(statement));
             } else {

@@ -3,9 +3,14 @@ package io.edgerent.client.command;
 import io.edgerent.client.HubClient;
 import picocli.CommandLine.Command;
 
-@Command(name = "web", header = "a one-time link that signs a browser in as your renter key", description = {"Prints a one-time link (it works for 2 minutes) that signs a browser into the hub's web pages"
-        + " as this renter key: your rentals (those made here too, paid from here), your wallet, and renting from the marketplace"
-        + " page. Open it and press Sign in."})
+@Command(
+        name = "web",
+        header = "a one-time link that signs a browser in as your renter key",
+        description = {
+            "Prints a one-time link (it works for 2 minutes) that signs a browser into the hub's web pages"
+                    + " as this renter key: your rentals (those made here too, paid from here), your wallet, and renting from the marketplace"
+                    + " page. Open it and press Sign in."
+        })
 final class WebCommand extends HubCommand {
     WebCommand(Context context) {
         super(context);

@@ -25,14 +25,18 @@ class CommandLineTest {
     private Run edgerent(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new ClientMain(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                home).run(args);
+        int code = new ClientMain(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        home)
+                .run(args);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void version_is_the_build_s_at_the_top_and_under_every_command() {
-        for (List<String> args : List.of(List.of("--version"), List.of("-V"), List.of("market", "--version"), List.of("link", "add", "-V"))) {
+        for (List<String> args : List.of(
+                List.of("--version"), List.of("-V"), List.of("market", "--version"), List.of("link", "add", "-V"))) {
             Run r = edgerent(args.toArray(String[]::new));
             assertEquals(0, r.code(), args + ": " + r);
             assertTrue(r.out().matches("edgerent \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\\n"), args + ": " + r.out());
@@ -48,15 +52,28 @@ class CommandLineTest {
                 "earnings", List.of("--owner", "--admin-secret", "--output"),
                 "status", List.of("--output"),
                 "extend", List.of("--hours", "--deposit"));
-        List<String> all = List.of("--hours", "--template", "--owner", "--dashboard", "--admin-secret", "--output", "--detach",
-                "--max-price", "--pay-every", "--ref");
+        List<String> all = List.of(
+                "--hours",
+                "--template",
+                "--owner",
+                "--dashboard",
+                "--admin-secret",
+                "--output",
+                "--detach",
+                "--max-price",
+                "--pay-every",
+                "--ref");
         own.forEach((command, options) -> {
             Run r = edgerent(command, "--help");
             assertEquals(0, r.code(), command + ": " + r);
             options.forEach(o -> assertTrue(r.out().contains(o), command + " --help names " + o + ":\n" + r.out()));
-            all.stream().filter(o -> !options.contains(o) && !(command.equals("rent") && o.equals("--pay-every")))
-                    .forEach(o -> assertFalse(r.out().contains(o + "="), command + " --help does not offer " + o + ":\n" + r.out()));
-            assertTrue(r.out().contains("Exit codes:") && r.out().contains("3   the hub did not answer"), command + ":\n" + r.out());
+            all.stream()
+                    .filter(o -> !options.contains(o) && !(command.equals("rent") && o.equals("--pay-every")))
+                    .forEach(o -> assertFalse(
+                            r.out().contains(o + "="), command + " --help does not offer " + o + ":\n" + r.out()));
+            assertTrue(
+                    r.out().contains("Exit codes:") && r.out().contains("3   the hub did not answer"),
+                    command + ":\n" + r.out());
         });
     }
 
@@ -102,7 +119,9 @@ class CommandLineTest {
         Run r = edgerent("completion");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().startsWith("#!/usr/bin/env bash"), r.out());
-        assertTrue(r.out().contains("complete -F _complete_edgerent") && r.out().contains("rentals"), "names the commands");
+        assertTrue(
+                r.out().contains("complete -F _complete_edgerent") && r.out().contains("rentals"),
+                "names the commands");
         assertTrue(r.out().contains("--output") && r.out().contains("--max-price"), "names the commands' options");
     }
 

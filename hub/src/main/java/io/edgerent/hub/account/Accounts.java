@@ -58,8 +58,10 @@ public final class Accounts {
      */
     public Account signUp(String name, String password, String invite) {
         if (!isAccountName(name)) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, "an account name is 3 to 32 lower-case letters, digits, '.', '_' or '-',"
-                    + " starting with a letter or digit");
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST,
+                    "an account name is 3 to 32 lower-case letters, digits, '.', '_' or '-',"
+                            + " starting with a letter or digit");
         }
         checkPassword(password);
         String hash = hash(password);
@@ -70,19 +72,31 @@ public final class Accounts {
             }
             String owner = null;
             if (invite != null && !invite.isEmpty()) {
-                Sql.Row found = sql.one("SELECT owner, used_by FROM owner_invite WHERE code = ?", invite).orElseThrow(
-                        () -> new RefusedException(ErrorCode.FORBIDDEN, "that owner invitation is unknown (ask the hub operator for one)"));
+                Sql.Row found = sql.one("SELECT owner, used_by FROM owner_invite WHERE code = ?", invite)
+                        .orElseThrow(() -> new RefusedException(
+                                ErrorCode.FORBIDDEN,
+                                "that owner invitation is unknown (ask the hub operator for one)"));
                 if (found.text(2) != null) {
                     throw new RefusedException(ErrorCode.FORBIDDEN, "that owner invitation was already used");
                 }
                 owner = found.text(1);
-                if (sql.one("SELECT name FROM web_account WHERE owner = ?", owner).isPresent()) {
+                if (sql.one("SELECT name FROM web_account WHERE owner = ?", owner)
+                        .isPresent()) {
                     throw new RefusedException(ErrorCode.CONFLICT, "owner " + owner + " already has an account");
                 }
-                sql.update("UPDATE owner_invite SET used_by = ?, used_at = ? WHERE code = ?", name, clock.millis(), invite);
+                sql.update(
+                        "UPDATE owner_invite SET used_by = ?, used_at = ? WHERE code = ?",
+                        name,
+                        clock.millis(),
+                        invite);
             }
-            sql.update("INSERT INTO web_account(name, password_hash, renter_key, owner, created_at) VALUES (?, ?, ?, ?, ?)", name, hash,
-                    renterKey, owner, clock.millis());
+            sql.update(
+                    "INSERT INTO web_account(name, password_hash, renter_key, owner, created_at) VALUES (?, ?, ?, ?, ?)",
+                    name,
+                    hash,
+                    renterKey,
+                    owner,
+                    clock.millis());
             return new Account(name, renterKey, owner);
         });
     }
@@ -108,15 +122,24 @@ public final class Accounts {
             } else {
                 String hex = java.util.HexFormat.of().formatHex(renterKey);
                 int length = 8;
-                while (sql.one("SELECT name FROM web_account WHERE name = ?", "key-" + hex.substring(0, length)).isPresent()) {
+                while (sql.one("SELECT name FROM web_account WHERE name = ?", "key-" + hex.substring(0, length))
+                        .isPresent()) {
                     length += 4;
                 }
                 name = "key-" + hex.substring(0, length);
-                sql.update("INSERT INTO web_account(name, password_hash, renter_key, owner, created_at) VALUES (?, ?, ?, NULL, ?)", name,
-                        NO_PASSWORD, renterKey, now);
+                sql.update(
+                        "INSERT INTO web_account(name, password_hash, renter_key, owner, created_at) VALUES (?, ?, ?, NULL, ?)",
+                        name,
+                        NO_PASSWORD,
+                        renterKey,
+                        now);
             }
-            sql.update("INSERT INTO web_session(id_sha256, account, csrf, created_at, expires_at) VALUES (?, ?, '', ?, ?)", sha256(code),
-                    name, now, now + SIGN_IN_CODE_LIFETIME.toMillis());
+            sql.update(
+                    "INSERT INTO web_session(id_sha256, account, csrf, created_at, expires_at) VALUES (?, ?, '', ?, ?)",
+                    sha256(code),
+                    name,
+                    now,
+                    now + SIGN_IN_CODE_LIFETIME.toMillis());
         });
         return code;
     }
@@ -133,8 +156,11 @@ public final class Accounts {
         }
         byte[] id = sha256(code);
         return sql.transaction(() -> {
-            Optional<Account> account = sql.one("SELECT a.name, a.renter_key, a.owner FROM web_session s JOIN web_account a"
-                    + " ON a.name = s.account WHERE s.id_sha256 = ? AND s.csrf = '' AND s.expires_at > ?", id, clock.millis())
+            Optional<Account> account = sql.one(
+                            "SELECT a.name, a.renter_key, a.owner FROM web_session s JOIN web_account a"
+                                    + " ON a.name = s.account WHERE s.id_sha256 = ? AND s.csrf = '' AND s.expires_at > ?",
+                            id,
+                            clock.millis())
                     .map(r -> new Account(r.text(1), r.bytes(2), r.text(3)));
             sql.update("DELETE FROM web_session WHERE id_sha256 = ? AND csrf = ''", (Object) id);
             return account;
@@ -147,9 +173,11 @@ public final class Accounts {
             return Optional.empty();
         }
         Optional<Sql.Row> found = isAccountName(name)
-                ? sql.transaction(() -> sql.one("SELECT name, password_hash, renter_key, owner FROM web_account WHERE name = ?", name))
+                ? sql.transaction(() ->
+                        sql.one("SELECT name, password_hash, renter_key, owner FROM web_account WHERE name = ?", name))
                 : Optional.empty();
-        String hash = found.map(r -> r.text(2)).filter(h -> !h.equals(NO_PASSWORD)).orElse(decoyHash);
+        String hash =
+                found.map(r -> r.text(2)).filter(h -> !h.equals(NO_PASSWORD)).orElse(decoyHash);
         boolean matches = verify(password, hash) && hash != decoyHash;
         return found.filter(r -> matches).map(r -> new Account(r.text(1), r.bytes(3), r.text(4)));
     }
@@ -158,8 +186,13 @@ public final class Accounts {
         String cookie = randomToken();
         String csrf = randomToken();
         long now = clock.millis();
-        sql.transaction(() -> sql.update("INSERT INTO web_session(id_sha256, account, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                sha256(cookie), account.name(), csrf, now, now + SESSION_LIFETIME.toMillis()));
+        sql.transaction(() -> sql.update(
+                "INSERT INTO web_session(id_sha256, account, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                sha256(cookie),
+                account.name(),
+                csrf,
+                now,
+                now + SESSION_LIFETIME.toMillis()));
         return new Session(cookie, account, csrf);
     }
 
@@ -168,8 +201,11 @@ public final class Accounts {
         if (cookie == null || cookie.length() != 43) {
             return Optional.empty();
         }
-        return sql.transaction(() -> sql.one("SELECT a.name, a.renter_key, a.owner, s.csrf FROM web_session s JOIN web_account a"
-                + " ON a.name = s.account WHERE s.id_sha256 = ? AND s.expires_at > ? AND s.csrf <> ''", sha256(cookie), clock.millis())
+        return sql.transaction(() -> sql.one(
+                        "SELECT a.name, a.renter_key, a.owner, s.csrf FROM web_session s JOIN web_account a"
+                                + " ON a.name = s.account WHERE s.id_sha256 = ? AND s.expires_at > ? AND s.csrf <> ''",
+                        sha256(cookie),
+                        clock.millis())
                 .map(r -> new Session(cookie, new Account(r.text(1), r.bytes(2), r.text(3)), r.text(4))));
     }
 
@@ -186,7 +222,8 @@ public final class Accounts {
 
     static void checkPassword(String password) {
         if (password == null || password.length() < MIN_PASSWORD) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, "a password has at least " + MIN_PASSWORD + " characters");
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST, "a password has at least " + MIN_PASSWORD + " characters");
         }
         if (password.length() > MAX_PASSWORD) {
             throw new RefusedException(ErrorCode.BAD_REQUEST, "a password has at most " + MAX_PASSWORD + " characters");
@@ -224,8 +261,13 @@ public final class Accounts {
 
     private static byte[] argon2(String password, byte[] salt, int memoryKib, int passes, int length) {
         Argon2BytesGenerator generator = new Argon2BytesGenerator();
-        generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id).withVersion(Argon2Parameters.ARGON2_VERSION_13)
-                .withMemoryAsKB(memoryKib).withIterations(passes).withParallelism(1).withSalt(salt).build());
+        generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+                .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+                .withMemoryAsKB(memoryKib)
+                .withIterations(passes)
+                .withParallelism(1)
+                .withSalt(salt)
+                .build());
         byte[] out = new byte[length];
         generator.generateBytes(password.getBytes(StandardCharsets.UTF_8), out);
         return out;
@@ -234,5 +276,4 @@ public final class Accounts {
     private static byte[] sha256(String text) {
         return Sha256.of(text.getBytes(StandardCharsets.UTF_8));
     }
-
 }

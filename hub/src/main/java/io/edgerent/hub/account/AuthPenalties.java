@@ -40,7 +40,8 @@ public final class AuthPenalties {
     public Duration failed(String address) {
         long now = clock.millis();
         forgetDrained(now);
-        return Duration.ofMillis(scores.compute(address, (a, old) -> oneMore(old, now)).until() - now);
+        return Duration.ofMillis(
+                scores.compute(address, (a, old) -> oneMore(old, now)).until() - now);
     }
 
     /**
@@ -75,7 +76,9 @@ public final class AuthPenalties {
     /** Past {@link #MAX_TRACKED} keys, drops those with nothing left to count. */
     private void forgetDrained(long now) {
         if (scores.size() > MAX_TRACKED) {
-            scores.entrySet().removeIf(e -> drained(e.getValue(), now) == 0 && e.getValue().until() <= now);
+            scores.entrySet()
+                    .removeIf(
+                            e -> drained(e.getValue(), now) == 0 && e.getValue().until() <= now);
         }
     }
 

@@ -20,10 +20,30 @@ import java.time.Duration;
  * @param federationRefresh how often linked hubs' listings are fetched and passed rentals checked; this hub's own
  *     signed listings stay valid {@value Federation#LISTINGS_VALID_FOR} times as long
  */
-public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coapsPort, int sshPort, String publicHost,
-        int tunnelPortMin, int tunnelPortMax, Duration offlineAfter, Duration expiryCheck, int feeBasisPoints,
-        Duration paymentGrace, Duration suspendLimit, int httpPort, int httpsPort, String domain, Path tlsCertificate,
-        Path tlsKey, String metricsBind, int metricsPort, String database, String peerAddress, Duration federationRefresh) {
+public record HubConfig(
+        Path dataDir,
+        String bindAddress,
+        int coapPort,
+        int coapsPort,
+        int sshPort,
+        String publicHost,
+        int tunnelPortMin,
+        int tunnelPortMax,
+        Duration offlineAfter,
+        Duration expiryCheck,
+        int feeBasisPoints,
+        Duration paymentGrace,
+        Duration suspendLimit,
+        int httpPort,
+        int httpsPort,
+        String domain,
+        Path tlsCertificate,
+        Path tlsKey,
+        String metricsBind,
+        int metricsPort,
+        String database,
+        String peerAddress,
+        Duration federationRefresh) {
 
     /** Where a rental's web server answers through the HTTP router, listening on {@code port}. */
     public String httpUrl(String rental, int port) {
@@ -185,7 +205,8 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coap
 
         public HubConfig build() {
             if (!domain.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
-                throw new IllegalArgumentException("the domain must be a lowercase DNS name like hub.example.org, got '" + domain + "'");
+                throw new IllegalArgumentException(
+                        "the domain must be a lowercase DNS name like hub.example.org, got '" + domain + "'");
             }
             if ((tlsCertificate == null) != (tlsKey == null)) {
                 throw new IllegalArgumentException("a TLS certificate needs its key and a key its certificate");
@@ -194,32 +215,57 @@ public record HubConfig(Path dataDir, String bindAddress, int coapPort, int coap
                 throw new IllegalArgumentException("the hub fee is 0 to 10000 basis points, got " + feeBasisPoints);
             }
             if (tunnelPortMin < 1024 || tunnelPortMax > 65535 || tunnelPortMin > tunnelPortMax) {
-                throw new IllegalArgumentException("tunnel ports must be a range within 1024..65535, got "
-                        + tunnelPortMin + ".." + tunnelPortMax);
+                throw new IllegalArgumentException(
+                        "tunnel ports must be a range within 1024..65535, got " + tunnelPortMin + ".." + tunnelPortMax);
             }
             if (database != null && !database.startsWith("jdbc:postgresql://")) {
-                throw new IllegalArgumentException("the database must be a jdbc:postgresql://HOST:PORT/DATABASE URL, got '"
-                        + Database.redacted(database) + "'");
+                throw new IllegalArgumentException(
+                        "the database must be a jdbc:postgresql://HOST:PORT/DATABASE URL, got '"
+                                + Database.redacted(database) + "'");
             }
             if (paymentGrace.isNegative() || paymentGrace.compareTo(Duration.ofDays(1)) > 0) {
-                throw new IllegalArgumentException("the payment grace is 0 s to 1 day (86400 s), got " + paymentGrace.toSeconds() + " s");
+                throw new IllegalArgumentException(
+                        "the payment grace is 0 s to 1 day (86400 s), got " + paymentGrace.toSeconds() + " s");
             }
             if (suspendLimit.isNegative() || suspendLimit.compareTo(Duration.ofDays(7)) > 0) {
-                throw new IllegalArgumentException("the suspend limit is 0 s to 7 days (604800 s), got " + suspendLimit.toSeconds() + " s");
+                throw new IllegalArgumentException(
+                        "the suspend limit is 0 s to 7 days (604800 s), got " + suspendLimit.toSeconds() + " s");
             }
             for (int port : new int[] {coapPort, coapsPort, sshPort, httpPort, httpsPort, metricsPort}) {
                 if (port < 0 || port > 65535) {
                     throw new IllegalArgumentException("a port is 0 (any free one) to 65535, got " + port);
                 }
             }
-            if (federationRefresh.compareTo(Duration.ofSeconds(1)) < 0 || federationRefresh.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("the federation refresh is 1 s to 1 h, got " + federationRefresh.toSeconds() + " s");
+            if (federationRefresh.compareTo(Duration.ofSeconds(1)) < 0
+                    || federationRefresh.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException(
+                        "the federation refresh is 1 s to 1 h, got " + federationRefresh.toSeconds() + " s");
             }
             String wildcard = bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "127.0.0.1" : bindAddress;
-            return new HubConfig(dataDir, bindAddress, coapPort, coapsPort, sshPort, publicHost == null ? bindAddress : publicHost,
-                    tunnelPortMin, tunnelPortMax, offlineAfter, expiryCheck, feeBasisPoints, paymentGrace, suspendLimit, httpPort,
-                    httpsPort, domain, tlsCertificate, tlsKey, metricsBind, metricsPort, database,
-                    peerAddress == null ? wildcard : peerAddress, federationRefresh);
+            return new HubConfig(
+                    dataDir,
+                    bindAddress,
+                    coapPort,
+                    coapsPort,
+                    sshPort,
+                    publicHost == null ? bindAddress : publicHost,
+                    tunnelPortMin,
+                    tunnelPortMax,
+                    offlineAfter,
+                    expiryCheck,
+                    feeBasisPoints,
+                    paymentGrace,
+                    suspendLimit,
+                    httpPort,
+                    httpsPort,
+                    domain,
+                    tlsCertificate,
+                    tlsKey,
+                    metricsBind,
+                    metricsPort,
+                    database,
+                    peerAddress == null ? wildcard : peerAddress,
+                    federationRefresh);
         }
     }
 }

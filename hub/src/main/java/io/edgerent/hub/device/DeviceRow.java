@@ -12,14 +12,34 @@ import java.util.Set;
  * @param state the state it said in its last heartbeat ({@code DeviceState} name)
  * @param onlineDay the day (from 1970-01-01, UTC) {@code onlineDayMs} counts
  */
-public record DeviceRow(String id, String owner, String currentRental, String state, long lastSeen, long assignmentVersion,
-        Prices prices, boolean offered, Set<Template> templates, long onlineDay, long onlineDayMs) {
-    static final String COLUMNS = "id, owner, current_rental, state, last_seen, assignment_version, price_per_hour, price_per_gb,"
-            + " offered, templates, online_day, online_day_ms";
+public record DeviceRow(
+        String id,
+        String owner,
+        String currentRental,
+        String state,
+        long lastSeen,
+        long assignmentVersion,
+        Prices prices,
+        boolean offered,
+        Set<Template> templates,
+        long onlineDay,
+        long onlineDayMs) {
+    static final String COLUMNS =
+            "id, owner, current_rental, state, last_seen, assignment_version, price_per_hour, price_per_gb,"
+                    + " offered, templates, online_day, online_day_ms";
 
     static DeviceRow of(Sql.Row r) {
-        return new DeviceRow(r.text("id"), r.text("owner"), r.text("current_rental"), r.text("state"), r.integer("last_seen"),
-                r.integer("assignment_version"), new Prices(r.integer("price_per_hour"), r.integer("price_per_gb")), r.bool("offered"),
-                Template.parseList(r.text("templates")), r.integer("online_day"), r.integer("online_day_ms"));
+        return new DeviceRow(
+                r.text("id"),
+                r.text("owner"),
+                r.text("current_rental"),
+                r.text("state"),
+                r.integer("last_seen"),
+                r.integer("assignment_version"),
+                new Prices(r.integer("price_per_hour"), r.integer("price_per_gb")),
+                r.bool("offered"),
+                Template.parseList(r.text("templates")),
+                r.integer("online_day"),
+                r.integer("online_day_ms"));
     }
 }

@@ -57,7 +57,8 @@ public final class Devices {
             } else if (!shared) {
                 sql.update("UPDATE hub_identity SET hub_key = ? WHERE id = 1", hubKey);
             } else if (!known.get().text(1).equals(hubKey)) {
-                throw new IllegalStateException("this hub's key (" + hubKey + ") is not the key of the other hubs on this database ("
+                throw new IllegalStateException("this hub's key (" + hubKey
+                        + ") is not the key of the other hubs on this database ("
                         + known.get().text(1) + "): devices pin one key, so every hub of a fleet needs the same; copy"
                         + " ssh_host_ecdsa_key from the first hub's data directory into this one's");
             }
@@ -66,14 +67,16 @@ public final class Devices {
 
     public String issueToken(String owner) {
         String token = Names.newSecret();
-        sql.transaction(() -> sql.update("INSERT INTO owner_token(token, owner, created_at) VALUES (?, ?, ?)", token, owner, now()));
+        sql.transaction(() ->
+                sql.update("INSERT INTO owner_token(token, owner, created_at) VALUES (?, ?, ?)", token, owner, now()));
         return token;
     }
 
     /** A one-time invitation to sign up on the web pages as {@code owner}'s account (it sees that owner's dashboard). */
     public String issueOwnerInvite(String owner) {
         String code = Names.newSecret();
-        sql.transaction(() -> sql.update("INSERT INTO owner_invite(code, owner, created_at) VALUES (?, ?, ?)", code, owner, now()));
+        sql.transaction(() ->
+                sql.update("INSERT INTO owner_invite(code, owner, created_at) VALUES (?, ?, ?)", code, owner, now()));
         return code;
     }
 
@@ -82,29 +85,45 @@ public final class Devices {
         return changes.commit(() -> {
             Sql.Row token = sql.one("SELECT owner, used_by FROM owner_token WHERE token = ?", registration.token())
                     .orElseThrow(() -> new RefusedException(ErrorCode.FORBIDDEN, "registration token is unknown"));
-            Optional<Sql.Row> sameKey = sql.one("SELECT id, tunnel_port, http_tunnel_port FROM device WHERE public_key = ?",
+            Optional<Sql.Row> sameKey = sql.one(
+                    "SELECT id, tunnel_port, http_tunnel_port FROM device WHERE public_key = ?",
                     registration.publicKey());
             String usedBy = token.text("used_by");
             if (usedBy != null) {
                 // The same device retrying after a lost answer gets the same answer; anyone else is refused.
                 if (sameKey.isPresent() && sameKey.get().text("id").equals(usedBy)) {
                     Sql.Row known = sameKey.get();
-                    int httpPort = known.isNull("http_tunnel_port") ? reserveHttpPort(usedBy) : (int) known.integer("http_tunnel_port");
-                    return new RegistrationAccepted(usedBy, sshPort, (int) known.integer("tunnel_port"), httpPort, hubHostKey);
+                    int httpPort = known.isNull("http_tunnel_port")
+                            ? reserveHttpPort(usedBy)
+                            : (int) known.integer("http_tunnel_port");
+                    return new RegistrationAccepted(
+                            usedBy, sshPort, (int) known.integer("tunnel_port"), httpPort, hubHostKey);
                 }
                 throw new RefusedException(ErrorCode.FORBIDDEN, "registration token was already used");
             }
             if (sameKey.isPresent()) {
-                throw new RefusedException(ErrorCode.CONFLICT, "this device key is already registered as " + sameKey.get().text("id"));
+                throw new RefusedException(
+                        ErrorCode.CONFLICT,
+                        "this device key is already registered as "
+                                + sameKey.get().text("id"));
             }
             int port = freeTunnelPort();
             String id = Names.newDeviceId();
             long now = now();
-            sql.update("INSERT INTO device(id, owner, public_key, tunnel_port, facts, state, assignment_version, last_seen,"
-                    + " registered_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", id, token.text("owner"), registration.publicKey(), port,
-                    Cbor.encode(registration.facts().toCbor()), DeviceState.LISTED.name(), now, now);
+            sql.update(
+                    "INSERT INTO device(id, owner, public_key, tunnel_port, facts, state, assignment_version, last_seen,"
+                            + " registered_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                    id,
+                    token.text("owner"),
+                    registration.publicKey(),
+                    port,
+                    Cbor.encode(registration.facts().toCbor()),
+                    DeviceState.LISTED.name(),
+                    now,
+                    now);
             int httpPort = reserveHttpPort(id);
-            sql.update("UPDATE owner_token SET used_by = ?, used_at = ? WHERE token = ?", id, now, registration.token());
+            sql.update(
+                    "UPDATE owner_token SET used_by = ?, used_at = ? WHERE token = ?", id, now, registration.token());
             changes.assignmentChanged(id);
             return new RegistrationAccepted(id, sshPort, port, httpPort, hubHostKey);
         });
@@ -112,7 +131,8 @@ public final class Devices {
 
     /** The device's row, in the caller's transaction; a device this hub does not know is refused. */
     public DeviceRow row(String deviceId) throws SQLException {
-        return sql.one("SELECT " + DeviceRow.COLUMNS + " FROM device WHERE id = ?", deviceId).map(DeviceRow::of)
+        return sql.one("SELECT " + DeviceRow.COLUMNS + " FROM device WHERE id = ?", deviceId)
+                .map(DeviceRow::of)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
     }
 
@@ -125,17 +145,37 @@ public final class Devices {
         long gap = now - device.lastSeen();
         long online = gap > 0 && gap <= config.offlineAfter().toMillis() ? gap : 0;
         long today = Math.floorDiv(now, DAY_MILLIS);
-        if (device.onlineDay() != today && sql.update("UPDATE device SET online_day = ?, online_day_ms = 0 WHERE id = ?"
-                + " AND online_day = ?", today, device.id(), device.onlineDay()) == 1 && device.onlineDayMs() > 0) {
-            // A new day: the day before goes to the history the 30-day uptime is read from, and what is older leaves it.
-            sql.update("INSERT INTO device_online(device_id, on_day, online_ms) VALUES (?, ?, ?)", device.id(), device.onlineDay(),
+        if (device.onlineDay() != today
+                && sql.update(
+                                "UPDATE device SET online_day = ?, online_day_ms = 0 WHERE id = ?"
+                                        + " AND online_day = ?",
+                                today,
+                                device.id(),
+                                device.onlineDay())
+                        == 1
+                && device.onlineDayMs() > 0) {
+            // A new day: the day before goes to the history the 30-day uptime is read from, and what is older leaves
+            // it.
+            sql.update(
+                    "INSERT INTO device_online(device_id, on_day, online_ms) VALUES (?, ?, ?)",
+                    device.id(),
+                    device.onlineDay(),
                     device.onlineDayMs());
-            sql.update("DELETE FROM device_online WHERE device_id = ? AND on_day <= ?", device.id(), today - UPTIME_DAYS);
+            sql.update(
+                    "DELETE FROM device_online WHERE device_id = ? AND on_day <= ?", device.id(), today - UPTIME_DAYS);
         }
-        sql.update("UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ?, offered = ?, templates = ?,"
-                + " region = ?, online_day_ms = online_day_ms + ? WHERE id = ?", now, heartbeat.state().name(),
-                heartbeat.prices().perHour(), heartbeat.prices().perGb(), heartbeat.offered(), Template.join(heartbeat.templates()),
-                heartbeat.region(), online, device.id());
+        sql.update(
+                "UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ?, offered = ?, templates = ?,"
+                        + " region = ?, online_day_ms = online_day_ms + ? WHERE id = ?",
+                now,
+                heartbeat.state().name(),
+                heartbeat.prices().perHour(),
+                heartbeat.prices().perGb(),
+                heartbeat.offered(),
+                Template.join(heartbeat.templates()),
+                heartbeat.region(),
+                online,
+                device.id());
     }
 
     /** Whether a device last heard from at {@code lastSeen} counts as online now. */
@@ -150,22 +190,26 @@ public final class Devices {
 
     /** The device's SSH session at {@code node} ended; a newer one at another hub stays recorded. */
     public void tunnelClosed(String deviceId, String node) {
-        sql.transaction(() -> sql.update("UPDATE device SET tunnel_at = NULL WHERE id = ? AND tunnel_at = ?", deviceId, node));
+        sql.transaction(
+                () -> sql.update("UPDATE device SET tunnel_at = NULL WHERE id = ? AND tunnel_at = ?", deviceId, node));
     }
 
     /** Whether {@code key} (raw Ed25519) is a registered device's. */
     public boolean isDeviceKey(byte[] key) {
-        return sql.transaction(() -> sql.one("SELECT id FROM device WHERE public_key = ?", (Object) key).isPresent());
+        return sql.transaction(() -> sql.one("SELECT id FROM device WHERE public_key = ?", (Object) key)
+                .isPresent());
     }
 
     public Optional<byte[]> devicePublicKey(String deviceId) {
-        return sql.transaction(() -> sql.one("SELECT public_key FROM device WHERE id = ?", deviceId).map(r -> r.bytes(1)));
+        return sql.transaction(() ->
+                sql.one("SELECT public_key FROM device WHERE id = ?", deviceId).map(r -> r.bytes(1)));
     }
 
     /** Refuses, in the caller's transaction, {@code what} unless signed with {@code deviceId}'s registered key. */
     public void requireKey(String deviceId, byte[] signerKey, String what) throws SQLException {
-        byte[] registered = sql.one("SELECT public_key FROM device WHERE id = ?", deviceId).orElseThrow(
-                () -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub")).bytes(1);
+        byte[] registered = sql.one("SELECT public_key FROM device WHERE id = ?", deviceId)
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"))
+                .bytes(1);
         if (!Arrays.equals(registered, signerKey)) {
             throw new RefusedException(ErrorCode.UNAUTHORIZED, what + " must be signed with the key of " + deviceId);
         }
@@ -183,9 +227,13 @@ public final class Devices {
 
     public Counts counts() {
         return sql.transaction(() -> {
-            long online = sql.one("SELECT COUNT(*) FROM device WHERE last_seen >= ?", now() - config.offlineAfter().toMillis())
-                    .orElseThrow().integer(1);
-            long registered = sql.one("SELECT COUNT(*) FROM device").orElseThrow().integer(1);
+            long online = sql.one(
+                            "SELECT COUNT(*) FROM device WHERE last_seen >= ?",
+                            now() - config.offlineAfter().toMillis())
+                    .orElseThrow()
+                    .integer(1);
+            long registered =
+                    sql.one("SELECT COUNT(*) FROM device").orElseThrow().integer(1);
             Map<String, Long> rentals = new TreeMap<>();
             for (Sql.Row r : sql.all("SELECT state, COUNT(*) FROM rental GROUP BY state")) {
                 rentals.put(r.text(1), r.integer(2));
@@ -206,7 +254,8 @@ public final class Devices {
      * scan of all devices).
      */
     private int freeTunnelPort() throws SQLException {
-        Sql.Row highest = sql.one("SELECT MAX(tunnel_port), MAX(http_tunnel_port) FROM device").orElseThrow();
+        Sql.Row highest = sql.one("SELECT MAX(tunnel_port), MAX(http_tunnel_port) FROM device")
+                .orElseThrow();
         long top = Math.max(highest.isNull(1) ? 0 : highest.integer(1), highest.isNull(2) ? 0 : highest.integer(2));
         if (top < config.tunnelPortMin()) {
             return config.tunnelPortMin();

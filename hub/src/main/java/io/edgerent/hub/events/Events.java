@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class Events {
     /** The channel hubs sharing a database tell each other about changes on, and what they say. */
     public static final String CHANNEL = "edgerent_events";
+
     private static final String ASSIGNMENT_CHANGED = "assignment ";
     private static final String RENTAL_CLOSED = "closed ";
 

@@ -57,12 +57,17 @@ public final class Federation implements AutoCloseable {
     static final int STALE_AFTER = 2;
     /** Beyond a call's timeout, for the clocks of hubs sharing a database: when a rent call has surely given up. */
     private static final long CALL_MARGIN_MILLIS = 5_000;
+
     static final String OPENING = "opening";
     static final String OPEN = "open";
     static final String SETTLED = "settled";
     /** The renter requests a linked hub passes on for a rental it passed there. */
-    public static final Set<String> RELAYED = Set.of(Paths.RENTALS + "/" + Paths.MINE, Paths.RENTALS + "/" + Paths.END,
-            Paths.RENTALS + "/" + Paths.CHANNEL, Paths.RENTALS + "/" + Paths.EXTEND, Paths.RENTALS + "/" + Paths.WIPE);
+    public static final Set<String> RELAYED = Set.of(
+            Paths.RENTALS + "/" + Paths.MINE,
+            Paths.RENTALS + "/" + Paths.END,
+            Paths.RENTALS + "/" + Paths.CHANNEL,
+            Paths.RENTALS + "/" + Paths.EXTEND,
+            Paths.RENTALS + "/" + Paths.WIPE);
 
     /** A hub linked with this one: the name this hub's operator gave it, where it answers, its key. */
     public record LinkedHub(String name, URI address, String hubKey) {
@@ -99,13 +104,22 @@ public final class Federation implements AutoCloseable {
     private final Map<String, Heard> heard = new ConcurrentHashMap<>();
     /** How requests reach the linked hubs (CoAP over DTLS, in the hub's CoAP adapter). */
     private final LinkedHubCalls linkedHubs;
+
     private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
     private volatile List<LinkedHub> links;
-    private final ScheduledExecutorService rounds = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "federation"));
+    private final ScheduledExecutorService rounds =
+            Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "federation"));
     private final ExecutorService calls = Executors.newCachedThreadPool(DaemonThreads.named("federation-call"));
 
-    public Federation(Sql sql, Ledger ledger, Clock clock, KeyPair hubKeyPair, String hubKey, Duration refresh, LinkedHubCalls linkedHubs) {
+    public Federation(
+            Sql sql,
+            Ledger ledger,
+            Clock clock,
+            KeyPair hubKeyPair,
+            String hubKey,
+            Duration refresh,
+            LinkedHubCalls linkedHubs) {
         this.sql = sql;
         this.ledger = ledger;
         this.clock = clock;
@@ -144,8 +158,10 @@ public final class Federation implements AutoCloseable {
     }
 
     private List<LinkedHub> reloadLinks() {
-        List<LinkedHub> read = sql.transaction(() -> sql.all("SELECT name, address, hub_key FROM linked_hub ORDER BY name").stream()
-                .map(r -> new LinkedHub(r.text(1), URI.create(r.text(2)), r.text(3))).toList());
+        List<LinkedHub> read =
+                sql.transaction(() -> sql.all("SELECT name, address, hub_key FROM linked_hub ORDER BY name").stream()
+                        .map(r -> new LinkedHub(r.text(1), URI.create(r.text(2)), r.text(3)))
+                        .toList());
         links = read;
         return read;
     }
@@ -156,32 +172,43 @@ public final class Federation implements AutoCloseable {
 
     /** The linked hub whose key authenticated a DTLS session, if any. */
     public Optional<LinkedHub> linkedByKey(PublicKey key) {
-        return key == null ? Optional.empty() : links().stream().filter(l -> l.key().equals(key)).findFirst();
+        return key == null
+                ? Optional.empty()
+                : links().stream().filter(l -> l.key().equals(key)).findFirst();
     }
 
     /** Links the hub at {@code address} (coaps://HOST:PORT) with key {@code key} (an OpenSSH line) as {@code name}. */
     public LinkedHub link(String name, String address, String key) {
         if (!Names.isHubName(name)) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, "a linked hub's name is 1 to 32 of a-z, 0-9 and '-', starting with a"
-                    + " letter or digit; got '" + name + "'");
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST,
+                    "a linked hub's name is 1 to 32 of a-z, 0-9 and '-', starting with a" + " letter or digit; got '"
+                            + name + "'");
         }
         URI uri;
         try {
             uri = new URI(address);
         } catch (java.net.URISyntaxException e) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, "the address is coaps://HOST:PORT; got '" + address + "'");
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST, "the address is coaps://HOST:PORT; got '" + address + "'");
         }
-        if (!SCHEME.equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() <= 0
-                || uri.getRawPath() != null && !uri.getRawPath().isEmpty() || uri.getRawQuery() != null) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, "the address is coaps://HOST:PORT (linked hubs talk DTLS); got '"
-                    + address + "'");
+        if (!SCHEME.equals(uri.getScheme())
+                || uri.getHost() == null
+                || uri.getPort() <= 0
+                || uri.getRawPath() != null && !uri.getRawPath().isEmpty()
+                || uri.getRawQuery() != null) {
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST,
+                    "the address is coaps://HOST:PORT (linked hubs talk DTLS); got '" + address + "'");
         }
         PublicKey parsed;
         try {
             parsed = SshKeys.ecdsaP256Key(key);
         } catch (RuntimeException e) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, "the key is the other hub's 'hub key:' line (ecdsa-sha2-nistp256 AAAA...),"
-                    + " as `edgerent hub` prints it: " + e.getMessage());
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST,
+                    "the key is the other hub's 'hub key:' line (ecdsa-sha2-nistp256 AAAA...),"
+                            + " as `edgerent hub` prints it: " + e.getMessage());
         }
         String line = SshKeys.ecdsaP256Line(parsed);
         if (line.equals(hubKey)) {
@@ -189,13 +216,20 @@ public final class Federation implements AutoCloseable {
         }
         sql.transaction(() -> {
             if (sql.one("SELECT name FROM linked_hub WHERE name = ?", name).isPresent()) {
-                throw new RefusedException(ErrorCode.CONFLICT, "a hub is already linked as " + name + " (remove it first)");
+                throw new RefusedException(
+                        ErrorCode.CONFLICT, "a hub is already linked as " + name + " (remove it first)");
             }
             Optional<Sql.Row> sameKey = sql.one("SELECT name FROM linked_hub WHERE hub_key = ?", line);
             if (sameKey.isPresent()) {
-                throw new RefusedException(ErrorCode.CONFLICT, "this key is already linked as " + sameKey.get().text(1));
+                throw new RefusedException(
+                        ErrorCode.CONFLICT,
+                        "this key is already linked as " + sameKey.get().text(1));
             }
-            sql.update("INSERT INTO linked_hub(name, address, hub_key, added_at) VALUES (?, ?, ?, ?)", name, uri.toString(), line,
+            sql.update(
+                    "INSERT INTO linked_hub(name, address, hub_key, added_at) VALUES (?, ?, ?, ?)",
+                    name,
+                    uri.toString(),
+                    line,
                     clock.millis());
         });
         reloadLinks();
@@ -210,11 +244,13 @@ public final class Federation implements AutoCloseable {
             if (sql.one("SELECT name FROM linked_hub WHERE name = ?", name).isEmpty()) {
                 throw new RefusedException(ErrorCode.NOT_FOUND, "no hub is linked as " + name);
             }
-            long open = sql.one("SELECT COUNT(*) FROM passed_rental WHERE hub = ? AND state <> ?", name, SETTLED).orElseThrow()
+            long open = sql.one("SELECT COUNT(*) FROM passed_rental WHERE hub = ? AND state <> ?", name, SETTLED)
+                    .orElseThrow()
                     .integer(1);
             if (open > 0) {
-                throw new RefusedException(ErrorCode.CONFLICT, open + " rental(s) passed to " + name
-                        + " are not settled yet; remove the link after they are");
+                throw new RefusedException(
+                        ErrorCode.CONFLICT,
+                        open + " rental(s) passed to " + name + " are not settled yet; remove the link after they are");
             }
             sql.update("DELETE FROM linked_hub WHERE name = ?", name);
         });
@@ -250,11 +286,17 @@ public final class Federation implements AutoCloseable {
     public Counts counts() {
         long now = clock.millis();
         List<LinkedHub> all = links();
-        long answering = all.stream().map(l -> heard.get(l.name())).filter(h -> h != null && !isStale(h, now)).count();
-        long unsettled = sql.transaction(() -> sql.one("SELECT COUNT(*) FROM passed_rental WHERE state <> ?", SETTLED).orElseThrow()
+        long answering = all.stream()
+                .map(l -> heard.get(l.name()))
+                .filter(h -> h != null && !isStale(h, now))
+                .count();
+        long unsettled = sql.transaction(() -> sql.one("SELECT COUNT(*) FROM passed_rental WHERE state <> ?", SETTLED)
+                .orElseThrow()
                 .integer(1));
-        long listings = heard.values().stream().filter(h -> h.listings().expiresAt() > now)
-                .mapToLong(h -> h.listings().listings().size()).sum();
+        long listings = heard.values().stream()
+                .filter(h -> h.listings().expiresAt() > now)
+                .mapToLong(h -> h.listings().listings().size())
+                .sum();
         return new Counts(answering, all.size() - answering, listings, unsettled);
     }
 
@@ -284,7 +326,9 @@ public final class Federation implements AutoCloseable {
         long now = clock.millis();
         for (var entry : heard.entrySet()) {
             Heard h = entry.getValue();
-            if (h.listings().expiresAt() > now && h.listings().listings().stream().anyMatch(l -> l.deviceId().equals(deviceId))) {
+            if (h.listings().expiresAt() > now
+                    && h.listings().listings().stream()
+                            .anyMatch(l -> l.deviceId().equals(deviceId))) {
                 return linked(entry.getKey());
             }
         }
@@ -309,36 +353,59 @@ public final class Federation implements AutoCloseable {
         String name = sql.transaction(() -> {
             long balance = ledger.balance(wallet);
             if (balance < request.deposit()) {
-                throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "your wallet holds " + balance
-                        + ", the deposit is " + request.deposit() + " (edgerent wallet shows it)");
+                throw new RefusedException(
+                        ErrorCode.PRECONDITION_FAILED,
+                        "your wallet holds " + balance + ", the deposit is " + request.deposit()
+                                + " (edgerent wallet shows it)");
             }
             String fresh = Names.newRentalName();
-            while (sql.one("SELECT name FROM rental WHERE name = ? UNION SELECT name FROM passed_rental WHERE name = ?", fresh, fresh)
+            while (sql.one(
+                            "SELECT name FROM rental WHERE name = ? UNION SELECT name FROM passed_rental WHERE name = ?",
+                            fresh,
+                            fresh)
                     .isPresent()) {
                 fresh = Names.newRentalName();
             }
-            sql.update("INSERT INTO passed_rental(name, hub, renter_key, sent, state, requested_at) VALUES (?, ?, ?, ?, ?, ?)", fresh,
-                    home.name(), renterKey, request.deposit(), OPENING, clock.millis());
+            sql.update(
+                    "INSERT INTO passed_rental(name, hub, renter_key, sent, state, requested_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    fresh,
+                    home.name(),
+                    renterKey,
+                    request.deposit(),
+                    OPENING,
+                    clock.millis());
             ledger.transfer("passed:" + fresh, wallet, Ledger.clearing(home.name()), request.deposit());
             return fresh;
         });
         byte[] answer;
         try {
-            answer = linkedHubs.call(home, Paths.FEDERATION + "/" + Paths.RENT, Cbor.encode(Map.of("name", name, "request", signed.encode())));
+            answer = linkedHubs.call(
+                    home,
+                    Paths.FEDERATION + "/" + Paths.RENT,
+                    Cbor.encode(Map.of("name", name, "request", signed.encode())));
         } catch (RefusedThere refused) {
             settle(name, 0, 0, null);
             throw refused;
         } catch (RefusedException unanswered) {
-            throw new RefusedException(unanswered.code(), unanswered.getMessage() + "; rental " + name + " may still open there"
-                    + " (edgerent rentals shows it); if it does not, your deposit comes back once hub " + home.name()
-                    + " answers (edgerent wallet shows it)");
+            throw new RefusedException(
+                    unanswered.code(),
+                    unanswered.getMessage() + "; rental " + name + " may still open there"
+                            + " (edgerent rentals shows it); if it does not, your deposit comes back once hub "
+                            + home.name()
+                            + " answers (edgerent wallet shows it)");
         }
         RentalView view = RentalView.decode(answer).at(home.sshHost());
         if (!view.name().equals(name)) {
-            throw new RefusedException(ErrorCode.UNAVAILABLE, "hub " + home.name() + " answered with another rental than " + name);
+            throw new RefusedException(
+                    ErrorCode.UNAVAILABLE, "hub " + home.name() + " answered with another rental than " + name);
         }
         sql.transaction(() -> {
-            sql.update("UPDATE passed_rental SET state = ?, view = ? WHERE name = ? AND state = ?", OPEN, view.encode(), name, OPENING);
+            sql.update(
+                    "UPDATE passed_rental SET state = ?, view = ? WHERE name = ? AND state = ?",
+                    OPEN,
+                    view.encode(),
+                    name,
+                    OPENING);
         });
         LOG.info("rental {} of device {} passed to hub {}", name, request.deviceId(), home.name());
         return view;
@@ -347,12 +414,14 @@ public final class Federation implements AutoCloseable {
     /** The linked hub a rental of this renter was passed to, if it was. */
     public Optional<LinkedHub> passedTo(byte[] renterKey, String rental) {
         return sql.transaction(() -> sql.one("SELECT hub, renter_key FROM passed_rental WHERE name = ?", rental))
-                .filter(r -> Arrays.equals(r.bytes(2), renterKey)).flatMap(r -> linked(r.text(1)));
+                .filter(r -> Arrays.equals(r.bytes(2), renterKey))
+                .flatMap(r -> linked(r.text(1)));
     }
 
     /** The linked hub a channel's vouchers go to, if the rental was passed on. */
     public Optional<LinkedHub> passedTo(String rental) {
-        return sql.transaction(() -> sql.one("SELECT hub FROM passed_rental WHERE name = ?", rental)).flatMap(r -> linked(r.text(1)));
+        return sql.transaction(() -> sql.one("SELECT hub FROM passed_rental WHERE name = ?", rental))
+                .flatMap(r -> linked(r.text(1)));
     }
 
     /**
@@ -363,12 +432,16 @@ public final class Federation implements AutoCloseable {
         String reference = "passed-topup:" + rental + ":" + signed.issuedAt();
         if (topUp > 0) {
             sql.transaction(() -> {
-                ledger.transfer(reference, Ledger.renterWallet(signed.renterKey()), Ledger.clearing(home.name()), topUp);
+                ledger.transfer(
+                        reference, Ledger.renterWallet(signed.renterKey()), Ledger.clearing(home.name()), topUp);
                 sql.update("UPDATE passed_rental SET sent = sent + ? WHERE name = ?", topUp, rental);
             });
         }
         try {
-            byte[] answer = linkedHubs.call(home, Paths.FEDERATION + "/" + Paths.RELAY, Cbor.encode(Map.of("path", path, "request", signed.encode())));
+            byte[] answer = linkedHubs.call(
+                    home,
+                    Paths.FEDERATION + "/" + Paths.RELAY,
+                    Cbor.encode(Map.of("path", path, "request", signed.encode())));
             if (path.endsWith("/" + Paths.END) || path.endsWith("/" + Paths.EXTEND)) {
                 RentalView view = RentalView.decode(answer).at(home.sshHost());
                 sql.transaction(() -> {
@@ -380,7 +453,11 @@ public final class Federation implements AutoCloseable {
         } catch (RefusedThere refused) {
             if (topUp > 0) {
                 sql.transaction(() -> {
-                    ledger.transfer(reference + ":back", Ledger.clearing(home.name()), Ledger.renterWallet(signed.renterKey()), topUp);
+                    ledger.transfer(
+                            reference + ":back",
+                            Ledger.clearing(home.name()),
+                            Ledger.renterWallet(signed.renterKey()),
+                            topUp);
                     sql.update("UPDATE passed_rental SET sent = sent - ? WHERE name = ?", topUp, rental);
                 });
             }
@@ -405,20 +482,26 @@ public final class Federation implements AutoCloseable {
         Map<String, List<String>> byHub = new LinkedHashMap<>();
         Map<String, RentalView> views = new LinkedHashMap<>();
         sql.transaction(() -> {
-            for (Sql.Row r : sql.all("SELECT name, hub, view FROM passed_rental WHERE renter_key = ? AND view IS NOT NULL"
-                    + " ORDER BY requested_at", mine.renterKey())) {
+            for (Sql.Row r : sql.all(
+                    "SELECT name, hub, view FROM passed_rental WHERE renter_key = ? AND view IS NOT NULL"
+                            + " ORDER BY requested_at",
+                    mine.renterKey())) {
                 byHub.computeIfAbsent(r.text(2), k -> new ArrayList<>()).add(r.text(1));
                 views.put(r.text(1), RentalView.decode(r.bytes(3)));
             }
         });
         for (var entry : byHub.entrySet()) {
             Optional<LinkedHub> home = linked(entry.getKey());
-            if (home.isEmpty() || views.values().stream().filter(v -> entry.getValue().contains(v.name()))
-                    .allMatch(v -> v.state().equals(RentalView.ENDED))) {
+            if (home.isEmpty()
+                    || views.values().stream()
+                            .filter(v -> entry.getValue().contains(v.name()))
+                            .allMatch(v -> v.state().equals(RentalView.ENDED))) {
                 continue;
             }
             try {
-                for (RentalView there : RentalView.decodeAll(linkedHubs.call(home.get(), Paths.FEDERATION + "/" + Paths.RELAY,
+                for (RentalView there : RentalView.decodeAll(linkedHubs.call(
+                        home.get(),
+                        Paths.FEDERATION + "/" + Paths.RELAY,
                         Cbor.encode(Map.of("path", Paths.RENTALS + "/" + Paths.MINE, "request", mine.encode()))))) {
                     if (entry.getValue().contains(there.name())) {
                         views.put(there.name(), there.at(home.get().sshHost()));
@@ -456,8 +539,8 @@ public final class Federation implements AutoCloseable {
 
     private void refresh(LinkedHub hub) {
         try {
-            SignedListings listings = SignedListings.verify(linkedHubs.call(hub, Paths.FEDERATION + "/" + Paths.LISTINGS, null), hub.key(),
-                    clock.millis());
+            SignedListings listings = SignedListings.verify(
+                    linkedHubs.call(hub, Paths.FEDERATION + "/" + Paths.LISTINGS, null), hub.key(), clock.millis());
             if (!links().contains(hub)) {
                 return; // unlinked while it was being asked
             }
@@ -467,15 +550,24 @@ public final class Federation implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             if (unreachable.add(hub.name())) {
-                LOG.warn("linked hub {} at {}: {}; its listings go stale, then disappear", hub.name(), hub.address(), e.getMessage());
+                LOG.warn(
+                        "linked hub {} at {}: {}; its listings go stale, then disappear",
+                        hub.name(),
+                        hub.address(),
+                        e.getMessage());
             }
             return;
         }
         // A rental still opening is asked about only once its rent call has given up (here or at another hub on this
         // database): asked before its rent request arrives, the home hub would refuse the request.
         long calledBefore = clock.millis() - timeoutMillis - CALL_MARGIN_MILLIS;
-        List<Sql.Row> passed = sql.transaction(() -> sql.all("SELECT name, state FROM passed_rental WHERE hub = ? AND state <> ?"
-                + " AND (state <> ? OR requested_at < ?)", hub.name(), SETTLED, OPENING, calledBefore));
+        List<Sql.Row> passed = sql.transaction(() -> sql.all(
+                "SELECT name, state FROM passed_rental WHERE hub = ? AND state <> ?"
+                        + " AND (state <> ? OR requested_at < ?)",
+                hub.name(),
+                SETTLED,
+                OPENING,
+                calledBefore));
         for (Sql.Row r : passed) {
             try {
                 reconcile(hub, r.text(1), r.text(2));
@@ -489,7 +581,8 @@ public final class Federation implements AutoCloseable {
     private void reconcile(LinkedHub hub, String rental, String state) {
         Fields answer;
         try {
-            answer = Cbor.decodeMap(linkedHubs.call(hub, Paths.FEDERATION + "/" + Paths.SETTLEMENT, new RentalRef(rental).encode()));
+            answer = Cbor.decodeMap(
+                    linkedHubs.call(hub, Paths.FEDERATION + "/" + Paths.SETTLEMENT, new RentalRef(rental).encode()));
         } catch (RefusedThere e) {
             // Never opened there, and now it never will: the home hub refuses the rent request if it comes late.
             if (state.equals(OPENING) && e.code() == ErrorCode.NOT_FOUND) {
@@ -500,10 +593,18 @@ public final class Federation implements AutoCloseable {
         }
         RentalView view = RentalView.decode(answer.bytes("view")).at(hub.sshHost());
         if (answer.bool("settled")) {
-            settle(rental, answer.integer("deposit", 0, Long.MAX_VALUE), answer.integer("refund", 0, Long.MAX_VALUE), view);
+            settle(
+                    rental,
+                    answer.integer("deposit", 0, Long.MAX_VALUE),
+                    answer.integer("refund", 0, Long.MAX_VALUE),
+                    view);
         } else {
             sql.transaction(() -> {
-                sql.update("UPDATE passed_rental SET state = ?, view = ? WHERE name = ? AND state <> ?", OPEN, view.encode(), rental,
+                sql.update(
+                        "UPDATE passed_rental SET state = ?, view = ? WHERE name = ? AND state <> ?",
+                        OPEN,
+                        view.encode(),
+                        rental,
                         SETTLED);
             });
         }
@@ -516,20 +617,30 @@ public final class Federation implements AutoCloseable {
      */
     private void settle(String rental, long depositThere, long refundThere, RentalView view) {
         sql.transaction(() -> {
-            Sql.Row r = sql.one("SELECT hub, renter_key, sent, state FROM passed_rental WHERE name = ?", rental).orElseThrow();
+            Sql.Row r = sql.one("SELECT hub, renter_key, sent, state FROM passed_rental WHERE name = ?", rental)
+                    .orElseThrow();
             if (r.text(4).equals(SETTLED)) {
                 return;
             }
             long sent = r.integer(3);
             long back = refundThere + sent - depositThere;
             if (depositThere > sent || refundThere > depositThere) {
-                LOG.error("hub {} settled rental {} with deposit {} and refund {}, but this hub sent {}; refunding what it can", r.text(1),
-                        rental, depositThere, refundThere, sent);
+                LOG.error(
+                        "hub {} settled rental {} with deposit {} and refund {}, but this hub sent {}; refunding what it can",
+                        r.text(1),
+                        rental,
+                        depositThere,
+                        refundThere,
+                        sent);
                 back = Math.min(Math.max(back, 0), sent);
             }
-            ledger.transfer("passed-settle:" + rental, Ledger.clearing(r.text(1)), Ledger.renterWallet(r.bytes(2)), back);
-            sql.update("UPDATE passed_rental SET state = ?, refund = ?, settled_at = ?" + (view == null ? "" : ", view = ?")
-                    + " WHERE name = ?", view == null ? new Object[] {SETTLED, back, clock.millis(), rental}
+            ledger.transfer(
+                    "passed-settle:" + rental, Ledger.clearing(r.text(1)), Ledger.renterWallet(r.bytes(2)), back);
+            sql.update(
+                    "UPDATE passed_rental SET state = ?, refund = ?, settled_at = ?"
+                            + (view == null ? "" : ", view = ?") + " WHERE name = ?",
+                    view == null
+                            ? new Object[] {SETTLED, back, clock.millis(), rental}
                             : new Object[] {SETTLED, back, clock.millis(), view.encode(), rental});
             LOG.info("rental {} passed to hub {} settled: {} back to the renter", rental, r.text(1), back);
         });

@@ -17,7 +17,10 @@ public final class AdminSecret {
         Path file = dataDir.resolve("admin.secret");
         try {
             if (!Files.exists(file)) {
-                Path tmp = Files.createTempFile(dataDir, "admin", ".tmp",
+                Path tmp = Files.createTempFile(
+                        dataDir,
+                        "admin",
+                        ".tmp",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(tmp, Names.newSecret() + "\n");
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);

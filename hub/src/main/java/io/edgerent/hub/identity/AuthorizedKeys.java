@@ -24,7 +24,8 @@ public final class AuthorizedKeys {
             }
             return PublicKeyEntry.toString(entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING));
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, "not an OpenSSH public key (as in id_ed25519.pub): " + e.getMessage());
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST, "not an OpenSSH public key (as in id_ed25519.pub): " + e.getMessage());
         }
     }
 }

@@ -22,8 +22,10 @@ public final class Replays {
     public void acceptOnce(byte[] signature, long issuedAt) {
         byte[] digest = Sha256.of(signature);
         sql.transaction(() -> {
-            sql.update("DELETE FROM seen_request WHERE issued_at < ?", clock.millis() - 2 * SignedRequest.MAX_AGE_MILLIS);
-            if (sql.one("SELECT issued_at FROM seen_request WHERE digest = ?", digest).isPresent()) {
+            sql.update(
+                    "DELETE FROM seen_request WHERE issued_at < ?", clock.millis() - 2 * SignedRequest.MAX_AGE_MILLIS);
+            if (sql.one("SELECT issued_at FROM seen_request WHERE digest = ?", digest)
+                    .isPresent()) {
                 throw new SignedRequest.SignatureException("this request was already accepted once (replayed)");
             }
             sql.update("INSERT INTO seen_request(digest, issued_at) VALUES (?, ?)", digest, issuedAt);

@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
 import java.security.KeyFactory;
+import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
@@ -30,6 +30,7 @@ import java.util.Date;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -40,7 +41,6 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -76,13 +76,16 @@ public final class TlsIdentity {
             context.init(keys.getKeyManagers(), null, null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("cannot use the TLS certificate " + cert + " with key " + key + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot use the TLS certificate " + cert + " with key " + key + ": " + e.getMessage(), e);
         }
     }
 
-    private static List<? extends Certificate> readCertificates(Path file) throws IOException, GeneralSecurityException {
+    private static List<? extends Certificate> readCertificates(Path file)
+            throws IOException, GeneralSecurityException {
         try (InputStream in = Files.newInputStream(file)) {
-            List<? extends Certificate> chain = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
+            List<? extends Certificate> chain =
+                    List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
             if (chain.isEmpty()) {
                 throw new GeneralSecurityException("no PEM certificate in " + file);
             }
@@ -92,15 +95,16 @@ public final class TlsIdentity {
 
     private static PrivateKey readKey(Path file) throws IOException, GeneralSecurityException {
         PrivateKeyInfo info;
-        try (Reader in = Files.newBufferedReader(file); PEMParser pem = new PEMParser(in)) {
+        try (Reader in = Files.newBufferedReader(file);
+                PEMParser pem = new PEMParser(in)) {
             Object o = pem.readObject();
             if (o instanceof PEMKeyPair pair) {
                 info = pair.getPrivateKeyInfo();
             } else if (o instanceof PrivateKeyInfo plain) {
                 info = plain;
             } else {
-                throw new IOException("no unencrypted PEM private key in " + file + " (an encrypted key must be decrypted first,"
-                        + " e.g. openssl pkey -in KEY -out PLAIN)");
+                throw new IOException("no unencrypted PEM private key in " + file
+                        + " (an encrypted key must be decrypted first," + " e.g. openssl pkey -in KEY -out PLAIN)");
             }
         }
         // The JDK's own key types, which its TLS implementation takes without surprises.
@@ -113,7 +117,8 @@ public final class TlsIdentity {
     }
 
     /** Signs and verifies a probe, so a key that does not belong to the certificate is refused at start. */
-    private static void requireMatch(PrivateKey key, X509Certificate cert, Path certFile, Path keyFile) throws GeneralSecurityException {
+    private static void requireMatch(PrivateKey key, X509Certificate cert, Path certFile, Path keyFile)
+            throws GeneralSecurityException {
         String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
         byte[] probe = "edgerent".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         Signature signer = Signature.getInstance(algorithm);
@@ -124,7 +129,8 @@ public final class TlsIdentity {
         verifier.initVerify(cert.getPublicKey());
         verifier.update(probe);
         if (!verifier.verify(signature)) {
-            throw new GeneralSecurityException("the key " + keyFile + " does not belong to the certificate " + certFile);
+            throw new GeneralSecurityException(
+                    "the key " + keyFile + " does not belong to the certificate " + certFile);
         }
     }
 
@@ -135,20 +141,38 @@ public final class TlsIdentity {
             KeyPair pair = generator.generateKeyPair();
             X500Name subject = new X500Name("CN=" + domain + ", O=edgerent hub (self-signed)");
             Instant now = Instant.now();
-            var builder = new JcaX509v3CertificateBuilder(subject, new BigInteger(64, new SecureRandom()),
-                    Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))), subject, pair.getPublic());
+            var builder = new JcaX509v3CertificateBuilder(
+                    subject,
+                    new BigInteger(64, new SecureRandom()),
+                    Date.from(now.minus(Duration.ofDays(1))),
+                    Date.from(now.plus(Duration.ofDays(3650))),
+                    subject,
+                    pair.getPublic());
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.dNSName, domain), new GeneralName(GeneralName.dNSName, "*." + domain),
-                    new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.dNSName, "*.localhost")}));
+                new GeneralName(GeneralName.dNSName, domain), new GeneralName(GeneralName.dNSName, "*." + domain),
+                new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.dNSName, "*.localhost")
+            }));
             X509Certificate cert = new JcaX509CertificateConverter()
-                    .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
-            Path tmpKey = Files.createTempFile(keyFile.getParent(), "tls", ".tmp",
+                    .getCertificate(
+                            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
+            Path tmpKey = Files.createTempFile(
+                    keyFile.getParent(),
+                    "tls",
+                    ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             writePem(tmpKey, new JcaPKCS8Generator(pair.getPrivate(), null)); // PKCS#8 keeps the curve's name
-            Files.move(tmpKey, keyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    tmpKey,
+                    keyFile,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Path tmpCert = Files.createTempFile(certFile.getParent(), "tls", ".tmp");
             writePem(tmpCert, cert);
-            Files.move(tmpCert, certFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    tmpCert,
+                    certFile,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("cannot make a self-signed TLS certificate: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -157,7 +181,8 @@ public final class TlsIdentity {
     }
 
     private static void writePem(Path file, Object object) throws IOException {
-        try (Writer out = Files.newBufferedWriter(file); JcaPEMWriter pem = new JcaPEMWriter(out)) {
+        try (Writer out = Files.newBufferedWriter(file);
+                JcaPEMWriter pem = new JcaPEMWriter(out)) {
             pem.writeObject(object);
         }
     }

@@ -44,28 +44,42 @@ public final class Market {
         long today = Math.floorDiv(now, DAY_MILLIS);
         int days = Devices.UPTIME_DAYS;
         Map<String, Long> earlier = new HashMap<>();
-        for (Sql.Row r : sql.all("SELECT device_id, SUM(online_ms) FROM device_online WHERE on_day >= ? GROUP BY device_id",
+        for (Sql.Row r : sql.all(
+                "SELECT device_id, SUM(online_ms) FROM device_online WHERE on_day >= ? GROUP BY device_id",
                 today - days + 1)) {
             earlier.put(r.text(1), r.integer(2));
         }
         List<Listing> listings = new ArrayList<>();
-        for (Sql.Row r : sql.all("SELECT id, owner, state, current_rental, last_seen, facts, price_per_hour, price_per_gb, templates,"
-                + " region, online_day, online_day_ms, registered_at FROM device WHERE " + where + " ORDER BY registered_at",
+        for (Sql.Row r : sql.all(
+                "SELECT id, owner, state, current_rental, last_seen, facts, price_per_hour, price_per_gb, templates,"
+                        + " region, online_day, online_day_ms, registered_at FROM device WHERE " + where
+                        + " ORDER BY registered_at",
                 arguments.toArray())) {
             HardwareFacts facts = HardwareFacts.from(Cbor.decodeMap(r.bytes("facts")));
             String id = r.text("id");
-            long onlineMs = earlier.getOrDefault(id, 0L) + (r.integer("online_day") > today - days ? r.integer("online_day_ms") : 0);
+            long onlineMs = earlier.getOrDefault(id, 0L)
+                    + (r.integer("online_day") > today - days ? r.integer("online_day_ms") : 0);
             long window = Math.min(days * DAY_MILLIS, now - r.integer("registered_at"));
             int uptime = window <= 0 ? 1000 : (int) Math.min(1000, onlineMs * 1000 / window);
-            // A device the hub still holds a rental for is not free, whatever it last said: until its heartbeat after the
+            // A device the hub still holds a rental for is not free, whatever it last said: until its heartbeat after
+            // the
             // wipe releases it, a rent would be refused.
             DeviceState state = DeviceState.valueOf(r.text("state"));
             if (state == DeviceState.LISTED && !r.isNull("current_rental")) {
                 state = DeviceState.PREPARING;
             }
-            listings.add(new Listing(id, r.text("owner"), state, devices.isOnline(r.integer("last_seen")),
-                    facts, new Prices(r.integer("price_per_hour"), r.integer("price_per_gb")), Template.parseList(r.text("templates")),
-                    null, false, r.text("region"), uptime));
+            listings.add(new Listing(
+                    id,
+                    r.text("owner"),
+                    state,
+                    devices.isOnline(r.integer("last_seen")),
+                    facts,
+                    new Prices(r.integer("price_per_hour"), r.integer("price_per_gb")),
+                    Template.parseList(r.text("templates")),
+                    null,
+                    false,
+                    r.text("region"),
+                    uptime));
         }
         return listings;
     }

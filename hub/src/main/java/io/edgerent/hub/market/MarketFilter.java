@@ -14,8 +14,18 @@ import java.util.Map;
  * value that does not parse is left out of the filter and named in {@code problems}, so the page
  * says why it did not apply.
  */
-public record MarketFilter(String arch, int minCpus, long minMemoryGb, long minDiskGb, Long maxPricePerHour, String region, Template template,
-        int minUptimePercent, boolean freeOnly, String sort, List<String> problems) {
+public record MarketFilter(
+        String arch,
+        int minCpus,
+        long minMemoryGb,
+        long minDiskGb,
+        Long maxPricePerHour,
+        String region,
+        Template template,
+        int minUptimePercent,
+        boolean freeOnly,
+        String sort,
+        List<String> problems) {
     public static final List<String> SORTS = List.of("price", "cpus", "memory", "disk", "uptime", "benchmark");
     private static final long GB = 1_000_000_000L;
 
@@ -44,17 +54,30 @@ public record MarketFilter(String arch, int minCpus, long minMemoryGb, long minD
             problems.add("Sort: one of " + String.join(", ", SORTS));
             sort = "";
         }
-        return new MarketFilter(arch, minCpus, minMemory, minDisk, priceCap, region, template, minUptime, "1".equals(query.get("free")),
-                sort.isEmpty() ? "price" : sort, List.copyOf(problems));
+        return new MarketFilter(
+                arch,
+                minCpus,
+                minMemory,
+                minDisk,
+                priceCap,
+                region,
+                template,
+                minUptime,
+                "1".equals(query.get("free")),
+                sort.isEmpty() ? "price" : sort,
+                List.copyOf(problems));
     }
 
     public List<Listing> apply(List<Listing> listings) {
         List<Listing> shown = new ArrayList<>();
         for (Listing l : listings) {
-            if ((arch.isEmpty() || l.facts().arch().equalsIgnoreCase(arch)) && l.facts().cpus() >= minCpus
-                    && l.facts().memoryBytes() >= minMemoryGb * GB && l.facts().diskFreeBytes() >= minDiskGb * GB
+            if ((arch.isEmpty() || l.facts().arch().equalsIgnoreCase(arch))
+                    && l.facts().cpus() >= minCpus
+                    && l.facts().memoryBytes() >= minMemoryGb * GB
+                    && l.facts().diskFreeBytes() >= minDiskGb * GB
                     && (maxPricePerHour == null || l.prices().perHour() <= maxPricePerHour)
-                    && (region.isEmpty() || l.region().toLowerCase(Locale.ROOT).contains(region.toLowerCase(Locale.ROOT)))
+                    && (region.isEmpty()
+                            || l.region().toLowerCase(Locale.ROOT).contains(region.toLowerCase(Locale.ROOT)))
                     && (template == null || l.templates().contains(template))
                     && (minUptimePercent == 0 || l.uptimePermille() >= minUptimePercent * 10)
                     && (!freeOnly || isFree(l))) {
@@ -72,11 +95,17 @@ public record MarketFilter(String arch, int minCpus, long minMemoryGb, long minD
 
     private Comparator<Listing> order() {
         Comparator<Listing> c = switch (sort) {
-            case "cpus" -> Comparator.comparingInt((Listing l) -> l.facts().cpus()).reversed();
-            case "memory" -> Comparator.comparingLong((Listing l) -> l.facts().memoryBytes()).reversed();
-            case "disk" -> Comparator.comparingLong((Listing l) -> l.facts().diskFreeBytes()).reversed();
+            case "cpus" ->
+                Comparator.comparingInt((Listing l) -> l.facts().cpus()).reversed();
+            case "memory" ->
+                Comparator.comparingLong((Listing l) -> l.facts().memoryBytes()).reversed();
+            case "disk" ->
+                Comparator.comparingLong((Listing l) -> l.facts().diskFreeBytes())
+                        .reversed();
             case "uptime" -> Comparator.comparingInt(Listing::uptimePermille).reversed();
-            case "benchmark" -> Comparator.comparingLong((Listing l) -> l.facts().benchmarkScore()).reversed();
+            case "benchmark" ->
+                Comparator.comparingLong((Listing l) -> l.facts().benchmarkScore())
+                        .reversed();
             default -> Comparator.comparingLong((Listing l) -> l.prices().perHour());
         };
         return c.thenComparing(Listing::deviceId);

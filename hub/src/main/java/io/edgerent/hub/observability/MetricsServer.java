@@ -28,21 +28,29 @@ public final class MetricsServer implements AutoCloseable {
         try {
             server = HttpServer.create(address, 16);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen for /metrics on " + address + " (is another hub running there?)", e);
+            throw new UncheckedIOException(
+                    "cannot listen for /metrics on " + address + " (is another hub running there?)", e);
         }
         server.setExecutor(Executors.newSingleThreadExecutor(r -> new Thread(r, "metrics-http")));
-        server.createContext("/metrics", exchange -> answer(exchange, () -> {
-            return new Answer(200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
-        }));
-        server.createContext("/health", exchange -> answer(exchange, () -> {
-            Health h = health.get();
-            return new Answer(h.up() ? 200 : 503, "application/json", h.json());
-        }));
+        server.createContext(
+                "/metrics",
+                exchange -> answer(exchange, () -> {
+                    return new Answer(200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
+                }));
+        server.createContext(
+                "/health",
+                exchange -> answer(exchange, () -> {
+                    Health h = health.get();
+                    return new Answer(h.up() ? 200 : 503, "application/json", h.json());
+                }));
     }
 
     public void start() {
         server.start();
-        LOG.info("metrics at http://{}:{}/metrics, health at /health", server.getAddress().getHostString(), port());
+        LOG.info(
+                "metrics at http://{}:{}/metrics, health at /health",
+                server.getAddress().getHostString(),
+                port());
     }
 
     public int port() {
@@ -55,7 +63,8 @@ public final class MetricsServer implements AutoCloseable {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             Answer a;
-            if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+            if (!exchange.getRequestMethod().equals("GET")
+                    && !exchange.getRequestMethod().equals("HEAD")) {
                 a = new Answer(405, "text/plain", "only GET\n");
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
             } else if (!path.equals("/metrics") && !path.equals("/health")) {

@@ -32,24 +32,48 @@ public final class Books {
 
     public Earnings earnings(String owner) {
         return sql.transaction(() -> {
-            List<Earnings.PerDevice> devices = sql.all("SELECT device_id, SUM(owner_share), COUNT(*) FROM channel"
-                    + " WHERE owner = ? AND state = ? GROUP BY device_id ORDER BY device_id", owner, Channels.SETTLED).stream()
-                    .map(r -> new Earnings.PerDevice(r.text(1), r.integer(2), r.integer(3))).toList();
+            List<Earnings.PerDevice> devices = sql
+                    .all(
+                            "SELECT device_id, SUM(owner_share), COUNT(*) FROM channel"
+                                    + " WHERE owner = ? AND state = ? GROUP BY device_id ORDER BY device_id",
+                            owner,
+                            Channels.SETTLED)
+                    .stream()
+                    .map(r -> new Earnings.PerDevice(r.text(1), r.integer(2), r.integer(3)))
+                    .toList();
             return new Earnings(owner, ledger.balance(Ledger.ownerEarnings(owner)), devices);
         });
     }
 
     /** A rental of one of an owner's devices that has not ended, as the owner's dashboard shows it. */
-    public record OwnerRental(String name, String deviceId, String state, long createdAt, long endsAt, long paid, long due, boolean paused) {}
+    public record OwnerRental(
+            String name,
+            String deviceId,
+            String state,
+            long createdAt,
+            long endsAt,
+            long paid,
+            long due,
+            boolean paused) {}
 
     public List<OwnerRental> currentRentalsOf(String owner) {
         return sql.transaction(() -> {
             List<OwnerRental> rentals = new ArrayList<>();
-            for (Sql.Row r : sql.all("SELECT r.name, r.device_id, r.state, r.created_at, r.ends_at FROM rental r JOIN channel c"
-                    + " ON c.rental = r.name WHERE c.owner = ? AND r.state <> ? ORDER BY r.created_at", owner, ENDED)) {
+            for (Sql.Row r : sql.all(
+                    "SELECT r.name, r.device_id, r.state, r.created_at, r.ends_at FROM rental r JOIN channel c"
+                            + " ON c.rental = r.name WHERE c.owner = ? AND r.state <> ? ORDER BY r.created_at",
+                    owner,
+                    ENDED)) {
                 ChannelStatus c = channels.status(r.text("name"));
-                rentals.add(new OwnerRental(r.text("name"), r.text("device_id"), r.text("state"), r.integer("created_at"),
-                        r.integer("ends_at"), c.paid(), c.due(), c.paused()));
+                rentals.add(new OwnerRental(
+                        r.text("name"),
+                        r.text("device_id"),
+                        r.text("state"),
+                        r.integer("created_at"),
+                        r.integer("ends_at"),
+                        c.paid(),
+                        c.due(),
+                        c.paused()));
             }
             return rentals;
         });
@@ -62,8 +86,14 @@ public final class Books {
     public List<DayIncome> incomeByDay(String owner, int days) {
         long since = (Math.floorDiv(clock.millis(), DAY_MILLIS) - days + 1) * DAY_MILLIS;
         // The day's length is written out: PostgreSQL groups by an expression only when it is the same text.
-        return sql.transaction(() -> sql.all("SELECT t.at / 86400000, SUM(e.amount) FROM ledger_entry e JOIN ledger_tx t"
-                + " ON t.id = e.tx_id WHERE e.account = ? AND e.amount > 0 AND t.at >= ? GROUP BY t.at / 86400000 ORDER BY 1",
-                Ledger.ownerEarnings(owner), since).stream().map(r -> new DayIncome(r.integer(1), r.integer(2))).toList());
+        return sql.transaction(() -> sql
+                .all(
+                        "SELECT t.at / 86400000, SUM(e.amount) FROM ledger_entry e JOIN ledger_tx t"
+                                + " ON t.id = e.tx_id WHERE e.account = ? AND e.amount > 0 AND t.at >= ? GROUP BY t.at / 86400000 ORDER BY 1",
+                        Ledger.ownerEarnings(owner),
+                        since)
+                .stream()
+                .map(r -> new DayIncome(r.integer(1), r.integer(2)))
+                .toList());
     }
 }

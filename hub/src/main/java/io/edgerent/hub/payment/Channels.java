@@ -44,7 +44,11 @@ public final class Channels {
 
     /** What enforcement decided after a change to a channel. */
     public enum Decision {
-        NONE, PAUSE, RESUME, END_UNPAID, END_EXHAUSTED
+        NONE,
+        PAUSE,
+        RESUME,
+        END_UNPAID,
+        END_EXHAUSTED
     }
 
     /**
@@ -52,18 +56,38 @@ public final class Channels {
      * clearing account of the linked hub {@code fundedBy} that passed the rental on (else null). Its
      * vouchers verify with {@code voucherKey}, the key a renter's page made for it, or (null) the renter key.
      */
-    public void open(String rental, byte[] renterKey, byte[] voucherKey, String owner, String deviceId, long deposit, Prices prices,
-            String fundedBy) throws SQLException {
-        sql.update("INSERT INTO channel(rental, renter_key, voucher_key, owner, device_id, deposit, price_per_hour, price_per_gb,"
-                + " fee_bps, paid, last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory,"
-                + " usage_in, state, funded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, -1, 0, 0, 0, 0, ?, ?)", rental, renterKey,
-                voucherKey, owner, deviceId, deposit, prices.perHour(), prices.perGb(), config.feeBasisPoints(), OPEN, fundedBy);
+    public void open(
+            String rental,
+            byte[] renterKey,
+            byte[] voucherKey,
+            String owner,
+            String deviceId,
+            long deposit,
+            Prices prices,
+            String fundedBy)
+            throws SQLException {
+        sql.update(
+                "INSERT INTO channel(rental, renter_key, voucher_key, owner, device_id, deposit, price_per_hour, price_per_gb,"
+                        + " fee_bps, paid, last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory,"
+                        + " usage_in, state, funded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, -1, 0, 0, 0, 0, ?, ?)",
+                rental,
+                renterKey,
+                voucherKey,
+                owner,
+                deviceId,
+                deposit,
+                prices.perHour(),
+                prices.perGb(),
+                config.feeBasisPoints(),
+                OPEN,
+                fundedBy);
         ledger.transfer("open:" + rental, funding(rental), Ledger.escrow(rental), deposit);
     }
 
     /** The account a channel's deposit came from and its refund goes back to. */
     private String funding(String rental) throws SQLException {
-        Sql.Row r = sql.one("SELECT renter_key, funded_by FROM channel WHERE rental = ?", rental).orElseThrow();
+        Sql.Row r = sql.one("SELECT renter_key, funded_by FROM channel WHERE rental = ?", rental)
+                .orElseThrow();
         return r.text(2) == null ? Ledger.renterWallet(r.bytes(1)) : Ledger.clearing(r.text(2));
     }
 
@@ -91,14 +115,19 @@ public final class Channels {
         long now = clock.millis();
         long gap = c.meteredUntil() != null && c.pausedSince() == null ? now - c.meteredUntil() : 0;
         long billed = gap > 0 && gap <= config.offlineAfter().toMillis() ? gap : 0;
-        sql.update("UPDATE channel SET billed_ms = billed_ms + ?, metered_until = ? WHERE rental = ?", billed, now, c.rental());
+        sql.update(
+                "UPDATE channel SET billed_ms = billed_ms + ?, metered_until = ? WHERE rental = ?",
+                billed,
+                now,
+                c.rental());
         return enforce(c.withMetering(c.billedMillis() + billed, now)).decision();
     }
 
     /** Refuses a voucher that does not verify with the key of the channel ({@link #voucherKey}). */
     public static void requireSignature(Voucher voucher, byte[] renterKey) {
         if (!voucher.verifies(renterKey)) {
-            throw new RefusedException(ErrorCode.UNAUTHORIZED, "voucher signature does not verify with the channel's key");
+            throw new RefusedException(
+                    ErrorCode.UNAUTHORIZED, "voucher signature does not verify with the channel's key");
         }
     }
 
@@ -115,20 +144,30 @@ public final class Channels {
         Channel c = channel(voucher.channel());
         requireOpen(c);
         if (voucher.sequence() <= c.lastSequence()) {
-            throw new RefusedException(ErrorCode.CONFLICT, "voucher sequence " + voucher.sequence() + " is not after "
-                    + c.lastSequence() + " (replayed or out of order)");
+            throw new RefusedException(
+                    ErrorCode.CONFLICT,
+                    "voucher sequence " + voucher.sequence() + " is not after " + c.lastSequence()
+                            + " (replayed or out of order)");
         }
         if (voucher.amount() < c.paid()) {
-            throw new RefusedException(ErrorCode.PRECONDITION_FAILED,
+            throw new RefusedException(
+                    ErrorCode.PRECONDITION_FAILED,
                     "voucher amount " + voucher.amount() + " is below the " + c.paid() + " already promised");
         }
         if (voucher.amount() > c.deposit()) {
-            throw new RefusedException(ErrorCode.UNPROCESSABLE,
+            throw new RefusedException(
+                    ErrorCode.UNPROCESSABLE,
                     "voucher amount " + voucher.amount() + " exceeds the deposit of " + c.deposit());
         }
-        sql.update("UPDATE channel SET paid = ?, last_sequence = ?, voucher_issued_at = ?, voucher_signature = ?,"
-                + " voucher_received_at = ? WHERE rental = ?", voucher.amount(), voucher.sequence(), voucher.issuedAt(),
-                voucher.signature(), clock.millis(), voucher.channel());
+        sql.update(
+                "UPDATE channel SET paid = ?, last_sequence = ?, voucher_issued_at = ?, voucher_signature = ?,"
+                        + " voucher_received_at = ? WHERE rental = ?",
+                voucher.amount(),
+                voucher.sequence(),
+                voucher.issuedAt(),
+                voucher.signature(),
+                clock.millis(),
+                voucher.channel());
         return enforce(c.withPayment(voucher.amount(), voucher.sequence()));
     }
 
@@ -136,19 +175,30 @@ public final class Channels {
     public Outcome recordUsage(String deviceId, UsageReport usage) throws SQLException {
         Channel c = channel(usage.rental());
         if (!c.deviceId().equals(deviceId)) {
-            throw new RefusedException(ErrorCode.FORBIDDEN, "rental " + usage.rental() + " is not served by " + deviceId);
+            throw new RefusedException(
+                    ErrorCode.FORBIDDEN, "rental " + usage.rental() + " is not served by " + deviceId);
         }
         requireOpen(c);
         if (usage.sequence() <= c.usageSequence()) {
-            throw new RefusedException(ErrorCode.CONFLICT, "usage sequence " + usage.sequence() + " is not after " + c.usageSequence());
+            throw new RefusedException(
+                    ErrorCode.CONFLICT, "usage sequence " + usage.sequence() + " is not after " + c.usageSequence());
         }
-        if (usage.bytesOut() < c.egressBytes() || usage.onlineSeconds() < c.usageOnline() || usage.cpuSeconds() < c.usageCpu()
+        if (usage.bytesOut() < c.egressBytes()
+                || usage.onlineSeconds() < c.usageOnline()
+                || usage.cpuSeconds() < c.usageCpu()
                 || usage.bytesIn() < c.usageIn()) {
             throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "usage is cumulative and may not decrease");
         }
-        sql.update("UPDATE channel SET usage_sequence = ?, egress_bytes = ?, usage_online = ?, usage_cpu = ?,"
-                + " usage_memory = GREATEST(usage_memory, ?), usage_in = ? WHERE rental = ?", usage.sequence(), usage.bytesOut(),
-                usage.onlineSeconds(), usage.cpuSeconds(), usage.peakMemoryBytes(), usage.bytesIn(), usage.rental());
+        sql.update(
+                "UPDATE channel SET usage_sequence = ?, egress_bytes = ?, usage_online = ?, usage_cpu = ?,"
+                        + " usage_memory = GREATEST(usage_memory, ?), usage_in = ? WHERE rental = ?",
+                usage.sequence(),
+                usage.bytesOut(),
+                usage.onlineSeconds(),
+                usage.cpuSeconds(),
+                usage.peakMemoryBytes(),
+                usage.bytesIn(),
+                usage.rental());
         return enforce(c.withUsage(usage));
     }
 
@@ -165,7 +215,8 @@ public final class Channels {
             return new Outcome(Decision.NONE, c);
         }
         long due = c.due();
-        long allowance = c.prices().forSeconds(config.paymentGrace().toSeconds()) + c.prices().forBytes(EGRESS_GRACE_BYTES);
+        long allowance = c.prices().forSeconds(config.paymentGrace().toSeconds())
+                + c.prices().forBytes(EGRESS_GRACE_BYTES);
         long now = clock.millis();
         if (due >= c.deposit() && c.deposit() > 0) {
             return new Outcome(Decision.END_EXHAUSTED, c);
@@ -175,7 +226,8 @@ public final class Channels {
                 sql.update("UPDATE channel SET paused_since = ? WHERE rental = ?", now, c.rental());
                 return new Outcome(Decision.PAUSE, c.withPausedSince(now));
             }
-            return new Outcome(now - c.pausedSince() > config.suspendLimit().toMillis() ? Decision.END_UNPAID : Decision.NONE, c);
+            return new Outcome(
+                    now - c.pausedSince() > config.suspendLimit().toMillis() ? Decision.END_UNPAID : Decision.NONE, c);
         }
         if (c.pausedSince() != null) {
             sql.update("UPDATE channel SET paused_since = NULL WHERE rental = ?", c.rental());
@@ -197,7 +249,9 @@ public final class Channels {
         // Billed time ends at the last heartbeat: time since then is not known to have been served.
         Channel c = channel(rental);
         long charge = Math.min(c.paid(), Math.min(c.due(), c.deposit()));
-        long fee = BigInteger.valueOf(charge).multiply(BigInteger.valueOf(c.feeBps())).divide(BigInteger.valueOf(10_000))
+        long fee = BigInteger.valueOf(charge)
+                .multiply(BigInteger.valueOf(c.feeBps()))
+                .divide(BigInteger.valueOf(10_000))
                 .longValueExact();
         long ownerShare = charge - fee;
         long refund = c.deposit() - charge;
@@ -207,8 +261,15 @@ public final class Channels {
         entries.put(Ledger.HUB_FEES, fee);
         entries.put(funding(rental), refund);
         ledger.post("settle:" + rental, entries);
-        sql.update("UPDATE channel SET state = ?, owner_share = ?, hub_fee = ?, refund = ?, settled_at = ?, paused_since = NULL"
-                + " WHERE rental = ?", SETTLED, ownerShare, fee, refund, clock.millis(), rental);
+        sql.update(
+                "UPDATE channel SET state = ?, owner_share = ?, hub_fee = ?, refund = ?, settled_at = ?, paused_since = NULL"
+                        + " WHERE rental = ?",
+                SETTLED,
+                ownerShare,
+                fee,
+                refund,
+                clock.millis(),
+                rental);
     }
 
     public ChannelStatus status(String rental) throws SQLException {
@@ -217,7 +278,8 @@ public final class Channels {
 
     /** The key a channel's vouchers verify with: the renter's, or the one the renter's page made for it. */
     public Optional<byte[]> voucherKey(String rental) throws SQLException {
-        return sql.one("SELECT COALESCE(voucher_key, renter_key) FROM channel WHERE rental = ?", rental).map(r -> r.bytes(1));
+        return sql.one("SELECT COALESCE(voucher_key, renter_key) FROM channel WHERE rental = ?", rental)
+                .map(r -> r.bytes(1));
     }
 
     /** What the metered time and egress cost, billed by the whole second, rounded down. */
@@ -229,10 +291,30 @@ public final class Channels {
      * A channel as stored, with the state of its rental and what the hub's HTTP router sent out for
      * it ({@code routerBytes}).
      */
-    public record Channel(String rental, byte[] renterKey, String owner, String deviceId, long deposit, Prices prices, int feeBps,
-            long paid, long lastSequence, long billedMillis, Long meteredUntil, long egressBytes, long usageSequence,
-            long usageOnline, long usageCpu, long usageIn, Long pausedSince, String state, long ownerShare, long hubFee,
-            long refund, String rentalState, long routerBytes) {
+    public record Channel(
+            String rental,
+            byte[] renterKey,
+            String owner,
+            String deviceId,
+            long deposit,
+            Prices prices,
+            int feeBps,
+            long paid,
+            long lastSequence,
+            long billedMillis,
+            Long meteredUntil,
+            long egressBytes,
+            long usageSequence,
+            long usageOnline,
+            long usageCpu,
+            long usageIn,
+            Long pausedSince,
+            String state,
+            long ownerShare,
+            long hubFee,
+            long refund,
+            String rentalState,
+            long routerBytes) {
 
         public boolean open() {
             return state.equals(OPEN);
@@ -252,46 +334,165 @@ public final class Channels {
         }
 
         Channel withPayment(long amount, long sequence) {
-            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, amount, sequence, billedMillis,
-                    meteredUntil, egressBytes, usageSequence, usageOnline, usageCpu, usageIn, pausedSince, state, ownerShare, hubFee,
-                    refund, rentalState, routerBytes);
+            return new Channel(
+                    rental,
+                    renterKey,
+                    owner,
+                    deviceId,
+                    deposit,
+                    prices,
+                    feeBps,
+                    amount,
+                    sequence,
+                    billedMillis,
+                    meteredUntil,
+                    egressBytes,
+                    usageSequence,
+                    usageOnline,
+                    usageCpu,
+                    usageIn,
+                    pausedSince,
+                    state,
+                    ownerShare,
+                    hubFee,
+                    refund,
+                    rentalState,
+                    routerBytes);
         }
 
         Channel withMetering(long billed, long until) {
-            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, paid, lastSequence, billed, until,
-                    egressBytes, usageSequence, usageOnline, usageCpu, usageIn, pausedSince, state, ownerShare, hubFee, refund,
-                    rentalState, routerBytes);
+            return new Channel(
+                    rental,
+                    renterKey,
+                    owner,
+                    deviceId,
+                    deposit,
+                    prices,
+                    feeBps,
+                    paid,
+                    lastSequence,
+                    billed,
+                    until,
+                    egressBytes,
+                    usageSequence,
+                    usageOnline,
+                    usageCpu,
+                    usageIn,
+                    pausedSince,
+                    state,
+                    ownerShare,
+                    hubFee,
+                    refund,
+                    rentalState,
+                    routerBytes);
         }
 
         Channel withUsage(UsageReport u) {
-            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, paid, lastSequence, billedMillis,
-                    meteredUntil, u.bytesOut(), u.sequence(), u.onlineSeconds(), u.cpuSeconds(), u.bytesIn(), pausedSince, state,
-                    ownerShare, hubFee, refund, rentalState, routerBytes);
+            return new Channel(
+                    rental,
+                    renterKey,
+                    owner,
+                    deviceId,
+                    deposit,
+                    prices,
+                    feeBps,
+                    paid,
+                    lastSequence,
+                    billedMillis,
+                    meteredUntil,
+                    u.bytesOut(),
+                    u.sequence(),
+                    u.onlineSeconds(),
+                    u.cpuSeconds(),
+                    u.bytesIn(),
+                    pausedSince,
+                    state,
+                    ownerShare,
+                    hubFee,
+                    refund,
+                    rentalState,
+                    routerBytes);
         }
 
         Channel withPausedSince(Long since) {
-            return new Channel(rental, renterKey, owner, deviceId, deposit, prices, feeBps, paid, lastSequence, billedMillis,
-                    meteredUntil, egressBytes, usageSequence, usageOnline, usageCpu, usageIn, since, state, ownerShare, hubFee,
-                    refund, rentalState, routerBytes);
+            return new Channel(
+                    rental,
+                    renterKey,
+                    owner,
+                    deviceId,
+                    deposit,
+                    prices,
+                    feeBps,
+                    paid,
+                    lastSequence,
+                    billedMillis,
+                    meteredUntil,
+                    egressBytes,
+                    usageSequence,
+                    usageOnline,
+                    usageCpu,
+                    usageIn,
+                    since,
+                    state,
+                    ownerShare,
+                    hubFee,
+                    refund,
+                    rentalState,
+                    routerBytes);
         }
 
         public ChannelStatus status() {
-            return new ChannelStatus(rental, rentalState, deposit, due(), paid, lastSequence, billedMillis / 1000, billedEgress(),
-                    prices, pausedSince != null, state.equals(SETTLED), ownerShare, hubFee, refund);
+            return new ChannelStatus(
+                    rental,
+                    rentalState,
+                    deposit,
+                    due(),
+                    paid,
+                    lastSequence,
+                    billedMillis / 1000,
+                    billedEgress(),
+                    prices,
+                    pausedSince != null,
+                    state.equals(SETTLED),
+                    ownerShare,
+                    hubFee,
+                    refund);
         }
     }
 
     public Channel channel(String rental) throws SQLException {
-        Sql.Row r = sql.one("SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
-                + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes, c.usage_sequence,"
-                + " c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state, c.owner_share, c.hub_fee, c.refund, r.state,"
-                + " r.http_bytes_out"
-                + " FROM channel c JOIN rental r ON r.name = c.rental WHERE c.rental = ?", rental)
+        Sql.Row r = sql.one(
+                        "SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
+                                + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes, c.usage_sequence,"
+                                + " c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state, c.owner_share, c.hub_fee, c.refund, r.state,"
+                                + " r.http_bytes_out"
+                                + " FROM channel c JOIN rental r ON r.name = c.rental WHERE c.rental = ?",
+                        rental)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
-        return new Channel(r.text(1), r.bytes(2), r.text(3), r.text(4), r.integer(5), new Prices(r.integer(6), r.integer(7)),
-                (int) r.integer(8), r.integer(9), r.integer(10), r.integer(11), r.nullableInteger(12), r.integer(13), r.integer(14),
-                r.integer(15), r.integer(16), r.integer(17), r.nullableInteger(18), r.text(19), orZero(r.nullableInteger(20)),
-                orZero(r.nullableInteger(21)), orZero(r.nullableInteger(22)), r.text(23), r.integer(24));
+        return new Channel(
+                r.text(1),
+                r.bytes(2),
+                r.text(3),
+                r.text(4),
+                r.integer(5),
+                new Prices(r.integer(6), r.integer(7)),
+                (int) r.integer(8),
+                r.integer(9),
+                r.integer(10),
+                r.integer(11),
+                r.nullableInteger(12),
+                r.integer(13),
+                r.integer(14),
+                r.integer(15),
+                r.integer(16),
+                r.integer(17),
+                r.nullableInteger(18),
+                r.text(19),
+                orZero(r.nullableInteger(20)),
+                orZero(r.nullableInteger(21)),
+                orZero(r.nullableInteger(22)),
+                r.text(23),
+                r.integer(24));
     }
 
     private static void requireOpen(Channel c) {

@@ -19,6 +19,7 @@ import java.util.Map;
 public final class Ledger {
     /** Money outside the hub: deposits come from it, withdrawals go to it. */
     static final String RAIL = "rail:external";
+
     public static final String HUB_FEES = "hub:fees";
 
     private final Sql sql;
@@ -74,16 +75,25 @@ public final class Ledger {
             }
             long now = clock.millis();
             sql.update("INSERT INTO ledger_tx(ref, at) VALUES (?, ?)", reference, now);
-            long tx = sql.one("SELECT id FROM ledger_tx WHERE ref = ?", reference).orElseThrow().integer(1);
+            long tx = sql.one("SELECT id FROM ledger_tx WHERE ref = ?", reference)
+                    .orElseThrow()
+                    .integer(1);
             for (var entry : entries.entrySet()) {
                 if (entry.getValue() == 0) {
                     continue;
                 }
                 openAccount(entry.getKey());
-                sql.update("INSERT INTO ledger_entry(tx_id, account, amount) VALUES (?, ?, ?)", tx, entry.getKey(), entry.getValue());
+                sql.update(
+                        "INSERT INTO ledger_entry(tx_id, account, amount) VALUES (?, ?, ?)",
+                        tx,
+                        entry.getKey(),
+                        entry.getValue());
                 if (entry.getValue() < 0 && !mayGoBelowZero(entry.getKey()) && balance(entry.getKey()) < 0) {
-                    throw new RefusedException(ErrorCode.CONFLICT, "not enough money in " + entry.getKey() + " (balance "
-                            + (balance(entry.getKey()) - entry.getValue()) + ", needs " + -entry.getValue() + ")");
+                    throw new RefusedException(
+                            ErrorCode.CONFLICT,
+                            "not enough money in " + entry.getKey() + " (balance "
+                                    + (balance(entry.getKey()) - entry.getValue()) + ", needs " + -entry.getValue()
+                                    + ")");
                 }
             }
         });
@@ -95,22 +105,31 @@ public final class Ledger {
     }
 
     public long balance(String account) {
-        return sql.transaction(() -> sql.one("SELECT COALESCE(SUM(amount), 0) FROM ledger_entry WHERE account = ?", account)
-                .orElseThrow().integer(1));
+        return sql.transaction(
+                () -> sql.one("SELECT COALESCE(SUM(amount), 0) FROM ledger_entry WHERE account = ?", account)
+                        .orElseThrow()
+                        .integer(1));
     }
 
     public Statement statement(String account) {
         return sql.transaction(() -> {
-            List<Statement.Line> lines = sql.all("SELECT t.at, t.ref, e.amount FROM ledger_entry e JOIN ledger_tx t ON t.id = e.tx_id"
-                    + " WHERE e.account = ? ORDER BY t.id", account).stream()
-                    .map(r -> new Statement.Line(r.integer(1), r.text(2), r.integer(3))).toList();
+            List<Statement.Line> lines = sql
+                    .all(
+                            "SELECT t.at, t.ref, e.amount FROM ledger_entry e JOIN ledger_tx t ON t.id = e.tx_id"
+                                    + " WHERE e.account = ? ORDER BY t.id",
+                            account)
+                    .stream()
+                    .map(r -> new Statement.Line(r.integer(1), r.text(2), r.integer(3)))
+                    .toList();
             return new Statement(account, balance(account), lines);
         });
     }
 
     /** The sum over all entries: zero, always, when every transaction balanced. */
     long total() {
-        return sql.transaction(() -> sql.one("SELECT COALESCE(SUM(amount), 0) FROM ledger_entry").orElseThrow().integer(1));
+        return sql.transaction(() -> sql.one("SELECT COALESCE(SUM(amount), 0) FROM ledger_entry")
+                .orElseThrow()
+                .integer(1));
     }
 
     private void openAccount(String account) throws SQLException {

@@ -25,17 +25,26 @@ public final class Access {
     public record HttpRoute(String state, boolean paused, boolean online, int httpTunnelPort, String tunnelAt) {}
 
     public Optional<HttpRoute> httpRoute(String rental) {
-        return sql.transaction(() -> sql.one("SELECT r.state, c.paused_since, d.last_seen, d.http_tunnel_port, d.tunnel_at FROM rental r"
-                + " JOIN device d ON d.id = r.device_id LEFT JOIN channel c ON c.rental = r.name WHERE r.name = ?", rental)
-                .map(r -> new HttpRoute(r.text("state"), !r.isNull("paused_since"), devices.isOnline(r.integer("last_seen")),
-                        r.isNull("http_tunnel_port") ? 0 : (int) r.integer("http_tunnel_port"), r.text("tunnel_at"))));
+        return sql.transaction(() -> sql.one(
+                        "SELECT r.state, c.paused_since, d.last_seen, d.http_tunnel_port, d.tunnel_at FROM rental r"
+                                + " JOIN device d ON d.id = r.device_id LEFT JOIN channel c ON c.rental = r.name WHERE r.name = ?",
+                        rental)
+                .map(r -> new HttpRoute(
+                        r.text("state"),
+                        !r.isNull("paused_since"),
+                        devices.isOnline(r.integer("last_seen")),
+                        r.isNull("http_tunnel_port") ? 0 : (int) r.integer("http_tunnel_port"),
+                        r.text("tunnel_at"))));
     }
 
     /** Adds what the HTTP router sent out for each rental since the last call. */
     public void addHttpBytesOut(Map<String, Long> bytesByRental) {
         sql.transaction(() -> {
             for (Map.Entry<String, Long> e : bytesByRental.entrySet()) {
-                sql.update("UPDATE rental SET http_bytes_out = http_bytes_out + ? WHERE name = ?", e.getValue(), e.getKey());
+                sql.update(
+                        "UPDATE rental SET http_bytes_out = http_bytes_out + ? WHERE name = ?",
+                        e.getValue(),
+                        e.getKey());
             }
         });
     }
@@ -48,9 +57,12 @@ public final class Access {
 
     /** An active rental that is not paused for lack of payment. */
     public Optional<RentalAccess> activeRental(String name) {
-        return sql.transaction(() -> sql.one("SELECT r.ssh_key, d.tunnel_port, d.tunnel_at FROM rental r JOIN device d"
-                + " ON d.id = r.device_id LEFT JOIN channel c ON c.rental = r.name WHERE r.name = ? AND r.state = ?"
-                + " AND c.paused_since IS NULL", name, ACTIVE)
+        return sql.transaction(() -> sql.one(
+                        "SELECT r.ssh_key, d.tunnel_port, d.tunnel_at FROM rental r JOIN device d"
+                                + " ON d.id = r.device_id LEFT JOIN channel c ON c.rental = r.name WHERE r.name = ? AND r.state = ?"
+                                + " AND c.paused_since IS NULL",
+                        name,
+                        ACTIVE)
                 .map(r -> new RentalAccess(r.text("ssh_key"), (int) r.integer("tunnel_port"), r.text("tunnel_at"))));
     }
 }

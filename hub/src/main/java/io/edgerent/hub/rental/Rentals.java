@@ -54,9 +54,11 @@ public final class Rentals {
     private final Events events;
     /** The SSH gateway's and HTTP router's ports renters are told: configured, then the ones really bound. */
     private volatile int sshPort;
+
     private volatile int httpPort;
 
-    public Rentals(Sql sql, HubConfig config, Clock clock, Devices devices, Ledger ledger, Channels channels, Events events) {
+    public Rentals(
+            Sql sql, HubConfig config, Clock clock, Devices devices, Ledger ledger, Channels channels, Events events) {
         this.sql = sql;
         this.config = config;
         this.clock = clock;
@@ -92,7 +94,9 @@ public final class Rentals {
             if (current != null) {
                 Channels.Channel channel = channels.channel(current);
                 String state = channel.rentalState();
-                if (state.equals(PREPARING) && heartbeat.state() == DeviceState.RENTED && current.equals(heartbeat.rental())) {
+                if (state.equals(PREPARING)
+                        && heartbeat.state() == DeviceState.RENTED
+                        && current.equals(heartbeat.rental())) {
                     sql.update("UPDATE rental SET state = ? WHERE name = ?", ACTIVE, current);
                     state = ACTIVE;
                 }
@@ -100,7 +104,8 @@ public final class Rentals {
                     apply(current, deviceId, channels.meter(channel), changes);
                 } else if (state.equals(ENDING) && heartbeat.state() == DeviceState.LISTED) {
                     sql.update("UPDATE rental SET state = ?, ended_at = ? WHERE name = ?", ENDED, now(), current);
-                    sql.update("UPDATE device SET current_rental = NULL, assignment_version = assignment_version + 1 WHERE id = ?",
+                    sql.update(
+                            "UPDATE device SET current_rental = NULL, assignment_version = assignment_version + 1 WHERE id = ?",
                             deviceId);
                     changes.rentalClosed(current);
                 }
@@ -134,12 +139,17 @@ public final class Rentals {
         return rent(renterKey, request, sshKey, Names.newRentalName(), null, voucherKey);
     }
 
-    private RentalView rent(byte[] renterKey, RentRequest request, String sshKey, String name, String fundedBy, byte[] voucherKey) {
+    private RentalView rent(
+            byte[] renterKey, RentRequest request, String sshKey, String name, String fundedBy, byte[] voucherKey) {
         Events.Changes changes = events.changes();
         return changes.commit(() -> {
-            if (fundedBy != null && sql.one("SELECT name FROM given_up_rental WHERE name = ?", name).isPresent()) {
-                throw new RefusedException(ErrorCode.CONFLICT, "rental " + name + " came too late: hub " + fundedBy
-                        + " asked about it before it arrived, and gave it up");
+            if (fundedBy != null
+                    && sql.one("SELECT name FROM given_up_rental WHERE name = ?", name)
+                            .isPresent()) {
+                throw new RefusedException(
+                        ErrorCode.CONFLICT,
+                        "rental " + name + " came too late: hub " + fundedBy
+                                + " asked about it before it arrived, and gave it up");
             }
             DeviceRow device = devices.row(request.deviceId());
             if (device.currentRental() != null) {
@@ -149,55 +159,91 @@ public final class Rentals {
                 throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " is offline");
             }
             if (!device.offered()) {
-                throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " is not offered for rent now"
-                        + " (its owner switched its listing off, or it is outside its available hours)");
+                throw new RefusedException(
+                        ErrorCode.CONFLICT,
+                        "device " + request.deviceId() + " is not offered for rent now"
+                                + " (its owner switched its listing off, or it is outside its available hours)");
             }
             if (!device.state().equals(DeviceState.LISTED.name())) {
-                throw new RefusedException(ErrorCode.CONFLICT,
-                        "device " + request.deviceId() + " is not ready for a rental (" + device.state().toLowerCase() + ")");
+                throw new RefusedException(
+                        ErrorCode.CONFLICT,
+                        "device " + request.deviceId() + " is not ready for a rental ("
+                                + device.state().toLowerCase() + ")");
             }
             Set<Template> offered = device.templates();
             if (!offered.contains(request.template())) {
-                throw new RefusedException(ErrorCode.CONFLICT, "device " + request.deviceId() + " does not offer the "
-                        + request.template().id() + " template (it offers " + Template.join(offered) + ")");
+                throw new RefusedException(
+                        ErrorCode.CONFLICT,
+                        "device " + request.deviceId() + " does not offer the "
+                                + request.template().id() + " template (it offers " + Template.join(offered) + ")");
             }
             if ((request.template() == Template.FILES) != (request.passwordSha256() != null)) {
-                throw new RefusedException(ErrorCode.UNPROCESSABLE, request.template() == Template.FILES
-                        ? "the files template needs the SHA-256 of its password (edgerent rent makes one)"
-                        : "only the files template takes a password");
+                throw new RefusedException(
+                        ErrorCode.UNPROCESSABLE,
+                        request.template() == Template.FILES
+                                ? "the files template needs the SHA-256 of its password (edgerent rent makes one)"
+                                : "only the files template takes a password");
             }
             Prices prices = device.prices();
             if (prices.perHour() > request.maxPricePerHour()) {
-                throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "device " + request.deviceId() + " costs "
-                        + prices.perHour() + " per hour, above your maximum of " + request.maxPricePerHour());
+                throw new RefusedException(
+                        ErrorCode.PRECONDITION_FAILED,
+                        "device " + request.deviceId() + " costs " + prices.perHour()
+                                + " per hour, above your maximum of " + request.maxPricePerHour());
             }
             if (prices.perHour() > 0 && request.deposit() < prices.forSeconds(60)) {
-                throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "a deposit of " + request.deposit()
-                        + " does not cover one minute at " + prices.perHour() + " per hour");
+                throw new RefusedException(
+                        ErrorCode.PRECONDITION_FAILED,
+                        "a deposit of " + request.deposit() + " does not cover one minute at " + prices.perHour()
+                                + " per hour");
             }
             long balance = fundedBy != null ? Long.MAX_VALUE : ledger.balance(Ledger.renterWallet(renterKey));
             if (balance < request.deposit()) {
-                throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "your wallet holds " + balance
-                        + ", the deposit is " + request.deposit() + " (edgerent wallet shows it)");
+                throw new RefusedException(
+                        ErrorCode.PRECONDITION_FAILED,
+                        "your wallet holds " + balance + ", the deposit is " + request.deposit()
+                                + " (edgerent wallet shows it)");
             }
             if (sql.one("SELECT name FROM rental WHERE name = ?", name).isPresent()) {
                 throw new RefusedException(ErrorCode.CONFLICT, "rental name " + name + " is taken on this hub");
             }
             long endsAt = now() + request.hours() * 3_600_000L;
-            sql.update("INSERT INTO rental(name, device_id, renter_key, ssh_key, template, password_sha256, state, created_at,"
-                    + " ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", name, request.deviceId(), renterKey, sshKey,
-                    request.template().id(), request.passwordSha256(), PREPARING, now(), endsAt);
-            sql.update("UPDATE device SET current_rental = ?, assignment_version = assignment_version + 1 WHERE id = ?", name,
+            sql.update(
+                    "INSERT INTO rental(name, device_id, renter_key, ssh_key, template, password_sha256, state, created_at,"
+                            + " ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    name,
+                    request.deviceId(),
+                    renterKey,
+                    sshKey,
+                    request.template().id(),
+                    request.passwordSha256(),
+                    PREPARING,
+                    now(),
+                    endsAt);
+            sql.update(
+                    "UPDATE device SET current_rental = ?, assignment_version = assignment_version + 1 WHERE id = ?",
+                    name,
                     request.deviceId());
-            channels.open(name, renterKey, voucherKey, device.owner(), request.deviceId(), request.deposit(), prices, fundedBy);
+            channels.open(
+                    name,
+                    renterKey,
+                    voucherKey,
+                    device.owner(),
+                    request.deviceId(),
+                    request.deposit(),
+                    prices,
+                    fundedBy);
             changes.assignmentChanged(request.deviceId());
             return rentalView(name);
         });
     }
 
     public List<RentalView> rentalsOf(byte[] renterKey) {
-        return sql.transaction(() -> sql.all("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE renter_key = ? ORDER BY created_at",
-                renterKey).stream().map(r -> view(RentalRow.of(r))).toList());
+        return sql.transaction(() -> sql
+                .all("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE renter_key = ? ORDER BY created_at", renterKey)
+                .stream()
+                .map(r -> view(RentalRow.of(r)))
+                .toList());
     }
 
     /** Ends a rental of this renter and settles its channel; ending one already ended changes nothing. */
@@ -216,7 +262,8 @@ public final class Rentals {
         return changes.commit(() -> {
             RentalRow rental = requireRenter(renterKey, name);
             if (!rental.state().equals(PREPARING) && !rental.state().equals(ACTIVE)) {
-                throw new RefusedException(ErrorCode.CONFLICT, "rental " + name + " is " + rental.state() + " and cannot be extended");
+                throw new RefusedException(
+                        ErrorCode.CONFLICT, "rental " + name + " is " + rental.state() + " and cannot be extended");
             }
             sql.update("UPDATE rental SET ends_at = ends_at + ? WHERE name = ?", hours * 3_600_000L, name);
             // The order's end time changed: a new version, which the device's notification announces.
@@ -235,8 +282,11 @@ public final class Rentals {
      * It takes the same path as the voucher desk's batches, as a batch of one.
      */
     public ChannelStatus acceptVoucher(Voucher voucher) {
-        Channels.requireSignature(voucher, voucherKeyOf(voucher.channel()).orElseThrow(
-                () -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + voucher.channel() + " on this hub")));
+        Channels.requireSignature(
+                voucher,
+                voucherKeyOf(voucher.channel())
+                        .orElseThrow(() -> new RefusedException(
+                                ErrorCode.NOT_FOUND, "no channel " + voucher.channel() + " on this hub")));
         return acceptVerifiedVoucher(voucher);
     }
 
@@ -261,20 +311,34 @@ public final class Rentals {
         Optional<byte[]> answer = sql.transaction(() -> {
             if (channels.fundedBy(rental).filter(hub::equals).isEmpty()) {
                 // Not here for that hub, and from now on never: a rent request under the name arriving late is refused.
-                // One signed longer ago than the freshness window is refused by its signature check: those names are let go.
-                sql.update("DELETE FROM given_up_rental WHERE given_up_at < ?", now() - 2 * SignedRequest.MAX_AGE_MILLIS);
-                if (sql.one("SELECT name FROM rental WHERE name = ? UNION SELECT name FROM given_up_rental WHERE name = ?", rental,
-                        rental).isEmpty()) {
-                    sql.update("INSERT INTO given_up_rental(name, hub, given_up_at) VALUES (?, ?, ?)", rental, hub, now());
+                // One signed longer ago than the freshness window is refused by its signature check: those names are
+                // let go.
+                sql.update(
+                        "DELETE FROM given_up_rental WHERE given_up_at < ?", now() - 2 * SignedRequest.MAX_AGE_MILLIS);
+                if (sql.one(
+                                "SELECT name FROM rental WHERE name = ? UNION SELECT name FROM given_up_rental WHERE name = ?",
+                                rental,
+                                rental)
+                        .isEmpty()) {
+                    sql.update(
+                            "INSERT INTO given_up_rental(name, hub, given_up_at) VALUES (?, ?, ?)", rental, hub, now());
                 }
                 return Optional.<byte[]>empty();
             }
             ChannelStatus c = channels.status(rental);
-            return Optional.of(Cbor.encode(Map.of("settled", c.settled(), "deposit", c.deposit(), "refund", c.refund(), "view",
+            return Optional.of(Cbor.encode(Map.of(
+                    "settled",
+                    c.settled(),
+                    "deposit",
+                    c.deposit(),
+                    "refund",
+                    c.refund(),
+                    "view",
                     rentalView(rental).encode())));
         });
-        return answer.orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no rental " + rental + " passed on by hub " + hub
-                + ", and none will open under that name"));
+        return answer.orElseThrow(() -> new RefusedException(
+                ErrorCode.NOT_FOUND,
+                "no rental " + rental + " passed on by hub " + hub + ", and none will open under that name"));
     }
 
     /** The key that signs a channel's vouchers; it never changes, so callers may keep it. */
@@ -295,7 +359,9 @@ public final class Rentals {
         return changes.commit(() -> {
             Channels.Outcome outcome = channels.recordUsage(deviceId, usage);
             apply(usage.rental(), deviceId, outcome.decision(), changes);
-            return outcome.decision() == Channels.Decision.NONE ? outcome.channel().status() : channels.status(usage.rental());
+            return outcome.decision() == Channels.Decision.NONE
+                    ? outcome.channel().status()
+                    : channels.status(usage.rental());
         });
     }
 
@@ -303,7 +369,9 @@ public final class Rentals {
     public int expire() {
         Events.Changes changes = events.changes();
         return changes.commit(() -> {
-            List<String> due = sql.all(DUE_RENTALS, PREPARING, ACTIVE, now()).stream().map(r -> r.text(1)).toList();
+            List<String> due = sql.all(DUE_RENTALS, PREPARING, ACTIVE, now()).stream()
+                    .map(r -> r.text(1))
+                    .toList();
             for (String name : due) {
                 beginEnding(name, changes);
             }
@@ -312,7 +380,8 @@ public final class Rentals {
     }
 
     /** Carries out what the payment rules decided for a rental. */
-    private void apply(String rental, String deviceId, Channels.Decision decision, Events.Changes changes) throws SQLException {
+    private void apply(String rental, String deviceId, Channels.Decision decision, Events.Changes changes)
+            throws SQLException {
         switch (decision) {
             case PAUSE, RESUME -> {
                 sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", deviceId);
@@ -322,13 +391,14 @@ public final class Rentals {
                 }
             }
             case END_UNPAID, END_EXHAUSTED -> beginEnding(rental, changes);
-            case NONE -> { }
+            case NONE -> {}
         }
     }
 
     /** Ends a rental that is preparing or active: the device is told to wipe, the channel settles, renters lose access. */
     private void beginEnding(String name, Events.Changes changes) throws SQLException {
-        Sql.Row r = sql.one("SELECT device_id, state FROM rental WHERE name = ?", name).orElseThrow();
+        Sql.Row r = sql.one("SELECT device_id, state FROM rental WHERE name = ?", name)
+                .orElseThrow();
         String deviceId = r.text("device_id");
         String state = r.text("state");
         if (state.equals(PREPARING) || state.equals(ACTIVE)) {
@@ -342,32 +412,51 @@ public final class Rentals {
 
     /** The rental {@code name} if it is this renter's, in the caller's transaction; anyone else's is "you have none". */
     RentalRow requireRenter(byte[] renterKey, String name) throws SQLException {
-        return sql.one("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE name = ?", name).map(RentalRow::of)
+        return sql.one("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE name = ?", name)
+                .map(RentalRow::of)
                 .filter(r -> Arrays.equals(r.renterKey(), renterKey))
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "you have no rental " + name));
     }
 
     private RentalView rentalView(String name) throws SQLException {
-        return view(sql.one("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE name = ?", name).map(RentalRow::of).orElseThrow());
+        return view(sql.one("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE name = ?", name)
+                .map(RentalRow::of)
+                .orElseThrow());
     }
 
     private RentalView view(RentalRow r) {
-        return new RentalView(r.name(), r.deviceId(), r.state(), r.endsAt(), sshPort, config.httpUrl(r.name(), httpPort),
-                r.httpBytesOut(), r.template());
+        return new RentalView(
+                r.name(),
+                r.deviceId(),
+                r.state(),
+                r.endsAt(),
+                sshPort,
+                config.httpUrl(r.name(), httpPort),
+                r.httpBytesOut(),
+                r.template());
     }
 
     private Assignment assignmentOf(String deviceId) throws SQLException {
-        Sql.Row a = sql.one("SELECT d.assignment_version, d.current_rental, r.state, r.ssh_key, r.template, r.ends_at,"
-                + " r.password_sha256, c.paused_since FROM device d LEFT JOIN rental r ON r.name = d.current_rental"
-                + " LEFT JOIN channel c ON c.rental = d.current_rental WHERE d.id = ?", deviceId)
+        Sql.Row a = sql.one(
+                        "SELECT d.assignment_version, d.current_rental, r.state, r.ssh_key, r.template, r.ends_at,"
+                                + " r.password_sha256, c.paused_since FROM device d LEFT JOIN rental r ON r.name = d.current_rental"
+                                + " LEFT JOIN channel c ON c.rental = d.current_rental WHERE d.id = ?",
+                        deviceId)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
         String current = a.text("current_rental");
         long version = a.integer("assignment_version");
         if (current == null || a.text("state").equals(ENDING) || a.text("state").equals(ENDED)) {
             return new Assignment(version, null);
         }
-        return new Assignment(version, new RentalOrder(current, Template.parse(a.text("template")), List.of(a.text("ssh_key")),
-                a.integer("ends_at"), !a.isNull("paused_since"), a.text("password_sha256")));
+        return new Assignment(
+                version,
+                new RentalOrder(
+                        current,
+                        Template.parse(a.text("template")),
+                        List.of(a.text("ssh_key")),
+                        a.integer("ends_at"),
+                        !a.isNull("paused_since"),
+                        a.text("password_sha256")));
     }
 
     private long now() {

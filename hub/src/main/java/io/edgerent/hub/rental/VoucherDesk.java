@@ -40,8 +40,12 @@ public final class VoucherDesk {
     /** Verifies the voucher now and completes with the channel's status once it is stored, or with the refusal. */
     public CompletableFuture<ChannelStatus> submit(Voucher voucher) {
         try {
-            byte[] key = renterKeys.computeIfAbsent(voucher.channel(), rental -> services.rentals().voucherKeyOf(rental).orElseThrow(
-                    () -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub")));
+            byte[] key = renterKeys.computeIfAbsent(
+                    voucher.channel(),
+                    rental -> services.rentals()
+                            .voucherKeyOf(rental)
+                            .orElseThrow(() -> new RefusedException(
+                                    ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub")));
             Channels.requireSignature(voucher, key);
         } catch (RuntimeException refused) {
             return CompletableFuture.failedFuture(refused);

@@ -32,18 +32,26 @@ public final class Wipes {
     public void recordWipe(String deviceId, byte[] signerKey, WipeRecord wipe) {
         sql.transaction(() -> {
             devices.requireKey(deviceId, signerKey, "wipe records");
-            Sql.Row rental = sql.one("SELECT device_id, state FROM rental WHERE name = ?", wipe.rental()).orElseThrow(
-                    () -> new RefusedException(ErrorCode.NOT_FOUND, "no rental " + wipe.rental() + " on this hub"));
+            Sql.Row rental = sql.one("SELECT device_id, state FROM rental WHERE name = ?", wipe.rental())
+                    .orElseThrow(() ->
+                            new RefusedException(ErrorCode.NOT_FOUND, "no rental " + wipe.rental() + " on this hub"));
             if (!rental.text("device_id").equals(deviceId)) {
-                throw new RefusedException(ErrorCode.FORBIDDEN, "rental " + wipe.rental() + " was not served by " + deviceId);
+                throw new RefusedException(
+                        ErrorCode.FORBIDDEN, "rental " + wipe.rental() + " was not served by " + deviceId);
             }
             String state = rental.text("state");
             if (!state.equals(ENDING) && !state.equals(ENDED)) {
                 throw new RefusedException(ErrorCode.CONFLICT, "rental " + wipe.rental() + " has not ended");
             }
-            if (sql.one("SELECT rental FROM wipe WHERE rental = ?", wipe.rental()).isEmpty()) {
-                sql.update("INSERT INTO wipe(rental, device_id, verified, record, received_at) VALUES (?, ?, ?, ?, ?)", wipe.rental(),
-                        deviceId, wipe.verified(), wipe.encode(), clock.millis());
+            if (sql.one("SELECT rental FROM wipe WHERE rental = ?", wipe.rental())
+                    .isEmpty()) {
+                sql.update(
+                        "INSERT INTO wipe(rental, device_id, verified, record, received_at) VALUES (?, ?, ?, ?, ?)",
+                        wipe.rental(),
+                        deviceId,
+                        wipe.verified(),
+                        wipe.encode(),
+                        clock.millis());
             }
             return null;
         });
@@ -53,15 +61,25 @@ public final class Wipes {
     public WipeRecord wipeOf(byte[] renterKey, String name) {
         return sql.transaction(() -> {
             rentals.requireRenter(renterKey, name);
-            return sql.one("SELECT record FROM wipe WHERE rental = ?", name).map(r -> WipeRecord.decode(r.bytes(1))).orElseThrow(
-                    () -> new RefusedException(ErrorCode.NOT_FOUND, "no wipe record for " + name + " yet: the device sends it"
-                            + " once the rental has ended and its storage is erased"));
+            return sql.one("SELECT record FROM wipe WHERE rental = ?", name)
+                    .map(r -> WipeRecord.decode(r.bytes(1)))
+                    .orElseThrow(() -> new RefusedException(
+                            ErrorCode.NOT_FOUND,
+                            "no wipe record for " + name + " yet: the device sends it"
+                                    + " once the rental has ended and its storage is erased"));
         });
     }
 
     /** The latest wipe records of an owner's devices, newest first. */
     public List<WipeRecord> wipesOf(String owner, int limit) {
-        return sql.transaction(() -> sql.all("SELECT w.record FROM wipe w JOIN device d ON d.id = w.device_id WHERE d.owner = ?"
-                + " ORDER BY w.received_at DESC LIMIT ?", owner, limit).stream().map(r -> WipeRecord.decode(r.bytes(1))).toList());
+        return sql.transaction(() -> sql
+                .all(
+                        "SELECT w.record FROM wipe w JOIN device d ON d.id = w.device_id WHERE d.owner = ?"
+                                + " ORDER BY w.received_at DESC LIMIT ?",
+                        owner,
+                        limit)
+                .stream()
+                .map(r -> WipeRecord.decode(r.bytes(1)))
+                .toList());
     }
 }

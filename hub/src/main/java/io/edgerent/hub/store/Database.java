@@ -31,22 +31,36 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     /** In order; append, never edit one that has shipped. */
-    static final List<String> MIGRATIONS = List.of("V1__walking_skeleton.sql", "V2__seen_requests.sql", "V3__payments.sql",
-            "V4__latest_voucher.sql", "V5__wipes.sql", "V6__http_router.sql", "V7__offered.sql",
-            "V8__templates.sql", "V9__several_hubs.sql", "V10__federation.sql", "V11__web.sql", "V12__rental_due.sql",
-            "V13__given_up_rentals.sql", "V14__web_session_expiry.sql");
+    static final List<String> MIGRATIONS = List.of(
+            "V1__walking_skeleton.sql",
+            "V2__seen_requests.sql",
+            "V3__payments.sql",
+            "V4__latest_voucher.sql",
+            "V5__wipes.sql",
+            "V6__http_router.sql",
+            "V7__offered.sql",
+            "V8__templates.sql",
+            "V9__several_hubs.sql",
+            "V10__federation.sql",
+            "V11__web.sql",
+            "V12__rental_due.sql",
+            "V13__given_up_rentals.sql",
+            "V14__web_session_expiry.sql");
     /** Where a PostgreSQL password may come from besides the URL and ~/.pgpass (kept out of the process list). */
     static final String PASSWORD_VARIABLE = "EDGERENT_DB_PASSWORD";
+
     private static final long MIGRATION_LOCK = 0x6564676572656e74L; // "edgerent"
 
     /** How often, and how much live data at most, the embedded database's sparse chunks are rewritten. */
     private static final long COMPACT_EVERY_SECONDS = 10;
+
     private static final int COMPACT_BYTES = 1 << 20;
 
     private final Connection connection;
     private final String postgresUrl;
     /** With H2: its store, and what rewrites its sparse chunks (see {@link #compactChunks}); null on PostgreSQL. */
     private MVStore store;
+
     private ScheduledExecutorService housekeeping;
 
     private Database(Connection connection, String postgresUrl) {
@@ -65,10 +79,15 @@ public final class Database implements AutoCloseable {
     /** Opens (creating if needed) the embedded database in {@code dir}. */
     public static Database embedded(Path dir) {
         // WRITE_DELAY=0: a commit is on disk before the hub answers, so a crash loses no acknowledged change.
-        String url = "jdbc:h2:file:" + dir.resolve("hub").toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
+        String url = "jdbc:h2:file:" + dir.resolve("hub").toAbsolutePath()
+                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
         try {
             Database db = migrated(new Database(DriverManager.getConnection(url, "edgerent", ""), null));
-            db.store = ((SessionLocal) db.connection.unwrap(JdbcConnection.class).getSession()).getDatabase().getStore().getMvStore();
+            db.store = ((SessionLocal)
+                            db.connection.unwrap(JdbcConnection.class).getSession())
+                    .getDatabase()
+                    .getStore()
+                    .getMvStore();
             return db;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the hub database in " + dir + ": " + e.getMessage(), e);
@@ -79,7 +98,8 @@ public final class Database implements AutoCloseable {
     public void startHousekeeping() {
         if (store != null && housekeeping == null) {
             housekeeping = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("database-housekeeping"));
-            housekeeping.scheduleWithFixedDelay(this::compactChunks, COMPACT_EVERY_SECONDS, COMPACT_EVERY_SECONDS, TimeUnit.SECONDS);
+            housekeeping.scheduleWithFixedDelay(
+                    this::compactChunks, COMPACT_EVERY_SECONDS, COMPACT_EVERY_SECONDS, TimeUnit.SECONDS);
         }
     }
 
@@ -97,7 +117,10 @@ public final class Database implements AutoCloseable {
                 store.commit();
             }
         } catch (RuntimeException e) {
-            LOG.warn("compacting the database's chunks failed (tried again in {} s): {}", COMPACT_EVERY_SECONDS, e.getMessage());
+            LOG.warn(
+                    "compacting the database's chunks failed (tried again in {} s): {}",
+                    COMPACT_EVERY_SECONDS,
+                    e.getMessage());
         }
     }
 
@@ -109,7 +132,8 @@ public final class Database implements AutoCloseable {
             connection.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
             return migrated(new Database(connection, url));
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot use the PostgreSQL database at " + redacted(url) + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot use the PostgreSQL database at " + redacted(url) + ": " + e.getMessage(), e);
         }
     }
 
@@ -130,7 +154,8 @@ public final class Database implements AutoCloseable {
 
     private static Connection connect(String url) throws SQLException {
         if (!url.startsWith("jdbc:postgresql://")) {
-            throw new IllegalArgumentException("--db takes a jdbc:postgresql://HOST:PORT/DATABASE URL, got '" + redacted(url) + "'");
+            throw new IllegalArgumentException(
+                    "--db takes a jdbc:postgresql://HOST:PORT/DATABASE URL, got '" + redacted(url) + "'");
         }
         Properties properties = new Properties();
         String password = System.getenv(PASSWORD_VARIABLE);
@@ -168,7 +193,8 @@ public final class Database implements AutoCloseable {
                     if (isPostgres()) {
                         s.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
                     }
-                    s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, name VARCHAR(200), applied_at BIGINT)");
+                    s.execute(
+                            "CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, name VARCHAR(200), applied_at BIGINT)");
                     int current;
                     try (ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
                         rs.next();
@@ -189,7 +215,8 @@ public final class Database implements AutoCloseable {
                             s.execute(isPostgres() ? forPostgres(sql) : sql);
                         }
                     }
-                    s.execute("INSERT INTO schema_version VALUES (" + version + ", '" + name + "', " + System.currentTimeMillis() + ")");
+                    s.execute("INSERT INTO schema_version VALUES (" + version + ", '" + name + "', "
+                            + System.currentTimeMillis() + ")");
                     connection.commit();
                     LOG.info("database schema migrated to {} ({})", version, name);
                 }

@@ -52,6 +52,7 @@ public final class GroupCommit implements AutoCloseable {
     private volatile boolean closed;
     /** Transactions committed, and the pieces they carried; only the writer writes them. */
     private volatile long commits;
+
     private volatile long pieces;
 
     public GroupCommit(Sql sql) {

@@ -80,7 +80,9 @@ public final class Sql {
                 return result;
             } catch (SQLException | RuntimeException e) {
                 if (!retryable(e) || attempt == MAX_ATTEMPTS) {
-                    throw e instanceof RuntimeException r ? r : new IllegalStateException("database: " + e.getMessage(), e);
+                    throw e instanceof RuntimeException r
+                            ? r
+                            : new IllegalStateException("database: " + e.getMessage(), e);
                 }
                 retries++;
                 backOff(attempt);
@@ -242,7 +244,8 @@ public final class Sql {
                     return i + 1;
                 }
             }
-            throw new IllegalArgumentException("no column " + name + " in this row (it has " + String.join(", ", names) + ")");
+            throw new IllegalArgumentException(
+                    "no column " + name + " in this row (it has " + String.join(", ", names) + ")");
         }
 
         public String text(String name) {

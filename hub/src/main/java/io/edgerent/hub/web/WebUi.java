@@ -1,14 +1,14 @@
 package io.edgerent.hub.web;
 
-import io.edgerent.hub.rental.Services;
-import io.edgerent.hub.identity.AuthorizedKeys;
-import io.edgerent.hub.config.HubConfig;
-import io.edgerent.hub.account.Accounts;
-import io.edgerent.hub.account.AuthPenalties;
-import io.edgerent.hub.market.MarketFilter;
-import io.edgerent.hub.threads.DaemonThreads;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.edgerent.hub.account.Accounts;
+import io.edgerent.hub.account.AuthPenalties;
+import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.identity.AuthorizedKeys;
+import io.edgerent.hub.market.MarketFilter;
+import io.edgerent.hub.rental.Services;
+import io.edgerent.hub.threads.DaemonThreads;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.Listing;
@@ -56,6 +56,7 @@ public final class WebUi implements AutoCloseable {
     static final String SESSION_COOKIE = "edgerent_session";
     /** Over HTTPS the cookie takes the __Host- prefix: no rental's page under the hub's domain can set or widen it. */
     static final String SECURE_SESSION_COOKIE = "__Host-edgerent_session";
+
     static final String FORM_COOKIE = "edgerent_form";
     private static final int MAX_BODY = 64 * 1024;
     /** Voucher keys and SHA-256 hashes arrive as hex. */
@@ -71,7 +72,13 @@ public final class WebUi implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService workers;
 
-    public WebUi(HubConfig config, Services services, Accounts accounts, Supplier<List<Listing>> market, String hubKey, Clock clock) {
+    public WebUi(
+            HubConfig config,
+            Services services,
+            Accounts accounts,
+            Supplier<List<Listing>> market,
+            String hubKey,
+            Clock clock) {
         this.config = config;
         this.services = services;
         this.accounts = accounts;
@@ -105,8 +112,16 @@ public final class WebUi implements AutoCloseable {
     }
 
     /** One request as the pages see it. */
-    record Request(String method, String path, Map<String, String> query, Map<String, String> form, Optional<Accounts.Session> session,
-            boolean https, String client, String formToken, HttpExchange exchange) {
+    record Request(
+            String method,
+            String path,
+            Map<String, String> query,
+            Map<String, String> form,
+            Optional<Accounts.Session> session,
+            boolean https,
+            String client,
+            String formToken,
+            HttpExchange exchange) {
         String csrf() {
             return session.map(Accounts.Session::csrf).orElse(formToken);
         }
@@ -129,7 +144,8 @@ public final class WebUi implements AutoCloseable {
     /** What a page answers: a status, a type, a body, and headers of its own (cookies, a location). */
     record Answer(int status, String type, byte[] body, List<String[]> headers) {
         static Answer html(int status, String html) {
-            return new Answer(status, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8), new ArrayList<>());
+            return new Answer(
+                    status, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8), new ArrayList<>());
         }
 
         static Answer json(int status, String json) {
@@ -156,7 +172,8 @@ public final class WebUi implements AutoCloseable {
                 request = read(exchange);
                 answer = route(request);
             } catch (SignInNeeded e) {
-                answer = request.wantsJson() ? problem(request, 401, e.getMessage())
+                answer = request.wantsJson()
+                        ? problem(request, 401, e.getMessage())
                         : Answer.redirect("/signin?next=" + WebPages.url(request.path()));
             } catch (WebRefusal e) {
                 answer = problem(request, e.status, e.getMessage());
@@ -184,7 +201,8 @@ public final class WebUi implements AutoCloseable {
         boolean get = r.method().equals("GET") || r.method().equals("HEAD");
         boolean post = r.method().equals("POST");
         if (!get && !post) {
-            return Answer.html(405, WebPages.problem(r, 405, "These pages take GET and POST only.")).with("Allow", "GET, HEAD, POST");
+            return Answer.html(405, WebPages.problem(r, 405, "These pages take GET and POST only."))
+                    .with("Allow", "GET, HEAD, POST");
         }
         if (post) {
             requireFormToken(r);
@@ -192,7 +210,8 @@ public final class WebUi implements AutoCloseable {
         String first = parts[0];
         switch (first) {
             case "":
-                return get && parts.length == 1 ? Answer.html(200, WebPages.market(r, MarketFilter.from(r.query()), market.get()))
+                return get && parts.length == 1
+                        ? Answer.html(200, WebPages.market(r, MarketFilter.from(r.query()), market.get()))
                         : notFound(r);
             case "assets":
                 return get && parts.length == 2 ? asset(parts[1]) : notFound(r);
@@ -228,20 +247,26 @@ public final class WebUi implements AutoCloseable {
         return Answer.html(404, WebPages.problem(r, 404, "There is no page " + r.path() + " on this hub."));
     }
 
-    // ---- market and renting ----------------------------------------------------------------------------------------------
+    // ---- market and renting
+    // ----------------------------------------------------------------------------------------------
 
     private Answer devicePage(Request r, String deviceId, String error) {
         if (!Names.isDeviceId(deviceId)) {
             return notFound(r);
         }
         Listing listing = listing(deviceId);
-        Long balance = r.account().map(a -> services.books().walletOf(a.renterKey()).balance()).orElse(null);
+        Long balance = r.account()
+                .map(a -> services.books().walletOf(a.renterKey()).balance())
+                .orElse(null);
         return Answer.html(error == null ? 200 : 422, WebPages.device(r, listing, balance, error));
     }
 
     private Listing listing(String deviceId) {
-        return market.get().stream().filter(l -> l.deviceId().equals(deviceId)).findFirst()
-                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "There is no device " + deviceId + " on this hub's market."));
+        return market.get().stream()
+                .filter(l -> l.deviceId().equals(deviceId))
+                .findFirst()
+                .orElseThrow(() -> new RefusedException(
+                        ErrorCode.NOT_FOUND, "There is no device " + deviceId + " on this hub's market."));
     }
 
     private Answer rent(Request r) {
@@ -256,26 +281,40 @@ public final class WebUi implements AutoCloseable {
             Template template = Template.parse(r.param("template") == null ? "base" : r.param("template"));
             String sshKey = r.param("sshKey") == null ? "" : r.param("sshKey").strip();
             if (sshKey.isEmpty()) {
-                throw new RefusedException(ErrorCode.BAD_REQUEST, "paste the SSH public key you will log in with (the line in ~/.ssh/id_ed25519.pub)");
+                throw new RefusedException(
+                        ErrorCode.BAD_REQUEST,
+                        "paste the SSH public key you will log in with (the line in ~/.ssh/id_ed25519.pub)");
             }
-            byte[] voucherKey = hexBytes(r.param("voucherKey"), 32, "This page signs your payments in the browser and needs"
-                    + " JavaScript with WebCrypto Ed25519 (any current Chromium or Firefox); or rent with `edgerent rent`.");
+            byte[] voucherKey = hexBytes(
+                    r.param("voucherKey"),
+                    32,
+                    "This page signs your payments in the browser and needs"
+                            + " JavaScript with WebCrypto Ed25519 (any current Chromium or Firefox); or rent with `edgerent rent`.");
             String passwordSha256 = r.param("passwordSha256");
             if (template != Template.FILES || passwordSha256 == null || passwordSha256.isEmpty()) {
                 passwordSha256 = null;
             }
             if (template == Template.FILES && passwordSha256 == null) {
-                throw new RefusedException(ErrorCode.BAD_REQUEST, "the files template needs a password for its file host");
+                throw new RefusedException(
+                        ErrorCode.BAD_REQUEST, "the files template needs a password for its file host");
             }
             Listing listing = listing(deviceId);
             if (listing.home() != null) {
-                throw new RefusedException(ErrorCode.CONFLICT, "this device belongs to the linked hub " + listing.home()
-                        + "; rent it with `edgerent rent " + deviceId + "` (the pages rent this hub's own devices)");
+                throw new RefusedException(
+                        ErrorCode.CONFLICT,
+                        "this device belongs to the linked hub " + listing.home() + "; rent it with `edgerent rent "
+                                + deviceId + "` (the pages rent this hub's own devices)");
             }
             long deposit = new Prices(Math.min(listing.prices().perHour(), maxPrice), 0).forSeconds(hours * 3600L);
             RentRequest request = new RentRequest(deviceId, hours, sshKey, maxPrice, deposit, template, passwordSha256);
-            RentalView rental = services.rentals().rentFromPage(account.renterKey(), request, AuthorizedKeys.normalize(sshKey), voucherKey);
-            LOG.info("rental {} of device {} for {} h, from the web pages ({})", rental.name(), deviceId, hours, account.name());
+            RentalView rental = services.rentals()
+                    .rentFromPage(account.renterKey(), request, AuthorizedKeys.normalize(sshKey), voucherKey);
+            LOG.info(
+                    "rental {} of device {} for {} h, from the web pages ({})",
+                    rental.name(),
+                    deviceId,
+                    hours,
+                    account.name());
             return Answer.redirect("/rentals/" + rental.name());
         } catch (RefusedException | MalformedMessageException e) {
             return devicePage(r, deviceId, e.getMessage());
@@ -285,8 +324,13 @@ public final class WebUi implements AutoCloseable {
     private Answer rentals(Request r, String[] parts, boolean get) {
         Accounts.Account account = signedIn(r);
         if (parts.length == 1 && get) {
-            return Answer.html(200, WebPages.myRentals(r, services.rentals().rentalsOf(account.renterKey()), services.books().walletOf(account.renterKey()),
-                    config.publicHost()));
+            return Answer.html(
+                    200,
+                    WebPages.myRentals(
+                            r,
+                            services.rentals().rentalsOf(account.renterKey()),
+                            services.books().walletOf(account.renterKey()),
+                            config.publicHost()));
         }
         if (parts.length < 2 || !Names.isRentalName(parts[1]) || parts.length > 3) {
             return notFound(r);
@@ -317,18 +361,30 @@ public final class WebUi implements AutoCloseable {
 
     /** One of the account's rentals; another account's is as unknown as one that does not exist. */
     private RentalView rentalOf(Accounts.Account account, String name) {
-        return services.rentals().rentalsOf(account.renterKey()).stream().filter(v -> v.name().equals(name)).findFirst()
+        return services.rentals().rentalsOf(account.renterKey()).stream()
+                .filter(v -> v.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "You have no rental " + name + "."));
     }
 
     /** Everything the rental page shows and refreshes: the rental, its channel, its key, and its wipe record once there. */
-    record RentalStatus(RentalView rental, ChannelStatus channel, String voucherKey, WipeRecord wipe, String sshCommand, long ahead) {}
+    record RentalStatus(
+            RentalView rental,
+            ChannelStatus channel,
+            String voucherKey,
+            WipeRecord wipe,
+            String sshCommand,
+            long ahead) {}
 
     private RentalStatus status(Accounts.Account account, RentalView rental) {
         ChannelStatus channel = services.rentals().channel(account.renterKey(), rental.name());
-        // A channel whose vouchers verify with the renter key is paid from the command line; the page pays only its own.
-        String voucherKey = services.rentals().voucherKeyOf(rental.name()).filter(k -> !java.util.Arrays.equals(k, account.renterKey()))
-                .map(HEX::formatHex).orElse("");
+        // A channel whose vouchers verify with the renter key is paid from the command line; the page pays only its
+        // own.
+        String voucherKey = services.rentals()
+                .voucherKeyOf(rental.name())
+                .filter(k -> !java.util.Arrays.equals(k, account.renterKey()))
+                .map(HEX::formatHex)
+                .orElse("");
         WipeRecord wipe = null;
         if (rental.state().equals(RentalView.ENDED)) {
             try {
@@ -337,8 +393,10 @@ public final class WebUi implements AutoCloseable {
                 // Not sent yet: the page says so and asks again.
             }
         }
-        String ssh = "ssh -J " + rental.name() + "@" + config.publicHost() + ":" + rental.sshPort() + " root@" + rental.name();
-        return new RentalStatus(rental, channel, voucherKey, wipe, ssh, channel.prices().forSeconds(PAY_AHEAD.toSeconds()));
+        String ssh = "ssh -J " + rental.name() + "@" + config.publicHost() + ":" + rental.sshPort() + " root@"
+                + rental.name();
+        return new RentalStatus(
+                rental, channel, voucherKey, wipe, ssh, channel.prices().forSeconds(PAY_AHEAD.toSeconds()));
     }
 
     /** How far ahead of what is due the page's vouchers promise: two minutes, as `edgerent pay` does at its default. */
@@ -362,7 +420,13 @@ public final class WebUi implements AutoCloseable {
             int hours = wholeNumber(r.param("hours"), "hours", 1, RentRequest.MAX_HOURS);
             ChannelStatus channel = services.rentals().channel(account.renterKey(), rental.name());
             long deposit = channel.prices().forSeconds(hours * 3600L);
-            services.rentals().extend(account.renterKey(), rental.name(), hours, deposit, "topup:" + rental.name() + ":web:" + Accounts.randomToken());
+            services.rentals()
+                    .extend(
+                            account.renterKey(),
+                            rental.name(),
+                            hours,
+                            deposit,
+                            "topup:" + rental.name() + ":web:" + Accounts.randomToken());
             LOG.info("rental {} extended by {} h from the web pages ({})", rental.name(), hours, account.name());
             return Answer.redirect("/rentals/" + rental.name());
         } catch (RefusedException | MalformedMessageException e) {
@@ -371,20 +435,36 @@ public final class WebUi implements AutoCloseable {
         }
     }
 
-    // ---- owners ----------------------------------------------------------------------------------------------------------
+    // ---- owners
+    // ----------------------------------------------------------------------------------------------------------
 
     private Answer ownerDashboard(Request r) {
         Accounts.Account account = signedIn(r);
         if (account.owner() == null) {
-            return Answer.html(403, WebPages.problem(r, 403, "This account is not an owner's. The hub operator invites owners with"
-                    + " `edgerent token --owner NAME --dashboard`; sign up with that invitation."));
+            return Answer.html(
+                    403,
+                    WebPages.problem(
+                            r,
+                            403,
+                            "This account is not an owner's. The hub operator invites owners with"
+                                    + " `edgerent token --owner NAME --dashboard`; sign up with that invitation."));
         }
         String owner = account.owner();
-        return Answer.html(200, WebPages.owner(r, owner, services.market().listingsOf(owner), services.books().currentRentalsOf(owner),
-                services.books().earnings(owner), services.books().incomeByDay(owner, 30), services.wipes().wipesOf(owner, 10), clock.millis()));
+        return Answer.html(
+                200,
+                WebPages.owner(
+                        r,
+                        owner,
+                        services.market().listingsOf(owner),
+                        services.books().currentRentalsOf(owner),
+                        services.books().earnings(owner),
+                        services.books().incomeByDay(owner, 30),
+                        services.wipes().wipesOf(owner, 10),
+                        clock.millis()));
     }
 
-    // ---- accounts --------------------------------------------------------------------------------------------------------
+    // ---- accounts
+    // --------------------------------------------------------------------------------------------------------
 
     private Answer signInPage(Request r, String error, int status) {
         return Answer.html(status, WebPages.signIn(r, error));
@@ -396,7 +476,8 @@ public final class WebUi implements AutoCloseable {
 
     private Answer signIn(Request r) {
         String name = r.param("name") == null ? "" : r.param("name").strip();
-        // Per address and name: guessing one account's password from one address is held off, and nobody else's sign-in.
+        // Per address and name: guessing one account's password from one address is held off, and nobody else's
+        // sign-in.
         String key = r.client() + " " + name;
         Optional<Answer> held = heldOff(r, key);
         if (held.isPresent()) {
@@ -408,7 +489,8 @@ public final class WebUi implements AutoCloseable {
         }
         penalties.succeeded(key);
         String next = r.param("next");
-        return startSession(r, account.get(), next != null && next.matches("/([a-z0-9-][a-z0-9/-]*)?") ? next : "/rentals");
+        return startSession(
+                r, account.get(), next != null && next.matches("/([a-z0-9-][a-z0-9/-]*)?") ? next : "/rentals");
     }
 
     /** The command line's one-time link, confirmed with a button (a link alone must not sign a browser in). */
@@ -420,8 +502,11 @@ public final class WebUi implements AutoCloseable {
         }
         Optional<Accounts.Account> account = accounts.redeem(r.param("code"));
         if (account.isEmpty()) {
-            return signInPage(r, "That sign-in link is used, expired (it works for " + Accounts.SIGN_IN_CODE_LIFETIME.toMinutes()
-                    + " minutes) or wrong; run `edgerent web` again.", 401);
+            return signInPage(
+                    r,
+                    "That sign-in link is used, expired (it works for " + Accounts.SIGN_IN_CODE_LIFETIME.toMinutes()
+                            + " minutes) or wrong; run `edgerent web` again.",
+                    401);
         }
         penalties.succeeded(key);
         return startSession(r, account.get(), "/rentals");
@@ -434,8 +519,12 @@ public final class WebUi implements AutoCloseable {
             return Optional.empty();
         }
         long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
-        return Optional.of(signInPage(r, "Too many failed sign-ins from your address: try again in " + seconds
-                + (seconds == 1 ? " second." : " seconds."), 429).with("Retry-After", String.valueOf(seconds)));
+        return Optional.of(signInPage(
+                        r,
+                        "Too many failed sign-ins from your address: try again in " + seconds
+                                + (seconds == 1 ? " second." : " seconds."),
+                        429)
+                .with("Retry-After", String.valueOf(seconds)));
     }
 
     private Answer signUp(Request r) {
@@ -446,7 +535,10 @@ public final class WebUi implements AutoCloseable {
         }
         try {
             Accounts.Account account = accounts.signUp(name, password, r.param("invite"));
-            LOG.info("web account {} signed up{}", account.name(), account.owner() == null ? "" : " as owner " + account.owner());
+            LOG.info(
+                    "web account {} signed up{}",
+                    account.name(),
+                    account.owner() == null ? "" : " as owner " + account.owner());
             return startSession(r, account, account.owner() != null ? "/owner" : "/");
         } catch (RefusedException e) {
             return signUpPage(r, e.getMessage(), status(e.code()));
@@ -456,7 +548,8 @@ public final class WebUi implements AutoCloseable {
     private Answer startSession(Request r, Accounts.Account account, String next) {
         r.session().ifPresent(s -> accounts.closeSession(s.cookie()));
         Accounts.Session session = accounts.openSession(account);
-        return Answer.redirect(next).with("Set-Cookie", sessionCookie(r.https(), session.cookie(), Accounts.SESSION_LIFETIME.toSeconds()));
+        return Answer.redirect(next)
+                .with("Set-Cookie", sessionCookie(r.https(), session.cookie(), Accounts.SESSION_LIFETIME.toSeconds()));
     }
 
     private Answer signOut(Request r) {
@@ -465,8 +558,8 @@ public final class WebUi implements AutoCloseable {
     }
 
     private static String sessionCookie(boolean https, String value, long maxAgeSeconds) {
-        return (https ? SECURE_SESSION_COOKIE : SESSION_COOKIE) + "=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + maxAgeSeconds
-                + (https ? "; Secure" : "");
+        return (https ? SECURE_SESSION_COOKIE : SESSION_COOKIE) + "=" + value
+                + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + maxAgeSeconds + (https ? "; Secure" : "");
     }
 
     private Accounts.Account signedIn(Request r) {
@@ -495,21 +588,27 @@ public final class WebUi implements AutoCloseable {
         String origin = r.exchange().getRequestHeaders().getFirst("Origin");
         String host = r.exchange().getRequestHeaders().getFirst("Host");
         if (origin != null && !origin.equals("null") && !origin.equals((r.https() ? "https://" : "http://") + host)) {
-            throw new RefusedException(ErrorCode.FORBIDDEN, "This form was sent from another site (" + origin + "); nothing was done.");
+            throw new RefusedException(
+                    ErrorCode.FORBIDDEN, "This form was sent from another site (" + origin + "); nothing was done.");
         }
         String sent = r.form().get("csrf");
         if (sent == null) {
             sent = r.exchange().getRequestHeaders().getFirst("X-CSRF-Token");
         }
         String expected = r.csrf();
-        if (sent == null || expected == null || !MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8),
-                expected.getBytes(StandardCharsets.UTF_8))) {
-            throw new RefusedException(ErrorCode.FORBIDDEN, "This form's security token is missing or out of date (was it sent"
-                    + " from another site, or before signing in again?). Nothing was done; reload the page and try again.");
+        if (sent == null
+                || expected == null
+                || !MessageDigest.isEqual(
+                        sent.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+            throw new RefusedException(
+                    ErrorCode.FORBIDDEN,
+                    "This form's security token is missing or out of date (was it sent"
+                            + " from another site, or before signing in again?). Nothing was done; reload the page and try again.");
         }
     }
 
-    // ---- HTTP ------------------------------------------------------------------------------------------------------------
+    // ---- HTTP
+    // ------------------------------------------------------------------------------------------------------------
 
     private Request read(HttpExchange exchange) throws IOException {
         String method = exchange.getRequestMethod();
@@ -525,13 +624,17 @@ public final class WebUi implements AutoCloseable {
         }
         Map<String, String> cookies = cookies(exchange);
         boolean https = "https".equals(exchange.getRequestHeaders().getFirst("X-Forwarded-Proto"));
-        Optional<Accounts.Session> session = accounts.session(cookies.get(https ? SECURE_SESSION_COOKIE : SESSION_COOKIE));
+        Optional<Accounts.Session> session =
+                accounts.session(cookies.get(https ? SECURE_SESSION_COOKIE : SESSION_COOKIE));
         String formToken = cookies.get(FORM_COOKIE);
         if (session.isEmpty() && (formToken == null || formToken.length() != 43)) {
             // A visitor not signed in gets a token for the sign-in and sign-up forms, in a cookie those forms repeat.
             formToken = Accounts.randomToken();
-            exchange.getResponseHeaders().add("Set-Cookie", FORM_COOKIE + "=" + formToken + "; Path=/; HttpOnly; SameSite=Lax"
-                    + (https ? "; Secure" : ""));
+            exchange.getResponseHeaders()
+                    .add(
+                            "Set-Cookie",
+                            FORM_COOKIE + "=" + formToken + "; Path=/; HttpOnly; SameSite=Lax"
+                                    + (https ? "; Secure" : ""));
         }
         return new Request(method, path, query, form, session, https, clientAddress(exchange), formToken, exchange);
     }
@@ -575,7 +678,8 @@ public final class WebUi implements AutoCloseable {
             for (String c : header.split(";")) {
                 int eq = c.indexOf('=');
                 if (eq > 0) {
-                    cookies.putIfAbsent(c.substring(0, eq).strip(), c.substring(eq + 1).strip());
+                    cookies.putIfAbsent(
+                            c.substring(0, eq).strip(), c.substring(eq + 1).strip());
                 }
             }
         }
@@ -588,7 +692,8 @@ public final class WebUi implements AutoCloseable {
 
     private static long wholeNumber(String text, String what, long min, long max) {
         if (text == null || !text.strip().matches("[0-9]{1,19}")) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, what + " must be a whole number from " + min + " to " + max);
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST, what + " must be a whole number from " + min + " to " + max);
         }
         try {
             long n = Long.parseLong(text.strip());
@@ -647,8 +752,10 @@ public final class WebUi implements AutoCloseable {
         h.set("X-Content-Type-Options", "nosniff");
         h.set("Referrer-Policy", "same-origin");
         h.set("X-Frame-Options", "DENY");
-        h.set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-                + " form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+        h.set(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+                        + " form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
         if (!h.containsKey("Cache-Control") && answer.headers().stream().noneMatch(x -> x[0].equals("Cache-Control"))) {
             h.set("Cache-Control", "no-store");
         }

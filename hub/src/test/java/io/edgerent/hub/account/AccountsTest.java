@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.device.Devices;
 import io.edgerent.hub.rental.Services;
-import io.edgerent.hub.testing.MutableClock;
-import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.HardwareFacts;
@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AccountsTest {
     @TempDir
     Path dir;
+
     Database database;
     Sql sql;
     Services services;
@@ -44,7 +45,13 @@ class AccountsTest {
     void open() {
         database = Database.embedded(dir);
         sql = new Sql(database);
-        services = Services.on(sql, HubConfig.builder().dataDir(dir).offlineAfter(Duration.ofSeconds(30)).build(), clock);
+        services = Services.on(
+                sql,
+                HubConfig.builder()
+                        .dataDir(dir)
+                        .offlineAfter(Duration.ofSeconds(30))
+                        .build(),
+                clock);
         accounts = new Accounts(sql, clock);
     }
 
@@ -64,7 +71,9 @@ class AccountsTest {
 
         Accounts.Account rita = accounts.signUp("rita", "a long passphrase", null);
         assertEquals(32, rita.renterKey().length);
-        assertArrayEquals(rita.renterKey(), accounts.check("rita", "a long passphrase").orElseThrow().renterKey());
+        assertArrayEquals(
+                rita.renterKey(),
+                accounts.check("rita", "a long passphrase").orElseThrow().renterKey());
         assertTrue(accounts.check("rita", "wrong passphrase").isEmpty());
         assertTrue(accounts.check("nobody", "a long passphrase").isEmpty());
         assertTrue(accounts.check("../etc", "a long passphrase").isEmpty());
@@ -94,8 +103,11 @@ class AccountsTest {
         Accounts.Account rita = accounts.signUp("rita", "a long passphrase", null);
         Accounts.Session session = accounts.openSession(rita);
         assertEquals(43, session.cookie().length());
-        assertEquals("rita", accounts.session(session.cookie()).orElseThrow().account().name());
-        assertEquals(session.csrf(), accounts.session(session.cookie()).orElseThrow().csrf());
+        assertEquals(
+                "rita",
+                accounts.session(session.cookie()).orElseThrow().account().name());
+        assertEquals(
+                session.csrf(), accounts.session(session.cookie()).orElseThrow().csrf());
         assertTrue(accounts.session(session.cookie().substring(1) + "x").isEmpty());
         clock.advance(Accounts.SESSION_LIFETIME.plusSeconds(1));
         assertTrue(accounts.session(session.cookie()).isEmpty(), "expired");
@@ -116,7 +128,11 @@ class AccountsTest {
         assertEquals(0, accounts.pruneExpired());
         assertTrue(accounts.session(live.cookie()).isPresent());
         assertTrue(accounts.redeem(code).isPresent());
-        assertEquals(1L, sql.transaction(() -> sql.one("SELECT COUNT(*) FROM web_session").orElseThrow().integer(1)));
+        assertEquals(
+                1L,
+                sql.transaction(() -> sql.one("SELECT COUNT(*) FROM web_session")
+                        .orElseThrow()
+                        .integer(1)));
     }
 
     @Test
@@ -129,7 +145,10 @@ class AccountsTest {
         assertTrue(account.name().startsWith("key-"), account.name());
         assertTrue(accounts.redeem(code).isEmpty(), "used up");
         assertTrue(accounts.check(account.name(), "!").isEmpty(), "no password signs a key's account in");
-        assertEquals(account.name(), accounts.redeem(accounts.signInCode(key)).orElseThrow().name(), "the same account next time");
+        assertEquals(
+                account.name(),
+                accounts.redeem(accounts.signInCode(key)).orElseThrow().name(),
+                "the same account next time");
         String late = accounts.signInCode(key);
         clock.advance(Accounts.SIGN_IN_CODE_LIFETIME.plusSeconds(1));
         assertTrue(accounts.redeem(late).isEmpty(), "expired");
@@ -138,9 +157,17 @@ class AccountsTest {
     @Test
     void a_listing_shows_the_owners_region_and_the_share_of_time_online() {
         var key = Ed25519.generate();
-        String device = services.devices().register(new Registration(services.devices().issueToken("olga"), Ed25519.raw(key.getPublic()),
-                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
-        Heartbeat beat = new Heartbeat(DeviceState.LISTED, null, new Prices(10, 0), true, EnumSet.of(Template.BASE), "Berlin");
+        String device = services.devices()
+                .register(
+                        new Registration(
+                                services.devices().issueToken("olga"),
+                                Ed25519.raw(key.getPublic()),
+                                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)),
+                        2222,
+                        "k")
+                .deviceId();
+        Heartbeat beat =
+                new Heartbeat(DeviceState.LISTED, null, new Prices(10, 0), true, EnumSet.of(Template.BASE), "Berlin");
         for (int i = 0; i < 10; i++) {
             clock.advance(Duration.ofSeconds(10));
             services.rentals().heartbeat(device, beat);
@@ -156,7 +183,9 @@ class AccountsTest {
         services.rentals().heartbeat(device, beat);
         clock.advance(Duration.ofSeconds(10));
         services.rentals().heartbeat(device, beat);
-        assertEquals(110_000 * 1000L / Duration.ofHours(12).toMillis(), services.market().listings().get(0).uptimePermille());
+        assertEquals(
+                110_000 * 1000L / Duration.ofHours(12).toMillis(),
+                services.market().listings().get(0).uptimePermille());
         // The history keeps the days the uptime is read over, not every day since the device came.
         for (int day = 0; day < 45; day++) {
             clock.advance(Duration.ofDays(1));
@@ -164,10 +193,13 @@ class AccountsTest {
             clock.advance(Duration.ofSeconds(10));
             services.rentals().heartbeat(device, beat);
         }
-        long days = sql.transaction(() -> sql.one("SELECT COUNT(*) FROM device_online WHERE device_id = ?", device).orElseThrow()
+        long days = sql.transaction(() -> sql.one("SELECT COUNT(*) FROM device_online WHERE device_id = ?", device)
+                .orElseThrow()
                 .integer(1));
         assertEquals(Devices.UPTIME_DAYS - 1, days, "the days before today within the 30");
-        assertThrows(IllegalArgumentException.class, () -> new Heartbeat(DeviceState.LISTED, null, Prices.FREE, true,
-                EnumSet.of(Template.BASE), "<script>"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Heartbeat(
+                        DeviceState.LISTED, null, Prices.FREE, true, EnumSet.of(Template.BASE), "<script>"));
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgerent.hub.testing.MutableClock;
-import io.edgerent.hub.rental.RegistryTest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -13,7 +13,8 @@ class JsonLogLayoutTest {
     private final LoggerContext context = new LoggerContext();
 
     private LoggingEvent event(String message, Throwable error, Object... args) {
-        LoggingEvent e = new LoggingEvent("fqcn", context.getLogger("io.edgerent.hub.CoapApi"), Level.INFO, message, error, args);
+        LoggingEvent e = new LoggingEvent(
+                "fqcn", context.getLogger("io.edgerent.hub.CoapApi"), Level.INFO, message, error, args);
         e.setTimeStamp(1_700_000_000_123L);
         e.setThreadName("CoapServer#1");
         return e;
@@ -21,8 +22,9 @@ class JsonLogLayoutTest {
 
     @Test
     void a_line_is_one_json_object_with_the_message_and_its_arguments() {
-        assertEquals("{\"time\":\"2023-11-14T22:13:20.123Z\",\"level\":\"INFO\",\"logger\":\"io.edgerent.hub.CoapApi\","
-                + "\"thread\":\"CoapServer#1\",\"message\":\"device d-1 registered, tunnel port 40000\",\"args\":[\"d-1\",\"40000\"]}\n",
+        assertEquals(
+                "{\"time\":\"2023-11-14T22:13:20.123Z\",\"level\":\"INFO\",\"logger\":\"io.edgerent.hub.CoapApi\","
+                        + "\"thread\":\"CoapServer#1\",\"message\":\"device d-1 registered, tunnel port 40000\",\"args\":[\"d-1\",\"40000\"]}\n",
                 new JsonLogLayout().doLayout(event("device {} registered, tunnel port {}", null, "d-1", 40000)));
     }
 

@@ -2,11 +2,11 @@ package io.edgerent.hub.payment;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.edgerent.hub.rental.Services;
-import io.edgerent.hub.testing.MutableClock;
-import io.edgerent.hub.store.Database;
 import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.rental.Services;
+import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.HardwareFacts;
@@ -66,7 +66,9 @@ class LedgerPropertiesTest {
                 Arbitraries.integers().between(0, 200).map(Advance::new),
                 Arbitraries.just(new Beat()),
                 Arbitraries.just(new Beat()),
-                Arbitraries.integers().between(-50, 400).flatMap(r -> Arbitraries.integers().between(0, 2).map(k -> new Pay(r, k))),
+                Arbitraries.integers()
+                        .between(-50, 400)
+                        .flatMap(r -> Arbitraries.integers().between(0, 2).map(k -> new Pay(r, k))),
                 Arbitraries.integers().between(1, 3000).map(TopUp::new),
                 Arbitraries.just(new End()),
                 Arbitraries.just(new Expire()),
@@ -75,18 +77,29 @@ class LedgerPropertiesTest {
     }
 
     @Property(tries = 150)
-    void every_interleaving_keeps_the_ledger_balanced_and_fair(@ForAll @Size(max = 60) List<@net.jqwik.api.From("steps") Step> steps)
-            throws IOException {
+    void every_interleaving_keeps_the_ledger_balanced_and_fair(
+            @ForAll @Size(max = 60) List<@net.jqwik.api.From("steps") Step> steps) throws IOException {
         Path dir = Files.createTempDirectory("ledger-property");
         MutableClock clock = new MutableClock();
-        HubConfig config = HubConfig.builder().dataDir(dir).feeBasisPoints(250).paymentGrace(Duration.ofSeconds(30))
-                .suspendLimit(Duration.ofSeconds(120)).build();
+        HubConfig config = HubConfig.builder()
+                .dataDir(dir)
+                .feeBasisPoints(250)
+                .paymentGrace(Duration.ofSeconds(30))
+                .suspendLimit(Duration.ofSeconds(120))
+                .build();
         Database database = Database.embedded(dir);
         Services services = Services.on(new Sql(database), config, clock);
         KeyPair renter = Ed25519.generate();
         byte[] renterKey = Ed25519.raw(renter.getPublic());
-        String device = services.devices().register(new Registration(services.devices().issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
-                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
+        String device = services.devices()
+                .register(
+                        new Registration(
+                                services.devices().issueToken("olga"),
+                                Ed25519.raw(Ed25519.generate().getPublic()),
+                                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)),
+                        2222,
+                        "k")
+                .deviceId();
         SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), 1_000_000, "bank-1");
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
 
@@ -101,13 +114,18 @@ class LedgerPropertiesTest {
                 if (step instanceof Advance a) {
                     clock.advance(Duration.ofSeconds(a.seconds()));
                 } else if (step instanceof Beat) {
-                    boolean serving = rental != null && services.rentals().assignment(device).rental() != null;
+                    boolean serving = rental != null
+                            && services.rentals().assignment(device).rental() != null;
                     long gap = clock.millis() - lastBeat;
                     if (serving && gap <= GRACE_MS) {
                         onlineMillis.merge(rental, gap, Long::sum);
                     }
-                    services.rentals().heartbeat(device, serving ? new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0))
-                            : new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
+                    services.rentals()
+                            .heartbeat(
+                                    device,
+                                    serving
+                                            ? new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0))
+                                            : new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
                     lastBeat = clock.millis();
                 } else if (step instanceof Pay p && rental != null) {
                     long amount = Math.max(0, promised + p.raise());
@@ -122,7 +140,13 @@ class LedgerPropertiesTest {
                     }
                 } else if (step instanceof TopUp t && rental != null) {
                     try {
-                        services.rentals().extend(renterKey, rental, 1, t.amount(), "topup:" + rental + ":" + clock.millis() + ":" + t.amount());
+                        services.rentals()
+                                .extend(
+                                        renterKey,
+                                        rental,
+                                        1,
+                                        t.amount(),
+                                        "topup:" + rental + ":" + clock.millis() + ":" + t.amount());
                     } catch (RefusedException refused) {
                         // ended, or a reference reused within the same millisecond
                     }
@@ -136,11 +160,14 @@ class LedgerPropertiesTest {
                     services = Services.on(new Sql(database), config, clock);
                 } else if (step instanceof Rent r) {
                     try {
-                        rental = services.rentals().rent(renterKey, new RentRequest(device, 1, SSH_KEY, PER_HOUR, r.deposit()), SSH_KEY).name();
+                        rental = services.rentals()
+                                .rent(renterKey, new RentRequest(device, 1, SSH_KEY, PER_HOUR, r.deposit()), SSH_KEY)
+                                .name();
                         promised = 0;
                         sequence = -1;
                         acknowledged.clear();
-                        services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0)));
+                        services.rentals()
+                                .heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0)));
                         lastBeat = clock.millis();
                     } catch (RefusedException refused) {
                         // rented already, deposit too small, or the device is offline
@@ -153,11 +180,16 @@ class LedgerPropertiesTest {
         }
     }
 
-    private static void checkInvariants(Services services, Database database, String rental, List<long[]> acknowledged,
+    private static void checkInvariants(
+            Services services,
+            Database database,
+            String rental,
+            List<long[]> acknowledged,
             Map<String, Long> onlineMillis) {
         Sql sql = new Sql(database);
         if (services.ledger().total() != 0) {
-            fail("the ledger does not balance: entries sum to " + services.ledger().total());
+            fail("the ledger does not balance: entries sum to "
+                    + services.ledger().total());
         }
         sql.transaction(() -> {
             for (Sql.Row tx : sql.all("SELECT tx_id, SUM(amount) FROM ledger_entry GROUP BY tx_id")) {
@@ -170,7 +202,8 @@ class LedgerPropertiesTest {
                     fail(account.text(1) + " went below zero: " + account.integer(2));
                 }
             }
-            for (Sql.Row c : sql.all("SELECT rental, deposit, owner_share, hub_fee, refund, state, billed_ms FROM channel")) {
+            for (Sql.Row c :
+                    sql.all("SELECT rental, deposit, owner_share, hub_fee, refund, state, billed_ms FROM channel")) {
                 if (c.text(6).equals(Channels.SETTLED) && c.integer(3) + c.integer(4) + c.integer(5) != c.integer(2)) {
                     fail("channel " + c.text(1) + ": owner + fee + refund != deposit");
                 }
@@ -186,10 +219,14 @@ class LedgerPropertiesTest {
             if (rental != null && !acknowledged.isEmpty()) {
                 // The channel holds the renter's latest voucher, signed: proof of everything acknowledged.
                 long[] last = acknowledged.get(acknowledged.size() - 1);
-                Sql.Row c = sql.one("SELECT paid, last_sequence, voucher_issued_at, voucher_signature, renter_key FROM channel"
-                        + " WHERE rental = ?", rental).orElseThrow();
+                Sql.Row c = sql.one(
+                                "SELECT paid, last_sequence, voucher_issued_at, voucher_signature, renter_key FROM channel"
+                                        + " WHERE rental = ?",
+                                rental)
+                        .orElseThrow();
                 if (c.integer(2) < last[0] || c.integer(1) < last[1]) {
-                    fail("acknowledged voucher " + last[0] + " of " + rental + " is lost: the channel holds " + c.integer(2));
+                    fail("acknowledged voucher " + last[0] + " of " + rental + " is lost: the channel holds "
+                            + c.integer(2));
                 }
                 if (!new Voucher(rental, c.integer(1), c.integer(2), c.integer(3), c.bytes(4)).verifies(c.bytes(5))) {
                     fail("the voucher stored for " + rental + " does not verify with the renter's key");

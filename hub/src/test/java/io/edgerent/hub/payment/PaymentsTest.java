@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.hub.rental.Services;
-import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
-import io.edgerent.protocol.ChannelStatus;
+import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.protocol.Assignment;
+import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
@@ -33,12 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Channels, metering, enforcement and settlement against the real embedded database. */
 public class PaymentsTest {
-    public static final String SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    public static final String SSH_KEY =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
     /** One unit per second: easy to read. */
     static final Prices PRICES = new Prices(3600, 0);
 
     @TempDir
     Path dir;
+
     final MutableClock clock = new MutableClock();
     Database database;
     Services services;
@@ -49,10 +51,24 @@ public class PaymentsTest {
     @BeforeEach
     void open() {
         database = Database.embedded(dir);
-        services = Services.on(new Sql(database), HubConfig.builder().dataDir(dir).feeBasisPoints(1000)
-                .paymentGrace(Duration.ofSeconds(10)).suspendLimit(Duration.ofSeconds(30)).build(), clock);
-        device = services.devices().register(new Registration(services.devices().issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
-                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
+        services = Services.on(
+                new Sql(database),
+                HubConfig.builder()
+                        .dataDir(dir)
+                        .feeBasisPoints(1000)
+                        .paymentGrace(Duration.ofSeconds(10))
+                        .suspendLimit(Duration.ofSeconds(30))
+                        .build(),
+                clock);
+        device = services.devices()
+                .register(
+                        new Registration(
+                                services.devices().issueToken("olga"),
+                                Ed25519.raw(Ed25519.generate().getPublic()),
+                                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)),
+                        2222,
+                        "k")
+                .deviceId();
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
         SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), 10_000, "bank-1");
     }
@@ -63,7 +79,9 @@ public class PaymentsTest {
     }
 
     private String rentActive(long deposit) {
-        String rental = services.rentals().rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, deposit), SSH_KEY).name();
+        String rental = services.rentals()
+                .rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, deposit), SSH_KEY)
+                .name();
         beat(rental);
         return rental;
     }
@@ -90,10 +108,12 @@ public class PaymentsTest {
 
     @Test
     void renting_moves_the_deposit_into_escrow_and_a_price_above_the_cap_or_a_short_wallet_is_refused() {
-        RefusedException tooDear = assertThrows(RefusedException.class,
+        RefusedException tooDear = assertThrows(
+                RefusedException.class,
                 () -> services.rentals().rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3599, 1000), SSH_KEY));
         assertEquals(ErrorCode.PRECONDITION_FAILED, tooDear.code());
-        RefusedException poor = assertThrows(RefusedException.class,
+        RefusedException poor = assertThrows(
+                RefusedException.class,
                 () -> services.rentals().rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, 10_001), SSH_KEY));
         assertEquals("your wallet holds 10000, the deposit is 10001 (edgerent wallet shows it)", poor.getMessage());
         assertEquals(10_000, wallet(), "refusals moved nothing");
@@ -124,8 +144,12 @@ public class PaymentsTest {
         ChannelStatus before = services.rentals().channel(renterKey, rental);
 
         KeyPair stranger = Ed25519.generate();
-        assertCode(ErrorCode.UNAUTHORIZED, () -> services.rentals().acceptVoucher(Voucher.sign(stranger, rental, 200, 2, 0)));
-        assertCode(ErrorCode.NOT_FOUND, () -> services.rentals().acceptVoucher(Voucher.sign(renter, "r-000000000000", 200, 2, 0)));
+        assertCode(
+                ErrorCode.UNAUTHORIZED,
+                () -> services.rentals().acceptVoucher(Voucher.sign(stranger, rental, 200, 2, 0)));
+        assertCode(
+                ErrorCode.NOT_FOUND,
+                () -> services.rentals().acceptVoucher(Voucher.sign(renter, "r-000000000000", 200, 2, 0)));
         assertCode(ErrorCode.CONFLICT, () -> pay(rental, 200, 1));
         assertCode(ErrorCode.CONFLICT, () -> pay(rental, 100, 1));
         assertCode(ErrorCode.PRECONDITION_FAILED, () -> pay(rental, 99, 2));
@@ -203,10 +227,14 @@ public class PaymentsTest {
         long endsAt = services.rentals().rentalsOf(renterKey).get(0).endsAt();
         Assignment before = services.rentals().assignment(device);
         services.rentals().extend(renterKey, rental, 2, 500, "topup:1");
-        assertEquals(endsAt + 2 * 3_600_000L, services.rentals().rentalsOf(renterKey).get(0).endsAt());
+        assertEquals(
+                endsAt + 2 * 3_600_000L,
+                services.rentals().rentalsOf(renterKey).get(0).endsAt());
         Assignment after = services.rentals().assignment(device);
         assertEquals(endsAt + 2 * 3_600_000L, after.rental().endsAt(), "the device's order carries the new end");
-        assertTrue(after.version() > before.version(), "a new version, so the device's notification makes it read the order");
+        assertTrue(
+                after.version() > before.version(),
+                "a new version, so the device's notification makes it read the order");
         assertEquals(600, services.rentals().channel(renterKey, rental).deposit());
         assertEquals(9400, wallet());
     }

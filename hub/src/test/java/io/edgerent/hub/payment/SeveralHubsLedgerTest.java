@@ -3,9 +3,9 @@ package io.edgerent.hub.payment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.rental.VoucherDesk;
-import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.Postgres;
@@ -77,24 +77,41 @@ class SeveralHubsLedgerTest {
     @Test
     void concurrent_vouchers_top_ups_ends_and_expiries_through_two_hubs_keep_the_ledger_whole() throws Exception {
         String url = postgres.newDatabase();
-        HubConfig config = HubConfig.builder().dataDir(dir).database(url).paymentGrace(Duration.ofHours(1)).build();
+        HubConfig config = HubConfig.builder()
+                .dataDir(dir)
+                .database(url)
+                .paymentGrace(Duration.ofHours(1))
+                .build();
         Database[] databases = {Database.postgres(url), Database.postgres(url)};
         Sql[] sqls = {new Sql(databases[0]), new Sql(databases[1])};
-        Services[] hubs = {Services.on(sqls[0], config, Clock.systemUTC()), Services.on(sqls[1], config, Clock.systemUTC())};
+        Services[] hubs = {
+            Services.on(sqls[0], config, Clock.systemUTC()), Services.on(sqls[1], config, Clock.systemUTC())
+        };
         GroupCommit[] commits = {new GroupCommit(sqls[0]), new GroupCommit(sqls[1])};
         VoucherDesk[] desks = {new VoucherDesk(hubs[0], commits[0]), new VoucherDesk(hubs[1], commits[1])};
         List<Channel> channels = new ArrayList<>();
         for (int i = 0; i < CHANNELS; i++) {
             Services here = hubs[i % 2];
             Services there = hubs[(i + 1) % 2];
-            String device = here.devices().register(new Registration(there.devices().issueToken("olga"), Ed25519.raw(Ed25519.generate().getPublic()),
-                    new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
+            String device = here.devices()
+                    .register(
+                            new Registration(
+                                    there.devices().issueToken("olga"),
+                                    Ed25519.raw(Ed25519.generate().getPublic()),
+                                    new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)),
+                            2222,
+                            "k")
+                    .deviceId();
             here.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
             KeyPair renter = Ed25519.generate();
             byte[] renterKey = Ed25519.raw(renter.getPublic());
             SettlementRail.internal(there.ledger()).deposit(Ledger.renterWallet(renterKey), 1_000_000, "bank-" + i);
-            String rental = there.rentals().rent(renterKey, new RentRequest(device, 1, PaymentsTest.SSH_KEY, PER_HOUR, DEPOSIT),
-                    PaymentsTest.SSH_KEY).name();
+            String rental = there.rentals()
+                    .rent(
+                            renterKey,
+                            new RentRequest(device, 1, PaymentsTest.SSH_KEY, PER_HOUR, DEPOSIT),
+                            PaymentsTest.SSH_KEY)
+                    .name();
             here.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0)));
             channels.add(new Channel(rental, renter, renterKey, new CountDownLatch(1)));
         }
@@ -117,11 +134,15 @@ class SeveralHubsLedgerTest {
                     for (CompletableFuture<ChannelStatus> answer : List.of(desks[0].submit(v), desks[1].submit(v))) {
                         try {
                             answer.join();
-                            acknowledgements.computeIfAbsent(c.rental(), k -> new ConcurrentHashMap<>())
-                                    .computeIfAbsent(seq, k -> new AtomicInteger()).incrementAndGet();
+                            acknowledgements
+                                    .computeIfAbsent(c.rental(), k -> new ConcurrentHashMap<>())
+                                    .computeIfAbsent(seq, k -> new AtomicInteger())
+                                    .incrementAndGet();
                             highestAcknowledged.merge(c.rental(), v.amount(), Math::max);
                         } catch (java.util.concurrent.CompletionException refused) {
-                            assertTrue(refused.getCause() instanceof RefusedException, "a voucher failed: " + refused.getCause());
+                            assertTrue(
+                                    refused.getCause() instanceof RefusedException,
+                                    "a voucher failed: " + refused.getCause());
                         }
                     }
                 }
@@ -134,8 +155,15 @@ class SeveralHubsLedgerTest {
                     go.await();
                     for (int k = 0; k < TOP_UPS_PER_HUB; k++) {
                         try {
-                            hub.rentals().extend(c.renterKey(), c.rental(), 1, TOP_UP, "topup:" + c.rental() + ":" + which + ":" + k);
-                            topUps.computeIfAbsent(c.rental(), r -> new AtomicInteger()).incrementAndGet();
+                            hub.rentals()
+                                    .extend(
+                                            c.renterKey(),
+                                            c.rental(),
+                                            1,
+                                            TOP_UP,
+                                            "topup:" + c.rental() + ":" + which + ":" + k);
+                            topUps.computeIfAbsent(c.rental(), r -> new AtomicInteger())
+                                    .incrementAndGet();
                         } catch (RefusedException ended) {
                             // the other hub ended the rental first
                         }
@@ -176,25 +204,45 @@ class SeveralHubsLedgerTest {
                 assertEquals(0, tx.integer(2), "transaction " + tx.integer(1) + " balances");
             }
             for (Channel c : channels) {
-                Sql.Row row = check.one("SELECT state, deposit, owner_share, hub_fee, refund, paid FROM channel WHERE rental = ?",
-                        c.rental()).orElseThrow();
+                Sql.Row row = check.one(
+                                "SELECT state, deposit, owner_share, hub_fee, refund, paid FROM channel WHERE rental = ?",
+                                c.rental())
+                        .orElseThrow();
                 assertEquals(Channels.SETTLED, row.text(1), c.rental() + " settled");
-                assertEquals(1, check.one("SELECT COUNT(*) FROM ledger_tx WHERE ref = ?", "settle:" + c.rental()).orElseThrow()
-                        .integer(1), c.rental() + " settled once");
-                long acknowledgedTopUps = topUps.getOrDefault(c.rental(), new AtomicInteger()).get();
-                assertEquals(DEPOSIT + TOP_UP * acknowledgedTopUps, row.integer(2), "no acknowledged top-up of " + c.rental() + " lost");
-                assertEquals(row.integer(2), row.integer(3) + row.integer(4) + row.integer(5), "owner + fee + refund = deposit");
+                assertEquals(
+                        1,
+                        check.one("SELECT COUNT(*) FROM ledger_tx WHERE ref = ?", "settle:" + c.rental())
+                                .orElseThrow()
+                                .integer(1),
+                        c.rental() + " settled once");
+                long acknowledgedTopUps =
+                        topUps.getOrDefault(c.rental(), new AtomicInteger()).get();
+                assertEquals(
+                        DEPOSIT + TOP_UP * acknowledgedTopUps,
+                        row.integer(2),
+                        "no acknowledged top-up of " + c.rental() + " lost");
+                assertEquals(
+                        row.integer(2),
+                        row.integer(3) + row.integer(4) + row.integer(5),
+                        "owner + fee + refund = deposit");
                 assertEquals(0, ledger.balance(Ledger.escrow(c.rental())), "the escrow of " + c.rental() + " is empty");
-                assertEquals(1_000_000 - row.integer(2) + row.integer(5), ledger.balance(Ledger.renterWallet(c.renterKey())),
+                assertEquals(
+                        1_000_000 - row.integer(2) + row.integer(5),
+                        ledger.balance(Ledger.renterWallet(c.renterKey())),
                         "the renter's wallet got the refund");
-                assertTrue(row.integer(6) >= highestAcknowledged.getOrDefault(c.rental(), 0L), "no acknowledged voucher lost");
-                acknowledgements.getOrDefault(c.rental(), Map.of()).forEach((seq, times) ->
-                        assertEquals(1, times.get(), "voucher " + seq + " of " + c.rental() + " acknowledged once"));
+                assertTrue(
+                        row.integer(6) >= highestAcknowledged.getOrDefault(c.rental(), 0L),
+                        "no acknowledged voucher lost");
+                acknowledgements
+                        .getOrDefault(c.rental(), Map.of())
+                        .forEach((seq, times) -> assertEquals(
+                                1, times.get(), "voucher " + seq + " of " + c.rental() + " acknowledged once"));
             }
         });
         long retried = sqls[0].retries() + sqls[1].retries();
-        System.out.printf("two hubs: %d transactions lost a race and were run again; %d vouchers acknowledged%n", retried,
-                acknowledgements.values().stream().mapToInt(Map::size).sum());
+        System.out.printf(
+                "two hubs: %d transactions lost a race and were run again; %d vouchers acknowledged%n",
+                retried, acknowledgements.values().stream().mapToInt(Map::size).sum());
         assertTrue(retried > 0, "the hubs really raced each other (else this test proves nothing)");
         for (Database d : databases) {
             d.close();

@@ -1,10 +1,10 @@
 package io.edgerent.hub.payment;
 
+import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.rental.VoucherDesk;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
-import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
@@ -47,11 +47,21 @@ public final class VoucherBenchmark {
         for (int c = 0; c < channels; c++) {
             KeyPair renter = Ed25519.generate();
             byte[] renterKey = Ed25519.raw(renter.getPublic());
-            String device = services.devices().register(new Registration(services.devices().issueToken("bench"), Ed25519.raw(Ed25519.generate().getPublic()),
-                    new HardwareFacts(4, "b", 1, 1, "aarch64", "b", 1)), 2222, "k").deviceId();
+            String device = services.devices()
+                    .register(
+                            new Registration(
+                                    services.devices().issueToken("bench"),
+                                    Ed25519.raw(Ed25519.generate().getPublic()),
+                                    new HardwareFacts(4, "b", 1, 1, "aarch64", "b", 1)),
+                            2222,
+                            "k")
+                    .deviceId();
             services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(3600, 0)));
-            SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), Long.MAX_VALUE / 8, "bank-" + c);
-            String rental = services.rentals().rent(renterKey, new RentRequest(device, 1, ssh, 3600, Long.MAX_VALUE / 8), ssh).name();
+            SettlementRail.internal(services.ledger())
+                    .deposit(Ledger.renterWallet(renterKey), Long.MAX_VALUE / 8, "bank-" + c);
+            String rental = services.rentals()
+                    .rent(renterKey, new RentRequest(device, 1, ssh, 3600, Long.MAX_VALUE / 8), ssh)
+                    .name();
             List<Voucher> vouchers = new ArrayList<>();
             for (int i = 0; i < perChannel; i++) {
                 vouchers.add(Voucher.sign(renter, rental, i, i, System.currentTimeMillis()));
@@ -63,7 +73,8 @@ public final class VoucherBenchmark {
         GroupCommit commits = new GroupCommit(sql);
         VoucherDesk desk = new VoucherDesk(services, commits);
         int rounds = 5;
-        int slice = perChannel / (rounds + 1); // the first slice of each channel warms the JIT up, one slice per round after
+        int slice = perChannel
+                / (rounds + 1); // the first slice of each channel warms the JIT up, one slice per round after
         List<Double> verifyRates = new ArrayList<>();
         List<Double> durableRates = new ArrayList<>();
         for (int round = 0; round <= rounds; round++) {
@@ -91,13 +102,20 @@ public final class VoucherBenchmark {
         database.close();
         double verifyRate = median(verifyRates);
         double durableRate = median(durableRates);
-        System.out.printf("channels %d, vouchers per round %d, rounds %d (after one warm-up), threads %d, cores %d%n", channels,
-                channels * slice, rounds, threads, Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+                "channels %d, vouchers per round %d, rounds %d (after one warm-up), threads %d, cores %d%n",
+                channels,
+                channels * slice,
+                rounds,
+                threads,
+                Runtime.getRuntime().availableProcessors());
         System.out.printf("raw Ed25519 verification: median %,.0f/s  (rounds %s)%n", verifyRate, format(verifyRates));
-        System.out.printf("durable vouchers (verify, persist, acknowledge): median %,.0f/s  (rounds %s)%n", durableRate,
-                format(durableRates));
-        System.out.printf("ratio durable/raw: %.2f (target >= 0.5); target >= 5,000/s: %s%n", durableRate / verifyRate,
-                durableRate >= 5000 ? "met" : "NOT met");
+        System.out.printf(
+                "durable vouchers (verify, persist, acknowledge): median %,.0f/s  (rounds %s)%n",
+                durableRate, format(durableRates));
+        System.out.printf(
+                "ratio durable/raw: %.2f (target >= 0.5); target >= 5,000/s: %s%n",
+                durableRate / verifyRate, durableRate >= 5000 ? "met" : "NOT met");
     }
 
     private static double median(List<Double> values) {

@@ -6,17 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.HardwareFacts;
-import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
@@ -34,12 +34,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 public class RegistryTest {
-    private static final HardwareFacts FACTS = new HardwareFacts(4, "Cortex-A72", 4L << 30, 16L << 30, "aarch64",
-            "Raspberry Pi 4 Model B", 1000);
-    private static final String SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    private static final HardwareFacts FACTS =
+            new HardwareFacts(4, "Cortex-A72", 4L << 30, 16L << 30, "aarch64", "Raspberry Pi 4 Model B", 1000);
+    private static final String SSH_KEY =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
     @TempDir
     Path dir;
+
     private final MutableClock clock = new MutableClock();
     private Database database;
     private Services services;
@@ -49,7 +51,10 @@ public class RegistryTest {
     @BeforeEach
     void open() {
         database = Database.embedded(dir);
-        services = Services.on(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(40000, 40004).build(), clock);
+        services = Services.on(
+                new Sql(database),
+                HubConfig.builder().dataDir(dir).tunnelPorts(40000, 40004).build(),
+                clock);
         services.events().onRentalClosed(closed::add);
     }
 
@@ -59,7 +64,11 @@ public class RegistryTest {
     }
 
     private RegistrationAccepted register(byte[] key) {
-        return services.devices().register(new Registration(services.devices().issueToken("alice"), key, FACTS), 2222, "ecdsa-sha2-nistp256 AAAA");
+        return services.devices()
+                .register(
+                        new Registration(services.devices().issueToken("alice"), key, FACTS),
+                        2222,
+                        "ecdsa-sha2-nistp256 AAAA");
     }
 
     private static byte[] newKey() {
@@ -93,13 +102,19 @@ public class RegistryTest {
     void a_widened_range_gives_out_its_free_ports_below_and_above_the_ones_held() {
         register(newKey());
         register(newKey());
-        services = Services.on(new Sql(database), HubConfig.builder().dataDir(dir).tunnelPorts(39998, 40004).build(), clock);
+        services = Services.on(
+                new Sql(database),
+                HubConfig.builder().dataDir(dir).tunnelPorts(39998, 40004).build(),
+                clock);
         RegistrationAccepted third = register(newKey());
         assertNotEquals(third.tunnelPort(), third.httpTunnelPort());
-        assertTrue(java.util.Set.of(39998, 39999, 40004).containsAll(List.of(third.tunnelPort(), third.httpTunnelPort())),
+        assertTrue(
+                java.util.Set.of(39998, 39999, 40004).containsAll(List.of(third.tunnelPort(), third.httpTunnelPort())),
                 "the third device gets two of the three ports no one holds: " + third);
         // One port is left.
-        assertEquals(ErrorCode.CONFLICT, assertThrows(RefusedException.class, () -> register(newKey())).code());
+        assertEquals(
+                ErrorCode.CONFLICT,
+                assertThrows(RefusedException.class, () -> register(newKey())).code());
     }
 
     @Test
@@ -112,10 +127,17 @@ public class RegistryTest {
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE));
         assertEquals("rented", services.market().listings().get(0).availability());
         services.rentals().end(renter, rental.name());
-        assertEquals("rented", services.market().listings().get(0).availability(), "ending, until the device's next heartbeat");
+        assertEquals(
+                "rented",
+                services.market().listings().get(0).availability(),
+                "ending, until the device's next heartbeat");
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE));
         assertEquals("free", services.market().listings().get(0).availability());
-        assertEquals(RentalView.PREPARING, services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY).state(),
+        assertEquals(
+                RentalView.PREPARING,
+                services.rentals()
+                        .rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY)
+                        .state(),
                 "free on the market is rentable");
     }
 
@@ -124,10 +146,12 @@ public class RegistryTest {
         String device = register(newKey()).deviceId();
         RentalView rental = services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
         assertEquals(RentalView.PREPARING, rental.state());
-        assertEquals(rental.name(), services.rentals().assignment(device).rental().name());
+        assertEquals(
+                rental.name(), services.rentals().assignment(device).rental().name());
 
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
-        assertEquals(RentalView.ACTIVE, services.rentals().rentalsOf(renter).get(0).state());
+        assertEquals(
+                RentalView.ACTIVE, services.rentals().rentalsOf(renter).get(0).state());
         assertTrue(services.access().activeRental(rental.name()).isPresent());
 
         services.rentals().end(renter, rental.name());
@@ -135,7 +159,8 @@ public class RegistryTest {
         assertTrue(services.access().activeRental(rental.name()).isEmpty(), "no more ssh");
         assertEquals(List.of(rental.name()), closed);
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE));
-        assertEquals(RentalView.ENDED, services.rentals().rentalsOf(renter).get(0).state());
+        assertEquals(
+                RentalView.ENDED, services.rentals().rentalsOf(renter).get(0).state());
     }
 
     @Test
@@ -148,7 +173,8 @@ public class RegistryTest {
         clock.advance(Duration.ofMinutes(2));
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
         assertEquals(1, services.rentals().expire());
-        assertEquals(RentalView.ENDING, services.rentals().rentalsOf(renter).get(0).state());
+        assertEquals(
+                RentalView.ENDING, services.rentals().rentalsOf(renter).get(0).state());
         assertEquals(0, services.rentals().expire(), "expiry ends a rental once");
     }
 
@@ -157,33 +183,52 @@ public class RegistryTest {
         String device = register(newKey()).deviceId();
         RentalView rental = services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
         byte[] mallory = newKey();
-        RefusedException refused = assertThrows(RefusedException.class, () -> services.rentals().end(mallory, rental.name()));
+        RefusedException refused =
+                assertThrows(RefusedException.class, () -> services.rentals().end(mallory, rental.name()));
         assertEquals(ErrorCode.NOT_FOUND, refused.code());
         assertTrue(services.rentals().rentalsOf(mallory).isEmpty());
-        assertEquals(RentalView.PREPARING, services.rentals().rentalsOf(renter).get(0).state(), "nothing changed");
+        assertEquals(
+                RentalView.PREPARING,
+                services.rentals().rentalsOf(renter).get(0).state(),
+                "nothing changed");
     }
 
     @Test
     void a_linked_hub_asking_about_a_rental_it_passed_on_gets_a_final_answer() {
         String device = register(newKey()).deviceId();
         // Asked before the rent request arrived: none, and none ever under that name.
-        RefusedException none = assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000aa", "a"));
+        RefusedException none =
+                assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000aa", "a"));
         assertEquals(ErrorCode.NOT_FOUND, none.code());
-        RefusedException late = assertThrows(RefusedException.class,
-                () -> services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000aa", "a"));
+        RefusedException late = assertThrows(
+                RefusedException.class,
+                () -> services.rentals()
+                        .rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000aa", "a"));
         assertEquals(ErrorCode.CONFLICT, late.code());
         assertTrue(late.getMessage().contains("came too late"), late.getMessage());
-        assertEquals(ErrorCode.NOT_FOUND, assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000aa",
-                "a")).code(), "asked again: still none");
+        assertEquals(
+                ErrorCode.NOT_FOUND,
+                assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000aa", "a"))
+                        .code(),
+                "asked again: still none");
         assertNull(services.rentals().assignment(device).rental(), "the device is still free");
 
         // Arrived first: the answer is the rental, to the hub that funded it only.
-        RentalView rental = services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000bb", "a");
-        assertTrue(Cbor.decodeMap(services.rentals().passedSettlement(rental.name(), "a")).bytes("view").length > 0);
-        assertEquals(ErrorCode.NOT_FOUND, assertThrows(RefusedException.class, () -> services.rentals().passedSettlement(rental.name(),
-                "c")).code());
+        RentalView rental = services.rentals()
+                .rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000bb", "a");
+        assertTrue(Cbor.decodeMap(services.rentals().passedSettlement(rental.name(), "a"))
+                        .bytes("view")
+                        .length
+                > 0);
+        assertEquals(
+                ErrorCode.NOT_FOUND,
+                assertThrows(RefusedException.class, () -> services.rentals().passedSettlement(rental.name(), "c"))
+                        .code());
         services.rentals().end(renter, rental.name());
-        assertTrue(Cbor.decodeMap(services.rentals().passedSettlement(rental.name(), "a")).bool("settled"), "the answer follows the rental");
+        assertTrue(
+                Cbor.decodeMap(services.rentals().passedSettlement(rental.name(), "a"))
+                        .bool("settled"),
+                "the answer follows the rental");
     }
 
     @Test
@@ -199,7 +244,9 @@ public class RegistryTest {
 
     private List<String> givenUp() throws Exception {
         List<String> names = new ArrayList<>();
-        try (ResultSet r = database.connection().createStatement().executeQuery("SELECT name FROM given_up_rental ORDER BY name")) {
+        try (ResultSet r = database.connection()
+                .createStatement()
+                .executeQuery("SELECT name FROM given_up_rental ORDER BY name")) {
             while (r.next()) {
                 names.add(r.getString(1));
             }
@@ -211,7 +258,8 @@ public class RegistryTest {
     void an_offline_device_cannot_be_rented() {
         String device = register(newKey()).deviceId();
         clock.advance(Duration.ofMinutes(5));
-        RefusedException refused = assertThrows(RefusedException.class,
+        RefusedException refused = assertThrows(
+                RefusedException.class,
                 () -> services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY));
         assertEquals("device " + device + " is offline", refused.getMessage());
     }
@@ -220,15 +268,20 @@ public class RegistryTest {
     void a_device_its_owner_does_not_offer_leaves_the_market_and_cannot_be_rented_until_offered_again() {
         String device = register(newKey()).deviceId();
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE, false));
-        assertTrue(services.market().listings().stream().noneMatch(l -> l.deviceId().equals(device)), "off the market");
-        RefusedException refused = assertThrows(RefusedException.class,
+        assertTrue(
+                services.market().listings().stream()
+                        .noneMatch(l -> l.deviceId().equals(device)),
+                "off the market");
+        RefusedException refused = assertThrows(
+                RefusedException.class,
                 () -> services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY));
         assertEquals(ErrorCode.CONFLICT, refused.code());
         assertTrue(refused.getMessage().contains("is not offered for rent now"), refused.getMessage());
         assertTrue(services.rentals().rentalsOf(renter).isEmpty(), "nothing rented");
 
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, Prices.FREE, true));
-        assertTrue(services.market().listings().stream().anyMatch(l -> l.deviceId().equals(device)), "back on the market");
+        assertTrue(
+                services.market().listings().stream().anyMatch(l -> l.deviceId().equals(device)), "back on the market");
         services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
     }
 
@@ -249,8 +302,8 @@ public class RegistryTest {
         services.replays().acceptOnce(signature, clock.millis());
         database.close();
         open();
-        SignedRequest.SignatureException replay = assertThrows(SignedRequest.SignatureException.class,
-                () -> services.replays().acceptOnce(signature, clock.millis()));
+        SignedRequest.SignatureException replay = assertThrows(
+                SignedRequest.SignatureException.class, () -> services.replays().acceptOnce(signature, clock.millis()));
         assertEquals("this request was already accepted once (replayed)", replay.getMessage());
     }
 }

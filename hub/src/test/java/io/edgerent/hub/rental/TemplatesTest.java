@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.payment.PaymentsTest;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.testing.MutableClock;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
@@ -39,6 +39,7 @@ class TemplatesTest {
 
     @TempDir
     Path dir;
+
     Database database;
     Services services;
     final KeyPair deviceKey = Ed25519.generate();
@@ -48,9 +49,17 @@ class TemplatesTest {
     @BeforeEach
     void open() {
         database = Database.embedded(dir);
-        services = Services.on(new Sql(database), HubConfig.builder().dataDir(dir).build(), new MutableClock());
-        device = services.devices().register(new Registration(services.devices().issueToken("olga"), Ed25519.raw(deviceKey.getPublic()),
-                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)), 2222, "k").deviceId();
+        services =
+                Services.on(new Sql(database), HubConfig.builder().dataDir(dir).build(), new MutableClock());
+        device = services.devices()
+                .register(
+                        new Registration(
+                                services.devices().issueToken("olga"),
+                                Ed25519.raw(deviceKey.getPublic()),
+                                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)),
+                        2222,
+                        "k")
+                .deviceId();
     }
 
     @AfterEach
@@ -69,24 +78,32 @@ class TemplatesTest {
     @Test
     void the_market_shows_what_a_device_offers_and_an_old_device_offers_the_base_template() {
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
-        assertEquals(EnumSet.of(Template.BASE), services.market().listings().get(0).templates());
+        assertEquals(
+                EnumSet.of(Template.BASE), services.market().listings().get(0).templates());
         offer(EnumSet.of(Template.WEB, Template.FILES));
-        assertEquals(EnumSet.of(Template.WEB, Template.FILES), services.market().listings().get(0).templates());
+        assertEquals(
+                EnumSet.of(Template.WEB, Template.FILES),
+                services.market().listings().get(0).templates());
     }
 
     @Test
     void a_template_the_device_does_not_offer_or_a_file_host_without_a_password_is_refused_and_nothing_changes() {
         offer(EnumSet.of(Template.BASE, Template.WEB));
-        RefusedException notOffered = assertThrows(RefusedException.class,
+        RefusedException notOffered = assertThrows(
+                RefusedException.class,
                 () -> services.rentals().rent(renterKey, request(Template.FILES, PASSWORD_SHA256), SSH_KEY));
         assertEquals(ErrorCode.CONFLICT, notOffered.code());
-        assertEquals("device " + device + " does not offer the files template (it offers base,web)", notOffered.getMessage());
+        assertEquals(
+                "device " + device + " does not offer the files template (it offers base,web)",
+                notOffered.getMessage());
 
         offer(EnumSet.allOf(Template.class));
-        RefusedException noPassword = assertThrows(RefusedException.class,
+        RefusedException noPassword = assertThrows(
+                RefusedException.class,
                 () -> services.rentals().rent(renterKey, request(Template.FILES, null), SSH_KEY));
         assertEquals(ErrorCode.UNPROCESSABLE, noPassword.code());
-        RefusedException strayPassword = assertThrows(RefusedException.class,
+        RefusedException strayPassword = assertThrows(
+                RefusedException.class,
                 () -> services.rentals().rent(renterKey, request(Template.WEB, PASSWORD_SHA256), SSH_KEY));
         assertEquals(ErrorCode.UNPROCESSABLE, strayPassword.code());
         assertNull(services.rentals().assignment(device).rental(), "the refusals assigned nothing");
@@ -95,28 +112,45 @@ class TemplatesTest {
     @Test
     void the_device_is_told_the_template_and_the_password_hash_never_the_password() {
         offer(EnumSet.allOf(Template.class));
-        String rental = services.rentals().rent(renterKey, request(Template.FILES, PASSWORD_SHA256), SSH_KEY).name();
+        String rental = services.rentals()
+                .rent(renterKey, request(Template.FILES, PASSWORD_SHA256), SSH_KEY)
+                .name();
         RentalOrder order = services.rentals().assignment(device).rental();
         assertEquals(rental, order.name());
         assertEquals(Template.FILES, order.template());
         assertEquals(PASSWORD_SHA256, order.passwordSha256());
-        assertEquals(Template.FILES, services.rentals().rentalsOf(renterKey).get(0).template());
+        assertEquals(
+                Template.FILES, services.rentals().rentalsOf(renterKey).get(0).template());
     }
 
     @Test
     void egress_is_billed_from_the_larger_of_the_device_count_and_the_router_count_never_both() {
         offer(EnumSet.allOf(Template.class));
-        String rental = services.rentals().rent(renterKey, request(Template.WEB, null), SSH_KEY).name();
-        services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, PRICES, true, EnumSet.allOf(Template.class)));
+        String rental = services.rentals()
+                .rent(renterKey, request(Template.WEB, null), SSH_KEY)
+                .name();
+        services.rentals()
+                .heartbeat(
+                        device, new Heartbeat(DeviceState.RENTED, rental, PRICES, true, EnumSet.allOf(Template.class)));
 
         services.access().addHttpBytesOut(Map.of(rental, 3_000_000_000L));
-        assertEquals(3_000_000_000L, services.rentals().channel(renterKey, rental).egressBytes(), "the router's count bills on its own");
+        assertEquals(
+                3_000_000_000L,
+                services.rentals().channel(renterKey, rental).egressBytes(),
+                "the router's count bills on its own");
         assertEquals(3_000, services.rentals().channel(renterKey, rental).due());
 
         services.rentals().recordUsage(device, new UsageReport(rental, 1, 60, 1, 1, 0, 2_000_000_000L));
-        assertEquals(3_000, services.rentals().channel(renterKey, rental).due(), "the device saw less: the router's count stands");
+        assertEquals(
+                3_000,
+                services.rentals().channel(renterKey, rental).due(),
+                "the device saw less: the router's count stands");
         services.rentals().recordUsage(device, new UsageReport(rental, 2, 120, 1, 1, 0, 5_000_000_000L));
-        assertEquals(5_000_000_000L, services.rentals().channel(renterKey, rental).egressBytes());
-        assertEquals(5_000, services.rentals().channel(renterKey, rental).due(), "the device's count includes the router's bytes: not 8 GB");
+        assertEquals(
+                5_000_000_000L, services.rentals().channel(renterKey, rental).egressBytes());
+        assertEquals(
+                5_000,
+                services.rentals().channel(renterKey, rental).due(),
+                "the device's count includes the router's bytes: not 8 GB");
     }
 }

@@ -9,8 +9,8 @@ import io.edgerent.hub.rental.Rentals;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +41,8 @@ class DatabaseTest {
      */
     @Test
     void sparseChunksAreRewrittenIntoDenseOnes() throws Exception {
-        try (Database db = Database.embedded(dir); Statement s = db.connection().createStatement()) {
+        try (Database db = Database.embedded(dir);
+                Statement s = db.connection().createStatement()) {
             // Chunks are rewritable at once here; the hub keeps H2's 45 s, in case a disk has not written them yet.
             s.execute("SET RETENTION_TIME 0");
             s.execute("CREATE TABLE cold (id BIGINT PRIMARY KEY, body VARCHAR(200))");
@@ -86,20 +87,25 @@ class DatabaseTest {
                 s.execute("INSERT INTO schema_version VALUES (" + v + ", 'v', 0)");
             }
             s.execute("INSERT INTO device VALUES ('d-1', 'olga', X'01', 40000, X'00', 'rented', 'r-1', 1, 0, 0, 0, 0)");
-            s.execute("INSERT INTO rental VALUES ('r-1', 'd-1', X'02', 'ssh-ed25519 AAAA', 'base', 'active', 0, 1, NULL)");
-            s.execute("INSERT INTO channel(rental, renter_key, owner, device_id, deposit, price_per_hour, price_per_gb, fee_bps, paid,"
-                    + " last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory, usage_in, state)"
-                    + " VALUES ('r-1', X'02', 'olga', 'd-1', 1000, 60, 0, 500, 20, 1, 0, 0, -1, 0, 0, 0, 0, 'open')");
+            s.execute(
+                    "INSERT INTO rental VALUES ('r-1', 'd-1', X'02', 'ssh-ed25519 AAAA', 'base', 'active', 0, 1, NULL)");
+            s.execute(
+                    "INSERT INTO channel(rental, renter_key, owner, device_id, deposit, price_per_hour, price_per_gb, fee_bps, paid,"
+                            + " last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory, usage_in, state)"
+                            + " VALUES ('r-1', X'02', 'olga', 'd-1', 1000, 60, 0, 500, 20, 1, 0, 0, -1, 0, 0, 0, 0, 'open')");
             s.execute("INSERT INTO voucher VALUES ('r-1', 0, 10, 100, X'" + "00".repeat(64) + "', 101)");
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO voucher VALUES ('r-1', 1, 20, 200, ?, 201)")) {
+            try (PreparedStatement insert =
+                    c.prepareStatement("INSERT INTO voucher VALUES ('r-1', 1, 20, 200, ?, 201)")) {
                 insert.setBytes(1, latest);
                 insert.execute();
             }
         }
 
-        try (Database db = Database.embedded(dir); Statement s = db.connection().createStatement()) {
-            try (ResultSet r = s.executeQuery("SELECT paid, last_sequence, voucher_issued_at, voucher_signature, voucher_received_at"
-                    + " FROM channel WHERE rental = 'r-1'")) {
+        try (Database db = Database.embedded(dir);
+                Statement s = db.connection().createStatement()) {
+            try (ResultSet r = s.executeQuery(
+                    "SELECT paid, last_sequence, voucher_issued_at, voucher_signature, voucher_received_at"
+                            + " FROM channel WHERE rental = 'r-1'")) {
                 r.next();
                 assertEquals(20, r.getLong(1));
                 assertEquals(1, r.getLong(2));
@@ -107,7 +113,8 @@ class DatabaseTest {
                 assertArrayEquals(latest, r.getBytes(4));
                 assertEquals(201, r.getLong(5));
             }
-            try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'VOUCHER'")) {
+            try (ResultSet r =
+                    s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'VOUCHER'")) {
                 r.next();
                 assertFalse(r.getLong(1) > 0, "the per-voucher table is gone");
             }

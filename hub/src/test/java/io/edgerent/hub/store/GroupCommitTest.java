@@ -24,7 +24,8 @@ class GroupCommitTest {
 
     @Test
     void requestsArrivingOneAtATimeShareACommit() throws Exception {
-        try (Database db = Database.embedded(dir); GroupCommit commits = new GroupCommit(new Sql(db))) {
+        try (Database db = Database.embedded(dir);
+                GroupCommit commits = new GroupCommit(new Sql(db))) {
             Sql sql = new Sql(db);
             sql.transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
             List<CompletableFuture<Integer>> answers = new ArrayList<>();
@@ -45,8 +46,11 @@ class GroupCommitTest {
 
     @Test
     void clientsWaitingForTheirAnswersDoNotWaitOutTheGatheringEachTime() throws Exception {
-        try (Database db = Database.embedded(dir); GroupCommit commits = new GroupCommit(new Sql(db))) {
-            new Sql(db).transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+        try (Database db = Database.embedded(dir);
+                GroupCommit commits = new GroupCommit(new Sql(db))) {
+            new Sql(db)
+                    .transaction(
+                            () -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
             int rounds = 200;
             long started = System.nanoTime();
             // Two clients, each sending its next piece once the last is answered: fewer than GATHER ever wait.
@@ -69,8 +73,11 @@ class GroupCommitTest {
 
     @Test
     void aLonePieceIsCommittedWithoutWaitingForOthers() throws Exception {
-        try (Database db = Database.embedded(dir); GroupCommit commits = new GroupCommit(new Sql(db))) {
-            new Sql(db).transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+        try (Database db = Database.embedded(dir);
+                GroupCommit commits = new GroupCommit(new Sql(db))) {
+            new Sql(db)
+                    .transaction(
+                            () -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
             assertEquals(1, commits.submit(insert(db, 1)).get(10, TimeUnit.SECONDS));
             assertEquals(1, commits.commits());
             assertEquals(1, count(db));
@@ -79,8 +86,11 @@ class GroupCommitTest {
 
     @Test
     void aRefusedPieceLeavesNoTraceAndTheOthersOfItsCommitStand() throws Exception {
-        try (Database db = Database.embedded(dir); GroupCommit commits = new GroupCommit(new Sql(db))) {
-            new Sql(db).transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+        try (Database db = Database.embedded(dir);
+                GroupCommit commits = new GroupCommit(new Sql(db))) {
+            new Sql(db)
+                    .transaction(
+                            () -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
             CompletableFuture<Integer> first = commits.submit(insert(db, 1));
             CompletableFuture<Integer> refused = commits.submit(() -> {
                 insert(db, 2).run();

@@ -39,17 +39,35 @@ public final class Postgres implements AutoCloseable {
         if (isRoot()) {
             run(List.of("chown", "postgres:postgres", dir.toString()));
         }
-        pg.asServerUser(bin.resolve("initdb"), "-D", dir.resolve("data").toString(), "-U", "edgerent", "-A", "trust", "--no-sync",
-                "-E", "UTF8");
-        pg.asServerUser(bin.resolve("pg_ctl"), "-D", dir.resolve("data").toString(), "-l", dir.resolve("server.log").toString(), "-w",
-                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start");
+        pg.asServerUser(
+                bin.resolve("initdb"),
+                "-D",
+                dir.resolve("data").toString(),
+                "-U",
+                "edgerent",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8");
+        pg.asServerUser(
+                bin.resolve("pg_ctl"),
+                "-D",
+                dir.resolve("data").toString(),
+                "-l",
+                dir.resolve("server.log").toString(),
+                "-w",
+                "-o",
+                "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                "start");
         return pg;
     }
 
     /** A new, empty database on this server; its URL. */
     public synchronized String newDatabase() throws Exception {
         String name = "edgerent" + (++databases);
-        try (Connection c = DriverManager.getConnection(url("postgres")); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url("postgres"));
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         }
         return url(name);
@@ -62,7 +80,8 @@ public final class Postgres implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
-            asServerUser(binaries().resolve("pg_ctl"), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop");
+            asServerUser(
+                    binaries().resolve("pg_ctl"), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop");
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -96,12 +115,15 @@ public final class Postgres implements AutoCloseable {
     private static Path binaries() throws IOException {
         Path root = Path.of("/usr/lib/postgresql");
         if (!Files.isDirectory(root)) {
-            throw new IllegalStateException("no PostgreSQL server here: install Debian's postgresql package (scripts/prereqs.sh does)");
+            throw new IllegalStateException(
+                    "no PostgreSQL server here: install Debian's postgresql package (scripts/prereqs.sh does)");
         }
         try (Stream<Path> versions = Files.list(root)) {
             return versions.filter(v -> Files.isExecutable(v.resolve("bin/initdb")))
-                    .max(Comparator.comparingInt(v -> Integer.parseInt(v.getFileName().toString().replaceAll("\\D", "0"))))
-                    .orElseThrow(() -> new IllegalStateException("no initdb under " + root)).resolve("bin");
+                    .max(Comparator.comparingInt(
+                            v -> Integer.parseInt(v.getFileName().toString().replaceAll("\\D", "0"))))
+                    .orElseThrow(() -> new IllegalStateException("no initdb under " + root))
+                    .resolve("bin");
         }
     }
 }

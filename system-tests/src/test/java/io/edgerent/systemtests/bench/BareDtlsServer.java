@@ -33,23 +33,43 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  */
 public final class BareDtlsServer {
     public static void main(String[] args) throws Exception {
-        byte[] assignment = new Assignment(2, new RentalOrder("r-000000000000", Template.BASE, List.of(FleetBenchmark.SSH_KEY),
-                System.currentTimeMillis() + 3_600_000, false, null)).encode();
+        byte[] assignment = new Assignment(
+                        2,
+                        new RentalOrder(
+                                "r-000000000000",
+                                Template.BASE,
+                                List.of(FleetBenchmark.SSH_KEY),
+                                System.currentTimeMillis() + 3_600_000,
+                                false,
+                                null))
+                .encode();
         byte[] version = new AssignmentVersion(2).encode();
-        byte[] status = new ChannelStatus("r-000000000000", "open", 10_000, 60, 60, 1, 60, 0, new Prices(3600, 0), false, false,
-                0, 0, 0).encode();
+        byte[] status = new ChannelStatus(
+                        "r-000000000000", "open", 10_000, 60, 60, 1, 60, 0, new Prices(3600, 0), false, false, 0, 0, 0)
+                .encode();
         Configuration configuration = Dtls.configuration(DtlsRole.SERVER_ONLY);
         CoapServer server = new CoapServer(configuration);
-        server.addEndpoint(new CoapEndpoint.Builder().setConfiguration(configuration).setConnector(Dtls.connector(configuration,
-                new InetSocketAddress("127.0.0.1", Integer.parseInt(args[0])), Ed25519.generate(),
-                StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build(), null)).build());
+        server.addEndpoint(new CoapEndpoint.Builder()
+                .setConfiguration(configuration)
+                .setConnector(Dtls.connector(
+                        configuration,
+                        new InetSocketAddress("127.0.0.1", Integer.parseInt(args[0])),
+                        Ed25519.generate(),
+                        StaticNewAdvancedCertificateVerifier.builder()
+                                .setTrustAllRPKs()
+                                .build(),
+                        null))
+                .build());
         CoapResource device = new CoapResource("device");
-        device.add(new Answer(Paths.HEARTBEAT, assignment), new Answer(Paths.USAGE, status), new CoapResource(Paths.ASSIGNMENT) {
-            @Override
-            public void handleGET(CoapExchange exchange) {
-                exchange.respond(ResponseCode.CONTENT, assignment, MediaTypeRegistry.APPLICATION_CBOR);
-            }
-        });
+        device.add(
+                new Answer(Paths.HEARTBEAT, assignment),
+                new Answer(Paths.USAGE, status),
+                new CoapResource(Paths.ASSIGNMENT) {
+                    @Override
+                    public void handleGET(CoapExchange exchange) {
+                        exchange.respond(ResponseCode.CONTENT, assignment, MediaTypeRegistry.APPLICATION_CBOR);
+                    }
+                });
         CoapResource observable = new CoapResource(Paths.ASSIGNMENT_VERSION) {
             @Override
             public void handleGET(CoapExchange exchange) {
@@ -67,7 +87,8 @@ public final class BareDtlsServer {
             }
         });
         server.start();
-        System.out.println("bare server on " + server.getEndpoints().get(0).getAddress().getPort());
+        System.out.println(
+                "bare server on " + server.getEndpoints().get(0).getAddress().getPort());
         Thread.currentThread().join();
     }
 

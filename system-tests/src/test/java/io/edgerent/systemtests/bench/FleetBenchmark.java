@@ -1,7 +1,5 @@
 package io.edgerent.systemtests.bench;
 
-import io.edgerent.systemtests.support.Metrics;
-import io.edgerent.systemtests.support.World;
 import io.edgerent.client.HubClient;
 import io.edgerent.link.Dtls;
 import io.edgerent.link.HubKeyCheck;
@@ -17,6 +15,8 @@ import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.UsageReport;
+import io.edgerent.systemtests.support.Metrics;
+import io.edgerent.systemtests.support.World;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -67,6 +67,7 @@ public final class FleetBenchmark {
      * others, a workload that changed from run to run. Metering is the same work at any price.
      */
     static final long PRICE = 0;
+
     static final String SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
     /** Rounds of the saturated phase: in each, both servers take a slot, in turns (see {@link #benchmark}). */
@@ -95,6 +96,7 @@ public final class FleetBenchmark {
         double seconds;
         /** CPU the server used in its own slots, and in the other server's, in clock ticks. */
         long ticks;
+
         long ticksIdle;
 
         /** The server's CPU time per answered request, in microseconds. */
@@ -120,7 +122,8 @@ public final class FleetBenchmark {
         /** Reads the device's assignment, as an agent does when its version changes. */
         private final Consumer<Device> changed;
 
-        Device(ScheduledExecutorService main, ScheduledExecutorService secondary, Consumer<Device> changed) throws IOException {
+        Device(ScheduledExecutorService main, ScheduledExecutorService secondary, Consumer<Device> changed)
+                throws IOException {
             this.changed = changed;
             endpoint = Dtls.clientEndpoint(URI.create("coaps://127.0.0.1"), key, HubKeyCheck.any());
             endpoint.setExecutors(main, secondary);
@@ -156,6 +159,7 @@ public final class FleetBenchmark {
     /** The server's heap and class histogram before any device, read when it was started. */
     /** The server's heap before any device, and with half the fleet (after that half's scheduled phase). */
     private long heapBefore;
+
     private Heap heapHalf;
     private final int scheduleSeconds;
     /** With {@code -Dfleet.postgres=true}, the hub's database: PostgreSQL from Debian's packages, started here. */
@@ -201,8 +205,9 @@ public final class FleetBenchmark {
         for (int i = 0; i < devices; i++) {
             bench.fleet.add(new Device(main, secondary, bench::readAssignment));
         }
-        System.out.printf("fleet: %d simulated devices, each its own DTLS endpoint, made in %d s%n", devices,
-                (System.nanoTime() - started) / 1_000_000_000L);
+        System.out.printf(
+                "fleet: %d simulated devices, each its own DTLS endpoint, made in %d s%n",
+                devices, (System.nanoTime() - started) / 1_000_000_000L);
         List<Server> servers = new ArrayList<>();
         try {
             Server bare = bench.bareServer(dir);
@@ -215,15 +220,18 @@ public final class FleetBenchmark {
             Saturated hubSaturated = new Saturated();
             Saturated bareSaturated = new Saturated();
             long slotNanos = saturateSeconds * 1_000_000_000L / ROUNDS;
-            // A slot each first, not counted: the scheduled phase leaves the code paths of a few hundred requests a second warm.
-            System.out.printf("saturated warm-up: hub %.0f req/s, bare %.0f req/s%n", bench.saturate(hub, new Saturated(), slotNanos),
-                    bench.saturate(bare, new Saturated(), slotNanos));
+            // A slot each first, not counted: the scheduled phase leaves the code paths of a few hundred requests a
+            // second warm.
+            System.out.printf(
+                    "saturated warm-up: hub %.0f req/s, bare %.0f req/s%n",
+                    bench.saturate(hub, new Saturated(), slotNanos), bench.saturate(bare, new Saturated(), slotNanos));
             long quietMillis = 0;
             for (int round = 0; round < ROUNDS; round++) {
                 double hubRate = 0;
                 double bareRate = 0;
                 for (Server s : round % 2 == 0 ? List.of(hub, bare) : List.of(bare, hub)) {
-                    // In case a server's work outlasts its slot (the hub's database writes, collections), each starts on a quiet machine.
+                    // In case a server's work outlasts its slot (the hub's database writes, collections), each starts
+                    // on a quiet machine.
                     quietMillis += awaitQuiet(servers);
                     boolean hubsSlot = s == hub;
                     Server other = hubsSlot ? bare : hub;
@@ -240,28 +248,45 @@ public final class FleetBenchmark {
                         bareRate = rate;
                     }
                 }
-                System.out.printf("saturated round %d: hub %.0f req/s, bare %.0f req/s, ratio %.2f%n", round + 1, hubRate, bareRate,
-                        hubRate / bareRate);
+                System.out.printf(
+                        "saturated round %d: hub %.0f req/s, bare %.0f req/s, ratio %.2f%n",
+                        round + 1, hubRate, bareRate, hubRate / bareRate);
             }
-            System.out.printf("saturated: %.1f s waited for quiet before the slots; CPU of the server not in its slot: hub %.0f %%,"
-                    + " bare %.0f %% of a core%n", quietMillis / 1e3, 100.0 * hubSaturated.ticksIdle / TICKS / bareSaturated.seconds,
+            System.out.printf(
+                    "saturated: %.1f s waited for quiet before the slots; CPU of the server not in its slot: hub %.0f %%,"
+                            + " bare %.0f %% of a core%n",
+                    quietMillis / 1e3,
+                    100.0 * hubSaturated.ticksIdle / TICKS / bareSaturated.seconds,
                     100.0 * bareSaturated.ticksIdle / TICKS / hubSaturated.seconds);
             String jfr = System.getProperty("fleet.jfr");
             for (Server s : servers) {
                 if (jfr != null) {
-                    run("jcmd", String.valueOf(s.process().pid()), "JFR.stop", "name=fleet", "filename=" + jfr + "-" + s.name() + ".jfr");
+                    run(
+                            "jcmd",
+                            String.valueOf(s.process().pid()),
+                            "JFR.stop",
+                            "name=fleet",
+                            "filename=" + jfr + "-" + s.name() + ".jfr");
                 }
             }
             print("hub", devices, hubScheduled, hubSaturated);
             print("bare", devices, bareScheduled, bareSaturated);
-            System.out.printf("saturated, server CPU per request: hub %.0f us, bare %.0f us (ratio bare/hub %.2f); in their slots the"
-                    + " hub used %.0f %%, the bare server %.0f %% of a core%n", hubSaturated.cpuMicrosPerRequest(),
-                    bareSaturated.cpuMicrosPerRequest(), bareSaturated.cpuMicrosPerRequest() / hubSaturated.cpuMicrosPerRequest(),
-                    100.0 * hubSaturated.ticks / TICKS / hubSaturated.seconds, 100.0 * bareSaturated.ticks / TICKS / bareSaturated.seconds);
-            System.out.printf("ratio hub/bare: saturated req/s %.2f (target >= 0.8); scheduled p99 %.2f; heap per session: hub %d bytes"
-                    + " (target <= 5120), bare %d bytes; averaged over the whole growth, hub %d, bare %d%n",
-                    hubSaturated.rate() / bareSaturated.rate(), (double) hubScheduled.p99() / bareScheduled.p99(),
-                    hubScheduled.memory().marginal(), bareScheduled.memory().marginal(), hubScheduled.memory().average(),
+            System.out.printf(
+                    "saturated, server CPU per request: hub %.0f us, bare %.0f us (ratio bare/hub %.2f); in their slots the"
+                            + " hub used %.0f %%, the bare server %.0f %% of a core%n",
+                    hubSaturated.cpuMicrosPerRequest(),
+                    bareSaturated.cpuMicrosPerRequest(),
+                    bareSaturated.cpuMicrosPerRequest() / hubSaturated.cpuMicrosPerRequest(),
+                    100.0 * hubSaturated.ticks / TICKS / hubSaturated.seconds,
+                    100.0 * bareSaturated.ticks / TICKS / bareSaturated.seconds);
+            System.out.printf(
+                    "ratio hub/bare: saturated req/s %.2f (target >= 0.8); scheduled p99 %.2f; heap per session: hub %d bytes"
+                            + " (target <= 5120), bare %d bytes; averaged over the whole growth, hub %d, bare %d%n",
+                    hubSaturated.rate() / bareSaturated.rate(),
+                    (double) hubScheduled.p99() / bareScheduled.p99(),
+                    hubScheduled.memory().marginal(),
+                    bareScheduled.memory().marginal(),
+                    hubScheduled.memory().average(),
                     bareScheduled.memory().average());
         } finally {
             for (Server s : servers) {
@@ -270,7 +295,8 @@ public final class FleetBenchmark {
             }
             bench.fleet.forEach(d -> d.endpoint.destroy());
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
             main.shutdownNow();
             secondary.shutdownNow();
@@ -281,10 +307,19 @@ public final class FleetBenchmark {
     }
 
     private static void print(String server, int devices, Scheduled scheduled, Saturated saturated) {
-        System.out.printf("%-5s %d devices | scheduled %.0f req/s, p50 %.1f ms, p99 %.1f ms, %d failed | saturated %.0f req/s,"
-                + " p99 %.1f ms, %d failed | heap per device session %d bytes (%d averaged)%n", server, devices, scheduled.rate(),
-                scheduled.p50() / 1e6, scheduled.p99() / 1e6, scheduled.failures(), saturated.rate(),
-                percentile(sorted(saturated.latencies), 99) / 1e6, saturated.failures.get(), scheduled.memory().marginal(),
+        System.out.printf(
+                "%-5s %d devices | scheduled %.0f req/s, p50 %.1f ms, p99 %.1f ms, %d failed | saturated %.0f req/s,"
+                        + " p99 %.1f ms, %d failed | heap per device session %d bytes (%d averaged)%n",
+                server,
+                devices,
+                scheduled.rate(),
+                scheduled.p50() / 1e6,
+                scheduled.p99() / 1e6,
+                scheduled.failures(),
+                saturated.rate(),
+                percentile(sorted(saturated.latencies), 99) / 1e6,
+                saturated.failures.get(),
+                scheduled.memory().marginal(),
                 scheduled.memory().average());
     }
 
@@ -296,17 +331,38 @@ public final class FleetBenchmark {
         int coapsPort = World.freeUdpPort();
         int coapPort = World.freeUdpPort();
         int metricsPort = World.freePort();
-        List<String> args = new ArrayList<>(List.of("-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
-                "--data", dir.resolve("hub").toString(), "--coaps-port", String.valueOf(coapsPort), "--coap-port", String.valueOf(coapPort),
-                "--ssh-port", "0", "--http-port", "0", "--https-port", "0", "--metrics", "127.0.0.1:" + metricsPort,
-                "--tunnel-ports", "10000-39999", "--payment-grace", "86400"));
+        List<String> args = new ArrayList<>(List.of(
+                "-jar",
+                World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
+                "--data",
+                dir.resolve("hub").toString(),
+                "--coaps-port",
+                String.valueOf(coapsPort),
+                "--coap-port",
+                String.valueOf(coapPort),
+                "--ssh-port",
+                "0",
+                "--http-port",
+                "0",
+                "--https-port",
+                "0",
+                "--metrics",
+                "127.0.0.1:" + metricsPort,
+                "--tunnel-ports",
+                "10000-39999",
+                "--payment-grace",
+                "86400"));
         if (Boolean.getBoolean("fleet.postgres")) {
             postgres = io.edgerent.hub.store.Postgres.start();
             args.addAll(List.of("--db", postgres.newDatabase()));
         }
         Process hub = server(dir.resolve("hub.log"), "hub running", args.toArray(String[]::new));
-        Server server = new Server("hub", hub, "coaps://127.0.0.1:" + coapsPort + "/", URI.create("http://127.0.0.1:" + metricsPort
-                + "/metrics"), postgres == null ? dir.resolve("hub/hub.mv.db") : null);
+        Server server = new Server(
+                "hub",
+                hub,
+                "coaps://127.0.0.1:" + coapsPort + "/",
+                URI.create("http://127.0.0.1:" + metricsPort + "/metrics"),
+                postgres == null ? dir.resolve("hub/hub.mv.db") : null);
         try {
             inHalves(server, (from, to) -> setUpHub(server, dir, coapPort, from, to));
             return server;
@@ -323,21 +379,44 @@ public final class FleetBenchmark {
         String secret = Files.readString(dir.resolve("hub/admin.secret")).strip();
         URI plain = URI.create("coap://127.0.0.1:" + coapPort);
         long started = System.nanoTime();
-        List<String> tokens = parallel(devices.size(), 8, () -> new HubClient(plain, 30_000), (client, i) ->
-                client.issueToken(secret, "fleet"));
+        List<String> tokens = parallel(
+                devices.size(),
+                8,
+                () -> new HubClient(plain, 30_000),
+                (client, i) -> client.issueToken(secret, "fleet"));
         AtomicInteger i = new AtomicInteger();
-        throttled(devices, 64, d -> post(d, Paths.DEVICES, new Registration(tokens.get(i.getAndIncrement()), Ed25519.raw(d.key.getPublic()),
-                new HardwareFacts(4, "Cortex-A72", 4L << 30, 32L << 30, "aarch64", "Raspberry Pi 4", 1000)).encode())
-                .thenAccept(answer -> d.id = RegistrationAccepted.decode(answer).deviceId()));
-        System.out.printf("hub: %d devices registered (a DTLS handshake each) in %d s%n", devices.size(),
-                (System.nanoTime() - started) / 1_000_000_000L);
+        throttled(
+                devices,
+                64,
+                d -> post(
+                                d,
+                                Paths.DEVICES,
+                                new Registration(
+                                                tokens.get(i.getAndIncrement()),
+                                                Ed25519.raw(d.key.getPublic()),
+                                                new HardwareFacts(
+                                                        4,
+                                                        "Cortex-A72",
+                                                        4L << 30,
+                                                        32L << 30,
+                                                        "aarch64",
+                                                        "Raspberry Pi 4",
+                                                        1000))
+                                        .encode())
+                        .thenAccept(answer ->
+                                d.id = RegistrationAccepted.decode(answer).deviceId()));
+        System.out.printf(
+                "hub: %d devices registered (a DTLS handshake each) in %d s%n",
+                devices.size(), (System.nanoTime() - started) / 1_000_000_000L);
         // Until rented, a device heartbeats as a free one (the bare server's rental name is not the hub's).
         devices.forEach(d -> {
             d.rental = null;
             d.version = -1;
         });
-        // Setting up a large fleet takes longer than a device stays online unheard: the devices set up so far heartbeat meanwhile
-        // (not in the quiet wait between the halves: the first half may go offline then, which changes nothing at price 0).
+        // Setting up a large fleet takes longer than a device stays online unheard: the devices set up so far heartbeat
+        // meanwhile
+        // (not in the quiet wait between the halves: the first half may go offline then, which changes nothing at price
+        // 0).
         ScheduledExecutorService alive = Executors.newScheduledThreadPool(1);
         for (int k = 0; k < to; k++) {
             Device d = fleet.get(k);
@@ -346,17 +425,25 @@ public final class FleetBenchmark {
         observeAll(devices);
         KeyPair renter = Ed25519.generate();
         try (HubClient admin = new HubClient(plain, 30_000)) {
-            admin.moveMoney(secret, "deposit", "renter:" + HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())),
-                    20_000L * devices.size(), "bench-" + from);
+            admin.moveMoney(
+                    secret,
+                    "deposit",
+                    "renter:" + HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())),
+                    20_000L * devices.size(),
+                    "bench-" + from);
         }
         started = System.nanoTime();
         URI secure = URI.create(base);
-        parallel(devices.size(), 8, () -> new HubClient(secure, 30_000, renter, HubKeyCheck.any()), (client, k) ->
-                client.rent(renter, devices.get(k).id, 1, SSH_KEY, PRICE, 10_000));
+        parallel(
+                devices.size(),
+                8,
+                () -> new HubClient(secure, 30_000, renter, HubKeyCheck.any()),
+                (client, k) -> client.rent(renter, devices.get(k).id, 1, SSH_KEY, PRICE, 10_000));
         awaitAssigned(devices);
         alive.shutdownNow();
-        System.out.printf("hub: %d rentals made, each device told by its observation, in %d s%n", devices.size(),
-                (System.nanoTime() - started) / 1_000_000_000L);
+        System.out.printf(
+                "hub: %d rentals made, each device told by its observation, in %d s%n",
+                devices.size(), (System.nanoTime() - started) / 1_000_000_000L);
     }
 
     /**
@@ -365,8 +452,13 @@ public final class FleetBenchmark {
      */
     private Server bareServer(Path dir) throws Exception {
         int port = World.freeUdpPort();
-        Process bare = server(dir.resolve("bare.log"), "bare server on", "-cp", System.getProperty("java.class.path"),
-                BareDtlsServer.class.getName(), String.valueOf(port));
+        Process bare = server(
+                dir.resolve("bare.log"),
+                "bare server on",
+                "-cp",
+                System.getProperty("java.class.path"),
+                BareDtlsServer.class.getName(),
+                String.valueOf(port));
         Server server = new Server("bare", bare, "coaps://127.0.0.1:" + port + "/", null, null);
         try {
             inHalves(server, (from, to) -> setUpBare(server, from, to));
@@ -387,8 +479,9 @@ public final class FleetBenchmark {
         }
         long started = System.nanoTime();
         throttled(devices, 64, d -> heartbeat(d).thenApply(x -> null));
-        System.out.printf("bare: %d devices connected (a DTLS handshake each) in %d s%n", devices.size(),
-                (System.nanoTime() - started) / 1_000_000_000L);
+        System.out.printf(
+                "bare: %d devices connected (a DTLS handshake each) in %d s%n",
+                devices.size(), (System.nanoTime() - started) / 1_000_000_000L);
         observeAll(devices);
     }
 
@@ -396,7 +489,8 @@ public final class FleetBenchmark {
     private Scheduled scheduledAndMemory(Server server) throws Exception {
         long pid = server.process().pid();
         if (System.getProperty("fleet.jfr") != null) {
-            // Where the server spends its time, to the end of the saturated phase: jfr print --events jdk.ExecutionSample FILE.
+            // Where the server spends its time, to the end of the saturated phase: jfr print --events
+            // jdk.ExecutionSample FILE.
             run("jcmd", String.valueOf(pid), "JFR.start", "name=fleet");
         }
         Phase phase = schedule(server, fleet);
@@ -404,19 +498,29 @@ public final class FleetBenchmark {
         String dumps = System.getProperty("fleet.heapDump");
         if (dumps != null) {
             // The whole fleet's heap, for reading who holds what (e.g. with a heap analyser), next to the histogram.
-            run("jcmd", String.valueOf(pid), "GC.heap_dump", Path.of(dumps, server.name() + ".hprof").toAbsolutePath().toString());
+            run(
+                    "jcmd",
+                    String.valueOf(pid),
+                    "GC.heap_dump",
+                    Path.of(dumps, server.name() + ".hprof").toAbsolutePath().toString());
         }
         int n = fleet.size();
         int added = n - n / 2;
         if (all.classes() != null) {
-            System.out.println(server.name() + ": what a device session is made of (bytes per device, classes grown most from the"
-                    + " half fleet to the whole, each read after its scheduled phase)");
+            System.out.println(
+                    server.name() + ": what a device session is made of (bytes per device, classes grown most from the"
+                            + " half fleet to the whole, each read after its scheduled phase)");
             System.out.println(histogramGrowth(heapHalf.classes(), all.classes(), added));
         }
         long[] latencies = sorted(phase.latencies());
-        System.out.printf("%s: scheduled phase %d requests in %.0f s%n", server.name(), latencies.length, phase.seconds());
-        return new Scheduled(latencies.length / phase.seconds(), percentile(latencies, 50), percentile(latencies, 99),
-                phase.failures(), new Memory((all.bytes() - heapHalf.bytes()) / added, (all.bytes() - heapBefore) / n));
+        System.out.printf(
+                "%s: scheduled phase %d requests in %.0f s%n", server.name(), latencies.length, phase.seconds());
+        return new Scheduled(
+                latencies.length / phase.seconds(),
+                percentile(latencies, 50),
+                percentile(latencies, 99),
+                phase.failures(),
+                new Memory((all.bytes() - heapHalf.bytes()) / added, (all.bytes() - heapBefore) / n));
     }
 
     interface SetUp {
@@ -433,8 +537,9 @@ public final class FleetBenchmark {
         int half = fleet.size() / 2;
         setUp.devices(0, half);
         Phase phase = schedule(server, fleet.subList(0, half));
-        System.out.printf("%s: scheduled phase of the first half, %.0f req/s, %d failed%n", server.name(),
-                phase.latencies().size() / phase.seconds(), phase.failures());
+        System.out.printf(
+                "%s: scheduled phase of the first half, %.0f req/s, %d failed%n",
+                server.name(), phase.latencies().size() / phase.seconds(), phase.failures());
         heapHalf = quietHeap(server);
         setUp.devices(half, fleet.size());
     }
@@ -455,8 +560,10 @@ public final class FleetBenchmark {
         int n = devices.size();
         for (int i = 0; i < n; i++) {
             Device d = devices.get(i);
-            clock.scheduleAtFixedRate(() -> record(heartbeat(d), latencies, failures), i * 30_000L / n, 30_000, TimeUnit.MILLISECONDS);
-            clock.scheduleAtFixedRate(() -> record(usage(d), latencies, failures), i * 60_000L / n, 60_000, TimeUnit.MILLISECONDS);
+            clock.scheduleAtFixedRate(
+                    () -> record(heartbeat(d), latencies, failures), i * 30_000L / n, 30_000, TimeUnit.MILLISECONDS);
+            clock.scheduleAtFixedRate(
+                    () -> record(usage(d), latencies, failures), i * 60_000L / n, 60_000, TimeUnit.MILLISECONDS);
         }
         Thread.sleep(scheduleSeconds * 1000L);
         clock.shutdownNow();
@@ -466,9 +573,14 @@ public final class FleetBenchmark {
         if (server.metrics() != null) {
             long[] commitsAfter = commits(server);
             long commits = commitsAfter[0] - commitsBefore[0];
-            System.out.printf("%s: scheduled phase %.0f commits/s carrying %.1f requests each; %s%n", server.name(),
-                    commits / seconds, (commitsAfter[1] - commitsBefore[1]) / (double) Math.max(1, commits),
-                    server.database() == null ? "database PostgreSQL" : "database file " + (Files.size(server.database()) >> 20) + " MB");
+            System.out.printf(
+                    "%s: scheduled phase %.0f commits/s carrying %.1f requests each; %s%n",
+                    server.name(),
+                    commits / seconds,
+                    (commitsAfter[1] - commitsBefore[1]) / (double) Math.max(1, commits),
+                    server.database() == null
+                            ? "database PostgreSQL"
+                            : "database file " + (Files.size(server.database()) >> 20) + " MB");
         }
         return new Phase(latencies, failures.get(), seconds);
     }
@@ -485,8 +597,10 @@ public final class FleetBenchmark {
             return new long[2];
         }
         String text = Metrics.metrics(server.metrics());
-        return new long[] {Metrics.metric(text, "edgerent_database_commits_total"),
-                Metrics.metric(text, "edgerent_database_commit_pieces_total")};
+        return new long[] {
+            Metrics.metric(text, "edgerent_database_commits_total"),
+            Metrics.metric(text, "edgerent_database_commit_pieces_total")
+        };
     }
 
     /** One slot of the saturated phase: the request mix, {@code inFlight} at once, as fast as answered; its rate. */
@@ -506,7 +620,8 @@ public final class FleetBenchmark {
     }
 
     /** One of the saturated phase's chains: each answer sends the next request (two heartbeats to one usage report). */
-    private void loop(AtomicLong next, long end, ConcurrentLinkedQueue<Long> latencies, AtomicLong failures, Semaphore finished) {
+    private void loop(
+            AtomicLong next, long end, ConcurrentLinkedQueue<Long> latencies, AtomicLong failures, Semaphore finished) {
         if (System.nanoTime() > end) {
             finished.release();
             return;
@@ -524,7 +639,8 @@ public final class FleetBenchmark {
         });
     }
 
-    private static void record(CompletableFuture<Long> answer, ConcurrentLinkedQueue<Long> latencies, AtomicLong failures) {
+    private static void record(
+            CompletableFuture<Long> answer, ConcurrentLinkedQueue<Long> latencies, AtomicLong failures) {
         answer.whenComplete((nanos, failure) -> {
             if (failure == null) {
                 latencies.add(nanos);
@@ -536,7 +652,9 @@ public final class FleetBenchmark {
 
     private CompletableFuture<Long> heartbeat(Device d) {
         String rental = d.rental;
-        byte[] body = new Heartbeat(rental == null ? DeviceState.LISTED : DeviceState.RENTED, rental, new Prices(PRICE, 0)).encode();
+        byte[] body = new Heartbeat(
+                        rental == null ? DeviceState.LISTED : DeviceState.RENTED, rental, new Prices(PRICE, 0))
+                .encode();
         return timed(post(d, Paths.DEVICES + "/" + d.id + "/" + Paths.HEARTBEAT, body));
     }
 
@@ -547,7 +665,11 @@ public final class FleetBenchmark {
         }
         String path = Paths.DEVICES + "/" + d.id + "/" + Paths.USAGE;
         byte[] report = new UsageReport(d.rental, seq, seq * 60, seq, 64L << 20, seq * 1000, 0).encode();
-        return timed(post(d, path, SignedRequest.sign(d.key, path, System.currentTimeMillis(), report).encode()));
+        return timed(post(
+                d,
+                path,
+                SignedRequest.sign(d.key, path, System.currentTimeMillis(), report)
+                        .encode()));
     }
 
     private static CompletableFuture<Long> timed(CompletableFuture<byte[]> answer) {
@@ -571,7 +693,8 @@ public final class FleetBenchmark {
                 if (response.isSuccess()) {
                     answer.complete(response.getPayload());
                 } else {
-                    answer.completeExceptionally(new IllegalStateException(response.getCode() + " " + response.getPayloadString()));
+                    answer.completeExceptionally(
+                            new IllegalStateException(response.getCode() + " " + response.getPayloadString()));
                 }
             }
 
@@ -607,8 +730,9 @@ public final class FleetBenchmark {
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (devices.stream().anyMatch(d -> d.rental == null)) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(devices.stream().filter(d -> d.rental == null).count()
-                        + " devices never heard of their rental through their observation");
+                throw new IllegalStateException(
+                        devices.stream().filter(d -> d.rental == null).count()
+                                + " devices never heard of their rental through their observation");
             }
             Thread.sleep(200);
         }
@@ -633,8 +757,8 @@ public final class FleetBenchmark {
     }
 
     /** {@code count} blocking calls spread over {@code threads} clients, each thread its own; the results in order. */
-    private static <C extends AutoCloseable, T> List<T> parallel(int count, int threads, java.util.concurrent.Callable<C> clients,
-            Call<C, T> call) throws Exception {
+    private static <C extends AutoCloseable, T> List<T> parallel(
+            int count, int threads, java.util.concurrent.Callable<C> clients, Call<C, T> call) throws Exception {
         List<T> results = new ArrayList<>(java.util.Collections.nCopies(count, null));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         List<java.util.concurrent.Future<?>> done = new ArrayList<>();
@@ -745,7 +869,8 @@ public final class FleetBenchmark {
     /** Bytes per class of a JVM's live objects (jcmd GC.class_histogram, which collects first). */
     private static java.util.Map<String, Long> histogram(long pid) throws Exception {
         java.util.Map<String, Long> bytes = new java.util.HashMap<>();
-        for (String line : run("jcmd", String.valueOf(pid), "GC.class_histogram").split("\n")) {
+        for (String line :
+                run("jcmd", String.valueOf(pid), "GC.class_histogram").split("\n")) {
             String[] f = line.trim().split("\\s+");
             if (f.length >= 4 && f[0].endsWith(":")) {
                 bytes.merge(f[3], Long.parseLong(f[2]), Long::sum);
@@ -755,7 +880,8 @@ public final class FleetBenchmark {
     }
 
     /** The 25 classes whose live bytes grew most, per device, and the sum of all growth. */
-    private static String histogramGrowth(java.util.Map<String, Long> before, java.util.Map<String, Long> after, int devices) {
+    private static String histogramGrowth(
+            java.util.Map<String, Long> before, java.util.Map<String, Long> after, int devices) {
         StringBuilder out = new StringBuilder();
         long total = 0;
         List<java.util.Map.Entry<String, Long>> grown = new ArrayList<>();
@@ -768,7 +894,8 @@ public final class FleetBenchmark {
         for (var e : grown.subList(0, Math.min(25, grown.size()))) {
             out.append(String.format("  %8.1f  %s%n", (double) e.getValue() / devices, e.getKey()));
         }
-        return out.append(String.format("  %8.1f  all classes%n", (double) total / devices)).toString();
+        return out.append(String.format("  %8.1f  all classes%n", (double) total / devices))
+                .toString();
     }
 
     private static String run(String... command) throws Exception {

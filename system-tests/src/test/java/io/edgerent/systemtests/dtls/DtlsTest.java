@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.systemtests.support.Metrics;
-import io.edgerent.systemtests.support.World;
 import io.edgerent.client.HubClient;
 import io.edgerent.link.Dtls;
 import io.edgerent.link.HubKeyCheck;
@@ -26,6 +24,7 @@ import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.SshKeys;
+import io.edgerent.systemtests.support.World;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -67,30 +66,54 @@ class DtlsTest {
         try (World world = new World(dir)) {
             String device = world.registeredDevice();
             String market = world.cli(dir, "market").assertOk().out();
-            KeyPair deviceKey = new KeyPair(Ed25519.publicKey(Files.readAllBytes(dir.resolve("device/agent/device.pub"))),
+            KeyPair deviceKey = new KeyPair(
+                    Ed25519.publicKey(Files.readAllBytes(dir.resolve("device/agent/device.pub"))),
                     Ed25519.privateKey(Files.readAllBytes(dir.resolve("device/agent/device.key"))));
             KeyPair stranger = Ed25519.generate();
 
             // A stranger heartbeats as the device, saying it is off the market, and asks for its assignment.
             byte[] offMarket = new Heartbeat(DeviceState.LISTED, null, new Prices(1, 1), false).encode();
-            assertRefused(post(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.HEARTBEAT, offMarket),
+            assertRefused(
+                    post(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.HEARTBEAT, offMarket),
                     "another key than device " + device);
-            assertRefused(get(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.ASSIGNMENT), "another key than device");
-            assertRefused(get(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.ASSIGNMENT_VERSION), "another key than device");
+            assertRefused(
+                    get(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.ASSIGNMENT),
+                    "another key than device");
+            assertRefused(
+                    get(world, stranger, Paths.DEVICES + "/" + device + "/" + Paths.ASSIGNMENT_VERSION),
+                    "another key than device");
 
             // The device's own key, used as a renter's: refused even though the signature and the session agree.
-            String sshKey = SshKeys.ed25519AuthorizedKey(Ed25519.raw(Ed25519.generate().getPublic()));
+            String sshKey =
+                    SshKeys.ed25519AuthorizedKey(Ed25519.raw(Ed25519.generate().getPublic()));
             byte[] rent = new RentRequest(device, 1, sshKey, 1_000_000, 1000).encode();
-            assertRefused(post(world, deviceKey, Paths.RENTALS,
-                    SignedRequest.sign(deviceKey, Paths.RENTALS, System.currentTimeMillis(), rent).encode()), "registered device's");
+            assertRefused(
+                    post(
+                            world,
+                            deviceKey,
+                            Paths.RENTALS,
+                            SignedRequest.sign(deviceKey, Paths.RENTALS, System.currentTimeMillis(), rent)
+                                    .encode()),
+                    "registered device's");
 
             // A renter's signed request carried over a session of another key.
             KeyPair renter = Ed25519.generate();
-            assertRefused(post(world, stranger, Paths.RENTALS,
-                    SignedRequest.sign(renter, Paths.RENTALS, System.currentTimeMillis(), rent).encode()), "another key than the renter");
+            assertRefused(
+                    post(
+                            world,
+                            stranger,
+                            Paths.RENTALS,
+                            SignedRequest.sign(renter, Paths.RENTALS, System.currentTimeMillis(), rent)
+                                    .encode()),
+                    "another key than the renter");
 
-            assertEquals(market, world.cli(dir, "market").assertOk().out(), "the device is listed as before, free, same prices");
-            assertTrue(metrics(world).contains("edgerent_coap_errors_total{transport=\"dtls\",class=\"4\"} 5"), metrics(world));
+            assertEquals(
+                    market,
+                    world.cli(dir, "market").assertOk().out(),
+                    "the device is listed as before, free, same prices");
+            assertTrue(
+                    metrics(world).contains("edgerent_coap_errors_total{transport=\"dtls\",class=\"4\"} 5"),
+                    metrics(world));
         }
     }
 
@@ -110,16 +133,38 @@ class DtlsTest {
                 for (KeyPair key : keys) {
                     CoapEndpoint endpoint = Dtls.clientEndpoint(URI.create(world.hubUri), key, HubKeyCheck.any());
                     endpoints.add(endpoint);
-                    String id = RegistrationAccepted.decode(call(world, endpoint, Paths.DEVICES, c -> c.post(new Registration(
-                            world.token("olga"), Ed25519.raw(key.getPublic()), new HardwareFacts(4, "Cortex-A72", 4L << 30, 32L << 30,
-                            "aarch64", "Raspberry Pi 4", 1000)).encode(), MediaTypeRegistry.APPLICATION_CBOR)).getPayload()).deviceId();
+                    String id = RegistrationAccepted.decode(call(
+                                            world,
+                                            endpoint,
+                                            Paths.DEVICES,
+                                            c -> c.post(
+                                                    new Registration(
+                                                                    world.token("olga"),
+                                                                    Ed25519.raw(key.getPublic()),
+                                                                    new HardwareFacts(
+                                                                            4,
+                                                                            "Cortex-A72",
+                                                                            4L << 30,
+                                                                            32L << 30,
+                                                                            "aarch64",
+                                                                            "Raspberry Pi 4",
+                                                                            1000))
+                                                            .encode(),
+                                                    MediaTypeRegistry.APPLICATION_CBOR))
+                                    .getPayload())
+                            .deviceId();
                     ids.add(id);
-                    call(world, endpoint, Paths.DEVICES + "/" + id + "/" + Paths.HEARTBEAT, c -> c.post(new Heartbeat(DeviceState.LISTED,
-                            null, new Prices(3600, 0)).encode(), MediaTypeRegistry.APPLICATION_CBOR));
+                    call(
+                            world,
+                            endpoint,
+                            Paths.DEVICES + "/" + id + "/" + Paths.HEARTBEAT,
+                            c -> c.post(
+                                    new Heartbeat(DeviceState.LISTED, null, new Prices(3600, 0)).encode(),
+                                    MediaTypeRegistry.APPLICATION_CBOR));
                     var queue = new java.util.concurrent.LinkedBlockingQueue<AssignmentVersion>();
                     heard.add(queue);
-                    CoapClient observer = new CoapClient(URI.create(world.hubUri + "/" + Paths.DEVICES + "/" + id + "/"
-                            + Paths.ASSIGNMENT_VERSION));
+                    CoapClient observer = new CoapClient(
+                            URI.create(world.hubUri + "/" + Paths.DEVICES + "/" + id + "/" + Paths.ASSIGNMENT_VERSION));
                     observer.setEndpoint(endpoint);
                     observers.add(observer);
                     observer.observeAndWait(new org.eclipse.californium.core.CoapHandler() {
@@ -133,23 +178,36 @@ class DtlsTest {
                             // counted by what the queue misses
                         }
                     });
-                    assertNotNull(queue.poll(10, java.util.concurrent.TimeUnit.SECONDS), "the observation's first answer");
+                    assertNotNull(
+                            queue.poll(10, java.util.concurrent.TimeUnit.SECONDS), "the observation's first answer");
                     assertNull(assignment(world, endpoint, id).rental(), "free at first");
                 }
                 KeyPair renter = Ed25519.generate();
                 try (HubClient admin = new HubClient(URI.create(world.plainHubUri), 10_000);
                         HubClient client = new HubClient(URI.create(world.hubUri), 10_000, renter, HubKeyCheck.any())) {
-                    admin.moveMoney(Files.readString(dir.resolve("hub/admin.secret")).strip(), "deposit",
-                            "renter:" + java.util.HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())), 10_000, "bank-1");
-                    String rental = client.rent(renter, ids.get(0), 1, SshKeys.ed25519AuthorizedKey(Ed25519.raw(Ed25519.generate()
-                            .getPublic())), 3600, 3600).name();
+                    admin.moveMoney(
+                            Files.readString(dir.resolve("hub/admin.secret")).strip(),
+                            "deposit",
+                            "renter:" + java.util.HexFormat.of().formatHex(Ed25519.raw(renter.getPublic())),
+                            10_000,
+                            "bank-1");
+                    String rental = client.rent(
+                                    renter,
+                                    ids.get(0),
+                                    1,
+                                    SshKeys.ed25519AuthorizedKey(
+                                            Ed25519.raw(Ed25519.generate().getPublic())),
+                                    3600,
+                                    3600)
+                            .name();
                     AssignmentVersion told = heard.get(0).poll(10, java.util.concurrent.TimeUnit.SECONDS);
                     assertNotNull(told, "the rented device was notified");
                     Assignment read = assignment(world, endpoints.get(0), ids.get(0));
                     assertEquals(told.version(), read.version(), "the version announced is the one read");
                     assertEquals(rental, read.rental().name());
                 }
-                assertNull(heard.get(1).poll(2, java.util.concurrent.TimeUnit.SECONDS), "the other device heard nothing");
+                assertNull(
+                        heard.get(1).poll(2, java.util.concurrent.TimeUnit.SECONDS), "the other device heard nothing");
             } finally {
                 observers.forEach(CoapClient::shutdown);
                 endpoints.forEach(CoapEndpoint::destroy);
@@ -159,7 +217,9 @@ class DtlsTest {
 
     /** Device {@code id}'s assignment, read over its own session as its agent does after a notification. */
     private static Assignment assignment(World world, CoapEndpoint endpoint, String id) throws Exception {
-        return Assignment.decode(call(world, endpoint, Paths.DEVICES + "/" + id + "/" + Paths.ASSIGNMENT, CoapClient::get).getPayload());
+        return Assignment.decode(
+                call(world, endpoint, Paths.DEVICES + "/" + id + "/" + Paths.ASSIGNMENT, CoapClient::get)
+                        .getPayload());
     }
 
     /** One request to {@code path} over {@code endpoint}'s session; it must succeed. */
@@ -173,18 +233,27 @@ class DtlsTest {
     /** A DTLS record sent again (captured on the wire by a relay) is dropped by the hub's anti-replay window. */
     @Test
     void a_replayed_dtls_record_is_dropped() throws Exception {
-        try (World world = new World(dir); Nat relay = new Nat(new InetSocketAddress("127.0.0.1", world.coapsPort))) {
+        try (World world = new World(dir);
+                Nat relay = new Nat(new InetSocketAddress("127.0.0.1", world.coapsPort))) {
             KeyPair renter = Ed25519.generate();
-            try (HubClient through = new HubClient(URI.create("coaps://127.0.0.1:" + relay.inside.getLocalPort()), 5000, renter,
-                    HubKeyCheck.any())) {
-                assertEquals(0, through.wallet(renter).balance(), "a fresh renter's wallet, asked over DTLS through the relay");
+            try (HubClient through = new HubClient(
+                    URI.create("coaps://127.0.0.1:" + relay.inside.getLocalPort()), 5000, renter, HubKeyCheck.any())) {
+                assertEquals(
+                        0,
+                        through.wallet(renter).balance(),
+                        "a fresh renter's wallet, asked over DTLS through the relay");
             }
             long dropped = metric(world, "edgerent_dtls_records_dropped_total");
             long requests = metric(world, "edgerent_coap_requests_total{transport=\"dtls\"}");
             relay.sendAgain(relay.lastFromClient);
-            World.awaitTrue(Duration.ofSeconds(10), "the replayed record dropped",
+            World.awaitTrue(
+                    Duration.ofSeconds(10),
+                    "the replayed record dropped",
                     () -> metric(world, "edgerent_dtls_records_dropped_total") == dropped + 1);
-            assertEquals(requests, metric(world, "edgerent_coap_requests_total{transport=\"dtls\"}"), "no request reached CoAP");
+            assertEquals(
+                    requests,
+                    metric(world, "edgerent_coap_requests_total{transport=\"dtls\"}"),
+                    "no request reached CoAP");
         }
     }
 
@@ -195,16 +264,18 @@ class DtlsTest {
      */
     @Test
     void a_new_address_mid_session_keeps_the_session_by_its_connection_id() throws Exception {
-        try (World world = new World(dir); Nat nat = new Nat(new InetSocketAddress("127.0.0.1", world.coapsPort))) {
+        try (World world = new World(dir);
+                Nat nat = new Nat(new InetSocketAddress("127.0.0.1", world.coapsPort))) {
             KeyPair renter = Ed25519.generate();
-            try (HubClient through = new HubClient(URI.create("coaps://127.0.0.1:" + nat.inside.getLocalPort()), 5000, renter,
-                    HubKeyCheck.any())) {
+            try (HubClient through = new HubClient(
+                    URI.create("coaps://127.0.0.1:" + nat.inside.getLocalPort()), 5000, renter, HubKeyCheck.any())) {
                 assertEquals(0, through.wallet(renter).balance(), "asked through the NAT");
                 long handshakes = metric(world, "edgerent_dtls_handshakes_started_total");
                 int before = nat.outsidePort();
                 nat.rebind();
                 assertNotEquals(before, nat.outsidePort(), "the hub sees the device at a new port");
-                assertEquals(0, through.wallet(renter).balance(), "asked again, from the new port, in the same session");
+                assertEquals(
+                        0, through.wallet(renter).balance(), "asked again, from the new port, in the same session");
                 assertEquals(handshakes, metric(world, "edgerent_dtls_handshakes_started_total"), "no new handshake");
                 assertEquals(1, handshakes);
             }
@@ -258,18 +329,20 @@ class DtlsTest {
         }
 
         private static void relay(DatagramSocket from, Forward forward) {
-            Thread t = new Thread(() -> {
-                byte[] buffer = new byte[2048];
-                while (!from.isClosed()) {
-                    try {
-                        DatagramPacket p = new DatagramPacket(buffer, buffer.length);
-                        from.receive(p);
-                        forward.packet(p);
-                    } catch (java.io.IOException e) {
-                        return;
-                    }
-                }
-            }, "nat");
+            Thread t = new Thread(
+                    () -> {
+                        byte[] buffer = new byte[2048];
+                        while (!from.isClosed()) {
+                            try {
+                                DatagramPacket p = new DatagramPacket(buffer, buffer.length);
+                                from.receive(p);
+                                forward.packet(p);
+                            } catch (java.io.IOException e) {
+                                return;
+                            }
+                        }
+                    },
+                    "nat");
             t.setDaemon(true);
             t.start();
         }
@@ -290,7 +363,8 @@ class DtlsTest {
         List<CoapEndpoint> devices = new ArrayList<>();
         try (World world = new World(dir)) {
             for (int i = 0; i < fleet; i++) {
-                CoapEndpoint endpoint = Dtls.clientEndpoint(URI.create(world.hubUri), Ed25519.generate(), HubKeyCheck.any());
+                CoapEndpoint endpoint =
+                        Dtls.clientEndpoint(URI.create(world.hubUri), Ed25519.generate(), HubKeyCheck.any());
                 endpoint.setExecutors(main, secondary);
                 endpoint.start();
                 devices.add(endpoint);
@@ -303,8 +377,9 @@ class DtlsTest {
             world.startHub();
             long started = System.nanoTime();
             askAll(world, devices);
-            System.out.printf("dtls restart: %d devices answered by the restarted hub in %d ms%n", fleet,
-                    (System.nanoTime() - started) / 1_000_000);
+            System.out.printf(
+                    "dtls restart: %d devices answered by the restarted hub in %d ms%n",
+                    fleet, (System.nanoTime() - started) / 1_000_000);
             assertEquals(0, metric(world, "edgerent_dtls_handshakes_started_total"), "no device handshook again");
             assertTrue(metric(world, "edgerent_dtls_sessions") >= fleet, metrics(world));
             assertTrue(!Files.exists(dir.resolve("hub/dtls.state")), "the saved sessions are used once, then deleted");
@@ -322,26 +397,46 @@ class DtlsTest {
             world.registeredDevice();
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + world.hub.metricsPort();
-            HttpResponse<String> m = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+            HttpResponse<String> m = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, m.statusCode());
-            assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"), m.headers().toString());
+            assertTrue(
+                    m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
+                    m.headers().toString());
             for (String line : m.body().lines().toList()) {
-                assertTrue(line.startsWith("# HELP ") || line.startsWith("# TYPE ") || line.matches("[a-z_]+(\\{[^}]*\\})? [0-9]+"),
+                assertTrue(
+                        line.startsWith("# HELP ")
+                                || line.startsWith("# TYPE ")
+                                || line.matches("[a-z_]+(\\{[^}]*\\})? [0-9]+"),
                         "not a Prometheus line: " + line);
             }
             assertTrue(m.body().contains("\nedgerent_devices_online 1\n"), m.body());
             assertTrue(m.body().contains("\nedgerent_devices_registered 1\n"), m.body());
             assertTrue(m.body().contains("\n# TYPE edgerent_database_commits_total counter\n"), m.body());
-            assertTrue(metric(world, "edgerent_database_commit_pieces_total") >= metric(world, "edgerent_database_commits_total"), m.body());
-            HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(
+                    metric(world, "edgerent_database_commit_pieces_total")
+                            >= metric(world, "edgerent_database_commits_total"),
+                    m.body());
+            HttpResponse<String> h = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, h.statusCode());
             assertTrue(h.body().startsWith("{\"status\":\"up\",\"database\":\"ok\",\"devicesOnline\":1,"), h.body());
-            assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + "/admin")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode());
-            assertEquals(405, http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).POST(HttpRequest.BodyPublishers.ofString("x"))
-                    .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(
+                    404,
+                    http.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/admin"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
+            assertEquals(
+                    405,
+                    http.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                                            .POST(HttpRequest.BodyPublishers.ofString("x"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
         }
     }
 
@@ -349,18 +444,20 @@ class DtlsTest {
     private static void askAll(World world, List<CoapEndpoint> devices) {
         List<java.util.concurrent.CompletableFuture<CoapResponse>> answers = new ArrayList<>();
         for (CoapEndpoint endpoint : devices) {
-            answers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                CoapClient c = new CoapClient(URI.create(world.hubUri + "/" + Paths.LISTINGS));
-                c.setEndpoint(endpoint);
-                c.setTimeout(60_000L);
-                try {
-                    return c.get();
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                } finally {
-                    c.shutdown();
-                }
-            }, ForkJoinPoolHolder.POOL));
+            answers.add(java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> {
+                        CoapClient c = new CoapClient(URI.create(world.hubUri + "/" + Paths.LISTINGS));
+                        c.setEndpoint(endpoint);
+                        c.setTimeout(60_000L);
+                        try {
+                            return c.get();
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        } finally {
+                            c.shutdown();
+                        }
+                    },
+                    ForkJoinPoolHolder.POOL));
         }
         for (var answer : answers) {
             CoapResponse r = answer.join();

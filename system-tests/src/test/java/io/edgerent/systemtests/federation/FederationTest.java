@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.systemtests.support.Renter;
-import io.edgerent.systemtests.support.World;
 import io.edgerent.link.Dtls;
 import io.edgerent.link.HubKeyCheck;
 import io.edgerent.protocol.Cbor;
@@ -15,6 +13,8 @@ import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.SshKeys;
+import io.edgerent.systemtests.support.Renter;
+import io.edgerent.systemtests.support.World;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -60,6 +60,7 @@ class FederationTest {
 
     @TempDir
     Path dir;
+
     final Map<String, Process> hubs = new HashMap<>();
     final List<Process> processes = new ArrayList<>();
     final List<String> devices = new ArrayList<>();
@@ -83,18 +84,36 @@ class FederationTest {
         }
         for (String hub : List.of("a", "b", "c")) {
             awaitLog(hub + ".log", "hub key: ");
-            keys.put(hub, Files.readString(dir.resolve(hub + ".log")).lines().filter(l -> l.startsWith("hub key: ")).findFirst()
-                    .orElseThrow().substring(9).strip());
+            keys.put(
+                    hub,
+                    Files.readString(dir.resolve(hub + ".log"))
+                            .lines()
+                            .filter(l -> l.startsWith("hub key: "))
+                            .findFirst()
+                            .orElseThrow()
+                            .substring(9)
+                            .strip());
         }
         Path operator = dir.resolve("operator");
 
         // Bad links are refused with a reason and change nothing.
-        World.Result badKey = cli(operator, "a", "link", "add", "b", uri("b"), "ssh-ed25519 AAAA", "--admin-secret", secret("a"));
+        World.Result badKey =
+                cli(operator, "a", "link", "add", "b", uri("b"), "ssh-ed25519 AAAA", "--admin-secret", secret("a"));
         assertEquals(1, badKey.code(), badKey.err());
         assertTrue(badKey.err().contains("hub key:"), badKey.err());
-        World.Result own = cli(operator, "a", "link", "add", "self", uri("a"), keys.get("a"), "--admin-secret", secret("a"));
+        World.Result own =
+                cli(operator, "a", "link", "add", "self", uri("a"), keys.get("a"), "--admin-secret", secret("a"));
         assertTrue(own.err().contains("this hub's own key"), own.err());
-        World.Result plain = cli(operator, "a", "link", "add", "b", "coap://127.0.0.3:5683", keys.get("b"), "--admin-secret", secret("a"));
+        World.Result plain = cli(
+                operator,
+                "a",
+                "link",
+                "add",
+                "b",
+                "coap://127.0.0.3:5683",
+                keys.get("b"),
+                "--admin-secret",
+                secret("a"));
         assertTrue(plain.err().contains("coaps://HOST:PORT"), plain.err());
         World.Result none = cli(operator, "a", "link", "--admin-secret", secret("a"));
         assertTrue(none.out().contains("no hubs linked"), none.out() + none.err());
@@ -110,9 +129,11 @@ class FederationTest {
         startDevice("a");
         awaitTrue(Duration.ofSeconds(60), "both devices listed free on A, from their home hubs", () -> {
             String market = cli(operator, "a", "market").out();
-            return marketLine(market, deviceB).matches(".* free .* b .*") && marketLine(market, deviceC).matches(".* free .* c .*");
+            return marketLine(market, deviceB).matches(".* free .* b .*")
+                    && marketLine(market, deviceC).matches(".* free .* c .*");
         });
-        String links = cli(operator, "a", "link", "list", "--admin-secret", secret("a")).out();
+        String links = cli(operator, "a", "link", "list", "--admin-secret", secret("a"))
+                .out();
         assertTrue(links.contains(uri("b")) && links.contains(keys.get("c")), links);
 
         // A hub that is not linked, or a key that is no hub's, gets nothing from the federation resources.
@@ -124,31 +145,53 @@ class FederationTest {
         // The renter's money is at A.
         Files.createDirectories(dir.resolve("renter"));
         Renter renter = new Renter(dir.resolve("renter"), ADDRESS.get("b") + ":" + sshPort);
-        World.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", renter.key.toString()).assertOk();
-        String account = line(cli(renter.home, "a", "wallet").assertOk().out(), "account: ").substring(9);
-        cli(operator, "a", "wallet", "deposit", account, "100000", "--ref", "bank-1", "--admin-secret", secret("a")).assertOk();
+        World.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", renter.key.toString())
+                .assertOk();
+        String account = line(cli(renter.home, "a", "wallet").assertOk().out(), "account: ")
+                .substring(9);
+        cli(operator, "a", "wallet", "deposit", account, "100000", "--ref", "bank-1", "--admin-secret", secret("a"))
+                .assertOk();
 
         // Too poor for the deposit: refused at A, nothing passed on.
-        World.Result tooMuch = cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "100001", "--detach");
+        World.Result tooMuch =
+                cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "100001", "--detach");
         assertEquals(1, tooMuch.code(), tooMuch.err());
         assertTrue(tooMuch.err().contains("your wallet holds 100000"), tooMuch.err());
         // Refused at B (its price is above the renter's cap): the deposit A took is back in the wallet at once.
-        World.Result capped = cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--max-price", "1", "--deposit",
-                "50000", "--detach");
+        World.Result capped = cli(
+                renter.home,
+                "a",
+                "rent",
+                deviceB,
+                "--key",
+                renter.key + ".pub",
+                "--max-price",
+                "1",
+                "--deposit",
+                "50000",
+                "--detach");
         assertEquals(1, capped.code(), capped.err());
         assertTrue(capped.err().contains("above your maximum of 1"), "B's reason, passed back by A: " + capped.err());
-        assertEquals("balance: 100000", line(cli(renter.home, "a", "wallet").out(), "balance: "), "the deposit is back at A");
+        assertEquals(
+                "balance: 100000",
+                line(cli(renter.home, "a", "wallet").out(), "balance: "),
+                "the deposit is back at A");
 
         // B down when A passes a rent on: the renter hears it may still open there. B, back, has never seen it and says
-        // so once and for all (a request under that name arriving late is refused, below), and A gives the deposit back.
+        // so once and for all (a request under that name arriving late is refused, below), and A gives the deposit
+        // back.
         hubs.get("b").destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        String givenUp = mayStillOpen(cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "20000",
-                "--detach"));
-        assertEquals("balance: 80000", line(cli(renter.home, "a", "wallet").out(), "balance: "), "the deposit is held at A");
+        String givenUp = mayStillOpen(
+                cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "20000", "--detach"));
+        assertEquals(
+                "balance: 80000", line(cli(renter.home, "a", "wallet").out(), "balance: "), "the deposit is held at A");
         startHub("b");
-        awaitTrue(Duration.ofSeconds(60), "the deposit back at A once B answers",
+        awaitTrue(
+                Duration.ofSeconds(60),
+                "the deposit back at A once B answers",
                 () -> line(cli(renter.home, "a", "wallet").out(), "balance: ").equals("balance: 100000"));
-        assertFalse(cli(renter.home, "a", "rentals").out().contains(givenUp), "a rental that never opened is not listed");
+        assertFalse(
+                cli(renter.home, "a", "rentals").out().contains(givenUp), "a rental that never opened is not listed");
         awaitFreeOnA(operator, deviceB);
 
         // B frozen when A passes a rent on: no answer in time, but B takes the request when it runs again and opens the
@@ -157,27 +200,51 @@ class FederationTest {
         World.run(Duration.ofSeconds(10), "kill", "-STOP", frozen).assertOk();
         World.Result unanswered;
         try {
-            unanswered = cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "20000", "--detach");
+            unanswered = cli(
+                    renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "20000", "--detach");
         } finally {
             World.run(Duration.ofSeconds(10), "kill", "-CONT", frozen).assertOk();
         }
         String late = mayStillOpen(unanswered);
-        awaitTrue(Duration.ofSeconds(60), "A learning from B that the rental opened",
+        awaitTrue(
+                Duration.ofSeconds(60),
+                "A learning from B that the rental opened",
                 () -> cli(renter.home, "a", "rentals").out().contains(late + " "));
         Settlement earlier = Settlement.of(cli(renter.home, "a", "end", late).assertOk());
         assertEquals(20000, earlier.deposit());
         long wallet = 80000 + earlier.refund();
-        awaitTrue(Duration.ofSeconds(30), "the first refund back in the wallet at A",
+        awaitTrue(
+                Duration.ofSeconds(30),
+                "the first refund back in the wallet at A",
                 () -> line(cli(renter.home, "a", "wallet").out(), "balance: ").equals("balance: " + wallet));
         awaitFreeOnA(operator, deviceB);
 
-        World.Result rented = cli(renter.home, "a", "rent", deviceB, "--key", renter.key + ".pub", "--deposit", "50000", "--timeout",
-                "120", "--detach").assertOk();
+        World.Result rented = cli(
+                        renter.home,
+                        "a",
+                        "rent",
+                        deviceB,
+                        "--key",
+                        renter.key + ".pub",
+                        "--deposit",
+                        "50000",
+                        "--timeout",
+                        "120",
+                        "--detach")
+                .assertOk();
         String rental = Renter.rentalName(rented);
-        assertTrue(rented.out().contains("ssh: ssh -J " + rental + "@" + ADDRESS.get("b") + ":" + sshPort + " root@" + rental),
+        assertTrue(
+                rented.out()
+                        .contains("ssh: ssh -J " + rental + "@" + ADDRESS.get("b") + ":" + sshPort + " root@" + rental),
                 "the ssh command leads through B's gateway: " + rented.out());
-        assertEquals(rental + "\n", renter.ssh(rental, "echo federated > /root/mark; hostname").assertOk().out());
-        assertEquals("balance: " + (wallet - 50000), line(cli(renter.home, "a", "wallet").out(), "balance: "),
+        assertEquals(
+                rental + "\n",
+                renter.ssh(rental, "echo federated > /root/mark; hostname")
+                        .assertOk()
+                        .out());
+        assertEquals(
+                "balance: " + (wallet - 50000),
+                line(cli(renter.home, "a", "wallet").out(), "balance: "),
                 "the deposit left the wallet at A");
         // B saw the rental passed on by A, not rented by a renter of its own.
         assertTrue(Files.readString(dir.resolve("b.log")).contains("passed on by hub a"));
@@ -187,36 +254,57 @@ class FederationTest {
         KeyPair mallory = ecdsaKeyPair();
         link(operator, "b", "mallory", "coaps://127.0.0.9:9", SshKeys.ecdsaP256Line(mallory.getPublic()));
         Path identity = renter.home.resolve("renter");
-        KeyPair renterKey = new KeyPair(Ed25519.publicKey(Files.readAllBytes(identity.resolve("renter.pub"))),
+        KeyPair renterKey = new KeyPair(
+                Ed25519.publicKey(Files.readAllBytes(identity.resolve("renter.pub"))),
                 Ed25519.privateKey(Files.readAllBytes(identity.resolve("renter.key"))));
-        SignedRequest rent = SignedRequest.sign(renterKey, Paths.RENTALS, System.currentTimeMillis(),
-                new RentRequest(deviceB, 1, Files.readString(Path.of(renter.key + ".pub")).strip(), PER_HOUR, 1000).encode());
+        SignedRequest rent = SignedRequest.sign(
+                renterKey,
+                Paths.RENTALS,
+                System.currentTimeMillis(),
+                new RentRequest(
+                                deviceB,
+                                1,
+                                Files.readString(Path.of(renter.key + ".pub")).strip(),
+                                PER_HOUR,
+                                1000)
+                        .encode());
         String minePath = Paths.RENTALS + "/" + Paths.MINE;
         SignedRequest mine = SignedRequest.sign(renterKey, minePath, System.currentTimeMillis(), Cbor.encode(Map.of()));
         try (var call = new PeerCall(uri("b"), mallory, keys.get("b"))) {
             byte[] forged = rent.encode();
             forged[forged.length - 1] ^= 1;
-            CoapResponse bad = call.post(Paths.FEDERATION + "/" + Paths.RENT, Cbor.encode(Map.of("name", "r-000000000001", "request",
-                    forged)));
+            CoapResponse bad = call.post(
+                    Paths.FEDERATION + "/" + Paths.RENT,
+                    Cbor.encode(Map.of("name", "r-000000000001", "request", forged)));
             assertEquals(ResponseCode.UNAUTHORIZED, bad.getCode(), "a bad renter signature: " + bad.getResponseText());
-            CoapResponse relayRent = call.post(Paths.FEDERATION + "/" + Paths.RELAY, Cbor.encode(Map.of("path", Paths.RENTALS,
-                    "request", rent.encode())));
+            CoapResponse relayRent = call.post(
+                    Paths.FEDERATION + "/" + Paths.RELAY,
+                    Cbor.encode(Map.of("path", Paths.RENTALS, "request", rent.encode())));
             assertEquals(ResponseCode.BAD_REQUEST, relayRent.getCode(), relayRent.getResponseText());
             byte[] relayMine = Cbor.encode(Map.of("path", minePath, "request", mine.encode()));
             CoapResponse first = call.post(Paths.FEDERATION + "/" + Paths.RELAY, relayMine);
             assertEquals(ResponseCode.CHANGED, first.getCode(), first.getResponseText());
             CoapResponse replayed = call.post(Paths.FEDERATION + "/" + Paths.RELAY, relayMine);
-            assertEquals(ResponseCode.UNAUTHORIZED, replayed.getCode(), "a replayed renter request: " + replayed.getResponseText());
+            assertEquals(
+                    ResponseCode.UNAUTHORIZED,
+                    replayed.getCode(),
+                    "a replayed renter request: " + replayed.getResponseText());
             CoapResponse malformed = call.post(Paths.FEDERATION + "/" + Paths.RENT, new byte[] {(byte) 0xff, 0x00});
             assertEquals(ResponseCode.BAD_REQUEST, malformed.getCode(), malformed.getResponseText());
-            CoapResponse settlement = call.post(Paths.FEDERATION + "/" + Paths.SETTLEMENT, Cbor.encode(Map.of("rental", rental)));
+            CoapResponse settlement =
+                    call.post(Paths.FEDERATION + "/" + Paths.SETTLEMENT, Cbor.encode(Map.of("rental", rental)));
             assertEquals(ResponseCode.NOT_FOUND, settlement.getCode(), "another hub's rental is not told to mallory");
-            CoapResponse tooLate = call.post(Paths.FEDERATION + "/" + Paths.RENT, Cbor.encode(Map.of("name", givenUp, "request",
-                    rent.encode())));
-            assertEquals(ResponseCode.CONFLICT, tooLate.getCode(), "a rent under a name given up: " + tooLate.getResponseText());
+            CoapResponse tooLate = call.post(
+                    Paths.FEDERATION + "/" + Paths.RENT,
+                    Cbor.encode(Map.of("name", givenUp, "request", rent.encode())));
+            assertEquals(
+                    ResponseCode.CONFLICT,
+                    tooLate.getCode(),
+                    "a rent under a name given up: " + tooLate.getResponseText());
             assertTrue(tooLate.getResponseText().contains("came too late"), tooLate.getResponseText());
         }
-        cli(operator, "b", "link", "remove", "mallory", "--admin-secret", secret("b")).assertOk();
+        cli(operator, "b", "link", "remove", "mallory", "--admin-secret", secret("b"))
+                .assertOk();
 
         // Pay as you go through A.
         Process payer = payer(renter, rental);
@@ -224,35 +312,55 @@ class FederationTest {
 
         // C dies: A and B go on; C's device goes stale on A's market, then disappears.
         hubs.get("c").destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        awaitTrue(Duration.ofSeconds(30), "C's device shown stale on A",
+        awaitTrue(
+                Duration.ofSeconds(30),
+                "C's device shown stale on A",
                 () -> marketLine(cli(operator, "a", "market").out(), deviceC).contains(" stale "));
-        awaitTrue(Duration.ofSeconds(30), "C's device gone from A's market",
+        awaitTrue(
+                Duration.ofSeconds(30),
+                "C's device gone from A's market",
                 () -> !cli(operator, "a", "market").out().contains(deviceC));
-        assertTrue(marketLine(cli(operator, "a", "market").out(), deviceB).contains(" rented "), "B's device still listed");
+        assertTrue(
+                marketLine(cli(operator, "a", "market").out(), deviceB).contains(" rented "),
+                "B's device still listed");
         String metrics = metricsOf("a");
-        assertTrue(metrics.contains("edgerent_linked_hubs{state=\"answering\"} 1\n") && metrics.contains(
-                "edgerent_linked_hubs{state=\"stale\"} 1\n") && metrics.contains("edgerent_passed_rentals_unsettled 1\n"), metrics);
+        assertTrue(
+                metrics.contains("edgerent_linked_hubs{state=\"answering\"} 1\n")
+                        && metrics.contains("edgerent_linked_hubs{state=\"stale\"} 1\n")
+                        && metrics.contains("edgerent_passed_rentals_unsettled 1\n"),
+                metrics);
         long before = paid(renter, rental);
         awaitTrue(Duration.ofSeconds(30), "payments going on without C", () -> paid(renter, rental) > before);
-        assertEquals("federated\n", renter.ssh(rental, "cat /root/mark").assertOk().out());
+        assertEquals(
+                "federated\n", renter.ssh(rental, "cat /root/mark").assertOk().out());
 
         // A, the renter's hub, dies and comes back: the rental goes on at B meanwhile, and A still knows it.
         hubs.get("a").destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        assertEquals("federated\n", renter.ssh(rental, "cat /root/mark").assertOk().out(), "B serves while A is down");
+        assertEquals(
+                "federated\n", renter.ssh(rental, "cat /root/mark").assertOk().out(), "B serves while A is down");
         startHub("a");
-        awaitTrue(Duration.ofSeconds(60), "A back, listing B's device", () -> marketLine(cli(operator, "a", "market").out(), deviceB)
-                .contains(" b "));
-        assertTrue(cli(renter.home, "a", "rentals").assertOk().out().contains(rental + " " ), "A still knows the passed rental");
+        awaitTrue(
+                Duration.ofSeconds(60),
+                "A back, listing B's device",
+                () -> marketLine(cli(operator, "a", "market").out(), deviceB).contains(" b "));
+        assertTrue(
+                cli(renter.home, "a", "rentals").assertOk().out().contains(rental + " "),
+                "A still knows the passed rental");
         long afterRestart = paid(renter, rental);
         awaitTrue(Duration.ofSeconds(30), "payments through A again", () -> paid(renter, rental) > afterRestart);
         assertTrue(payer.isAlive(), "the payer waited for A instead of giving up");
         // A's own device heartbeats to it again: it started a new DTLS session when the old one went unanswered.
         awaitLog("device-a.log", "the hub answers again");
-        awaitTrue(Duration.ofSeconds(30), "B hearing from A again (a new DTLS session after A lost the old one)", () -> {
-            String line = cli(operator, "b", "link", "list", "--admin-secret", secret("b")).out().lines()
-                    .filter(l -> l.startsWith("a ")).findFirst().orElse("");
-            return !line.isEmpty() && !line.contains("stale") && !line.contains("never");
-        });
+        awaitTrue(
+                Duration.ofSeconds(30), "B hearing from A again (a new DTLS session after A lost the old one)", () -> {
+                    String line = cli(operator, "b", "link", "list", "--admin-secret", secret("b"))
+                            .out()
+                            .lines()
+                            .filter(l -> l.startsWith("a "))
+                            .findFirst()
+                            .orElse("");
+                    return !line.isEmpty() && !line.contains("stale") && !line.contains("never");
+                });
 
         payer.destroy();
         payer.waitFor(30, TimeUnit.SECONDS);
@@ -261,11 +369,22 @@ class FederationTest {
         assertTrue(last.owner() > 0, "the owner was paid: " + last);
         long owner = earlier.owner() + last.owner();
         long fee = earlier.fee() + last.fee();
-        awaitTrue(Duration.ofSeconds(90), "the wipe record, read through A", () -> cli(renter.home, "a", "wipe", rental).code() == 0);
-        awaitTrue(Duration.ofSeconds(30), "the refund back in the wallet at A",
-                () -> line(cli(renter.home, "a", "wallet").out(), "balance: ").equals("balance: " + (wallet - 50000 + last.refund())));
-        assertEquals("balance: " + owner, line(cli(operator, "b", "earnings", "--owner", "bob", "--admin-secret", secret("b")).out(),
-                "balance: "), "B paid its owner");
+        awaitTrue(
+                Duration.ofSeconds(90),
+                "the wipe record, read through A",
+                () -> cli(renter.home, "a", "wipe", rental).code() == 0);
+        awaitTrue(
+                Duration.ofSeconds(30),
+                "the refund back in the wallet at A",
+                () -> line(cli(renter.home, "a", "wallet").out(), "balance: ")
+                        .equals("balance: " + (wallet - 50000 + last.refund())));
+        assertEquals(
+                "balance: " + owner,
+                line(
+                        cli(operator, "b", "earnings", "--owner", "bob", "--admin-secret", secret("b"))
+                                .out(),
+                        "balance: "),
+                "B paid its owner");
 
         // Both ledgers balance, and what A holds for B is what B is owed by A: the charge.
         stopHub("a");
@@ -286,7 +405,10 @@ class FederationTest {
             Matcher m = Pattern.compile("owner (\\d+), hub fee (\\d+), refunded to you (\\d+) \\(of deposit (\\d+)\\)")
                     .matcher(ended.out());
             assertTrue(m.find(), ended.out());
-            Settlement s = new Settlement(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
+            Settlement s = new Settlement(
+                    Long.parseLong(m.group(1)),
+                    Long.parseLong(m.group(2)),
+                    Long.parseLong(m.group(3)),
                     Long.parseLong(m.group(4)));
             assertEquals(s.deposit(), s.owner() + s.fee() + s.refund(), ended.out());
             return s;
@@ -295,26 +417,55 @@ class FederationTest {
 
     /** The rental a rent command named when the device's home hub did not answer it. */
     private static String mayStillOpen(World.Result rent) {
-        assertEquals(4, rent.code(), "the hub answered that it failed (its linked hub did not answer): " + rent.out() + rent.err());
+        assertEquals(
+                4,
+                rent.code(),
+                "the hub answered that it failed (its linked hub did not answer): " + rent.out() + rent.err());
         Matcher m = Pattern.compile("rental (r-[0-9a-f]+) may still open there").matcher(rent.err());
         assertTrue(m.find(), rent.err());
         return m.group(1);
     }
 
     private void awaitFreeOnA(Path operator, String device) {
-        awaitTrue(Duration.ofSeconds(120), "device " + device + " listed free on A from its home B",
+        awaitTrue(
+                Duration.ofSeconds(120),
+                "device " + device + " listed free on A from its home B",
                 () -> marketLine(cli(operator, "a", "market").out(), device).matches(".* free .* b .*"));
     }
 
     private void startHub(String name) throws IOException {
         int tunnel = tunnelPorts.get(name);
-        List<String> command = List.of("java", "-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(), "--data",
-                dir.resolve(name).toString(), "--bind", ADDRESS.get(name), "--coaps-port", String.valueOf(coapsPort), "--coap-port", "0",
-                "--ssh-port", String.valueOf(sshPort), "--http-port", String.valueOf(httpPort), "--https-port",
-                String.valueOf(httpsPort), "--tunnel-ports", tunnel + "-" + (tunnel + 9), "--domain", World.DOMAIN, "--metrics",
-                "127.0.0.1:0", "--federation-refresh", "1");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile())).start();
+        List<String> command = List.of(
+                "java",
+                "-jar",
+                World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
+                "--data",
+                dir.resolve(name).toString(),
+                "--bind",
+                ADDRESS.get(name),
+                "--coaps-port",
+                String.valueOf(coapsPort),
+                "--coap-port",
+                "0",
+                "--ssh-port",
+                String.valueOf(sshPort),
+                "--http-port",
+                String.valueOf(httpPort),
+                "--https-port",
+                String.valueOf(httpsPort),
+                "--tunnel-ports",
+                tunnel + "-" + (tunnel + 9),
+                "--domain",
+                World.DOMAIN,
+                "--metrics",
+                "127.0.0.1:0",
+                "--federation-refresh",
+                "1");
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve(name + ".log").toFile()))
+                .start();
         hubs.put(name, p);
         processes.add(p);
     }
@@ -328,15 +479,43 @@ class FederationTest {
     /** Registers a device of owner bob with hub {@code hub}, priced {@link #PER_HOUR}; returns its id. */
     private String startDevice(String hub) throws IOException {
         Path operator = dir.resolve("operator");
-        String token = cli(operator, hub, "token", "--owner", "bob", "--admin-secret", secret(hub)).assertOk().out().strip();
-        List<String> command = List.of("java", "-jar", World.DEVICE_JAR.toString(), "--hub", uri(hub), "--data",
-                dir.resolve("device-" + hub).toString(), "--heartbeat", "1", "--price-per-hour", String.valueOf(PER_HOUR), "--token", token);
-        processes.add(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("device-" + hub + ".log").toFile())).start());
+        String token = cli(operator, hub, "token", "--owner", "bob", "--admin-secret", secret(hub))
+                .assertOk()
+                .out()
+                .strip();
+        List<String> command = List.of(
+                "java",
+                "-jar",
+                World.DEVICE_JAR.toString(),
+                "--hub",
+                uri(hub),
+                "--data",
+                dir.resolve("device-" + hub).toString(),
+                "--heartbeat",
+                "1",
+                "--price-per-hour",
+                String.valueOf(PER_HOUR),
+                "--token",
+                token);
+        processes.add(new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("device-" + hub + ".log").toFile()))
+                .start());
         // The hub's market lists linked hubs' devices too; its own say "here".
-        awaitTrue(Duration.ofSeconds(90), "the device of " + hub + " listed free there",
-                () -> cli(operator, hub, "market").out().lines().anyMatch(l -> l.contains(" free ") && l.contains(" here ")));
-        String id = cli(operator, hub, "market").out().lines().filter(l -> l.contains(" here ")).findFirst().orElseThrow()
+        awaitTrue(
+                Duration.ofSeconds(90),
+                "the device of " + hub + " listed free there",
+                () -> cli(operator, hub, "market")
+                        .out()
+                        .lines()
+                        .anyMatch(l -> l.contains(" free ") && l.contains(" here ")));
+        String id = cli(operator, hub, "market")
+                .out()
+                .lines()
+                .filter(l -> l.contains(" here "))
+                .findFirst()
+                .orElseThrow()
                 .split("\\s+")[0];
         devices.add(id);
         return id;
@@ -347,13 +526,24 @@ class FederationTest {
     }
 
     private void link(Path operator, String at, String name, String address, String key) {
-        cli(operator, at, "link", "add", name, address, key, "--admin-secret", secret(at)).assertOk();
+        cli(operator, at, "link", "add", name, address, key, "--admin-secret", secret(at))
+                .assertOk();
     }
 
     private Process payer(Renter renter, String rental) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", World.CLIENT_JAR.toString(), "pay", rental, "--pay-every", "1",
-                "--hub", uri("a")).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("payer.log").toFile()));
+        ProcessBuilder pb = new ProcessBuilder(
+                        "java",
+                        "-jar",
+                        World.CLIENT_JAR.toString(),
+                        "pay",
+                        rental,
+                        "--pay-every",
+                        "1",
+                        "--hub",
+                        uri("a"))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("payer.log").toFile()));
         pb.environment().put("EDGERENT_HOME", renter.home.toString());
         Process p = pb.start();
         processes.add(p);
@@ -362,7 +552,8 @@ class FederationTest {
 
     /** The hub's /metrics, at the address its log names. */
     private String metricsOf(String hub) throws IOException {
-        Matcher m = Pattern.compile("metrics at (http://\\S+/metrics)").matcher(Files.readString(dir.resolve(hub + ".log")));
+        Matcher m = Pattern.compile("metrics at (http://\\S+/metrics)")
+                .matcher(Files.readString(dir.resolve(hub + ".log")));
         String url = null;
         while (m.find()) {
             url = m.group(1);
@@ -379,7 +570,8 @@ class FederationTest {
     /** Account balances of a stopped hub's ledger, its total, and "unbalanced" if any transaction does not add up. */
     private Map<String, Long> ledger(String hub) throws Exception {
         Map<String, Long> balances = new HashMap<>();
-        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve(hub).resolve("hub"), "edgerent", "");
+        try (Connection c = DriverManager.getConnection(
+                        "jdbc:h2:file:" + dir.resolve(hub).resolve("hub"), "edgerent", "");
                 Statement s = c.createStatement()) {
             try (ResultSet r = s.executeQuery("SELECT account, SUM(amount) FROM ledger_entry GROUP BY account")) {
                 while (r.next()) {
@@ -390,7 +582,8 @@ class FederationTest {
                 r.next();
                 balances.put("total", r.getLong(1));
             }
-            try (ResultSet r = s.executeQuery("SELECT tx_id FROM ledger_entry GROUP BY tx_id HAVING SUM(amount) <> 0")) {
+            try (ResultSet r =
+                    s.executeQuery("SELECT tx_id FROM ledger_entry GROUP BY tx_id HAVING SUM(amount) <> 0")) {
                 if (r.next()) {
                     balances.put("unbalanced", r.getLong(1));
                 }
@@ -422,7 +615,10 @@ class FederationTest {
     }
 
     private static String marketLine(String market, String device) {
-        return market.lines().filter(l -> l.startsWith(device + " ")).findFirst().orElse("") + " ";
+        return market.lines()
+                        .filter(l -> l.startsWith(device + " "))
+                        .findFirst()
+                        .orElse("") + " ";
     }
 
     private static String line(String text, String prefix) {

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.edgerent.systemtests.support.Renter;
-import io.edgerent.systemtests.support.World;
 import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
+import io.edgerent.systemtests.support.Renter;
+import io.edgerent.systemtests.support.World;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -45,10 +45,13 @@ class GatewayPolicyTest {
 
     @Test
     void device_key_may_listen_on_exactly_its_two_loopback_ports_and_do_nothing_else() throws Exception {
-        try (World world = new World(dir); ServerSocket target = bannerServer()) {
+        try (World world = new World(dir);
+                ServerSocket target = bannerServer()) {
             Path key = dir.resolve("device-key");
-            World.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()).assertOk();
-            byte[] blob = Base64.getDecoder().decode(Files.readString(Path.of(key + ".pub")).split(" ")[1]);
+            World.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString())
+                    .assertOk();
+            byte[] blob = Base64.getDecoder()
+                    .decode(Files.readString(Path.of(key + ".pub")).split(" ")[1]);
             RegistrationAccepted device = register(world, Arrays.copyOfRange(blob, blob.length - 32, blob.length));
             assertNotEquals(device.tunnelPort(), device.httpTunnelPort());
             Ssh ssh = new Ssh(world, key, device.deviceId());
@@ -68,7 +71,8 @@ class GatewayPolicyTest {
             ssh.remoteForwardRefused("127.0.0.1:0" + to, -1);
             ssh.remoteForwardRefused(dir.resolve("device.sock") + to, -1);
 
-            // Refused: local forwards anywhere (the hub itself, the Docker socket), stdio forwards, sessions of any kind.
+            // Refused: local forwards anywhere (the hub itself, the Docker socket), stdio forwards, sessions of any
+            // kind.
             ssh.localForwardRefused("127.0.0.1:" + target.getLocalPort());
             ssh.localForwardRefused("/var/run/docker.sock");
             ssh.stdioForwardRefused("127.0.0.1:" + world.sshPort);
@@ -82,7 +86,8 @@ class GatewayPolicyTest {
 
     @Test
     void renter_key_may_only_reach_its_own_rental_sshd() throws Exception {
-        try (World world = new World(dir); ServerSocket target = bannerServer()) {
+        try (World world = new World(dir);
+                ServerSocket target = bannerServer()) {
             String device = world.registeredDevice();
             Renter rita = world.renter("rita");
             String rental = Renter.rentalName(rita.rent(device).assertOk());
@@ -92,7 +97,8 @@ class GatewayPolicyTest {
             assertEquals(rental, rita.ssh(rental, "hostname").assertOk().out().strip());
             ssh.localForwardWorks(rental + ":22", "SSH-2.0-OpenSSH");
 
-            // Refused: the rental's other ports, the device's tunnel ports directly, the hub, another name, anything else.
+            // Refused: the rental's other ports, the device's tunnel ports directly, the hub, another name, anything
+            // else.
             ssh.stdioForwardRefused(rental + ":80");
             ssh.stdioForwardRefused("127.0.0.1:" + world.tunnelPort);
             ssh.stdioForwardRefused("127.0.0.1:" + target.getLocalPort());
@@ -109,7 +115,9 @@ class GatewayPolicyTest {
             Ssh wrongName = new Ssh(world, rita.key, "r-0123456789ab");
             assertTrue(wrongName.run("-W", "r-0123456789ab:22").err().contains("Permission denied"));
             rita.end(rental).assertOk();
-            assertTrue(ssh.run("-W", rental + ":22").err().contains("Permission denied"), "an ended rental's key is refused");
+            assertTrue(
+                    ssh.run("-W", rental + ":22").err().contains("Permission denied"),
+                    "an ended rental's key is refused");
         }
     }
 
@@ -130,7 +138,8 @@ class GatewayPolicyTest {
 
             // Wrong keys from one address (127.0.0.2): the first few fail at once, then each waits longer.
             Path wrong = dir.resolve("wrong-key");
-            World.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", wrong.toString()).assertOk();
+            World.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", wrong.toString())
+                    .assertOk();
             Ssh guesser = new Ssh(world, wrong, "r-0123456789ab", "-b", "127.0.0.2");
             List<Long> millis = new ArrayList<>();
             for (int i = 0; i < 9; i++) {
@@ -138,7 +147,9 @@ class GatewayPolicyTest {
                 assertTrue(guesser.run("-W", "r-0123456789ab:22").err().contains("Permission denied"));
                 millis.add((System.nanoTime() - start) / 1_000_000L);
             }
-            assertTrue(millis.get(8) >= 2000, "the 9th failure from one address is answered after at least 2 s: " + millis);
+            assertTrue(
+                    millis.get(8) >= 2000,
+                    "the 9th failure from one address is answered after at least 2 s: " + millis);
             assertTrue(millis.get(7) >= 1000, "the 8th after at least 1 s: " + millis);
 
             // Another address is not slowed by it.
@@ -157,9 +168,28 @@ class GatewayPolicyTest {
 
         Ssh(World world, Path key, String user, String... extra) {
             this.world = world;
-            base = new ArrayList<>(List.of("ssh", "-i", key.toString(), "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
-                    "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o",
-                    "ExitOnForwardFailure=yes", "-o", "ConnectTimeout=15", "-p", String.valueOf(world.sshPort), "-l", user));
+            base = new ArrayList<>(List.of(
+                    "ssh",
+                    "-i",
+                    key.toString(),
+                    "-o",
+                    "IdentitiesOnly=yes",
+                    "-o",
+                    "IdentityAgent=none",
+                    "-o",
+                    "StrictHostKeyChecking=no",
+                    "-o",
+                    "UserKnownHostsFile=/dev/null",
+                    "-o",
+                    "BatchMode=yes",
+                    "-o",
+                    "ExitOnForwardFailure=yes",
+                    "-o",
+                    "ConnectTimeout=15",
+                    "-p",
+                    String.valueOf(world.sshPort),
+                    "-l",
+                    user));
             base.addAll(List.of(extra));
         }
 
@@ -188,16 +218,22 @@ class GatewayPolicyTest {
                 p.destroy();
                 p.waitFor(10, TimeUnit.SECONDS);
             }
-            awaitTrue(Duration.ofSeconds(10), "the hub to stop listening after -R " + spec + " ended", () -> !listening(hubPort));
+            awaitTrue(
+                    Duration.ofSeconds(10),
+                    "the hub to stop listening after -R " + spec + " ended",
+                    () -> !listening(hubPort));
         }
 
         void remoteForwardRefused(String spec, int hubPort) {
             World.Result r = run("-N", "-R", spec);
             assertNotEquals(0, r.code(), "-R " + spec + " must be refused");
-            assertTrue(r.err().contains("remote port forwarding failed") || r.err().contains("forwarding failed"),
+            assertTrue(
+                    r.err().contains("remote port forwarding failed") || r.err().contains("forwarding failed"),
                     "-R " + spec + ": " + r.err());
             if (hubPort > 0) {
-                assertTrue(!listening(hubPort) || !bannerAt(hubPort), "nothing of ours listens on " + hubPort + " after -R " + spec);
+                assertTrue(
+                        !listening(hubPort) || !bannerAt(hubPort),
+                        "nothing of ours listens on " + hubPort + " after -R " + spec);
             }
         }
 
@@ -205,7 +241,10 @@ class GatewayPolicyTest {
             int local = World.freePort();
             Process p = start("-N", "-L", "127.0.0.1:" + local + ":" + target);
             try {
-                awaitTrue(Duration.ofSeconds(20), "-L to " + target + " to carry data", () -> read(local).startsWith(expected));
+                awaitTrue(
+                        Duration.ofSeconds(20),
+                        "-L to " + target + " to carry data",
+                        () -> read(local).startsWith(expected));
             } finally {
                 p.destroy();
                 p.waitFor(10, TimeUnit.SECONDS);
@@ -229,7 +268,9 @@ class GatewayPolicyTest {
         void stdioForwardRefused(String target) {
             World.Result r = run("-W", target);
             assertNotEquals(0, r.code(), "-W " + target + " must be refused");
-            assertTrue(r.err().contains("stdio forwarding failed") || r.err().contains("open failed"), "-W " + target + ": " + r.err());
+            assertTrue(
+                    r.err().contains("stdio forwarding failed") || r.err().contains("open failed"),
+                    "-W " + target + ": " + r.err());
         }
 
         void sessionRefused(String... args) {
@@ -239,15 +280,20 @@ class GatewayPolicyTest {
         }
 
         private Process start(String... args) throws IOException {
-            return new ProcessBuilder(command(args)).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(world.dir.resolve("ssh-policy.log").toFile())).start();
+            return new ProcessBuilder(command(args))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            world.dir.resolve("ssh-policy.log").toFile()))
+                    .start();
         }
     }
 
     private static RegistrationAccepted register(World world, byte[] publicKey) throws Exception {
         CoapClient client = new CoapClient(URI.create(world.plainHubUri + "/devices"));
         try {
-            var answer = client.post(new Registration(world.token("alice"), publicKey, FACTS).encode(), MediaTypeRegistry.APPLICATION_CBOR);
+            var answer = client.post(
+                    new Registration(world.token("alice"), publicKey, FACTS).encode(),
+                    MediaTypeRegistry.APPLICATION_CBOR);
             if (answer == null || !answer.isSuccess()) {
                 fail("registration failed: " + (answer == null ? "no answer" : answer.getResponseText()));
             }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.systemtests.support.Curl;
 import io.edgerent.systemtests.support.Renter;
 import io.edgerent.systemtests.support.World;
 import java.nio.file.Files;
@@ -28,14 +27,19 @@ class TunnelRecoveryTest {
             String rental = Renter.rentalName(renter.rent(device).assertOk());
             String url = "http://" + rental + ".localhost:" + world.httpPort + "/";
             renter.startWebServer(rental);
-            awaitTrue(Duration.ofSeconds(30), "HTTP through the router", () -> curl("-s", url).out().startsWith("hello from"));
+            awaitTrue(
+                    Duration.ofSeconds(30),
+                    "HTTP through the router",
+                    () -> curl("-s", url).out().startsWith("hello from"));
 
             world.stopHub();
             assertNotEquals(0, curl("-s", url).code(), "no router while the hub is down");
             world.startHub();
             long started = System.nanoTime();
             // The device waits at most 8 s (its longest backoff) before trying again.
-            awaitTrue(Duration.ofSeconds(15), "HTTP through the restarted hub",
+            awaitTrue(
+                    Duration.ofSeconds(15),
+                    "HTTP through the restarted hub",
                     () -> curl("-s", url).out().equals("hello from " + rental + "\n"));
             long seconds = (System.nanoTime() - started) / 1_000_000_000L;
             assertEquals(rental, renter.ssh(rental, "hostname").assertOk().out().strip());
@@ -57,11 +61,16 @@ class TunnelRecoveryTest {
             Files.delete(dir.resolve("hub/ssh_host_ecdsa_key"));
             world.startHub();
 
-            awaitTrue(Duration.ofSeconds(30), "the device to refuse the unpinned host key",
-                    () -> world.deviceLog().contains("refusing to open the tunnel for " + rental + ": the hub at 127.0.0.1:"
-                            + world.sshPort + " shows an SSH host key other than the one pinned at registration"));
+            awaitTrue(
+                    Duration.ofSeconds(30),
+                    "the device to refuse the unpinned host key",
+                    () -> world.deviceLog()
+                            .contains("refusing to open the tunnel for " + rental + ": the hub at 127.0.0.1:"
+                                    + world.sshPort
+                                    + " shows an SSH host key other than the one pinned at registration"));
             assertNotEquals(0, renter.ssh(rental, "true").code(), "no tunnel, no ssh");
-            World.Result http = curl("-s", "-w", "\n%{http_code}", "http://" + rental + ".localhost:" + world.httpPort + "/");
+            World.Result http =
+                    curl("-s", "-w", "\n%{http_code}", "http://" + rental + ".localhost:" + world.httpPort + "/");
             assertTrue(http.out().endsWith("502") && http.out().contains("no tunnel open"), http.out());
         }
     }

@@ -22,16 +22,27 @@ class Arm64RenterImageTest {
 
     @Test
     void an_arm64_renter_container_is_rented_and_reached_with_ssh_through_the_hub() {
-        World.Result image = World.run(Duration.ofSeconds(30), "docker", "image", "inspect", "--format",
-                "{{.Architecture}} {{index .Config.Labels \"edgerent.arch\"}}", IMAGE);
-        assertEquals(0, image.code(), IMAGE + " is missing: build it with container-images/build.sh --arch arm64 renter-base"
-                + " (./edgerent test does)\n" + image.err());
+        World.Result image = World.run(
+                Duration.ofSeconds(30),
+                "docker",
+                "image",
+                "inspect",
+                "--format",
+                "{{.Architecture}} {{index .Config.Labels \"edgerent.arch\"}}",
+                IMAGE);
+        assertEquals(
+                0,
+                image.code(),
+                IMAGE + " is missing: build it with container-images/build.sh --arch arm64 renter-base"
+                        + " (./edgerent test does)\n" + image.err());
         assertEquals("arm64 arm64", image.out().strip());
         try (World world = new World(dir)) {
             String device = world.registeredDevice("--image", IMAGE);
             Renter renter = world.renter("ann");
             String rental = Renter.rentalName(renter.rent(device).assertOk());
-            World.Result arch = renter.ssh(rental, "uname -m; dpkg --print-architecture; python3 -c 'import platform; print(platform.machine())'");
+            World.Result arch = renter.ssh(
+                    rental,
+                    "uname -m; dpkg --print-architecture; python3 -c 'import platform; print(platform.machine())'");
             assertEquals("aarch64\narm64\naarch64\n", arch.out(), arch.err());
             renter.end(rental).assertOk();
         } catch (Exception e) {

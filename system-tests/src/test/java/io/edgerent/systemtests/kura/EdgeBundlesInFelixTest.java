@@ -16,8 +16,16 @@ class EdgeBundlesInFelixTest {
 
     @Test
     void every_bundle_resolves_and_every_component_activates() {
-        World.Result check = World.run(Duration.ofSeconds(90), "java", "-jar", World.DEVICE_JAR.toString(), "--check",
-                "--data", dir.toString(), "--hub", "coap://127.0.0.1:9");
+        World.Result check = World.run(
+                Duration.ofSeconds(90),
+                "java",
+                "-jar",
+                World.DEVICE_JAR.toString(),
+                "--check",
+                "--data",
+                dir.toString(),
+                "--hub",
+                "coap://127.0.0.1:9");
         assertEquals(0, check.code(), check.out() + check.err());
         assertTrue(check.out().contains("all bundles active, all components active"), check.out());
     }

@@ -1,7 +1,7 @@
 package io.edgerent.systemtests.kura;
 
-import io.edgerent.systemtests.support.World;
 import io.edgerent.edge.launcher.DeviceLauncher;
+import io.edgerent.systemtests.support.World;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,6 @@ import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
-import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.metatype.MetaTypeInformation;
 import org.osgi.service.metatype.MetaTypeService;
@@ -56,16 +55,19 @@ final class KuraRuntime implements AutoCloseable {
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, storage.resolve("osgi").toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.osgi.service.cm;version=1.6.0,"
-                + "org.osgi.service.metatype;version=1.4.0,org.osgi.service.component;version=1.4.0,"
-                + "org.osgi.service.component.runtime;version=1.4.0,org.osgi.service.component.runtime.dto;version=1.4.0");
+        config.put(
+                Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
+                "org.osgi.service.cm;version=1.6.0,"
+                        + "org.osgi.service.metatype;version=1.4.0,org.osgi.service.component;version=1.4.0,"
+                        + "org.osgi.service.component.runtime;version=1.4.0,org.osgi.service.component.runtime.dto;version=1.4.0");
         config.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*,com.sun.*");
         framework = new EquinoxFactory().newFramework(config);
         framework.start();
         context = framework.getBundleContext();
         List<Bundle> installed = new ArrayList<>();
         try (Stream<Path> jars = Files.list(BUNDLES)) {
-            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+            for (Path jar :
+                    jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
                 installed.add(context.installBundle(jar.toUri().toString()));
             }
         }
@@ -86,7 +88,8 @@ final class KuraRuntime implements AutoCloseable {
     }
 
     /** As Kura does for a configurable component without a configuration: the metatype's defaults, here with the test's settings over them. */
-    private void configureFromMetatypeDefaults(List<Bundle> bundles, Map<String, Map<String, Object>> settings) throws Exception {
+    private void configureFromMetatypeDefaults(List<Bundle> bundles, Map<String, Map<String, Object>> settings)
+            throws Exception {
         for (Bundle bundle : bundles) {
             MetaTypeInformation info = metatype().getMetaTypeInformation(bundle);
             if (info == null) {
@@ -94,7 +97,8 @@ final class KuraRuntime implements AutoCloseable {
             }
             for (String pid : info.getPids()) {
                 Dictionary<String, Object> properties = new Hashtable<>();
-                for (var ad : info.getObjectClassDefinition(pid, null).getAttributeDefinitions(ObjectClassDefinition.ALL)) {
+                for (var ad :
+                        info.getObjectClassDefinition(pid, null).getAttributeDefinitions(ObjectClassDefinition.ALL)) {
                     String[] defaults = ad.getDefaultValue();
                     if (defaults != null && defaults.length == 1) {
                         properties.put(ad.getID(), typed(ad.getType(), defaults[0]));
@@ -141,7 +145,11 @@ final class KuraRuntime implements AutoCloseable {
         Map<String, List<Integer>> states = new LinkedHashMap<>();
         for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
             if (description.name.startsWith("io.edgerent.")) {
-                states.put(description.name, scr.getComponentConfigurationDTOs(description).stream().map(c -> c.state).toList());
+                states.put(
+                        description.name,
+                        scr.getComponentConfigurationDTOs(description).stream()
+                                .map(c -> c.state)
+                                .toList());
             }
         }
         return states;

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgerent.systemtests.support.World;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarInputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
@@ -21,7 +21,10 @@ import org.osgi.service.metatype.ObjectClassDefinition;
 
 /** The deployment package on Kura's runtime (see {@link KuraRuntime}): it resolves, starts, and every owner setting is described. */
 class KuraRuntimeTest {
-    static final List<String> PIDS = List.of("io.edgerent.edge.agent", "io.edgerent.edge.containers", "io.edgerent.edge.storage",
+    static final List<String> PIDS = List.of(
+            "io.edgerent.edge.agent",
+            "io.edgerent.edge.containers",
+            "io.edgerent.edge.storage",
             "io.edgerent.edge.tunnels");
 
     @TempDir
@@ -38,33 +41,54 @@ class KuraRuntimeTest {
                 names.add(section.getValue("Bundle-SymbolicName"));
             }
         }
-        assertEquals(List.of("com.github.mwiede.jsch", "io.edgerent.edge.agent", "io.edgerent.edge.containers",
-                "io.edgerent.edge.settings", "io.edgerent.edge.tunnels", "io.edgerent.link", "io.edgerent.protocol", "jul.to.slf4j",
-                "org.eclipse.californium.core", "org.eclipse.californium.element-connector", "org.eclipse.californium.scandium"),
+        assertEquals(
+                List.of(
+                        "com.github.mwiede.jsch",
+                        "io.edgerent.edge.agent",
+                        "io.edgerent.edge.containers",
+                        "io.edgerent.edge.settings",
+                        "io.edgerent.edge.tunnels",
+                        "io.edgerent.link",
+                        "io.edgerent.protocol",
+                        "jul.to.slf4j",
+                        "org.eclipse.californium.core",
+                        "org.eclipse.californium.element-connector",
+                        "org.eclipse.californium.scandium"),
                 names.stream().sorted().toList());
     }
 
     @Test
     void every_bundle_starts_on_equinox_and_every_component_is_a_described_configurable_component() throws Exception {
-        try (KuraRuntime kura = new KuraRuntime(dir, Map.of(
-                "io.edgerent.edge.agent", Map.of("data.dir", dir.resolve("agent").toString(), "hub.uri", "coap://127.0.0.1:9"),
-                "io.edgerent.edge.storage", Map.of("base.path", dir.resolve("volumes").toString())))) {
+        try (KuraRuntime kura = new KuraRuntime(
+                dir,
+                Map.of(
+                        "io.edgerent.edge.agent",
+                                Map.of("data.dir", dir.resolve("agent").toString(), "hub.uri", "coap://127.0.0.1:9"),
+                        "io.edgerent.edge.storage",
+                                Map.of("base.path", dir.resolve("volumes").toString())))) {
             assertEquals("org.eclipse.osgi", kura.bundles().get(0).getSymbolicName(), "Equinox is the framework");
             assertTrue(kura.bundles().get(0).getVersion().toString().startsWith("3.16."), "Equinox 3.16");
             for (Bundle bundle : kura.bundles()) {
                 if (!KuraRuntime.isFragment(bundle)) {
-                    assertEquals(Bundle.ACTIVE, bundle.getState(), bundle.getSymbolicName() + " is not active: " + kura.bundleStates());
+                    assertEquals(
+                            Bundle.ACTIVE,
+                            bundle.getState(),
+                            bundle.getSymbolicName() + " is not active: " + kura.bundleStates());
                 }
             }
             World.awaitTrue(java.time.Duration.ofSeconds(20), "every component active", () -> {
                 try {
-                    return kura.componentStates().values().stream().allMatch(s -> s.equals(List.of(ComponentConfigurationDTO.ACTIVE)));
+                    return kura.componentStates().values().stream()
+                            .allMatch(s -> s.equals(List.of(ComponentConfigurationDTO.ACTIVE)));
                 } catch (Exception e) {
                     throw new AssertionError(e);
                 }
             });
             assertEquals(PIDS, kura.componentStates().keySet().stream().sorted().toList(), "our components");
-            assertEquals(PIDS, kura.configurableComponentPids(), "registered as Kura ConfigurableComponents with their service.pid");
+            assertEquals(
+                    PIDS,
+                    kura.configurableComponentPids(),
+                    "registered as Kura ConfigurableComponents with their service.pid");
 
             for (String pid : PIDS) {
                 ObjectClassDefinition ocd = kura.ocd(pid);
@@ -72,27 +96,49 @@ class KuraRuntimeTest {
                 assertEquals(pid, ocd.getID());
                 assertFalse(ocd.getName().isBlank(), pid);
                 assertTrue(ocd.getDescription().length() > 20, pid + " needs a description a person understands");
-                assertTrue(ocd.getAttributeDefinitions(ObjectClassDefinition.ALL).length >= 2, pid + " describes its settings");
+                assertTrue(
+                        ocd.getAttributeDefinitions(ObjectClassDefinition.ALL).length >= 2,
+                        pid + " describes its settings");
                 for (AttributeDefinition ad : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
                     String what = pid + " " + ad.getID();
                     assertFalse(ad.getName().isBlank(), what + " has no name");
-                    assertTrue(ad.getDescription() != null && ad.getDescription().length() > 20, what + " has no real description");
+                    assertTrue(
+                            ad.getDescription() != null && ad.getDescription().length() > 20,
+                            what + " has no real description");
                     assertNotNull(ad.getDefaultValue(), what + " has no default");
-                    boolean number = ad.getType() == AttributeDefinition.INTEGER || ad.getType() == AttributeDefinition.LONG;
+                    boolean number =
+                            ad.getType() == AttributeDefinition.INTEGER || ad.getType() == AttributeDefinition.LONG;
                     if (number) {
                         // The bounds the web UI enforces: the default passes, the type's extremes do not.
                         boolean isLong = ad.getType() == AttributeDefinition.LONG;
                         assertEquals("", ad.validate(ad.getDefaultValue()[0]), what + " default within bounds");
-                        assertFalse(ad.validate(String.valueOf(isLong ? Long.MIN_VALUE : Integer.MIN_VALUE)).isEmpty(), what + " has no lower bound");
-                        assertFalse(ad.validate(String.valueOf(isLong ? Long.MAX_VALUE : Integer.MAX_VALUE)).isEmpty(), what + " has no upper bound");
+                        assertFalse(
+                                ad.validate(String.valueOf(isLong ? Long.MIN_VALUE : Integer.MIN_VALUE))
+                                        .isEmpty(),
+                                what + " has no lower bound");
+                        assertFalse(
+                                ad.validate(String.valueOf(isLong ? Long.MAX_VALUE : Integer.MAX_VALUE))
+                                        .isEmpty(),
+                                what + " has no upper bound");
                     }
-                    boolean secret = ad.getID().contains("token") || ad.getID().contains("secret") || ad.getID().contains("password");
-                    assertEquals(secret, ad.getType() == AttributeDefinition.PASSWORD, what + ": secrets, and only they, are passwords");
+                    boolean secret = ad.getID().contains("token")
+                            || ad.getID().contains("secret")
+                            || ad.getID().contains("password");
+                    assertEquals(
+                            secret,
+                            ad.getType() == AttributeDefinition.PASSWORD,
+                            what + ": secrets, and only they, are passwords");
                 }
             }
-            List<String> agent = List.of(kura.ocd("io.edgerent.edge.agent").getAttributeDefinitions(ObjectClassDefinition.ALL))
-                    .stream().map(AttributeDefinition::getID).toList();
-            assertTrue(agent.containsAll(List.of("hub.uri", "listed", "price.per.hour", "price.per.gb", "available.hours")), agent.toString());
+            List<String> agent =
+                    List.of(kura.ocd("io.edgerent.edge.agent").getAttributeDefinitions(ObjectClassDefinition.ALL))
+                            .stream()
+                            .map(AttributeDefinition::getID)
+                            .toList();
+            assertTrue(
+                    agent.containsAll(
+                            List.of("hub.uri", "listed", "price.per.hour", "price.per.gb", "available.hours")),
+                    agent.toString());
         }
     }
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.systemtests.support.World;
 import io.edgerent.provisioning.ProvisionMain;
+import io.edgerent.systemtests.support.World;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,7 +32,8 @@ class ProvisioningTest {
     static final long BOOT_START = 8192L * 512;
     static final long ROOT_START = (8192L + 131072) * 512;
     static final long ROOT_SIZE = 65536L * 512;
-    static final String CMDLINE = "console=serial0,115200 console=tty1 root=PARTUUID=1234abcd-02 rootfstype=ext4 fsck.repair=yes rootwait";
+    static final String CMDLINE =
+            "console=serial0,115200 console=tty1 root=PARTUUID=1234abcd-02 rootfstype=ext4 fsck.repair=yes rootwait";
 
     @TempDir
     Path dir;
@@ -44,9 +45,26 @@ class ProvisioningTest {
             Path key = dir.resolve("owner.pub");
             Files.writeString(key, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOwnerKeyForTestsOnly owner@laptop\n");
             Path fleet = dir.resolve("fleet");
-            List<String> args = List.of("--image", base.toString(), "--hub", world.hubUri, "--owner", "alice", "--names", "pi-a,pi-b",
-                    "--out", fleet.toString(), "--ssh-key", key.toString(), "--wifi-ssid", "home", "--wifi-psk", "correct-horse",
-                    "--admin-secret", dir.resolve("hub/admin.secret").toString(), "--device-dir",
+            List<String> args = List.of(
+                    "--image",
+                    base.toString(),
+                    "--hub",
+                    world.hubUri,
+                    "--owner",
+                    "alice",
+                    "--names",
+                    "pi-a,pi-b",
+                    "--out",
+                    fleet.toString(),
+                    "--ssh-key",
+                    key.toString(),
+                    "--wifi-ssid",
+                    "home",
+                    "--wifi-psk",
+                    "correct-horse",
+                    "--admin-secret",
+                    dir.resolve("hub/admin.secret").toString(),
+                    "--device-dir",
                     World.ROOT.resolve("edge-bundles/launcher/target").toString());
             Run first = provision(args);
             assertEquals(0, first.code, first.err);
@@ -59,51 +77,93 @@ class ProvisioningTest {
                 assertTrue(conf.contains("DEVICE_NAME='" + name + "'"), conf);
                 assertTrue(conf.contains("HUB='" + world.hubUri + "'"), conf);
                 assertTrue(conf.contains("OWNER='alice'"), conf);
-                tokens.add(conf.lines().filter(l -> l.startsWith("TOKEN=")).findFirst().orElseThrow());
+                tokens.add(conf.lines()
+                        .filter(l -> l.startsWith("TOKEN="))
+                        .findFirst()
+                        .orElseThrow());
                 String cmdline = mtype(image, "cmdline.txt");
                 assertTrue(cmdline.startsWith(CMDLINE + " systemd.run=/boot/firmware/edgerent/firstboot.sh"), cmdline);
                 assertTrue(mtype(image, "edgerent/authorized_keys").contains("owner@laptop"));
                 assertTrue(mtype(image, "edgerent/wifi.nmconnection").contains("ssid=home"));
                 assertTrue(mtype(image, "edgerent/firstboot.sh").startsWith("#!/bin/bash"));
-                String files = run("mdir", "-b", "-/", "-i", image + "@@" + BOOT_START, "::/").out();
-                assertTrue(files.contains("edgerent/device/edgerent-device.jar") && files.contains("edgerent/device/bundles/edgerent.dp")
-                        && files.contains("/ssh"), files);
-                assertArrayEquals(sha256(base, ROOT_START, ROOT_SIZE), sha256(image, ROOT_START, ROOT_SIZE), "the root file system is untouched");
+                String files = run("mdir", "-b", "-/", "-i", image + "@@" + BOOT_START, "::/")
+                        .out();
+                assertTrue(
+                        files.contains("edgerent/device/edgerent-device.jar")
+                                && files.contains("edgerent/device/bundles/edgerent.dp")
+                                && files.contains("/ssh"),
+                        files);
+                assertArrayEquals(
+                        sha256(base, ROOT_START, ROOT_SIZE),
+                        sha256(image, ROOT_START, ROOT_SIZE),
+                        "the root file system is untouched");
             }
             assertNotEquals(tokens.get(0), tokens.get(1), "each device has its own token");
 
             Run again = provision(args);
             assertEquals(0, again.code, again.err);
-            assertTrue(mtype(fleet.resolve("pi-a.img"), "edgerent/device.conf").contains(tokens.get(0)), "a re-run reuses the token");
+            assertTrue(
+                    mtype(fleet.resolve("pi-a.img"), "edgerent/device.conf").contains(tokens.get(0)),
+                    "a re-run reuses the token");
             String cmdline = mtype(fleet.resolve("pi-a.img"), "cmdline.txt");
-            assertEquals(1, cmdline.split("firstboot.sh", -1).length - 1, "the hook is in cmdline.txt once: " + cmdline);
+            assertEquals(
+                    1, cmdline.split("firstboot.sh", -1).length - 1, "the hook is in cmdline.txt once: " + cmdline);
 
             // The pinned hub key is the one the hub's SSH server shows to a real client.
             String conf = mtype(fleet.resolve("pi-a.img"), "edgerent/device.conf");
-            String pin = conf.lines().filter(l -> l.startsWith("HUB_KEY=")).findFirst().orElseThrow().replaceAll("HUB_KEY='(.*)'", "$1");
-            String scanned = run("ssh-keyscan", "-p", String.valueOf(world.sshPort), "127.0.0.1").out();
+            String pin = conf.lines()
+                    .filter(l -> l.startsWith("HUB_KEY="))
+                    .findFirst()
+                    .orElseThrow()
+                    .replaceAll("HUB_KEY='(.*)'", "$1");
+            String scanned = run("ssh-keyscan", "-p", String.valueOf(world.sshPort), "127.0.0.1")
+                    .out();
             assertTrue(scanned.lines().anyMatch(l -> l.endsWith(" " + pin)), "keyscan: " + scanned + ", pin: " + pin);
 
             // A device whose pin the hub does not match does not register, and says why.
             String token = tokens.get(0).replaceAll("TOKEN='(.*)'", "$1");
-            World.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", dir.resolve("other").toString())
+            World.run(
+                            Duration.ofSeconds(20),
+                            "ssh-keygen",
+                            "-q",
+                            "-t",
+                            "ecdsa",
+                            "-b",
+                            "256",
+                            "-N",
+                            "",
+                            "-f",
+                            dir.resolve("other").toString())
                     .assertOk();
             String otherKey = Files.readString(dir.resolve("other.pub")).strip().replaceAll(" [^ ]*$", "");
             world.startDevice(token, "--hub-key", otherKey);
             // Its DTLS handshake refuses the hub's key, so not even the token is sent.
-            World.awaitTrue(Duration.ofSeconds(60), "the device to refuse a hub with another key",
-                    () -> world.deviceLog().contains("not talking to the hub at " + world.hubUri + ": in the DTLS handshake it shows"
-                            + " the key '" + pin + "'"));
+            World.awaitTrue(
+                    Duration.ofSeconds(60),
+                    "the device to refuse a hub with another key",
+                    () -> world.deviceLog()
+                            .contains("not talking to the hub at " + world.hubUri + ": in the DTLS handshake it shows"
+                                    + " the key '" + pin + "'"));
             world.killDevice();
-            assertFalse(world.cli(dir, "market").out().contains("alice"), "nothing was registered, the token is unspent");
+            assertFalse(
+                    world.cli(dir, "market").out().contains("alice"), "nothing was registered, the token is unspent");
 
             // The token is real: a device started with it and the right pin registers (as setup.sh starts it).
             world.startDevice(tokens.get(1).replaceAll("TOKEN='(.*)'", "$1"), "--hub-key", pin);
-            World.awaitTrue(Duration.ofSeconds(60), "the provisioned token to register a device",
+            World.awaitTrue(
+                    Duration.ofSeconds(60),
+                    "the provisioned token to register a device",
                     () -> world.cli(dir, "market").out().contains("alice"));
-            world.devices.add(world.cli(dir, "market").out().lines().skip(1).findFirst().orElseThrow().split("\\s+")[0]);
+            world.devices.add(world.cli(dir, "market")
+                    .out()
+                    .lines()
+                    .skip(1)
+                    .findFirst()
+                    .orElseThrow()
+                    .split("\\s+")[0]);
 
-            // One shared image, and per device the files for its boot partition; for a fleet two hubs serve (never asked here,
+            // One shared image, and per device the files for its boot partition; for a fleet two hubs serve (never
+            // asked here,
             // the tokens come from the first).
             Path shared = dir.resolve("shared");
             List<String> sharedArgs = new ArrayList<>(args);
@@ -114,13 +174,29 @@ class ProvisioningTest {
             sharedArgs.add("--shared");
             Run sharedRun = provision(sharedArgs);
             assertEquals(0, sharedRun.code, sharedRun.err);
-            assertTrue(run("mtype", "-i", shared.resolve("edgerent-fleet.img") + "@@" + BOOT_START, "::/edgerent/device.conf").code() != 0,
+            assertTrue(
+                    run(
+                                            "mtype",
+                                            "-i",
+                                            shared.resolve("edgerent-fleet.img") + "@@" + BOOT_START,
+                                            "::/edgerent/device.conf")
+                                    .code()
+                            != 0,
                     "the shared image holds no device's token");
             String sharedConf = Files.readString(shared.resolve("pi-c/boot/edgerent/device.conf"));
             assertTrue(sharedConf.contains("DEVICE_NAME='pi-c'"), sharedConf);
             assertTrue(sharedConf.contains("HUB='" + twoHubs + "'"), sharedConf);
-            Run mixed = provision(List.of("--image", base.toString(), "--hub", world.hubUri + ",coap://127.0.0.2:5683", "--owner",
-                    "alice", "--names", "pi-d", "--out", dir.resolve("mixed").toString()));
+            Run mixed = provision(List.of(
+                    "--image",
+                    base.toString(),
+                    "--hub",
+                    world.hubUri + ",coap://127.0.0.2:5683",
+                    "--owner",
+                    "alice",
+                    "--names",
+                    "pi-d",
+                    "--out",
+                    dir.resolve("mixed").toString()));
             assertEquals(2, mixed.code, mixed.err);
             assertTrue(mixed.err.contains("several hubs of one fleet separated by commas"), mixed.err);
             assertFalse(Files.exists(dir.resolve("mixed/pi-d/device.conf")), "no token was made");
@@ -137,8 +213,12 @@ class ProvisioningTest {
             Files.write(random, noise);
             Path ext4Only = dir.resolve("ext4-only.img");
             run("truncate", "-s", "48M", ext4Only.toString()).assertOk();
-            World.runWithInput(Duration.ofSeconds(30), write(dir.resolve("layout2"), "label: dos\nstart=8192, type=83\n"), "sfdisk",
-                    ext4Only.toString()).assertOk();
+            World.runWithInput(
+                            Duration.ofSeconds(30),
+                            write(dir.resolve("layout2"), "label: dos\nstart=8192, type=83\n"),
+                            "sfdisk",
+                            ext4Only.toString())
+                    .assertOk();
             Path cut = dir.resolve("cut.img");
             try (var in = Files.newInputStream(good)) {
                 Files.write(cut, in.readNBytes(20 << 20));
@@ -149,25 +229,54 @@ class ProvisioningTest {
             Files.write(cutXz, java.util.Arrays.copyOf(xz, xz.length / 2));
 
             record Case(Path image, String message) {}
-            for (Case c : List.of(new Case(random, "has no partition table"), new Case(ext4Only, "no FAT boot partition"),
-                    new Case(cut, "is cut short"), new Case(cutXz, "is cut short or is not xz data"))) {
+            for (Case c : List.of(
+                    new Case(random, "has no partition table"),
+                    new Case(ext4Only, "no FAT boot partition"),
+                    new Case(cut, "is cut short"),
+                    new Case(cutXz, "is cut short or is not xz data"))) {
                 Path out = dir.resolve("out-" + c.image().getFileName());
-                Run r = provision(List.of("--image", c.image().toString(), "--hub", world.hubUri, "--owner", "alice", "--count", "2",
-                        "--out", out.toString(), "--admin-secret", dir.resolve("hub/admin.secret").toString(), "--device-dir",
+                Run r = provision(List.of(
+                        "--image",
+                        c.image().toString(),
+                        "--hub",
+                        world.hubUri,
+                        "--owner",
+                        "alice",
+                        "--count",
+                        "2",
+                        "--out",
+                        out.toString(),
+                        "--admin-secret",
+                        dir.resolve("hub/admin.secret").toString(),
+                        "--device-dir",
                         World.ROOT.resolve("edge-bundles/launcher/target").toString()));
                 assertEquals(1, r.code, c + ": " + r.err);
                 assertTrue(r.err.contains(c.message()), c + ": " + r.err);
                 assertFalse(Files.exists(out.resolve("pi-01/device.conf")), "no token was made for a refused image");
             }
             // The whole compressed image is fine.
-            Run whole = provision(List.of("--image", dir.resolve("raspios.img.xz").toString(), "--hub", world.hubUri, "--owner", "alice",
-                    "--count", "1", "--out", dir.resolve("from-xz").toString(), "--admin-secret", dir.resolve("hub/admin.secret").toString(),
-                    "--device-dir", World.ROOT.resolve("edge-bundles/launcher/target").toString()));
+            Run whole = provision(List.of(
+                    "--image",
+                    dir.resolve("raspios.img.xz").toString(),
+                    "--hub",
+                    world.hubUri,
+                    "--owner",
+                    "alice",
+                    "--count",
+                    "1",
+                    "--out",
+                    dir.resolve("from-xz").toString(),
+                    "--admin-secret",
+                    dir.resolve("hub/admin.secret").toString(),
+                    "--device-dir",
+                    World.ROOT.resolve("edge-bundles/launcher/target").toString()));
             assertEquals(0, whole.code, whole.err);
-            assertTrue(mtype(dir.resolve("from-xz/pi-01.img"), "edgerent/device.conf").contains("DEVICE_NAME='pi-01'"));
+            assertTrue(mtype(dir.resolve("from-xz/pi-01.img"), "edgerent/device.conf")
+                    .contains("DEVICE_NAME='pi-01'"));
             assertFalse(Files.exists(dir.resolve("from-xz/.base.img")), "the decompressed copy is cleaned up");
 
-            Run usage = provision(List.of("--image", good.toString(), "--owner", "alice", "--count", "0", "--hub", world.hubUri));
+            Run usage = provision(
+                    List.of("--image", good.toString(), "--owner", "alice", "--count", "0", "--hub", world.hubUri));
             assertEquals(2, usage.code, usage.err);
             assertTrue(usage.err.contains("--count takes a number from 1 to 999"), usage.err);
         }
@@ -176,13 +285,23 @@ class ProvisioningTest {
     /** A Raspberry Pi OS-like image: MBR, FAT32 boot partition (cmdline.txt, config.txt) at 4 MiB, ext4 root after it. */
     private Path piImage(Path image) throws IOException {
         run("truncate", "-s", "104M", image.toString()).assertOk();
-        World.runWithInput(Duration.ofSeconds(30), write(dir.resolve("layout"), "label: dos\nstart=8192, size=131072, type=c\n"
-                + "start=139264, size=65536, type=83\n"), "sfdisk", image.toString()).assertOk();
-        run("mkfs.vfat", "-F", "32", "-n", "bootfs", "--offset", "8192", image.toString(), "65536").assertOk();
-        run("mkfs.ext4", "-q", "-F", "-L", "rootfs", "-E", "offset=" + ROOT_START, image.toString(), "32M").assertOk();
+        World.runWithInput(
+                        Duration.ofSeconds(30),
+                        write(
+                                dir.resolve("layout"),
+                                "label: dos\nstart=8192, size=131072, type=c\n"
+                                        + "start=139264, size=65536, type=83\n"),
+                        "sfdisk",
+                        image.toString())
+                .assertOk();
+        run("mkfs.vfat", "-F", "32", "-n", "bootfs", "--offset", "8192", image.toString(), "65536")
+                .assertOk();
+        run("mkfs.ext4", "-q", "-F", "-L", "rootfs", "-E", "offset=" + ROOT_START, image.toString(), "32M")
+                .assertOk();
         Path cmdline = write(dir.resolve("cmdline.txt"), CMDLINE + "\n");
         Path config = write(dir.resolve("config.txt"), "arm_64bit=1\n");
-        run("mcopy", "-i", image + "@@" + BOOT_START, cmdline.toString(), config.toString(), "::/").assertOk();
+        run("mcopy", "-i", image + "@@" + BOOT_START, cmdline.toString(), config.toString(), "::/")
+                .assertOk();
         return image;
     }
 
@@ -192,7 +311,9 @@ class ProvisioningTest {
     }
 
     private static String mtype(Path image, String path) {
-        return run("mtype", "-i", image + "@@" + BOOT_START, "::/" + path).assertOk().out();
+        return run("mtype", "-i", image + "@@" + BOOT_START, "::/" + path)
+                .assertOk()
+                .out();
     }
 
     private static World.Result run(String... command) {
@@ -218,7 +339,9 @@ class ProvisioningTest {
     private static Run provision(List<String> args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new ProvisionMain(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+        int code = new ProvisionMain(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
                 .run(args.toArray(String[]::new));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.systemtests.support.Curl;
 import io.edgerent.systemtests.support.Renter;
 import io.edgerent.systemtests.support.World;
 import java.nio.file.Files;
@@ -34,7 +33,9 @@ class AppTemplatesTest {
     void web_template_serves_data_www_and_a_template_the_device_does_not_offer_is_refused() throws Exception {
         try (World world = new World(dir)) {
             String device = world.registeredDevice("--templates", "base,web");
-            assertTrue(world.cli(dir, "market").out().contains(" base,web "), world.cli(dir, "market").out());
+            assertTrue(
+                    world.cli(dir, "market").out().contains(" base,web "),
+                    world.cli(dir, "market").out());
             Renter renter = world.renter("wendy");
 
             World.Result refused = renter.rent(device, "--template", "files");
@@ -48,15 +49,23 @@ class AppTemplatesTest {
             String rental = Renter.rentalName(rented);
             assertTrue(rented.out().contains("template: web"), rented.out());
             String page = "http://" + rental + ".localhost:" + world.httpPort + "/";
-            awaitTrue(Duration.ofSeconds(30), "the web template's server to answer through the router",
+            awaitTrue(
+                    Duration.ofSeconds(30),
+                    "the web template's server to answer through the router",
                     () -> curl("-s", page).out().contains("This rental's web server is up"));
 
             // The renter publishes through ssh, as they would with scp or rsync.
-            renter.ssh(rental, "printf '<h1>wendy was here</h1>\\n' > /data/www/index.html && mkdir -p /data/www/docs"
-                    + " && echo notes > /data/www/docs/a.txt").assertOk();
+            renter.ssh(
+                            rental,
+                            "printf '<h1>wendy was here</h1>\\n' > /data/www/index.html && mkdir -p /data/www/docs"
+                                    + " && echo notes > /data/www/docs/a.txt")
+                    .assertOk();
             assertEquals("<h1>wendy was here</h1>\n", curl("-s", page).out());
             assertEquals("notes\n", curl("-s", page + "docs/a.txt").out());
-            assertEquals("404", curl("-s", "-o", "/dev/null", "-w", "%{http_code}", page + "missing.html").out());
+            assertEquals(
+                    "404",
+                    curl("-s", "-o", "/dev/null", "-w", "%{http_code}", page + "missing.html")
+                            .out());
             World.Result rentals = world.cli(renter.home, "rentals").assertOk();
             assertTrue(rentals.out().contains(" web "), rentals.out());
             renter.end(rental).assertOk();
@@ -67,13 +76,22 @@ class AppTemplatesTest {
     void file_host_uploads_downloads_shares_keeps_its_quota_and_bills_downloads_per_gb() throws Exception {
         try (World world = new World(dir)) {
             // 1,000,000 per GB is 1 per kB; 16 MiB of storage make a quota of 16 MB.
-            String device = world.registeredDevice("--price-per-hour", "3600", "--price-per-gb", "1000000", "--usage-seconds", "5",
-                    "--storage-mib", "16");
+            String device = world.registeredDevice(
+                    "--price-per-hour",
+                    "3600",
+                    "--price-per-gb",
+                    "1000000",
+                    "--usage-seconds",
+                    "5",
+                    "--storage-mib",
+                    "16");
             Renter renter = world.renter("fred");
             world.depositFor(renter, 1_000_000);
-            World.Result rented = renter.rent(device, "--template", "files", "--deposit", "500000").assertOk();
+            World.Result rented = renter.rent(device, "--template", "files", "--deposit", "500000")
+                    .assertOk();
             String rental = Renter.rentalName(rented);
-            Matcher shown = Pattern.compile("files: (\\S+) \\(user renter, password (\\S+), kept in (\\S+)\\)").matcher(rented.out());
+            Matcher shown = Pattern.compile("files: (\\S+) \\(user renter, password (\\S+), kept in (\\S+)\\)")
+                    .matcher(rented.out());
             assertTrue(shown.find(), rented.out());
             String base = shown.group(1).replace(World.DOMAIN, "localhost");
             String password = shown.group(2);
@@ -81,15 +99,18 @@ class AppTemplatesTest {
             assertEquals(password, Files.readString(kept).strip());
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(kept)));
             assertFalse(world.deviceLog().contains(password), "the device never sees the password");
-            CompletableFuture<World.Result> paying = CompletableFuture.supplyAsync(
-                    () -> world.cli(renter.home, "pay", rental, "--pay-every", "1"));
+            CompletableFuture<World.Result> paying =
+                    CompletableFuture.supplyAsync(() -> world.cli(renter.home, "pay", rental, "--pay-every", "1"));
 
             String auth = "renter:" + password;
-            awaitTrue(Duration.ofSeconds(30), "the file host to answer through the router",
+            awaitTrue(
+                    Duration.ofSeconds(30),
+                    "the file host to answer through the router",
                     () -> code("-u", auth, base).equals("200"));
             assertEquals("401", code(base), "no password");
             assertEquals("401", code("-u", "renter:wrong", base), "a wrong password");
-            assertEquals("401", code("-u", "renter:wrong", "-T", "/etc/hostname", base + "files/x"), "no upload without it");
+            assertEquals(
+                    "401", code("-u", "renter:wrong", "-T", "/etc/hostname", base + "files/x"), "no upload without it");
 
             Path file = dir.resolve("photo.bin");
             byte[] bytes = new byte[6_000_000];
@@ -111,11 +132,15 @@ class AppTemplatesTest {
             // The quota: 6 MB stored of 16; 12 more do not fit and change nothing, 6 more do.
             Path big = dir.resolve("big.bin");
             Files.write(big, new byte[12_000_000]);
-            World.Result tooBig = curl("-s", "-u", auth, "-w", "\n%{http_code}", "-T", big.toString(), base + "files/big.bin");
+            World.Result tooBig =
+                    curl("-s", "-u", auth, "-w", "\n%{http_code}", "-T", big.toString(), base + "files/big.bin");
             assertTrue(tooBig.out().endsWith("413") && tooBig.out().contains("do not fit"), tooBig.out());
             assertEquals("201", code("-u", auth, "-T", file.toString(), base + "files/copy.bin"));
             String listing = curl("-s", "-u", auth, base + "api/files").out();
-            assertTrue(listing.contains("\"used\": 12000000") && listing.contains("\"quota\": 16000000") && !listing.contains("big.bin"),
+            assertTrue(
+                    listing.contains("\"used\": 12000000")
+                            && listing.contains("\"quota\": 16000000")
+                            && !listing.contains("big.bin"),
                     listing);
 
             // Revoking the link and deleting the file.
@@ -129,17 +154,23 @@ class AppTemplatesTest {
             awaitTrue(Duration.ofSeconds(40), "12 MB of downloads to be billed and paid", () -> {
                 Matcher status = Pattern.compile("due (\\d+) \\| paid (\\d+) .* egress (\\d+) bytes")
                         .matcher(world.cli(renter.home, "status", rental).out());
-                return status.find() && Long.parseLong(status.group(3)) >= 12_000_000
+                return status.find()
+                        && Long.parseLong(status.group(3)) >= 12_000_000
                         && Long.parseLong(status.group(2)) >= Long.parseLong(status.group(1));
             });
             renter.end(rental).assertOk();
             World.Result settled = paying.get(60, TimeUnit.SECONDS);
-            Matcher split = Pattern.compile("settled: due (\\d+), paid \\d+; owner (\\d+), hub fee (\\d+), refunded to you (\\d+)"
-                    + " \\(of deposit 500000\\)").matcher(settled.out());
+            Matcher split = Pattern.compile(
+                            "settled: due (\\d+), paid \\d+; owner (\\d+), hub fee (\\d+), refunded to you (\\d+)"
+                                    + " \\(of deposit 500000\\)")
+                    .matcher(settled.out());
             assertTrue(split.find(), settled.out() + settled.err());
             long due = Long.parseLong(split.group(1));
             assertTrue(due >= 12_000, "egress billed: " + settled.out());
-            assertEquals(due, Long.parseLong(split.group(2)) + Long.parseLong(split.group(3)), "owner and hub got what was due");
+            assertEquals(
+                    due,
+                    Long.parseLong(split.group(2)) + Long.parseLong(split.group(3)),
+                    "owner and hub got what was due");
             assertEquals(500_000 - due, Long.parseLong(split.group(4)), "the rest went back to the renter");
         }
     }
@@ -161,7 +192,8 @@ class AppTemplatesTest {
     }
 
     private static long egress(World world, Renter renter, String rental) {
-        Matcher m = Pattern.compile("egress (\\d+) bytes").matcher(world.cli(renter.home, "status", rental).out());
+        Matcher m = Pattern.compile("egress (\\d+) bytes")
+                .matcher(world.cli(renter.home, "status", rental).out());
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 }

@@ -4,7 +4,6 @@ import static io.edgerent.systemtests.support.World.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.systemtests.support.World;
 import io.edgerent.client.HubClient;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.DeviceState;
@@ -15,6 +14,7 @@ import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.Voucher;
+import io.edgerent.systemtests.support.World;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +48,7 @@ class HubCrashTest {
 
     @TempDir
     Path dir;
+
     Process hub;
     int coapPort;
     int sshPort;
@@ -81,8 +82,12 @@ class HubCrashTest {
         for (int i = 0; i < RENTERS; i++) {
             Stream s = new Stream();
             String device = simulatedDevice(client, secret);
-            client.moveMoney(secret, "deposit", "renter:" + java.util.HexFormat.of().formatHex(Ed25519.raw(s.renter.getPublic())),
-                    DEPOSIT, "bank-" + i);
+            client.moveMoney(
+                    secret,
+                    "deposit",
+                    "renter:" + java.util.HexFormat.of().formatHex(Ed25519.raw(s.renter.getPublic())),
+                    DEPOSIT,
+                    "bank-" + i);
             s.rental = client.rent(s.renter, device, 1, SSH_KEY, 3600, DEPOSIT).name();
             heartbeat(device, new Heartbeat(DeviceState.RENTED, s.rental, new Prices(3600, 0)));
             streams.add(s);
@@ -106,20 +111,25 @@ class HubCrashTest {
                 }
             });
         }
-        awaitTrue(Duration.ofSeconds(30), "vouchers acknowledged on every channel",
+        awaitTrue(
+                Duration.ofSeconds(30),
+                "vouchers acknowledged on every channel",
                 () -> streams.stream().allMatch(s -> s.ackedSequence.get() >= 3));
         hub.destroyForcibly(); // SIGKILL, mid-stream
         hub.waitFor(20, TimeUnit.SECONDS);
         running.set(false);
         renters.shutdown();
         assertTrue(renters.awaitTermination(60, TimeUnit.SECONDS));
-        long acknowledged = streams.stream().mapToLong(s -> s.ackedSequence.get() + 1).sum();
+        long acknowledged =
+                streams.stream().mapToLong(s -> s.ackedSequence.get() + 1).sum();
 
         startHub();
         for (Stream s : streams) {
             ChannelStatus after = client.channel(s.renter, s.rental);
-            assertTrue(after.lastSequence() >= s.ackedSequence.get(), s.rental + ": acknowledged voucher "
-                    + s.ackedSequence.get() + " lost, hub has " + after.lastSequence());
+            assertTrue(
+                    after.lastSequence() >= s.ackedSequence.get(),
+                    s.rental + ": acknowledged voucher " + s.ackedSequence.get() + " lost, hub has "
+                            + after.lastSequence());
             assertTrue(after.paid() >= s.ackedAmount.get(), s.rental + ": paid went back");
         }
         for (Stream s : streams) {
@@ -131,35 +141,68 @@ class HubCrashTest {
 
         try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("hub/hub"), "edgerent", "")) {
             assertEquals(0, single(db, "SELECT COALESCE(SUM(amount), 0) FROM ledger_entry"), "the ledger balances");
-            assertEquals(0, single(db, "SELECT COUNT(*) FROM (SELECT tx_id FROM ledger_entry GROUP BY tx_id HAVING SUM(amount) <> 0)"));
-            assertEquals(RENTERS, single(db, "SELECT COUNT(*) FROM ledger_tx WHERE ref LIKE 'settle:%'"), "each channel settled once");
+            assertEquals(
+                    0,
+                    single(
+                            db,
+                            "SELECT COUNT(*) FROM (SELECT tx_id FROM ledger_entry GROUP BY tx_id HAVING SUM(amount) <> 0)"));
+            assertEquals(
+                    RENTERS,
+                    single(db, "SELECT COUNT(*) FROM ledger_tx WHERE ref LIKE 'settle:%'"),
+                    "each channel settled once");
             assertEquals(0, single(db, "SELECT COUNT(*) FROM channel WHERE owner_share + hub_fee + refund <> deposit"));
             for (Stream s : streams) {
-                try (PreparedStatement q = db.prepareStatement("SELECT paid, last_sequence, voucher_issued_at, voucher_signature"
-                        + " FROM channel WHERE rental = ?")) {
+                try (PreparedStatement q =
+                        db.prepareStatement("SELECT paid, last_sequence, voucher_issued_at, voucher_signature"
+                                + " FROM channel WHERE rental = ?")) {
                     q.setString(1, s.rental);
                     try (ResultSet r = q.executeQuery()) {
                         assertTrue(r.next());
                         Voucher stored = new Voucher(s.rental, r.getLong(1), r.getLong(2), r.getLong(3), r.getBytes(4));
-                        assertTrue(stored.sequence() >= s.ackedSequence.get(), s.rental + ": the latest acknowledged voucher is stored");
-                        assertTrue(stored.verifies(Ed25519.raw(s.renter.getPublic())), s.rental + ": the stored voucher is the renter's");
+                        assertTrue(
+                                stored.sequence() >= s.ackedSequence.get(),
+                                s.rental + ": the latest acknowledged voucher is stored");
+                        assertTrue(
+                                stored.verifies(Ed25519.raw(s.renter.getPublic())),
+                                s.rental + ": the stored voucher is the renter's");
                     }
                 }
             }
-            System.out.printf("crash test: %d vouchers acknowledged on %d channels before kill -9%n", acknowledged, RENTERS);
+            System.out.printf(
+                    "crash test: %d vouchers acknowledged on %d channels before kill -9%n", acknowledged, RENTERS);
         }
     }
 
     private void startHub() throws Exception {
         Path log = dir.resolve("hub.log");
-        hub = new ProcessBuilder("java", "-jar", World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(), "--data",
-                dir.resolve("hub").toString(), "--coap-port", String.valueOf(coapPort), "--ssh-port", String.valueOf(sshPort), "--coaps-port", "0",
-                "--metrics", "127.0.0.1:0")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long runningLines = Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.startsWith("hub running")).count() : 0;
+        hub = new ProcessBuilder(
+                        "java",
+                        "-jar",
+                        World.ROOT.resolve("hub/target/edgerent-hub.jar").toString(),
+                        "--data",
+                        dir.resolve("hub").toString(),
+                        "--coap-port",
+                        String.valueOf(coapPort),
+                        "--ssh-port",
+                        String.valueOf(sshPort),
+                        "--coaps-port",
+                        "0",
+                        "--metrics",
+                        "127.0.0.1:0")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        long runningLines = Files.exists(log)
+                ? Files.readAllLines(log).stream()
+                        .filter(l -> l.startsWith("hub running"))
+                        .count()
+                : 0;
         awaitTrue(Duration.ofSeconds(30), "the hub to start", () -> {
             try {
-                return Files.readAllLines(log).stream().filter(l -> l.startsWith("hub running")).count() > runningLines;
+                return Files.readAllLines(log).stream()
+                                .filter(l -> l.startsWith("hub running"))
+                                .count()
+                        > runningLines;
             } catch (java.io.IOException e) {
                 return false;
             }
@@ -170,8 +213,13 @@ class HubCrashTest {
         String token = client.issueToken(secret, "olga");
         CoapClient coap = new CoapClient(URI.create("coap://127.0.0.1:" + coapPort + "/devices"));
         try {
-            byte[] answer = coap.post(new Registration(token, Ed25519.raw(Ed25519.generate().getPublic()),
-                    new HardwareFacts(4, "sim", 1, 1, "aarch64", "simulated", 1)).encode(), MediaTypeRegistry.APPLICATION_CBOR)
+            byte[] answer = coap.post(
+                            new Registration(
+                                            token,
+                                            Ed25519.raw(Ed25519.generate().getPublic()),
+                                            new HardwareFacts(4, "sim", 1, 1, "aarch64", "simulated", 1))
+                                    .encode(),
+                            MediaTypeRegistry.APPLICATION_CBOR)
                     .getPayload();
             String device = RegistrationAccepted.decode(answer).deviceId();
             heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(3600, 0)));
@@ -182,7 +230,8 @@ class HubCrashTest {
     }
 
     private void heartbeat(String device, Heartbeat heartbeat) throws Exception {
-        CoapClient coap = new CoapClient(URI.create("coap://127.0.0.1:" + coapPort + "/devices/" + device + "/heartbeat"));
+        CoapClient coap =
+                new CoapClient(URI.create("coap://127.0.0.1:" + coapPort + "/devices/" + device + "/heartbeat"));
         try {
             coap.post(heartbeat.encode(), MediaTypeRegistry.APPLICATION_CBOR);
         } finally {

@@ -5,16 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.systemtests.support.Renter;
-import io.edgerent.systemtests.support.World;
 import io.edgerent.protocol.Ed25519;
-import io.edgerent.protocol.RentalRef;
 import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Registration;
-import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.RentalRef;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
+import io.edgerent.systemtests.support.Renter;
+import io.edgerent.systemtests.support.World;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -24,8 +23,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
@@ -43,6 +40,7 @@ class RefusalsTest {
 
     @TempDir
     static Path dir;
+
     World world;
     String device;
 
@@ -59,12 +57,16 @@ class RefusalsTest {
 
     @Test
     void unknown_and_reused_tokens_are_refused() throws Exception {
-        CoapResponse unknown = register("0123456789abcdef0123456789abcdef", Ed25519.raw(Ed25519.generate().getPublic()));
+        CoapResponse unknown = register(
+                "0123456789abcdef0123456789abcdef",
+                Ed25519.raw(Ed25519.generate().getPublic()));
         assertEquals(ResponseCode.FORBIDDEN, unknown.getCode());
         assertEquals("registration token is unknown", unknown.getResponseText());
 
         String token = world.token("alice");
-        assertEquals(ResponseCode.CHANGED, register(token, Ed25519.raw(Ed25519.generate().getPublic())).getCode());
+        assertEquals(
+                ResponseCode.CHANGED,
+                register(token, Ed25519.raw(Ed25519.generate().getPublic())).getCode());
         CoapResponse reused = register(token, Ed25519.raw(Ed25519.generate().getPublic()));
         assertEquals(ResponseCode.FORBIDDEN, reused.getCode());
         assertEquals("registration token was already used", reused.getResponseText());
@@ -77,7 +79,9 @@ class RefusalsTest {
         CoapResponse second = register(token, deviceKey);
         assertEquals(ResponseCode.CONFLICT, second.getCode());
         assertEquals("this device key is already registered as " + device, second.getResponseText());
-        assertEquals(ResponseCode.CHANGED, register(token, Ed25519.raw(Ed25519.generate().getPublic())).getCode(),
+        assertEquals(
+                ResponseCode.CHANGED,
+                register(token, Ed25519.raw(Ed25519.generate().getPublic())).getCode(),
                 "the refused registration left the token unused");
     }
 
@@ -96,17 +100,28 @@ class RefusalsTest {
     @Test
     void a_replayed_rent_request_is_refused_and_rents_nothing() throws Exception {
         KeyPair renter = Ed25519.generate();
-        String sshKey = Files.readString(world.renter("replayer-" + System.nanoTime()).key.resolveSibling("id.pub")).strip();
-        byte[] rent = SignedRequest.sign(renter, "rentals", System.currentTimeMillis(),
-                new RentRequest(device, 1, sshKey, 0, 0).encode()).encode();
+        String sshKey = Files.readString(
+                        world.renter("replayer-" + System.nanoTime()).key.resolveSibling("id.pub"))
+                .strip();
+        byte[] rent = SignedRequest.sign(
+                        renter,
+                        "rentals",
+                        System.currentTimeMillis(),
+                        new RentRequest(device, 1, sshKey, 0, 0).encode())
+                .encode();
         CoapClient rentals = new CoapClient(URI.create(world.plainHubUri + "/rentals"));
         try {
             CoapResponse first = rentals.post(rent, MediaTypeRegistry.APPLICATION_CBOR);
             assertEquals(ResponseCode.CHANGED, first.getCode(), first.getResponseText());
             String rental = RentalView.decode(first.getPayload()).name();
-            byte[] end = SignedRequest.sign(renter, "rentals/end", System.currentTimeMillis(), new RentalRef(rental).encode()).encode();
-            new CoapClient(URI.create(world.plainHubUri + "/rentals/end")).post(end, MediaTypeRegistry.APPLICATION_CBOR);
-            awaitTrue(Duration.ofSeconds(60), "the device to be free again",
+            byte[] end = SignedRequest.sign(
+                            renter, "rentals/end", System.currentTimeMillis(), new RentalRef(rental).encode())
+                    .encode();
+            new CoapClient(URI.create(world.plainHubUri + "/rentals/end"))
+                    .post(end, MediaTypeRegistry.APPLICATION_CBOR);
+            awaitTrue(
+                    Duration.ofSeconds(60),
+                    "the device to be free again",
                     () -> world.cli(dir, "market").out().contains(device + "   free "));
 
             CoapResponse replay = rentals.post(rent, MediaTypeRegistry.APPLICATION_CBOR);
@@ -132,7 +147,9 @@ class RefusalsTest {
             assertTrue(taken.err().contains("device " + device + " is rented"), taken.err());
         } finally {
             rita.end(rental).assertOk();
-            awaitTrue(Duration.ofSeconds(30), "the device to be free again",
+            awaitTrue(
+                    Duration.ofSeconds(30),
+                    "the device to be free again",
                     () -> world.cli(dir, "market").out().contains(device + "   free "));
         }
     }
@@ -150,16 +167,33 @@ class RefusalsTest {
             World.Result noSuchRental = mallory.sshAs("r-000000000000", rental, "true");
             assertNotEquals(0, noSuchRental.code());
             // Rita's own login may not jump anywhere but her rental: not the hub itself, not another name.
-            World.Result elsewhere = World.run(Duration.ofSeconds(30), "ssh", "-F", rita.home.resolve("ssh_config").toString(),
-                    "-p", String.valueOf(world.sshPort), "-W", "127.0.0.1:" + world.tunnelPort, rental + "@127.0.0.1");
+            World.Result elsewhere = World.run(
+                    Duration.ofSeconds(30),
+                    "ssh",
+                    "-F",
+                    rita.home.resolve("ssh_config").toString(),
+                    "-p",
+                    String.valueOf(world.sshPort),
+                    "-W",
+                    "127.0.0.1:" + world.tunnelPort,
+                    rental + "@127.0.0.1");
             assertNotEquals(0, elsewhere.code());
             assertTrue(elsewhere.err().contains("stdio forwarding failed"), elsewhere.err());
-            World.Result shell = World.run(Duration.ofSeconds(30), "ssh", "-F", rita.home.resolve("ssh_config").toString(),
-                    "-p", String.valueOf(world.sshPort), rental + "@127.0.0.1", "id");
+            World.Result shell = World.run(
+                    Duration.ofSeconds(30),
+                    "ssh",
+                    "-F",
+                    rita.home.resolve("ssh_config").toString(),
+                    "-p",
+                    String.valueOf(world.sshPort),
+                    rental + "@127.0.0.1",
+                    "id");
             assertNotEquals(0, shell.code(), "no command runs on the gateway");
         } finally {
             rita.end(rental).assertOk();
-            awaitTrue(Duration.ofSeconds(30), "the device to be free again",
+            awaitTrue(
+                    Duration.ofSeconds(30),
+                    "the device to be free again",
                     () -> world.cli(dir, "market").out().contains(device + "   free "));
         }
     }

@@ -5,7 +5,6 @@ import static io.edgerent.systemtests.support.World.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.systemtests.support.Curl;
 import io.edgerent.systemtests.support.Renter;
 import io.edgerent.systemtests.support.World;
 import java.io.BufferedReader;
@@ -36,30 +35,49 @@ class HttpRouterTest {
     Path dir;
 
     @Test
-    void rental_web_server_is_reached_by_subdomain_over_http_https_and_websocket_streamed_and_metered() throws Exception {
+    void rental_web_server_is_reached_by_subdomain_over_http_https_and_websocket_streamed_and_metered()
+            throws Exception {
         try (World world = new World(dir)) {
             String device = world.registeredDevice();
             Renter renter = world.renter("rita");
             World.Result rented = renter.rent(device).assertOk();
             String rental = Renter.rentalName(rented);
             String local = "http://" + rental + ".localhost:" + world.httpPort;
-            assertTrue(rented.out().contains("web: http://" + rental + "." + World.DOMAIN + ":" + world.httpPort + "/"), rented.out());
+            assertTrue(
+                    rented.out().contains("web: http://" + rental + "." + World.DOMAIN + ":" + world.httpPort + "/"),
+                    rented.out());
 
             World.Result nothingYet = curl("-s", "-o", "/dev/null", "-w", "%{http_code}", local + "/");
             assertEquals("502", nothingYet.out(), "nothing listens on port 80 yet: a clear 502");
 
             renter.startWebServer(rental);
-            awaitTrue(Duration.ofSeconds(30), "the rental's web server to answer through the router",
+            awaitTrue(
+                    Duration.ofSeconds(30),
+                    "the rental's web server to answer through the router",
                     () -> curl("-s", local + "/").out().equals("hello from " + rental + "\n"));
 
             // The same through the configured domain, and over HTTPS with the hub's self-signed certificate.
             String named = rental + "." + World.DOMAIN;
-            assertEquals("hello from " + rental + "\n", curl("-s", "--resolve", named + ":" + world.httpPort + ":127.0.0.1",
-                    "http://" + named + ":" + world.httpPort + "/").out());
-            World.Result verified = curl("-s", "--cacert", dir.resolve("hub/tls-self-signed.crt").toString(), "--resolve",
-                    named + ":" + world.httpsPort + ":127.0.0.1", "https://" + named + ":" + world.httpsPort + "/");
+            assertEquals(
+                    "hello from " + rental + "\n",
+                    curl(
+                                    "-s",
+                                    "--resolve",
+                                    named + ":" + world.httpPort + ":127.0.0.1",
+                                    "http://" + named + ":" + world.httpPort + "/")
+                            .out());
+            World.Result verified = curl(
+                    "-s",
+                    "--cacert",
+                    dir.resolve("hub/tls-self-signed.crt").toString(),
+                    "--resolve",
+                    named + ":" + world.httpsPort + ":127.0.0.1",
+                    "https://" + named + ":" + world.httpsPort + "/");
             assertEquals("hello from " + rental + "\n", verified.out(), verified.err());
-            assertEquals("hello from " + rental + "\n", curl("-sk", "https://" + rental + ".localhost:" + world.httpsPort + "/").out());
+            assertEquals(
+                    "hello from " + rental + "\n",
+                    curl("-sk", "https://" + rental + ".localhost:" + world.httpsPort + "/")
+                            .out());
 
             World.Result headers = curl("-s", local + "/headers");
             assertTrue(headers.out().contains("x-forwarded-for: 127.0.0.1"), headers.out());
@@ -69,14 +87,24 @@ class HttpRouterTest {
 
             // A large download streams through and arrives whole.
             long big = 256L << 20;
-            World.Result download = World.run(Duration.ofSeconds(120), "curl", "-s", "-o", "/dev/null", "-w",
-                    "%{http_code} %{size_download}", local + "/big?n=" + big);
+            World.Result download = World.run(
+                    Duration.ofSeconds(120),
+                    "curl",
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code} %{size_download}",
+                    local + "/big?n=" + big);
             assertEquals("200 " + big, download.out());
 
             // The router passes each chunk on as it comes: "last" is only written after the test has read "first".
             HttpClient http = HttpClient.newHttpClient();
-            HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + world.httpPort
-                    + "/stream")).header("Host", rental + ".localhost").build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> stream = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + world.httpPort + "/stream"))
+                            .header("Host", rental + ".localhost")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8));
             assertEquals("first", lines.readLine());
             renter.ssh(rental, "touch /tmp/go").assertOk();
@@ -84,46 +112,79 @@ class HttpRouterTest {
 
             // WebSocket through the router, with the JDK's own client.
             Echo echo = new Echo();
-            WebSocket ws = http.newWebSocketBuilder().header("Host", rental + ".localhost")
-                    .buildAsync(URI.create("ws://127.0.0.1:" + world.httpPort + "/ws"), echo).get(20, TimeUnit.SECONDS);
+            WebSocket ws = http.newWebSocketBuilder()
+                    .header("Host", rental + ".localhost")
+                    .buildAsync(URI.create("ws://127.0.0.1:" + world.httpPort + "/ws"), echo)
+                    .get(20, TimeUnit.SECONDS);
             CompletableFuture<String> reply = echo.next();
             ws.sendText("hello through the tunnel", true).get(10, TimeUnit.SECONDS);
             assertEquals("hello through the tunnel", reply.get(20, TimeUnit.SECONDS));
 
             // Bytes out are counted per rental and reach the renter's listing.
-            awaitTrue(Duration.ofSeconds(20), "the router's byte count to reach the rental",
+            awaitTrue(
+                    Duration.ofSeconds(20),
+                    "the router's byte count to reach the rental",
                     () -> httpBytesOut(world, renter, rental) >= big);
 
             // Ending the rental closes its open WebSocket at once, and its name answers 410 after.
             renter.end(rental).assertOk();
             echo.closed.get(20, TimeUnit.SECONDS);
-            assertEquals("410", curl("-s", "-o", "/dev/null", "-w", "%{http_code}", local + "/").out());
+            assertEquals(
+                    "410",
+                    curl("-s", "-o", "/dev/null", "-w", "%{http_code}", local + "/")
+                            .out());
         }
     }
 
     @Test
     void hostile_or_misaddressed_requests_get_clear_errors() throws Exception {
         try (World world = new World(dir)) {
-            World.Result unknown = curl("-s", "-w", "\n%{http_code}", "http://r-0123456789ab.localhost:" + world.httpPort + "/");
-            assertTrue(unknown.out().endsWith("404") && unknown.out().contains("There is no rental r-0123456789ab"), unknown.out());
+            World.Result unknown =
+                    curl("-s", "-w", "\n%{http_code}", "http://r-0123456789ab.localhost:" + world.httpPort + "/");
+            assertTrue(
+                    unknown.out().endsWith("404") && unknown.out().contains("There is no rental r-0123456789ab"),
+                    unknown.out());
             World.Result notRental = curl("-s", "-w", "\n%{http_code}", "http://www.localhost:" + world.httpPort + "/");
-            assertTrue(notRental.out().endsWith("404") && notRental.out().contains("Rentals answer at http://RENTAL." + World.DOMAIN),
+            assertTrue(
+                    notRental.out().endsWith("404")
+                            && notRental.out().contains("Rentals answer at http://RENTAL." + World.DOMAIN),
                     notRental.out());
             World.Result bare = curl("-s", "-w", "\n%{http_code}", "http://localhost:" + world.httpPort + "/");
-            assertTrue(bare.out().endsWith("200") && bare.out().contains("Devices for rent"), "the hub's own name: its pages");
+            assertTrue(
+                    bare.out().endsWith("200") && bare.out().contains("Devices for rent"),
+                    "the hub's own name: its pages");
 
-            assertTrue(raw(world, "GET / HTTP/1.1\r\nHost: r-0123456789ab.localhost\r\nContent-Length: 5\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n").startsWith("HTTP/1.1 400 "), "smuggling shape refused");
+            assertTrue(
+                    raw(
+                                    world,
+                                    "GET / HTTP/1.1\r\nHost: r-0123456789ab.localhost\r\nContent-Length: 5\r\n"
+                                            + "Transfer-Encoding: chunked\r\n\r\n")
+                            .startsWith("HTTP/1.1 400 "),
+                    "smuggling shape refused");
             assertTrue(raw(world, "GET / HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 400 "), "no Host header");
-            assertTrue(raw(world, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").startsWith("HTTP/1.1 400 "), "two Host headers");
-            assertTrue(raw(world, "GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 400 "), "NUL in the request line");
+            assertTrue(
+                    raw(world, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").startsWith("HTTP/1.1 400 "),
+                    "two Host headers");
+            assertTrue(
+                    raw(world, "GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 400 "),
+                    "NUL in the request line");
             assertTrue(raw(world, "GARBAGE\r\n\r\n").startsWith("HTTP/1.1 400 "), "not HTTP");
-            assertTrue(raw(world, "GET / HTTP/1.1\r\nHost: x\r\n folded: yes\r\n\r\n").startsWith("HTTP/1.1 400 "), "obs-fold");
-            assertTrue(raw(world, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(40_000) + "\r\n\r\n")
-                    .startsWith("HTTP/1.1 431 "), "oversized head");
-            assertTrue(raw(world, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n").startsWith("HTTP/1.1 501 "),
+            assertTrue(
+                    raw(world, "GET / HTTP/1.1\r\nHost: x\r\n folded: yes\r\n\r\n")
+                            .startsWith("HTTP/1.1 400 "),
+                    "obs-fold");
+            assertTrue(
+                    raw(world, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(40_000) + "\r\n\r\n")
+                            .startsWith("HTTP/1.1 431 "),
+                    "oversized head");
+            assertTrue(
+                    raw(world, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n")
+                            .startsWith("HTTP/1.1 501 "),
                     "unknown transfer coding");
-            assertEquals("200", curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://localhost:" + world.httpPort + "/").out(),
+            assertEquals(
+                    "200",
+                    curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://localhost:" + world.httpPort + "/")
+                            .out(),
                     "the router still serves after all that");
         }
     }
@@ -140,8 +201,13 @@ class HttpRouterTest {
     }
 
     private static long httpBytesOut(World world, Renter renter, String rental) {
-        return world.cli(renter.home, "rentals").out().lines().filter(l -> l.startsWith(rental)).findFirst()
-                .map(l -> Long.parseLong(l.trim().split("\\s+")[7])).orElse(0L); // RENTAL DEVICE STATE TEMPLATE yyyy-mm-dd hh:mm UTC HTTP-OUT
+        return world.cli(renter.home, "rentals")
+                .out()
+                .lines()
+                .filter(l -> l.startsWith(rental))
+                .findFirst()
+                .map(l -> Long.parseLong(l.trim().split("\\s+")[7]))
+                .orElse(0L); // RENTAL DEVICE STATE TEMPLATE yyyy-mm-dd hh:mm UTC HTTP-OUT
     }
 
     /** A WebSocket listener that hands each text message to whoever waits for the next one. */

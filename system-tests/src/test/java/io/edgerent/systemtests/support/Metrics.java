@@ -16,7 +16,9 @@ public final class Metrics {
     /** A hub's /metrics text. */
     public static String metrics(URI metrics) {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return HttpClient.newHttpClient()
+                    .send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -28,7 +30,10 @@ public final class Metrics {
 
     /** The value of the unlabelled metric {@code name} in /metrics {@code text}. */
     public static long metric(String text, String name) {
-        return text.lines().filter(l -> l.startsWith(name + " ")).findFirst()
-                .map(l -> Long.parseLong(l.substring(name.length() + 1))).orElseThrow(() -> new AssertionError("no " + name));
+        return text.lines()
+                .filter(l -> l.startsWith(name + " "))
+                .findFirst()
+                .map(l -> Long.parseLong(l.substring(name.length() + 1)))
+                .orElseThrow(() -> new AssertionError("no " + name));
     }
 }

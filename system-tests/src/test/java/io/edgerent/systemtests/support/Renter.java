@@ -35,13 +35,20 @@ public final class Renter {
 
     /** {@code edgerent rent DEVICE --detach} with this renter's key, and {@code more} options such as a template. */
     public World.Result rent(String device, String... more) {
-        List<String> args = new ArrayList<>(List.of("rent", device, "--key", key + ".pub", "--timeout", "90", "--detach"));
+        List<String> args =
+                new ArrayList<>(List.of("rent", device, "--key", key + ".pub", "--timeout", "90", "--detach"));
         args.addAll(List.of(more));
         return world.cli(home, args.toArray(String[]::new));
     }
 
     public static String rentalName(World.Result rented) {
-        return rented.out().lines().filter(l -> l.startsWith("rental: ")).findFirst().orElseThrow().substring(8).strip();
+        return rented.out()
+                .lines()
+                .filter(l -> l.startsWith("rental: "))
+                .findFirst()
+                .orElseThrow()
+                .substring(8)
+                .strip();
     }
 
     /** {@code ssh -J RENTAL@hub root@RENTAL COMMAND} with this renter's key and nothing else. */
@@ -51,20 +58,38 @@ public final class Renter {
 
     /** Like {@link #ssh}, but logging into the gateway as {@code gatewayUser} and jumping to {@code target}. */
     public World.Result sshAs(String gatewayUser, String target, String command) {
-        return World.run(Duration.ofSeconds(60), "ssh", "-F", home.resolve("ssh_config").toString(),
-                "-J", gatewayUser + "@" + gateway, "root@" + target, command);
+        return World.run(
+                Duration.ofSeconds(60),
+                "ssh",
+                "-F",
+                home.resolve("ssh_config").toString(),
+                "-J",
+                gatewayUser + "@" + gateway,
+                "root@" + target,
+                command);
     }
 
     /** Like {@link #ssh}, with a file as the command's standard input. */
     World.Result sshWithInput(String rental, Path input, String command) {
-        return World.runWithInput(Duration.ofSeconds(60), input, "ssh", "-F", home.resolve("ssh_config").toString(),
-                "-J", rental + "@" + gateway, "root@" + rental, command);
+        return World.runWithInput(
+                Duration.ofSeconds(60),
+                input,
+                "ssh",
+                "-F",
+                home.resolve("ssh_config").toString(),
+                "-J",
+                rental + "@" + gateway,
+                "root@" + rental,
+                command);
     }
 
     /** Starts the test web server (src/test/resources/web-server.py) on port 80 in the rental's container. */
     public void startWebServer(String rental) {
-        sshWithInput(rental, World.ROOT.resolve("system-tests/src/test/resources/web-server.py"),
-                "cat > /root/web.py && (setsid python3 /root/web.py > /root/web.log 2>&1 &)").assertOk();
+        sshWithInput(
+                        rental,
+                        World.ROOT.resolve("system-tests/src/test/resources/web-server.py"),
+                        "cat > /root/web.py && (setsid python3 /root/web.py > /root/web.log 2>&1 &)")
+                .assertOk();
     }
 
     public World.Result end(String rental) {

@@ -43,6 +43,7 @@ public final class World implements AutoCloseable {
     public final String hubUri;
     /** Plain CoAP on loopback, for tests that send raw CoAP messages. */
     public final String plainHubUri;
+
     public Hub hub;
     public Process device;
     /** JVM options for the next device start, such as a failpoint. */
@@ -59,10 +60,21 @@ public final class World implements AutoCloseable {
     }
 
     public void startHub() {
-        hub = Hub.start(HubConfig.builder().dataDir(dir.resolve("hub")).coapPort(coapPort).coapsPort(coapsPort).sshPort(sshPort)
-                .tunnelPorts(tunnelPort, tunnelPort + 9).offlineAfter(Duration.ofSeconds(10)).expiryCheck(Duration.ofSeconds(1))
-                .paymentGrace(PAYMENT_GRACE).suspendLimit(Duration.ofMinutes(5)).httpPort(httpPort).httpsPort(httpsPort)
-                .domain(DOMAIN).metrics("127.0.0.1", 0).build());
+        hub = Hub.start(HubConfig.builder()
+                .dataDir(dir.resolve("hub"))
+                .coapPort(coapPort)
+                .coapsPort(coapsPort)
+                .sshPort(sshPort)
+                .tunnelPorts(tunnelPort, tunnelPort + 9)
+                .offlineAfter(Duration.ofSeconds(10))
+                .expiryCheck(Duration.ofSeconds(1))
+                .paymentGrace(PAYMENT_GRACE)
+                .suspendLimit(Duration.ofMinutes(5))
+                .httpPort(httpPort)
+                .httpsPort(httpsPort)
+                .domain(DOMAIN)
+                .metrics("127.0.0.1", 0)
+                .build());
     }
 
     public void stopHub() {
@@ -73,15 +85,25 @@ public final class World implements AutoCloseable {
     public void startDevice(String token, String... more) {
         List<String> command = new ArrayList<>(List.of("java"));
         command.addAll(deviceJvmOptions);
-        command.addAll(List.of("-jar", DEVICE_JAR.toString(), "--hub", hubUri, "--data", dir.resolve("device").toString(),
-                "--heartbeat", "1"));
+        command.addAll(List.of(
+                "-jar",
+                DEVICE_JAR.toString(),
+                "--hub",
+                hubUri,
+                "--data",
+                dir.resolve("device").toString(),
+                "--heartbeat",
+                "1"));
         command.addAll(List.of(more));
         if (token != null) {
             command.addAll(List.of("--token", token));
         }
         try {
-            device = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("device.log").toFile())).start();
+            device = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("device.log").toFile()))
+                    .start();
         } catch (IOException e) {
             throw new AssertionError("cannot start the device launcher " + DEVICE_JAR, e);
         }
@@ -103,10 +125,25 @@ public final class World implements AutoCloseable {
 
     /** Records money a renter sent through the rail, as the hub operator does. */
     public void depositFor(Renter renter, long amount) {
-        String account = cli(renter.home, "wallet").assertOk().out().lines().filter(l -> l.startsWith("account: ")).findFirst()
-                .orElseThrow().substring(9);
-        cli(dir, "wallet", "deposit", account, String.valueOf(amount), "--ref", "bank-" + System.nanoTime(), "--admin-secret",
-                dir.resolve("hub/admin.secret").toString()).assertOk();
+        String account = cli(renter.home, "wallet")
+                .assertOk()
+                .out()
+                .lines()
+                .filter(l -> l.startsWith("account: "))
+                .findFirst()
+                .orElseThrow()
+                .substring(9);
+        cli(
+                        dir,
+                        "wallet",
+                        "deposit",
+                        account,
+                        String.valueOf(amount),
+                        "--ref",
+                        "bank-" + System.nanoTime(),
+                        "--admin-secret",
+                        dir.resolve("hub/admin.secret").toString())
+                .assertOk();
     }
 
     /** Runs an edgerent command in this JVM as a renter whose files live in {@code home}. */
@@ -120,13 +157,22 @@ public final class World implements AutoCloseable {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--hub", hub));
-        int code = new ClientMain(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                home).run(all.toArray(String[]::new));
+        int code = new ClientMain(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        home)
+                .run(all.toArray(String[]::new));
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     public String token(String owner) {
-        Result r = cli(dir, "token", "--owner", owner, "--admin-secret", dir.resolve("hub/admin.secret").toString());
+        Result r = cli(
+                dir,
+                "token",
+                "--owner",
+                owner,
+                "--admin-secret",
+                dir.resolve("hub/admin.secret").toString());
         r.assertOk();
         return r.out.strip();
     }
@@ -134,8 +180,12 @@ public final class World implements AutoCloseable {
     /** Registers a device (with device options such as prices) and waits until it is listed free; returns its id. */
     public String registeredDevice(String... options) {
         startDevice(token("alice"), options);
-        awaitTrue(Duration.ofSeconds(60), "the device to be listed free", () -> cli(dir, "market").out.contains(" free "));
-        String device = cli(dir, "market").out.lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
+        awaitTrue(
+                Duration.ofSeconds(60),
+                "the device to be listed free",
+                () -> cli(dir, "market").out.contains(" free "));
+        String device =
+                cli(dir, "market").out.lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
         devices.add(device);
         return device;
     }
@@ -144,7 +194,18 @@ public final class World implements AutoCloseable {
     public Renter renter(String name) {
         Path home = dir.resolve("renters").resolve(name);
         run(Duration.ofSeconds(20), "mkdir", "-p", home.toString()).assertOk();
-        run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", home.resolve("id").toString())
+        run(
+                        Duration.ofSeconds(20),
+                        "ssh-keygen",
+                        "-q",
+                        "-t",
+                        "ed25519",
+                        "-N",
+                        "",
+                        "-C",
+                        name,
+                        "-f",
+                        home.resolve("id").toString())
                 .assertOk();
         return new Renter(this, home);
     }
@@ -156,7 +217,9 @@ public final class World implements AutoCloseable {
     /** Runs a command with a file as its standard input. */
     public static Result runWithInput(Duration timeout, Path input, String... command) {
         try {
-            Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(input.toFile())).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(input.toFile()))
+                    .start();
             var out = p.getInputStream();
             var err = p.getErrorStream();
             var outText = new java.util.concurrent.CompletableFuture<String>();
@@ -196,7 +259,14 @@ public final class World implements AutoCloseable {
     }
 
     public static List<String> containersOf(String rental) {
-        Result r = run(Duration.ofSeconds(30), "docker", "ps", "-aq", "--no-trunc", "--filter", "label=io.edgerent.rental=" + rental);
+        Result r = run(
+                Duration.ofSeconds(30),
+                "docker",
+                "ps",
+                "-aq",
+                "--no-trunc",
+                "--filter",
+                "label=io.edgerent.rental=" + rental);
         r.assertOk();
         return r.out.lines().filter(l -> !l.isBlank()).toList();
     }
@@ -204,7 +274,8 @@ public final class World implements AutoCloseable {
     /** The machine must have what the tests use; the test command installs it, a developer may not have. */
     private static void requireTools() {
         if (!Files.isRegularFile(DEVICE_JAR)) {
-            fail("the device launcher is not built: run `mvn package` at the repository root first (" + DEVICE_JAR + ")");
+            fail("the device launcher is not built: run `mvn package` at the repository root first (" + DEVICE_JAR
+                    + ")");
         }
         for (String[] check : List.of(new String[] {"ssh", "-V"}, new String[] {"ssh-keygen", "-?"})) {
             try {
@@ -214,7 +285,10 @@ public final class World implements AutoCloseable {
             }
         }
         try {
-            if (new ProcessBuilder("docker", "image", "inspect", "edgerent/renter-base:latest").start().waitFor() != 0) {
+            if (new ProcessBuilder("docker", "image", "inspect", "edgerent/renter-base:latest")
+                            .start()
+                            .waitFor()
+                    != 0) {
                 fail("no Docker engine answering, or no renter image: run scripts/prereqs.sh and"
                         + " container-images/build.sh renter-base as root (./edgerent test does both)");
             }
@@ -256,7 +330,9 @@ public final class World implements AutoCloseable {
     private static int ephemeralLow() {
         try {
             // Files.readString gets a wrong length from /proc (it read "3" here); lines read to the end.
-            int low = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim()
+            int low = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .get(0)
+                    .trim()
                     .split("\\s+")[0]);
             return low > 12_000 ? low : 32768;
         } catch (IOException | RuntimeException e) {
@@ -266,7 +342,9 @@ public final class World implements AutoCloseable {
 
     private static int free(int size, java.util.function.IntPredicate bindable) {
         for (int attempt = 0; attempt < 200; attempt++) {
-            int start = 10_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.max(1, EPHEMERAL_LOW - 10_000 - size));
+            int start = 10_000
+                    + java.util.concurrent.ThreadLocalRandom.current()
+                            .nextInt(Math.max(1, EPHEMERAL_LOW - 10_000 - size));
             if (java.util.stream.IntStream.range(start, start + size).allMatch(bindable)) {
                 return start;
             }
@@ -297,7 +375,10 @@ public final class World implements AutoCloseable {
         Path logs = ROOT.resolve("system-tests/target/device-logs");
         Files.createDirectories(logs);
         if (Files.exists(dir.resolve("device.log"))) {
-            Files.copy(dir.resolve("device.log"), logs.resolve(dir.getFileName() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(
+                    dir.resolve("device.log"),
+                    logs.resolve(dir.getFileName() + ".log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         removeLeftovers(dir, devices);
     }
@@ -306,7 +387,8 @@ public final class World implements AutoCloseable {
      * Ends a test's own processes (SIGTERM, then SIGKILL after 20 s), removes what its devices left, and
      * keeps every {@code *.log} in {@code dir} as target/device-logs/PREFIX-NAME for whoever reads a failure.
      */
-    public static void stopAndKeepLogs(List<Process> processes, Path dir, List<String> devices, String prefix) throws Exception {
+    public static void stopAndKeepLogs(List<Process> processes, Path dir, List<String> devices, String prefix)
+            throws Exception {
         for (Process p : processes) {
             p.destroy();
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
@@ -318,7 +400,10 @@ public final class World implements AutoCloseable {
         Files.createDirectories(logs);
         try (var files = Files.list(dir)) {
             for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
-                Files.copy(log, logs.resolve(prefix + "-" + log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(
+                        log,
+                        logs.resolve(prefix + "-" + log.getFileName()),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }
@@ -330,12 +415,31 @@ public final class World implements AutoCloseable {
      */
     static void removeLeftovers(Path dir, List<String> devices) throws IOException {
         for (String device : devices) {
-            for (String id : run(Duration.ofSeconds(30), "docker", "ps", "-aq", "--filter", "label=io.edgerent.device=" + device).out
-                    .lines().filter(l -> !l.isBlank()).toList()) {
+            for (String id : run(
+                            Duration.ofSeconds(30),
+                            "docker",
+                            "ps",
+                            "-aq",
+                            "--filter",
+                            "label=io.edgerent.device=" + device)
+                    .out
+                    .lines()
+                    .filter(l -> !l.isBlank())
+                    .toList()) {
                 run(Duration.ofSeconds(30), "docker", "rm", "-f", id);
             }
-            for (String id : run(Duration.ofSeconds(30), "docker", "network", "ls", "-q", "--filter", "label=io.edgerent.device=" + device)
-                    .out.lines().filter(l -> !l.isBlank()).toList()) {
+            for (String id : run(
+                            Duration.ofSeconds(30),
+                            "docker",
+                            "network",
+                            "ls",
+                            "-q",
+                            "--filter",
+                            "label=io.edgerent.device=" + device)
+                    .out
+                    .lines()
+                    .filter(l -> !l.isBlank())
+                    .toList()) {
                 run(Duration.ofSeconds(30), "docker", "network", "rm", id);
             }
         }

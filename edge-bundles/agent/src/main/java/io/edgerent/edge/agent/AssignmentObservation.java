@@ -20,6 +20,7 @@ final class AssignmentObservation implements AutoCloseable {
     private CoapObserveRelation observation;
     /** The hub {@link #observation} is at. */
     private URI observedAt;
+
     private boolean hubWasUnreachable;
 
     AssignmentObservation(HubLink hub, LongConsumer onNotification) {
@@ -37,7 +38,10 @@ final class AssignmentObservation implements AutoCloseable {
 
     /** A heartbeat answered with {@code heardVersion} while the device follows {@code followedVersion}: observe again if needed. */
     void keepUp(String deviceId, long heardVersion, long followedVersion) {
-        if (observation != null && !hubWasUnreachable && hub.hub().equals(observedAt) && !observation.isCanceled()
+        if (observation != null
+                && !hubWasUnreachable
+                && hub.hub().equals(observedAt)
+                && !observation.isCanceled()
                 && heardVersion == followedVersion) {
             return;
         }

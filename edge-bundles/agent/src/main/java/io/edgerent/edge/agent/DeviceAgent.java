@@ -37,66 +37,106 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The device's agent: its identity, its registration with the hub, and the governor that serves rentals. */
-@Component(name = DeviceAgent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE, service = ConfigurableComponent.class)
+@Component(
+        name = DeviceAgent.PID,
+        immediate = true,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = ConfigurableComponent.class)
 @Designate(ocd = DeviceAgent.Config.class)
 public class DeviceAgent implements ConfigurableComponent {
     public static final String PID = "io.edgerent.edge.agent";
     private static final Logger LOG = LoggerFactory.getLogger(DeviceAgent.class);
 
-    @ObjectClassDefinition(id = PID, name = "edgerent agent",
+    @ObjectClassDefinition(
+            id = PID,
+            name = "edgerent agent",
             description = "How this device finds its hub and offers itself for rent.")
     public @interface Config {
-        @AttributeDefinition(name = "Hub address", description = "The hub's address, coaps://HOST:PORT (CoAP over DTLS;"
-                + " plain coap:// only for a hub on this machine). Several hubs serving one fleet may be listed, separated by"
-                + " commas: the device talks to the first, and to the next when one does not answer.")
+        @AttributeDefinition(
+                name = "Hub address",
+                description = "The hub's address, coaps://HOST:PORT (CoAP over DTLS;"
+                        + " plain coap:// only for a hub on this machine). Several hubs serving one fleet may be listed, separated by"
+                        + " commas: the device talks to the first, and to the next when one does not answer.")
         String hub_uri() default "coap://127.0.0.1:5683";
 
-        @AttributeDefinition(name = "Registration token", description = "The one-time token from `edgerent token`;"
-                + " used once, at the first registration.", type = AttributeType.PASSWORD, required = false)
+        @AttributeDefinition(
+                name = "Registration token",
+                description = "The one-time token from `edgerent token`;" + " used once, at the first registration.",
+                type = AttributeType.PASSWORD,
+                required = false)
         String registration_token() default "";
 
-        @AttributeDefinition(name = "Hub key", description = "The hub's key as OpenSSH writes it (ecdsa-sha2-nistp256"
-                + " AAAA...), put here by `edgerent provision`: its SSH host key and its DTLS key. When set, the device talks only"
-                + " to a hub that shows this key. Empty: the key the hub shows at registration is trusted from then on.",
+        @AttributeDefinition(
+                name = "Hub key",
+                description =
+                        "The hub's key as OpenSSH writes it (ecdsa-sha2-nistp256"
+                                + " AAAA...), put here by `edgerent provision`: its SSH host key and its DTLS key. When set, the device talks only"
+                                + " to a hub that shows this key. Empty: the key the hub shows at registration is trusted from then on.",
                 required = false)
         String hub_key() default "";
 
         @AttributeDefinition(name = "Data directory", description = "Where the device keeps its key and its state.")
         String data_dir() default "/var/lib/edgerent/device";
 
-        @AttributeDefinition(name = "Heartbeat (seconds)", description = "How often the device tells the hub it is"
-                + " alive; the hub lists a device that missed 90 s of heartbeats as offline.", min = "1", max = "60")
+        @AttributeDefinition(
+                name = "Heartbeat (seconds)",
+                description = "How often the device tells the hub it is"
+                        + " alive; the hub lists a device that missed 90 s of heartbeats as offline.",
+                min = "1",
+                max = "60")
         int heartbeat_seconds() default 30;
 
-        @AttributeDefinition(name = "Price per hour", description = "What a renter pays for one hour of this device, in"
-                + " the smallest currency unit; billed by the second.", min = "0", max = "1000000000000")
+        @AttributeDefinition(
+                name = "Price per hour",
+                description = "What a renter pays for one hour of this device, in"
+                        + " the smallest currency unit; billed by the second.",
+                min = "0",
+                max = "1000000000000")
         long price_per_hour() default 0;
 
-        @AttributeDefinition(name = "Price per GB sent", description = "What a renter pays per GB (10^9 bytes) their"
-                + " container sends out, in the smallest currency unit; 0 for none.", min = "0", max = "1000000000000")
+        @AttributeDefinition(
+                name = "Price per GB sent",
+                description = "What a renter pays per GB (10^9 bytes) their"
+                        + " container sends out, in the smallest currency unit; 0 for none.",
+                min = "0",
+                max = "1000000000000")
         long price_per_gb() default 0;
 
-        @AttributeDefinition(name = "Usage report (seconds)", description = "How often the device reports a rental's"
-                + " usage (online time, CPU, memory, traffic) to the hub.", min = "5", max = "3600")
+        @AttributeDefinition(
+                name = "Usage report (seconds)",
+                description = "How often the device reports a rental's"
+                        + " usage (online time, CPU, memory, traffic) to the hub.",
+                min = "5",
+                max = "3600")
         int usage_seconds() default 60;
 
-        @AttributeDefinition(name = "Offer for rent", description = "Whether the marketplace lists this device for new"
-                + " rentals. Switching it off takes the device off the market at once; a running rental goes on.")
+        @AttributeDefinition(
+                name = "Offer for rent",
+                description =
+                        "Whether the marketplace lists this device for new"
+                                + " rentals. Switching it off takes the device off the market at once; a running rental goes on.")
         boolean listed() default true;
 
-        @AttributeDefinition(name = "Available hours", description = "When the device is offered for new rentals, in this"
-                + " device's time zone: always, or windows such as 08:00-18:00 or 22:00-07:00,12:00-13:00. A rental that is"
-                + " running when a window closes goes on.")
+        @AttributeDefinition(
+                name = "Available hours",
+                description = "When the device is offered for new rentals, in this"
+                        + " device's time zone: always, or windows such as 08:00-18:00 or 22:00-07:00,12:00-13:00. A rental that is"
+                        + " running when a window closes goes on.")
         String available_hours() default "always";
 
-        @AttributeDefinition(name = "App templates", description = "What renters may pick at rent time, comma-separated:"
-                + " base (an SSH box), web (also a static web server for /data/www), files (also a file host with upload,"
-                + " download, share links and a quota of the rental's storage; its downloads are billed at the price per GB).")
+        @AttributeDefinition(
+                name = "App templates",
+                description =
+                        "What renters may pick at rent time, comma-separated:"
+                                + " base (an SSH box), web (also a static web server for /data/www), files (also a file host with upload,"
+                                + " download, share links and a quota of the rental's storage; its downloads are billed at the price per GB).")
         String templates() default "base,web,files";
 
-        @AttributeDefinition(name = "Region", description = "Where the device is, as renters filter the marketplace by it:"
-                + " a city, a country or a region name such as eu-west; up to 40 letters, digits, spaces and . , ' ( ) _ -."
-                + " Empty: not said.")
+        @AttributeDefinition(
+                name = "Region",
+                description = "Where the device is, as renters filter the marketplace by it:"
+                        + " a city, a country or a region name such as eu-west; up to 40 letters, digits, spaces and . , ' ( ) _ -."
+                        + " Empty: not said.")
         String region() default "";
     }
 
@@ -140,9 +180,11 @@ public class DeviceAgent implements ConfigurableComponent {
     private synchronized void apply(Config config) {
         Refusals refusals = new Refusals("agent");
         List<URI> uris = Dtls.hubAddresses(String.valueOf(config.hub_uri()));
-        refusals.require(!uris.isEmpty(), "hub address must look like coaps://HOST:PORT (plain coap:// only to a hub on this"
-                + " machine, 127.0.0.1; several hubs of one fleet separated by commas, all coaps:// or all on this machine), got '"
-                + config.hub_uri() + "'");
+        refusals.require(
+                !uris.isEmpty(),
+                "hub address must look like coaps://HOST:PORT (plain coap:// only to a hub on this"
+                        + " machine, 127.0.0.1; several hubs of one fleet separated by commas, all coaps:// or all on this machine), got '"
+                        + config.hub_uri() + "'");
         refusals.require(config.data_dir() != null && !config.data_dir().isBlank(), "the data directory is empty");
         refusals.within("heartbeat", config.heartbeat_seconds(), 1, 60, "seconds", null)
                 .within("usage report", config.usage_seconds(), 5, 3600, "seconds", null)
@@ -159,8 +201,10 @@ public class DeviceAgent implements ConfigurableComponent {
             try {
                 SshKeys.ecdsaP256Key(hubKey);
             } catch (MalformedMessageException e) {
-                refusals.require(false, "hub key must be the hub's key as OpenSSH writes it (ecdsa-sha2-nistp256 AAAA..., printed"
-                        + " by `edgerent hub`), got '" + config.hub_key() + "'");
+                refusals.require(
+                        false,
+                        "hub key must be the hub's key as OpenSSH writes it (ecdsa-sha2-nistp256 AAAA..., printed"
+                                + " by `edgerent hub`), got '" + config.hub_key() + "'");
             }
         }
         Set<Template> templates = Set.of(Template.BASE);
@@ -172,28 +216,44 @@ public class DeviceAgent implements ConfigurableComponent {
         String region = config.region() == null ? "" : config.region().strip();
         refusals.require(Names.isRegion(region), "region: " + Names.REGION_RULE + ", got '" + region + "'");
         refusals.throwIfAny();
-        Governor.Live live = new Governor.Live(config.registration_token() == null ? "" : config.registration_token(),
-                config.heartbeat_seconds(), config.usage_seconds(), new Prices(config.price_per_hour(), config.price_per_gb()),
-                config.listed(), hours, templates, hubKey, region);
+        Governor.Live live = new Governor.Live(
+                config.registration_token() == null ? "" : config.registration_token(),
+                config.heartbeat_seconds(),
+                config.usage_seconds(),
+                new Prices(config.price_per_hour(), config.price_per_gb()),
+                config.listed(),
+                hours,
+                templates,
+                hubKey,
+                region);
         Path dir = Path.of(config.data_dir()).toAbsolutePath().normalize();
         if (governor != null && uris.equals(hubUris) && dir.equals(dataDir)) {
             governor.update(live);
-            LOG.info("agent settings applied: price {} per hour, {} per GB, {}, available {}, templates {}, region '{}'",
-                    live.prices().perHour(), live.prices().perGb(), live.listed() ? "offered for rent" : "listing off", hours.text(),
-                    Template.join(templates), region);
+            LOG.info(
+                    "agent settings applied: price {} per hour, {} per GB, {}, available {}, templates {}, region '{}'",
+                    live.prices().perHour(),
+                    live.prices().perGb(),
+                    live.listed() ? "offered for rent" : "listing off",
+                    hours.text(),
+                    Template.join(templates),
+                    region);
             return;
         }
         try {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         } catch (IOException e) {
-            throw new IllegalArgumentException("agent settings refused: cannot create the data directory " + dir + ": " + e, e);
+            throw new IllegalArgumentException(
+                    "agent settings refused: cannot create the data directory " + dir + ": " + e, e);
         }
         stop();
         hubUris = uris;
         dataDir = dir;
         // The DTLS handshake asks the governor which hub key to expect (pinned, or the one registered with).
-        hub = new HubLink(uris, Ed25519.loadOrCreate(dir, "device"), () -> governor == null ? Optional.empty() : governor.expectedHubKey());
+        hub = new HubLink(
+                uris,
+                Ed25519.loadOrCreate(dir, "device"),
+                () -> governor == null ? Optional.empty() : governor.expectedHubKey());
         governor = new Governor(new Governor.Settings(dir), live, hub, containers, volumes, tunnels);
         governor.start();
         LOG.info("agent started for hub {}", uris.size() == 1 ? uris.get(0) : uris);

@@ -13,11 +13,11 @@ import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.MalformedMessageException;
-import io.edgerent.protocol.SshKeys;
 import io.edgerent.protocol.Prices;
-import io.edgerent.protocol.Template;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentalOrder;
+import io.edgerent.protocol.SshKeys;
+import io.edgerent.protocol.Template;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -54,8 +54,16 @@ final class Governor implements AutoCloseable {
     record Settings(Path dataDir) {}
 
     /** Settings the running governor takes at once, without touching the rental it serves. */
-    record Live(String registrationToken, int heartbeatSeconds, int usageSeconds, Prices prices, boolean listed,
-            Availability hours, Set<Template> templates, String hubKeyPin, String region) {
+    record Live(
+            String registrationToken,
+            int heartbeatSeconds,
+            int usageSeconds,
+            Prices prices,
+            boolean listed,
+            Availability hours,
+            Set<Template> templates,
+            String hubKeyPin,
+            String region) {
         /** Whether the marketplace should offer the device for new rentals now. */
         boolean offeredAt(LocalTime time) {
             return listed && hours.contains(time);
@@ -78,13 +86,20 @@ final class Governor implements AutoCloseable {
     private GovernorState state;
     /** The version of the assignment last followed, from a heartbeat's answer or a read after a notification. */
     private long followedVersion = -1;
+
     private volatile boolean closing;
     /** Whether the serving container is paused, as last applied; null until applied after a start. */
     private Boolean paused;
     /** The host the serving rental's tunnel goes to: the hub that answered when it was opened. */
     private String tunnelHost;
 
-    Governor(Settings settings, Live live, HubLink hub, RentalContainers containers, RentalVolumes volumes, Tunnels tunnels) {
+    Governor(
+            Settings settings,
+            Live live,
+            HubLink hub,
+            RentalContainers containers,
+            RentalVolumes volumes,
+            Tunnels tunnels) {
         this.settings = settings;
         this.live = live;
         this.hub = hub;
@@ -101,7 +116,10 @@ final class Governor implements AutoCloseable {
     }
 
     void start() {
-        LOG.info("governor resumes in state {}{}", state.state(), state.rental() == null ? "" : " with " + state.rental().name());
+        LOG.info(
+                "governor resumes in state {}{}",
+                state.state(),
+                state.rental() == null ? "" : " with " + state.rental().name());
         thread.execute(this::resume);
         scheduleHeartbeats();
     }
@@ -139,7 +157,7 @@ final class Governor implements AutoCloseable {
                 case UNREGISTERED -> register();
                 case PREPARING, RENTED -> serve(state.rental());
                 case WIPING -> wipe();
-                case LISTED -> { }
+                case LISTED -> {}
             }
             tick();
         });
@@ -154,13 +172,21 @@ final class Governor implements AutoCloseable {
             String id = state.registration().deviceId();
             Assignment assignment;
             try {
-                assignment = hub.heartbeat(id, new Heartbeat(state.state(), state.rental() == null ? null : state.rental().name(),
-                        live.prices(), live.offeredAt(LocalTime.now()), live.templates(), live.region()));
+                assignment = hub.heartbeat(
+                        id,
+                        new Heartbeat(
+                                state.state(),
+                                state.rental() == null ? null : state.rental().name(),
+                                live.prices(),
+                                live.offeredAt(LocalTime.now()),
+                                live.templates(),
+                                live.region()));
             } catch (HubLink.HubUnavailableException e) {
                 observation.hubUnreachable(e.getMessage(), live.heartbeatSeconds());
                 return;
             }
-            // The hub forgets observers when it restarts: observe again once it is back, or at the hub that answers now.
+            // The hub forgets observers when it restarts: observe again once it is back, or at the hub that answers
+            // now.
             observation.keepUp(id, assignment.version(), followedVersion);
             follow(assignment);
             if (state.state() == DeviceState.RENTED) {
@@ -181,7 +207,10 @@ final class Governor implements AutoCloseable {
                 try {
                     assignment = hub.assignment(state.registration().deviceId());
                 } catch (HubLink.HubUnavailableException | HubLink.HubRefusedException e) {
-                    LOG.info("assignment version {} announced but not read: {}; the next heartbeat brings it", version, e.getMessage());
+                    LOG.info(
+                            "assignment version {} announced but not read: {}; the next heartbeat brings it",
+                            version,
+                            e.getMessage());
                     return;
                 }
                 follow(assignment);
@@ -193,7 +222,8 @@ final class Governor implements AutoCloseable {
 
     private void register() {
         if (live.registrationToken().isBlank()) {
-            LOG.warn("not registered: set the registration token from `edgerent token` in this device's agent settings");
+            LOG.warn(
+                    "not registered: set the registration token from `edgerent token` in this device's agent settings");
             return;
         }
         try {
@@ -201,7 +231,9 @@ final class Governor implements AutoCloseable {
             if (!live.hubKeyPin().isEmpty() && !pinned(hub.hubKey())) {
                 return;
             }
-            var accepted = hub.register(new Registration(live.registrationToken(), Ed25519.raw(deviceKey.getPublic()),
+            var accepted = hub.register(new Registration(
+                    live.registrationToken(),
+                    Ed25519.raw(deviceKey.getPublic()),
                     HardwareProbe.measure(settings.dataDir())));
             if (!live.hubKeyPin().isEmpty() && !pinned(accepted.hubHostKey())) {
                 return;
@@ -219,9 +251,12 @@ final class Governor implements AutoCloseable {
         if (sameKey(live.hubKeyPin(), shown)) {
             return true;
         }
-        LOG.error("not registering: the hub at {} shows the SSH host key '{}', not the one pinned at provisioning ('{}');"
-                + " check the hub address, or clear the hub key setting if the hub's key really changed",
-                hub.hub(), shown, live.hubKeyPin());
+        LOG.error(
+                "not registering: the hub at {} shows the SSH host key '{}', not the one pinned at provisioning ('{}');"
+                        + " check the hub address, or clear the hub key setting if the hub's key really changed",
+                hub.hub(),
+                shown,
+                live.hubKeyPin());
         return false;
     }
 
@@ -230,7 +265,8 @@ final class Governor implements AutoCloseable {
      * of the hub this device registered with; none before a first registration without a pin.
      */
     Optional<PublicKey> expectedHubKey() {
-        String line = !live.hubKeyPin().isEmpty() ? live.hubKeyPin()
+        String line = !live.hubKeyPin().isEmpty()
+                ? live.hubKeyPin()
                 : state.registration() != null ? state.registration().hubHostKey() : "";
         try {
             return line.isEmpty() ? Optional.empty() : Optional.of(SshKeys.ecdsaP256Key(line));
@@ -265,21 +301,32 @@ final class Governor implements AutoCloseable {
             heartbeatSoon();
             serve(wanted);
         } else if (wanted != null && state.state() == DeviceState.PREPARING) {
-            // An earlier attempt failed (image missing, Docker or the hub's SSH port unreachable): try again, from where it got.
+            // An earlier attempt failed (image missing, Docker or the hub's SSH port unreachable): try again, from
+            // where it got.
             serve(wanted);
-        } else if (wanted != null && state.state() == DeviceState.RENTED && !tunnels.isConnected(wanted.name())
+        } else if (wanted != null
+                && state.state() == DeviceState.RENTED
+                && !tunnels.isConnected(wanted.name())
                 && containers.find(wanted.name()).isEmpty()) {
             LOG.warn("the container of {} is gone; starting a fresh one", wanted.name());
             serve(wanted);
-        } else if (wanted != null && state.state() == DeviceState.RENTED && !tunnels.isConnected(wanted.name())
+        } else if (wanted != null
+                && state.state() == DeviceState.RENTED
+                && !tunnels.isConnected(wanted.name())
                 && !hub.hub().getHost().equals(tunnelHost)) {
             // The tunnel is down and another of the fleet's hubs answers now: the renters' way in moves to it. A tunnel
-            // still up stays where it is (any hub relays to it), so a request that merely went unanswered cuts no session.
-            LOG.info("the tunnel of {} is down and the hub at {} answers: {}", wanted.name(), hub.hub(),
+            // still up stays where it is (any hub relays to it), so a request that merely went unanswered cuts no
+            // session.
+            LOG.info(
+                    "the tunnel of {} is down and the hub at {} answers: {}",
+                    wanted.name(),
+                    hub.hub(),
                     tunnelHost == null ? "opening it there" : "the tunnel moves there");
             serve(wanted);
         }
-        if (wanted != null && state.state() == DeviceState.RENTED && !Boolean.valueOf(wanted.paused()).equals(paused)) {
+        if (wanted != null
+                && state.state() == DeviceState.RENTED
+                && !Boolean.valueOf(wanted.paused()).equals(paused)) {
             // The hub pauses a rental whose payment lags and resumes it when payment catches up.
             if (wanted.paused()) {
                 containers.pause(wanted.name());
@@ -292,9 +339,16 @@ final class Governor implements AutoCloseable {
 
     /** Starts (or finds) the rental's container and its tunnel, then reports the rental served. */
     private void serve(RentalOrder rental) {
-        RunningContainer container = containers.start(new ContainerSpec(rental.name(), state.registration().deviceId(),
-                rental.template(), rental.authorizedKeys(), rental.passwordSha256()));
-        awaitUntil(() -> accepts(container.address(), container.sshPort()), 30, "sshd in the container of " + rental.name());
+        RunningContainer container = containers.start(new ContainerSpec(
+                rental.name(),
+                state.registration().deviceId(),
+                rental.template(),
+                rental.authorizedKeys(),
+                rental.passwordSha256()));
+        awaitUntil(
+                () -> accepts(container.address(), container.sshPort()),
+                30,
+                "sshd in the container of " + rental.name());
         var reg = state.registration();
         List<TunnelSpec.Forward> forwards = new ArrayList<>();
         forwards.add(new TunnelSpec.Forward(reg.tunnelPort(), container.address(), container.sshPort()));
@@ -302,12 +356,16 @@ final class Governor implements AutoCloseable {
             forwards.add(new TunnelSpec.Forward(reg.httpTunnelPort(), container.address(), container.httpPort()));
         }
         String host = hub.hub().getHost();
-        tunnels.open(new TunnelSpec(rental.name(), host, reg.sshPort(), reg.hubHostKey(), reg.deviceId(), deviceKey, forwards));
+        tunnels.open(new TunnelSpec(
+                rental.name(), host, reg.sshPort(), reg.hubHostKey(), reg.deviceId(), deviceKey, forwards));
         tunnelHost = host;
         awaitUntil(() -> tunnels.isConnected(rental.name()), 30, "the tunnel of " + rental.name());
         if (state.state() != DeviceState.RENTED) {
             save(state.with(DeviceState.RENTED, rental));
-            LOG.info("serving {} from container {}", rental.name(), container.containerId().substring(0, 12));
+            LOG.info(
+                    "serving {} from container {}",
+                    rental.name(),
+                    container.containerId().substring(0, 12));
             heartbeatSoon();
         }
     }
@@ -358,13 +416,18 @@ final class Governor implements AutoCloseable {
             step.run();
         } catch (RuntimeException e) {
             if (closing) {
-                // Settings changed or the device stops: the step was interrupted on purpose and is redone from the saved state.
+                // Settings changed or the device stops: the step was interrupted on purpose and is redone from the
+                // saved state.
                 LOG.debug("step interrupted by shutdown: {}", e.getMessage());
                 return;
             }
             if (e instanceof ContainerException || e instanceof IllegalStateException) {
-                // Failures this code describes itself (Docker refused, sshd or the tunnel not up in time): the message says it all.
-                LOG.error("governor step failed in state {}: {}; trying again at the next heartbeat", state.state(), e.getMessage());
+                // Failures this code describes itself (Docker refused, sshd or the tunnel not up in time): the message
+                // says it all.
+                LOG.error(
+                        "governor step failed in state {}: {}; trying again at the next heartbeat",
+                        state.state(),
+                        e.getMessage());
             } else {
                 LOG.error("governor step failed in state {}: {}", state.state(), e.getMessage(), e);
             }

@@ -31,7 +31,8 @@ record GovernorState(DeviceState state, RegistrationAccepted registration, Renta
             Fields f = Cbor.decodeMap(Files.readAllBytes(file));
             Fields reg = f.optionalMap("registration");
             Fields rental = f.optionalMap("rental");
-            return new GovernorState(DeviceState.valueOf(f.text("state")),
+            return new GovernorState(
+                    DeviceState.valueOf(f.text("state")),
                     reg == null ? null : registration(reg),
                     rental == null ? null : RentalOrder.from(rental));
         } catch (IOException e) {
@@ -41,8 +42,12 @@ record GovernorState(DeviceState state, RegistrationAccepted registration, Renta
 
     /** A registration saved before hubs routed HTTP has no web tunnel port: 0, and the rental serves SSH only. */
     private static RegistrationAccepted registration(Fields reg) {
-        return new RegistrationAccepted(reg.text("device"), (int) reg.integer("sshPort"), (int) reg.integer("tunnelPort"),
-                reg.has("httpTunnelPort") ? (int) reg.integer("httpTunnelPort") : 0, reg.text("hostKey"));
+        return new RegistrationAccepted(
+                reg.text("device"),
+                (int) reg.integer("sshPort"),
+                (int) reg.integer("tunnelPort"),
+                reg.has("httpTunnelPort") ? (int) reg.integer("httpTunnelPort") : 0,
+                reg.text("hostKey"));
     }
 
     void save(Path file) {

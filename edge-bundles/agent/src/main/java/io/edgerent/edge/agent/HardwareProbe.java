@@ -14,8 +14,14 @@ final class HardwareProbe {
     private HardwareProbe() {}
 
     static HardwareFacts measure(Path dataDir) {
-        return new HardwareFacts(Runtime.getRuntime().availableProcessors(), cpuModel(), memoryBytes(),
-                dataDir.toFile().getUsableSpace(), System.getProperty("os.arch"), model(), benchmark());
+        return new HardwareFacts(
+                Runtime.getRuntime().availableProcessors(),
+                cpuModel(),
+                memoryBytes(),
+                dataDir.toFile().getUsableSpace(),
+                System.getProperty("os.arch"),
+                model(),
+                benchmark());
     }
 
     private static String cpuModel() {
@@ -39,7 +45,9 @@ final class HardwareProbe {
     /** The Raspberry Pi's own name for itself, or "generic" on other hosts. */
     private static String model() {
         try {
-            return clip(Files.readString(Path.of("/proc/device-tree/model"), StandardCharsets.US_ASCII).replace("\0", "").strip());
+            return clip(Files.readString(Path.of("/proc/device-tree/model"), StandardCharsets.US_ASCII)
+                    .replace("\0", "")
+                    .strip());
         } catch (IOException e) {
             return "generic";
         }

@@ -1,5 +1,7 @@
 package io.edgerent.edge.agent;
 
+import io.edgerent.link.Dtls;
+import io.edgerent.link.HubKeyCheck;
 import io.edgerent.protocol.Assignment;
 import io.edgerent.protocol.AssignmentVersion;
 import io.edgerent.protocol.Cbor;
@@ -9,15 +11,13 @@ import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.SshKeys;
 import io.edgerent.protocol.UsageReport;
 import io.edgerent.protocol.WipeRecord;
-import io.edgerent.link.Dtls;
-import io.edgerent.link.HubKeyCheck;
-import io.edgerent.protocol.SshKeys;
-import java.security.KeyPair;
-import java.security.PublicKey;
 import java.io.IOException;
 import java.net.URI;
+import java.security.KeyPair;
+import java.security.PublicKey;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,8 +29,8 @@ import org.eclipse.californium.core.CoapObserveRelation;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.network.CoapEndpoint;
-import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.elements.exception.ConnectorException;
+import org.eclipse.californium.scandium.DTLSConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +48,7 @@ final class HubLink implements AutoCloseable {
     private final List<URI> hubs;
     /** Which of {@link #hubs} requests go to. */
     private final AtomicInteger current = new AtomicInteger();
+
     private final KeyPair deviceKey;
     private final HubKeyCheck check;
     private final CoapEndpoint endpoint;
@@ -99,7 +100,10 @@ final class HubLink implements AutoCloseable {
 
     private void postSigned(String deviceId, String resource, KeyPair deviceKey, byte[] body) {
         String path = Paths.DEVICES + "/" + deviceId + "/" + resource;
-        post(path, SignedRequest.sign(deviceKey, path, System.currentTimeMillis(), body).encode());
+        post(
+                path,
+                SignedRequest.sign(deviceKey, path, System.currentTimeMillis(), body)
+                        .encode());
     }
 
     /** What the device should be doing now. */
@@ -118,7 +122,8 @@ final class HubLink implements AutoCloseable {
                     return;
                 }
                 try {
-                    onChange.accept(AssignmentVersion.decode(response.getPayload()).version());
+                    onChange.accept(
+                            AssignmentVersion.decode(response.getPayload()).version());
                 } catch (MalformedMessageException e) {
                     LOG.warn("ignored a malformed assignment version from the hub: {}", e.getMessage());
                 }
@@ -167,7 +172,8 @@ final class HubLink implements AutoCloseable {
             throw unreachable(used, null);
         }
         if (!response.isSuccess()) {
-            throw new HubRefusedException(response.getCode().codeClass, response.getCode() + " " + response.getResponseText());
+            throw new HubRefusedException(
+                    response.getCode().codeClass, response.getCode() + " " + response.getResponseText());
         }
         return response.getPayload();
     }
@@ -183,11 +189,15 @@ final class HubLink implements AutoCloseable {
             next = "; trying " + hub() + " next";
         }
         if (check.refused()) {
-            return new HubUnavailableException("not talking to the hub at " + hub + ": in the DTLS handshake it shows the key '"
-                    + check.shown().map(SshKeys::ecdsaP256Line).orElse("?") + "', not the one pinned or registered with" + next);
+            return new HubUnavailableException(
+                    "not talking to the hub at " + hub + ": in the DTLS handshake it shows the key '"
+                            + check.shown().map(SshKeys::ecdsaP256Line).orElse("?")
+                            + "', not the one pinned or registered with" + next);
         }
-        return new HubUnavailableException((e == null ? "no answer from the hub at " + hub : "cannot reach the hub at " + hub + ": "
-                + e.getMessage()) + next);
+        return new HubUnavailableException((e == null
+                        ? "no answer from the hub at " + hub
+                        : "cannot reach the hub at " + hub + ": " + e.getMessage())
+                + next);
     }
 
     private CoapClient client(int hub, String path) {

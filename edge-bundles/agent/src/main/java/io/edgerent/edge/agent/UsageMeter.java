@@ -39,11 +39,23 @@ final class UsageMeter {
         lastReport = now;
         ContainerUsage measured = containers.usage(rental);
         // Counters are per container; never report less than before (the hub refuses a decrease).
-        last = new ContainerUsage(Math.max(last.cpuSeconds(), measured.cpuSeconds()), Math.max(last.peakMemoryBytes(),
-                measured.peakMemoryBytes()), Math.max(last.bytesIn(), measured.bytesIn()), Math.max(last.bytesOut(), measured.bytesOut()));
+        last = new ContainerUsage(
+                Math.max(last.cpuSeconds(), measured.cpuSeconds()),
+                Math.max(last.peakMemoryBytes(), measured.peakMemoryBytes()),
+                Math.max(last.bytesIn(), measured.bytesIn()),
+                Math.max(last.bytesOut(), measured.bytesOut()));
         try {
-            hub.reportUsage(deviceId, deviceKey, new UsageReport(rental, now, onlineSeconds, last.cpuSeconds(), last.peakMemoryBytes(),
-                    last.bytesIn(), last.bytesOut()));
+            hub.reportUsage(
+                    deviceId,
+                    deviceKey,
+                    new UsageReport(
+                            rental,
+                            now,
+                            onlineSeconds,
+                            last.cpuSeconds(),
+                            last.peakMemoryBytes(),
+                            last.bytesIn(),
+                            last.bytesOut()));
         } catch (HubLink.HubRefusedException | HubLink.HubUnavailableException e) {
             LOG.warn("usage report for {} not accepted: {}", rental, e.getMessage());
         }

@@ -38,7 +38,8 @@ final class WipeJournal {
             Files.createDirectories(dir);
             if (Files.exists(file)) {
                 Fields f = Cbor.decodeMap(Files.readAllBytes(file));
-                WipeJournal journal = new WipeJournal(dir, rental, f.integer("started"), new ArrayList<>(f.texts("steps")));
+                WipeJournal journal =
+                        new WipeJournal(dir, rental, f.integer("started"), new ArrayList<>(f.texts("steps")));
                 journal.step("wipe resumed after a restart");
                 return journal;
             }
@@ -61,7 +62,8 @@ final class WipeJournal {
 
     /** Ends the journal with its record, kept until the hub has it. */
     WipeRecord finish(String method, List<String> checks, boolean verified) {
-        WipeRecord record = new WipeRecord(rental, startedAt, System.currentTimeMillis(), method, steps, checks, verified);
+        WipeRecord record =
+                new WipeRecord(rental, startedAt, System.currentTimeMillis(), method, steps, checks, verified);
         write(dir.resolve(rental + ".record"), record.encode());
         try {
             Files.deleteIfExists(dir.resolve(rental + ".journal"));
@@ -77,7 +79,9 @@ final class WipeJournal {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".record")).sorted().toList();
+            return files.filter(p -> p.getFileName().toString().endsWith(".record"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the wipe records in " + dir, e);
         }

@@ -37,8 +37,11 @@ class AvailabilityTest {
 
     @Test
     void anything_else_is_refused_with_what_is_expected() {
-        for (String bad : new String[] {"25:00-26:00", "8-18", "08:00", "08:00-18:00-19:00", "nights", "08:00-08:00", "08:00-18:00,"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Availability.parse(bad), bad);
+        for (String bad : new String[] {
+            "25:00-26:00", "8-18", "08:00", "08:00-18:00-19:00", "nights", "08:00-08:00", "08:00-18:00,"
+        }) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> Availability.parse(bad), bad);
             assertTrue(e.getMessage().contains("available hours"), e.getMessage());
         }
     }

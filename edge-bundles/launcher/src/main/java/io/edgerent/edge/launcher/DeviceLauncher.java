@@ -70,7 +70,8 @@ public final class DeviceLauncher {
             options.put(option.longestName(), String.valueOf((Object) option.getValue()));
         }
         boolean check = parsed.hasMatchedOption("--check");
-        Path data = Path.of(options.getOrDefault("--data", System.getProperty("user.home") + "/.edgerent/device")).toAbsolutePath();
+        Path data = Path.of(options.getOrDefault("--data", System.getProperty("user.home") + "/.edgerent/device"))
+                .toAbsolutePath();
         Map<String, Map<String, Object>> properties;
         try {
             properties = settings(settings, options, data);
@@ -84,7 +85,8 @@ public final class DeviceLauncher {
         Map<String, Dictionary<String, Object>> previous = configure(admin, properties);
         startBundles(framework.getBundleContext(), true);
         List<String> problems = awaitHealthy(framework.getBundleContext(), check ? 30 : 15);
-        List<String> refused = problems.stream().filter(p -> p.contains("refused")).toList();
+        List<String> refused =
+                problems.stream().filter(p -> p.contains("refused")).toList();
         if (!refused.isEmpty()) {
             // A component refused its new settings: put the old ones back, so a bad value changes nothing.
             restore(admin, previous);
@@ -95,7 +97,8 @@ public final class DeviceLauncher {
         }
         if (check) {
             problems.forEach(p -> System.out.println("problem: " + p));
-            System.out.println(problems.isEmpty() ? "all bundles active, all components active" : problems.size() + " problem(s)");
+            System.out.println(
+                    problems.isEmpty() ? "all bundles active, all components active" : problems.size() + " problem(s)");
             System.exit(problems.isEmpty() ? 0 : 1);
         }
         if (problems.isEmpty()) {
@@ -108,21 +111,41 @@ public final class DeviceLauncher {
 
     /** {@code edgerent device}: the launcher's own options, then one per owner setting the bundles' metatype declares. */
     static CommandLine commandLine(List<DeviceSettings.Setting> settings) {
-        CommandSpec spec = CommandSpec.create().name("edgerent device").mixinStandardHelpOptions(true)
-                .version("edgerent device " + Optional.ofNullable(DeviceLauncher.class.getPackage().getImplementationVersion())
-                        .orElse("(built from source)"));
-        spec.usageMessage().description("Runs this machine as an edgerent device: the edge bundles (agent, containers, storage,"
-                + " tunnels) on Apache Felix, against the local Docker engine. The first start registers with the hub using --token;"
-                + " later starts resume where the device left off, rental included.",
-                "Settings given here are written through ConfigAdmin, as the Kura web UI would, and kept; they are the settings the"
-                + " Kura web UI shows, with the same bounds. A setting a component refuses changes nothing.")
-                .exitCodeListHeading("%nExit codes:%n").exitCodeList(exitCodes()).sortOptions(false).autoWidth(true);
-        spec.addOption(OptionSpec.builder("--data").paramLabel("DIR").type(String.class)
-                .description("device data: key, state, settings (default ~/.edgerent/device)").build());
-        spec.addOption(OptionSpec.builder("--check").type(boolean.class).description("start, report whether every bundle resolved"
-                + " and every component is active, stop; exit 0 only if all are").build());
-        for (DeviceSettings.Setting s : settings.stream().sorted(Comparator.comparing(s -> COMPONENTS.indexOf(s.pid()))).toList()) {
-            spec.addOption(OptionSpec.builder(s.option()).paramLabel(s.label()).type(String.class).description(s.help()).build());
+        CommandSpec spec = CommandSpec.create()
+                .name("edgerent device")
+                .mixinStandardHelpOptions(true)
+                .version("edgerent device "
+                        + Optional.ofNullable(DeviceLauncher.class.getPackage().getImplementationVersion())
+                                .orElse("(built from source)"));
+        spec.usageMessage()
+                .description(
+                        "Runs this machine as an edgerent device: the edge bundles (agent, containers, storage,"
+                                + " tunnels) on Apache Felix, against the local Docker engine. The first start registers with the hub using --token;"
+                                + " later starts resume where the device left off, rental included.",
+                        "Settings given here are written through ConfigAdmin, as the Kura web UI would, and kept; they are the settings the"
+                                + " Kura web UI shows, with the same bounds. A setting a component refuses changes nothing.")
+                .exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(exitCodes())
+                .sortOptions(false)
+                .autoWidth(true);
+        spec.addOption(OptionSpec.builder("--data")
+                .paramLabel("DIR")
+                .type(String.class)
+                .description("device data: key, state, settings (default ~/.edgerent/device)")
+                .build());
+        spec.addOption(OptionSpec.builder("--check")
+                .type(boolean.class)
+                .description("start, report whether every bundle resolved"
+                        + " and every component is active, stop; exit 0 only if all are")
+                .build());
+        for (DeviceSettings.Setting s : settings.stream()
+                .sorted(Comparator.comparing(s -> COMPONENTS.indexOf(s.pid())))
+                .toList()) {
+            spec.addOption(OptionSpec.builder(s.option())
+                    .paramLabel(s.label())
+                    .type(String.class)
+                    .description(s.help())
+                    .build());
         }
         return new CommandLine(spec);
     }
@@ -136,7 +159,8 @@ public final class DeviceLauncher {
     }
 
     /** The ConfigAdmin properties each option sets, by component pid; unset options keep what is stored. */
-    static Map<String, Map<String, Object>> settings(List<DeviceSettings.Setting> settings, Map<String, String> options, Path data) {
+    static Map<String, Map<String, Object>> settings(
+            List<DeviceSettings.Setting> settings, Map<String, String> options, Path data) {
         Map<String, Map<String, Object>> properties = DeviceSettings.properties(settings, options, COMPONENTS);
         properties.get(AGENT).put("data.dir", data.resolve("agent").toString());
         properties.get(STORAGE).putIfAbsent("base.path", data.resolve("volumes").toString());
@@ -151,18 +175,22 @@ public final class DeviceLauncher {
         config.put("felix.cm.dir", data.resolve("config").toString());
         config.put("felix.log.level", "1");
         // The launcher talks to ConfigAdmin and SCR, so their API comes from the launcher's class path.
-        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.osgi.service.cm;version=1.6.0,"
-                + "org.osgi.service.component.runtime;version=1.4.0,org.osgi.service.component.runtime.dto;version=1.4.0,"
-                + "org.osgi.service.component;version=1.4.0");
+        config.put(
+                Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
+                "org.osgi.service.cm;version=1.6.0,"
+                        + "org.osgi.service.component.runtime;version=1.4.0,org.osgi.service.component.runtime.dto;version=1.4.0,"
+                        + "org.osgi.service.component;version=1.4.0");
         config.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*,com.sun.*");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.californium", "warn");
-        Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
+        Framework framework =
+                ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
         framework.start();
         BundleContext context = framework.getBundleContext();
         try (Stream<Path> jars = Files.list(bundles)) {
-            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+            for (Path jar :
+                    jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
                 context.installBundle(jar.toUri().toString());
             }
         }
@@ -172,7 +200,8 @@ public final class DeviceLauncher {
     }
 
     /** Installs the bundles of a deployment package as Kura's deployment admin does: in the package's order. */
-    public static List<Bundle> installDeploymentPackage(BundleContext context, Path dp) throws IOException, BundleException {
+    public static List<Bundle> installDeploymentPackage(BundleContext context, Path dp)
+            throws IOException, BundleException {
         List<Bundle> bundles = new ArrayList<>();
         try (JarInputStream in = new JarInputStream(Files.newInputStream(dp))) {
             for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
@@ -204,19 +233,25 @@ public final class DeviceLauncher {
     private static void startBundles(BundleContext context, boolean edgerent) {
         for (Bundle bundle : context.getBundles()) {
             boolean fragment = (bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
-            boolean ours = bundle.getSymbolicName() != null && bundle.getSymbolicName().startsWith("io.edgerent.");
+            boolean ours =
+                    bundle.getSymbolicName() != null && bundle.getSymbolicName().startsWith("io.edgerent.");
             if (bundle.getBundleId() != 0 && !fragment && ours == edgerent) {
                 try {
                     bundle.start();
                 } catch (BundleException e) {
-                    System.err.println("edgerent device: bundle " + bundle.getSymbolicName() + " did not start: " + e.getMessage());
+                    System.err.println("edgerent device: bundle " + bundle.getSymbolicName() + " did not start: "
+                            + e.getMessage());
                 }
             }
         }
     }
 
     private static Path bundlesDirectory() throws URISyntaxException {
-        Path jar = Path.of(DeviceLauncher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path jar = Path.of(DeviceLauncher.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         Path dir = jar.getParent().resolve("bundles");
         if (!Files.isDirectory(dir)) {
             fail("no bundles next to the launcher at " + dir + " (build with mvn package)");
@@ -225,8 +260,8 @@ public final class DeviceLauncher {
     }
 
     /** Writes the settings through ConfigAdmin; returns what each pid had before (null: nothing). */
-    private static Map<String, Dictionary<String, Object>> configure(ConfigurationAdmin admin, Map<String, Map<String, Object>> settings)
-            throws Exception {
+    private static Map<String, Dictionary<String, Object>> configure(
+            ConfigurationAdmin admin, Map<String, Map<String, Object>> settings) throws Exception {
         Map<String, Dictionary<String, Object>> previous = new LinkedHashMap<>();
         for (var entry : settings.entrySet()) {
             Configuration configuration = admin.getConfiguration(entry.getKey(), "?");
@@ -246,7 +281,8 @@ public final class DeviceLauncher {
         return previous;
     }
 
-    private static void restore(ConfigurationAdmin admin, Map<String, Dictionary<String, Object>> previous) throws Exception {
+    private static void restore(ConfigurationAdmin admin, Map<String, Dictionary<String, Object>> previous)
+            throws Exception {
         for (var entry : previous.entrySet()) {
             Configuration configuration = admin.getConfiguration(entry.getKey(), "?");
             if (entry.getValue() == null) {
@@ -258,7 +294,8 @@ public final class DeviceLauncher {
     }
 
     private static ConfigurationAdmin configurationAdmin(BundleContext context) throws InterruptedException {
-        ServiceTracker<ConfigurationAdmin, ConfigurationAdmin> tracker = new ServiceTracker<>(context, ConfigurationAdmin.class, null);
+        ServiceTracker<ConfigurationAdmin, ConfigurationAdmin> tracker =
+                new ServiceTracker<>(context, ConfigurationAdmin.class, null);
         tracker.open();
         ConfigurationAdmin admin = tracker.waitForService(10_000);
         if (admin == null) {
@@ -292,7 +329,13 @@ public final class DeviceLauncher {
                     for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(description)) {
                         if (c.state != ComponentConfigurationDTO.ACTIVE) {
                             problems.add("component " + description.name + " is not active (state " + c.state
-                                    + (c.failure == null ? "" : ": " + c.failure.lines().findFirst().orElse("")) + ")");
+                                    + (c.failure == null
+                                            ? ""
+                                            : ": "
+                                                    + c.failure
+                                                            .lines()
+                                                            .findFirst()
+                                                            .orElse("")) + ")");
                         }
                     }
                     if (scr.getComponentConfigurationDTOs(description).isEmpty()) {
@@ -305,7 +348,9 @@ public final class DeviceLauncher {
                     }
                 }
             }
-            if (problems.isEmpty() || problems.stream().anyMatch(p -> p.contains("state " + ComponentConfigurationDTO.FAILED_ACTIVATION))) {
+            if (problems.isEmpty()
+                    || problems.stream()
+                            .anyMatch(p -> p.contains("state " + ComponentConfigurationDTO.FAILED_ACTIVATION))) {
                 break; // healthy, or a component refused to activate, which waiting does not mend
             }
             Thread.sleep(200);

@@ -26,9 +26,21 @@ import org.xml.sax.SAXException;
  */
 final class DeviceSettings {
     /** Settings whose option is not {@code --} and the attribute id with '.' as '-'. */
-    private static final Map<String, String> OPTION_NAMES = Map.of("hub.uri", "--hub", "registration.token", "--token",
-            "heartbeat.seconds", "--heartbeat", "keepalive.seconds", "--keepalive", "backoff.max.seconds", "--backoff-max",
-            "base.path", "--volumes", "backend", "--storage-backend");
+    private static final Map<String, String> OPTION_NAMES = Map.of(
+            "hub.uri",
+            "--hub",
+            "registration.token",
+            "--token",
+            "heartbeat.seconds",
+            "--heartbeat",
+            "keepalive.seconds",
+            "--keepalive",
+            "backoff.max.seconds",
+            "--backoff-max",
+            "base.path",
+            "--volumes",
+            "backend",
+            "--storage-backend");
     /** Attributes the launcher sets itself (from --data). */
     private static final Set<String> NOT_OPTIONS = Set.of("data.dir");
     /** Defaults the launcher gives in place of the metatype's, which are a Pi's paths. */
@@ -38,8 +50,17 @@ final class DeviceSettings {
      * One attribute of a component's configuration, as an option: {@code pid} and {@code id} name it in
      * ConfigAdmin; {@code min}, {@code max} and {@code values} are null where the metatype sets none.
      */
-    record Setting(String option, String pid, String id, String name, String description, String type, String defaultValue,
-            Long min, Long max, List<String> values) {
+    record Setting(
+            String option,
+            String pid,
+            String id,
+            String name,
+            String description,
+            String type,
+            String defaultValue,
+            Long min,
+            Long max,
+            List<String> values) {
         boolean isNumber() {
             return type.equals("Integer") || type.equals("Long");
         }
@@ -54,7 +75,8 @@ final class DeviceSettings {
                     }
                     return type.equals("Integer") ? (Object) (int) n : (Object) n;
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(option + " takes a whole number from " + min + " to " + max + ", got " + text);
+                    throw new IllegalArgumentException(
+                            option + " takes a whole number from " + min + " to " + max + ", got " + text);
                 }
             }
             if (type.equals("Boolean")) {
@@ -64,8 +86,9 @@ final class DeviceSettings {
                 return text.equals("on");
             }
             if (!values.isEmpty() && !values.contains(text)) {
-                throw new IllegalArgumentException(option + " takes " + String.join(", ", values.subList(0, values.size() - 1))
-                        + " or " + values.get(values.size() - 1) + ", got " + text);
+                throw new IllegalArgumentException(
+                        option + " takes " + String.join(", ", values.subList(0, values.size() - 1)) + " or "
+                                + values.get(values.size() - 1) + ", got " + text);
             }
             return text;
         }
@@ -80,9 +103,14 @@ final class DeviceSettings {
             } else if (!values.isEmpty()) {
                 help.append(" (").append(String.join(", ", values)).append(")");
             }
-            String shown = LAUNCHER_DEFAULTS.getOrDefault(id, type.equals("Boolean") ? ("true".equals(defaultValue) ? "on" : "off")
-                    : defaultValue.replace("\\,", ","));
-            return shown.isEmpty() ? help.toString() : help.append(" Default: ").append(shown).append('.').toString();
+            String shown = LAUNCHER_DEFAULTS.getOrDefault(
+                    id,
+                    type.equals("Boolean")
+                            ? ("true".equals(defaultValue) ? "on" : "off")
+                            : defaultValue.replace("\\,", ","));
+            return shown.isEmpty()
+                    ? help.toString()
+                    : help.append(" Default: ").append(shown).append('.').toString();
         }
 
         String label() {
@@ -109,7 +137,8 @@ final class DeviceSettings {
         List<Setting> settings = new ArrayList<>();
         try (JarInputStream in = new JarInputStream(jar)) {
             for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
-                if (entry.getName().startsWith("OSGI-INF/metatype/") && entry.getName().endsWith(".xml")) {
+                if (entry.getName().startsWith("OSGI-INF/metatype/")
+                        && entry.getName().endsWith(".xml")) {
                     settings.addAll(ofMetatype(in.readAllBytes()));
                 }
             }
@@ -123,7 +152,9 @@ final class DeviceSettings {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             List<Setting> settings = new ArrayList<>();
-            NodeList ocds = factory.newDocumentBuilder().parse(new ByteArrayInputStream(xml)).getElementsByTagName("OCD");
+            NodeList ocds = factory.newDocumentBuilder()
+                    .parse(new ByteArrayInputStream(xml))
+                    .getElementsByTagName("OCD");
             for (int i = 0; i < ocds.getLength(); i++) {
                 Element ocd = (Element) ocds.item(i);
                 NodeList ads = ocd.getElementsByTagName("AD");
@@ -138,9 +169,17 @@ final class DeviceSettings {
                     for (int k = 0; k < options.getLength(); k++) {
                         values.add(((Element) options.item(k)).getAttribute("value"));
                     }
-                    settings.add(new Setting(OPTION_NAMES.getOrDefault(id, "--" + id.replace('.', '-')), ocd.getAttribute("id"), id,
-                            ad.getAttribute("name"), ad.getAttribute("description"), ad.getAttribute("type"), ad.getAttribute("default"),
-                            number(ad, "min"), number(ad, "max"), values));
+                    settings.add(new Setting(
+                            OPTION_NAMES.getOrDefault(id, "--" + id.replace('.', '-')),
+                            ocd.getAttribute("id"),
+                            id,
+                            ad.getAttribute("name"),
+                            ad.getAttribute("description"),
+                            ad.getAttribute("type"),
+                            ad.getAttribute("default"),
+                            number(ad, "min"),
+                            number(ad, "max"),
+                            values));
                 }
             }
             return settings;
@@ -155,12 +194,15 @@ final class DeviceSettings {
     }
 
     /** The ConfigAdmin properties the given options set, by pid (every pid present, perhaps empty); unset options keep what is stored. */
-    static Map<String, Map<String, Object>> properties(List<Setting> settings, Map<String, String> given, List<String> pids) {
+    static Map<String, Map<String, Object>> properties(
+            List<Setting> settings, Map<String, String> given, List<String> pids) {
         Map<String, Map<String, Object>> properties = new LinkedHashMap<>();
         pids.forEach(pid -> properties.put(pid, new LinkedHashMap<>()));
         for (Setting s : settings) {
-            Optional.ofNullable(given.get(s.option())).ifPresent(text -> properties.computeIfAbsent(s.pid(), p -> new LinkedHashMap<>())
-                    .put(s.id(), s.parse(text)));
+            Optional.ofNullable(given.get(s.option()))
+                    .ifPresent(text -> properties
+                            .computeIfAbsent(s.pid(), p -> new LinkedHashMap<>())
+                            .put(s.id(), s.parse(text)));
         }
         return properties;
     }

@@ -32,18 +32,30 @@ class DeviceSettingsTest {
             </metatype:MetaData>
             """;
 
-    private final List<DeviceSettings.Setting> settings = DeviceSettings.ofMetatype(METATYPE.strip().getBytes(StandardCharsets.UTF_8));
+    private final List<DeviceSettings.Setting> settings =
+            DeviceSettings.ofMetatype(METATYPE.strip().getBytes(StandardCharsets.UTF_8));
 
     @Test
     void every_attribute_is_an_option_but_the_ones_the_launcher_sets_itself() {
-        assertEquals(List.of("--memory-mib", "--egress", "--storage-backend", "--price-per-hour"),
+        assertEquals(
+                List.of("--memory-mib", "--egress", "--storage-backend", "--price-per-hour"),
                 settings.stream().map(DeviceSettings.Setting::option).toList());
     }
 
     @Test
     void values_are_checked_against_the_metatype_and_typed_as_config_admin_stores_them() {
-        Map<String, Map<String, Object>> properties = DeviceLauncher.settings(settings, Map.of("--memory-mib", "1024", "--egress", "off",
-                "--storage-backend", "fscrypt", "--price-per-hour", "3600"), Path.of("/d"));
+        Map<String, Map<String, Object>> properties = DeviceLauncher.settings(
+                settings,
+                Map.of(
+                        "--memory-mib",
+                        "1024",
+                        "--egress",
+                        "off",
+                        "--storage-backend",
+                        "fscrypt",
+                        "--price-per-hour",
+                        "3600"),
+                Path.of("/d"));
         assertEquals(Map.of("memory.mib", 1024, "egress", false), properties.get(DeviceLauncher.CONTAINERS));
         assertEquals(Map.of("backend", "fscrypt", "base.path", "/d/volumes"), properties.get(DeviceLauncher.STORAGE));
         assertEquals(Map.of("price.per.hour", 3600L, "data.dir", "/d/agent"), properties.get(DeviceLauncher.AGENT));
@@ -61,14 +73,18 @@ class DeviceSettingsTest {
     @Test
     void help_shows_each_setting_s_name_bounds_and_default() {
         String help = DeviceLauncher.commandLine(settings).getUsageMessage().replaceAll("\\s+", " ");
-        assertTrue(help.contains("--memory-mib=N") && help.contains("Memory limit (MiB): Memory a rental may use. (64-65536) Default: 512."),
+        assertTrue(
+                help.contains("--memory-mib=N")
+                        && help.contains("Memory limit (MiB): Memory a rental may use. (64-65536) Default: 512."),
                 help);
         assertTrue(help.contains("(on or off) Default: on."), help);
         assertTrue(help.contains("Exit codes:"), help);
     }
 
     private String refusal(String option, String value) {
-        return assertThrows(IllegalArgumentException.class, () -> DeviceLauncher.settings(settings, Map.of(option, value), Path.of("/d")))
+        return assertThrows(
+                        IllegalArgumentException.class,
+                        () -> DeviceLauncher.settings(settings, Map.of(option, value), Path.of("/d")))
                 .getMessage();
     }
 }

@@ -13,7 +13,8 @@ public final class Refusals {
     /** A number that must lie within [min, max]; {@code why} (may be null) explains a bound that comes from this machine. */
     public Refusals within(String what, long value, long min, long max, String unit, String why) {
         if (value < min || value > max) {
-            add(what + " must be from " + min + " to " + max + " " + unit + (why == null ? "" : " (" + why + ")") + ", got " + value);
+            add(what + " must be from " + min + " to " + max + " " + unit + (why == null ? "" : " (" + why + ")")
+                    + ", got " + value);
         }
         return this;
     }

@@ -8,7 +8,13 @@ import java.util.List;
  * device logs in as {@code deviceId} with its Ed25519 key and trusts only {@code hubHostKey}
  * (OpenSSH form, pinned at registration).
  */
-public record TunnelSpec(String rental, String hubHost, int hubSshPort, String hubHostKey, String deviceId, KeyPair deviceKey,
+public record TunnelSpec(
+        String rental,
+        String hubHost,
+        int hubSshPort,
+        String hubHostKey,
+        String deviceId,
+        KeyPair deviceKey,
         List<Forward> forwards) {
     public TunnelSpec {
         forwards = List.copyOf(forwards);

@@ -59,38 +59,66 @@ public final class CoapApi implements AutoCloseable {
     private final DTLSConnector dtls;
     private final DtlsSessionFile sessions;
 
-    public CoapApi(HubConfig config, Services services, GroupCommit commits, HubKey hubKey, IntSupplier sshPort, String adminSecret,
-            Clock clock, HubMetrics metrics, Federation federation, Accounts accounts) {
+    public CoapApi(
+            HubConfig config,
+            Services services,
+            GroupCommit commits,
+            HubKey hubKey,
+            IntSupplier sshPort,
+            String adminSecret,
+            Clock clock,
+            HubMetrics metrics,
+            Federation federation,
+            Accounts accounts) {
         this.services = services;
         this.federation = federation;
         Configuration coap = Dtls.plainConfiguration();
         server = new CoapServer(coap);
         address = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.coapPort());
-        CoapEndpoint plain = new CoapEndpoint.Builder().setConfiguration(coap).setInetSocketAddress(address).build();
+        CoapEndpoint plain = new CoapEndpoint.Builder()
+                .setConfiguration(coap)
+                .setInetSocketAddress(address)
+                .build();
         plain.addInterceptor(metrics.plainCoap);
         server.addEndpoint(plain);
         secureAddress = new InetSocketAddress(config.bindAddress(), config.coapsPort());
         Configuration secure = Dtls.configuration(DtlsRole.SERVER_ONLY);
-        // Any raw public key completes the handshake (a new renter is a new key); each resource checks whose it must be.
-        dtls = Dtls.connector(secure, secureAddress, hubKey.pair(),
-                StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build(), metrics.dtls);
+        // Any raw public key completes the handshake (a new renter is a new key); each resource checks whose it must
+        // be.
+        dtls = Dtls.connector(
+                secure,
+                secureAddress,
+                hubKey.pair(),
+                StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build(),
+                metrics.dtls);
         // Compact contexts: an observation keeps two for as long as its device observes (CompactContexts). Message IDs
         // from one counter: no tracker per device notified (SharedMessageIds).
         TokenGenerator tokens = new RandomTokenGenerator(secure);
         InMemoryMessageExchangeStore exchanges = new InMemoryMessageExchangeStore("dtls", secure, tokens);
         exchanges.setMessageIdProvider(new SharedMessageIds(secure));
-        CoapEndpoint secured = new CoapEndpoint.Builder().setConfiguration(secure).setConnector(new CompactContexts(dtls))
-                .setTokenGenerator(tokens).setMessageExchangeStore(exchanges).build();
+        CoapEndpoint secured = new CoapEndpoint.Builder()
+                .setConfiguration(secure)
+                .setConnector(new CompactContexts(dtls))
+                .setTokenGenerator(tokens)
+                .setMessageExchangeStore(exchanges)
+                .build();
         secured.addInterceptor(metrics.secureCoap);
         server.addEndpoint(secured);
         sessions = new DtlsSessionFile(config.dataDir().resolve("dtls.state"), dtls);
 
         DeviceResources devices = new DeviceResources(services, commits, hubKey, sshPort, clock);
-        RenterResources renters = new RenterResources(services, federation, accounts, new VoucherDesk(services, commits), metrics, clock);
+        RenterResources renters =
+                new RenterResources(services, federation, accounts, new VoucherDesk(services, commits), metrics, clock);
         OperatorResources operator = new OperatorResources(services, hubKey, adminSecret, federation);
         CoapResource wallet = renters.wallet();
         wallet.add(operator.move());
-        server.add(devices.resource(), renters.rentals(), wallet, renters.webSignIn(), renters.vouchers(), operator.earnings(),
+        server.add(
+                devices.resource(),
+                renters.rentals(),
+                wallet,
+                renters.webSignIn(),
+                renters.vouchers(),
+                operator.earnings(),
                 operator.tokens(),
                 new Handler(Paths.LISTINGS).onGet(peer -> Listing.encodeAll(market())),
                 new Handler(Paths.HUB_KEY).onGet(peer -> Cbor.encode(Map.of("hubKey", hubKey.openSsh()))),
@@ -102,8 +130,10 @@ public final class CoapApi implements AutoCloseable {
         try {
             server.start();
         } catch (IllegalStateException e) {
-            throw new IllegalStateException("cannot start the CoAP API on " + address + " and " + secureAddress
-                    + " (is another hub running there?)", e);
+            throw new IllegalStateException(
+                    "cannot start the CoAP API on " + address + " and " + secureAddress
+                            + " (is another hub running there?)",
+                    e);
         }
     }
 

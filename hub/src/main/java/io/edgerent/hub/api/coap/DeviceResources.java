@@ -46,9 +46,11 @@ final class DeviceResources {
     private final HubKey hubKey;
     /** The SSH gateway's port, once bound: devices are told it when they register. */
     private final IntSupplier sshPort;
+
     private final Clock clock;
     /** The devices this hub answers, by id, as their requests are checked: their keys. */
     private final Map<String, Device> knownDevices = new ConcurrentHashMap<>();
+
     private final AssignmentVersionResource assignmentVersions = new AssignmentVersionResource();
     private final CoapResource devices;
 
@@ -59,23 +61,30 @@ final class DeviceResources {
         this.sshPort = sshPort;
         this.clock = clock;
         Map<String, CoapResource> perDevice = Map.of(
-                Paths.HEARTBEAT, new DeviceReport(Paths.HEARTBEAT, (device, payload, peer) -> {
-                    peer.mustBe(device.key, device.whose());
-                    Heartbeat heartbeat = Heartbeat.decode(payload);
-                    return commits.submit(() -> services.rentals().heartbeat(device.id, heartbeat).encode());
-                }),
-                Paths.USAGE, new DeviceReport(Paths.USAGE, (device, payload, peer) -> {
-                    Fields body = deviceSigned(device, Paths.USAGE, payload, peer);
-                    UsageReport usage = UsageReport.from(body);
-                    return commits.submit(() -> services.rentals().recordUsage(device.id, usage).encode());
-                }),
-                Paths.WIPES, new DeviceReport(Paths.WIPES, (device, payload, peer) -> {
-                    WipeRecord wipe = WipeRecord.from(deviceSigned(device, Paths.WIPES, payload, peer));
-                    return commits.submit(() -> {
-                        services.wipes().recordWipe(device.id, device.key, wipe);
-                        return new byte[0];
-                    });
-                }),
+                Paths.HEARTBEAT,
+                        new DeviceReport(Paths.HEARTBEAT, (device, payload, peer) -> {
+                            peer.mustBe(device.key, device.whose());
+                            Heartbeat heartbeat = Heartbeat.decode(payload);
+                            return commits.submit(() -> services.rentals()
+                                    .heartbeat(device.id, heartbeat)
+                                    .encode());
+                        }),
+                Paths.USAGE,
+                        new DeviceReport(Paths.USAGE, (device, payload, peer) -> {
+                            Fields body = deviceSigned(device, Paths.USAGE, payload, peer);
+                            UsageReport usage = UsageReport.from(body);
+                            return commits.submit(() -> services.rentals()
+                                    .recordUsage(device.id, usage)
+                                    .encode());
+                        }),
+                Paths.WIPES,
+                        new DeviceReport(Paths.WIPES, (device, payload, peer) -> {
+                            WipeRecord wipe = WipeRecord.from(deviceSigned(device, Paths.WIPES, payload, peer));
+                            return commits.submit(() -> {
+                                services.wipes().recordWipe(device.id, device.key, wipe);
+                                return new byte[0];
+                            });
+                        }),
                 Paths.ASSIGNMENT, new AssignmentResource(),
                 Paths.ASSIGNMENT_VERSION, assignmentVersions);
         // devices/ID of every device: one resource, whose children are one each for all devices and learn the device
@@ -121,7 +130,9 @@ final class DeviceResources {
     private Device device(String id) {
         Device known = knownDevices.get(id);
         if (known == null && Names.isDeviceId(id)) {
-            known = services.devices().devicePublicKey(id).map(key -> knownDevices.computeIfAbsent(id, k -> new Device(k, key)))
+            known = services.devices()
+                    .devicePublicKey(id)
+                    .map(key -> knownDevices.computeIfAbsent(id, k -> new Device(k, key)))
                     .orElse(null);
         }
         return known;
@@ -161,7 +172,8 @@ final class DeviceResources {
 
         @Override
         public void handleGET(CoapExchange exchange) {
-            answerDevice(exchange, device -> services.rentals().assignment(device.id).encode());
+            answerDevice(
+                    exchange, device -> services.rentals().assignment(device.id).encode());
         }
     }
 
@@ -182,24 +194,33 @@ final class DeviceResources {
 
         @Override
         public void handleGET(CoapExchange exchange) {
-            answerDevice(exchange, device -> new AssignmentVersion(services.rentals().assignment(device.id).version()).encode());
+            answerDevice(
+                    exchange,
+                    device -> new AssignmentVersion(
+                                    services.rentals().assignment(device.id).version())
+                            .encode());
         }
 
         void changed(String deviceId) {
-            changed(relation -> deviceId.equals(deviceIdOf(relation.getExchange().getRequest())));
+            changed(relation ->
+                    deviceId.equals(deviceIdOf(relation.getExchange().getRequest())));
         }
     }
 
     /** Answers a GET of {@code devices/ID/...} with {@code answer}, to the device's own key only. */
     private void answerDevice(CoapExchange exchange, Function<Device, byte[]> answer) {
         Device device = deviceOf(exchange.advanced().getRequest());
-        Resources.respond(exchange, ResponseCode.CONTENT, peer -> {
-            if (device == null) {
-                throw new RefusedException(ErrorCode.NOT_FOUND, "no such device");
-            }
-            peer.mustBe(device.key, device.whose());
-            return answer.apply(device);
-        }, Peer.of(exchange));
+        Resources.respond(
+                exchange,
+                ResponseCode.CONTENT,
+                peer -> {
+                    if (device == null) {
+                        throw new RefusedException(ErrorCode.NOT_FOUND, "no such device");
+                    }
+                    peer.mustBe(device.key, device.whose());
+                    return answer.apply(device);
+                },
+                Peer.of(exchange));
     }
 
     private interface DevicePost {

@@ -33,7 +33,10 @@ final class DtlsSessionFile {
     /** Writes the open DTLS sessions (their keys included), atomically. */
     void save() {
         try {
-            Path tmp = Files.createTempFile(file.getParent(), "dtls", ".tmp",
+            Path tmp = Files.createTempFile(
+                    file.getParent(),
+                    "dtls",
+                    ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             int saved;
             try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -42,7 +45,9 @@ final class DtlsSessionFile {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             LOG.info("saved {} DTLS session(s) for the next start", saved);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("could not save the DTLS sessions ({}); devices will handshake again after the restart", e.getMessage());
+            LOG.warn(
+                    "could not save the DTLS sessions ({}); devices will handshake again after the restart",
+                    e.getMessage());
         }
     }
 

@@ -49,9 +49,14 @@ final class FederationResources {
             }
             SignedRequest request = SignedRequest.decode(f.bytes("request"));
             RentRequest rent = RentRequest.from(renters.verified(request, Paths.RENTALS));
-            RentalView rental = services.rentals().rent(request.renterKey(), rent, AuthorizedKeys.normalize(rent.sshKey()), name,
+            RentalView rental = services.rentals()
+                    .rent(request.renterKey(), rent, AuthorizedKeys.normalize(rent.sshKey()), name, from.name());
+            LOG.info(
+                    "rental {} of device {} for {} h, passed on by hub {}",
+                    rental.name(),
+                    rental.deviceId(),
+                    rent.hours(),
                     from.name());
-            LOG.info("rental {} of device {} for {} h, passed on by hub {}", rental.name(), rental.deviceId(), rent.hours(), from.name());
             return rental.encode();
         }));
         fed.add(new Handler(Paths.RELAY).onPost((payload, peer) -> {
@@ -64,15 +69,21 @@ final class FederationResources {
             SignedRequest request = SignedRequest.decode(f.bytes("request"));
             return renters.handle(path, request, renters.verified(request, path));
         }));
-        fed.add(new Handler(Paths.SETTLEMENT).onPost((payload, peer) ->
-                services.rentals().passedSettlement(RentalRef.from(Cbor.decodeMap(payload)).rental(), linkedHub(peer).name())));
+        fed.add(new Handler(Paths.SETTLEMENT)
+                .onPost((payload, peer) -> services.rentals()
+                        .passedSettlement(
+                                RentalRef.from(Cbor.decodeMap(payload)).rental(),
+                                linkedHub(peer).name())));
         fed.add(links);
         return fed;
     }
 
     /** The linked hub a request comes from, by the key of its DTLS session. */
     private Federation.LinkedHub linkedHub(Peer peer) {
-        return federation.linkedByKey(peer.key()).orElseThrow(() -> new RefusedException(ErrorCode.FORBIDDEN,
-                "only hubs linked with this one may ask this, over DTLS with their own keys"));
+        return federation
+                .linkedByKey(peer.key())
+                .orElseThrow(() -> new RefusedException(
+                        ErrorCode.FORBIDDEN,
+                        "only hubs linked with this one may ask this, over DTLS with their own keys"));
     }
 }

@@ -35,17 +35,21 @@ public final class LinkedHubsOverDtls implements LinkedHubCalls {
     @Override
     public byte[] call(LinkedHub hub, String path, byte[] payload) {
         CoapClient client = new CoapClient(hub.address().resolve("/" + path));
-        client.setEndpoint(endpoints.computeIfAbsent(hub, h -> Dtls.clientEndpoint(h.address(), hubKeyPair, HubKeyCheck.pinned(h.key()))));
+        client.setEndpoint(endpoints.computeIfAbsent(
+                hub, h -> Dtls.clientEndpoint(h.address(), hubKeyPair, HubKeyCheck.pinned(h.key()))));
         client.setTimeout(timeoutMillis);
         try {
-            CoapResponse response = payload == null ? client.get() : client.post(payload, MediaTypeRegistry.APPLICATION_CBOR);
+            CoapResponse response =
+                    payload == null ? client.get() : client.post(payload, MediaTypeRegistry.APPLICATION_CBOR);
             if (response == null) {
-                // It may have lost the DTLS session (a crash keeps none) and drop its records unanswered: handshake anew next time.
+                // It may have lost the DTLS session (a crash keeps none) and drop its records unanswered: handshake
+                // anew next time.
                 Endpoint used = client.getEndpoint();
                 if (endpoints.remove(hub, used)) {
                     used.destroy();
                 }
-                throw new RefusedException(ErrorCode.UNAVAILABLE, "hub " + hub.name() + " did not answer within " + timeoutMillis + " ms");
+                throw new RefusedException(
+                        ErrorCode.UNAVAILABLE, "hub " + hub.name() + " did not answer within " + timeoutMillis + " ms");
             }
             if (response.isSuccess()) {
                 return response.getPayload();
@@ -56,7 +60,9 @@ public final class LinkedHubsOverDtls implements LinkedHubCalls {
             if (codeClass != 4) {
                 throw new RefusedException(ErrorCode.UNAVAILABLE, text);
             }
-            ErrorCode code = Arrays.stream(ErrorCode.values()).filter(c -> c.codeClass == 4 && c.codeDetail == detail).findFirst()
+            ErrorCode code = Arrays.stream(ErrorCode.values())
+                    .filter(c -> c.codeClass == 4 && c.codeDetail == detail)
+                    .findFirst()
                     .orElse(ErrorCode.CONFLICT);
             throw new RefusedThere(code, text);
         } catch (ConnectorException | IOException e) {

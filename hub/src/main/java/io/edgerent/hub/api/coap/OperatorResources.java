@@ -64,7 +64,14 @@ final class OperatorResources {
         requireAdmin(request.adminSecret());
         if (request.dashboard()) {
             String invite = services.devices().issueOwnerInvite(request.owner());
-            return Cbor.encode(Map.of("token", invite, "hubKey", hubKey.openSsh(), "path", "/signup?invite=" + invite, "httpPort",
+            return Cbor.encode(Map.of(
+                    "token",
+                    invite,
+                    "hubKey",
+                    hubKey.openSsh(),
+                    "path",
+                    "/signup?invite=" + invite,
+                    "httpPort",
                     services.rentals().httpPort()));
         }
         // The hub's SSH host key comes along, so provisioning can pin it in the device's first-boot config.
@@ -75,8 +82,9 @@ final class OperatorResources {
         WalletMove move = WalletMove.decode(payload);
         requireAdmin(move.adminSecret());
         if (!move.account().matches("renter:[0-9a-f]{64}|owner:[A-Za-z0-9._-]{1,64}|" + Ledger.HUB_FEES)) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, "accounts are renter:KEYHEX (from `edgerent wallet`), owner:NAME or "
-                    + Ledger.HUB_FEES);
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST,
+                    "accounts are renter:KEYHEX (from `edgerent wallet`), owner:NAME or " + Ledger.HUB_FEES);
         }
         if (move.direction().equals(WalletMove.DEPOSIT)) {
             rail.deposit(move.account(), move.amount(), move.reference());
@@ -100,15 +108,17 @@ final class OperatorResources {
         switch (f.text("action")) {
             case "add" -> federation.link(f.text("name"), f.text("address"), f.text("key"));
             case "remove" -> federation.unlink(f.text("name"));
-            case "list" -> { }
+            case "list" -> {}
             default -> throw new RefusedException(ErrorCode.BAD_REQUEST, "action is add, remove or list");
         }
         return Cbor.encode(Map.of("links", federation.linkStatus()));
     }
 
     private void requireAdmin(String secret) {
-        if (!MessageDigest.isEqual(secret.getBytes(StandardCharsets.UTF_8), adminSecret.getBytes(StandardCharsets.UTF_8))) {
-            throw new RefusedException(ErrorCode.UNAUTHORIZED, "wrong admin secret (see admin.secret in the hub's data directory)");
+        if (!MessageDigest.isEqual(
+                secret.getBytes(StandardCharsets.UTF_8), adminSecret.getBytes(StandardCharsets.UTF_8))) {
+            throw new RefusedException(
+                    ErrorCode.UNAUTHORIZED, "wrong admin secret (see admin.secret in the hub's data directory)");
         }
     }
 }

@@ -57,7 +57,12 @@ final class RenterResources {
     /** What each renter request does, by path: signed by the renter, over their own session or passed on by a linked hub. */
     private final Map<String, SignedHandler> calls;
 
-    RenterResources(Services services, Federation federation, Accounts accounts, VoucherDesk vouchers, HubMetrics metrics,
+    RenterResources(
+            Services services,
+            Federation federation,
+            Accounts accounts,
+            VoucherDesk vouchers,
+            HubMetrics metrics,
             Clock clock) {
         this.services = services;
         this.federation = federation;
@@ -65,15 +70,33 @@ final class RenterResources {
         this.metrics = metrics;
         this.clock = clock;
         calls = Map.of(
-                Paths.RENTALS, this::rent,
-                MINE, (request, body) -> RentalView.encodeAll(services.rentals().rentalsOf(request.renterKey())),
-                END, (request, body) -> services.rentals().end(request.renterKey(), RentalRef.from(body).rental()).encode(),
-                CHANNEL, (request, body) -> services.rentals().channel(request.renterKey(), RentalRef.from(body).rental()).encode(),
-                EXTEND, this::extend,
-                WIPE, (request, body) -> services.wipes().wipeOf(request.renterKey(), RentalRef.from(body).rental()).encode(),
-                Paths.WALLET, (request, body) -> services.books().walletOf(request.renterKey()).encode(),
-                Paths.WEB_SIGNIN, (request, body) -> Cbor.encode(Map.of("path", "/signin/key/" + accounts.signInCode(request.renterKey()),
-                        "httpPort", services.rentals().httpPort())));
+                Paths.RENTALS,
+                this::rent,
+                MINE,
+                (request, body) -> RentalView.encodeAll(services.rentals().rentalsOf(request.renterKey())),
+                END,
+                (request, body) -> services.rentals()
+                        .end(request.renterKey(), RentalRef.from(body).rental())
+                        .encode(),
+                CHANNEL,
+                (request, body) -> services.rentals()
+                        .channel(request.renterKey(), RentalRef.from(body).rental())
+                        .encode(),
+                EXTEND,
+                this::extend,
+                WIPE,
+                (request, body) -> services.wipes()
+                        .wipeOf(request.renterKey(), RentalRef.from(body).rental())
+                        .encode(),
+                Paths.WALLET,
+                (request, body) ->
+                        services.books().walletOf(request.renterKey()).encode(),
+                Paths.WEB_SIGNIN,
+                (request, body) -> Cbor.encode(Map.of(
+                        "path",
+                        "/signin/key/" + accounts.signInCode(request.renterKey()),
+                        "httpPort",
+                        services.rentals().httpPort())));
     }
 
     /** {@code rentals} and its children. */
@@ -113,15 +136,22 @@ final class RenterResources {
                 return federation.rent(signed, request, home.get()).encode();
             }
         }
-        RentalView rental = services.rentals().rent(signed.renterKey(), request, AuthorizedKeys.normalize(request.sshKey()));
+        RentalView rental =
+                services.rentals().rent(signed.renterKey(), request, AuthorizedKeys.normalize(request.sshKey()));
         LOG.info("rental {} of device {} for {} h", rental.name(), rental.deviceId(), request.hours());
         return rental.encode();
     }
 
     private byte[] extend(SignedRequest request, Fields body) {
         ExtendRequest extend = ExtendRequest.from(body);
-        return services.rentals().extend(request.renterKey(), extend.rental(), extend.hours(), extend.deposit(),
-                "topup:" + extend.rental() + ":" + request.issuedAt()).encode();
+        return services.rentals()
+                .extend(
+                        request.renterKey(),
+                        extend.rental(),
+                        extend.hours(),
+                        extend.deposit(),
+                        "topup:" + extend.rental() + ":" + request.issuedAt())
+                .encode();
     }
 
     /**
@@ -143,7 +173,12 @@ final class RenterResources {
                 String rental = body.text("rental");
                 Optional<Federation.LinkedHub> home = federation.passedTo(request.renterKey(), rental);
                 if (home.isPresent()) {
-                    return federation.relay(home.get(), path, request, rental, path.equals(EXTEND) ? ExtendRequest.from(body).deposit() : 0);
+                    return federation.relay(
+                            home.get(),
+                            path,
+                            request,
+                            rental,
+                            path.equals(EXTEND) ? ExtendRequest.from(body).deposit() : 0);
                 }
             }
             return handler.handle(request, body);
@@ -156,7 +191,8 @@ final class RenterResources {
      */
     Fields verified(SignedRequest request, String path) {
         if (services.devices().isDeviceKey(request.renterKey())) {
-            throw new RefusedException(ErrorCode.FORBIDDEN, "this key is a registered device's; a renter signs with a key of their own");
+            throw new RefusedException(
+                    ErrorCode.FORBIDDEN, "this key is a registered device's; a renter signs with a key of their own");
         }
         Fields body = request.verify(path, clock.millis());
         services.replays().acceptOnce(request.signature(), request.issuedAt());
@@ -176,15 +212,17 @@ final class RenterResources {
             try {
                 byte[] payload = exchange.getRequestPayload();
                 Voucher voucher = Voucher.decode(payload);
-                Optional<Federation.LinkedHub> home = vouchers.holds(voucher.channel()) ? Optional.empty()
-                        : federation.passedTo(voucher.channel());
+                Optional<Federation.LinkedHub> home =
+                        vouchers.holds(voucher.channel()) ? Optional.empty() : federation.passedTo(voucher.channel());
                 stored = home.isPresent()
-                        ? CompletableFuture.supplyAsync(() -> federation.forwardVoucher(home.get(), payload), federation.calls())
+                        ? CompletableFuture.supplyAsync(
+                                () -> federation.forwardVoucher(home.get(), payload), federation.calls())
                         : vouchers.submit(voucher).thenApply(ChannelStatus::encode);
             } catch (RuntimeException malformed) {
                 stored = CompletableFuture.failedFuture(malformed);
             }
-            stored.whenComplete((status, failure) -> (failure == null ? metrics.vouchersAccepted : metrics.vouchersRefused).increment());
+            stored.whenComplete((status, failure) ->
+                    (failure == null ? metrics.vouchersAccepted : metrics.vouchersRefused).increment());
             Resources.respondWhenDone(exchange, stored);
         }
     }

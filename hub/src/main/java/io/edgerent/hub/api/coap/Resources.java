@@ -40,13 +40,15 @@ final class Resources {
      */
     record Peer(PublicKey key) {
         static Peer of(CoapExchange exchange) {
-            return new Peer(Dtls.peerKey(exchange.advanced().getRequest().getSourceContext().getPeerIdentity()));
+            return new Peer(Dtls.peerKey(
+                    exchange.advanced().getRequest().getSourceContext().getPeerIdentity()));
         }
 
         /** Refuses the request unless its DTLS key is {@code rawEd25519} (plain loopback passes: signatures decide there). */
         void mustBe(byte[] rawEd25519, String whose) {
             if (key != null && !(key.getAlgorithm().startsWith("Ed") && Arrays.equals(Ed25519.raw(key), rawEd25519))) {
-                throw new RefusedException(ErrorCode.FORBIDDEN, "this DTLS session is authenticated with another key than " + whose);
+                throw new RefusedException(
+                        ErrorCode.FORBIDDEN, "this DTLS session is authenticated with another key than " + whose);
             }
         }
     }
@@ -102,18 +104,27 @@ final class Resources {
             exchange.respond(code, e.getMessage(), MediaTypeRegistry.TEXT_PLAIN);
         } catch (RuntimeException e) {
             LOG.error("request to {} failed", exchange.advanced().getRequest().getURI(), e);
-            exchange.respond(ResponseCode.INTERNAL_SERVER_ERROR, "the hub failed; see its log", MediaTypeRegistry.TEXT_PLAIN);
+            exchange.respond(
+                    ResponseCode.INTERNAL_SERVER_ERROR, "the hub failed; see its log", MediaTypeRegistry.TEXT_PLAIN);
         }
     }
 
     /** Answers once {@code done} completes: with its payload, or with the error its failure maps to. */
     static void respondWhenDone(CoapExchange exchange, CompletableFuture<byte[]> done) {
-        done.whenComplete((payload, failure) -> respond(exchange, ResponseCode.CHANGED, peer -> {
-            if (failure != null) {
-                throw failure instanceof CompletionException && failure.getCause() instanceof RuntimeException cause ? cause
-                        : failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
-            }
-            return payload;
-        }, null));
+        done.whenComplete((payload, failure) -> respond(
+                exchange,
+                ResponseCode.CHANGED,
+                peer -> {
+                    if (failure != null) {
+                        throw failure instanceof CompletionException
+                                        && failure.getCause() instanceof RuntimeException cause
+                                ? cause
+                                : failure instanceof RuntimeException runtime
+                                        ? runtime
+                                        : new IllegalStateException(failure);
+                    }
+                    return payload;
+                },
+                null));
     }
 }

@@ -25,6 +25,7 @@ final class PeerRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerRelay.class);
     /** The user name hubs log in to each other's gateways with. */
     static final String USER = "hub";
+
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final KeyPair identity;
@@ -40,8 +41,8 @@ final class PeerRelay implements AutoCloseable {
         // The other hub must show the key this hub shows: the database admits only hubs with that key.
         client.setServerKeyVerifier((session, address, key) -> key.equals(shared));
         CoreModuleProperties.TCP_NODELAY.set(client, true);
-        client.setSessionHeartbeat(org.apache.sshd.common.session.SessionHeartbeatController.HeartbeatType.IGNORE,
-                Duration.ofSeconds(20));
+        client.setSessionHeartbeat(
+                org.apache.sshd.common.session.SessionHeartbeatController.HeartbeatType.IGNORE, Duration.ofSeconds(20));
         client.start();
     }
 
@@ -54,7 +55,8 @@ final class PeerRelay implements AutoCloseable {
         Integer port = forwards.get(key);
         ClientSession session = session(node);
         if (port == null) {
-            SshdSocketAddress bound = session.startLocalPortForwarding(new SshdSocketAddress(SshGateway.LOOPBACK, 0),
+            SshdSocketAddress bound = session.startLocalPortForwarding(
+                    new SshdSocketAddress(SshGateway.LOOPBACK, 0),
                     new SshdSocketAddress(SshGateway.LOOPBACK, tunnelPort));
             port = bound.getPort();
             forwards.put(key, port);
@@ -65,7 +67,10 @@ final class PeerRelay implements AutoCloseable {
 
     /** Whether {@code port} is one this relay opened (so the gateway may connect renters to it). */
     synchronized Optional<String> forwardAt(int port) {
-        return forwards.entrySet().stream().filter(e -> e.getValue() == port).map(Map.Entry::getKey).findFirst();
+        return forwards.entrySet().stream()
+                .filter(e -> e.getValue() == port)
+                .map(Map.Entry::getKey)
+                .findFirst();
     }
 
     private ClientSession session(String node) throws IOException {
@@ -75,8 +80,10 @@ final class PeerRelay implements AutoCloseable {
         }
         forwards.keySet().removeIf(k -> k.startsWith(node + "/"));
         int colon = node.lastIndexOf(':');
-        ClientSession session = client.connect(USER, node.substring(0, colon), Integer.parseInt(node.substring(colon + 1)))
-                .verify(CONNECT_TIMEOUT).getSession();
+        ClientSession session = client.connect(
+                        USER, node.substring(0, colon), Integer.parseInt(node.substring(colon + 1)))
+                .verify(CONNECT_TIMEOUT)
+                .getSession();
         try {
             session.addPublicKeyIdentity(identity);
             session.auth().verify(CONNECT_TIMEOUT);

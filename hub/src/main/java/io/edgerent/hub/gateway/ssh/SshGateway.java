@@ -1,42 +1,42 @@
 package io.edgerent.hub.gateway.ssh;
 
+import io.edgerent.hub.account.AuthPenalties;
+import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.identity.HubKey;
 import io.edgerent.hub.rental.Access;
 import io.edgerent.hub.rental.Services;
-import io.edgerent.hub.config.HubConfig;
-import io.edgerent.hub.account.AuthPenalties;
-import io.edgerent.hub.identity.HubKey;
 import io.edgerent.hub.threads.DaemonThreads;
 import io.edgerent.protocol.Names;
 import io.edgerent.protocol.SshKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.security.KeyPair;
 import java.security.PublicKey;
-import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionHeartbeatController;
 import org.apache.sshd.common.session.SessionListener;
-import org.apache.sshd.server.auth.AsyncAuthException;
-import java.util.List;
-import java.util.Optional;
-import org.apache.sshd.common.channel.Channel;
-import org.apache.sshd.common.keyprovider.KeyPairProvider;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.AsyncAuthException;
 import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 import org.apache.sshd.server.forward.TcpipServerChannel;
-import org.apache.sshd.client.future.OpenFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +70,8 @@ public final class SshGateway implements AutoCloseable {
     private final KeyPair hostKeyPair;
     private final String hostKey;
     private final AuthPenalties penalties = new AuthPenalties(java.time.Clock.systemUTC());
-    private final ScheduledExecutorService delayedFailures = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("ssh-auth-delay"));
+    private final ScheduledExecutorService delayedFailures =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("ssh-auth-delay"));
 
     public SshGateway(HubConfig config, Services services, HubKey hubKey) {
         this.services = services;
@@ -116,7 +117,8 @@ public final class SshGateway implements AutoCloseable {
         try {
             server.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the SSH gateway on port " + server.getPort() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot start the SSH gateway on port " + server.getPort() + ": " + e.getMessage(), e);
         }
     }
 
@@ -163,7 +165,9 @@ public final class SshGateway implements AutoCloseable {
     }
 
     private static String addressOf(Session session) {
-        return session.getIoSession().getRemoteAddress() instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
+        return session.getIoSession().getRemoteAddress() instanceof InetSocketAddress inet
+                ? inet.getAddress().getHostAddress()
+                : "unknown";
     }
 
     /**
@@ -178,7 +182,9 @@ public final class SshGateway implements AutoCloseable {
             if (penalties.admit(addressOf(session))) {
                 session.setAttribute(counted, true);
             } else {
-                LOG.warn("refused a connection from {}: too many unauthenticated connections from there", addressOf(session));
+                LOG.warn(
+                        "refused a connection from {}: too many unauthenticated connections from there",
+                        addressOf(session));
                 session.close(true);
             }
         }
@@ -193,7 +199,8 @@ public final class SshGateway implements AutoCloseable {
             if (Names.isDeviceId(user)) {
                 for (var other : server.getActiveSessions()) {
                     if (other != session && user.equals(other.getUsername()) && other.isAuthenticated()) {
-                        LOG.info("device {} logged in again; closing its older session from {}", user, addressOf(other));
+                        LOG.info(
+                                "device {} logged in again; closing its older session from {}", user, addressOf(other));
                         other.close(true);
                     }
                 }
@@ -205,8 +212,11 @@ public final class SshGateway implements AutoCloseable {
         public void sessionClosed(Session session) {
             release(session);
             String user = session.getUsername();
-            if (Names.isDeviceId(user) && session.isAuthenticated() && server.getActiveSessions().stream()
-                    .noneMatch(other -> other != session && user.equals(other.getUsername()) && other.isAuthenticated())) {
+            if (Names.isDeviceId(user)
+                    && session.isAuthenticated()
+                    && server.getActiveSessions().stream()
+                            .noneMatch(other ->
+                                    other != session && user.equals(other.getUsername()) && other.isAuthenticated())) {
                 try {
                     services.devices().tunnelClosed(user, node());
                 } catch (RuntimeException e) {
@@ -225,10 +235,16 @@ public final class SshGateway implements AutoCloseable {
     private boolean mayLogIn(String user, PublicKey key) {
         String offered = PublicKeyEntry.toString(key);
         if (Names.isDeviceId(user)) {
-            return services.devices().devicePublicKey(user).map(raw -> SshKeys.ed25519AuthorizedKey(raw).equals(offered)).orElse(false);
+            return services.devices()
+                    .devicePublicKey(user)
+                    .map(raw -> SshKeys.ed25519AuthorizedKey(raw).equals(offered))
+                    .orElse(false);
         }
         if (Names.isRentalName(user)) {
-            return services.access().activeRental(user).map(access -> access.sshKey().equals(offered)).orElse(false);
+            return services.access()
+                    .activeRental(user)
+                    .map(access -> access.sshKey().equals(offered))
+                    .orElse(false);
         }
         return PeerRelay.USER.equals(user) && key.equals(hostKeyPair.getPublic());
     }
@@ -257,7 +273,8 @@ public final class SshGateway implements AutoCloseable {
         @Override
         public boolean canListen(SshdSocketAddress address, Session session) {
             String user = session.getUsername();
-            boolean allowed = Names.isDeviceId(user) && LOOPBACK.equals(address.getHostName())
+            boolean allowed = Names.isDeviceId(user)
+                    && LOOPBACK.equals(address.getHostName())
                     && services.devices().tunnelPorts(user).contains(address.getPort());
             if (!allowed) {
                 LOG.warn("refused {} listening on {}", user, address);
@@ -268,11 +285,16 @@ public final class SshGateway implements AutoCloseable {
         @Override
         public boolean canConnect(TcpForwardingFilter.Type type, SshdSocketAddress address, Session session) {
             String user = session.getUsername();
-            boolean allowed = type == TcpForwardingFilter.Type.Direct && LOOPBACK.equals(address.getHostName())
-                    && (Names.isRentalName(user) && services.access().activeRental(user).map(access -> leadsTo(address.getPort(), access))
-                            .orElse(false)
-                        || PeerRelay.USER.equals(user) && address.getPort() >= config.tunnelPortMin()
-                            && address.getPort() <= config.tunnelPortMax());
+            boolean allowed = type == TcpForwardingFilter.Type.Direct
+                    && LOOPBACK.equals(address.getHostName())
+                    && (Names.isRentalName(user)
+                                    && services.access()
+                                            .activeRental(user)
+                                            .map(access -> leadsTo(address.getPort(), access))
+                                            .orElse(false)
+                            || PeerRelay.USER.equals(user)
+                                    && address.getPort() >= config.tunnelPortMin()
+                                    && address.getPort() <= config.tunnelPortMax());
             if (!allowed && !REFUSED_TARGET.equals(address.getHostName())) {
                 LOG.warn("refused {} connecting to {}", user, address);
             }
@@ -310,14 +332,20 @@ public final class SshGateway implements AutoCloseable {
                         target = LOOPBACK.equals(host) ? port : 0;
                     } else {
                         Optional<Access.RentalAccess> access = host.equals(user) && port == RENTAL_SSH_PORT
-                                ? services.access().activeRental(host) : Optional.empty();
+                                ? services.access().activeRental(host)
+                                : Optional.empty();
                         if (access.isEmpty()) {
                             LOG.warn("refused {} a channel to {}:{}", user, host, port);
                         } else {
                             try {
-                                target = tunnelTarget(access.get().tunnelAt(), access.get().tunnelPort());
+                                target = tunnelTarget(
+                                        access.get().tunnelAt(), access.get().tunnelPort());
                             } catch (IOException e) {
-                                LOG.warn("cannot relay {} to its device's tunnel at {}: {}", user, access.get().tunnelAt(), e.getMessage());
+                                LOG.warn(
+                                        "cannot relay {} to its device's tunnel at {}: {}",
+                                        user,
+                                        access.get().tunnelAt(),
+                                        e.getMessage());
                             }
                         }
                     }

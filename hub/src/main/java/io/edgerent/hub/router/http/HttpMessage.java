@@ -18,8 +18,15 @@ final class HttpMessage {
     static final int MAX_HEAD_BYTES = 32 * 1024;
     static final int MAX_HEADERS = 100;
     /** Headers that describe one connection and are never passed to the next hop. */
-    static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
-            "proxy-authenticate", "proxy-authorization");
+    static final Set<String> HOP_BY_HOP = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "upgrade",
+            "proxy-authenticate",
+            "proxy-authorization");
 
     /** A message the router refuses to pass on, with the status it answers. */
     static final class BadMessageException extends RuntimeException {
@@ -33,6 +40,7 @@ final class HttpMessage {
 
     /** {@code method target version} of a request, or {@code version status reason} of a response. */
     final String[] startLine;
+
     final List<String[]> headers;
 
     private HttpMessage(String[] startLine, List<String[]> headers) {
@@ -78,7 +86,8 @@ final class HttpMessage {
             throw new BadMessageException(502, "the rental's web server did not answer in HTTP/1.1");
         }
         try {
-            return new HttpMessage(new String[] {parts[0], parts[1], parts.length == 3 ? parts[2] : ""}, reader.headers());
+            return new HttpMessage(
+                    new String[] {parts[0], parts[1], parts.length == 3 ? parts[2] : ""}, reader.headers());
         } catch (BadMessageException e) {
             throw new BadMessageException(502, "the rental's web server sent a malformed response: " + e.getMessage());
         }
@@ -133,7 +142,8 @@ final class HttpMessage {
         String cl = header("content-length");
         if (te != null) {
             if (!isResponse && cl != null) {
-                throw new BadMessageException(400, "a request must not carry both Transfer-Encoding and Content-Length");
+                throw new BadMessageException(
+                        400, "a request must not carry both Transfer-Encoding and Content-Length");
             }
             String[] codings = te.split(",");
             boolean chunkedLast = codings[codings.length - 1].strip().equalsIgnoreCase("chunked");
@@ -189,7 +199,8 @@ final class HttpMessage {
         }
     }
 
-    private static void copyChunks(InputStream in, OutputStream out, byte[] buffer, boolean fromUpstream) throws IOException {
+    private static void copyChunks(InputStream in, OutputStream out, byte[] buffer, boolean fromUpstream)
+            throws IOException {
         int badStatus = fromUpstream ? 502 : 400;
         Reader reader = new Reader(in, Long.MAX_VALUE);
         while (true) {
@@ -237,7 +248,10 @@ final class HttpMessage {
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
             if (!ok) {
                 return false;
             }
@@ -308,7 +322,10 @@ final class HttpMessage {
                 if (colon <= 0 || !isToken(line.substring(0, colon))) {
                     throw new BadMessageException(400, "a header line is not NAME: VALUE");
                 }
-                headers.add(new String[] {line.substring(0, colon).toLowerCase(Locale.ROOT), line.substring(colon + 1).strip()});
+                headers.add(new String[] {
+                    line.substring(0, colon).toLowerCase(Locale.ROOT),
+                    line.substring(colon + 1).strip()
+                });
             }
         }
     }

@@ -1,9 +1,8 @@
 package io.edgerent.hub.router.http;
 
-import io.edgerent.hub.rental.Access;
-import io.edgerent.hub.rental.Rentals;
-import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.rental.Access;
+import io.edgerent.hub.rental.Services;
 import io.edgerent.protocol.Names;
 import io.edgerent.protocol.RentalView;
 import java.io.BufferedInputStream;
@@ -59,6 +58,7 @@ public final class HttpRouter implements AutoCloseable {
     private final Tunnels tunnels;
     /** The loopback port of the hub's own pages ({@link WebUi}; 0 until they listen): every host not a rental's goes there. */
     private final IntSupplier webPort;
+
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService meterFlush;
     private final Map<String, LongAdder> bytesOut = new ConcurrentHashMap<>();
@@ -66,6 +66,7 @@ public final class HttpRouter implements AutoCloseable {
     private final LongAdder bytesOutTotal = new LongAdder();
     /** Open client connections per rental, closed at once when the rental is paused or ends. */
     private final Map<String, Set<Socket>> openByRental = new ConcurrentHashMap<>();
+
     private ServerSocket plain;
     private ServerSocket secure;
     private volatile boolean closed;
@@ -96,13 +97,16 @@ public final class HttpRouter implements AutoCloseable {
         try {
             InetAddress bind = InetAddress.getByName(config.bindAddress());
             plain = new ServerSocket(config.httpPort(), 512, bind);
-            SSLServerSocket s = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(config.httpsPort(), 512, bind);
+            SSLServerSocket s =
+                    (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(config.httpsPort(), 512, bind);
             s.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
             secure = s;
         } catch (IOException e) {
             close();
-            throw new UncheckedIOException("cannot start the HTTP router on ports " + config.httpPort() + "/" + config.httpsPort()
-                    + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot start the HTTP router on ports " + config.httpPort() + "/" + config.httpsPort() + ": "
+                            + e.getMessage(),
+                    e);
         }
         accept(plain, false);
         accept(secure, true);
@@ -135,24 +139,26 @@ public final class HttpRouter implements AutoCloseable {
     }
 
     private void accept(ServerSocket server, boolean https) {
-        Thread acceptor = new Thread(() -> {
-            while (!closed) {
-                Socket client;
-                try {
-                    client = server.accept();
-                } catch (IOException e) {
-                    if (!closed) {
-                        LOG.warn("the HTTP router stopped accepting: {}", e.getMessage());
+        Thread acceptor = new Thread(
+                () -> {
+                    while (!closed) {
+                        Socket client;
+                        try {
+                            client = server.accept();
+                        } catch (IOException e) {
+                            if (!closed) {
+                                LOG.warn("the HTTP router stopped accepting: {}", e.getMessage());
+                            }
+                            return;
+                        }
+                        try {
+                            workers.execute(() -> new Exchange(client, https).serve());
+                        } catch (RejectedExecutionException e) {
+                            refuseBusy(client, https);
+                        }
                     }
-                    return;
-                }
-                try {
-                    workers.execute(() -> new Exchange(client, https).serve());
-                } catch (RejectedExecutionException e) {
-                    refuseBusy(client, https);
-                }
-            }
-        }, https ? "https-accept" : "http-accept");
+                },
+                https ? "https-accept" : "http-accept");
         acceptor.setDaemon(true);
         acceptor.start();
     }
@@ -162,8 +168,12 @@ public final class HttpRouter implements AutoCloseable {
         try (client) {
             if (!https) {
                 client.setSoTimeout(1000);
-                client.getOutputStream().write(Page.of(503, "Too busy", "The hub serves as many connections as it can; try again shortly.")
-                        .bytes("Retry-After: 5\r\n"));
+                client.getOutputStream()
+                        .write(Page.of(
+                                        503,
+                                        "Too busy",
+                                        "The hub serves as many connections as it can; try again shortly.")
+                                .bytes("Retry-After: 5\r\n"));
             }
         } catch (IOException e) {
             LOG.debug("refusing a connection: {}", e.getMessage());
@@ -187,7 +197,8 @@ public final class HttpRouter implements AutoCloseable {
                 services.access().addHttpBytesOut(batch);
             } catch (RuntimeException e) {
                 // Put them back: they are counted at the next flush.
-                batch.forEach((rental, n) -> bytesOut.computeIfAbsent(rental, r -> new LongAdder()).add(n));
+                batch.forEach((rental, n) ->
+                        bytesOut.computeIfAbsent(rental, r -> new LongAdder()).add(n));
                 LOG.warn("recording HTTP bytes out failed: {}", e.getMessage());
             }
         }
@@ -302,7 +313,9 @@ public final class HttpRouter implements AutoCloseable {
             long requestBody;
             try {
                 requestBody = request.bodyLength(false, false);
-                if (request.version().equals("HTTP/1.1") && (request.header("host") == null || request.header("host").contains(","))) {
+                if (request.version().equals("HTTP/1.1")
+                        && (request.header("host") == null
+                                || request.header("host").contains(","))) {
                     throw new HttpMessage.BadMessageException(400, "an HTTP/1.1 request needs exactly one Host header");
                 }
             } catch (HttpMessage.BadMessageException e) {
@@ -313,8 +326,15 @@ public final class HttpRouter implements AutoCloseable {
             Optional<String> named = rentalOf(host);
             if (named.isEmpty()) {
                 if (isUnderRentalDomain(host)) {
-                    send(out, Page.of(404, "No rental here", "Rentals answer at http://RENTAL." + config.domain()
-                            + "/, for example http://r-0123456789ab." + config.domain() + "/."), toHead, "");
+                    send(
+                            out,
+                            Page.of(
+                                    404,
+                                    "No rental here",
+                                    "Rentals answer at http://RENTAL." + config.domain()
+                                            + "/, for example http://r-0123456789ab." + config.domain() + "/."),
+                            toHead,
+                            "");
                     return false;
                 }
                 if (rental != null || port != webPort.getAsInt()) {
@@ -354,7 +374,10 @@ public final class HttpRouter implements AutoCloseable {
             Access.HttpRoute r = route.get();
             switch (r.state()) {
                 case RentalView.PREPARING:
-                    return Page.of(503, "Being prepared", "Rental " + name + " is being prepared; try again in a few seconds.");
+                    return Page.of(
+                            503,
+                            "Being prepared",
+                            "Rental " + name + " is being prepared; try again in a few seconds.");
                 case RentalView.ENDING:
                 case RentalView.ENDED:
                     return Page.of(410, "Rental ended", "Rental " + name + " has ended.");
@@ -362,26 +385,39 @@ public final class HttpRouter implements AutoCloseable {
                     break;
             }
             if (r.paused()) {
-                return Page.of(503, "Rental suspended", "Rental " + name + " is suspended: its payment stopped. It serves again"
-                        + " as soon as payment catches up.");
+                return Page.of(
+                        503,
+                        "Rental suspended",
+                        "Rental " + name + " is suspended: its payment stopped. It serves again"
+                                + " as soon as payment catches up.");
             }
             if (!r.online()) {
-                return Page.of(502, "Device offline", "The device serving " + name + " is offline; the rental's web server"
-                        + " cannot be reached until it is back.");
+                return Page.of(
+                        502,
+                        "Device offline",
+                        "The device serving " + name + " is offline; the rental's web server"
+                                + " cannot be reached until it is back.");
             }
             if (r.httpTunnelPort() == 0) {
-                return Page.of(502, "No web tunnel", "The device serving " + name + " registered before this hub routed HTTP;"
-                        + " it has no web tunnel.");
+                return Page.of(
+                        502,
+                        "No web tunnel",
+                        "The device serving " + name + " registered before this hub routed HTTP;"
+                                + " it has no web tunnel.");
             }
             rental = name;
             upstream = null;
             try {
                 port = tunnels.target(r.tunnelAt(), r.httpTunnelPort());
             } catch (IOException e) {
-                return Page.of(502, "Bad gateway", "The tunnel of " + name + " is at another hub, which cannot be reached: "
-                        + e.getMessage());
+                return Page.of(
+                        502,
+                        "Bad gateway",
+                        "The tunnel of " + name + " is at another hub, which cannot be reached: " + e.getMessage());
             }
-            openByRental.computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet()).add(client);
+            openByRental
+                    .computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet())
+                    .add(client);
             return null;
         }
 
@@ -396,33 +432,52 @@ public final class HttpRouter implements AutoCloseable {
                 upstreamOut = new BufferedOutputStream(s.getOutputStream(), 16 * 1024);
                 return null;
             } catch (ConnectException e) {
-                return Page.of(502, "Device offline", "The device serving " + rental + " has no tunnel open to this hub right now;"
-                        + " it reconnects within seconds of being back online.");
+                return Page.of(
+                        502,
+                        "Device offline",
+                        "The device serving " + rental + " has no tunnel open to this hub right now;"
+                                + " it reconnects within seconds of being back online.");
             } catch (IOException e) {
                 return Page.of(502, "Bad gateway", "The tunnel of " + rental + " failed: " + e.getMessage());
             }
         }
 
-        private boolean forward(HttpMessage request, long requestBody, boolean toHead, boolean keepAlive, InputStream in,
-                OutputStream out) throws IOException {
+        private boolean forward(
+                HttpMessage request,
+                long requestBody,
+                boolean toHead,
+                boolean keepAlive,
+                InputStream in,
+                OutputStream out)
+                throws IOException {
             boolean upgrade = request.header("upgrade") != null && request.hasToken("connection", "upgrade");
             boolean expectsContinue = request.hasToken("expect", "100-continue");
             StringBuilder head = new StringBuilder();
-            head.append(request.startLine[0]).append(' ').append(request.startLine[1]).append(' ').append(request.startLine[2])
+            head.append(request.startLine[0])
+                    .append(' ')
+                    .append(request.startLine[1])
+                    .append(' ')
+                    .append(request.startLine[2])
                     .append("\r\n");
             String forwardedFor = request.header("x-forwarded-for");
             for (String[] h : request.headers) {
-                if (!HttpMessage.HOP_BY_HOP.contains(h[0]) && !request.hasToken("connection", h[0]) && !h[0].equals("expect")
+                if (!HttpMessage.HOP_BY_HOP.contains(h[0])
+                        && !request.hasToken("connection", h[0])
+                        && !h[0].equals("expect")
                         && !h[0].startsWith("x-forwarded-")) {
                     head.append(h[0]).append(": ").append(h[1]).append("\r\n");
                 }
             }
-            head.append("x-forwarded-for: ").append(forwardedFor == null ? "" : forwardedFor + ", ").append(clientAddress)
+            head.append("x-forwarded-for: ")
+                    .append(forwardedFor == null ? "" : forwardedFor + ", ")
+                    .append(clientAddress)
                     .append("\r\n");
             head.append("x-forwarded-proto: ").append(https ? "https" : "http").append("\r\n");
             head.append("x-forwarded-host: ").append(request.header("host")).append("\r\n");
             if (upgrade) {
-                head.append("connection: upgrade\r\nupgrade: ").append(request.header("upgrade")).append("\r\n");
+                head.append("connection: upgrade\r\nupgrade: ")
+                        .append(request.header("upgrade"))
+                        .append("\r\n");
             }
             head.append("\r\n");
             boolean requestCut = false;
@@ -457,24 +512,50 @@ public final class HttpRouter implements AutoCloseable {
                     }
                 } while (response.status() / 100 == 1 && response.status() != 101);
             } catch (HttpMessage.BadMessageException e) {
-                send(out, Page.of(502, "Bad gateway", e.getMessage() + " (is a web server listening on port 80 in the rental?)"),
-                        toHead, "");
+                send(
+                        out,
+                        Page.of(
+                                502,
+                                "Bad gateway",
+                                e.getMessage() + " (is a web server listening on port 80 in the rental?)"),
+                        toHead,
+                        "");
                 return false;
             } catch (SocketTimeoutException e) {
-                send(out, Page.of(504, "Gateway timeout", "The rental's web server did not answer within "
-                        + UPSTREAM_TIMEOUT_MILLIS / 1000 + " s."), toHead, "");
+                send(
+                        out,
+                        Page.of(
+                                504,
+                                "Gateway timeout",
+                                "The rental's web server did not answer within " + UPSTREAM_TIMEOUT_MILLIS / 1000
+                                        + " s."),
+                        toHead,
+                        "");
                 return false;
             } catch (IOException e) {
                 if (isClosedByUs()) {
                     return false;
                 }
-                send(out, Page.of(502, "Bad gateway", "The tunnel of " + rental + (requestCut ? " closed while the request was sent."
-                        : " closed before the answer came.")), toHead, "");
+                send(
+                        out,
+                        Page.of(
+                                502,
+                                "Bad gateway",
+                                "The tunnel of " + rental
+                                        + (requestCut
+                                                ? " closed while the request was sent."
+                                                : " closed before the answer came.")),
+                        toHead,
+                        "");
                 return false;
             }
             if (response.status() == 101) {
                 if (!upgrade) {
-                    send(out, Page.of(502, "Bad gateway", "The rental's web server switched protocols unasked."), toHead, "");
+                    send(
+                            out,
+                            Page.of(502, "Bad gateway", "The rental's web server switched protocols unasked."),
+                            toHead,
+                            "");
                     return false;
                 }
                 count(writeHead(out, response, true, false));
@@ -512,24 +593,26 @@ public final class HttpRouter implements AutoCloseable {
         private void pipe(InputStream in, OutputStream out) throws IOException {
             client.setSoTimeout(0);
             upstream.setSoTimeout(0);
-            Thread toUpstream = new Thread(() -> {
-                try {
-                    byte[] buffer = new byte[16 * 1024];
-                    for (int n; (n = in.read(buffer)) >= 0; ) {
-                        upstreamOut.write(buffer, 0, n);
-                        upstreamOut.flush();
-                    }
-                } catch (IOException e) {
-                    LOG.debug("upgraded connection of {} (to the rental) ended: {}", rental, e.getMessage());
-                } finally {
-                    try {
-                        upstreamOut.flush();
-                        upstream.shutdownOutput();
-                    } catch (IOException e) {
-                        closeQuietly(upstream);
-                    }
-                }
-            }, "http-upgrade-" + rental);
+            Thread toUpstream = new Thread(
+                    () -> {
+                        try {
+                            byte[] buffer = new byte[16 * 1024];
+                            for (int n; (n = in.read(buffer)) >= 0; ) {
+                                upstreamOut.write(buffer, 0, n);
+                                upstreamOut.flush();
+                            }
+                        } catch (IOException e) {
+                            LOG.debug("upgraded connection of {} (to the rental) ended: {}", rental, e.getMessage());
+                        } finally {
+                            try {
+                                upstreamOut.flush();
+                                upstream.shutdownOutput();
+                            } catch (IOException e) {
+                                closeQuietly(upstream);
+                            }
+                        }
+                    },
+                    "http-upgrade-" + rental);
             toUpstream.setDaemon(true);
             toUpstream.start();
             try {
@@ -545,9 +628,14 @@ public final class HttpRouter implements AutoCloseable {
             }
         }
 
-        private long writeHead(OutputStream out, HttpMessage response, boolean upgraded, boolean close) throws IOException {
+        private long writeHead(OutputStream out, HttpMessage response, boolean upgraded, boolean close)
+                throws IOException {
             StringBuilder head = new StringBuilder();
-            head.append(response.startLine[0]).append(' ').append(response.startLine[1]).append(' ').append(response.startLine[2])
+            head.append(response.startLine[0])
+                    .append(' ')
+                    .append(response.startLine[1])
+                    .append(' ')
+                    .append(response.startLine[2])
                     .append("\r\n");
             for (String[] h : response.headers) {
                 if (!HttpMessage.HOP_BY_HOP.contains(h[0]) && !response.hasToken("connection", h[0])) {
@@ -555,7 +643,9 @@ public final class HttpRouter implements AutoCloseable {
                 }
             }
             if (upgraded) {
-                head.append("connection: upgrade\r\nupgrade: ").append(response.header("upgrade")).append("\r\n");
+                head.append("connection: upgrade\r\nupgrade: ")
+                        .append(response.header("upgrade"))
+                        .append("\r\n");
             } else if (close) {
                 head.append("connection: close\r\n");
             }
@@ -661,19 +751,26 @@ public final class HttpRouter implements AutoCloseable {
         }
 
         private byte[] head(int length, String extraHeaders) {
-            return ("HTTP/1.1 " + status + " " + title + "\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: " + length
-                    + "\r\ncache-control: no-store\r\nx-edgerent-router: " + status + "\r\n" + extraHeaders
-                    + "connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            return ("HTTP/1.1 " + status + " " + title
+                            + "\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: " + length
+                            + "\r\ncache-control: no-store\r\nx-edgerent-router: " + status + "\r\n" + extraHeaders
+                            + "connection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1);
         }
 
         private String html() {
             return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\""
-                    + " content=\"width=device-width\"><title>" + status + " " + escape(title) + "</title></head>\n<body><h1>"
-                    + escape(title) + "</h1>\n<p>" + escape(text) + "</p>\n<p><small>edgerent hub</small></p></body></html>\n";
+                    + " content=\"width=device-width\"><title>" + status + " " + escape(title)
+                    + "</title></head>\n<body><h1>"
+                    + escape(title) + "</h1>\n<p>" + escape(text)
+                    + "</p>\n<p><small>edgerent hub</small></p></body></html>\n";
         }
 
         private static String escape(String s) {
-            return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+            return s.replace("&", "&amp;")
+                    .replace("<", "&lt;")
+                    .replace(">", "&gt;")
+                    .replace("\"", "&quot;");
         }
     }
 }

@@ -22,12 +22,15 @@ class HttpMessageTest {
     }
 
     private static int refusal(String s) {
-        return assertThrows(HttpMessage.BadMessageException.class, () -> request(s).bodyLength(false, false)).status;
+        return assertThrows(
+                        HttpMessage.BadMessageException.class, () -> request(s).bodyLength(false, false))
+                .status;
     }
 
     @Test
     void request_head_is_read_with_lowercase_names_and_joined_values() throws IOException {
-        HttpMessage m = request("GET /a?b=c HTTP/1.1\r\nHost: r-0123456789ab.localhost\r\nAccept: a\r\naccept: b\r\n\r\n");
+        HttpMessage m =
+                request("GET /a?b=c HTTP/1.1\r\nHost: r-0123456789ab.localhost\r\nAccept: a\r\naccept: b\r\n\r\n");
         assertEquals("GET", m.method());
         assertEquals("HTTP/1.1", m.version());
         assertEquals("a, b", m.header("accept"));
@@ -37,7 +40,8 @@ class HttpMessageTest {
 
     @Test
     void smuggling_shapes_and_malformed_heads_are_refused_with_their_status() {
-        assertEquals(400, refusal("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"));
+        assertEquals(
+                400, refusal("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"));
         assertEquals(400, refusal("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n"));
         assertEquals(400, refusal("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n"));
         assertEquals(501, refusal("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"));
@@ -54,27 +58,37 @@ class HttpMessageTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         HttpMessage.copyBody(in, out, -1, false);
         assertEquals("5\r\nhello\r\n6\r\n world\r\n0\r\nx-sum: 1\r\n\r\n", out.toString(StandardCharsets.ISO_8859_1));
-        assertEquals("NEXT", new String(in.readAllBytes(), StandardCharsets.ISO_8859_1), "the next request stays in the stream");
+        assertEquals(
+                "NEXT",
+                new String(in.readAllBytes(), StandardCharsets.ISO_8859_1),
+                "the next request stays in the stream");
     }
 
     @Test
     void chunk_with_a_bad_size_or_a_longer_body_is_refused() {
-        assertThrows(HttpMessage.BadMessageException.class,
+        assertThrows(
+                HttpMessage.BadMessageException.class,
                 () -> HttpMessage.copyBody(bytes("zz\r\n"), new ByteArrayOutputStream(), -1, false));
-        assertThrows(HttpMessage.BadMessageException.class,
+        assertThrows(
+                HttpMessage.BadMessageException.class,
                 () -> HttpMessage.copyBody(bytes("2\r\nabc\r\n0\r\n\r\n"), new ByteArrayOutputStream(), -1, true));
     }
 
     @Test
     void response_framing_follows_rfc_9112() throws IOException {
-        HttpMessage notModified = HttpMessage.readResponse(bytes("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"));
+        HttpMessage notModified =
+                HttpMessage.readResponse(bytes("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"));
         assertEquals(0, notModified.bodyLength(true, false));
         HttpMessage untilClose = HttpMessage.readResponse(bytes("HTTP/1.0 200 OK\r\n\r\n"));
         assertEquals(-2, untilClose.bodyLength(true, false));
         HttpMessage sized = HttpMessage.readResponse(bytes("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n"));
         assertEquals(0, sized.bodyLength(true, true), "no body in answer to HEAD");
         assertEquals(7, sized.bodyLength(true, false));
-        assertEquals(502, assertThrows(HttpMessage.BadMessageException.class,
-                () -> HttpMessage.readResponse(bytes("SSH-2.0-OpenSSH_9.2\r\n"))).status);
+        assertEquals(
+                502,
+                assertThrows(
+                                HttpMessage.BadMessageException.class,
+                                () -> HttpMessage.readResponse(bytes("SSH-2.0-OpenSSH_9.2\r\n")))
+                        .status);
     }
 }

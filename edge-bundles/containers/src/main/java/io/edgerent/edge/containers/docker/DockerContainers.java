@@ -9,13 +9,12 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Statistics;
-import com.github.dockerjava.core.InvocationBuilder;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.core.InvocationBuilder;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.edgerent.edge.containers.ContainerException;
 import io.edgerent.edge.containers.ContainerSpec;
-import io.edgerent.protocol.Template;
 import io.edgerent.edge.containers.ContainerUsage;
 import io.edgerent.edge.containers.RentalContainers;
 import io.edgerent.edge.containers.RunningContainer;
@@ -23,6 +22,7 @@ import io.edgerent.edge.settings.OwnerSettings;
 import io.edgerent.edge.settings.Refusals;
 import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.storage.Volume;
+import io.edgerent.protocol.Template;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +45,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Rental containers on the local Docker engine, labelled with their rental so a restart finds them. */
-@Component(name = DockerContainers.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
+@Component(
+        name = DockerContainers.PID,
+        immediate = true,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {RentalContainers.class, ConfigurableComponent.class})
 @Designate(ocd = DockerContainers.Config.class)
 public class DockerContainers implements RentalContainers, ConfigurableComponent {
@@ -55,34 +58,52 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     private static final long MIB = 1024L * 1024L;
     private static final Logger LOG = LoggerFactory.getLogger(DockerContainers.class);
 
-    @ObjectClassDefinition(id = PID, name = "edgerent containers",
+    @ObjectClassDefinition(
+            id = PID,
+            name = "edgerent containers",
             description = "How renters' containers run on this device.")
     public @interface Config {
         @AttributeDefinition(name = "Docker engine", description = "Address of the local Docker engine.")
         String docker_host() default "unix:///var/run/docker.sock";
 
-        @AttributeDefinition(name = "Renter image", description = "The image renters get for the base template:"
-                + " Debian with OpenSSH, built by container-images/build.sh renter-base.")
+        @AttributeDefinition(
+                name = "Renter image",
+                description = "The image renters get for the base template:"
+                        + " Debian with OpenSSH, built by container-images/build.sh renter-base.")
         String image() default "edgerent/renter-base:latest";
 
-        @AttributeDefinition(name = "Memory limit (MiB)", description = "Memory a rental may use; swap is not added.",
-                min = "64", max = "65536")
+        @AttributeDefinition(
+                name = "Memory limit (MiB)",
+                description = "Memory a rental may use; swap is not added.",
+                min = "64",
+                max = "65536")
         int memory_mib() default 512;
 
-        @AttributeDefinition(name = "CPU limit (cores)", description = "CPU time a rental may use, in thousandths of"
-                + " a core (1000 = one core).", min = "100", max = "64000")
+        @AttributeDefinition(
+                name = "CPU limit (cores)",
+                description = "CPU time a rental may use, in thousandths of" + " a core (1000 = one core).",
+                min = "100",
+                max = "64000")
         int cpu_millicores() default 1000;
 
-        @AttributeDefinition(name = "Process limit", description = "Most processes a rental may run at once.",
-                min = "16", max = "32768")
+        @AttributeDefinition(
+                name = "Process limit",
+                description = "Most processes a rental may run at once.",
+                min = "16",
+                max = "32768")
         int pids_limit() default 256;
 
-        @AttributeDefinition(name = "Storage (MiB)", description = "Size of each rental's encrypted /data volume.",
-                min = "16", max = "4194304")
+        @AttributeDefinition(
+                name = "Storage (MiB)",
+                description = "Size of each rental's encrypted /data volume.",
+                min = "16",
+                max = "4194304")
         int storage_mib() default 1024;
 
-        @AttributeDefinition(name = "Internet access", description = "Whether rentals may reach the internet. Your home"
-                + " network and this device are out of their reach either way.")
+        @AttributeDefinition(
+                name = "Internet access",
+                description = "Whether rentals may reach the internet. Your home"
+                        + " network and this device are out of their reach either way.")
         boolean egress() default true;
     }
 
@@ -121,26 +142,39 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
         Refusals refusals = new Refusals("containers");
         Limits.check(refusals, config.memory_mib(), config.cpu_millicores(), config.pids_limit(), config.storage_mib());
         String image = config.image() == null ? "" : config.image().strip();
-        refusals.require(!image.isEmpty() && !image.contains(" "), "renter image must be an image name such as"
-                + " edgerent/renter-base:latest, got '" + config.image() + "'");
+        refusals.require(
+                !image.isEmpty() && !image.contains(" "),
+                "renter image must be an image name such as" + " edgerent/renter-base:latest, got '" + config.image()
+                        + "'");
         String host = config.docker_host() == null ? "" : config.docker_host().strip();
-        refusals.require(host.startsWith("unix:///") || host.startsWith("tcp://"), "Docker engine must be unix:///PATH or"
-                + " tcp://HOST:PORT, got '" + config.docker_host() + "'");
+        refusals.require(
+                host.startsWith("unix:///") || host.startsWith("tcp://"),
+                "Docker engine must be unix:///PATH or" + " tcp://HOST:PORT, got '" + config.docker_host() + "'");
         refusals.throwIfAny();
         this.config = config;
         if (!host.equals(dockerHost)) {
             closeClient();
             dockerHost = host;
             DefaultDockerClientConfig clientConfig = DefaultDockerClientConfig.createDefaultConfigBuilder()
-                    .withDockerHost(dockerHost).build();
-            docker = DockerClientImpl.getInstance(clientConfig, new ZerodepDockerHttpClient.Builder()
-                    .dockerHost(clientConfig.getDockerHost()).connectionTimeout(Duration.ofSeconds(10))
-                    .responseTimeout(Duration.ofMinutes(2)).build());
+                    .withDockerHost(dockerHost)
+                    .build();
+            docker = DockerClientImpl.getInstance(
+                    clientConfig,
+                    new ZerodepDockerHttpClient.Builder()
+                            .dockerHost(clientConfig.getDockerHost())
+                            .connectionTimeout(Duration.ofSeconds(10))
+                            .responseTimeout(Duration.ofMinutes(2))
+                            .build());
             LOG.info("using the Docker engine at {}", dockerHost);
         }
-        LOG.info("rental limits: memory {} MiB, CPU {} millicores, {} processes, storage {} MiB, internet {}, image {}",
-                config.memory_mib(), config.cpu_millicores(), config.pids_limit(), config.storage_mib(),
-                config.egress() ? "on" : "off", image);
+        LOG.info(
+                "rental limits: memory {} MiB, CPU {} millicores, {} processes, storage {} MiB, internet {}, image {}",
+                config.memory_mib(),
+                config.cpu_millicores(),
+                config.pids_limit(),
+                config.storage_mib(),
+                config.egress() ? "on" : "off",
+                image);
     }
 
     @Deactivate
@@ -156,8 +190,12 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
             String id;
             if (existing.isPresent() && volumes.find(spec.rental()).isEmpty()) {
                 // Its /data is locked for good (the key lived only in memory): it must not start on a bare directory.
-                LOG.warn("the container of {} lost its /data key (restart); replacing it with a fresh one", spec.rental());
-                docker.removeContainerCmd(existing.get().containerId()).withForce(true).exec();
+                LOG.warn(
+                        "the container of {} lost its /data key (restart); replacing it with a fresh one",
+                        spec.rental());
+                docker.removeContainerCmd(existing.get().containerId())
+                        .withForce(true)
+                        .exec();
                 existing = Optional.empty();
             }
             if (existing.isPresent()) {
@@ -173,7 +211,8 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                         .withLabels(Map.of(RENTAL_LABEL, spec.rental(), DEVICE_LABEL, spec.deviceId()))
                         .withEnv(environment(spec, c))
                         .withHostConfig(hostConfig(c, network, data))
-                        .exec().getId();
+                        .exec()
+                        .getId();
                 LOG.info("created container {} for {} from {}", id.substring(0, 12), spec.rental(), imageId);
             }
             if (existing.isEmpty() || !existing.get().running()) {
@@ -201,9 +240,13 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     @Override
     public Optional<RunningContainer> find(String rental) {
         return inBundle("find the container of " + rental, () -> {
-            List<Container> found = docker.listContainersCmd().withShowAll(true)
-                    .withLabelFilter(Map.of(RENTAL_LABEL, rental)).exec();
-            return found.isEmpty() ? Optional.empty() : Optional.of(inspect(rental, found.get(0).getId()));
+            List<Container> found = docker.listContainersCmd()
+                    .withShowAll(true)
+                    .withLabelFilter(Map.of(RENTAL_LABEL, rental))
+                    .exec();
+            return found.isEmpty()
+                    ? Optional.empty()
+                    : Optional.of(inspect(rental, found.get(0).getId()));
         });
     }
 
@@ -236,12 +279,18 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
             if (container.isEmpty()) {
                 return ContainerUsage.NONE;
             }
-            Statistics stats = docker.statsCmd(container.get().containerId()).withNoStream(true)
-                    .exec(new InvocationBuilder.AsyncResultCallback<Statistics>()).awaitResult();
-            long cpuNanos = stats.getCpuStats() == null || stats.getCpuStats().getCpuUsage() == null ? 0
+            Statistics stats = docker.statsCmd(container.get().containerId())
+                    .withNoStream(true)
+                    .exec(new InvocationBuilder.AsyncResultCallback<Statistics>())
+                    .awaitResult();
+            long cpuNanos = stats.getCpuStats() == null || stats.getCpuStats().getCpuUsage() == null
+                    ? 0
                     : orZero(stats.getCpuStats().getCpuUsage().getTotalUsage());
-            long peak = stats.getMemoryStats() == null ? 0 : Math.max(orZero(stats.getMemoryStats().getMaxUsage()),
-                    orZero(stats.getMemoryStats().getUsage()));
+            long peak = stats.getMemoryStats() == null
+                    ? 0
+                    : Math.max(
+                            orZero(stats.getMemoryStats().getMaxUsage()),
+                            orZero(stats.getMemoryStats().getUsage()));
             long in = 0;
             long out = 0;
             if (stats.getNetworks() != null) {
@@ -261,9 +310,15 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     @Override
     public void remove(String rental) {
         inBundle("remove the container of " + rental, () -> {
-            for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RENTAL_LABEL, rental)).exec()) {
+            for (Container c : docker.listContainersCmd()
+                    .withShowAll(true)
+                    .withLabelFilter(Map.of(RENTAL_LABEL, rental))
+                    .exec()) {
                 try {
-                    docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+                    docker.removeContainerCmd(c.getId())
+                            .withForce(true)
+                            .withRemoveVolumes(true)
+                            .exec();
                     LOG.info("removed container {} of {}", c.getId().substring(0, 12), rental);
                 } catch (NotFoundException gone) {
                     // Removed between listing and removing: the outcome wanted.
@@ -282,16 +337,23 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     private String network(ContainerSpec spec, boolean egress) {
         String name = "edgerent-" + spec.deviceId();
         Optional<Network> existing = docker.listNetworksCmd().withNameFilter(name).exec().stream()
-                .filter(n -> n.getName().equals(name)).findFirst();
+                .filter(n -> n.getName().equals(name))
+                .findFirst();
         if (existing.isPresent() && Boolean.TRUE.equals(existing.get().getInternal()) == egress) {
             docker.removeNetworkCmd(existing.get().getId()).exec(); // internet access was turned on or off
             existing = Optional.empty();
         }
         if (existing.isEmpty()) {
-            docker.createNetworkCmd().withName(name).withDriver("bridge").withInternal(!egress)
+            docker.createNetworkCmd()
+                    .withName(name)
+                    .withDriver("bridge")
+                    .withInternal(!egress)
                     .withLabels(Map.of(DEVICE_LABEL, spec.deviceId()))
-                    .withOptions(Map.of("com.docker.network.bridge.name", HostFirewall.BRIDGE_PREFIX + spec.deviceId().substring(2),
-                            "com.docker.network.bridge.enable_icc", "false"))
+                    .withOptions(Map.of(
+                            "com.docker.network.bridge.name",
+                            HostFirewall.BRIDGE_PREFIX + spec.deviceId().substring(2),
+                            "com.docker.network.bridge.enable_icc",
+                            "false"))
                     .exec();
             LOG.info("created network {} ({})", name, egress ? "with internet access" : "internal: no internet access");
         }
@@ -325,7 +387,8 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                         Capability.CHOWN, // sshd chowns the session's pty
                         Capability.DAC_OVERRIDE, // root reads and writes files it does not own, as on any Linux box
                         Capability.FOWNER, // root changes modes of files it does not own
-                        Capability.SETUID, Capability.SETGID, // sshd drops privileges to the sshd user for pre-auth
+                        Capability.SETUID,
+                        Capability.SETGID, // sshd drops privileges to the sshd user for pre-auth
                         Capability.SYS_CHROOT, // sshd chroots its pre-auth child into /run/sshd
                         Capability.KILL, // sshd signals its children
                         Capability.AUDIT_WRITE, // sshd records logins
@@ -335,13 +398,17 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                 .withMemorySwap(memory)
                 .withNanoCPUs(c.cpu_millicores() * 1_000_000L)
                 .withPidsLimit((long) c.pids_limit())
-                .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "10m", "max-file", "2")));
+                .withLogConfig(
+                        new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "10m", "max-file", "2")));
     }
 
     private RunningContainer inspect(String rental, String id) {
         var info = docker.inspectContainerCmd(id).exec();
         String address = info.getNetworkSettings().getNetworks().values().stream()
-                .map(n -> n.getIpAddress()).filter(ip -> ip != null && !ip.isEmpty()).findFirst().orElse(null);
+                .map(n -> n.getIpAddress())
+                .filter(ip -> ip != null && !ip.isEmpty())
+                .findFirst()
+                .orElse(null);
         boolean running = Boolean.TRUE.equals(info.getState().getRunning());
         boolean paused = Boolean.TRUE.equals(info.getState().getPaused());
         return new RunningContainer(rental, id, info.getImageId(), address, 22, 80, running, paused);

@@ -18,8 +18,18 @@ final class HostFirewall {
     private static final String INPUT_CHAIN = "EDGERENT-INPUT";
     private static final String FORWARD_CHAIN = "EDGERENT-FORWARD";
     /** Where a rental may not go: this host's and the owner's networks, and addresses that are not the internet. */
-    static final List<String> PRIVATE_RANGES = List.of("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-            "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4");
+    static final List<String> PRIVATE_RANGES = List.of(
+            "0.0.0.0/8",
+            "10.0.0.0/8",
+            "100.64.0.0/10",
+            "127.0.0.0/8",
+            "169.254.0.0/16",
+            "172.16.0.0/12",
+            "192.0.0.0/24",
+            "192.168.0.0/16",
+            "198.18.0.0/15",
+            "224.0.0.0/4",
+            "240.0.0.0/4");
 
     private HostFirewall() {}
 

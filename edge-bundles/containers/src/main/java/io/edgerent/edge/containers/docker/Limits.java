@@ -13,8 +13,20 @@ final class Limits {
     static void check(Refusals refusals, int memoryMib, int cpuMillicores, int pidsLimit, int storageMib) {
         long hostMemoryMib = hostMemoryMib();
         int hostMillicores = Runtime.getRuntime().availableProcessors() * 1000;
-        refusals.within("memory limit", memoryMib, 64, hostMemoryMib, "MiB", "this machine has " + hostMemoryMib + " MiB")
-                .within("CPU limit", cpuMillicores, 100, hostMillicores, "millicores", "this machine has " + hostMillicores / 1000 + " cores")
+        refusals.within(
+                        "memory limit",
+                        memoryMib,
+                        64,
+                        hostMemoryMib,
+                        "MiB",
+                        "this machine has " + hostMemoryMib + " MiB")
+                .within(
+                        "CPU limit",
+                        cpuMillicores,
+                        100,
+                        hostMillicores,
+                        "millicores",
+                        "this machine has " + hostMillicores / 1000 + " cores")
                 .within("process limit", pidsLimit, 16, 32768, "processes", null)
                 .within("storage", storageMib, 16, 4L << 20, "MiB", null);
     }

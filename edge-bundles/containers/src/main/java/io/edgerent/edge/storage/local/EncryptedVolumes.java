@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  * whose {@code data/} is what the container sees at /data. One lock per device: volumes are
  * created and erased one at a time.
  */
-@Component(name = EncryptedVolumes.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
+@Component(
+        name = EncryptedVolumes.PID,
+        immediate = true,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {RentalVolumes.class, ConfigurableComponent.class})
 @Designate(ocd = EncryptedVolumes.Config.class)
 public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
@@ -43,16 +46,27 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
     private static final Logger LOG = LoggerFactory.getLogger(EncryptedVolumes.class);
     private static final Pattern RENTAL = Pattern.compile("r-[0-9a-f]{12}");
 
-    @ObjectClassDefinition(id = PID, name = "edgerent storage",
-            description = "How renters' /data is stored: encrypted per rental, erased by destroying its key when the rental ends.")
+    @ObjectClassDefinition(
+            id = PID,
+            name = "edgerent storage",
+            description =
+                    "How renters' /data is stored: encrypted per rental, erased by destroying its key when the rental ends.")
     public @interface Config {
-        @AttributeDefinition(name = "Encryption", description = "auto picks LUKS2 where the kernel has dm-crypt (Raspberry"
-                + " Pi OS) and ext4 encryption (fscrypt) elsewhere.", options = {@Option(label = "auto", value = "auto"),
-                    @Option(label = "LUKS2 (dm-crypt)", value = "luks2"), @Option(label = "fscrypt (ext4)", value = "fscrypt")})
+        @AttributeDefinition(
+                name = "Encryption",
+                description = "auto picks LUKS2 where the kernel has dm-crypt (Raspberry"
+                        + " Pi OS) and ext4 encryption (fscrypt) elsewhere.",
+                options = {
+                    @Option(label = "auto", value = "auto"),
+                    @Option(label = "LUKS2 (dm-crypt)", value = "luks2"),
+                    @Option(label = "fscrypt (ext4)", value = "fscrypt")
+                })
         String backend() default "auto";
 
-        @AttributeDefinition(name = "Volume directory", description = "Where the rentals' encrypted volume images are kept;"
-                + " needs room for the storage limit of one rental.")
+        @AttributeDefinition(
+                name = "Volume directory",
+                description = "Where the rentals' encrypted volume images are kept;"
+                        + " needs room for the storage limit of one rental.")
         String base_path() default "/var/lib/edgerent/volumes";
     }
 
@@ -98,7 +112,8 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new IllegalArgumentException("storage settings refused: cannot create the volume directory " + dir + ": " + e, e);
+            throw new IllegalArgumentException(
+                    "storage settings refused: cannot create the volume directory " + dir + ": " + e, e);
         }
         backend = chosen;
         base = dir;
@@ -108,8 +123,12 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
     /** The rentals with a volume image under {@code dir}. */
     private static List<String> volumesIn(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".img"))
-                    .map(n -> n.substring(0, n.length() - 4)).filter(n -> RENTAL.matcher(n).matches()).sorted().toList();
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".img"))
+                    .map(n -> n.substring(0, n.length() - 4))
+                    .filter(n -> RENTAL.matcher(n).matches())
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -119,15 +138,17 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
         return switch (configured == null ? "auto" : configured.strip()) {
             case "luks2" -> {
                 if (!Luks2Backend.available()) {
-                    throw new IllegalArgumentException("storage settings refused: backend luks2, but this kernel has no dm-crypt"
-                            + " (/dev/mapper/control) or cryptsetup is not installed");
+                    throw new IllegalArgumentException(
+                            "storage settings refused: backend luks2, but this kernel has no dm-crypt"
+                                    + " (/dev/mapper/control) or cryptsetup is not installed");
                 }
                 yield new Luks2Backend();
             }
             case "fscrypt" -> {
                 if (!FscryptBackend.available()) {
-                    throw new IllegalArgumentException("storage settings refused: backend fscrypt, but this kernel's ext4 has no encryption"
-                            + " (/sys/fs/ext4/features/encryption) or mkfs.ext4 is not installed");
+                    throw new IllegalArgumentException(
+                            "storage settings refused: backend fscrypt, but this kernel's ext4 has no encryption"
+                                    + " (/sys/fs/ext4/features/encryption) or mkfs.ext4 is not installed");
                 }
                 yield new FscryptBackend();
             }
@@ -138,10 +159,13 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                 if (FscryptBackend.available()) {
                     yield new FscryptBackend();
                 }
-                throw new IllegalArgumentException("storage settings refused: no encrypted storage on this device: LUKS2 needs dm-crypt and"
-                        + " cryptsetup, fscrypt needs ext4 with encryption; renting stays off until one is there");
+                throw new IllegalArgumentException(
+                        "storage settings refused: no encrypted storage on this device: LUKS2 needs dm-crypt and"
+                                + " cryptsetup, fscrypt needs ext4 with encryption; renting stays off until one is there");
             }
-            default -> throw new IllegalArgumentException("storage settings refused: backend must be auto, luks2 or fscrypt, got " + configured);
+            default ->
+                throw new IllegalArgumentException(
+                        "storage settings refused: backend must be auto, luks2 or fscrypt, got " + configured);
         };
     }
 
@@ -158,14 +182,17 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                 return volume(layout);
             }
             if (Files.exists(layout.image()) || Host.isMounted(layout.mount())) {
-                LOG.warn("the volume of {} is locked (its key lived only in memory and is gone): erasing it and starting"
-                        + " a fresh one", rental);
+                LOG.warn(
+                        "the volume of {} is locked (its key lived only in memory and is gone): erasing it and starting"
+                                + " a fresh one",
+                        rental);
                 erase(rental);
             }
             long free = Files.getFileStore(base).getUsableSpace();
             if (sizeBytes > free) {
-                throw new IllegalArgumentException("a " + (sizeBytes >> 20) + " MiB volume for " + rental + " does not fit: "
-                        + base + " has " + (free >> 20) + " MiB free (lower the storage limit or free some space)");
+                throw new IllegalArgumentException(
+                        "a " + (sizeBytes >> 20) + " MiB volume for " + rental + " does not fit: " + base + " has "
+                                + (free >> 20) + " MiB free (lower the storage limit or free some space)");
             }
             try (RandomAccessFile image = new RandomAccessFile(layout.image().toFile(), "rw")) {
                 image.setLength(sizeBytes); // sparse: disk is used as the renter writes
@@ -207,7 +234,11 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
             checks.add("mounted: " + (mounted ? "yes" : "no"));
             checks.add("backing image: " + (imageLeft ? "still there" : "gone"));
             boolean verified = locked && !mounted && !imageLeft;
-            LOG.info("erased the volume of {}: {}; {}", rental, steps, verified ? "verified" : "NOT verified: " + checks);
+            LOG.info(
+                    "erased the volume of {}: {}; {}",
+                    rental,
+                    steps,
+                    verified ? "verified" : "NOT verified: " + checks);
             return new Erasure(backend.name(), steps, checks, verified);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot erase the volume of " + rental + ": " + e.getMessage(), e);

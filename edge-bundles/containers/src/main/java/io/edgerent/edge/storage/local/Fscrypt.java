@@ -28,7 +28,12 @@ final class Fscrypt {
     private static final int ENODATA = 61;
 
     /** What the kernel says of a key: FSCRYPT_KEY_STATUS_ABSENT, _PRESENT, _INCOMPLETELY_REMOVED. */
-    enum KeyStatus { UNKNOWN, ABSENT, PRESENT, INCOMPLETELY_REMOVED }
+    enum KeyStatus {
+        UNKNOWN,
+        ABSENT,
+        PRESENT,
+        INCOMPLETELY_REMOVED
+    }
 
     private interface LibC extends Library {
         int open(String path, int flags) throws LastErrorException;
@@ -137,12 +142,14 @@ final class Fscrypt {
         try {
             fd = C.LIB.open(path.toString(), 0); // O_RDONLY, which opens a directory too
         } catch (LastErrorException e) {
-            throw new ErrnoException("cannot open " + path + " to " + what + ": errno " + e.getErrorCode(), e.getErrorCode());
+            throw new ErrnoException(
+                    "cannot open " + path + " to " + what + ": errno " + e.getErrorCode(), e.getErrorCode());
         }
         try {
             C.LIB.ioctl(fd, new NativeLong(request, true), arg);
         } catch (LastErrorException e) {
-            throw new ErrnoException("cannot " + what + ": errno " + e.getErrorCode() + describe(e.getErrorCode()), e.getErrorCode());
+            throw new ErrnoException(
+                    "cannot " + what + ": errno " + e.getErrorCode() + describe(e.getErrorCode()), e.getErrorCode());
         } finally {
             C.LIB.close(fd);
         }

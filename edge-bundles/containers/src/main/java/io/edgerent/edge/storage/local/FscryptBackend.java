@@ -27,10 +27,28 @@ final class FscryptBackend implements Backend {
 
     @Override
     public void create(Layout layout) throws IOException {
-        Host.run("mkfs.ext4", "-q", "-F", "-O", "encrypt", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1",
-                "-L", layout.rental(), layout.image().toString());
+        Host.run(
+                "mkfs.ext4",
+                "-q",
+                "-F",
+                "-O",
+                "encrypt",
+                "-m",
+                "0",
+                "-E",
+                "lazy_itable_init=1,lazy_journal_init=1",
+                "-L",
+                layout.rental(),
+                layout.image().toString());
         Files.createDirectories(layout.mount());
-        Host.run("mount", "-t", "ext4", "-o", "loop,nodev,nosuid", layout.image().toString(), layout.mount().toString());
+        Host.run(
+                "mount",
+                "-t",
+                "ext4",
+                "-o",
+                "loop,nodev,nosuid",
+                layout.image().toString(),
+                layout.mount().toString());
         Files.createDirectories(layout.data());
         byte[] key = new byte[Fscrypt.KEY_SIZE];
         RANDOM.nextBytes(key);
@@ -58,7 +76,8 @@ final class FscryptBackend implements Backend {
             if (identifier != null) {
                 String id = HexFormat.of().formatHex(identifier);
                 int flags = Fscrypt.removeKey(layout.mount(), identifier);
-                steps.add("key " + id + " removed from the kernel" + ((flags & 1) != 0 ? " (some files were still open)" : ""));
+                steps.add("key " + id + " removed from the kernel"
+                        + ((flags & 1) != 0 ? " (some files were still open)" : ""));
                 Fscrypt.KeyStatus status = Fscrypt.keyStatus(layout.mount(), identifier);
                 checks.add("key " + id + " in the kernel: " + status.name().toLowerCase());
                 ok = status == Fscrypt.KeyStatus.ABSENT;

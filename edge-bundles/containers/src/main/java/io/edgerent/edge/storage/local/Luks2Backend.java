@@ -38,15 +38,51 @@ final class Luks2Backend implements Backend {
         byte[] key = new byte[64];
         RANDOM.nextBytes(key);
         try {
-            Host.run(key, "cryptsetup", "luksFormat", "--batch-mode", "--type", "luks2", "--pbkdf", "pbkdf2",
-                    "--pbkdf-force-iterations", "1000", "--key-file", "-", layout.image().toString());
-            Host.run(key, "cryptsetup", "open", "--type", "luks2", "--key-file", "-", layout.image().toString(), mapping(layout));
+            Host.run(
+                    key,
+                    "cryptsetup",
+                    "luksFormat",
+                    "--batch-mode",
+                    "--type",
+                    "luks2",
+                    "--pbkdf",
+                    "pbkdf2",
+                    "--pbkdf-force-iterations",
+                    "1000",
+                    "--key-file",
+                    "-",
+                    layout.image().toString());
+            Host.run(
+                    key,
+                    "cryptsetup",
+                    "open",
+                    "--type",
+                    "luks2",
+                    "--key-file",
+                    "-",
+                    layout.image().toString(),
+                    mapping(layout));
         } finally {
             Arrays.fill(key, (byte) 0);
         }
-        Host.run("mkfs.ext4", "-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1", device(layout).toString());
+        Host.run(
+                "mkfs.ext4",
+                "-q",
+                "-F",
+                "-m",
+                "0",
+                "-E",
+                "lazy_itable_init=1,lazy_journal_init=1",
+                device(layout).toString());
         Files.createDirectories(layout.mount());
-        Host.run("mount", "-t", "ext4", "-o", "nodev,nosuid", device(layout).toString(), layout.mount().toString());
+        Host.run(
+                "mount",
+                "-t",
+                "ext4",
+                "-o",
+                "nodev,nosuid",
+                device(layout).toString(),
+                layout.mount().toString());
         Files.createDirectories(layout.data());
     }
 
@@ -65,7 +101,8 @@ final class Luks2Backend implements Backend {
             Host.run("cryptsetup", "close", mapping(layout));
             steps.add("dm-crypt mapping closed: the key is out of the kernel");
         }
-        if (Files.exists(layout.image()) && Host.succeeds("cryptsetup", "isLuks", layout.image().toString())) {
+        if (Files.exists(layout.image())
+                && Host.succeeds("cryptsetup", "isLuks", layout.image().toString())) {
             Host.run("cryptsetup", "erase", "--batch-mode", layout.image().toString());
             steps.add("LUKS2 key slots erased");
         }

@@ -1,11 +1,11 @@
 package io.edgerent.edge.containers.docker;
 
 import io.edgerent.edge.containers.ContainerSpec;
-import io.edgerent.protocol.Template;
 import io.edgerent.edge.containers.RunningContainer;
 import io.edgerent.edge.hostos.Host;
 import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.storage.local.TestVolumes;
+import io.edgerent.protocol.Template;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.net.InetSocketAddress;
@@ -25,7 +25,8 @@ import java.util.Locale;
  */
 public final class TurnaroundBenchmark {
     private static final String IMAGE = "edgerent/renter-base:latest";
-    private static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchmarkKeyBenchmarkKeyBenchmarkKey00 bench";
+    private static final String KEY =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchmarkKeyBenchmarkKeyBenchmarkKey00 bench";
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
@@ -37,14 +38,28 @@ public final class TurnaroundBenchmark {
         List<Long> bare = new ArrayList<>();
         String previous = rentalName(0);
         ready(containers.start(new ContainerSpec(previous, device, Template.BASE, List.of(KEY), null)));
-        String bareId = Host.run("docker", "run", "-d", "--label", "io.edgerent.device=" + device, "-e",
-                "EDGERENT_AUTHORIZED_KEYS=" + KEY, IMAGE);
+        String bareId = Host.run(
+                "docker",
+                "run",
+                "-d",
+                "--label",
+                "io.edgerent.device=" + device,
+                "-e",
+                "EDGERENT_AUTHORIZED_KEYS=" + KEY,
+                IMAGE);
         try {
             for (int round = 0; round <= rounds; round++) { // round 0 warms up
                 long start = System.nanoTime();
                 Host.run("docker", "rm", "-f", bareId);
-                bareId = Host.run("docker", "run", "-d", "--label", "io.edgerent.device=" + device, "-e",
-                        "EDGERENT_AUTHORIZED_KEYS=" + KEY, IMAGE);
+                bareId = Host.run(
+                        "docker",
+                        "run",
+                        "-d",
+                        "--label",
+                        "io.edgerent.device=" + device,
+                        "-e",
+                        "EDGERENT_AUTHORIZED_KEYS=" + KEY,
+                        IMAGE);
                 long bareNanos = System.nanoTime() - start;
 
                 String next = rentalName(round + 1);
@@ -71,12 +86,22 @@ public final class TurnaroundBenchmark {
         long bareMedian = median(bare);
         long ourMedian = median(ours);
         double ratio = (double) ourMedian / bareMedian;
-        System.out.printf(Locale.ROOT, "rounds %d (after one warm-up), storage fscrypt, cores %d%n", rounds,
+        System.out.printf(
+                Locale.ROOT,
+                "rounds %d (after one warm-up), storage fscrypt, cores %d%n",
+                rounds,
                 Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "bare docker rm -f + docker run -d: median %d ms  (rounds %s)%n", bareMedian / 1_000_000,
+        System.out.printf(
+                Locale.ROOT,
+                "bare docker rm -f + docker run -d: median %d ms  (rounds %s)%n",
+                bareMedian / 1_000_000,
                 millis(bare));
-        System.out.printf(Locale.ROOT, "rental turnaround (wipe + fresh encrypted volume and container, sshd ready): median %d ms"
-                + "  (rounds %s)%n", ourMedian / 1_000_000, millis(ours));
+        System.out.printf(
+                Locale.ROOT,
+                "rental turnaround (wipe + fresh encrypted volume and container, sshd ready): median %d ms"
+                        + "  (rounds %s)%n",
+                ourMedian / 1_000_000,
+                millis(ours));
         System.out.printf(Locale.ROOT, "ratio turnaround/bare: %.2f (target <= 2)%n", ratio);
     }
 

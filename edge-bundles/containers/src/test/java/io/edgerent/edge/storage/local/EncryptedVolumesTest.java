@@ -1,12 +1,12 @@
 package io.edgerent.edge.storage.local;
 
-import io.edgerent.edge.hostos.Host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.edgerent.edge.hostos.Host;
 import io.edgerent.edge.storage.Erasure;
 import io.edgerent.edge.storage.Volume;
 import java.io.IOException;
@@ -26,12 +26,15 @@ class EncryptedVolumesTest {
 
     @TempDir
     Path dir;
+
     private EncryptedVolumes volumes;
     private Path copyMount;
 
     @BeforeEach
     void setUp() {
-        assumeTrue(FscryptBackend.available(), "skipped: this kernel's ext4 has no encryption (/sys/fs/ext4/features/encryption)");
+        assumeTrue(
+                FscryptBackend.available(),
+                "skipped: this kernel's ext4 has no encryption (/sys/fs/ext4/features/encryption)");
         assumeTrue("root".equals(System.getProperty("user.name")), "skipped: mounting loop images needs root");
         volumes = EncryptedVolumes.at("fscrypt", dir.resolve("volumes").toString());
     }
@@ -61,7 +64,9 @@ class EncryptedVolumesTest {
         Files.copy(image, stolen);
         Erasure erasure = volumes.erase(RENTAL);
         assertTrue(erasure.verified(), "erasure verified: " + erasure);
-        assertTrue(erasure.steps().stream().anyMatch(s -> s.contains("removed from the kernel")), erasure.steps().toString());
+        assertTrue(
+                erasure.steps().stream().anyMatch(s -> s.contains("removed from the kernel")),
+                erasure.steps().toString());
         assertFalse(Files.exists(image), "the backing image is deleted");
         assertFalse(volumes.find(RENTAL).isPresent());
 
@@ -71,8 +76,11 @@ class EncryptedVolumesTest {
         try (var names = Files.list(copyMount.resolve("data"))) {
             Path file = names.findFirst().orElseThrow();
             assertFalse(file.getFileName().toString().contains("secret"), "file names are encrypted too: " + file);
-            IOException refused = assertThrows(IOException.class, () -> Files.readAllBytes(file), "the old volume cannot be opened");
-            assertTrue(String.valueOf(refused.getMessage()).contains("Required key not available"), String.valueOf(refused));
+            IOException refused =
+                    assertThrows(IOException.class, () -> Files.readAllBytes(file), "the old volume cannot be opened");
+            assertTrue(
+                    String.valueOf(refused.getMessage()).contains("Required key not available"),
+                    String.valueOf(refused));
         }
     }
 
@@ -88,7 +96,8 @@ class EncryptedVolumesTest {
         try (var files = Files.list(next.dataDir())) {
             assertEquals(0, files.count(), "nothing of the previous volume survives");
         }
-        IOException full = assertThrows(IOException.class, () -> Files.write(next.dataDir().resolve("big"), new byte[(int) SIZE]));
+        IOException full =
+                assertThrows(IOException.class, () -> Files.write(next.dataDir().resolve("big"), new byte[(int) SIZE]));
         assertTrue(full.getMessage().contains("No space left"), full.getMessage());
     }
 
@@ -106,7 +115,8 @@ class EncryptedVolumesTest {
 
     @Test
     void badBackendNamesAndRentalNamesAreRefused() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EncryptedVolumes.choose("rot13"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> EncryptedVolumes.choose("rot13"));
         assertTrue(e.getMessage().contains("auto, luks2 or fscrypt"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> volumes.open("../../etc", SIZE));
     }

@@ -32,23 +32,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Reverse SSH forwards to the hub's gateway, each kept alive by its own thread. */
-@Component(name = JschTunnels.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
+@Component(
+        name = JschTunnels.PID,
+        immediate = true,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {Tunnels.class, ConfigurableComponent.class})
 @Designate(ocd = JschTunnels.Config.class)
 public class JschTunnels implements Tunnels, ConfigurableComponent {
     public static final String PID = "io.edgerent.edge.tunnels";
     private static final Logger LOG = LoggerFactory.getLogger(JschTunnels.class);
 
-    @ObjectClassDefinition(id = PID, name = "edgerent tunnels",
+    @ObjectClassDefinition(
+            id = PID,
+            name = "edgerent tunnels",
             description = "How this device keeps its tunnels to the hub open.")
     public @interface Config {
-        @AttributeDefinition(name = "Keepalive (seconds)", description = "How often the device checks that the hub"
-                + " still answers; after 3 missed answers the tunnel reconnects.", min = "1", max = "600")
+        @AttributeDefinition(
+                name = "Keepalive (seconds)",
+                description = "How often the device checks that the hub"
+                        + " still answers; after 3 missed answers the tunnel reconnects.",
+                min = "1",
+                max = "600")
         int keepalive_seconds() default 10;
 
-        @AttributeDefinition(name = "Longest reconnect wait (seconds)", description = "After a lost connection the device"
-                + " tries again after 1 s, then waits twice as long each time (with random jitter), up to this. Keep it"
-                + " low to be back quickly after a hub restart.", min = "1", max = "600")
+        @AttributeDefinition(
+                name = "Longest reconnect wait (seconds)",
+                description = "After a lost connection the device"
+                        + " tries again after 1 s, then waits twice as long each time (with random jitter), up to this. Keep it"
+                        + " low to be back quickly after a hub restart.",
+                min = "1",
+                max = "600")
         int backoff_max_seconds() default 8;
     }
 
@@ -91,8 +104,10 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
     }
 
     private void apply(Config config) {
-        new Refusals("tunnels").within("keepalive", config.keepalive_seconds(), 1, 600, "seconds", null)
-                .within("longest reconnect wait", config.backoff_max_seconds(), 1, 600, "seconds", null).throwIfAny();
+        new Refusals("tunnels")
+                .within("keepalive", config.keepalive_seconds(), 1, 600, "seconds", null)
+                .within("longest reconnect wait", config.backoff_max_seconds(), 1, 600, "seconds", null)
+                .throwIfAny();
         this.config = config;
         for (Tunnel tunnel : tunnels.values()) {
             Session session = tunnel.session;
@@ -100,12 +115,16 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
                 try {
                     session.setServerAliveInterval(config.keepalive_seconds() * 1000);
                 } catch (JSchException e) {
-                    LOG.warn("tunnel for {}: the new keepalive applies from its next connection ({})", tunnel.spec.rental(),
+                    LOG.warn(
+                            "tunnel for {}: the new keepalive applies from its next connection ({})",
+                            tunnel.spec.rental(),
                             e.getMessage());
                 }
             }
         }
-        LOG.info("tunnel settings: keepalive {} s, longest reconnect wait {} s", config.keepalive_seconds(),
+        LOG.info(
+                "tunnel settings: keepalive {} s, longest reconnect wait {} s",
+                config.keepalive_seconds(),
                 config.backoff_max_seconds());
     }
 
@@ -162,16 +181,29 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
                         pause(500);
                     }
                     if (!stopped) {
-                        LOG.warn("tunnel for {} to {}:{} dropped; reconnecting", spec.rental(), spec.hubHost(), spec.hubSshPort());
+                        LOG.warn(
+                                "tunnel for {} to {}:{} dropped; reconnecting",
+                                spec.rental(),
+                                spec.hubHost(),
+                                spec.hubSshPort());
                     }
                 } catch (JSchException e) {
                     if (String.valueOf(e.getMessage()).contains("HostKey")) {
-                        LOG.error("refusing to open the tunnel for {}: the hub at {}:{} shows an SSH host key other than the one"
-                                + " pinned at registration ({}). Either someone is in between or the hub's key was replaced;"
-                                + " if the hub operator confirms a new key, register this device again.", spec.rental(),
-                                spec.hubHost(), spec.hubSshPort(), spec.hubHostKey());
+                        LOG.error(
+                                "refusing to open the tunnel for {}: the hub at {}:{} shows an SSH host key other than the one"
+                                        + " pinned at registration ({}). Either someone is in between or the hub's key was replaced;"
+                                        + " if the hub operator confirms a new key, register this device again.",
+                                spec.rental(),
+                                spec.hubHost(),
+                                spec.hubSshPort(),
+                                spec.hubHostKey());
                     } else {
-                        LOG.warn("tunnel for {} to {}:{} failed: {}", spec.rental(), spec.hubHost(), spec.hubSshPort(), e.getMessage());
+                        LOG.warn(
+                                "tunnel for {} to {}:{} failed: {}",
+                                spec.rental(),
+                                spec.hubHost(),
+                                spec.hubSshPort(),
+                                e.getMessage());
                     }
                 } finally {
                     forwarding = false;
@@ -222,7 +254,12 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
             s.connect(15_000);
             for (TunnelSpec.Forward f : spec.forwards()) {
                 s.setPortForwardingR("127.0.0.1", f.remotePort(), f.targetHost(), f.targetPort(), NO_DELAY);
-                LOG.info("tunnel for {} open: hub 127.0.0.1:{} -> {}:{}", spec.rental(), f.remotePort(), f.targetHost(), f.targetPort());
+                LOG.info(
+                        "tunnel for {} open: hub 127.0.0.1:{} -> {}:{}",
+                        spec.rental(),
+                        f.remotePort(),
+                        f.targetHost(),
+                        f.targetPort());
             }
             forwarding = true;
         }
