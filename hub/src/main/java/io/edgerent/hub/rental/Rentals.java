@@ -9,6 +9,7 @@ import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.device.DeviceRow;
 import io.edgerent.hub.device.Devices;
 import io.edgerent.hub.events.Events;
+import io.edgerent.hub.payment.Channel;
 import io.edgerent.hub.payment.Channels;
 import io.edgerent.hub.payment.Ledger;
 import io.edgerent.hub.store.Sql;
@@ -92,7 +93,7 @@ public final class Rentals {
             devices.heard(device, heartbeat);
             String current = device.currentRental();
             if (current != null) {
-                Channels.Channel channel = channels.channel(current);
+                Channel channel = channels.channel(current);
                 String state = channel.rentalState();
                 if (state.equals(PREPARING)
                         && heartbeat.state() == DeviceState.RENTED

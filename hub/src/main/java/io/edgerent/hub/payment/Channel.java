@@ -1,0 +1,222 @@
+package io.edgerent.hub.payment;
+
+import io.edgerent.hub.store.Sql;
+import io.edgerent.protocol.ChannelStatus;
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.RefusedException;
+import io.edgerent.protocol.UsageReport;
+import java.sql.SQLException;
+
+/**
+ * A channel as stored, with the state of its rental and what the hub's HTTP router sent out for
+ * it ({@code routerBytes}).
+ */
+public record Channel(
+        String rental,
+        byte[] renterKey,
+        String owner,
+        String deviceId,
+        long deposit,
+        Prices prices,
+        int feeBps,
+        long paid,
+        long lastSequence,
+        long billedMillis,
+        Long meteredUntil,
+        long egressBytes,
+        long usageSequence,
+        long usageOnline,
+        long usageCpu,
+        long usageIn,
+        Long pausedSince,
+        String state,
+        long ownerShare,
+        long hubFee,
+        long refund,
+        String rentalState,
+        long routerBytes) {
+
+    public boolean open() {
+        return state.equals(Channels.OPEN);
+    }
+
+    /**
+     * The egress billed: the container's bytes out as its device reports them (SSH, web, internet),
+     * but never less than what the hub's own router sent out for the rental. The router's bytes
+     * are part of the device's count, so the larger of the two bills no byte twice.
+     */
+    long billedEgress() {
+        return Math.max(egressBytes, routerBytes);
+    }
+
+    long due() {
+        return Channels.due(billedMillis, billedEgress(), prices);
+    }
+
+    Channel withPayment(long amount, long sequence) {
+        return new Channel(
+                rental,
+                renterKey,
+                owner,
+                deviceId,
+                deposit,
+                prices,
+                feeBps,
+                amount,
+                sequence,
+                billedMillis,
+                meteredUntil,
+                egressBytes,
+                usageSequence,
+                usageOnline,
+                usageCpu,
+                usageIn,
+                pausedSince,
+                state,
+                ownerShare,
+                hubFee,
+                refund,
+                rentalState,
+                routerBytes);
+    }
+
+    Channel withMetering(long billed, long until) {
+        return new Channel(
+                rental,
+                renterKey,
+                owner,
+                deviceId,
+                deposit,
+                prices,
+                feeBps,
+                paid,
+                lastSequence,
+                billed,
+                until,
+                egressBytes,
+                usageSequence,
+                usageOnline,
+                usageCpu,
+                usageIn,
+                pausedSince,
+                state,
+                ownerShare,
+                hubFee,
+                refund,
+                rentalState,
+                routerBytes);
+    }
+
+    Channel withUsage(UsageReport u) {
+        return new Channel(
+                rental,
+                renterKey,
+                owner,
+                deviceId,
+                deposit,
+                prices,
+                feeBps,
+                paid,
+                lastSequence,
+                billedMillis,
+                meteredUntil,
+                u.bytesOut(),
+                u.sequence(),
+                u.onlineSeconds(),
+                u.cpuSeconds(),
+                u.bytesIn(),
+                pausedSince,
+                state,
+                ownerShare,
+                hubFee,
+                refund,
+                rentalState,
+                routerBytes);
+    }
+
+    Channel withPausedSince(Long since) {
+        return new Channel(
+                rental,
+                renterKey,
+                owner,
+                deviceId,
+                deposit,
+                prices,
+                feeBps,
+                paid,
+                lastSequence,
+                billedMillis,
+                meteredUntil,
+                egressBytes,
+                usageSequence,
+                usageOnline,
+                usageCpu,
+                usageIn,
+                since,
+                state,
+                ownerShare,
+                hubFee,
+                refund,
+                rentalState,
+                routerBytes);
+    }
+
+    public ChannelStatus status() {
+        return new ChannelStatus(
+                rental,
+                rentalState,
+                deposit,
+                due(),
+                paid,
+                lastSequence,
+                billedMillis / 1000,
+                billedEgress(),
+                prices,
+                pausedSince != null,
+                state.equals(Channels.SETTLED),
+                ownerShare,
+                hubFee,
+                refund);
+    }
+
+    /** The channel of {@code rental}, in the caller's transaction; columns in the order the record lists them. */
+    static Channel read(Sql sql, String rental) throws SQLException {
+        Sql.Row r = sql.one(
+                        "SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
+                                + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes, c.usage_sequence,"
+                                + " c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state, c.owner_share, c.hub_fee, c.refund, r.state,"
+                                + " r.http_bytes_out"
+                                + " FROM channel c JOIN rental r ON r.name = c.rental WHERE c.rental = ?",
+                        rental)
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
+        return new Channel(
+                r.text(1),
+                r.bytes(2),
+                r.text(3),
+                r.text(4),
+                r.integer(5),
+                new Prices(r.integer(6), r.integer(7)),
+                (int) r.integer(8),
+                r.integer(9),
+                r.integer(10),
+                r.integer(11),
+                r.nullableInteger(12),
+                r.integer(13),
+                r.integer(14),
+                r.integer(15),
+                r.integer(16),
+                r.integer(17),
+                r.nullableInteger(18),
+                r.text(19),
+                orZero(r.nullableInteger(20)),
+                orZero(r.nullableInteger(21)),
+                orZero(r.nullableInteger(22)),
+                r.text(23),
+                r.integer(24));
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0 : value;
+    }
+}
