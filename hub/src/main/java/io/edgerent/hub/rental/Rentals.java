@@ -14,8 +14,6 @@ import io.edgerent.hub.payment.Channels;
 import io.edgerent.hub.payment.Ledger;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.Assignment;
-import io.edgerent.protocol.Cbor;
-import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.Heartbeat;
@@ -25,16 +23,11 @@ import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalOrder;
 import io.edgerent.protocol.RentalView;
-import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.Template;
-import io.edgerent.protocol.UsageReport;
-import io.edgerent.protocol.Voucher;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -278,94 +271,6 @@ public final class Rentals {
         });
     }
 
-    /**
-     * Accepts one renter's voucher and applies the payment rules; answers the channel's status.
-     * It takes the same path as the voucher desk's batches, as a batch of one.
-     */
-    public ChannelStatus acceptVoucher(Voucher voucher) {
-        Channels.requireSignature(
-                voucher,
-                voucherKeyOf(voucher.channel())
-                        .orElseThrow(() -> new RefusedException(
-                                ErrorCode.NOT_FOUND, "no channel " + voucher.channel() + " on this hub")));
-        return acceptVerifiedVoucher(voucher);
-    }
-
-    /** Accepts a voucher whose signature was checked against its channel's key. */
-    public ChannelStatus acceptVerifiedVoucher(Voucher voucher) {
-        Events.Changes changes = events.changes();
-        return changes.commit(() -> accept(channels.acceptVerifiedVoucher(voucher), changes));
-    }
-
-    /** Carries out a voucher's outcome; the channel read again only when the rules changed the rental. */
-    private ChannelStatus accept(Channels.Outcome outcome, Events.Changes changes) throws SQLException {
-        String rental = outcome.channel().rental();
-        apply(rental, outcome.channel().deviceId(), outcome.decision(), changes);
-        return outcome.decision() == Channels.Decision.NONE ? outcome.channel().status() : channels.status(rental);
-    }
-
-    /**
-     * How a rental the linked hub {@code hub} passed on stands, for that hub: the renter's view of it,
-     * and once settled, the deposit it held and what went back to {@code hub}.
-     */
-    public byte[] passedSettlement(String rental, String hub) {
-        Optional<byte[]> answer = sql.transaction(() -> {
-            if (channels.fundedBy(rental).filter(hub::equals).isEmpty()) {
-                // Not here for that hub, and from now on never: a rent request under the name arriving late is refused.
-                // One signed longer ago than the freshness window is refused by its signature check: those names are
-                // let go.
-                sql.update(
-                        "DELETE FROM given_up_rental WHERE given_up_at < ?", now() - 2 * SignedRequest.MAX_AGE_MILLIS);
-                if (sql.one(
-                                "SELECT name FROM rental WHERE name = ? UNION SELECT name FROM given_up_rental WHERE name = ?",
-                                rental,
-                                rental)
-                        .isEmpty()) {
-                    sql.update(
-                            "INSERT INTO given_up_rental(name, hub, given_up_at) VALUES (?, ?, ?)", rental, hub, now());
-                }
-                return Optional.<byte[]>empty();
-            }
-            ChannelStatus c = channels.status(rental);
-            return Optional.of(Cbor.encode(Map.of(
-                    "settled",
-                    c.settled(),
-                    "deposit",
-                    c.deposit(),
-                    "refund",
-                    c.refund(),
-                    "view",
-                    rentalView(rental).encode())));
-        });
-        return answer.orElseThrow(() -> new RefusedException(
-                ErrorCode.NOT_FOUND,
-                "no rental " + rental + " passed on by hub " + hub + ", and none will open under that name"));
-    }
-
-    /** The key that signs a channel's vouchers; it never changes, so callers may keep it. */
-    public Optional<byte[]> voucherKeyOf(String rental) {
-        return sql.transaction(() -> channels.voucherKey(rental));
-    }
-
-    public ChannelStatus channel(byte[] renterKey, String name) {
-        return sql.transaction(() -> {
-            requireRenter(renterKey, name);
-            return channels.status(name);
-        });
-    }
-
-    /** Records a device's usage report; its caller checked it is signed with the device's registered key. */
-    public ChannelStatus recordUsage(String deviceId, UsageReport usage) {
-        Events.Changes changes = events.changes();
-        return changes.commit(() -> {
-            Channels.Outcome outcome = channels.recordUsage(deviceId, usage);
-            apply(usage.rental(), deviceId, outcome.decision(), changes);
-            return outcome.decision() == Channels.Decision.NONE
-                    ? outcome.channel().status()
-                    : channels.status(usage.rental());
-        });
-    }
-
     /** Starts ending every rental whose time is up, settling each; returns how many. */
     public int expire() {
         Events.Changes changes = events.changes();
@@ -381,8 +286,7 @@ public final class Rentals {
     }
 
     /** Carries out what the payment rules decided for a rental. */
-    private void apply(String rental, String deviceId, Channels.Decision decision, Events.Changes changes)
-            throws SQLException {
+    void apply(String rental, String deviceId, Channels.Decision decision, Events.Changes changes) throws SQLException {
         switch (decision) {
             case PAUSE, RESUME -> {
                 sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", deviceId);
@@ -419,7 +323,7 @@ public final class Rentals {
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "you have no rental " + name));
     }
 
-    private RentalView rentalView(String name) throws SQLException {
+    RentalView rentalView(String name) throws SQLException {
         return view(sql.one("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE name = ?", name)
                 .map(RentalRow::of)
                 .orElseThrow());

@@ -32,7 +32,7 @@ public final class VoucherDesk {
         if (renterKeys.containsKey(channel)) {
             return true;
         }
-        Optional<byte[]> key = services.rentals().voucherKeyOf(channel);
+        Optional<byte[]> key = services.payments().voucherKeyOf(channel);
         key.ifPresent(k -> renterKeys.putIfAbsent(channel, k));
         return key.isPresent();
     }
@@ -42,7 +42,7 @@ public final class VoucherDesk {
         try {
             byte[] key = renterKeys.computeIfAbsent(
                     voucher.channel(),
-                    rental -> services.rentals()
+                    rental -> services.payments()
                             .voucherKeyOf(rental)
                             .orElseThrow(() -> new RefusedException(
                                     ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub")));
@@ -50,6 +50,6 @@ public final class VoucherDesk {
         } catch (RuntimeException refused) {
             return CompletableFuture.failedFuture(refused);
         }
-        return commits.submit(() -> services.rentals().acceptVerifiedVoucher(voucher));
+        return commits.submit(() -> services.payments().acceptVerifiedVoucher(voucher));
     }
 }

@@ -377,10 +377,10 @@ public final class WebUi implements AutoCloseable {
             long ahead) {}
 
     private RentalStatus status(Accounts.Account account, RentalView rental) {
-        ChannelStatus channel = services.rentals().channel(account.renterKey(), rental.name());
+        ChannelStatus channel = services.payments().channel(account.renterKey(), rental.name());
         // A channel whose vouchers verify with the renter key is paid from the command line; the page pays only its
         // own.
-        String voucherKey = services.rentals()
+        String voucherKey = services.payments()
                 .voucherKeyOf(rental.name())
                 .filter(k -> !java.util.Arrays.equals(k, account.renterKey()))
                 .map(HEX::formatHex)
@@ -411,14 +411,14 @@ public final class WebUi implements AutoCloseable {
         long sequence = wholeNumber(r.param("seq"), "seq", 0, Long.MAX_VALUE);
         long issuedAt = wholeNumber(r.param("issuedAt"), "issuedAt", 0, Long.MAX_VALUE);
         byte[] signature = hexBytes(r.param("sig"), 64, "the voucher needs its signature (128 hex digits)");
-        services.rentals().acceptVoucher(new Voucher(rental.name(), amount, sequence, issuedAt, signature));
+        services.payments().acceptVoucher(new Voucher(rental.name(), amount, sequence, issuedAt, signature));
         return Answer.json(200, statusJson(account, rental));
     }
 
     private Answer extend(Request r, Accounts.Account account, RentalView rental) {
         try {
             int hours = wholeNumber(r.param("hours"), "hours", 1, RentRequest.MAX_HOURS);
-            ChannelStatus channel = services.rentals().channel(account.renterKey(), rental.name());
+            ChannelStatus channel = services.payments().channel(account.renterKey(), rental.name());
             long deposit = channel.prices().forSeconds(hours * 3600L);
             services.rentals()
                     .extend(

@@ -131,7 +131,7 @@ class LedgerPropertiesTest {
                     long amount = Math.max(0, promised + p.raise());
                     long seq = sequence + p.skip();
                     try {
-                        services.rentals().acceptVoucher(Voucher.sign(renter, rental, amount, seq, clock.millis()));
+                        services.payments().acceptVoucher(Voucher.sign(renter, rental, amount, seq, clock.millis()));
                         promised = amount;
                         sequence = seq;
                         acknowledged.add(new long[] {seq, amount});

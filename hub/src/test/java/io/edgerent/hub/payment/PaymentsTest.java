@@ -99,7 +99,7 @@ public class PaymentsTest {
     }
 
     private ChannelStatus pay(String rental, long amount, long sequence) {
-        return services.rentals().acceptVoucher(Voucher.sign(renter, rental, amount, sequence, clock.millis()));
+        return services.payments().acceptVoucher(Voucher.sign(renter, rental, amount, sequence, clock.millis()));
     }
 
     private long wallet() {
@@ -128,12 +128,12 @@ public class PaymentsTest {
         String rental = rentActive(1000);
         pay(rental, 1000, 0);
         serve(rental, 30);
-        assertEquals(30, services.rentals().channel(renterKey, rental).due());
+        assertEquals(30, services.payments().channel(renterKey, rental).due());
         clock.advance(Duration.ofMinutes(5)); // beyond the 90 s grace: the device was offline
         beat(rental);
-        assertEquals(30, services.rentals().channel(renterKey, rental).due(), "nothing for the offline gap");
+        assertEquals(30, services.payments().channel(renterKey, rental).due(), "nothing for the offline gap");
         serve(rental, 10);
-        assertEquals(40, services.rentals().channel(renterKey, rental).due());
+        assertEquals(40, services.payments().channel(renterKey, rental).due());
     }
 
     @Test
@@ -141,20 +141,20 @@ public class PaymentsTest {
         String rental = rentActive(1000);
         serve(rental, 5);
         pay(rental, 100, 1);
-        ChannelStatus before = services.rentals().channel(renterKey, rental);
+        ChannelStatus before = services.payments().channel(renterKey, rental);
 
         KeyPair stranger = Ed25519.generate();
         assertCode(
                 ErrorCode.UNAUTHORIZED,
-                () -> services.rentals().acceptVoucher(Voucher.sign(stranger, rental, 200, 2, 0)));
+                () -> services.payments().acceptVoucher(Voucher.sign(stranger, rental, 200, 2, 0)));
         assertCode(
                 ErrorCode.NOT_FOUND,
-                () -> services.rentals().acceptVoucher(Voucher.sign(renter, "r-000000000000", 200, 2, 0)));
+                () -> services.payments().acceptVoucher(Voucher.sign(renter, "r-000000000000", 200, 2, 0)));
         assertCode(ErrorCode.CONFLICT, () -> pay(rental, 200, 1));
         assertCode(ErrorCode.CONFLICT, () -> pay(rental, 100, 1));
         assertCode(ErrorCode.PRECONDITION_FAILED, () -> pay(rental, 99, 2));
         assertCode(ErrorCode.UNPROCESSABLE, () -> pay(rental, 1001, 2));
-        assertEquals(before, services.rentals().channel(renterKey, rental));
+        assertEquals(before, services.payments().channel(renterKey, rental));
 
         services.rentals().end(renterKey, rental);
         assertCode(ErrorCode.FORBIDDEN, () -> pay(rental, 200, 2));
@@ -165,20 +165,20 @@ public class PaymentsTest {
     void falling_behind_pauses_catching_up_resumes_and_a_long_pause_ends_and_settles() {
         String rental = rentActive(1000);
         serve(rental, 10);
-        assertFalse(services.rentals().channel(renterKey, rental).paused(), "10 s due is within the 10 s grace");
+        assertFalse(services.payments().channel(renterKey, rental).paused(), "10 s due is within the 10 s grace");
         serve(rental, 1);
-        assertTrue(services.rentals().channel(renterKey, rental).paused());
+        assertTrue(services.payments().channel(renterKey, rental).paused());
         assertTrue(services.rentals().assignment(device).rental().paused(), "the device is told to pause");
         assertTrue(services.access().activeRental(rental).isEmpty(), "no ssh while paused");
 
         pay(rental, 11, 0);
-        assertFalse(services.rentals().channel(renterKey, rental).paused());
+        assertFalse(services.payments().channel(renterKey, rental).paused());
         assertFalse(services.rentals().assignment(device).rental().paused());
 
         serve(rental, 11);
-        assertTrue(services.rentals().channel(renterKey, rental).paused());
+        assertTrue(services.payments().channel(renterKey, rental).paused());
         serve(rental, 31);
-        ChannelStatus ended = services.rentals().channel(renterKey, rental);
+        ChannelStatus ended = services.payments().channel(renterKey, rental);
         assertEquals(RentalView.ENDING, ended.state());
         assertTrue(ended.settled());
         assertEquals(22, ended.due(), "paused time is not billed");
@@ -191,7 +191,7 @@ public class PaymentsTest {
         pay(rental, 150, 0); // paid ahead of what will be due
         serve(rental, 100);
         services.rentals().end(renterKey, rental);
-        ChannelStatus s = services.rentals().channel(renterKey, rental);
+        ChannelStatus s = services.payments().channel(renterKey, rental);
         assertEquals(100, s.ownerShare() + s.hubFee(), "capped at what is due");
         assertEquals(10, s.hubFee(), "10 % fee");
         assertEquals(900, s.refund());
@@ -215,7 +215,7 @@ public class PaymentsTest {
             pay(rental, Math.min(60, i + 5), i);
             beat(rental);
         }
-        ChannelStatus s = services.rentals().channel(renterKey, rental);
+        ChannelStatus s = services.payments().channel(renterKey, rental);
         assertEquals(RentalView.ENDING, s.state());
         assertEquals(60, s.ownerShare() + s.hubFee());
         assertEquals(0, s.refund());
@@ -235,7 +235,7 @@ public class PaymentsTest {
         assertTrue(
                 after.version() > before.version(),
                 "a new version, so the device's notification makes it read the order");
-        assertEquals(600, services.rentals().channel(renterKey, rental).deposit());
+        assertEquals(600, services.payments().channel(renterKey, rental).deposit());
         assertEquals(9400, wallet());
     }
 

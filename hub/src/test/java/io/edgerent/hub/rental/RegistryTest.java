@@ -198,7 +198,7 @@ public class RegistryTest {
         String device = register(newKey()).deviceId();
         // Asked before the rent request arrived: none, and none ever under that name.
         RefusedException none =
-                assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000aa", "a"));
+                assertThrows(RefusedException.class, () -> services.payments().passedSettlement("r-0000000000aa", "a"));
         assertEquals(ErrorCode.NOT_FOUND, none.code());
         RefusedException late = assertThrows(
                 RefusedException.class,
@@ -208,7 +208,7 @@ public class RegistryTest {
         assertTrue(late.getMessage().contains("came too late"), late.getMessage());
         assertEquals(
                 ErrorCode.NOT_FOUND,
-                assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000aa", "a"))
+                assertThrows(RefusedException.class, () -> services.payments().passedSettlement("r-0000000000aa", "a"))
                         .code(),
                 "asked again: still none");
         assertNull(services.rentals().assignment(device).rental(), "the device is still free");
@@ -216,29 +216,29 @@ public class RegistryTest {
         // Arrived first: the answer is the rental, to the hub that funded it only.
         RentalView rental = services.rentals()
                 .rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY, "r-0000000000bb", "a");
-        assertTrue(Cbor.decodeMap(services.rentals().passedSettlement(rental.name(), "a"))
+        assertTrue(Cbor.decodeMap(services.payments().passedSettlement(rental.name(), "a"))
                         .bytes("view")
                         .length
                 > 0);
         assertEquals(
                 ErrorCode.NOT_FOUND,
-                assertThrows(RefusedException.class, () -> services.rentals().passedSettlement(rental.name(), "c"))
+                assertThrows(RefusedException.class, () -> services.payments().passedSettlement(rental.name(), "c"))
                         .code());
         services.rentals().end(renter, rental.name());
         assertTrue(
-                Cbor.decodeMap(services.rentals().passedSettlement(rental.name(), "a"))
+                Cbor.decodeMap(services.payments().passedSettlement(rental.name(), "a"))
                         .bool("settled"),
                 "the answer follows the rental");
     }
 
     @Test
     void a_given_up_name_is_let_go_once_no_rent_request_for_it_can_still_be_fresh() throws Exception {
-        assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000cc", "a"));
+        assertThrows(RefusedException.class, () -> services.payments().passedSettlement("r-0000000000cc", "a"));
         clock.advance(Duration.ofMillis(2 * SignedRequest.MAX_AGE_MILLIS));
-        assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000dd", "a"));
+        assertThrows(RefusedException.class, () -> services.payments().passedSettlement("r-0000000000dd", "a"));
         assertEquals(List.of("r-0000000000cc", "r-0000000000dd"), givenUp(), "both within the window");
         clock.advance(Duration.ofSeconds(1));
-        assertThrows(RefusedException.class, () -> services.rentals().passedSettlement("r-0000000000ee", "a"));
+        assertThrows(RefusedException.class, () -> services.payments().passedSettlement("r-0000000000ee", "a"));
         assertEquals(List.of("r-0000000000dd", "r-0000000000ee"), givenUp());
     }
 

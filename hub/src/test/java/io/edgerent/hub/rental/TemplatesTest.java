@@ -136,21 +136,21 @@ class TemplatesTest {
         services.access().addHttpBytesOut(Map.of(rental, 3_000_000_000L));
         assertEquals(
                 3_000_000_000L,
-                services.rentals().channel(renterKey, rental).egressBytes(),
+                services.payments().channel(renterKey, rental).egressBytes(),
                 "the router's count bills on its own");
-        assertEquals(3_000, services.rentals().channel(renterKey, rental).due());
+        assertEquals(3_000, services.payments().channel(renterKey, rental).due());
 
-        services.rentals().recordUsage(device, new UsageReport(rental, 1, 60, 1, 1, 0, 2_000_000_000L));
+        services.payments().recordUsage(device, new UsageReport(rental, 1, 60, 1, 1, 0, 2_000_000_000L));
         assertEquals(
                 3_000,
-                services.rentals().channel(renterKey, rental).due(),
+                services.payments().channel(renterKey, rental).due(),
                 "the device saw less: the router's count stands");
-        services.rentals().recordUsage(device, new UsageReport(rental, 2, 120, 1, 1, 0, 5_000_000_000L));
+        services.payments().recordUsage(device, new UsageReport(rental, 2, 120, 1, 1, 0, 5_000_000_000L));
         assertEquals(
-                5_000_000_000L, services.rentals().channel(renterKey, rental).egressBytes());
+                5_000_000_000L, services.payments().channel(renterKey, rental).egressBytes());
         assertEquals(
                 5_000,
-                services.rentals().channel(renterKey, rental).due(),
+                services.payments().channel(renterKey, rental).due(),
                 "the device's count includes the router's bytes: not 8 GB");
     }
 }

@@ -73,7 +73,7 @@ final class DeviceResources {
                         new DeviceReport(Paths.USAGE, (device, payload, peer) -> {
                             Fields body = deviceSigned(device, Paths.USAGE, payload, peer);
                             UsageReport usage = UsageReport.from(body);
-                            return commits.submit(() -> services.rentals()
+                            return commits.submit(() -> services.payments()
                                     .recordUsage(device.id, usage)
                                     .encode());
                         }),

@@ -70,7 +70,7 @@ final class FederationResources {
             return renters.handle(path, request, renters.verified(request, path));
         }));
         fed.add(new Handler(Paths.SETTLEMENT)
-                .onPost((payload, peer) -> services.rentals()
+                .onPost((payload, peer) -> services.payments()
                         .passedSettlement(
                                 RentalRef.from(Cbor.decodeMap(payload)).rental(),
                                 linkedHub(peer).name())));

@@ -79,7 +79,7 @@ final class RenterResources {
                         .end(request.renterKey(), RentalRef.from(body).rental())
                         .encode(),
                 CHANNEL,
-                (request, body) -> services.rentals()
+                (request, body) -> services.payments()
                         .channel(request.renterKey(), RentalRef.from(body).rental())
                         .encode(),
                 EXTEND,
