@@ -183,7 +183,7 @@ public final class HubMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new HubMain());
+        CommandLine cli = new CommandLine(new HubMain()).setOverwrittenOptionsAllowed(true);
         cli.setParameterExceptionHandler((e, a) -> {
             System.err.println("edgerent hub: " + e.getMessage() + " (see edgerent hub --help)");
             return 2;

@@ -103,7 +103,7 @@ public final class ProvisionMain {
                     .description(o[2])
                     .build());
         }
-        return new CommandLine(spec);
+        return new CommandLine(spec).setOverwrittenOptionsAllowed(true);
     }
 
     private static Map<String, String> exitCodes() {

@@ -82,6 +82,8 @@ public final class Edgerent implements Callable<Integer> {
                         "  edgerent completion > /etc/bash_completion.d/edgerent",
                         "or for the current shell (in zsh, after autoload -U +X bashcompinit && bashcompinit):",
                         "  source <(edgerent completion)");
+        // As before picocli, an option given twice takes its last value (scripts append --hub to what they were given).
+        cli.setOverwrittenOptionsAllowed(true);
         cli.setOut(new PrintWriter(context.out(), true));
         cli.setErr(new PrintWriter(context.err(), true));
         describeExits(cli);

@@ -147,7 +147,8 @@ public final class DeviceLauncher {
                     .description(s.help())
                     .build());
         }
-        return new CommandLine(spec);
+        // An option given twice takes its last value, as it did before picocli.
+        return new CommandLine(spec).setOverwrittenOptionsAllowed(true);
     }
 
     private static Map<String, String> exitCodes() {

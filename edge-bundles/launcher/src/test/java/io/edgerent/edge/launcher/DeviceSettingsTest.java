@@ -87,4 +87,10 @@ class DeviceSettingsTest {
                         () -> DeviceLauncher.settings(settings, Map.of(option, value), Path.of("/d")))
                 .getMessage();
     }
+
+    @Test
+    void an_option_given_twice_takes_its_last_value() {
+        var parsed = DeviceLauncher.commandLine(settings).parseArgs("--memory-mib", "128", "--memory-mib", "256");
+        assertEquals("256", parsed.matchedOption("--memory-mib").getValue());
+    }
 }
