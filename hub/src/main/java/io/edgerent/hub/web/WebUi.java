@@ -174,7 +174,7 @@ public final class WebUi implements AutoCloseable {
             } catch (SignInNeeded e) {
                 answer = request.wantsJson()
                         ? problem(request, 401, e.getMessage())
-                        : Answer.redirect("/signin?next=" + WebPages.url(request.path()));
+                        : Answer.redirect("/signin?next=" + Html.url(request.path()));
             } catch (WebRefusal e) {
                 answer = problem(request, e.status, e.getMessage());
             } catch (RefusedException e) {
@@ -191,9 +191,9 @@ public final class WebUi implements AutoCloseable {
 
     private Answer problem(Request request, int status, String message) {
         if (request != null && request.wantsJson()) {
-            return Answer.json(status, "{\"error\":" + WebPages.jsonText(message) + "}");
+            return Answer.json(status, "{\"error\":" + Html.jsonText(message) + "}");
         }
-        return Answer.html(status, WebPages.problem(request, status, message));
+        return Answer.html(status, Html.problem(request, status, message));
     }
 
     private Answer route(Request r) {
@@ -201,7 +201,7 @@ public final class WebUi implements AutoCloseable {
         boolean get = r.method().equals("GET") || r.method().equals("HEAD");
         boolean post = r.method().equals("POST");
         if (!get && !post) {
-            return Answer.html(405, WebPages.problem(r, 405, "These pages take GET and POST only."))
+            return Answer.html(405, Html.problem(r, 405, "These pages take GET and POST only."))
                     .with("Allow", "GET, HEAD, POST");
         }
         if (post) {
@@ -211,7 +211,7 @@ public final class WebUi implements AutoCloseable {
         switch (first) {
             case "":
                 return get && parts.length == 1
-                        ? Answer.html(200, WebPages.market(r, MarketFilter.from(r.query()), market.get()))
+                        ? Answer.html(200, MarketPages.market(r, MarketFilter.from(r.query()), market.get()))
                         : notFound(r);
             case "assets":
                 return get && parts.length == 2 ? asset(parts[1]) : notFound(r);
@@ -228,7 +228,7 @@ public final class WebUi implements AutoCloseable {
                 return get && parts.length == 1 ? ownerDashboard(r) : notFound(r);
             case "signin":
                 if (parts.length == 3 && parts[1].equals("key") && get) {
-                    return Answer.html(200, WebPages.keySignIn(r, parts[2]));
+                    return Answer.html(200, AccountPages.keySignIn(r, parts[2]));
                 }
                 if (parts.length == 2 && parts[1].equals("key") && post) {
                     return keySignIn(r);
@@ -244,7 +244,7 @@ public final class WebUi implements AutoCloseable {
     }
 
     private Answer notFound(Request r) {
-        return Answer.html(404, WebPages.problem(r, 404, "There is no page " + r.path() + " on this hub."));
+        return Answer.html(404, Html.problem(r, 404, "There is no page " + r.path() + " on this hub."));
     }
 
     // ---- market and renting
@@ -258,7 +258,7 @@ public final class WebUi implements AutoCloseable {
         Long balance = r.account()
                 .map(a -> services.books().walletOf(a.renterKey()).balance())
                 .orElse(null);
-        return Answer.html(error == null ? 200 : 422, WebPages.device(r, listing, balance, error));
+        return Answer.html(error == null ? 200 : 422, MarketPages.device(r, listing, balance, error));
     }
 
     private Listing listing(String deviceId) {
@@ -326,7 +326,7 @@ public final class WebUi implements AutoCloseable {
         if (parts.length == 1 && get) {
             return Answer.html(
                     200,
-                    WebPages.myRentals(
+                    RenterPages.myRentals(
                             r,
                             services.rentals().rentalsOf(account.renterKey()),
                             services.books().walletOf(account.renterKey()),
@@ -340,7 +340,9 @@ public final class WebUi implements AutoCloseable {
         String action = parts.length == 3 ? parts[2] : "";
         switch (action) {
             case "":
-                return get ? Answer.html(200, WebPages.rental(r, rental, status(account, rental), null)) : notFound(r);
+                return get
+                        ? Answer.html(200, RenterPages.rental(r, rental, status(account, rental), null))
+                        : notFound(r);
             case "status":
                 return get ? Answer.json(200, statusJson(account, rental)) : notFound(r);
             case "voucher":
@@ -403,7 +405,7 @@ public final class WebUi implements AutoCloseable {
     static final Duration PAY_AHEAD = Duration.ofMinutes(2);
 
     private String statusJson(Accounts.Account account, RentalView rental) {
-        return WebPages.statusJson(status(account, rental), hubKey);
+        return RenterPages.statusJson(status(account, rental), hubKey);
     }
 
     private Answer voucher(Request r, Accounts.Account account, RentalView rental) {
@@ -431,7 +433,7 @@ public final class WebUi implements AutoCloseable {
             return Answer.redirect("/rentals/" + rental.name());
         } catch (RefusedException | MalformedMessageException e) {
             RentalView now = rentalOf(account, rental.name());
-            return Answer.html(422, WebPages.rental(r, now, status(account, now), e.getMessage()));
+            return Answer.html(422, RenterPages.rental(r, now, status(account, now), e.getMessage()));
         }
     }
 
@@ -443,7 +445,7 @@ public final class WebUi implements AutoCloseable {
         if (account.owner() == null) {
             return Answer.html(
                     403,
-                    WebPages.problem(
+                    Html.problem(
                             r,
                             403,
                             "This account is not an owner's. The hub operator invites owners with"
@@ -452,7 +454,7 @@ public final class WebUi implements AutoCloseable {
         String owner = account.owner();
         return Answer.html(
                 200,
-                WebPages.owner(
+                OwnerPages.owner(
                         r,
                         owner,
                         services.market().listingsOf(owner),
@@ -467,11 +469,11 @@ public final class WebUi implements AutoCloseable {
     // --------------------------------------------------------------------------------------------------------
 
     private Answer signInPage(Request r, String error, int status) {
-        return Answer.html(status, WebPages.signIn(r, error));
+        return Answer.html(status, AccountPages.signIn(r, error));
     }
 
     private Answer signUpPage(Request r, String error, int status) {
-        return Answer.html(status, WebPages.signUp(r, r.param("invite"), error));
+        return Answer.html(status, AccountPages.signUp(r, r.param("invite"), error));
     }
 
     private Answer signIn(Request r) {
