@@ -10,7 +10,7 @@ import io.edgerent.hub.account.Accounts;
 final class AccountPages {
     private AccountPages() {}
 
-    static String signIn(WebUi.Request r, String error) {
+    static String signIn(WebExchange.Request r, String error) {
         String next = r.param("next");
         StringBuilder b = new StringBuilder("<h1>Sign in</h1>\n");
         if (error != null) {
@@ -30,7 +30,7 @@ final class AccountPages {
         return layout(r, "Sign in", b.toString());
     }
 
-    static String keySignIn(WebUi.Request r, String code) {
+    static String keySignIn(WebExchange.Request r, String code) {
         return layout(
                 r,
                 "Sign in",
@@ -42,7 +42,7 @@ final class AccountPages {
                         + "\"><p><button type=\"submit\" id=\"keySignIn\">Sign in</button></p></form>\n");
     }
 
-    static String signUp(WebUi.Request r, String invite, String error) {
+    static String signUp(WebExchange.Request r, String invite, String error) {
         StringBuilder b = new StringBuilder("<h1>Sign up</h1>\n");
         if (error != null) {
             b.append("<p class=\"error\" role=\"alert\">").append(esc(error)).append("</p>\n");

@@ -21,13 +21,13 @@ final class Html {
 
     private Html() {}
 
-    static String problem(WebUi.Request r, int status, String message) {
+    static String problem(WebExchange.Request r, int status, String message) {
         String body = "<h1>" + status + "</h1>\n<p class=\"error\" role=\"alert\">" + esc(message)
                 + "</p>\n<p><a href=\"/\">The market</a></p>\n";
         return r == null ? "<!doctype html><title>" + status + "</title>" + body : layout(r, "Error " + status, body);
     }
 
-    static String layout(WebUi.Request r, String title, String body) {
+    static String layout(WebExchange.Request r, String title, String body) {
         StringBuilder b = new StringBuilder();
         b.append(
                         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,"
@@ -76,7 +76,7 @@ final class Html {
         return b.append("</section>\n").toString();
     }
 
-    static String csrf(WebUi.Request r) {
+    static String csrf(WebExchange.Request r) {
         return "<input type=\"hidden\" name=\"csrf\" value=\"" + esc(r.csrf()) + "\">";
     }
 

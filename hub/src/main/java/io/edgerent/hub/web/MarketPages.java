@@ -21,7 +21,7 @@ import java.util.List;
 final class MarketPages {
     private MarketPages() {}
 
-    static String market(WebUi.Request r, MarketFilter f, List<Listing> all) {
+    static String market(WebExchange.Request r, MarketFilter f, List<Listing> all) {
         List<Listing> shown = f.apply(all);
         StringBuilder b = new StringBuilder();
         b.append("<h1>Devices for rent</h1>\n");
@@ -119,7 +119,7 @@ final class MarketPages {
         return layout(r, "Devices for rent", b.toString());
     }
 
-    static String device(WebUi.Request r, Listing l, Long balance, String error) {
+    static String device(WebExchange.Request r, Listing l, Long balance, String error) {
         StringBuilder b = new StringBuilder();
         b.append("<h1>Device ").append(esc(l.deviceId())).append("</h1>\n");
         b.append("<dl class=\"facts\">")

@@ -21,7 +21,7 @@ final class OwnerPages {
     private OwnerPages() {}
 
     static String owner(
-            WebUi.Request r,
+            WebExchange.Request r,
             String owner,
             List<Listing> devices,
             List<Books.OwnerRental> rentals,

@@ -20,7 +20,7 @@ import java.util.List;
 final class RenterPages {
     private RenterPages() {}
 
-    static String myRentals(WebUi.Request r, List<RentalView> rentals, Statement wallet, String publicHost) {
+    static String myRentals(WebExchange.Request r, List<RentalView> rentals, Statement wallet, String publicHost) {
         StringBuilder b = new StringBuilder("<h1>My rentals</h1>\n");
         b.append(
                         "<section aria-labelledby=\"walletTitle\"><h2 id=\"walletTitle\">Wallet</h2><p>Balance: <strong id=\"walletBalance\">")
@@ -62,7 +62,7 @@ final class RenterPages {
         return layout(r, "My rentals", b.toString());
     }
 
-    static String rental(WebUi.Request r, RentalView v, WebUi.RentalStatus s, String error) {
+    static String rental(WebExchange.Request r, RentalView v, WebUi.RentalStatus s, String error) {
         ChannelStatus c = s.channel();
         boolean active = v.state().equals(RentalView.ACTIVE);
         boolean open = v.state().equals(RentalView.PREPARING) || active;

@@ -1,5 +1,12 @@
 package io.edgerent.hub.web;
 
+import static io.edgerent.hub.web.WebExchange.HEX;
+import static io.edgerent.hub.web.WebExchange.asset;
+import static io.edgerent.hub.web.WebExchange.hexBytes;
+import static io.edgerent.hub.web.WebExchange.requireFormToken;
+import static io.edgerent.hub.web.WebExchange.send;
+import static io.edgerent.hub.web.WebExchange.wholeNumber;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.edgerent.hub.account.Accounts;
@@ -9,6 +16,10 @@ import io.edgerent.hub.identity.AuthorizedKeys;
 import io.edgerent.hub.market.MarketFilter;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.threads.DaemonThreads;
+import io.edgerent.hub.web.WebExchange.Answer;
+import io.edgerent.hub.web.WebExchange.Request;
+import io.edgerent.hub.web.WebExchange.SignInNeeded;
+import io.edgerent.hub.web.WebExchange.WebRefusal;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.Listing;
@@ -22,22 +33,12 @@ import io.edgerent.protocol.Template;
 import io.edgerent.protocol.Voucher;
 import io.edgerent.protocol.WipeRecord;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -53,22 +54,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebUi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebUi.class);
-    static final String SESSION_COOKIE = "edgerent_session";
-    /** Over HTTPS the cookie takes the __Host- prefix: no rental's page under the hub's domain can set or widen it. */
-    static final String SECURE_SESSION_COOKIE = "__Host-edgerent_session";
-
-    static final String FORM_COOKIE = "edgerent_form";
-    private static final int MAX_BODY = 64 * 1024;
-    /** Voucher keys and SHA-256 hashes arrive as hex. */
-    private static final HexFormat HEX = HexFormat.of();
-
     private final HubConfig config;
     private final Services services;
     private final Accounts accounts;
     private final Supplier<List<Listing>> market;
     private final String hubKey;
     private final Clock clock;
-    private final AuthPenalties penalties;
+    private final SignIns signIns;
     private final HttpServer server;
     private final ExecutorService workers;
 
@@ -85,7 +77,7 @@ public final class WebUi implements AutoCloseable {
         this.market = market;
         this.hubKey = hubKey;
         this.clock = clock;
-        this.penalties = new AuthPenalties(clock);
+        this.signIns = new SignIns(accounts, new AuthPenalties(clock));
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         } catch (IOException e) {
@@ -111,65 +103,12 @@ public final class WebUi implements AutoCloseable {
         workers.shutdownNow();
     }
 
-    /** One request as the pages see it. */
-    record Request(
-            String method,
-            String path,
-            Map<String, String> query,
-            Map<String, String> form,
-            Optional<Accounts.Session> session,
-            boolean https,
-            String client,
-            String formToken,
-            HttpExchange exchange) {
-        String csrf() {
-            return session.map(Accounts.Session::csrf).orElse(formToken);
-        }
-
-        Optional<Accounts.Account> account() {
-            return session.map(Accounts.Session::account);
-        }
-
-        /** The rental page's script reads and posts JSON: its status and its vouchers. */
-        boolean wantsJson() {
-            return path.endsWith("/status") || path.endsWith("/voucher");
-        }
-
-        String param(String name) {
-            String v = form.get(name);
-            return v != null ? v : query.get(name);
-        }
-    }
-
-    /** What a page answers: a status, a type, a body, and headers of its own (cookies, a location). */
-    record Answer(int status, String type, byte[] body, List<String[]> headers) {
-        static Answer html(int status, String html) {
-            return new Answer(
-                    status, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8), new ArrayList<>());
-        }
-
-        static Answer json(int status, String json) {
-            return new Answer(status, "application/json", json.getBytes(StandardCharsets.UTF_8), new ArrayList<>());
-        }
-
-        static Answer redirect(String location) {
-            Answer a = new Answer(303, "text/plain; charset=utf-8", new byte[0], new ArrayList<>());
-            a.headers.add(new String[] {"Location", location});
-            return a;
-        }
-
-        Answer with(String name, String value) {
-            headers.add(new String[] {name, value});
-            return this;
-        }
-    }
-
     private void serve(HttpExchange exchange) throws IOException {
         try (exchange) {
             Answer answer;
             Request request = null;
             try {
-                request = read(exchange);
+                request = WebExchange.read(exchange, accounts);
                 answer = route(request);
             } catch (SignInNeeded e) {
                 answer = request.wantsJson()
@@ -178,7 +117,7 @@ public final class WebUi implements AutoCloseable {
             } catch (WebRefusal e) {
                 answer = problem(request, e.status, e.getMessage());
             } catch (RefusedException e) {
-                answer = problem(request, status(e.code()), e.getMessage());
+                answer = problem(request, WebExchange.status(e.code()), e.getMessage());
             } catch (MalformedMessageException | IllegalArgumentException e) {
                 answer = problem(request, 400, e.getMessage());
             } catch (RuntimeException e) {
@@ -231,13 +170,13 @@ public final class WebUi implements AutoCloseable {
                     return Answer.html(200, AccountPages.keySignIn(r, parts[2]));
                 }
                 if (parts.length == 2 && parts[1].equals("key") && post) {
-                    return keySignIn(r);
+                    return signIns.keySignIn(r);
                 }
-                return parts.length == 1 ? (get ? signInPage(r, null, 200) : signIn(r)) : notFound(r);
+                return parts.length == 1 ? (get ? signIns.signInPage(r, null, 200) : signIns.signIn(r)) : notFound(r);
             case "signup":
-                return parts.length == 1 ? (get ? signUpPage(r, null, 200) : signUp(r)) : notFound(r);
+                return parts.length == 1 ? (get ? signIns.signUpPage(r, null, 200) : signIns.signUp(r)) : notFound(r);
             case "signout":
-                return post && parts.length == 1 ? signOut(r) : notFound(r);
+                return post && parts.length == 1 ? signIns.signOut(r) : notFound(r);
             default:
                 return notFound(r);
         }
@@ -465,311 +404,7 @@ public final class WebUi implements AutoCloseable {
                         clock.millis()));
     }
 
-    // ---- accounts
-    // --------------------------------------------------------------------------------------------------------
-
-    private Answer signInPage(Request r, String error, int status) {
-        return Answer.html(status, AccountPages.signIn(r, error));
-    }
-
-    private Answer signUpPage(Request r, String error, int status) {
-        return Answer.html(status, AccountPages.signUp(r, r.param("invite"), error));
-    }
-
-    private Answer signIn(Request r) {
-        String name = r.param("name") == null ? "" : r.param("name").strip();
-        // Per address and name: guessing one account's password from one address is held off, and nobody else's
-        // sign-in.
-        String key = r.client() + " " + name;
-        Optional<Answer> held = heldOff(r, key);
-        if (held.isPresent()) {
-            return held.get();
-        }
-        Optional<Accounts.Account> account = accounts.check(name, r.param("password"));
-        if (account.isEmpty()) {
-            return signInPage(r, "That name and password do not match an account.", 401);
-        }
-        penalties.succeeded(key);
-        String next = r.param("next");
-        return startSession(
-                r, account.get(), next != null && next.matches("/([a-z0-9-][a-z0-9/-]*)?") ? next : "/rentals");
-    }
-
-    /** The command line's one-time link, confirmed with a button (a link alone must not sign a browser in). */
-    private Answer keySignIn(Request r) {
-        String key = r.client() + " sign-in link";
-        Optional<Answer> held = heldOff(r, key);
-        if (held.isPresent()) {
-            return held.get();
-        }
-        Optional<Accounts.Account> account = accounts.redeem(r.param("code"));
-        if (account.isEmpty()) {
-            return signInPage(
-                    r,
-                    "That sign-in link is used, expired (it works for " + Accounts.SIGN_IN_CODE_LIFETIME.toMinutes()
-                            + " minutes) or wrong; run `edgerent web` again.",
-                    401);
-        }
-        penalties.succeeded(key);
-        return startSession(r, account.get(), "/rentals");
-    }
-
-    /** A sign-in attempt under {@code key}, refused unchecked (429) while its failures hold it off (see {@link AuthPenalties}). */
-    private Optional<Answer> heldOff(Request r, String key) {
-        Duration wait = penalties.attempt(key);
-        if (wait.isZero()) {
-            return Optional.empty();
-        }
-        long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
-        return Optional.of(signInPage(
-                        r,
-                        "Too many failed sign-ins from your address: try again in " + seconds
-                                + (seconds == 1 ? " second." : " seconds."),
-                        429)
-                .with("Retry-After", String.valueOf(seconds)));
-    }
-
-    private Answer signUp(Request r) {
-        String name = r.param("name") == null ? "" : r.param("name").strip();
-        String password = r.param("password");
-        if (password == null || !password.equals(r.param("password2"))) {
-            return signUpPage(r, "The two passwords differ.", 422);
-        }
-        try {
-            Accounts.Account account = accounts.signUp(name, password, r.param("invite"));
-            LOG.info(
-                    "web account {} signed up{}",
-                    account.name(),
-                    account.owner() == null ? "" : " as owner " + account.owner());
-            return startSession(r, account, account.owner() != null ? "/owner" : "/");
-        } catch (RefusedException e) {
-            return signUpPage(r, e.getMessage(), status(e.code()));
-        }
-    }
-
-    private Answer startSession(Request r, Accounts.Account account, String next) {
-        r.session().ifPresent(s -> accounts.closeSession(s.cookie()));
-        Accounts.Session session = accounts.openSession(account);
-        return Answer.redirect(next)
-                .with("Set-Cookie", sessionCookie(r.https(), session.cookie(), Accounts.SESSION_LIFETIME.toSeconds()));
-    }
-
-    private Answer signOut(Request r) {
-        r.session().ifPresent(s -> accounts.closeSession(s.cookie()));
-        return Answer.redirect("/").with("Set-Cookie", sessionCookie(r.https(), "", 0));
-    }
-
-    private static String sessionCookie(boolean https, String value, long maxAgeSeconds) {
-        return (https ? SECURE_SESSION_COOKIE : SESSION_COOKIE) + "=" + value
-                + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + maxAgeSeconds + (https ? "; Secure" : "");
-    }
-
     private Accounts.Account signedIn(Request r) {
         return r.account().orElseThrow(() -> new SignInNeeded());
-    }
-
-    /** A page that needs an account, asked for without one: the answer is the sign-in page. */
-    private static final class SignInNeeded extends RefusedException {
-        SignInNeeded() {
-            super(ErrorCode.UNAUTHORIZED, "Sign in to see this page.");
-        }
-    }
-
-    /** A request refused with an HTTP status that has no CoAP counterpart. */
-    private static final class WebRefusal extends RuntimeException {
-        final int status;
-
-        WebRefusal(int status, String message) {
-            super(message);
-            this.status = status;
-        }
-    }
-
-    /** Refuses a POST without the token of its session (or, before signing in, of its form cookie), or from another origin. */
-    private void requireFormToken(Request r) {
-        String origin = r.exchange().getRequestHeaders().getFirst("Origin");
-        String host = r.exchange().getRequestHeaders().getFirst("Host");
-        if (origin != null && !origin.equals("null") && !origin.equals((r.https() ? "https://" : "http://") + host)) {
-            throw new RefusedException(
-                    ErrorCode.FORBIDDEN, "This form was sent from another site (" + origin + "); nothing was done.");
-        }
-        String sent = r.form().get("csrf");
-        if (sent == null) {
-            sent = r.exchange().getRequestHeaders().getFirst("X-CSRF-Token");
-        }
-        String expected = r.csrf();
-        if (sent == null
-                || expected == null
-                || !MessageDigest.isEqual(
-                        sent.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
-            throw new RefusedException(
-                    ErrorCode.FORBIDDEN,
-                    "This form's security token is missing or out of date (was it sent"
-                            + " from another site, or before signing in again?). Nothing was done; reload the page and try again.");
-        }
-    }
-
-    // ---- HTTP
-    // ------------------------------------------------------------------------------------------------------------
-
-    private Request read(HttpExchange exchange) throws IOException {
-        String method = exchange.getRequestMethod();
-        String path = exchange.getRequestURI().getRawPath();
-        Map<String, String> query = decodeForm(exchange.getRequestURI().getRawQuery());
-        Map<String, String> form = Map.of();
-        if (method.equals("POST")) {
-            String type = exchange.getRequestHeaders().getFirst("Content-Type");
-            if (type == null || !type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
-                throw new WebRefusal(415, "These pages take forms (application/x-www-form-urlencoded).");
-            }
-            form = decodeForm(new String(readBody(exchange.getRequestBody()), StandardCharsets.UTF_8));
-        }
-        Map<String, String> cookies = cookies(exchange);
-        boolean https = "https".equals(exchange.getRequestHeaders().getFirst("X-Forwarded-Proto"));
-        Optional<Accounts.Session> session =
-                accounts.session(cookies.get(https ? SECURE_SESSION_COOKIE : SESSION_COOKIE));
-        String formToken = cookies.get(FORM_COOKIE);
-        if (session.isEmpty() && (formToken == null || formToken.length() != 43)) {
-            // A visitor not signed in gets a token for the sign-in and sign-up forms, in a cookie those forms repeat.
-            formToken = Accounts.randomToken();
-            exchange.getResponseHeaders()
-                    .add(
-                            "Set-Cookie",
-                            FORM_COOKIE + "=" + formToken + "; Path=/; HttpOnly; SameSite=Lax"
-                                    + (https ? "; Secure" : ""));
-        }
-        return new Request(method, path, query, form, session, https, clientAddress(exchange), formToken, exchange);
-    }
-
-    private static byte[] readBody(InputStream in) throws IOException {
-        byte[] body = in.readNBytes(MAX_BODY + 1);
-        if (body.length > MAX_BODY) {
-            throw new WebRefusal(413, "A form is at most " + MAX_BODY / 1024 + " KiB.");
-        }
-        return body;
-    }
-
-    /** The client as the router saw it: the last address it appended to X-Forwarded-For. */
-    private static String clientAddress(HttpExchange exchange) {
-        String forwarded = exchange.getRequestHeaders().getFirst("X-Forwarded-For");
-        if (forwarded == null) {
-            return exchange.getRemoteAddress().getAddress().getHostAddress();
-        }
-        return forwarded.substring(forwarded.lastIndexOf(',') + 1).strip();
-    }
-
-    static Map<String, String> decodeForm(String raw) {
-        Map<String, String> values = new HashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return values;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            if (values.putIfAbsent(key, value) != null) {
-                throw new RefusedException(ErrorCode.BAD_REQUEST, "The field '" + key + "' was sent twice.");
-            }
-        }
-        return values;
-    }
-
-    private static Map<String, String> cookies(HttpExchange exchange) {
-        Map<String, String> cookies = new HashMap<>();
-        for (String header : exchange.getRequestHeaders().getOrDefault("Cookie", List.of())) {
-            for (String c : header.split(";")) {
-                int eq = c.indexOf('=');
-                if (eq > 0) {
-                    cookies.putIfAbsent(
-                            c.substring(0, eq).strip(), c.substring(eq + 1).strip());
-                }
-            }
-        }
-        return cookies;
-    }
-
-    private static int wholeNumber(String text, String what, int min, int max) {
-        return (int) wholeNumber(text, what, (long) min, (long) max);
-    }
-
-    private static long wholeNumber(String text, String what, long min, long max) {
-        if (text == null || !text.strip().matches("[0-9]{1,19}")) {
-            throw new RefusedException(
-                    ErrorCode.BAD_REQUEST, what + " must be a whole number from " + min + " to " + max);
-        }
-        try {
-            long n = Long.parseLong(text.strip());
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // too large: the same answer as out of range
-        }
-        throw new RefusedException(ErrorCode.BAD_REQUEST, what + " must be a whole number from " + min + " to " + max);
-    }
-
-    private static byte[] hexBytes(String text, int length, String whenMissing) {
-        if (text == null || text.isEmpty()) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, whenMissing);
-        }
-        if (!text.matches("[0-9a-f]{" + 2 * length + "}")) {
-            throw new RefusedException(ErrorCode.BAD_REQUEST, "expected " + 2 * length + " lower-case hex digits");
-        }
-        return HEX.parseHex(text);
-    }
-
-    private static Answer asset(String name) {
-        String type = switch (name) {
-            case "app.css" -> "text/css; charset=utf-8";
-            case "app.js" -> "text/javascript; charset=utf-8";
-            default -> null;
-        };
-        if (type == null) {
-            return Answer.html(404, "<!doctype html><title>Not found</title><p>No such asset.</p>");
-        }
-        try (InputStream in = WebUi.class.getResourceAsStream("/web/" + name)) {
-            return new Answer(200, type, in.readAllBytes(), new ArrayList<>()).with("Cache-Control", "max-age=300");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static int status(ErrorCode code) {
-        return switch (code) {
-            case BAD_REQUEST -> 400;
-            case UNAUTHORIZED -> 401;
-            case FORBIDDEN -> 403;
-            case NOT_FOUND -> 404;
-            case CONFLICT -> 409;
-            case PRECONDITION_FAILED -> 412;
-            case UNPROCESSABLE -> 422;
-            case UNAVAILABLE -> 503;
-            default -> 500;
-        };
-    }
-
-    private static void send(HttpExchange exchange, Answer answer) throws IOException {
-        var h = exchange.getResponseHeaders();
-        h.set("Content-Type", answer.type());
-        h.set("X-Content-Type-Options", "nosniff");
-        h.set("Referrer-Policy", "same-origin");
-        h.set("X-Frame-Options", "DENY");
-        h.set(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-                        + " form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-        if (!h.containsKey("Cache-Control") && answer.headers().stream().noneMatch(x -> x[0].equals("Cache-Control"))) {
-            h.set("Cache-Control", "no-store");
-        }
-        for (String[] header : answer.headers()) {
-            h.add(header[0], header[1]);
-        }
-        boolean head = exchange.getRequestMethod().equals("HEAD");
-        exchange.sendResponseHeaders(answer.status(), head || answer.body().length == 0 ? -1 : answer.body().length);
-        if (!head && answer.body().length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(answer.body());
-            }
-        }
     }
 }

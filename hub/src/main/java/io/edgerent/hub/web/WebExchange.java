@@ -1,0 +1,297 @@
+package io.edgerent.hub.web;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.edgerent.hub.account.Accounts;
+import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.RefusedException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The pages' side of HTTP on the JDK's server: a request as the pages see it (its session, form, client address and
+ * scheme as the router forwarded them), an answer and how it is sent (with the headers every page carries), forms and
+ * cookies decoded strictly, and the refusals a request can meet before a page runs.
+ */
+final class WebExchange {
+    private WebExchange() {}
+
+    static final String SESSION_COOKIE = "edgerent_session";
+    /** Over HTTPS the cookie takes the __Host- prefix: no rental's page under the hub's domain can set or widen it. */
+    static final String SECURE_SESSION_COOKIE = "__Host-edgerent_session";
+
+    static final String FORM_COOKIE = "edgerent_form";
+    static final int MAX_BODY = 64 * 1024;
+    /** Voucher keys and SHA-256 hashes arrive as hex. */
+    static final HexFormat HEX = HexFormat.of();
+
+    /** One request as the pages see it. */
+    record Request(
+            String method,
+            String path,
+            Map<String, String> query,
+            Map<String, String> form,
+            Optional<Accounts.Session> session,
+            boolean https,
+            String client,
+            String formToken,
+            HttpExchange exchange) {
+        String csrf() {
+            return session.map(Accounts.Session::csrf).orElse(formToken);
+        }
+
+        Optional<Accounts.Account> account() {
+            return session.map(Accounts.Session::account);
+        }
+
+        /** The rental page's script reads and posts JSON: its status and its vouchers. */
+        boolean wantsJson() {
+            return path.endsWith("/status") || path.endsWith("/voucher");
+        }
+
+        String param(String name) {
+            String v = form.get(name);
+            return v != null ? v : query.get(name);
+        }
+    }
+
+    /** What a page answers: a status, a type, a body, and headers of its own (cookies, a location). */
+    record Answer(int status, String type, byte[] body, List<String[]> headers) {
+        static Answer html(int status, String html) {
+            return new Answer(
+                    status, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8), new ArrayList<>());
+        }
+
+        static Answer json(int status, String json) {
+            return new Answer(status, "application/json", json.getBytes(StandardCharsets.UTF_8), new ArrayList<>());
+        }
+
+        static Answer redirect(String location) {
+            Answer a = new Answer(303, "text/plain; charset=utf-8", new byte[0], new ArrayList<>());
+            a.headers.add(new String[] {"Location", location});
+            return a;
+        }
+
+        Answer with(String name, String value) {
+            headers.add(new String[] {name, value});
+            return this;
+        }
+    }
+
+    /** A page that needs an account, asked for without one: the answer is the sign-in page. */
+    static final class SignInNeeded extends RefusedException {
+        SignInNeeded() {
+            super(ErrorCode.UNAUTHORIZED, "Sign in to see this page.");
+        }
+    }
+
+    /** A request refused with an HTTP status that has no CoAP counterpart. */
+    static final class WebRefusal extends RuntimeException {
+        final int status;
+
+        WebRefusal(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    /** Refuses a POST without the token of its session (or, before signing in, of its form cookie), or from another origin. */
+    static void requireFormToken(Request r) {
+        String origin = r.exchange().getRequestHeaders().getFirst("Origin");
+        String host = r.exchange().getRequestHeaders().getFirst("Host");
+        if (origin != null && !origin.equals("null") && !origin.equals((r.https() ? "https://" : "http://") + host)) {
+            throw new RefusedException(
+                    ErrorCode.FORBIDDEN, "This form was sent from another site (" + origin + "); nothing was done.");
+        }
+        String sent = r.form().get("csrf");
+        if (sent == null) {
+            sent = r.exchange().getRequestHeaders().getFirst("X-CSRF-Token");
+        }
+        String expected = r.csrf();
+        if (sent == null
+                || expected == null
+                || !MessageDigest.isEqual(
+                        sent.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+            throw new RefusedException(
+                    ErrorCode.FORBIDDEN,
+                    "This form's security token is missing or out of date (was it sent"
+                            + " from another site, or before signing in again?). Nothing was done; reload the page and try again.");
+        }
+    }
+
+    static String sessionCookie(boolean https, String value, long maxAgeSeconds) {
+        return (https ? SECURE_SESSION_COOKIE : SESSION_COOKIE) + "=" + value
+                + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + maxAgeSeconds + (https ? "; Secure" : "");
+    }
+
+    static Request read(HttpExchange exchange, Accounts accounts) throws IOException {
+        String method = exchange.getRequestMethod();
+        String path = exchange.getRequestURI().getRawPath();
+        Map<String, String> query = decodeForm(exchange.getRequestURI().getRawQuery());
+        Map<String, String> form = Map.of();
+        if (method.equals("POST")) {
+            String type = exchange.getRequestHeaders().getFirst("Content-Type");
+            if (type == null || !type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+                throw new WebRefusal(415, "These pages take forms (application/x-www-form-urlencoded).");
+            }
+            form = decodeForm(new String(readBody(exchange.getRequestBody()), StandardCharsets.UTF_8));
+        }
+        Map<String, String> cookies = cookies(exchange);
+        boolean https = "https".equals(exchange.getRequestHeaders().getFirst("X-Forwarded-Proto"));
+        Optional<Accounts.Session> session =
+                accounts.session(cookies.get(https ? SECURE_SESSION_COOKIE : SESSION_COOKIE));
+        String formToken = cookies.get(FORM_COOKIE);
+        if (session.isEmpty() && (formToken == null || formToken.length() != 43)) {
+            // A visitor not signed in gets a token for the sign-in and sign-up forms, in a cookie those forms repeat.
+            formToken = Accounts.randomToken();
+            exchange.getResponseHeaders()
+                    .add(
+                            "Set-Cookie",
+                            FORM_COOKIE + "=" + formToken + "; Path=/; HttpOnly; SameSite=Lax"
+                                    + (https ? "; Secure" : ""));
+        }
+        return new Request(method, path, query, form, session, https, clientAddress(exchange), formToken, exchange);
+    }
+
+    static byte[] readBody(InputStream in) throws IOException {
+        byte[] body = in.readNBytes(MAX_BODY + 1);
+        if (body.length > MAX_BODY) {
+            throw new WebRefusal(413, "A form is at most " + MAX_BODY / 1024 + " KiB.");
+        }
+        return body;
+    }
+
+    /** The client as the router saw it: the last address it appended to X-Forwarded-For. */
+    static String clientAddress(HttpExchange exchange) {
+        String forwarded = exchange.getRequestHeaders().getFirst("X-Forwarded-For");
+        if (forwarded == null) {
+            return exchange.getRemoteAddress().getAddress().getHostAddress();
+        }
+        return forwarded.substring(forwarded.lastIndexOf(',') + 1).strip();
+    }
+
+    static Map<String, String> decodeForm(String raw) {
+        Map<String, String> values = new HashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return values;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            if (values.putIfAbsent(key, value) != null) {
+                throw new RefusedException(ErrorCode.BAD_REQUEST, "The field '" + key + "' was sent twice.");
+            }
+        }
+        return values;
+    }
+
+    static Map<String, String> cookies(HttpExchange exchange) {
+        Map<String, String> cookies = new HashMap<>();
+        for (String header : exchange.getRequestHeaders().getOrDefault("Cookie", List.of())) {
+            for (String c : header.split(";")) {
+                int eq = c.indexOf('=');
+                if (eq > 0) {
+                    cookies.putIfAbsent(
+                            c.substring(0, eq).strip(), c.substring(eq + 1).strip());
+                }
+            }
+        }
+        return cookies;
+    }
+
+    static int wholeNumber(String text, String what, int min, int max) {
+        return (int) wholeNumber(text, what, (long) min, (long) max);
+    }
+
+    static long wholeNumber(String text, String what, long min, long max) {
+        if (text == null || !text.strip().matches("[0-9]{1,19}")) {
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST, what + " must be a whole number from " + min + " to " + max);
+        }
+        try {
+            long n = Long.parseLong(text.strip());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // too large: the same answer as out of range
+        }
+        throw new RefusedException(ErrorCode.BAD_REQUEST, what + " must be a whole number from " + min + " to " + max);
+    }
+
+    static byte[] hexBytes(String text, int length, String whenMissing) {
+        if (text == null || text.isEmpty()) {
+            throw new RefusedException(ErrorCode.BAD_REQUEST, whenMissing);
+        }
+        if (!text.matches("[0-9a-f]{" + 2 * length + "}")) {
+            throw new RefusedException(ErrorCode.BAD_REQUEST, "expected " + 2 * length + " lower-case hex digits");
+        }
+        return HEX.parseHex(text);
+    }
+
+    static Answer asset(String name) {
+        String type = switch (name) {
+            case "app.css" -> "text/css; charset=utf-8";
+            case "app.js" -> "text/javascript; charset=utf-8";
+            default -> null;
+        };
+        if (type == null) {
+            return Answer.html(404, "<!doctype html><title>Not found</title><p>No such asset.</p>");
+        }
+        try (InputStream in = WebUi.class.getResourceAsStream("/web/" + name)) {
+            return new Answer(200, type, in.readAllBytes(), new ArrayList<>()).with("Cache-Control", "max-age=300");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int status(ErrorCode code) {
+        return switch (code) {
+            case BAD_REQUEST -> 400;
+            case UNAUTHORIZED -> 401;
+            case FORBIDDEN -> 403;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case PRECONDITION_FAILED -> 412;
+            case UNPROCESSABLE -> 422;
+            case UNAVAILABLE -> 503;
+            default -> 500;
+        };
+    }
+
+    static void send(HttpExchange exchange, Answer answer) throws IOException {
+        var h = exchange.getResponseHeaders();
+        h.set("Content-Type", answer.type());
+        h.set("X-Content-Type-Options", "nosniff");
+        h.set("Referrer-Policy", "same-origin");
+        h.set("X-Frame-Options", "DENY");
+        h.set(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+                        + " form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+        if (!h.containsKey("Cache-Control") && answer.headers().stream().noneMatch(x -> x[0].equals("Cache-Control"))) {
+            h.set("Cache-Control", "no-store");
+        }
+        for (String[] header : answer.headers()) {
+            h.add(header[0], header[1]);
+        }
+        boolean head = exchange.getRequestMethod().equals("HEAD");
+        exchange.sendResponseHeaders(answer.status(), head || answer.body().length == 0 ? -1 : answer.body().length);
+        if (!head && answer.body().length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(answer.body());
+            }
+        }
+    }
+}
