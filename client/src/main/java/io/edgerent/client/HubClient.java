@@ -1,5 +1,6 @@
 package io.edgerent.client;
 
+import io.edgerent.link.CoapCall;
 import io.edgerent.link.Dtls;
 import io.edgerent.link.HubKeyCheck;
 import io.edgerent.protocol.Cbor;
@@ -19,7 +20,6 @@ import io.edgerent.protocol.TokenRequest;
 import io.edgerent.protocol.Voucher;
 import io.edgerent.protocol.WalletMove;
 import io.edgerent.protocol.WipeRecord;
-import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -29,13 +29,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.eclipse.californium.core.CoapClient;
-import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
-import org.eclipse.californium.elements.exception.ConnectorException;
 
 /**
  * The hub's API as owners and renters call it. Over {@code coaps://} the DTLS session is
@@ -234,40 +232,25 @@ public final class HubClient implements AutoCloseable {
         return exchange(path, client -> client.post(payload, MediaTypeRegistry.APPLICATION_CBOR));
     }
 
-    private interface Call {
-        CoapResponse send(CoapClient client) throws ConnectorException, IOException;
-    }
-
-    private byte[] exchange(String path, Call call) {
+    private byte[] exchange(String path, CoapCall.Send call) {
         URI hub = hub();
         HubKeyCheck shown = check;
         CoapClient client = new CoapClient(hub.resolve("/" + path));
         client.setEndpoint(endpoint);
         client.setTimeout(timeoutMillis);
         try {
-            CoapResponse response = call.send(client);
-            if (response == null && shown.refused()) {
-                throw new HubKeyMismatchException(
-                        hub, shown.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
-            }
-            if (response == null) {
-                throw new HubUnreachableException("no answer from the hub at " + hub + " within " + timeoutMillis / 1000
-                        + " s" + next(client.getEndpoint()));
-            }
-            if (!response.isSuccess()) {
-                throw new HubRefusedException(
-                        response.getCode().codeClass, response.getCode().text, response.getResponseText());
-            }
-            return response.getPayload();
-        } catch (ConnectorException | IOException e) {
+            return CoapCall.payload(client, call);
+        } catch (CoapCall.Refused e) {
+            throw new HubRefusedException(e.codeClass, e.code, e.getMessage());
+        } catch (CoapCall.NoAnswer e) {
             if (shown.refused()) {
                 throw new HubKeyMismatchException(
                         hub, shown.shown().map(SshKeys::ecdsaP256Line).orElse("?"));
             }
-            throw new HubUnreachableException(
-                    "cannot reach the hub at " + hub + ": " + e.getMessage() + next(client.getEndpoint()));
-        } finally {
-            client.shutdown();
+            throw new HubUnreachableException((e.timedOut()
+                            ? "no answer from the hub at " + hub + " within " + timeoutMillis / 1000 + " s"
+                            : "cannot reach the hub at " + hub + ": " + e.getMessage())
+                    + next(client.getEndpoint()));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.edgerent.edge.agent;
 
+import io.edgerent.link.CoapCall;
 import io.edgerent.link.Dtls;
 import io.edgerent.link.HubKeyCheck;
 import io.edgerent.protocol.Assignment;
@@ -29,7 +30,6 @@ import org.eclipse.californium.core.CoapObserveRelation;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.network.CoapEndpoint;
-import org.eclipse.californium.elements.exception.ConnectorException;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,37 +145,20 @@ final class HubLink implements AutoCloseable {
     }
 
     /** One request to {@code path} at the hub requests go to now; its answer, or why there is none. */
-    private byte[] call(String path, Call call) {
+    private byte[] call(String path, CoapCall.Send call) {
         int used = current.get();
-        CoapClient client = client(used, path);
         try {
-            return payload(used, call.send(client));
-        } catch (ConnectorException | IOException e) {
-            throw unreachable(used, e);
-        } finally {
-            client.shutdown();
-        }
-    }
-
-    private interface Call {
-        CoapResponse send(CoapClient client) throws ConnectorException, IOException;
-    }
-
-    /** The answer of hub {@code used}; no answer or a refusal is thrown as such. */
-    private byte[] payload(int used, CoapResponse response) {
-        if (response == null) {
-            // The hub may have lost the DTLS session (a crash keeps none) and drop its records unanswered: the
-            // next request handshakes anew. A hub that merely did not answer costs one handshake more.
-            if (endpoint.getConnector() instanceof DTLSConnector dtls) {
+            return CoapCall.payload(client(used, path), call);
+        } catch (CoapCall.Refused e) {
+            throw new HubRefusedException(e.codeClass, e.code + " " + e.getMessage());
+        } catch (CoapCall.NoAnswer e) {
+            if (e.timedOut() && endpoint.getConnector() instanceof DTLSConnector dtls) {
+                // The hub may have lost the DTLS session (a crash keeps none) and drop its records unanswered: the
+                // next request handshakes anew. A hub that merely did not answer costs one handshake more.
                 dtls.clearConnectionState();
             }
-            throw unreachable(used, null);
+            throw unreachable(used, e.timedOut() ? null : (Exception) e.getCause());
         }
-        if (!response.isSuccess()) {
-            throw new HubRefusedException(
-                    response.getCode().codeClass, response.getCode() + " " + response.getResponseText());
-        }
-        return response.getPayload();
     }
 
     /**

@@ -3,22 +3,19 @@ package io.edgerent.hub.api.coap;
 import io.edgerent.hub.federation.Federation.LinkedHub;
 import io.edgerent.hub.federation.Federation.RefusedThere;
 import io.edgerent.hub.federation.LinkedHubCalls;
+import io.edgerent.link.CoapCall;
 import io.edgerent.link.Dtls;
 import io.edgerent.link.HubKeyCheck;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.RefusedException;
-import java.io.IOException;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.californium.core.CoapClient;
-import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.network.CoapEndpoint;
-import org.eclipse.californium.core.network.Endpoint;
-import org.eclipse.californium.elements.exception.ConnectorException;
 
 /** Requests to linked hubs over CoAP and DTLS, as this hub (its key), each linked hub's key pinned. */
 public final class LinkedHubsOverDtls implements LinkedHubCalls {
@@ -35,40 +32,35 @@ public final class LinkedHubsOverDtls implements LinkedHubCalls {
     @Override
     public byte[] call(LinkedHub hub, String path, byte[] payload) {
         CoapClient client = new CoapClient(hub.address().resolve("/" + path));
-        client.setEndpoint(endpoints.computeIfAbsent(
-                hub, h -> Dtls.clientEndpoint(h.address(), hubKeyPair, HubKeyCheck.pinned(h.key()))));
+        CoapEndpoint endpoint = endpoints.computeIfAbsent(
+                hub, h -> Dtls.clientEndpoint(h.address(), hubKeyPair, HubKeyCheck.pinned(h.key())));
+        client.setEndpoint(endpoint);
         client.setTimeout(timeoutMillis);
         try {
-            CoapResponse response =
-                    payload == null ? client.get() : client.post(payload, MediaTypeRegistry.APPLICATION_CBOR);
-            if (response == null) {
-                // It may have lost the DTLS session (a crash keeps none) and drop its records unanswered: handshake
-                // anew next time.
-                Endpoint used = client.getEndpoint();
-                if (endpoints.remove(hub, used)) {
-                    used.destroy();
-                }
+            return CoapCall.payload(
+                    client, c -> payload == null ? c.get() : c.post(payload, MediaTypeRegistry.APPLICATION_CBOR));
+        } catch (CoapCall.NoAnswer e) {
+            if (!e.timedOut()) {
                 throw new RefusedException(
-                        ErrorCode.UNAVAILABLE, "hub " + hub.name() + " did not answer within " + timeoutMillis + " ms");
+                        ErrorCode.UNAVAILABLE, "cannot reach hub " + hub.name() + ": " + e.getMessage());
             }
-            if (response.isSuccess()) {
-                return response.getPayload();
+            // It may have lost the DTLS session (a crash keeps none) and drop its records unanswered: handshake anew
+            // next time.
+            if (endpoints.remove(hub, endpoint)) {
+                endpoint.destroy();
             }
-            int codeClass = response.getCode().codeClass;
-            int detail = response.getCode().codeDetail;
-            String text = "hub " + hub.name() + ": " + response.getResponseText();
-            if (codeClass != 4) {
+            throw new RefusedException(
+                    ErrorCode.UNAVAILABLE, "hub " + hub.name() + " did not answer within " + timeoutMillis + " ms");
+        } catch (CoapCall.Refused e) {
+            String text = "hub " + hub.name() + ": " + e.getMessage();
+            if (e.codeClass != 4) {
                 throw new RefusedException(ErrorCode.UNAVAILABLE, text);
             }
             ErrorCode code = Arrays.stream(ErrorCode.values())
-                    .filter(c -> c.codeClass == 4 && c.codeDetail == detail)
+                    .filter(c -> c.codeClass == 4 && c.codeDetail == e.codeDetail)
                     .findFirst()
                     .orElse(ErrorCode.CONFLICT);
             throw new RefusedThere(code, text);
-        } catch (ConnectorException | IOException e) {
-            throw new RefusedException(ErrorCode.UNAVAILABLE, "cannot reach hub " + hub.name() + ": " + e.getMessage());
-        } finally {
-            client.shutdown();
         }
     }
 
