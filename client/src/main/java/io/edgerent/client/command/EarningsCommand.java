@@ -13,12 +13,9 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description =
                 "An owner's settled income per device, after the hub's fee, and the owner's balance (hub operator).")
-final class EarningsCommand extends HubCommand {
+final class EarningsCommand extends OperatorCommand {
     @Option(names = "--owner", paramLabel = "NAME", required = true)
     String owner;
-
-    @Mixin
-    AdminOption admin;
 
     @Mixin
     OutputOption output;
@@ -28,13 +25,8 @@ final class EarningsCommand extends HubCommand {
     }
 
     @Override
-    boolean asRenter() {
-        return false;
-    }
-
-    @Override
     int run(HubClient hub) {
-        var earnings = hub.earnings(admin.read(context), owner);
+        var earnings = hub.earnings(adminSecret(), owner);
         if (output.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("owner", earnings.owner());

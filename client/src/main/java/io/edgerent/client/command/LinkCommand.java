@@ -18,9 +18,7 @@ import picocli.CommandLine.Parameters;
                     + " renters; a rental of the other hub's device is paid from the renter's wallet here and settled there.",
             "Without a subcommand: the links, as `link list` shows them."
         })
-final class LinkCommand extends HubCommand {
-    @Mixin
-    AdminOption admin;
+final class LinkCommand extends OperatorCommand {
 
     @Mixin
     OutputOption output;
@@ -30,13 +28,8 @@ final class LinkCommand extends HubCommand {
     }
 
     @Override
-    boolean asRenter() {
-        return false;
-    }
-
-    @Override
     int run(HubClient hub) {
-        return show(context, output, hub.links(admin.read(context), "list", null, null, null));
+        return show(context, output, hub.links(adminSecret(), "list", null, null, null));
     }
 
     static int show(Context context, OutputOption output, java.util.List<HubClient.Link> links) {
@@ -76,7 +69,7 @@ final class LinkCommand extends HubCommand {
     @Command(
             name = "add",
             description = "Links the hub NAME (a-z, 0-9, '-') that answers at ADDRESS and shows HUB_KEY.")
-    static final class Add extends HubCommand {
+    static final class Add extends OperatorCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "what this hub calls the other")
         String name;
 
@@ -91,9 +84,6 @@ final class LinkCommand extends HubCommand {
         String key;
 
         @Mixin
-        AdminOption admin;
-
-        @Mixin
         OutputOption output;
 
         Add(Context context) {
@@ -101,25 +91,17 @@ final class LinkCommand extends HubCommand {
         }
 
         @Override
-        boolean asRenter() {
-            return false;
-        }
-
-        @Override
         int run(HubClient hub) {
-            return show(context, output, hub.links(admin.read(context), "add", name, address, key));
+            return show(context, output, hub.links(adminSecret(), "add", name, address, key));
         }
     }
 
     @Command(
             name = "remove",
             description = "Removes the link to NAME; a link with rentals not settled yet cannot be removed.")
-    static final class Remove extends HubCommand {
+    static final class Remove extends OperatorCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
-
-        @Mixin
-        AdminOption admin;
 
         @Mixin
         OutputOption output;
@@ -129,20 +111,13 @@ final class LinkCommand extends HubCommand {
         }
 
         @Override
-        boolean asRenter() {
-            return false;
-        }
-
-        @Override
         int run(HubClient hub) {
-            return show(context, output, hub.links(admin.read(context), "remove", name, null, null));
+            return show(context, output, hub.links(adminSecret(), "remove", name, null, null));
         }
     }
 
     @Command(name = "list", description = "Each link, when it was last heard from and how many devices it listed.")
-    static final class List extends HubCommand {
-        @Mixin
-        AdminOption admin;
+    static final class List extends OperatorCommand {
 
         @Mixin
         OutputOption output;
@@ -152,13 +127,8 @@ final class LinkCommand extends HubCommand {
         }
 
         @Override
-        boolean asRenter() {
-            return false;
-        }
-
-        @Override
         int run(HubClient hub) {
-            return show(context, output, hub.links(admin.read(context), "list", null, null, null));
+            return show(context, output, hub.links(adminSecret(), "list", null, null, null));
         }
     }
 }

@@ -2,7 +2,6 @@ package io.edgerent.client.command;
 
 import io.edgerent.client.HubClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -13,7 +12,7 @@ import picocli.CommandLine.Option;
             "Creates a one-time registration token for one of NAME's devices. Give it to the device (edgerent device --token ...);"
                     + " it works once. Run by the hub operator, who holds the hub's admin secret."
         })
-final class TokenCommand extends HubCommand {
+final class TokenCommand extends OperatorCommand {
     @Option(
             names = "--owner",
             paramLabel = "NAME",
@@ -29,29 +28,21 @@ final class TokenCommand extends HubCommand {
             })
     boolean dashboard;
 
-    @Mixin
-    AdminOption admin;
-
     TokenCommand(Context context) {
         super(context);
     }
 
     @Override
-    boolean asRenter() {
-        return false;
-    }
-
-    @Override
     int run(HubClient hub) {
         if (dashboard) {
-            HubClient.Invitation invite = hub.inviteOwner(admin.read(context), owner);
+            HubClient.Invitation invite = hub.inviteOwner(adminSecret(), owner);
             context.out().println(invite.code());
             context.out()
                     .println("owner " + owner + " signs up for the dashboard (once) at "
                             + WebCommand.link(hub, invite.httpPort(), invite.path()));
             return 0;
         }
-        context.out().println(hub.issueToken(admin.read(context), owner));
+        context.out().println(hub.issueToken(adminSecret(), owner));
         return 0;
     }
 }

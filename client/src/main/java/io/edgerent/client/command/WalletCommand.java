@@ -35,7 +35,7 @@ final class WalletCommand extends HubCommand {
     }
 
     /** Money in or out of an account through the settlement rail, once per reference. */
-    abstract static class Move extends HubCommand {
+    abstract static class Move extends OperatorCommand {
         @Parameters(
                 index = "0",
                 paramLabel = "ACCOUNT",
@@ -53,9 +53,6 @@ final class WalletCommand extends HubCommand {
         String reference;
 
         @Mixin
-        AdminOption admin;
-
-        @Mixin
         OutputOption output;
 
         Move(Context context) {
@@ -65,14 +62,9 @@ final class WalletCommand extends HubCommand {
         abstract String direction();
 
         @Override
-        boolean asRenter() {
-            return false;
-        }
-
-        @Override
         int run(HubClient hub) {
             var statement =
-                    hub.moveMoney(admin.read(context), direction(), account, Show.amount(amount, "AMOUNT"), reference);
+                    hub.moveMoney(adminSecret(), direction(), account, Show.amount(amount, "AMOUNT"), reference);
             if (output.json()) {
                 OutputOption.print(context, Show.statementJson(statement));
             } else {
