@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * <li>adapters do not import one another, but all may report to observability (which imports no other adapter);
  * <li>below the adapters nothing speaks a transport (Californium, the edgerent link, MINA SSHD, the JDK's HTTP
  *     server, Netty), but identity may read and write SSH key files;
- * <li>JDBC stays in store (services still declare {@code SQLException}, which {@code Sql}'s work throws);
+ * <li>JDBC stays in store (its refusals reach the services as {@code Sql.DatabaseException});
  * <li>packages import one another without cycles, and each has a package-info.java.
  * </ul>
  */
@@ -44,7 +44,6 @@ final class Layering {
             "org.apache.sshd.server.keyprovider.");
 
     private static final List<String> JDBC = List.of("java.sql.", "javax.sql.", "org.postgresql.", "org.h2.");
-    private static final Set<String> SQL_EXCEPTION = Set.of("java.sql.SQLException");
 
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
     private static final Pattern NAME = Pattern.compile("\\b((?:[a-z]\\w*\\.)+[A-Z]\\w*)");
@@ -110,9 +109,7 @@ final class Layering {
                 && !(pkg.equals("identity") && KEY_FORMATS.stream().anyMatch(name::startsWith))) {
             return " uses " + name + ", a transport library";
         }
-        if (!pkg.equals("store")
-                && JDBC.stream().anyMatch(name::startsWith)
-                && !(SERVICES.contains(pkg) && SQL_EXCEPTION.contains(name))) {
+        if (!pkg.equals("store") && JDBC.stream().anyMatch(name::startsWith)) {
             return " uses " + name + ", JDBC, which stays in store";
         }
         return null;

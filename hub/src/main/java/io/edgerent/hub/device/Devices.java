@@ -12,7 +12,6 @@ import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.Template;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -130,7 +129,7 @@ public final class Devices {
     }
 
     /** The device's row, in the caller's transaction; a device this hub does not know is refused. */
-    public DeviceRow row(String deviceId) throws SQLException {
+    public DeviceRow row(String deviceId) {
         return sql.one("SELECT " + DeviceRow.COLUMNS + " FROM device WHERE id = ?", deviceId)
                 .map(DeviceRow::of)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
@@ -140,7 +139,7 @@ public final class Devices {
      * Records, in the caller's transaction, that the device {@code device} is alive, in which state and at which
      * prices, and counts the time since its last heartbeat as online when it was not too long.
      */
-    public void heard(DeviceRow device, Heartbeat heartbeat) throws SQLException {
+    public void heard(DeviceRow device, Heartbeat heartbeat) {
         long now = now();
         long gap = now - device.lastSeen();
         long online = gap > 0 && gap <= config.offlineAfter().toMillis() ? gap : 0;
@@ -206,7 +205,7 @@ public final class Devices {
     }
 
     /** Refuses, in the caller's transaction, {@code what} unless signed with {@code deviceId}'s registered key. */
-    public void requireKey(String deviceId, byte[] signerKey, String what) throws SQLException {
+    public void requireKey(String deviceId, byte[] signerKey, String what) {
         byte[] registered = sql.one("SELECT public_key FROM device WHERE id = ?", deviceId)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"))
                 .bytes(1);
@@ -242,7 +241,7 @@ public final class Devices {
         });
     }
 
-    private int reserveHttpPort(String deviceId) throws SQLException {
+    private int reserveHttpPort(String deviceId) {
         int port = freeTunnelPort();
         sql.update("UPDATE device SET http_tunnel_port = ? WHERE id = ?", port, deviceId);
         return port;
@@ -253,7 +252,7 @@ public final class Devices {
      * range is used up to its end, the lowest one free, as below the ports held of a widened range (a
      * scan of all devices).
      */
-    private int freeTunnelPort() throws SQLException {
+    private int freeTunnelPort() {
         Sql.Row highest = sql.one("SELECT MAX(tunnel_port), MAX(http_tunnel_port) FROM device")
                 .orElseThrow();
         long top = Math.max(highest.isNull(1) ? 0 : highest.integer(1), highest.isNull(2) ? 0 : highest.integer(2));

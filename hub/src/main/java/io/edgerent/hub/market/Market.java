@@ -8,7 +8,6 @@ import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Template;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,7 +38,7 @@ public final class Market {
         return sql.transaction(() -> listings("owner = ?", List.of(owner)));
     }
 
-    private List<Listing> listings(String where, List<Object> arguments) throws SQLException {
+    private List<Listing> listings(String where, List<Object> arguments) {
         long now = clock.millis();
         long today = Math.floorDiv(now, DAY_MILLIS);
         int days = Devices.UPTIME_DAYS;

@@ -6,7 +6,6 @@ import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.UsageReport;
-import java.sql.SQLException;
 
 /**
  * A channel as stored, with the state of its rental and what the hub's HTTP router sent out for
@@ -181,7 +180,7 @@ public record Channel(
     }
 
     /** The channel of {@code rental}, in the caller's transaction; columns in the order the record lists them. */
-    static Channel read(Sql sql, String rental) throws SQLException {
+    static Channel read(Sql sql, String rental) {
         Sql.Row r = sql.one(
                         "SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
                                 + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes, c.usage_sequence,"

@@ -9,7 +9,6 @@ import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.UsageReport;
 import io.edgerent.protocol.Voucher;
 import java.math.BigInteger;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -64,8 +63,7 @@ public final class Channels {
             String deviceId,
             long deposit,
             Prices prices,
-            String fundedBy)
-            throws SQLException {
+            String fundedBy) {
         sql.update(
                 "INSERT INTO channel(rental, renter_key, voucher_key, owner, device_id, deposit, price_per_hour, price_per_gb,"
                         + " fee_bps, paid, last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory,"
@@ -85,19 +83,19 @@ public final class Channels {
     }
 
     /** The account a channel's deposit came from and its refund goes back to. */
-    private String funding(String rental) throws SQLException {
+    private String funding(String rental) {
         Sql.Row r = sql.one("SELECT renter_key, funded_by FROM channel WHERE rental = ?", rental)
                 .orElseThrow();
         return r.text(2) == null ? Ledger.renterWallet(r.bytes(1)) : Ledger.clearing(r.text(2));
     }
 
     /** The linked hub that funded a channel, if one did. */
-    public Optional<String> fundedBy(String rental) throws SQLException {
+    public Optional<String> fundedBy(String rental) {
         return sql.one("SELECT funded_by FROM channel WHERE rental = ?", rental).map(r -> r.text(1));
     }
 
     /** Adds to the deposit of an open channel (a rental extended). */
-    public void topUp(String rental, String reference, long amount) throws SQLException {
+    public void topUp(String rental, String reference, long amount) {
         Channel c = channel(rental);
         requireOpen(c);
         ledger.transfer(reference, funding(rental), Ledger.escrow(rental), amount);
@@ -108,7 +106,7 @@ public final class Channels {
      * Counts the time since the last heartbeat as billed, unless the gap exceeds the grace period
      * (the device was offline) or the rental is paused; then applies the payment rules.
      */
-    public Decision meter(Channel c) throws SQLException {
+    public Decision meter(Channel c) {
         if (!c.open()) {
             return Decision.NONE;
         }
@@ -140,7 +138,7 @@ public final class Channels {
      * It replaces the channel's stored voucher in the caller's transaction: the latest voucher
      * promises everything paid so far, so it is all settlement needs.
      */
-    public Outcome acceptVerifiedVoucher(Voucher voucher) throws SQLException {
+    public Outcome acceptVerifiedVoucher(Voucher voucher) {
         Channel c = channel(voucher.channel());
         requireOpen(c);
         if (voucher.sequence() <= c.lastSequence()) {
@@ -172,7 +170,7 @@ public final class Channels {
     }
 
     /** Records a device's cumulative usage report for its rental; egress is billed from it. */
-    public Outcome recordUsage(String deviceId, UsageReport usage) throws SQLException {
+    public Outcome recordUsage(String deviceId, UsageReport usage) {
         Channel c = channel(usage.rental());
         if (!c.deviceId().equals(deviceId)) {
             throw new RefusedException(
@@ -206,11 +204,11 @@ public final class Channels {
      * The payment rules: the deposit used up ends the rental; paid lagging behind due by more than
      * the grace allowance pauses it, catching up resumes it; paused beyond the limit ends it.
      */
-    public Decision enforce(String rental) throws SQLException {
+    public Decision enforce(String rental) {
         return enforce(channel(rental)).decision();
     }
 
-    private Outcome enforce(Channel c) throws SQLException {
+    private Outcome enforce(Channel c) {
         if (!c.open()) {
             return new Outcome(Decision.NONE, c);
         }
@@ -241,7 +239,7 @@ public final class Channels {
      * gets it less the hub's fee, the rest of the escrow returns to the renter. A second call
      * changes nothing.
      */
-    public void settle(String rental) throws SQLException {
+    public void settle(String rental) {
         Optional<Sql.Row> found = sql.one("SELECT state FROM channel WHERE rental = ?", rental);
         if (found.isEmpty() || !found.get().text(1).equals(OPEN)) {
             return;
@@ -272,12 +270,12 @@ public final class Channels {
                 rental);
     }
 
-    public ChannelStatus status(String rental) throws SQLException {
+    public ChannelStatus status(String rental) {
         return channel(rental).status();
     }
 
     /** The key a channel's vouchers verify with: the renter's, or the one the renter's page made for it. */
-    public Optional<byte[]> voucherKey(String rental) throws SQLException {
+    public Optional<byte[]> voucherKey(String rental) {
         return sql.one("SELECT COALESCE(voucher_key, renter_key) FROM channel WHERE rental = ?", rental)
                 .map(r -> r.bytes(1));
     }
@@ -287,7 +285,7 @@ public final class Channels {
         return Math.addExact(prices.forSeconds(billedMillis / 1000), prices.forBytes(egressBytes));
     }
 
-    public Channel channel(String rental) throws SQLException {
+    public Channel channel(String rental) {
         return Channel.read(sql, rental);
     }
 

@@ -4,7 +4,6 @@ import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Statement;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
@@ -132,7 +131,7 @@ public final class Ledger {
                 .integer(1));
     }
 
-    private void openAccount(String account) throws SQLException {
+    private void openAccount(String account) {
         if (sql.one("SELECT id FROM account WHERE id = ?", account).isEmpty()) {
             sql.update("INSERT INTO account(id, created_at) VALUES (?, ?)", account, clock.millis());
         }

@@ -10,7 +10,6 @@ import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.UsageReport;
 import io.edgerent.protocol.Voucher;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -55,7 +54,7 @@ public final class RentalPayments {
     }
 
     /** Carries out a voucher's outcome; the channel read again only when the rules changed the rental. */
-    private ChannelStatus accept(Channels.Outcome outcome, Events.Changes changes) throws SQLException {
+    private ChannelStatus accept(Channels.Outcome outcome, Events.Changes changes) {
         String rental = outcome.channel().rental();
         rentals.apply(rental, outcome.channel().deviceId(), outcome.decision(), changes);
         return outcome.decision() == Channels.Decision.NONE ? outcome.channel().status() : channels.status(rental);

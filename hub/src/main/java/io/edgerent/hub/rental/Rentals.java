@@ -24,7 +24,6 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalOrder;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.Template;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
@@ -286,7 +285,7 @@ public final class Rentals {
     }
 
     /** Carries out what the payment rules decided for a rental. */
-    void apply(String rental, String deviceId, Channels.Decision decision, Events.Changes changes) throws SQLException {
+    void apply(String rental, String deviceId, Channels.Decision decision, Events.Changes changes) {
         switch (decision) {
             case PAUSE, RESUME -> {
                 sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", deviceId);
@@ -301,7 +300,7 @@ public final class Rentals {
     }
 
     /** Ends a rental that is preparing or active: the device is told to wipe, the channel settles, renters lose access. */
-    private void beginEnding(String name, Events.Changes changes) throws SQLException {
+    private void beginEnding(String name, Events.Changes changes) {
         Sql.Row r = sql.one("SELECT device_id, state FROM rental WHERE name = ?", name)
                 .orElseThrow();
         String deviceId = r.text("device_id");
@@ -316,14 +315,14 @@ public final class Rentals {
     }
 
     /** The rental {@code name} if it is this renter's, in the caller's transaction; anyone else's is "you have none". */
-    RentalRow requireRenter(byte[] renterKey, String name) throws SQLException {
+    RentalRow requireRenter(byte[] renterKey, String name) {
         return sql.one("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE name = ?", name)
                 .map(RentalRow::of)
                 .filter(r -> Arrays.equals(r.renterKey(), renterKey))
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "you have no rental " + name));
     }
 
-    RentalView rentalView(String name) throws SQLException {
+    RentalView rentalView(String name) {
         return view(sql.one("SELECT " + RentalRow.COLUMNS + " FROM rental WHERE name = ?", name)
                 .map(RentalRow::of)
                 .orElseThrow());
@@ -341,7 +340,7 @@ public final class Rentals {
                 r.template());
     }
 
-    private Assignment assignmentOf(String deviceId) throws SQLException {
+    private Assignment assignmentOf(String deviceId) {
         Sql.Row a = sql.one(
                         "SELECT d.assignment_version, d.current_rental, r.state, r.ssh_key, r.template, r.ends_at,"
                                 + " r.password_sha256, c.paused_since FROM device d LEFT JOIN rental r ON r.name = d.current_rental"

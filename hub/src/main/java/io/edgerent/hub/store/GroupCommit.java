@@ -1,6 +1,5 @@
 package io.edgerent.hub.store;
 
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -141,14 +140,9 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     /** One piece's result, or its refusal as {@link Failed}; a race lost with another hub fails the whole batch, which then runs again. */
-    private Object runOne(Pending<?> pending) throws SQLException {
+    private Object runOne(Pending<?> pending) {
         try {
             return sql.savepoint(pending.work());
-        } catch (SQLException e) {
-            if (sql.retryable(e)) {
-                throw e;
-            }
-            return new Failed(new IllegalStateException("database: " + e.getMessage(), e));
         } catch (RuntimeException e) {
             if (sql.retryable(e)) {
                 throw e;

@@ -41,12 +41,20 @@ public final class Sql {
         this.postgres = database.isPostgres();
     }
 
+    /** Work in a transaction; the database's refusals reach it as {@link DatabaseException}. */
     public interface Work<T> {
-        T run() throws SQLException;
+        T run();
     }
 
     public interface VoidWork {
-        void run() throws SQLException;
+        void run();
+    }
+
+    /** A statement the database refused or could not run; its cause is the driver's {@link SQLException}. */
+    public static final class DatabaseException extends IllegalStateException {
+        DatabaseException(SQLException cause) {
+            super("database: " + cause.getMessage(), cause);
+        }
     }
 
     public synchronized void transaction(VoidWork work) {
@@ -65,8 +73,6 @@ public final class Sql {
             depth++;
             try {
                 return work.run();
-            } catch (SQLException e) {
-                throw new IllegalStateException("database: " + e.getMessage(), e);
             } finally {
                 depth--;
             }
@@ -133,19 +139,23 @@ public final class Sql {
      * of the transaction stands. A race lost with another hub is not undone here: the whole transaction
      * runs again.
      */
-    public <T> T savepoint(Work<T> work) throws SQLException {
-        Savepoint mark = db.setSavepoint();
-        int waiting = afterCommit.size();
+    public <T> T savepoint(Work<T> work) {
         try {
-            T result = work.run();
-            db.releaseSavepoint(mark);
-            return result;
-        } catch (SQLException | RuntimeException e) {
-            if (!retryable(e)) {
-                db.rollback(mark);
-                afterCommit.subList(waiting, afterCommit.size()).clear();
+            Savepoint mark = db.setSavepoint();
+            int waiting = afterCommit.size();
+            try {
+                T result = work.run();
+                db.releaseSavepoint(mark);
+                return result;
+            } catch (RuntimeException e) {
+                if (!retryable(e)) {
+                    db.rollback(mark);
+                    afterCommit.subList(waiting, afterCommit.size()).clear();
+                }
+                throw e;
             }
-            throw e;
+        } catch (SQLException e) {
+            throw new DatabaseException(e);
         }
     }
 
@@ -168,37 +178,45 @@ public final class Sql {
      * Tells the other hubs on this database something, once this transaction commits (PostgreSQL's
      * NOTIFY; nothing on the embedded database, which has no other hub).
      */
-    public void tellOtherHubs(String channel, String message) throws SQLException {
+    public void tellOtherHubs(String channel, String message) {
         if (postgres) {
             all("SELECT pg_notify(?, ?)", channel, message);
         }
     }
 
-    public int update(String sql, Object... args) throws SQLException {
-        return prepare(sql, args).executeUpdate();
+    public int update(String sql, Object... args) {
+        try {
+            return prepare(sql, args).executeUpdate();
+        } catch (SQLException e) {
+            throw new DatabaseException(e);
+        }
     }
 
     /** Runs one statement for many rows as a JDBC batch. */
-    void batch(String sql, List<Object[]> rows) throws SQLException {
+    void batch(String sql, List<Object[]> rows) {
         if (rows.isEmpty()) {
             return;
         }
-        PreparedStatement s = prepare(sql);
-        for (Object[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
-                s.setObject(i + 1, row[i]);
+        try {
+            PreparedStatement s = prepare(sql);
+            for (Object[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    s.setObject(i + 1, row[i]);
+                }
+                s.addBatch();
             }
-            s.addBatch();
+            s.executeBatch();
+        } catch (SQLException e) {
+            throw new DatabaseException(e);
         }
-        s.executeBatch();
     }
 
-    public Optional<Row> one(String sql, Object... args) throws SQLException {
+    public Optional<Row> one(String sql, Object... args) {
         List<Row> rows = all(sql, args);
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }
 
-    public List<Row> all(String sql, Object... args) throws SQLException {
+    public List<Row> all(String sql, Object... args) {
         try (ResultSet rs = prepare(sql, args).executeQuery()) {
             List<Row> rows = new ArrayList<>();
             int columns = rs.getMetaData().getColumnCount();
@@ -215,6 +233,8 @@ public final class Sql {
                 rows.add(new Row(names, values));
             }
             return rows;
+        } catch (SQLException e) {
+            throw new DatabaseException(e);
         }
     }
 

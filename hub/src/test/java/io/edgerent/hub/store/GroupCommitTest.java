@@ -9,6 +9,7 @@ import io.edgerent.protocol.RefusedException;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +28,7 @@ class GroupCommitTest {
         try (Database db = Database.embedded(dir);
                 GroupCommit commits = new GroupCommit(new Sql(db))) {
             Sql sql = new Sql(db);
-            sql.transaction(() -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+            sql.transaction(() -> sql.update("CREATE TABLE piece (n INT PRIMARY KEY)"));
             List<CompletableFuture<Integer>> answers = new ArrayList<>();
             // Spread out as a fleet's requests are: without the gathering each would be a commit of its own.
             for (int n = 0; n < GroupCommit.GATHER; n++) {
@@ -48,9 +49,8 @@ class GroupCommitTest {
     void clientsWaitingForTheirAnswersDoNotWaitOutTheGatheringEachTime() throws Exception {
         try (Database db = Database.embedded(dir);
                 GroupCommit commits = new GroupCommit(new Sql(db))) {
-            new Sql(db)
-                    .transaction(
-                            () -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+            Sql setup = new Sql(db);
+            setup.transaction(() -> setup.update("CREATE TABLE piece (n INT PRIMARY KEY)"));
             int rounds = 200;
             long started = System.nanoTime();
             // Two clients, each sending its next piece once the last is answered: fewer than GATHER ever wait.
@@ -75,9 +75,8 @@ class GroupCommitTest {
     void aLonePieceIsCommittedWithoutWaitingForOthers() throws Exception {
         try (Database db = Database.embedded(dir);
                 GroupCommit commits = new GroupCommit(new Sql(db))) {
-            new Sql(db)
-                    .transaction(
-                            () -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+            Sql setup = new Sql(db);
+            setup.transaction(() -> setup.update("CREATE TABLE piece (n INT PRIMARY KEY)"));
             assertEquals(1, commits.submit(insert(db, 1)).get(10, TimeUnit.SECONDS));
             assertEquals(1, commits.commits());
             assertEquals(1, count(db));
@@ -88,9 +87,8 @@ class GroupCommitTest {
     void aRefusedPieceLeavesNoTraceAndTheOthersOfItsCommitStand() throws Exception {
         try (Database db = Database.embedded(dir);
                 GroupCommit commits = new GroupCommit(new Sql(db))) {
-            new Sql(db)
-                    .transaction(
-                            () -> db.connection().createStatement().execute("CREATE TABLE piece (n INT PRIMARY KEY)"));
+            Sql setup = new Sql(db);
+            setup.transaction(() -> setup.update("CREATE TABLE piece (n INT PRIMARY KEY)"));
             CompletableFuture<Integer> first = commits.submit(insert(db, 1));
             CompletableFuture<Integer> refused = commits.submit(() -> {
                 insert(db, 2).run();
@@ -110,6 +108,8 @@ class GroupCommitTest {
             try (PreparedStatement s = db.connection().prepareStatement("INSERT INTO piece VALUES (?)")) {
                 s.setInt(1, n);
                 return s.executeUpdate();
+            } catch (SQLException e) {
+                throw new Sql.DatabaseException(e);
             }
         };
     }
