@@ -62,7 +62,7 @@ final class RenterPages {
         return layout(r, "My rentals", b.toString());
     }
 
-    static String rental(WebExchange.Request r, RentalView v, WebUi.RentalStatus s, String error) {
+    static String rental(WebExchange.Request r, RentalView v, MyRentals.RentalStatus s, String error) {
         ChannelStatus c = s.channel();
         boolean active = v.state().equals(RentalView.ACTIVE);
         boolean open = v.state().equals(RentalView.PREPARING) || active;
@@ -159,7 +159,7 @@ final class RenterPages {
     }
 
     /** What the rental page's script reads every few seconds. */
-    static String statusJson(WebUi.RentalStatus s, String hubKey) {
+    static String statusJson(MyRentals.RentalStatus s, String hubKey) {
         RentalView v = s.rental();
         ChannelStatus c = s.channel();
         StringBuilder b = new StringBuilder("{");

@@ -294,4 +294,13 @@ final class WebExchange {
             }
         }
     }
+
+    /** The account a page needs; without one the answer is the sign-in page ({@link SignInNeeded}). */
+    static Accounts.Account signedIn(Request r) {
+        return r.account().orElseThrow(() -> new SignInNeeded());
+    }
+
+    static Answer notFound(Request r) {
+        return Answer.html(404, Html.problem(r, 404, "There is no page " + r.path() + " on this hub."));
+    }
 }

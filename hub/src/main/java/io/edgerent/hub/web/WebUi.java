@@ -1,10 +1,11 @@
 package io.edgerent.hub.web;
 
-import static io.edgerent.hub.web.WebExchange.HEX;
 import static io.edgerent.hub.web.WebExchange.asset;
 import static io.edgerent.hub.web.WebExchange.hexBytes;
+import static io.edgerent.hub.web.WebExchange.notFound;
 import static io.edgerent.hub.web.WebExchange.requireFormToken;
 import static io.edgerent.hub.web.WebExchange.send;
+import static io.edgerent.hub.web.WebExchange.signedIn;
 import static io.edgerent.hub.web.WebExchange.wholeNumber;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -20,7 +21,6 @@ import io.edgerent.hub.web.WebExchange.Answer;
 import io.edgerent.hub.web.WebExchange.Request;
 import io.edgerent.hub.web.WebExchange.SignInNeeded;
 import io.edgerent.hub.web.WebExchange.WebRefusal;
-import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.MalformedMessageException;
@@ -30,14 +30,11 @@ import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.Template;
-import io.edgerent.protocol.Voucher;
-import io.edgerent.protocol.WipeRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,9 +55,9 @@ public final class WebUi implements AutoCloseable {
     private final Services services;
     private final Accounts accounts;
     private final Supplier<List<Listing>> market;
-    private final String hubKey;
     private final Clock clock;
     private final SignIns signIns;
+    private final MyRentals myRentals;
     private final HttpServer server;
     private final ExecutorService workers;
 
@@ -75,9 +72,9 @@ public final class WebUi implements AutoCloseable {
         this.services = services;
         this.accounts = accounts;
         this.market = market;
-        this.hubKey = hubKey;
         this.clock = clock;
         this.signIns = new SignIns(accounts, new AuthPenalties(clock));
+        this.myRentals = new MyRentals(config, services, hubKey);
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         } catch (IOException e) {
@@ -162,7 +159,7 @@ public final class WebUi implements AutoCloseable {
             case "rent":
                 return post && parts.length == 1 ? rent(r) : notFound(r);
             case "rentals":
-                return rentals(r, parts, get);
+                return myRentals.answer(r, parts, get);
             case "owner":
                 return get && parts.length == 1 ? ownerDashboard(r) : notFound(r);
             case "signin":
@@ -180,10 +177,6 @@ public final class WebUi implements AutoCloseable {
             default:
                 return notFound(r);
         }
-    }
-
-    private Answer notFound(Request r) {
-        return Answer.html(404, Html.problem(r, 404, "There is no page " + r.path() + " on this hub."));
     }
 
     // ---- market and renting
@@ -260,122 +253,6 @@ public final class WebUi implements AutoCloseable {
         }
     }
 
-    private Answer rentals(Request r, String[] parts, boolean get) {
-        Accounts.Account account = signedIn(r);
-        if (parts.length == 1 && get) {
-            return Answer.html(
-                    200,
-                    RenterPages.myRentals(
-                            r,
-                            services.rentals().rentalsOf(account.renterKey()),
-                            services.books().walletOf(account.renterKey()),
-                            config.publicHost()));
-        }
-        if (parts.length < 2 || !Names.isRentalName(parts[1]) || parts.length > 3) {
-            return notFound(r);
-        }
-        String name = parts[1];
-        RentalView rental = rentalOf(account, name);
-        String action = parts.length == 3 ? parts[2] : "";
-        switch (action) {
-            case "":
-                return get
-                        ? Answer.html(200, RenterPages.rental(r, rental, status(account, rental), null))
-                        : notFound(r);
-            case "status":
-                return get ? Answer.json(200, statusJson(account, rental)) : notFound(r);
-            case "voucher":
-                return get ? notFound(r) : voucher(r, account, rental);
-            case "extend":
-                return get ? notFound(r) : extend(r, account, rental);
-            case "end":
-                if (get) {
-                    return notFound(r);
-                }
-                services.rentals().end(account.renterKey(), name);
-                LOG.info("rental {} ended from the web pages ({})", name, account.name());
-                return Answer.redirect("/rentals/" + name);
-            default:
-                return notFound(r);
-        }
-    }
-
-    /** One of the account's rentals; another account's is as unknown as one that does not exist. */
-    private RentalView rentalOf(Accounts.Account account, String name) {
-        return services.rentals().rentalsOf(account.renterKey()).stream()
-                .filter(v -> v.name().equals(name))
-                .findFirst()
-                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "You have no rental " + name + "."));
-    }
-
-    /** Everything the rental page shows and refreshes: the rental, its channel, its key, and its wipe record once there. */
-    record RentalStatus(
-            RentalView rental,
-            ChannelStatus channel,
-            String voucherKey,
-            WipeRecord wipe,
-            String sshCommand,
-            long ahead) {}
-
-    private RentalStatus status(Accounts.Account account, RentalView rental) {
-        ChannelStatus channel = services.payments().channel(account.renterKey(), rental.name());
-        // A channel whose vouchers verify with the renter key is paid from the command line; the page pays only its
-        // own.
-        String voucherKey = services.payments()
-                .voucherKeyOf(rental.name())
-                .filter(k -> !java.util.Arrays.equals(k, account.renterKey()))
-                .map(HEX::formatHex)
-                .orElse("");
-        WipeRecord wipe = null;
-        if (rental.state().equals(RentalView.ENDED)) {
-            try {
-                wipe = services.wipes().wipeOf(account.renterKey(), rental.name());
-            } catch (RefusedException e) {
-                // Not sent yet: the page says so and asks again.
-            }
-        }
-        String ssh = "ssh -J " + rental.name() + "@" + config.publicHost() + ":" + rental.sshPort() + " root@"
-                + rental.name();
-        return new RentalStatus(
-                rental, channel, voucherKey, wipe, ssh, channel.prices().forSeconds(PAY_AHEAD.toSeconds()));
-    }
-
-    /** How far ahead of what is due the page's vouchers promise: two minutes, as `edgerent pay` does at its default. */
-    static final Duration PAY_AHEAD = Duration.ofMinutes(2);
-
-    private String statusJson(Accounts.Account account, RentalView rental) {
-        return RenterPages.statusJson(status(account, rental), hubKey);
-    }
-
-    private Answer voucher(Request r, Accounts.Account account, RentalView rental) {
-        long amount = wholeNumber(r.param("amount"), "amount", 0, Long.MAX_VALUE);
-        long sequence = wholeNumber(r.param("seq"), "seq", 0, Long.MAX_VALUE);
-        long issuedAt = wholeNumber(r.param("issuedAt"), "issuedAt", 0, Long.MAX_VALUE);
-        byte[] signature = hexBytes(r.param("sig"), 64, "the voucher needs its signature (128 hex digits)");
-        services.payments().acceptVoucher(new Voucher(rental.name(), amount, sequence, issuedAt, signature));
-        return Answer.json(200, statusJson(account, rental));
-    }
-
-    private Answer extend(Request r, Accounts.Account account, RentalView rental) {
-        try {
-            int hours = wholeNumber(r.param("hours"), "hours", 1, RentRequest.MAX_HOURS);
-            ChannelStatus channel = services.payments().channel(account.renterKey(), rental.name());
-            long deposit = channel.prices().forSeconds(hours * 3600L);
-            services.rentals()
-                    .extend(
-                            account.renterKey(),
-                            rental.name(),
-                            hours,
-                            deposit,
-                            "topup:" + rental.name() + ":web:" + Accounts.randomToken());
-            LOG.info("rental {} extended by {} h from the web pages ({})", rental.name(), hours, account.name());
-            return Answer.redirect("/rentals/" + rental.name());
-        } catch (RefusedException | MalformedMessageException e) {
-            RentalView now = rentalOf(account, rental.name());
-            return Answer.html(422, RenterPages.rental(r, now, status(account, now), e.getMessage()));
-        }
-    }
-
     // ---- owners
     // ----------------------------------------------------------------------------------------------------------
 
@@ -402,9 +279,5 @@ public final class WebUi implements AutoCloseable {
                         services.books().incomeByDay(owner, 30),
                         services.wipes().wipesOf(owner, 10),
                         clock.millis()));
-    }
-
-    private Accounts.Account signedIn(Request r) {
-        return r.account().orElseThrow(() -> new SignInNeeded());
     }
 }
