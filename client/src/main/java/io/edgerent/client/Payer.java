@@ -48,6 +48,15 @@ public final class Payer {
                 show(channel, Duration.ofNanos(System.nanoTime() - started));
             } catch (HubClient.HubUnreachableException e) {
                 notAnswering(e);
+            } catch (HubClient.HubRefusedException e) {
+                // The rental may have ended (from another terminal, the web pages, its end time) between reading its
+                // channel and paying: that ends the payments and is no failure. Any other refusal is one.
+                channel = hub.channel(renter, rental);
+                if (channel.state().equals(RentalView.PREPARING)
+                        || channel.state().equals(RentalView.ACTIVE)) {
+                    throw e;
+                }
+                continue;
             }
             sleep();
             if (!stopped) {
