@@ -2,6 +2,7 @@ package io.edgerent.client.command;
 
 import io.edgerent.client.HubClient;
 import io.edgerent.client.Payer;
+import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.RentalView;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -37,11 +38,20 @@ final class PayLoop {
             }
         });
         Runtime.getRuntime().addShutdownHook(onInterrupt);
-        var last = payer.run();
-        payerStopped.countDown();
+        ChannelStatus last;
         try {
-            Runtime.getRuntime().removeShutdownHook(onInterrupt);
-        } catch (IllegalStateException shuttingDown) {
+            last = payer.run();
+        } catch (RuntimeException failed) {
+            // Paying failed (the message says why): the rental is left as it is, not ended by the hook at exit with a
+            // client that is closed by then.
+            payerStopped.countDown();
+            if (!removeHook(onInterrupt)) {
+                awaitQuietly(hookDone);
+            }
+            throw failed;
+        }
+        payerStopped.countDown();
+        if (!removeHook(onInterrupt)) {
             // The hook ends the rental with this hub client, which must stay open until it is done.
             awaitQuietly(hookDone);
             return 0;
@@ -49,6 +59,16 @@ final class PayLoop {
         context.out().println("rental " + rental + " is " + last.state());
         Show.settlement(context.out(), hub.channel(renter, rental));
         return 0;
+    }
+
+    /** Whether the hook was removed; false once the JVM is shutting down, when it runs (or ran) instead. */
+    private static boolean removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            return true;
+        } catch (IllegalStateException shuttingDown) {
+            return false;
+        }
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
