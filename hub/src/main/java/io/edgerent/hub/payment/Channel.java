@@ -183,36 +183,36 @@ public record Channel(
     static Channel read(Sql sql, String rental) {
         Sql.Row r = sql.one(
                         "SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
-                                + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes, c.usage_sequence,"
-                                + " c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state, c.owner_share, c.hub_fee, c.refund, r.state,"
-                                + " r.http_bytes_out"
+                                + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes,"
+                                + " c.usage_sequence, c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state,"
+                                + " c.owner_share, c.hub_fee, c.refund, r.state AS rental_state, r.http_bytes_out"
                                 + " FROM channel c JOIN rental r ON r.name = c.rental WHERE c.rental = ?",
                         rental)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
         return new Channel(
-                r.text(1),
-                r.bytes(2),
-                r.text(3),
-                r.text(4),
-                r.integer(5),
-                new Prices(r.integer(6), r.integer(7)),
-                (int) r.integer(8),
-                r.integer(9),
-                r.integer(10),
-                r.integer(11),
-                r.nullableInteger(12),
-                r.integer(13),
-                r.integer(14),
-                r.integer(15),
-                r.integer(16),
-                r.integer(17),
-                r.nullableInteger(18),
-                r.text(19),
-                orZero(r.nullableInteger(20)),
-                orZero(r.nullableInteger(21)),
-                orZero(r.nullableInteger(22)),
-                r.text(23),
-                r.integer(24));
+                r.text("rental"),
+                r.bytes("renter_key"),
+                r.text("owner"),
+                r.text("device_id"),
+                r.integer("deposit"),
+                new Prices(r.integer("price_per_hour"), r.integer("price_per_gb")),
+                (int) r.integer("fee_bps"),
+                r.integer("paid"),
+                r.integer("last_sequence"),
+                r.integer("billed_ms"),
+                r.nullableInteger("metered_until"),
+                r.integer("egress_bytes"),
+                r.integer("usage_sequence"),
+                r.integer("usage_online"),
+                r.integer("usage_cpu"),
+                r.integer("usage_in"),
+                r.nullableInteger("paused_since"),
+                r.text("state"),
+                orZero(r.nullableInteger("owner_share")),
+                orZero(r.nullableInteger("hub_fee")),
+                orZero(r.nullableInteger("refund")),
+                r.text("rental_state"),
+                r.integer("http_bytes_out"));
     }
 
     private static long orZero(Long value) {

@@ -288,6 +288,10 @@ public final class Sql {
             return bytes(column(name));
         }
 
+        public Long nullableInteger(String name) {
+            return nullableInteger(column(name));
+        }
+
         public String text(int column) {
             return (String) values[column - 1];
         }
