@@ -30,7 +30,12 @@ public final class Accounts {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A signed-up account: its name, the renter key its rentals and wallet are held under, and the owner it may see (or null). */
-    public record Account(String name, byte[] renterKey, String owner) {}
+    public record Account(String name, byte[] renterKey, String owner) {
+        /** The account in a row that selected its name, renter_key and owner. */
+        static Account of(Sql.Row r) {
+            return new Account(r.text("name"), r.bytes("renter_key"), r.text("owner"));
+        }
+    }
 
     /** A signed-in browser: the cookie that names it, whose it is, and the token its forms carry. */
     public record Session(String cookie, Account account, String csrf) {}
@@ -161,7 +166,7 @@ public final class Accounts {
                                     + " ON a.name = s.account WHERE s.id_sha256 = ? AND s.csrf = '' AND s.expires_at > ?",
                             id,
                             clock.millis())
-                    .map(r -> new Account(r.text(1), r.bytes(2), r.text(3)));
+                    .map(Account::of);
             sql.update("DELETE FROM web_session WHERE id_sha256 = ? AND csrf = ''", (Object) id);
             return account;
         });
@@ -176,10 +181,11 @@ public final class Accounts {
                 ? sql.transaction(() ->
                         sql.one("SELECT name, password_hash, renter_key, owner FROM web_account WHERE name = ?", name))
                 : Optional.empty();
-        String hash =
-                found.map(r -> r.text(2)).filter(h -> !h.equals(NO_PASSWORD)).orElse(decoyHash);
+        String hash = found.map(r -> r.text("password_hash"))
+                .filter(h -> !h.equals(NO_PASSWORD))
+                .orElse(decoyHash);
         boolean matches = verify(password, hash) && hash != decoyHash;
-        return found.filter(r -> matches).map(r -> new Account(r.text(1), r.bytes(3), r.text(4)));
+        return found.filter(r -> matches).map(Account::of);
     }
 
     public Session openSession(Account account) {
@@ -206,7 +212,7 @@ public final class Accounts {
                                 + " ON a.name = s.account WHERE s.id_sha256 = ? AND s.expires_at > ? AND s.csrf <> ''",
                         sha256(cookie),
                         clock.millis())
-                .map(r -> new Session(cookie, new Account(r.text(1), r.bytes(2), r.text(3)), r.text(4))));
+                .map(r -> new Session(cookie, Account.of(r), r.text("csrf"))));
     }
 
     public void closeSession(String cookie) {
