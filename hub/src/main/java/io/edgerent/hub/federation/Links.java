@@ -45,7 +45,7 @@ final class Links {
     List<LinkedHub> reload() {
         List<LinkedHub> read =
                 sql.transaction(() -> sql.all("SELECT name, address, hub_key FROM linked_hub ORDER BY name").stream()
-                        .map(r -> new LinkedHub(r.text(1), URI.create(r.text(2)), r.text(3)))
+                        .map(r -> new LinkedHub(r.text("name"), URI.create(r.text("address")), r.text("hub_key")))
                         .toList());
         links = read;
         return read;
@@ -108,7 +108,7 @@ final class Links {
             if (sameKey.isPresent()) {
                 throw new RefusedException(
                         ErrorCode.CONFLICT,
-                        "this key is already linked as " + sameKey.get().text(1));
+                        "this key is already linked as " + sameKey.get().text("name"));
             }
             sql.update(
                     "INSERT INTO linked_hub(name, address, hub_key, added_at) VALUES (?, ?, ?, ?)",

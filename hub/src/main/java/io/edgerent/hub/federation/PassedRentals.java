@@ -122,14 +122,14 @@ final class PassedRentals {
     /** The linked hub a rental of this renter was passed to, if it was. */
     Optional<LinkedHub> passedTo(byte[] renterKey, String rental) {
         return sql.transaction(() -> sql.one("SELECT hub, renter_key FROM passed_rental WHERE name = ?", rental))
-                .filter(r -> Arrays.equals(r.bytes(2), renterKey))
-                .flatMap(r -> links.linked(r.text(1)));
+                .filter(r -> Arrays.equals(r.bytes("renter_key"), renterKey))
+                .flatMap(r -> links.linked(r.text("hub")));
     }
 
     /** The linked hub a channel's vouchers go to, if the rental was passed on. */
     Optional<LinkedHub> passedTo(String rental) {
         return sql.transaction(() -> sql.one("SELECT hub FROM passed_rental WHERE name = ?", rental))
-                .flatMap(r -> links.linked(r.text(1)));
+                .flatMap(r -> links.linked(r.text("hub")));
     }
 
     /**
@@ -190,8 +190,8 @@ final class PassedRentals {
                     "SELECT name, hub, view FROM passed_rental WHERE renter_key = ? AND view IS NOT NULL"
                             + " ORDER BY requested_at",
                     mine.renterKey())) {
-                byHub.computeIfAbsent(r.text(2), k -> new ArrayList<>()).add(r.text(1));
-                views.put(r.text(1), RentalView.decode(r.bytes(3)));
+                byHub.computeIfAbsent(r.text("hub"), k -> new ArrayList<>()).add(r.text("name"));
+                views.put(r.text("name"), RentalView.decode(r.bytes("view")));
             }
         });
         for (var entry : byHub.entrySet()) {
@@ -232,9 +232,9 @@ final class PassedRentals {
                 calledBefore));
         for (Sql.Row r : passed) {
             try {
-                reconcile(hub, r.text(1), r.text(2));
+                reconcile(hub, r.text("name"), r.text("state"));
             } catch (RuntimeException e) {
-                LOG.warn("asking hub {} about rental {}: {}", hub.name(), r.text(1), e.getMessage());
+                LOG.warn("asking hub {} about rental {}: {}", hub.name(), r.text("name"), e.getMessage());
             }
         }
     }
@@ -281,15 +281,15 @@ final class PassedRentals {
         sql.transaction(() -> {
             Sql.Row r = sql.one("SELECT hub, renter_key, sent, state FROM passed_rental WHERE name = ?", rental)
                     .orElseThrow();
-            if (r.text(4).equals(Federation.SETTLED)) {
+            if (r.text("state").equals(Federation.SETTLED)) {
                 return;
             }
-            long sent = r.integer(3);
+            long sent = r.integer("sent");
             long back = refundThere + sent - depositThere;
             if (depositThere > sent || refundThere > depositThere) {
                 LOG.error(
                         "hub {} settled rental {} with deposit {} and refund {}, but this hub sent {}; refunding what it can",
-                        r.text(1),
+                        r.text("hub"),
                         rental,
                         depositThere,
                         refundThere,
@@ -297,14 +297,17 @@ final class PassedRentals {
                 back = Math.min(Math.max(back, 0), sent);
             }
             ledger.transfer(
-                    "passed-settle:" + rental, Ledger.clearing(r.text(1)), Ledger.renterWallet(r.bytes(2)), back);
+                    "passed-settle:" + rental,
+                    Ledger.clearing(r.text("hub")),
+                    Ledger.renterWallet(r.bytes("renter_key")),
+                    back);
             sql.update(
                     "UPDATE passed_rental SET state = ?, refund = ?, settled_at = ?"
                             + (view == null ? "" : ", view = ?") + " WHERE name = ?",
                     view == null
                             ? new Object[] {Federation.SETTLED, back, clock.millis(), rental}
                             : new Object[] {Federation.SETTLED, back, clock.millis(), view.encode(), rental});
-            LOG.info("rental {} passed to hub {} settled: {} back to the renter", rental, r.text(1), back);
+            LOG.info("rental {} passed to hub {} settled: {} back to the renter", rental, r.text("hub"), back);
         });
     }
 }
