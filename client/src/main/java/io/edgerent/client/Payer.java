@@ -21,6 +21,8 @@ public final class Payer {
     private final PrintStream status;
     private final boolean live;
     private volatile boolean stopped;
+    /** How often the first read of the channel is tried while the hub fails. */
+    private static final int FIRST_STATUS_TRIES = 10;
 
     public Payer(HubClient hub, KeyPair renter, String rental, Duration every, PrintStream status, boolean live) {
         this.hub = hub;
@@ -49,14 +51,18 @@ public final class Payer {
             } catch (HubClient.HubUnreachableException e) {
                 notAnswering(e);
             } catch (HubClient.HubRefusedException e) {
-                // The rental may have ended (from another terminal, the web pages, its end time) between reading its
-                // channel and paying: that ends the payments and is no failure. Any other refusal is one.
-                channel = hub.channel(renter, rental);
-                if (channel.state().equals(RentalView.PREPARING)
-                        || channel.state().equals(RentalView.ACTIVE)) {
-                    throw e;
+                // A failure of the moment (perhaps the voucher was stored all the same): the channel read after the
+                // interval says which sequence comes next.
+                if (!failedForNow(e)) {
+                    // The rental may have ended (from another terminal, the web pages, its end time) between reading
+                    // its channel and paying: that ends the payments and is no failure. Any other refusal is one.
+                    channel = hub.channel(renter, rental);
+                    if (channel.state().equals(RentalView.PREPARING)
+                            || channel.state().equals(RentalView.ACTIVE)) {
+                        throw e;
+                    }
+                    continue;
                 }
-                continue;
             }
             sleep();
             if (!stopped) {
@@ -64,6 +70,10 @@ public final class Payer {
                     channel = hub.channel(renter, rental);
                 } catch (HubClient.HubUnreachableException e) {
                     notAnswering(e);
+                } catch (HubClient.HubRefusedException e) {
+                    if (!failedForNow(e)) {
+                        throw e;
+                    }
                 }
             }
         }
@@ -73,11 +83,22 @@ public final class Payer {
         return channel;
     }
 
-    /** The channel as the first of the hubs that answers has it; the last one's silence ends the payments. */
+    /**
+     * The channel as the first of the hubs that answers has it; the last one's silence ends the payments, as does a
+     * hub that keeps failing (a linked hub behind it not answering) for {@link #FIRST_STATUS_TRIES} tries.
+     */
     private ChannelStatus firstStatus() {
-        for (int asked = 1; ; asked++) {
+        for (int asked = 1, failed = 1; ; asked++) {
             try {
                 return hub.channel(renter, rental);
+            } catch (HubClient.HubRefusedException e) {
+                if (failed++ >= FIRST_STATUS_TRIES || !failedForNow(e)) {
+                    throw e;
+                }
+                sleep();
+                if (stopped) {
+                    throw e;
+                }
             } catch (HubClient.HubUnreachableException e) {
                 if (e instanceof HubClient.HubKeyMismatchException
                         || asked >= hub.hubs().size()) {
@@ -109,6 +130,21 @@ public final class Payer {
             status.println();
         }
         status.println(rental + ": " + e.getMessage() + "; trying again in " + every.toSeconds() + " s");
+    }
+
+    /**
+     * Whether the hub's refusal is a failure of the moment (5.xx: it failed, or a linked hub behind it did not answer
+     * in time): said, and tried again after the interval, as silence is. A 4.xx refusal is the hub's answer.
+     */
+    private boolean failedForNow(HubClient.HubRefusedException e) {
+        if (e.codeClass != 5) {
+            return false;
+        }
+        if (live) {
+            status.println();
+        }
+        status.println(rental + ": " + e.getMessage() + "; trying again in " + every.toSeconds() + " s");
+        return true;
     }
 
     public void stop() {

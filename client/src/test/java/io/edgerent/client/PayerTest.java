@@ -1,0 +1,125 @@
+package io.edgerent.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgerent.link.Dtls;
+import io.edgerent.protocol.ChannelStatus;
+import io.edgerent.protocol.Ed25519;
+import io.edgerent.protocol.Prices;
+import io.edgerent.protocol.RentalView;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The payer against a hub on loopback whose answers the test scripts (a real Californium server; the hub's rules are
+ * not what is tested here, only how the payer reads failures of the moment and refusals).
+ */
+class PayerTest {
+    private static final String RENTAL = "r-0123456789ab";
+    private CoapServer server;
+
+    /** A hub whose {@code rentals/channel} answers with {@code answers} in turn, the last one from then on. */
+    private URI hubAnswering(List<ResponseCode> answers, AtomicInteger asked) {
+        server = new CoapServer(Dtls.plainConfiguration());
+        server.addEndpoint(new CoapEndpoint.Builder()
+                .setConfiguration(Dtls.plainConfiguration())
+                .setInetSocketAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .build());
+        CoapResource rentals = new CoapResource("rentals");
+        rentals.add(new CoapResource("channel") {
+            @Override
+            public void handlePOST(CoapExchange exchange) {
+                ResponseCode code = answers.get(Math.min(asked.getAndIncrement(), answers.size() - 1));
+                if (code == ResponseCode.CHANGED) {
+                    ChannelStatus ended = new ChannelStatus(
+                            RENTAL,
+                            RentalView.ENDED,
+                            600,
+                            60,
+                            60,
+                            3,
+                            60,
+                            0,
+                            new Prices(3600, 0),
+                            false,
+                            true,
+                            60,
+                            0,
+                            540);
+                    exchange.respond(code, ended.encode(), MediaTypeRegistry.APPLICATION_CBOR);
+                } else {
+                    exchange.respond(code, "hub b did not answer within 2000 ms", MediaTypeRegistry.TEXT_PLAIN);
+                }
+            }
+        });
+        server.add(rentals);
+        server.start();
+        return URI.create(
+                "coap://127.0.0.1:" + server.getEndpoints().get(0).getAddress().getPort());
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.destroy();
+        }
+    }
+
+    @Test
+    void a_hub_failing_for_a_moment_is_said_and_asked_again_and_the_payer_goes_on() {
+        AtomicInteger asked = new AtomicInteger();
+        URI hub = hubAnswering(
+                List.of(ResponseCode.SERVICE_UNAVAILABLE, ResponseCode.SERVICE_UNAVAILABLE, ResponseCode.CHANGED),
+                asked);
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        try (HubClient client = new HubClient(hub, 5_000)) {
+            ChannelStatus last = new Payer(
+                            client,
+                            Ed25519.generate(),
+                            RENTAL,
+                            Duration.ofMillis(1_000),
+                            new PrintStream(said, true, StandardCharsets.UTF_8),
+                            false)
+                    .run();
+            assertEquals(RentalView.ENDED, last.state(), "the payer read the channel once the hub answered");
+        }
+        assertEquals(3, asked.get());
+        String log = said.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains(RENTAL + ": hub b did not answer within 2000 ms; trying again in 1 s"), log);
+    }
+
+    @Test
+    void a_refusal_is_the_hub_s_answer_and_ends_the_payer_at_once() {
+        AtomicInteger asked = new AtomicInteger();
+        URI hub = hubAnswering(List.of(ResponseCode.NOT_FOUND), asked);
+        try (HubClient client = new HubClient(hub, 5_000)) {
+            Payer payer = new Payer(
+                    client,
+                    Ed25519.generate(),
+                    RENTAL,
+                    Duration.ofMillis(1_000),
+                    new PrintStream(new ByteArrayOutputStream()),
+                    false);
+            HubClient.HubRefusedException refused = assertThrows(HubClient.HubRefusedException.class, payer::run);
+            assertEquals(4, refused.codeClass);
+        }
+        assertEquals(1, asked.get(), "not asked again");
+    }
+}
