@@ -126,10 +126,7 @@ public final class Payer {
         if (e instanceof HubClient.HubKeyMismatchException) {
             throw e;
         }
-        if (live) {
-            status.println();
-        }
-        status.println(rental + ": " + e.getMessage() + "; trying again in " + every.toSeconds() + " s");
+        tryingAgain(e.getMessage());
     }
 
     /**
@@ -140,11 +137,15 @@ public final class Payer {
         if (e.codeClass != 5) {
             return false;
         }
+        tryingAgain(e.getMessage());
+        return true;
+    }
+
+    private void tryingAgain(String why) {
         if (live) {
             status.println();
         }
-        status.println(rental + ": " + e.getMessage() + "; trying again in " + every.toSeconds() + " s");
-        return true;
+        status.println(rental + ": " + why + "; trying again in " + every.toSeconds() + " s");
     }
 
     public void stop() {

@@ -2,7 +2,7 @@ package io.edgerent.client.command;
 
 import io.edgerent.client.HubClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(
@@ -16,12 +16,8 @@ final class PayCommand extends HubCommand {
     @Parameters(index = "0", paramLabel = "RENTAL")
     String rental;
 
-    @Option(
-            names = "--pay-every",
-            paramLabel = "SECONDS",
-            defaultValue = "60",
-            description = "how often to sign a voucher (default 60)")
-    int payEvery;
+    @Mixin
+    PayEveryOption payEvery;
 
     PayCommand(Context context) {
         super(context);
@@ -29,6 +25,6 @@ final class PayCommand extends HubCommand {
 
     @Override
     int run(HubClient hub) {
-        return PayLoop.payUntilEnd(context, hub, context.renterKey(), rental, payEvery);
+        return PayLoop.payUntilEnd(context, hub, context.renterKey(), rental, payEvery.seconds);
     }
 }

@@ -23,6 +23,7 @@ import java.util.List;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
@@ -81,12 +82,8 @@ final class RentCommand extends HubCommand {
             description = "moved from your wallet into escrow (default: price x hours)")
     String deposit;
 
-    @Option(
-            names = "--pay-every",
-            paramLabel = "SECONDS",
-            defaultValue = "60",
-            description = "how often to sign a voucher (default 60)")
-    int payEvery;
+    @Mixin
+    PayEveryOption payEvery;
 
     @Option(
             names = "--timeout",
@@ -157,7 +154,7 @@ final class RentCommand extends HubCommand {
         if (leave.noWait || leave.detach) {
             return 0;
         }
-        return PayLoop.payUntilEnd(context, hub, renter, rental.name(), payEvery);
+        return PayLoop.payUntilEnd(context, hub, renter, rental.name(), payEvery.seconds);
     }
 
     /** Refuses a template edgerent does not know, naming the ones it does. */

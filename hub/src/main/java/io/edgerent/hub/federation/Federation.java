@@ -90,7 +90,6 @@ public final class Federation implements AutoCloseable {
     private final KeyPair hubKeyPair;
     private final String hubKey;
     private final Duration refresh;
-    private final long timeoutMillis;
     private final Map<String, Heard> heard = new ConcurrentHashMap<>();
     /** How requests reach the linked hubs (CoAP over DTLS, in the hub's CoAP adapter). */
     private final LinkedHubCalls linkedHubs;
@@ -117,10 +116,10 @@ public final class Federation implements AutoCloseable {
         this.hubKeyPair = hubKeyPair;
         this.hubKey = hubKey;
         this.refresh = refresh;
-        this.timeoutMillis = callTimeout(refresh).toMillis();
         this.linkedHubs = linkedHubs;
         this.links = new Links(sql, clock, hubKey);
-        this.passed = new PassedRentals(sql, ledger, clock, links, linkedHubs, timeoutMillis);
+        this.passed = new PassedRentals(
+                sql, ledger, clock, links, linkedHubs, callTimeout(refresh).toMillis());
     }
 
     /** How long a call to a linked hub waits: below the 10 s a renter's command waits, so a linked hub not answering is told as such. */

@@ -11,7 +11,6 @@ import io.edgerent.protocol.SshKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
@@ -67,8 +66,7 @@ public final class SshGateway implements AutoCloseable {
     private final HubConfig config;
     private final SshServer server;
     private final PeerRelay relay;
-    private final KeyPair hostKeyPair;
-    private final String hostKey;
+    private final HubKey hubKey;
     private final AuthPenalties penalties = new AuthPenalties(java.time.Clock.systemUTC());
     private final ScheduledExecutorService delayedFailures =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("ssh-auth-delay"));
@@ -80,9 +78,8 @@ public final class SshGateway implements AutoCloseable {
         server.setHost(config.bindAddress());
         server.setPort(config.sshPort());
         server.setKeyPairProvider(KeyPairProvider.wrap(hubKey.pair()));
-        hostKeyPair = hubKey.pair();
-        hostKey = hubKey.openSsh();
-        relay = new PeerRelay(hostKeyPair);
+        this.hubKey = hubKey;
+        relay = new PeerRelay(hubKey.pair());
         // AES-GCM only: the JDK runs it on AES-NI/CLMUL, several times faster than ChaCha20 or CTR+HMAC in Java.
         // A client picks its first cipher the server offers, so offering others would make OpenSSH take ChaCha20.
         server.setCipherFactoriesNames(BuiltinCiphers.aes128gcm.getName(), BuiltinCiphers.aes256gcm.getName());
@@ -127,12 +124,7 @@ public final class SshGateway implements AutoCloseable {
     }
 
     public String hostKey() {
-        return hostKey;
-    }
-
-    /** The host key pair; CoAP over DTLS shows the same key, so one pin covers both. */
-    public KeyPair hostKeyPair() {
-        return hostKeyPair;
+        return hubKey.openSsh();
     }
 
     /** This gateway as the other hubs on the database reach it, HOST:PORT: what {@code tunnel_at} names. */
@@ -246,7 +238,7 @@ public final class SshGateway implements AutoCloseable {
                     .map(access -> access.sshKey().equals(offered))
                     .orElse(false);
         }
-        return PeerRelay.USER.equals(user) && key.equals(hostKeyPair.getPublic());
+        return PeerRelay.USER.equals(user) && key.equals(hubKey.pair().getPublic());
     }
 
     private void disconnectRenters(String rental) {
