@@ -1,7 +1,9 @@
 'use strict';
 // The edgerent pages' script: the rent form makes the key that will sign the rental's payments
-// (WebCrypto Ed25519, kept in this browser's IndexedDB, never sent), and the rental page shows the
-// rental live and signs a voucher every minute while it is open. Everything else works without it.
+// (WebCrypto Ed25519, kept in this browser's IndexedDB, never sent) and keeps beside it what the renter
+// agreed to (when, the most per hour, the egress cap); the rental page shows the rental live and signs a
+// voucher every minute while it is open, never for more than those terms allow, whatever the hub says.
+// Everything else works without it.
 
 const STORE = 'voucher-keys';
 
@@ -89,6 +91,12 @@ async function prepareRentForm(form) {
   }
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    const gb = Number(form.elements.namedItem('maxEgressGb').value);
+    await keep('terms:' + form.elements.namedItem('voucherKey').value, {
+      rentedAt: Date.now(),
+      maxPerHour: Number(form.elements.namedItem('maxPrice').value),
+      maxEgressBytes: Math.floor(gb * 1e9),
+    });
     if (template.value === 'files') {
       const password = document.getElementById('filesPassword').value;
       if (password.length < 12) {
@@ -147,10 +155,46 @@ async function followRental(section) {
     set('balance', s.deposit - s.paid);
   };
 
+  // What the renter agreed to (kept when renting, in this browser): the payments never promise more than the price
+  // for the time since renting, two minutes ahead and 30 s of slack, plus the egress cap, at the agreed price.
+  const terms = voucherKey ? await find('terms:' + voucherKey).catch(() => undefined) : undefined;
+  const AHEAD_SECONDS = 120n;
+  const TOLERANCE_SECONDS = 30n;
+  const most = (s, aheadSeconds) => {
+    const served = BigInt(Math.max(0, Math.floor((Date.now() - terms.rentedAt) / 1000)));
+    return (served + aheadSeconds + TOLERANCE_SECONDS) * BigInt(s.perHour) / 3600n
+      + BigInt(terms.maxEgressBytes) * BigInt(s.perGb) / 1000000000n;
+  };
+  let refused = null;
+
   const pay = async (s) => {
-    const target = Math.min(s.deposit, Math.max(s.paid, s.due + s.ahead));
-    // One voucher a minute: sign again when less than a minute of the two paid ahead is left.
-    if (target <= s.paid || s.paid - s.due >= s.ahead / 2) return s;
+    if (refused) return s;
+    if (!terms) {
+      say('Payments: this browser does not hold what you agreed to when renting, so it signs nothing; open the rental'
+        + ' where you rented it, or end it.');
+      return s;
+    }
+    if (s.perHour > terms.maxPerHour) {
+      refused = 'the hub asks ' + s.perHour + ' per hour, above the ' + terms.maxPerHour + ' you agreed to';
+    } else if (s.maxEgress > terms.maxEgressBytes) {
+      refused = 'the hub holds an egress cap of ' + s.maxEgress + ' bytes, above the ' + terms.maxEgressBytes + ' you chose';
+    } else if (BigInt(s.due) > most(s, 0n)) {
+      refused = 'the hub says ' + s.due + ' is due, more than the time since you rented and your egress cap allow ('
+        + most(s, 0n) + ')';
+    }
+    if (refused) {
+      say('Payments stopped: ' + refused + '. Nothing more was signed; the rental pauses unpaid. End it below: you pay'
+        + ' at most what you signed (' + s.paid + ').');
+      return s;
+    }
+    const ahead = BigInt(s.perHour) * AHEAD_SECONDS / 3600n;
+    let wanted = BigInt(s.due) + ahead;
+    if (wanted < BigInt(s.paid)) wanted = BigInt(s.paid);
+    if (wanted > BigInt(s.deposit)) wanted = BigInt(s.deposit);
+    if (wanted > most(s, AHEAD_SECONDS)) wanted = most(s, AHEAD_SECONDS);
+    const target = Number(wanted);
+    // One voucher a minute: sign again when less than a minute of the two paid ahead is left; the first one at once.
+    if (s.seq >= 0 && (target <= s.paid || BigInt(s.paid - s.due) >= ahead / 2n)) return s;
     const sequence = s.seq + 1;
     const issuedAt = Date.now();
     const signature = await crypto.subtle.sign({ name: 'Ed25519' }, key, voucherBytes(name, target, sequence, issuedAt));

@@ -183,17 +183,34 @@ public final class HubClient implements AutoCloseable {
                 post(Paths.EARNINGS, Cbor.encode(java.util.Map.of("secret", adminSecret, "owner", owner))));
     }
 
-    /** A hub linked with this one, as its operator sees the link. */
-    public record Link(String name, String address, String hubKey, Long heardAt, Long listings, boolean stale) {}
+    /**
+     * A hub linked with this one, as its operator sees the link: {@code credit} is the most either hub may owe the other
+     * for rentals passed between them, {@code outstanding} what is owed now.
+     */
+    public record Link(
+            String name,
+            String address,
+            String hubKey,
+            Long heardAt,
+            Long listings,
+            boolean stale,
+            long credit,
+            long outstanding) {}
 
-    /** Adds ({@code add}), removes ({@code remove}) or just lists ({@code list}) the hubs linked with this one; answers the links. */
-    public List<Link> links(String adminSecret, String action, String name, String address, String key) {
+    /**
+     * Adds ({@code add}), sets the credit of ({@code credit}), removes ({@code remove}) or just lists ({@code list}) the
+     * hubs linked with this one; answers the links.
+     */
+    public List<Link> links(String adminSecret, String action, String name, String address, String key, Long credit) {
         java.util.Map<String, Object> request = new java.util.LinkedHashMap<>();
         request.put("secret", adminSecret);
         request.put("action", action);
         request.put("name", name);
         request.put("address", address);
         request.put("key", key);
+        if (credit != null) {
+            request.put("credit", credit);
+        }
         return Cbor.decodeMap(post(Paths.FEDERATION + "/" + Paths.PEERS, Cbor.encode(request))).maps("links").stream()
                 .map(f -> new Link(
                         f.text("name"),
@@ -201,7 +218,9 @@ public final class HubClient implements AutoCloseable {
                         f.text("hubKey"),
                         f.has("heardAt") ? f.integer("heardAt") : null,
                         f.has("listings") ? f.integer("listings") : null,
-                        f.bool("stale")))
+                        f.bool("stale"),
+                        f.has("credit") ? f.integer("credit") : 0,
+                        f.has("outstanding") ? f.integer("outstanding") : 0))
                 .toList();
     }
 

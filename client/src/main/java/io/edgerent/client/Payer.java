@@ -12,11 +12,16 @@ import java.time.Duration;
  * (never more than the deposit), and shows one status line. It stops when the rental ends. A hub
  * that does not answer costs an interval; given several hubs of one fleet, the next voucher goes to
  * the next hub, signed for what that hub says the channel holds.
+ *
+ * <p>It signs only what the renter can check or chose ({@link RentalTerms}): the agreed price for the time since
+ * renting by the renter's own clock, plus the egress cap. A hub that asks for more is not paid: the payer stops,
+ * says why ({@link Overcharged}), and the rental pauses as any unpaid one does.
  */
 public final class Payer {
     private final HubClient hub;
     private final KeyPair renter;
     private final String rental;
+    private final RentalTerms terms;
     private final Duration every;
     private final PrintStream status;
     private final boolean live;
@@ -24,10 +29,25 @@ public final class Payer {
     /** How often the first read of the channel is tried while the hub fails. */
     private static final int FIRST_STATUS_TRIES = 10;
 
-    public Payer(HubClient hub, KeyPair renter, String rental, Duration every, PrintStream status, boolean live) {
+    /** The hub asked for more than the renter agreed to: the payer signed nothing for it and stopped. */
+    public static final class Overcharged extends RuntimeException {
+        public Overcharged(String message) {
+            super(message);
+        }
+    }
+
+    public Payer(
+            HubClient hub,
+            KeyPair renter,
+            String rental,
+            RentalTerms terms,
+            Duration every,
+            PrintStream status,
+            boolean live) {
         this.hub = hub;
         this.renter = renter;
         this.rental = rental;
+        this.terms = terms;
         this.every = every;
         this.status = status;
         this.live = live;
@@ -41,7 +61,9 @@ public final class Payer {
                 && (channel.state().equals(RentalView.PREPARING)
                         || channel.state().equals(RentalView.ACTIVE))) {
             long ahead = channel.prices().forSeconds(2 * every.toSeconds());
-            long target = Math.min(channel.deposit(), Math.max(channel.paid(), channel.due() + ahead));
+            long target = Math.min(
+                    bounded(channel, 2 * every.toSeconds()),
+                    Math.min(channel.deposit(), Math.max(channel.paid(), channel.due() + ahead)));
             try {
                 if (target > channel.paid() || channel.lastSequence() < 0) {
                     channel = hub.pay(Voucher.sign(
@@ -109,10 +131,32 @@ public final class Payer {
         }
     }
 
+    /**
+     * The most the renter promises now ({@link RentalTerms#most}); a hub whose channel asks for a price or a cap other
+     * than the agreed ones, or says more is due than that allows, is refused: {@link Overcharged}.
+     */
+    private long bounded(ChannelStatus channel, long aheadSeconds) {
+        String refusal = terms.refusal(channel);
+        long most = terms.most(channel.prices(), System.currentTimeMillis(), aheadSeconds);
+        long mostDue = terms.most(channel.prices(), System.currentTimeMillis(), 0);
+        if (refusal == null && channel.due() > mostDue) {
+            refusal = "the hub says " + channel.due() + " is due for rental " + rental + ", but "
+                    + (System.currentTimeMillis() - terms.rentedAt()) / 1000 + " s since you rented it at "
+                    + channel.prices().perHour() + " per hour, plus " + RentalTerms.TOLERANCE_SECONDS
+                    + " s, plus your egress cap of " + terms.maxEgressBytes() + " bytes at "
+                    + channel.prices().perGb() + " per GB, come to at most " + mostDue;
+        }
+        if (refusal != null) {
+            throw new Overcharged(refusal + ". Nothing more was signed: the rental pauses unpaid; end it with"
+                    + " `edgerent end " + rental + "` (you pay at most what you signed, " + channel.paid() + ")");
+        }
+        return most;
+    }
+
     /** A last voucher for exactly what is due, so ending leaves the owner paid for the time used. */
     public void payWhatIsDue() {
         ChannelStatus channel = hub.channel(renter, rental);
-        long due = Math.min(channel.due(), channel.deposit());
+        long due = Math.min(Math.min(channel.due(), channel.deposit()), bounded(channel, 0));
         if (due > channel.paid() && !channel.settled()) {
             hub.pay(Voucher.sign(renter, rental, due, channel.lastSequence() + 1, System.currentTimeMillis()));
         }

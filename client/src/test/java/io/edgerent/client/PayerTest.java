@@ -33,6 +33,9 @@ import org.junit.jupiter.api.Test;
  */
 class PayerTest {
     private static final String RENTAL = "r-0123456789ab";
+    /** Rented just now at up to 3600 per hour, with an egress cap of 1 GB. */
+    private static final RentalTerms TERMS = new RentalTerms(System.currentTimeMillis(), 3600, 1_000_000_000L);
+
     private CoapServer server;
 
     /** A hub whose {@code rentals/channel} answers with {@code answers} in turn, the last one from then on. */
@@ -62,7 +65,9 @@ class PayerTest {
                             true,
                             60,
                             0,
-                            540);
+                            540,
+                            1_000_000_000L,
+                            "");
                     exchange.respond(code, ended.encode(), MediaTypeRegistry.APPLICATION_CBOR);
                 } else {
                     exchange.respond(code, "hub b did not answer within 2000 ms", MediaTypeRegistry.TEXT_PLAIN);
@@ -94,6 +99,7 @@ class PayerTest {
                             client,
                             Ed25519.generate(),
                             RENTAL,
+                            TERMS,
                             Duration.ofMillis(1_000),
                             new PrintStream(said, true, StandardCharsets.UTF_8),
                             false)
@@ -114,6 +120,7 @@ class PayerTest {
                     client,
                     Ed25519.generate(),
                     RENTAL,
+                    TERMS,
                     Duration.ofMillis(1_000),
                     new PrintStream(new ByteArrayOutputStream()),
                     false);
@@ -121,5 +128,93 @@ class PayerTest {
             assertEquals(4, refused.codeClass);
         }
         assertEquals(1, asked.get(), "not asked again");
+    }
+
+    /**
+     * A lying hub: its channel, ACTIVE, says {@code due} is due at {@code prices}, with nothing paid; the vouchers it
+     * is sent are recorded in {@code signed}.
+     */
+    private URI hubClaiming(long due, Prices prices, List<Long> signed) {
+        server = new CoapServer(Dtls.plainConfiguration());
+        server.addEndpoint(new CoapEndpoint.Builder()
+                .setConfiguration(Dtls.plainConfiguration())
+                .setInetSocketAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .build());
+        ChannelStatus claimed = new ChannelStatus(
+                RENTAL, RentalView.ACTIVE, 3600, due, 0, 0, 10, 0, prices, false, false, 0, 0, 0, 1_000_000_000L, "");
+        CoapResource rentals = new CoapResource("rentals");
+        rentals.add(new CoapResource("channel") {
+            @Override
+            public void handlePOST(CoapExchange exchange) {
+                exchange.respond(ResponseCode.CHANGED, claimed.encode(), MediaTypeRegistry.APPLICATION_CBOR);
+            }
+        });
+        server.add(rentals);
+        server.add(new CoapResource("vouchers") {
+            @Override
+            public void handlePOST(CoapExchange exchange) {
+                signed.add(io.edgerent.protocol.Cbor.decodeMap(exchange.getRequestPayload())
+                        .integer("amount"));
+                exchange.respond(ResponseCode.CHANGED, claimed.encode(), MediaTypeRegistry.APPLICATION_CBOR);
+            }
+        });
+        server.start();
+        return URI.create(
+                "coap://127.0.0.1:" + server.getEndpoints().get(0).getAddress().getPort());
+    }
+
+    private Payer.Overcharged overcharged(URI hub) {
+        try (HubClient client = new HubClient(hub, 5_000)) {
+            Payer payer = new Payer(
+                    client,
+                    Ed25519.generate(),
+                    RENTAL,
+                    TERMS,
+                    Duration.ofMillis(1_000),
+                    new PrintStream(new ByteArrayOutputStream()),
+                    false);
+            return assertThrows(Payer.Overcharged.class, payer::run);
+        }
+    }
+
+    @Test
+    void a_hub_claiming_more_due_than_the_time_since_renting_and_the_egress_cap_allow_gets_no_voucher() {
+        // Rented moments ago at 3600 per hour (one a second) with a 1 GB cap at 1 per GB: at most about 30 + 1 due.
+        List<Long> signed = new java.util.ArrayList<>();
+        Payer.Overcharged stopped = overcharged(hubClaiming(3_475, new Prices(3600, 1), signed));
+        assertEquals(List.of(), signed, "nothing signed");
+        assertTrue(
+                stopped.getMessage().startsWith("the hub says 3475 is due for rental " + RENTAL), stopped.getMessage());
+        assertTrue(stopped.getMessage().contains("edgerent end " + RENTAL), stopped.getMessage());
+    }
+
+    @Test
+    void a_hub_asking_a_higher_price_than_agreed_gets_no_voucher() {
+        List<Long> signed = new java.util.ArrayList<>();
+        Payer.Overcharged stopped = overcharged(hubClaiming(1, new Prices(7200, 0), signed));
+        assertEquals(List.of(), signed);
+        assertTrue(stopped.getMessage().startsWith("the hub asks 7200 per hour"), stopped.getMessage());
+    }
+
+    @Test
+    void an_honest_hub_is_paid_what_is_due_and_two_intervals_ahead_within_the_terms() throws Exception {
+        List<Long> signed = new java.util.ArrayList<>();
+        URI hub = hubClaiming(5, new Prices(3600, 1), signed);
+        try (HubClient client = new HubClient(hub, 5_000)) {
+            Payer payer = new Payer(
+                    client,
+                    Ed25519.generate(),
+                    RENTAL,
+                    TERMS,
+                    Duration.ofMillis(1_000),
+                    new PrintStream(new ByteArrayOutputStream()),
+                    false);
+            Thread paying = new Thread(payer::run);
+            paying.start();
+            Thread.sleep(500);
+            payer.stop();
+            paying.join(10_000);
+        }
+        assertEquals(List.of(5L + 2), signed, "due 5 plus two one-second intervals at one a second");
     }
 }

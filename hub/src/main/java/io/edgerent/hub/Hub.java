@@ -99,6 +99,7 @@ public final class Hub implements AutoCloseable {
                         return metrics.prometheus(
                                 counts.devicesOnline(),
                                 counts.devicesRegistered(),
+                                counts.devicesFlagged(),
                                 counts.rentals(),
                                 router.bytesOutTotal(),
                                 sql.retries(),

@@ -158,8 +158,8 @@ public final class HubMain implements Callable<Integer> {
     @Option(
             names = "--payment-grace",
             paramLabel = "S",
-            description = "seconds of rental payment may lag before the rental is paused,"
-                    + " 0-86400 (default ${DEFAULT-VALUE})")
+            description = "seconds a new rental waits for its first voucher (the device serves it only once one is"
+                    + " stored) before it ends unserved, its deposit back, 0-86400 (default ${DEFAULT-VALUE})")
     long paymentGrace;
 
     @Option(

@@ -6,7 +6,9 @@ import java.util.Map;
 /**
  * A rental's payment channel as its renter sees it. {@code due} is what the metered time (and
  * egress) costs so far, {@code paid} the last accepted voucher. After settlement {@code ownerShare},
- * {@code hubFee} and {@code refund} add up to the deposit.
+ * {@code hubFee} and {@code refund} add up to the deposit. {@code maxEgressBytes} is the egress cap the renter
+ * chose; {@code note} says, when the payment rules ended or paused the rental for a reason other than time, why
+ * ("" otherwise).
  */
 public record ChannelStatus(
         String rental,
@@ -22,7 +24,9 @@ public record ChannelStatus(
         boolean settled,
         long ownerShare,
         long hubFee,
-        long refund) {
+        long refund,
+        long maxEgressBytes,
+        String note) {
 
     public byte[] encode() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -40,6 +44,8 @@ public record ChannelStatus(
         m.put("owner", ownerShare);
         m.put("fee", hubFee);
         m.put("refund", refund);
+        m.put("maxEgress", maxEgressBytes);
+        m.put("note", note);
         return Cbor.encode(m);
     }
 
@@ -59,6 +65,8 @@ public record ChannelStatus(
                 f.bool("settled"),
                 f.integer("owner"),
                 f.integer("fee"),
-                f.integer("refund"));
+                f.integer("refund"),
+                f.has("maxEgress") ? f.integer("maxEgress") : RentRequest.DEFAULT_MAX_EGRESS_BYTES,
+                f.has("note") ? f.text("note") : "");
     }
 }

@@ -9,15 +9,27 @@ import java.util.Set;
  * A device saying it is alive, in which governor state, serving which rental (or none), at which
  * prices, whether its owner offers it for new rentals now (listing on, within its available
  * hours), which templates it offers and where its owner says it is. A device too old to say is
- * offered, with the base template, and in no region.
+ * offered, with the base template, and in no region. {@code homeProof}, sent with a device's first heartbeat after
+ * it starts (null otherwise), is its signature naming this hub its home ({@link HomeProof}).
  */
 public record Heartbeat(
-        DeviceState state, String rental, Prices prices, boolean offered, Set<Template> templates, String region) {
+        DeviceState state,
+        String rental,
+        Prices prices,
+        boolean offered,
+        Set<Template> templates,
+        String region,
+        byte[] homeProof) {
     public Heartbeat {
         templates = templates.isEmpty() ? EnumSet.of(Template.BASE) : EnumSet.copyOf(templates);
         if (!Names.isRegion(region)) {
             throw new IllegalArgumentException("not a region: " + region);
         }
+    }
+
+    public Heartbeat(
+            DeviceState state, String rental, Prices prices, boolean offered, Set<Template> templates, String region) {
+        this(state, rental, prices, offered, templates, region, null);
     }
 
     public Heartbeat(DeviceState state, String rental, Prices prices, boolean offered, Set<Template> templates) {
@@ -40,6 +52,9 @@ public record Heartbeat(
         m.put("offered", offered);
         m.put("templates", Template.ids(templates));
         m.put("region", region);
+        if (homeProof != null) {
+            m.put("homeProof", homeProof);
+        }
         return Cbor.encode(m);
     }
 
@@ -55,6 +70,14 @@ public record Heartbeat(
                 Prices.from(f.map("prices")),
                 !f.has("offered") || f.bool("offered"),
                 Template.from(f, "templates"),
-                f.has("region") ? Names.region(f, "region") : "");
+                f.has("region") ? Names.region(f, "region") : "",
+                f.has("homeProof") ? signature(f.bytes("homeProof")) : null);
+    }
+
+    private static byte[] signature(byte[] bytes) {
+        if (bytes.length != 64) {
+            throw new MalformedMessageException("field 'homeProof' is not an Ed25519 signature (64 bytes)");
+        }
+        return bytes;
     }
 }

@@ -12,7 +12,9 @@ import java.util.Set;
  * been heard from lately, so the listing may be out of date (it disappears when it expires).
  * {@code region} is where the owner says the device is ("" when not said); {@code uptimePermille} the
  * share of the last 30 days (or of its time on the hub, if shorter) the device was online, in
- * thousandths, or -1 when its hub did not say.
+ * thousandths, or -1 when its hub did not say. {@code flagged} is, when its hub refused an impossible usage report
+ * from it (more egress than its link carries, more time than has passed, usage of a rental it does not serve), why
+ * ("" otherwise): a device that claims what it did not serve is marked where renters choose.
  */
 public record Listing(
         String deviceId,
@@ -25,7 +27,8 @@ public record Listing(
         String home,
         boolean stale,
         String region,
-        int uptimePermille) {
+        int uptimePermille,
+        String flagged) {
     /** A listing of the hub's own device, with no region or uptime. */
     public Listing(
             String deviceId,
@@ -35,13 +38,13 @@ public record Listing(
             HardwareFacts facts,
             Prices prices,
             Set<Template> templates) {
-        this(deviceId, owner, state, online, facts, prices, templates, null, false, "", -1);
+        this(deviceId, owner, state, online, facts, prices, templates, null, false, "", -1, "");
     }
 
     /** This listing as the hub linked to its home as {@code home} shows it. */
     public Listing from(String home, boolean stale) {
         return new Listing(
-                deviceId, owner, state, online, facts, prices, templates, home, stale, region, uptimePermille);
+                deviceId, owner, state, online, facts, prices, templates, home, stale, region, uptimePermille, flagged);
     }
 
     /** One word for the market: free, rented, wiping, new, offline, or stale (its hub not heard from lately). */
@@ -71,6 +74,9 @@ public record Listing(
         m.put("templates", Template.ids(templates));
         m.put("region", region);
         m.put("uptime", uptimePermille);
+        if (!flagged.isEmpty()) {
+            m.put("flagged", flagged);
+        }
         if (home != null) {
             m.put("home", home);
             m.put("stale", stale);
@@ -96,7 +102,16 @@ public record Listing(
                 f.optionalText("home"),
                 f.has("stale") && f.bool("stale"),
                 f.has("region") ? Names.region(f, "region") : "",
-                f.has("uptime") ? (int) f.integer("uptime", -1, 1000) : -1);
+                f.has("uptime") ? (int) f.integer("uptime", -1, 1000) : -1,
+                f.has("flagged") ? bounded(f.text("flagged")) : "");
+    }
+
+    /** A flag's reason as a linked hub sent it: at most 200 characters. */
+    private static String bounded(String reason) {
+        if (reason.length() > 200) {
+            throw new MalformedMessageException("field 'flagged' is longer than 200 characters");
+        }
+        return reason;
     }
 
     public static byte[] encodeAll(List<Listing> listings) {

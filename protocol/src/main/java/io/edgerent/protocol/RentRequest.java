@@ -7,7 +7,8 @@ import java.util.Map;
  * The body of a signed rent request: which device, for how long, the OpenSSH key that may log in,
  * the most the renter pays per hour, the deposit moved from the renter's wallet into escrow, the
  * template, and for the file host the SHA-256 (64 hex digits) of the password guarding it; the
- * password itself never leaves the renter.
+ * password itself never leaves the renter. {@code maxEgressBytes} is the most egress the renter agrees to pay for
+ * (at the device's price per GB): billed egress stops there, and the rental ends when it is reached.
  */
 public record RentRequest(
         String deviceId,
@@ -16,11 +17,30 @@ public record RentRequest(
         long maxPricePerHour,
         long deposit,
         Template template,
-        String passwordSha256) {
+        String passwordSha256,
+        long maxEgressBytes) {
     public static final int MAX_HOURS = 24 * 31;
+    /** The egress cap of a renter who did not choose one: 10 GB. */
+    public static final long DEFAULT_MAX_EGRESS_BYTES = 10_000_000_000L;
+    /** The largest cap a renter may choose: 100 TB, more than a Pi sends in a month. */
+    public static final long MOST_EGRESS_BYTES = 100_000_000_000_000L;
 
     public RentRequest {
         Template.checkPasswordSha256(passwordSha256);
+        if (maxEgressBytes < 0 || maxEgressBytes > MOST_EGRESS_BYTES) {
+            throw new MalformedMessageException("the egress cap is 0 to " + MOST_EGRESS_BYTES + " bytes");
+        }
+    }
+
+    public RentRequest(
+            String deviceId,
+            int hours,
+            String sshKey,
+            long maxPricePerHour,
+            long deposit,
+            Template template,
+            String passwordSha256) {
+        this(deviceId, hours, sshKey, maxPricePerHour, deposit, template, passwordSha256, DEFAULT_MAX_EGRESS_BYTES);
     }
 
     public RentRequest(String deviceId, int hours, String sshKey, long maxPricePerHour, long deposit) {
@@ -38,6 +58,7 @@ public record RentRequest(
         if (passwordSha256 != null) {
             m.put("passwordSha256", passwordSha256);
         }
+        m.put("maxEgress", maxEgressBytes);
         return Cbor.encode(m);
     }
 
@@ -57,6 +78,7 @@ public record RentRequest(
                 f.integer("maxPerHour", 0, Prices.MAX),
                 f.integer("deposit", 0, Long.MAX_VALUE / 4),
                 f.has("template") ? Template.parse(f.text("template")) : Template.BASE,
-                f.optionalText("passwordSha256"));
+                f.optionalText("passwordSha256"),
+                f.has("maxEgress") ? f.integer("maxEgress", 0, MOST_EGRESS_BYTES) : DEFAULT_MAX_EGRESS_BYTES);
     }
 }

@@ -12,9 +12,16 @@ import java.util.Map;
 /**
  * A hub's own listings as it gives them to the hubs linked with it: signed with its key (ECDSA
  * P-256, its SSH host key), valid until {@code expiresAt}. A linked hub shows them on its market
- * until then, so a hub that went away drops off every market by itself.
+ * until then, so a hub that went away drops off every market by itself. {@code proofs} holds, by device id, each
+ * listed device's {@link HomeProof} naming this hub: a linked hub shows only devices whose proof names the hub that
+ * listed them.
  */
-public record SignedListings(String hubKey, long issuedAt, long expiresAt, List<Listing> listings) {
+public record SignedListings(
+        String hubKey, long issuedAt, long expiresAt, List<Listing> listings, Map<String, HomeProof> proofs) {
+    public SignedListings(String hubKey, long issuedAt, long expiresAt, List<Listing> listings) {
+        this(hubKey, issuedAt, expiresAt, listings, Map.of());
+    }
+
     /** Longest validity a hub may give its listings. */
     public static final long MAX_VALIDITY_MILLIS = 24 * 3_600_000L;
     /** How far a hub's clock may be ahead of its peer's. */
@@ -28,6 +35,15 @@ public record SignedListings(String hubKey, long issuedAt, long expiresAt, List<
         List<Object> items = new ArrayList<>();
         listings.forEach(l -> items.add(l.toCbor()));
         body.put("listings", items);
+        List<Object> proven = new ArrayList<>();
+        proofs.forEach((device, proof) -> {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("device", device);
+            p.put("key", proof.deviceKey());
+            p.put("sig", proof.signature());
+            proven.add(p);
+        });
+        body.put("proofs", proven);
         byte[] bytes = Cbor.encode(body);
         try {
             Signature signer = Signature.getInstance("SHA256withECDSA");
@@ -62,7 +78,8 @@ public record SignedListings(String hubKey, long issuedAt, long expiresAt, List<
                 body.text("hubKey"),
                 body.integer("issuedAt"),
                 body.integer("expiresAt"),
-                body.maps("listings").stream().map(Listing::from).toList());
+                body.maps("listings").stream().map(Listing::from).toList(),
+                body.has("proofs") ? proofs(body.maps("proofs")) : Map.of());
         if (!SshKeys.ecdsaP256Key(listings.hubKey).equals(key)) {
             throw new SignedRequest.SignatureException(
                     "the listings name another hub's key than the one that signed them");
@@ -83,5 +100,13 @@ public record SignedListings(String hubKey, long issuedAt, long expiresAt, List<
 
     private static byte[] signedBytes(byte[] body) {
         return Cbor.encode(List.of("edgerent-listings-v1", body));
+    }
+
+    private static Map<String, HomeProof> proofs(List<Fields> items) {
+        Map<String, HomeProof> proofs = new LinkedHashMap<>();
+        for (Fields p : items) {
+            proofs.put(p.text("device"), new HomeProof(p.bytes("key"), p.bytes("sig")));
+        }
+        return proofs;
     }
 }

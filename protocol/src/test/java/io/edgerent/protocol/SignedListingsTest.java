@@ -1,7 +1,9 @@
 package io.edgerent.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -75,6 +77,24 @@ class SignedListingsTest {
                         new SignedListings(hubKey, 1_000, 61_000, List.of(listing.from("c", false))).sign(hub),
                         hub.getPublic(),
                         2_000));
+    }
+
+    @Test
+    void a_device_s_home_proof_travels_with_the_listings_and_names_only_its_hub_and_its_id() {
+        KeyPair device = Ed25519.generate();
+        HomeProof proof = new HomeProof(
+                Ed25519.raw(device.getPublic()), HomeProof.sign(device, listing.deviceId(), hubKey + " hub@a"));
+        byte[] wire = new SignedListings(hubKey, 1_000, 61_000, List.of(listing), Map.of(listing.deviceId(), proof))
+                .sign(hub);
+        HomeProof got =
+                SignedListings.verify(wire, hub.getPublic(), 30_000).proofs().get(listing.deviceId());
+        assertTrue(got.names(listing.deviceId(), hubKey), "a comment on the key line changes nothing");
+        assertFalse(got.names(listing.deviceId(), SshKeys.ecdsaP256Line(ecdsa().getPublic())), "another hub");
+        assertFalse(got.names("d-ba9876543210", hubKey), "another device id");
+        KeyPair other = Ed25519.generate();
+        assertFalse(
+                new HomeProof(Ed25519.raw(other.getPublic()), got.signature()).names(listing.deviceId(), hubKey),
+                "another device's key");
     }
 
     private static KeyPair ecdsa() {

@@ -1,6 +1,7 @@
 package io.edgerent.client.command;
 
 import io.edgerent.client.HubClient;
+import io.edgerent.client.Payer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -47,6 +48,7 @@ public final class Edgerent implements Callable<Integer> {
     public static final int USAGE = 2;
     public static final int UNREACHABLE = 3;
     public static final int HUB_FAILED = 4;
+    public static final int OVERCHARGED = 5;
 
     private static final Map<String, String> EXIT_CODES = exitCodes();
 
@@ -108,6 +110,10 @@ public final class Edgerent implements Callable<Integer> {
                 context.err().println(name + ": " + e.getMessage());
                 return UNREACHABLE;
             }
+            if (e instanceof Payer.Overcharged) {
+                context.err().println(name + ": stopped paying: " + e.getMessage());
+                return OVERCHARGED;
+            }
             throw e;
         });
         return cli;
@@ -130,6 +136,8 @@ public final class Edgerent implements Callable<Integer> {
         codes.put(" " + USAGE, "wrong use of the command");
         codes.put(" " + UNREACHABLE, "the hub did not answer");
         codes.put(" " + HUB_FAILED, "the hub failed");
+        codes.put(
+                " " + OVERCHARGED, "stopped paying: the hub asked for more than you agreed to (the message says what)");
         return codes;
     }
 

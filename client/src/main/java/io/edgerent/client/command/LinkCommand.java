@@ -5,17 +5,22 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
         name = "link",
         header = "link this hub with other hubs: add, remove, list (hub operator)",
         sortOptions = false,
-        subcommands = {LinkCommand.Add.class, LinkCommand.Remove.class, LinkCommand.List.class},
+        subcommands = {LinkCommand.Add.class, LinkCommand.Credit.class, LinkCommand.Remove.class, LinkCommand.List.class
+        },
         description = {
             "Links this hub with another (hub operators; run on the hub machine). The hubs talk DTLS with their own keys;"
                     + " the other hub's operator links this one back the same way. Linked hubs show each other's devices to their"
                     + " renters; a rental of the other hub's device is paid from the renter's wallet here and settled there.",
+            "Each link has a credit: the most either hub may owe the other for rentals passed between them (deposits in"
+                    + " flight and charges not cleared yet). A rent or extend that would pass it is refused, on both hubs."
+                    + " This hub pays the other at most what its renter's vouchers signed, whatever the other says.",
             "Without a subcommand: the links, as `link list` shows them."
         })
 final class LinkCommand extends OperatorCommand {
@@ -29,7 +34,7 @@ final class LinkCommand extends OperatorCommand {
 
     @Override
     int run(HubClient hub) {
-        return show(context, output, hub.links(adminSecret(), "list", null, null, null));
+        return show(context, output, hub.links(adminSecret(), "list", null, null, null, null));
     }
 
     static int show(Context context, OutputOption output, java.util.List<HubClient.Link> links) {
@@ -41,15 +46,20 @@ final class LinkCommand extends OperatorCommand {
             context.out().println("no hubs linked with this one");
             return 0;
         }
-        context.out().printf("%-16s %-32s %-20s %8s  %s%n", "NAME", "ADDRESS", "HEARD", "DEVICES", "KEY");
+        context.out()
+                .printf(
+                        "%-16s %-32s %-20s %8s %12s %12s  %s%n",
+                        "NAME", "ADDRESS", "HEARD", "DEVICES", "CREDIT", "OUTSTANDING", "KEY");
         for (HubClient.Link l : links) {
             context.out()
                     .printf(
-                            "%-16s %-32s %-20s %8s  %s%n",
+                            "%-16s %-32s %-20s %8s %12d %12d  %s%n",
                             l.name(),
                             l.address(),
                             l.heardAt() == null ? "never" : Show.time(l.heardAt()) + (l.stale() ? " (stale)" : ""),
                             l.listings() == null ? "-" : l.listings(),
+                            l.credit(),
+                            l.outstanding(),
                             l.hubKey());
         }
         return 0;
@@ -63,6 +73,8 @@ final class LinkCommand extends OperatorCommand {
         json.put("heardAt", Show.instant(l.heardAt()));
         json.put("listings", l.listings());
         json.put("stale", l.stale());
+        json.put("credit", l.credit());
+        json.put("outstanding", l.outstanding());
         return json;
     }
 
@@ -83,6 +95,16 @@ final class LinkCommand extends OperatorCommand {
                         + " (ecdsa-sha2-nistp256 AAAA...), in quotes")
         String key;
 
+        @Option(
+                names = "--credit",
+                paramLabel = "N",
+                defaultValue = "0",
+                description = {
+                    "the most either hub may owe the other, in the smallest unit (default 0: no rental passes"
+                            + " until you set one; change it with `edgerent link credit NAME N`)"
+                })
+        long credit;
+
         @Mixin
         OutputOption output;
 
@@ -92,7 +114,34 @@ final class LinkCommand extends OperatorCommand {
 
         @Override
         int run(HubClient hub) {
-            return show(context, output, hub.links(adminSecret(), "add", name, address, key));
+            return show(context, output, hub.links(adminSecret(), "add", name, address, key, credit));
+        }
+    }
+
+    @Command(
+            name = "credit",
+            description = "Sets the credit of the linked hub NAME: the most either hub may owe the other for rentals"
+                    + " passed between them. What is outstanding stays; no new rental passes beyond it.")
+    static final class Credit extends OperatorCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "N", description = "in the smallest unit, 0 or more")
+        long credit;
+
+        @Mixin
+        OutputOption output;
+
+        Credit(Context context) {
+            super(context);
+        }
+
+        @Override
+        int run(HubClient hub) {
+            if (credit < 0) {
+                throw new UsageException("a credit is 0 or more, got " + credit);
+            }
+            return show(context, output, hub.links(adminSecret(), "credit", name, null, null, credit));
         }
     }
 
@@ -112,7 +161,7 @@ final class LinkCommand extends OperatorCommand {
 
         @Override
         int run(HubClient hub) {
-            return show(context, output, hub.links(adminSecret(), "remove", name, null, null));
+            return show(context, output, hub.links(adminSecret(), "remove", name, null, null, null));
         }
     }
 
@@ -128,7 +177,7 @@ final class LinkCommand extends OperatorCommand {
 
         @Override
         int run(HubClient hub) {
-            return show(context, output, hub.links(adminSecret(), "list", null, null, null));
+            return show(context, output, hub.links(adminSecret(), "list", null, null, null, null));
         }
     }
 }

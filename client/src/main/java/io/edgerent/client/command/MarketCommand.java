@@ -76,6 +76,11 @@ final class MarketCommand extends HubCommand {
                             l.home() == null ? "here" : l.home(),
                             l.facts().model());
         }
+        listings.stream()
+                .filter(l -> !l.flagged().isEmpty())
+                .forEach(l -> context.out()
+                        .println("flagged " + l.deviceId() + ": its hub refused an impossible usage report from it: "
+                                + l.flagged()));
         return 0;
     }
 
@@ -97,6 +102,7 @@ final class MarketCommand extends HubCommand {
         json.put("home", l.home());
         json.put("region", l.region());
         json.put("uptimePermille", l.uptimePermille());
+        json.put("flagged", l.flagged().isEmpty() ? null : l.flagged());
         return json;
     }
 }

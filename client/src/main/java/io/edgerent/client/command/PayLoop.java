@@ -2,6 +2,7 @@ package io.edgerent.client.command;
 
 import io.edgerent.client.HubClient;
 import io.edgerent.client.Payer;
+import io.edgerent.client.RentalTerms;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.RentalView;
 import java.security.KeyPair;
@@ -17,15 +18,22 @@ final class PayLoop {
         if (everySeconds <= 0) {
             throw new UsageException("--pay-every takes a positive number of seconds");
         }
+        RentalTerms terms = RentalTerms.load(context.home(), rental)
+                .orElseThrow(() -> new UsageException("this machine did not rent " + rental
+                        + ": pay from the machine (and EDGERENT_HOME) that rented it, which keeps what you agreed to"));
         Payer payer = new Payer(
-                hub, renter, rental, Duration.ofSeconds(everySeconds), context.err(), System.console() != null);
+                hub, renter, rental, terms, Duration.ofSeconds(everySeconds), context.err(), System.console() != null);
         CountDownLatch payerStopped = new CountDownLatch(1);
         CountDownLatch hookDone = new CountDownLatch(1);
         Thread onInterrupt = new Thread(() -> {
             payer.stop();
             try {
                 payerStopped.await(5, TimeUnit.SECONDS);
-                payer.payWhatIsDue();
+                try {
+                    payer.payWhatIsDue();
+                } catch (Payer.Overcharged e) {
+                    context.err().println("edgerent: not paying the last voucher: " + e.getMessage());
+                }
                 RentalView ended = hub.end(renter, rental);
                 context.err().println("ended " + ended.name() + " (" + ended.state() + ")");
                 Show.settlement(context.out(), hub.channel(renter, rental));

@@ -1,13 +1,19 @@
 package io.edgerent.client.command;
 
 import io.edgerent.client.HubClient;
+import io.edgerent.client.Payer;
+import io.edgerent.client.RentalTerms;
+import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.MalformedMessageException;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.Template;
+import io.edgerent.protocol.Voucher;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +88,18 @@ final class RentCommand extends HubCommand {
             description = "moved from your wallet into escrow (default: price x hours)")
     String deposit;
 
+    @Option(
+            names = "--max-egress-gb",
+            paramLabel = "GB",
+            defaultValue = "10",
+            description = {
+                "the most egress (data sent out of the container: downloads, web, SSH) you agree to pay for, in GB of 10^9"
+                        + " bytes (default 10; decimals allowed). Egress beyond it is not billed: the rental ends when it is"
+                        + " reached. Your vouchers never promise more than the price for the time since you rented plus"
+                        + " this much egress."
+            })
+    String maxEgressGb;
+
     @Mixin
     PayEveryOption payEvery;
 
@@ -99,8 +117,9 @@ final class RentCommand extends HubCommand {
         @Option(
                 names = "--detach",
                 description = {
-                    "wait until the container is ready, print, and exit without paying (pay with"
-                            + " `edgerent pay RENTAL`, or the rental pauses after the grace)"
+                    "wait until the container is ready, print, and exit after the first voucher (two --pay-every"
+                            + " intervals ahead); pay on with `edgerent pay RENTAL`, or the rental pauses once what is due"
+                            + " passes it"
                 })
         boolean detach;
 
@@ -124,13 +143,27 @@ final class RentCommand extends HubCommand {
         long escrow = deposit == null
                 ? new Prices(Math.min(listed, most), 0).forSeconds(hours * 3600L)
                 : Show.amount(deposit, "--deposit");
+        long maxEgress = egressBytes(maxEgressGb);
+        if (payEvery.seconds <= 0) {
+            throw new UsageException("--pay-every takes a positive number of seconds");
+        }
         KeyPair renter = context.renterKey();
         String password = template == Template.FILES ? newPassword() : null;
+        RentalTerms terms = new RentalTerms(System.currentTimeMillis(), most, maxEgress);
         RentalView rental = hub.rent(
                 renter,
                 new RentRequest(
-                        device, hours, sshKey, most, escrow, template, password == null ? null : sha256Hex(password)));
+                        device,
+                        hours,
+                        sshKey,
+                        most,
+                        escrow,
+                        template,
+                        password == null ? null : sha256Hex(password),
+                        maxEgress));
+        terms.save(context.home(), rental.name());
         Path passwordFile = password == null ? null : savePassword(rental.name(), password);
+        firstVoucher(hub, renter, rental.name(), terms);
         if (!leave.noWait) {
             rental = awaitActive(hub, renter, rental);
         }
@@ -139,6 +172,7 @@ final class RentCommand extends HubCommand {
         out.println("state: " + rental.state());
         out.println("ends: " + Show.time(rental.endsAt()));
         out.println("deposit: " + escrow);
+        out.println("egress cap: " + Show.gb(maxEgress) + " (--max-egress-gb)");
         out.println("ssh: " + Show.sshCommand(hub, rental));
         out.println("template: " + rental.template().id());
         switch (rental.template()) {
@@ -155,6 +189,36 @@ final class RentCommand extends HubCommand {
             return 0;
         }
         return PayLoop.payUntilEnd(context, hub, renter, rental.name(), payEvery.seconds);
+    }
+
+    /**
+     * The first voucher, sent with the rent: the device serves a rental only once one is stored. It promises the
+     * first two --pay-every intervals at the channel's price, once the renter checked that price is the one agreed to.
+     */
+    private void firstVoucher(HubClient hub, KeyPair renter, String rental, RentalTerms terms) {
+        ChannelStatus channel = hub.channel(renter, rental);
+        String refusal = terms.refusal(channel);
+        if (refusal != null) {
+            hub.end(renter, rental);
+            throw new Payer.Overcharged(refusal + "; rental " + rental + " was ended unpaid");
+        }
+        if (channel.lastSequence() < 0) {
+            long ahead = Math.min(channel.deposit(), channel.prices().forSeconds(2L * payEvery.seconds));
+            hub.pay(Voucher.sign(renter, rental, ahead, 0, System.currentTimeMillis()));
+        }
+    }
+
+    /** {@code --max-egress-gb}: GB of 10^9 bytes, decimals allowed, 0 to 100,000 (100 TB). */
+    static long egressBytes(String gb) {
+        try {
+            BigDecimal bytes = new BigDecimal(gb).multiply(BigDecimal.valueOf(1_000_000_000L));
+            if (bytes.signum() < 0 || bytes.compareTo(BigDecimal.valueOf(RentRequest.MOST_EGRESS_BYTES)) > 0) {
+                throw new NumberFormatException();
+            }
+            return bytes.setScale(0, RoundingMode.DOWN).longValueExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new UsageException("--max-egress-gb takes a number of GB from 0 to 100000, got '" + gb + "'");
+        }
     }
 
     /** Refuses a template edgerent does not know, naming the ones it does. */

@@ -5,6 +5,8 @@ import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.Statement;
 import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -45,7 +47,27 @@ final class Show {
             out.printf(
                     "settled: due %d, paid %d; owner %d, hub fee %d, refunded to you %d (of deposit %d)%n",
                     c.due(), c.paid(), c.ownerShare(), c.hubFee(), c.refund(), c.deposit());
+            out.printf(
+                    "you agreed to: %d per hour for %d s served, %d per GB for %s of egress (cap %s); charged"
+                            + " at most what you signed (%d)%n",
+                    c.prices().perHour(),
+                    c.billedSeconds(),
+                    c.prices().perGb(),
+                    gb(c.egressBytes()),
+                    gb(c.maxEgressBytes()),
+                    c.paid());
         }
+        if (!c.note().isEmpty()) {
+            out.println("note: " + c.note());
+        }
+    }
+
+    /** Bytes as GB of 10^9, to three decimals. */
+    static String gb(long bytes) {
+        return BigDecimal.valueOf(bytes)
+                        .movePointLeft(9)
+                        .setScale(3, RoundingMode.DOWN)
+                        .toPlainString() + " GB";
     }
 
     static void statement(PrintStream out, Statement statement) {
@@ -99,6 +121,8 @@ final class Show {
         json.put("egressBytes", c.egressBytes());
         json.put("pricePerHour", c.prices().perHour());
         json.put("pricePerGb", c.prices().perGb());
+        json.put("maxEgressBytes", c.maxEgressBytes());
+        json.put("note", c.note());
         Map<String, Object> settled = null;
         if (c.settled()) {
             settled = new LinkedHashMap<>();

@@ -33,7 +33,8 @@ final class StatusCommand extends HubCommand {
         }
         context.out()
                 .printf(
-                        "%s %s | due %d | paid %d | deposit %d | billed %d s | egress %d bytes | price %d/hour %d/GB%s%n",
+                        "%s %s | due %d | paid %d | deposit %d | billed %d s | egress %d bytes of a %s cap | price"
+                                + " %d/hour %d/GB%s%n",
                         c.rental(),
                         c.paused() ? "PAUSED" : c.state(),
                         c.due(),
@@ -41,6 +42,7 @@ final class StatusCommand extends HubCommand {
                         c.deposit(),
                         c.billedSeconds(),
                         c.egressBytes(),
+                        Show.gb(c.maxEgressBytes()),
                         c.prices().perHour(),
                         c.prices().perGb(),
                         c.paused() ? " (payment behind: run edgerent pay " + c.rental() + ")" : "");

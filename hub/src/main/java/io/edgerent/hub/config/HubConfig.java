@@ -148,7 +148,7 @@ public record HubConfig(
             return this;
         }
 
-        /** How much rental time payment may lag behind before the rental is paused; default 120 s. */
+        /** How long a new rental waits for its first voucher before it ends unserved (nothing charged); default 120 s. */
         public Builder paymentGrace(Duration paymentGrace) {
             this.paymentGrace = paymentGrace;
             return this;

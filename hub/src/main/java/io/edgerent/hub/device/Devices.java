@@ -7,6 +7,7 @@ import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.HomeProof;
 import io.edgerent.protocol.Names;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Registration;
@@ -19,6 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Owners' devices: registration with a one-time token, the tunnel ports each holds, where its tunnel is,
@@ -26,6 +29,10 @@ import java.util.TreeMap;
  * joins the caller's.
  */
 public final class Devices {
+    private static final Logger LOG = LoggerFactory.getLogger(Devices.class);
+    /** This hub's key, which devices' home proofs name; null until claimed (then no proof is taken). */
+    private volatile String hubKey;
+
     private static final long DAY_MILLIS = 86_400_000L;
     /** The listings' uptime covers this many days, today included. */
     public static final int UPTIME_DAYS = 30;
@@ -49,6 +56,7 @@ public final class Devices {
      * owners pin the new one).
      */
     public void claimIdentity(String hubKey, boolean shared) {
+        this.hubKey = hubKey;
         sql.transaction(() -> {
             Optional<Sql.Row> known = sql.one("SELECT hub_key FROM hub_identity WHERE id = 1");
             if (known.isEmpty()) {
@@ -163,6 +171,9 @@ public final class Devices {
             sql.update(
                     "DELETE FROM device_online WHERE device_id = ? AND on_day <= ?", device.id(), today - UPTIME_DAYS);
         }
+        if (heartbeat.homeProof() != null) {
+            keepHomeProof(device.id(), heartbeat.homeProof());
+        }
         sql.update(
                 "UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ?, offered = ?, templates = ?,"
                         + " region = ?, online_day_ms = online_day_ms + ? WHERE id = ?",
@@ -175,6 +186,27 @@ public final class Devices {
                 heartbeat.region(),
                 online,
                 device.id());
+    }
+
+    /**
+     * Keeps a device's signature naming this hub its home, in the caller's transaction, when it verifies with the
+     * device's registered key; one that does not is logged and dropped (the heartbeat itself stands).
+     */
+    private void keepHomeProof(String deviceId, byte[] signature) {
+        String home = hubKey;
+        if (home == null) {
+            return;
+        }
+        Sql.Row r = sql.one("SELECT public_key, home_proof FROM device WHERE id = ?", deviceId)
+                .orElseThrow();
+        if (Arrays.equals(signature, r.bytes("home_proof"))) {
+            return;
+        }
+        if (new HomeProof(r.bytes("public_key"), signature).names(deviceId, home)) {
+            sql.update("UPDATE device SET home_proof = ? WHERE id = ?", signature, deviceId);
+        } else {
+            LOG.warn("device {} sent a home proof that does not name this hub with its key: dropped", deviceId);
+        }
     }
 
     /** Whether a device last heard from at {@code lastSeen} counts as online now. */
@@ -191,6 +223,17 @@ public final class Devices {
     public void tunnelClosed(String deviceId, String node) {
         sql.transaction(
                 () -> sql.update("UPDATE device SET tunnel_at = NULL WHERE id = ? AND tunnel_at = ?", deviceId, node));
+    }
+
+    /**
+     * Marks a device that sent an impossible usage report, with why: its listing shows it to owners and renters, and
+     * the metrics count it. The mark stays (the latest reason) until the operator clears it.
+     */
+    public void flag(String deviceId, String reason) {
+        String said = reason.length() > 200 ? reason.substring(0, 197) + "..." : reason;
+        sql.transaction(
+                () -> sql.update("UPDATE device SET flagged = ?, flagged_at = ? WHERE id = ?", said, now(), deviceId));
+        LOG.warn("device {} flagged: {}", deviceId, said);
     }
 
     /** Whether {@code key} (raw Ed25519) is a registered device's. */
@@ -222,7 +265,7 @@ public final class Devices {
     }
 
     /** Devices online and registered, and rentals per state, for the metrics. */
-    public record Counts(long devicesOnline, long devicesRegistered, Map<String, Long> rentals) {}
+    public record Counts(long devicesOnline, long devicesRegistered, long devicesFlagged, Map<String, Long> rentals) {}
 
     public Counts counts() {
         return sql.transaction(() -> {
@@ -233,11 +276,14 @@ public final class Devices {
                     .integer(1);
             long registered =
                     sql.one("SELECT COUNT(*) FROM device").orElseThrow().integer(1);
+            long flagged = sql.one("SELECT COUNT(*) FROM device WHERE flagged IS NOT NULL")
+                    .orElseThrow()
+                    .integer(1);
             Map<String, Long> rentals = new TreeMap<>();
             for (Sql.Row r : sql.all("SELECT state, COUNT(*) FROM rental GROUP BY state")) {
                 rentals.put(r.text(1), r.integer(2));
             }
-            return new Counts(online, registered, rentals);
+            return new Counts(online, registered, flagged, rentals);
         });
     }
 

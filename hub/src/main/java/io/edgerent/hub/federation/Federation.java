@@ -4,6 +4,7 @@ import io.edgerent.hub.payment.Ledger;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.hub.threads.DaemonThreads;
 import io.edgerent.protocol.ErrorCode;
+import io.edgerent.protocol.HomeProof;
 import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.RefusedException;
@@ -18,6 +19,8 @@ import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -149,11 +152,19 @@ public final class Federation implements AutoCloseable {
         return links.byKey(key);
     }
 
-    /** Links the hub at {@code address} (coaps://HOST:PORT) with key {@code key} (an OpenSSH line) as {@code name}. */
-    public LinkedHub link(String name, String address, String key) {
-        LinkedHub linked = links.add(name, address, key);
+    /**
+     * Links the hub at {@code address} (coaps://HOST:PORT) with key {@code key} (an OpenSSH line) as {@code name}, with
+     * {@code credit}: the most either hub may owe the other for rentals passed between them.
+     */
+    public LinkedHub link(String name, String address, String key, long credit) {
+        LinkedHub linked = links.add(name, address, key, credit);
         rounds.execute(this::round);
         return linked;
+    }
+
+    /** Sets a linked hub's credit ({@link Ledger#post} keeps each clearing account within it). */
+    public void setCredit(String name, long credit) {
+        links.setCredit(name, credit);
     }
 
     /** Removes a link; refused while rentals passed to that hub are not settled. */
@@ -172,6 +183,8 @@ public final class Federation implements AutoCloseable {
             m.put("name", l.name());
             m.put("address", l.address().toString());
             m.put("hubKey", l.hubKey());
+            m.put("credit", links.credit(l.name()));
+            m.put("outstanding", Math.abs(ledger.balance(Ledger.clearing(l.name()))));
             Heard h = heard.get(l.name());
             if (h != null) {
                 m.put("heardAt", h.at());
@@ -205,37 +218,125 @@ public final class Federation implements AutoCloseable {
 
     // ---- listings -----------------------------------------------------------------------------
 
-    /** This hub's own listings, signed for the hubs linked with it. */
+    /**
+     * This hub's own listings, signed for the hubs linked with it, each with its device's proof that this hub is its
+     * home. A device that has not sent one (an agent older than the proof) is not passed on: linked hubs would refuse it.
+     */
     public byte[] signedListings(List<Listing> own) {
         long now = clock.millis();
-        return new SignedListings(hubKey, now, now + LISTINGS_VALID_FOR * refresh.toMillis(), own).sign(hubKeyPair);
+        Map<String, HomeProof> proofs = new HashMap<>();
+        sql.transaction(() -> {
+            for (Sql.Row r : sql.all("SELECT id, public_key, home_proof FROM device WHERE home_proof IS NOT NULL")) {
+                proofs.put(r.text("id"), new HomeProof(r.bytes("public_key"), r.bytes("home_proof")));
+            }
+        });
+        List<Listing> proven =
+                own.stream().filter(l -> proofs.containsKey(l.deviceId())).toList();
+        Map<String, HomeProof> theirs = new HashMap<>();
+        proven.forEach(l -> theirs.put(l.deviceId(), proofs.get(l.deviceId())));
+        return new SignedListings(hubKey, now, now + LISTINGS_VALID_FOR * refresh.toMillis(), proven, theirs)
+                .sign(hubKeyPair);
     }
 
-    /** The linked hubs' devices not expired yet, each marked with its home and whether it is stale. */
+    /**
+     * The linked hubs' devices not expired yet, each marked with its home and whether it is stale. A device id that
+     * two linked hubs list is shown from neither: only its home hub may list it, and this hub cannot tell which one
+     * that is (each refresh logs it).
+     */
     public List<Listing> listings() {
         long now = clock.millis();
+        Set<String> contested = contested(now);
         List<Listing> out = new ArrayList<>();
         heard.forEach((hub, h) -> {
             if (h.listings().expiresAt() > now) {
                 boolean stale = isStale(h, now);
-                h.listings().listings().forEach(l -> out.add(l.from(hub, stale)));
+                h.listings().listings().stream()
+                        .filter(l -> !contested.contains(l.deviceId()))
+                        .forEach(l -> out.add(l.from(hub, stale)));
             }
         });
         return out;
     }
 
-    /** The linked hub a device not of this hub is listed from (before its listings expire). */
+    /** The linked hub a device not of this hub is listed from (before its listings expire), if only one lists it. */
     public Optional<LinkedHub> homeOf(String deviceId) {
         long now = clock.millis();
-        for (var entry : heard.entrySet()) {
-            Heard h = entry.getValue();
+        List<String> listing = new ArrayList<>();
+        heard.forEach((hub, h) -> {
             if (h.listings().expiresAt() > now
                     && h.listings().listings().stream()
                             .anyMatch(l -> l.deviceId().equals(deviceId))) {
-                return links.linked(entry.getKey());
+                listing.add(hub);
+            }
+        });
+        return listing.size() == 1 ? links.linked(listing.get(0)) : Optional.empty();
+    }
+
+    /** Device ids more than one linked hub lists now. */
+    private Set<String> contested(long now) {
+        Map<String, String> listedBy = new HashMap<>();
+        Set<String> contested = new HashSet<>();
+        heard.forEach((hub, h) -> {
+            if (h.listings().expiresAt() > now) {
+                for (Listing l : h.listings().listings()) {
+                    String first = listedBy.putIfAbsent(l.deviceId(), hub);
+                    if (first != null && !first.equals(hub)) {
+                        contested.add(l.deviceId());
+                    }
+                }
+            }
+        });
+        return contested;
+    }
+
+    /**
+     * A linked hub's listings without the devices it may not list: those whose proof does not name it as their home,
+     * and this hub's own. Each is refused and logged; one another linked hub lists too is logged (and shown from
+     * neither, {@link #listings}).
+     */
+    private SignedListings withoutForeign(LinkedHub hub, SignedListings listings) {
+        List<String> ids = listings.listings().stream().map(Listing::deviceId).toList();
+        Set<String> own = new HashSet<>();
+        if (!ids.isEmpty()) {
+            sql.transaction(() -> {
+                for (String id : ids) {
+                    if (sql.one("SELECT id FROM device WHERE id = ?", id).isPresent()) {
+                        own.add(id);
+                    }
+                }
+            });
+        }
+        long now = clock.millis();
+        Set<String> elsewhere = new HashSet<>();
+        heard.forEach((other, h) -> {
+            if (!other.equals(hub.name()) && h.listings().expiresAt() > now) {
+                h.listings().listings().forEach(l -> elsewhere.add(l.deviceId()));
+            }
+        });
+        List<Listing> kept = new ArrayList<>();
+        for (Listing l : listings.listings()) {
+            HomeProof proof = listings.proofs().get(l.deviceId());
+            if (proof == null || !proof.names(l.deviceId(), hub.hubKey())) {
+                LOG.warn(
+                        "linked hub {} lists device {} without the device's proof that it is its home: refused",
+                        hub.name(),
+                        l.deviceId());
+            } else if (own.contains(l.deviceId())) {
+                LOG.warn("linked hub {} lists device {}, which is this hub's own: refused", hub.name(), l.deviceId());
+            } else {
+                if (elsewhere.contains(l.deviceId())) {
+                    LOG.warn(
+                            "linked hub {} lists device {}, which another linked hub lists too: shown from neither",
+                            hub.name(),
+                            l.deviceId());
+                }
+                kept.add(l);
             }
         }
-        return Optional.empty();
+        return kept.size() == listings.listings().size()
+                ? listings
+                : new SignedListings(
+                        listings.hubKey(), listings.issuedAt(), listings.expiresAt(), kept, listings.proofs());
     }
 
     private boolean isStale(Heard h, long now) {
@@ -308,7 +409,7 @@ public final class Federation implements AutoCloseable {
             if (!links().contains(hub)) {
                 return; // unlinked while it was being asked
             }
-            heard.put(hub.name(), new Heard(listings, clock.millis()));
+            heard.put(hub.name(), new Heard(withoutForeign(hub, listings), clock.millis()));
             if (unreachable.remove(hub.name())) {
                 LOG.info("linked hub {} answers again", hub.name());
             }

@@ -62,8 +62,12 @@ final class Links {
                 : links().stream().filter(l -> l.key().equals(key)).findFirst();
     }
 
-    /** Links the hub at {@code address} (coaps://HOST:PORT) with key {@code key} (an OpenSSH line) as {@code name}. */
-    LinkedHub add(String name, String address, String key) {
+    /**
+     * Links the hub at {@code address} (coaps://HOST:PORT) with key {@code key} (an OpenSSH line) as {@code name},
+     * giving it {@code credit}: the most it may owe this hub, or this hub it, for rentals passed between them.
+     */
+    LinkedHub add(String name, String address, String key, long credit) {
+        requireCredit(credit);
         if (!Names.isHubName(name)) {
             throw new RefusedException(
                     ErrorCode.BAD_REQUEST,
@@ -111,15 +115,41 @@ final class Links {
                         "this key is already linked as " + sameKey.get().text("name"));
             }
             sql.update(
-                    "INSERT INTO linked_hub(name, address, hub_key, added_at) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO linked_hub(name, address, hub_key, added_at, credit) VALUES (?, ?, ?, ?, ?)",
                     name,
                     uri.toString(),
                     line,
-                    clock.millis());
+                    clock.millis(),
+                    credit);
         });
         reload();
-        LOG.info("linked hub {} at {}", name, uri);
+        LOG.info("linked hub {} at {} with a credit of {}", name, uri, credit);
         return new LinkedHub(name, uri, line);
+    }
+
+    /** Sets the credit of the linked hub {@code name}; what is outstanding stays, and no new rental passes beyond it. */
+    void setCredit(String name, long credit) {
+        requireCredit(credit);
+        sql.transaction(() -> {
+            if (sql.update("UPDATE linked_hub SET credit = ? WHERE name = ?", credit, name) == 0) {
+                throw new RefusedException(ErrorCode.NOT_FOUND, "no hub is linked as " + name);
+            }
+        });
+        LOG.info("linked hub {} now has a credit of {}", name, credit);
+    }
+
+    /** The credit of the linked hub {@code name} (0 for a hub not linked). */
+    long credit(String name) {
+        return sql.transaction(() -> sql.one("SELECT credit FROM linked_hub WHERE name = ?", name)
+                .map(r -> r.integer("credit"))
+                .orElse(0L));
+    }
+
+    private static void requireCredit(long credit) {
+        if (credit < 0 || credit > Long.MAX_VALUE / 4) {
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST, "a credit is a whole number of the smallest unit, 0 or more; got " + credit);
+        }
     }
 
     /** Removes a link; refused while rentals passed to that hub are not settled. */

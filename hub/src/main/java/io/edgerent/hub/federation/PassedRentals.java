@@ -14,6 +14,7 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalRef;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.Voucher;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -173,9 +174,27 @@ final class PassedRentals {
         }
     }
 
-    /** Passes a voucher for a passed rental to its home hub, which checks its signature itself. */
-    byte[] forwardVoucher(LinkedHub home, byte[] voucher) {
-        return linkedHubs.call(home, Paths.VOUCHERS, voucher);
+    /**
+     * Passes a voucher for a passed rental to its home hub, once it verified with the renter's key here: the highest
+     * such voucher is the most this hub ever pays the home hub for the rental ({@link #settle}), whatever it answers.
+     */
+    byte[] forwardVoucher(LinkedHub home, byte[] payload) {
+        Voucher voucher = Voucher.decode(payload);
+        sql.transaction(() -> {
+            Sql.Row r = sql.one("SELECT renter_key FROM passed_rental WHERE name = ?", voucher.channel())
+                    .orElseThrow(() -> new RefusedException(
+                            ErrorCode.NOT_FOUND, "no channel " + voucher.channel() + " on this hub"));
+            if (!voucher.verifies(r.bytes("renter_key"))) {
+                throw new RefusedException(
+                        ErrorCode.UNAUTHORIZED, "voucher signature does not verify with the channel's key");
+            }
+            sql.update(
+                    "UPDATE passed_rental SET promised = LEAST(sent, ?) WHERE name = ? AND promised < ?",
+                    voucher.amount(),
+                    voucher.channel(),
+                    voucher.amount());
+        });
+        return linkedHubs.call(home, Paths.VOUCHERS, payload);
     }
 
     /**
@@ -273,28 +292,38 @@ final class PassedRentals {
     }
 
     /**
-     * Settles a passed rental here: the home hub held {@code depositThere} of what this hub sent and
-     * refunded {@code refundThere}; the renter gets that refund back, and what never reached the home
-     * hub. Once only: the reference is unique and a settled rental is not settled again.
+     * Settles a passed rental here: the home hub says it held {@code depositThere} of what this hub sent and refunded
+     * {@code refundThere}. This hub believes that only as far as its renter's signatures go: the home hub keeps at most
+     * the highest voucher the renter signed (and this hub passed on) and at most what this hub sent; the rest comes back
+     * to the renter, whatever the home hub answered. Once only: the reference is unique and a settled rental is not
+     * settled again.
      */
     private void settle(String rental, long depositThere, long refundThere, RentalView view) {
         sql.transaction(() -> {
-            Sql.Row r = sql.one("SELECT hub, renter_key, sent, state FROM passed_rental WHERE name = ?", rental)
+            Sql.Row r = sql.one(
+                            "SELECT hub, renter_key, sent, promised, state FROM passed_rental WHERE name = ?", rental)
                     .orElseThrow();
             if (r.text("state").equals(Federation.SETTLED)) {
                 return;
             }
             long sent = r.integer("sent");
-            long back = refundThere + sent - depositThere;
-            if (depositThere > sent || refundThere > depositThere) {
+            long promised = r.integer("promised");
+            long claimed = Math.max(0, depositThere - Math.min(refundThere, depositThere));
+            long kept = Math.min(claimed, Math.min(promised, sent));
+            long back = sent - kept;
+            if (claimed > kept || depositThere > sent || refundThere > depositThere) {
                 LOG.error(
-                        "hub {} settled rental {} with deposit {} and refund {}, but this hub sent {}; refunding what it can",
+                        "hub {} settled rental {} keeping {} (deposit {}, refund {}), but this hub sent {} and the renter"
+                                + " signed vouchers for {}: it keeps {}, the renter gets {} back",
                         r.text("hub"),
                         rental,
+                        claimed,
                         depositThere,
                         refundThere,
-                        sent);
-                back = Math.min(Math.max(back, 0), sent);
+                        sent,
+                        promised,
+                        kept,
+                        back);
             }
             ledger.transfer(
                     "passed-settle:" + rental,

@@ -51,7 +51,7 @@ public final class Market {
         List<Listing> listings = new ArrayList<>();
         for (Sql.Row r : sql.all(
                 "SELECT id, owner, state, current_rental, last_seen, facts, price_per_hour, price_per_gb, templates,"
-                        + " region, online_day, online_day_ms, registered_at FROM device WHERE " + where
+                        + " region, online_day, online_day_ms, registered_at, flagged FROM device WHERE " + where
                         + " ORDER BY registered_at",
                 arguments.toArray())) {
             HardwareFacts facts = HardwareFacts.from(Cbor.decodeMap(r.bytes("facts")));
@@ -60,9 +60,8 @@ public final class Market {
                     + (r.integer("online_day") > today - days ? r.integer("online_day_ms") : 0);
             long window = Math.min(days * DAY_MILLIS, now - r.integer("registered_at"));
             int uptime = window <= 0 ? 1000 : (int) Math.min(1000, onlineMs * 1000 / window);
-            // A device the hub still holds a rental for is not free, whatever it last said: until its heartbeat after
-            // the
-            // wipe releases it, a rent would be refused.
+            // A device the hub still holds a rental for is not free, whatever it last said: until its heartbeat
+            // after the wipe releases it, a rent would be refused.
             DeviceState state = DeviceState.valueOf(r.text("state"));
             if (state == DeviceState.LISTED && !r.isNull("current_rental")) {
                 state = DeviceState.PREPARING;
@@ -78,7 +77,8 @@ public final class Market {
                     null,
                     false,
                     r.text("region"),
-                    uptime));
+                    uptime,
+                    r.isNull("flagged") ? "" : r.text("flagged")));
         }
         return listings;
     }

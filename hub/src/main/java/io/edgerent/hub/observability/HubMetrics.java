@@ -2,6 +2,7 @@ package io.edgerent.hub.observability;
 
 import io.edgerent.hub.federation.Federation;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.californium.core.coap.Request;
@@ -21,6 +22,8 @@ public final class HubMetrics {
     public final Dtls dtls = new Dtls();
     public final LongAdder vouchersAccepted = new LongAdder();
     public final LongAdder vouchersRefused = new LongAdder();
+    /** Devices' usage reports refused as impossible, by reason (Channels.ImpossibleUsage). */
+    public final Map<String, LongAdder> usageRefused = new ConcurrentSkipListMap<>();
 
     /** Counts requests and error answers of one CoAP endpoint. */
     static final class Coap extends MessageInterceptorAdapter {
@@ -96,6 +99,7 @@ public final class HubMetrics {
     public String prometheus(
             long devicesOnline,
             long devicesRegistered,
+            long devicesFlagged,
             Map<String, Long> rentals,
             long httpBytesOut,
             long databaseRetries,
@@ -105,6 +109,18 @@ public final class HubMetrics {
         StringBuilder out = new StringBuilder();
         gauge(out, "edgerent_devices_online", "Devices heard from within the offline limit.", devicesOnline);
         gauge(out, "edgerent_devices_registered", "Devices registered with this hub.", devicesRegistered);
+        gauge(
+                out,
+                "edgerent_devices_flagged",
+                "Devices marked for an impossible usage report (shown on the market).",
+                devicesFlagged);
+        out.append("# HELP edgerent_usage_reports_refused_total Devices' usage reports refused as impossible.\n"
+                + "# TYPE edgerent_usage_reports_refused_total counter\n");
+        usageRefused.forEach((reason, n) -> out.append("edgerent_usage_reports_refused_total{reason=\"")
+                .append(reason)
+                .append("\"} ")
+                .append(n.sum())
+                .append('\n'));
         out.append("# HELP edgerent_rentals Rentals per state.\n# TYPE edgerent_rentals gauge\n");
         rentals.forEach((state, n) -> out.append("edgerent_rentals{state=\"")
                 .append(state)

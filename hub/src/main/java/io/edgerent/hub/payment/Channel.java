@@ -34,19 +34,38 @@ public record Channel(
         long hubFee,
         long refund,
         String rentalState,
-        long routerBytes) {
+        long routerBytes,
+        long egressCap,
+        long usageAt,
+        long openedAt,
+        String note) {
 
     public boolean open() {
         return state.equals(Channels.OPEN);
     }
 
     /**
-     * The egress billed: the container's bytes out as its device reports them (SSH, web, internet),
+     * The egress counted: the container's bytes out as its device reports them (SSH, web, internet),
      * but never less than what the hub's own router sent out for the rental. The router's bytes
-     * are part of the device's count, so the larger of the two bills no byte twice.
+     * are part of the device's count, so the larger of the two counts no byte twice.
      */
-    long billedEgress() {
+    long countedEgress() {
         return Math.max(egressBytes, routerBytes);
+    }
+
+    /** The egress billed: what was counted, up to the cap the renter chose. */
+    long billedEgress() {
+        return Math.min(countedEgress(), egressCap);
+    }
+
+    /** Whether egress is paid for here and reached the renter's cap: the rental ends. */
+    boolean egressCapReached() {
+        return prices.perGb() > 0 && countedEgress() >= egressCap;
+    }
+
+    /** Whether a voucher was stored: until then the device is not told to serve the rental. */
+    public boolean vouched() {
+        return lastSequence >= 0;
     }
 
     long due() {
@@ -77,7 +96,11 @@ public record Channel(
                 hubFee,
                 refund,
                 rentalState,
-                routerBytes);
+                routerBytes,
+                egressCap,
+                usageAt,
+                openedAt,
+                note);
     }
 
     Channel withMetering(long billed, long until) {
@@ -104,10 +127,14 @@ public record Channel(
                 hubFee,
                 refund,
                 rentalState,
-                routerBytes);
+                routerBytes,
+                egressCap,
+                usageAt,
+                openedAt,
+                note);
     }
 
-    Channel withUsage(UsageReport u) {
+    Channel withUsage(UsageReport u, long at) {
         return new Channel(
                 rental,
                 renterKey,
@@ -131,7 +158,11 @@ public record Channel(
                 hubFee,
                 refund,
                 rentalState,
-                routerBytes);
+                routerBytes,
+                egressCap,
+                at,
+                openedAt,
+                note);
     }
 
     Channel withPausedSince(Long since) {
@@ -158,7 +189,11 @@ public record Channel(
                 hubFee,
                 refund,
                 rentalState,
-                routerBytes);
+                routerBytes,
+                egressCap,
+                usageAt,
+                openedAt,
+                note);
     }
 
     public ChannelStatus status() {
@@ -176,7 +211,9 @@ public record Channel(
                 state.equals(Channels.SETTLED),
                 ownerShare,
                 hubFee,
-                refund);
+                refund,
+                egressCap,
+                note);
     }
 
     /** The channel of {@code rental}, in the caller's transaction; columns in the order the record lists them. */
@@ -185,7 +222,8 @@ public record Channel(
                         "SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
                                 + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes,"
                                 + " c.usage_sequence, c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state,"
-                                + " c.owner_share, c.hub_fee, c.refund, r.state AS rental_state, r.http_bytes_out"
+                                + " c.owner_share, c.hub_fee, c.refund, r.state AS rental_state, r.http_bytes_out,"
+                                + " c.egress_cap, c.usage_at, r.created_at, c.note"
                                 + " FROM channel c JOIN rental r ON r.name = c.rental WHERE c.rental = ?",
                         rental)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
@@ -212,7 +250,11 @@ public record Channel(
                 orZero(r.nullableInteger("hub_fee")),
                 orZero(r.nullableInteger("refund")),
                 r.text("rental_state"),
-                r.integer("http_bytes_out"));
+                r.integer("http_bytes_out"),
+                r.integer("egress_cap"),
+                r.isNull("usage_at") ? r.integer("created_at") : r.integer("usage_at"),
+                r.integer("created_at"),
+                r.text("note"));
     }
 
     private static long orZero(Long value) {

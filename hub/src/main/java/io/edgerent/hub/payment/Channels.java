@@ -23,11 +23,19 @@ public final class Channels {
     static final String OPEN = "open";
     public static final String SETTLED = "settled";
     /**
-     * Egress a renter may owe beyond the payment grace before the rental pauses: a download is billed
-     * when it is counted, the renter's next voucher pays it, and meanwhile visitors are still served.
-     * An owner risks at most this much traffic plus the grace period's time.
+     * Egress a renter may owe beyond what their vouchers promised before the rental pauses: a download is
+     * billed when it is counted, the renter's next voucher pays it, and meanwhile visitors are still served.
+     * Time is paid ahead (the rental pauses as soon as what is due passes what is promised); this much
+     * traffic is all an owner serves unpaid.
      */
     static final long EGRESS_GRACE_BYTES = 100_000_000L;
+    /**
+     * The most a device can send or receive per second: a Raspberry Pi's fastest link, gigabit Ethernet.
+     * A usage report that grows faster is impossible, and refused.
+     */
+    public static final long MOST_BYTES_PER_SECOND = 125_000_000L;
+    /** What a usage report may run ahead of the hub's clock: transit, and the device's clock. */
+    static final long REPORT_SLACK_MILLIS = 5_000;
 
     private final Sql sql;
     private final Ledger ledger;
@@ -44,10 +52,26 @@ public final class Channels {
     /** What enforcement decided after a change to a channel. */
     public enum Decision {
         NONE,
+        /** The first voucher is stored: the device is told to serve the rental. */
+        SERVE,
         PAUSE,
         RESUME,
         END_UNPAID,
         END_EXHAUSTED
+    }
+
+    /**
+     * A device's usage report the hub refuses as impossible: usage of a rental the device does not serve, more
+     * bytes than its link carries in the time since its last report, or more online time than has passed since the
+     * rental opened. The device is marked for it ({@code reason} is the metric's label).
+     */
+    public static final class ImpossibleUsage extends RefusedException {
+        public final String reason;
+
+        ImpossibleUsage(ErrorCode code, String reason, String message) {
+            super(code, message);
+            this.reason = reason;
+        }
     }
 
     /**
@@ -62,12 +86,14 @@ public final class Channels {
             String owner,
             String deviceId,
             long deposit,
+            long egressCap,
             Prices prices,
             String fundedBy) {
         sql.update(
                 "INSERT INTO channel(rental, renter_key, voucher_key, owner, device_id, deposit, price_per_hour, price_per_gb,"
                         + " fee_bps, paid, last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory,"
-                        + " usage_in, state, funded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, -1, 0, 0, 0, 0, ?, ?)",
+                        + " usage_in, state, funded_by, egress_cap, usage_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, -1, 0,"
+                        + " 0, 0, 0, ?, ?, ?, ?)",
                 rental,
                 renterKey,
                 voucherKey,
@@ -78,7 +104,9 @@ public final class Channels {
                 prices.perGb(),
                 config.feeBasisPoints(),
                 OPEN,
-                fundedBy);
+                fundedBy,
+                egressCap,
+                clock.millis());
         ledger.transfer("open:" + rental, funding(rental), Ledger.escrow(rental), deposit);
     }
 
@@ -166,16 +194,23 @@ public final class Channels {
                 voucher.signature(),
                 clock.millis(),
                 voucher.channel());
-        return enforce(c.withPayment(voucher.amount(), voucher.sequence()));
+        Outcome outcome = enforce(c.withPayment(voucher.amount(), voucher.sequence()));
+        return !c.vouched() && outcome.decision() == Decision.NONE
+                ? new Outcome(Decision.SERVE, outcome.channel())
+                : outcome;
     }
 
-    /** Records a device's cumulative usage report for its rental; egress is billed from it. */
+    /**
+     * Records a device's cumulative usage report for its rental; egress is billed from it. A report no device could
+     * have made honestly is refused ({@link ImpossibleUsage}) and changes nothing.
+     */
     public Outcome recordUsage(String deviceId, UsageReport usage) {
-        Channel c = channel(usage.rental());
-        if (!c.deviceId().equals(deviceId)) {
-            throw new RefusedException(
-                    ErrorCode.FORBIDDEN, "rental " + usage.rental() + " is not served by " + deviceId);
+        Optional<Sql.Row> serving = sql.one("SELECT device_id FROM channel WHERE rental = ?", usage.rental());
+        if (serving.isEmpty() || !serving.get().text("device_id").equals(deviceId)) {
+            throw new ImpossibleUsage(
+                    ErrorCode.FORBIDDEN, "not_served", "rental " + usage.rental() + " is not served by " + deviceId);
         }
+        Channel c = channel(usage.rental());
         requireOpen(c);
         if (usage.sequence() <= c.usageSequence()) {
             throw new RefusedException(
@@ -187,22 +222,49 @@ public final class Channels {
                 || usage.bytesIn() < c.usageIn()) {
             throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "usage is cumulative and may not decrease");
         }
+        long now = clock.millis();
+        long carried = BigInteger.valueOf(MOST_BYTES_PER_SECOND)
+                .multiply(BigInteger.valueOf(Math.max(0, now - c.usageAt()) + REPORT_SLACK_MILLIS))
+                .divide(BigInteger.valueOf(1000))
+                .min(BigInteger.valueOf(Long.MAX_VALUE))
+                .longValueExact();
+        long moreOut = usage.bytesOut() - c.egressBytes();
+        long moreIn = usage.bytesIn() - c.usageIn();
+        if (moreOut > carried || moreIn > carried) {
+            throw new ImpossibleUsage(
+                    ErrorCode.UNPROCESSABLE,
+                    "egress_rate",
+                    "usage report of rental " + usage.rental() + " adds " + Math.max(moreOut, moreIn)
+                            + " bytes in " + Math.max(0, now - c.usageAt()) / 1000 + " s; no device's link carries more"
+                            + " than " + MOST_BYTES_PER_SECOND + " bytes a second");
+        }
+        long passed = (now - c.openedAt() + REPORT_SLACK_MILLIS) / 1000;
+        if (usage.onlineSeconds() > passed) {
+            throw new ImpossibleUsage(
+                    ErrorCode.UNPROCESSABLE,
+                    "online_time",
+                    "usage report of rental " + usage.rental() + " claims " + usage.onlineSeconds()
+                            + " s online; the rental opened " + passed + " s ago");
+        }
         sql.update(
                 "UPDATE channel SET usage_sequence = ?, egress_bytes = ?, usage_online = ?, usage_cpu = ?,"
-                        + " usage_memory = GREATEST(usage_memory, ?), usage_in = ? WHERE rental = ?",
+                        + " usage_memory = GREATEST(usage_memory, ?), usage_in = ?, usage_at = ? WHERE rental = ?",
                 usage.sequence(),
                 usage.bytesOut(),
                 usage.onlineSeconds(),
                 usage.cpuSeconds(),
                 usage.peakMemoryBytes(),
                 usage.bytesIn(),
+                now,
                 usage.rental());
-        return enforce(c.withUsage(usage));
+        return enforce(c.withUsage(usage, now));
     }
 
     /**
-     * The payment rules: the deposit used up ends the rental; paid lagging behind due by more than
-     * the grace allowance pauses it, catching up resumes it; paused beyond the limit ends it.
+     * The payment rules: a rental is served once a voucher is stored, and one with none after the payment grace
+     * ends (nothing was served); time is paid ahead, so what is due passing what is promised (beyond a little
+     * egress, {@link #EGRESS_GRACE_BYTES}) pauses it and catching up resumes it; paused beyond the limit, its deposit
+     * used up, or its egress at the renter's cap, it ends.
      */
     public Decision enforce(String rental) {
         return enforce(channel(rental)).decision();
@@ -212,14 +274,28 @@ public final class Channels {
         if (!c.open()) {
             return new Outcome(Decision.NONE, c);
         }
-        long due = c.due();
-        long allowance = c.prices().forSeconds(config.paymentGrace().toSeconds())
-                + c.prices().forBytes(EGRESS_GRACE_BYTES);
         long now = clock.millis();
+        if (!c.vouched()) {
+            if (now - c.openedAt() <= config.paymentGrace().toMillis()) {
+                return new Outcome(Decision.NONE, c);
+            }
+            return end(
+                    c,
+                    Decision.END_UNPAID,
+                    "no voucher within " + config.paymentGrace().toSeconds()
+                            + " s of renting: the device never served it, nothing was charged");
+        }
+        if (c.egressCapReached()) {
+            return end(
+                    c,
+                    Decision.END_EXHAUSTED,
+                    "egress reached the cap you chose (" + c.egressCap() + " bytes); egress beyond it is not billed");
+        }
+        long due = c.due();
         if (due >= c.deposit() && c.deposit() > 0) {
             return new Outcome(Decision.END_EXHAUSTED, c);
         }
-        if (due - c.paid() > allowance) {
+        if (due - c.paid() > c.prices().forBytes(EGRESS_GRACE_BYTES)) {
             if (c.pausedSince() == null) {
                 sql.update("UPDATE channel SET paused_since = ? WHERE rental = ?", now, c.rental());
                 return new Outcome(Decision.PAUSE, c.withPausedSince(now));
@@ -232,6 +308,12 @@ public final class Channels {
             return new Outcome(Decision.RESUME, c.withPausedSince(null));
         }
         return new Outcome(Decision.NONE, c);
+    }
+
+    /** An end the payment rules decided for a reason the renter is told ({@code note}). */
+    private Outcome end(Channel c, Decision decision, String note) {
+        sql.update("UPDATE channel SET note = ? WHERE rental = ?", note, c.rental());
+        return new Outcome(decision, c);
     }
 
     /**

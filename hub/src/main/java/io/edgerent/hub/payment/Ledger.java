@@ -13,7 +13,8 @@ import java.util.Map;
  * Double-entry accounts in the smallest currency unit. Every movement is one transaction whose
  * entries add up to zero, recorded under a unique reference so that posting it twice is refused.
  * Only the rail account, which stands for money outside the hub, and the clearing accounts of linked
- * hubs may go below zero.
+ * hubs may go below zero; a clearing account stays within the credit its operator gave that hub (table
+ * {@code linked_hub}, column {@code credit}): a posting that would take it further from zero than that is refused.
  */
 public final class Ledger {
     /** Money outside the hub: deposits come from it, withdrawals go to it. */
@@ -55,10 +56,18 @@ public final class Ledger {
         return account.equals(RAIL) || account.startsWith("peer:");
     }
 
+    /** A linked hub's clearing account would pass the credit given to that hub. */
+    public static final class CreditExceeded extends RefusedException {
+        CreditExceeded(String message) {
+            super(ErrorCode.PRECONDITION_FAILED, message);
+        }
+    }
+
     /**
      * Posts one balanced transaction (account to amount; positive credits the account). Refused
-     * when the entries do not add up to zero, when the reference was used, or when an account
-     * other than the rail or a clearing account would go below zero.
+     * when the entries do not add up to zero, when the reference was used, when an account
+     * other than the rail or a clearing account would go below zero, or when a clearing account
+     * would pass its linked hub's credit ({@link CreditExceeded}).
      */
     void post(String reference, Map<String, Long> entries) {
         sql.transaction(() -> {
@@ -87,6 +96,9 @@ public final class Ledger {
                         tx,
                         entry.getKey(),
                         entry.getValue());
+                if (entry.getKey().startsWith("peer:")) {
+                    requireWithinCredit(entry.getKey(), entry.getValue());
+                }
                 if (entry.getValue() < 0 && !mayGoBelowZero(entry.getKey()) && balance(entry.getKey()) < 0) {
                     throw new RefusedException(
                             ErrorCode.CONFLICT,
@@ -96,6 +108,27 @@ public final class Ledger {
                 }
             }
         });
+    }
+
+    /**
+     * Refuses a posting of {@code amount} (already inserted) that took the clearing account {@code account} further
+     * from zero than the credit of its linked hub: what that hub may owe this one, or this one it.
+     */
+    private void requireWithinCredit(String account, long amount) {
+        long after = balance(account);
+        long before = after - amount;
+        if (Math.abs(after) <= Math.abs(before)) {
+            return; // towards zero: settling, refunding
+        }
+        String hub = account.substring("peer:".length());
+        long credit = sql.one("SELECT credit FROM linked_hub WHERE name = ?", hub)
+                .map(r -> r.integer("credit"))
+                .orElse(0L);
+        if (Math.abs(after) > credit) {
+            throw new CreditExceeded("the credit between this hub and linked hub " + hub + " is " + credit
+                    + "; " + Math.abs(before) + " is outstanding and this would make it " + Math.abs(after)
+                    + " (the hub operator sets it: edgerent link credit " + hub + " N)");
+        }
     }
 
     /** Moves {@code amount} from one account to another as one transaction. */

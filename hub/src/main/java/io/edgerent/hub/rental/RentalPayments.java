@@ -1,5 +1,6 @@
 package io.edgerent.hub.rental;
 
+import io.edgerent.hub.device.Devices;
 import io.edgerent.hub.events.Events;
 import io.edgerent.hub.payment.Channels;
 import io.edgerent.hub.store.Sql;
@@ -25,13 +26,15 @@ public final class RentalPayments {
     private final Channels channels;
     private final Events events;
     private final Rentals rentals;
+    private final Devices devices;
 
-    public RentalPayments(Sql sql, Clock clock, Channels channels, Events events, Rentals rentals) {
+    public RentalPayments(Sql sql, Clock clock, Channels channels, Events events, Rentals rentals, Devices devices) {
         this.sql = sql;
         this.clock = clock;
         this.channels = channels;
         this.events = events;
         this.rentals = rentals;
+        this.devices = devices;
     }
 
     /**
@@ -110,16 +113,38 @@ public final class RentalPayments {
         });
     }
 
-    /** Records a device's usage report; its caller checked it is signed with the device's registered key. */
-    public ChannelStatus recordUsage(String deviceId, UsageReport usage) {
+    /**
+     * Records a device's usage report; its caller checked it is signed with the device's registered key. An impossible
+     * one changes nothing but the device's mark, for its owner and renters to see: the refusal is returned (to be
+     * answered), not thrown, so that the mark commits.
+     */
+    public UsageAnswer recordUsage(String deviceId, UsageReport usage) {
         Events.Changes changes = events.changes();
-        return changes.commit(() -> {
-            Channels.Outcome outcome = channels.recordUsage(deviceId, usage);
-            rentals.apply(usage.rental(), deviceId, outcome.decision(), changes);
-            return outcome.decision() == Channels.Decision.NONE
-                    ? outcome.channel().status()
-                    : channels.status(usage.rental());
-        });
+        try {
+            return new UsageAnswer(
+                    changes.commit(() -> {
+                        Channels.Outcome outcome = channels.recordUsage(deviceId, usage);
+                        rentals.apply(usage.rental(), deviceId, outcome.decision(), changes);
+                        return outcome.decision() == Channels.Decision.NONE
+                                ? outcome.channel().status()
+                                : channels.status(usage.rental());
+                    }),
+                    null);
+        } catch (Channels.ImpossibleUsage impossible) {
+            devices.flag(deviceId, impossible.getMessage());
+            return new UsageAnswer(null, impossible);
+        }
+    }
+
+    /** A usage report's answer: the channel after it, or why it was refused as impossible. */
+    public record UsageAnswer(ChannelStatus channel, Channels.ImpossibleUsage impossible) {
+        /** The channel, or the refusal thrown. */
+        public ChannelStatus orThrow() {
+            if (impossible != null) {
+                throw impossible;
+            }
+            return channel;
+        }
     }
 
     private long now() {

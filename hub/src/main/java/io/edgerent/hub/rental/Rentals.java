@@ -88,6 +88,7 @@ public final class Rentals {
                 Channel channel = channels.channel(current);
                 String state = channel.rentalState();
                 if (state.equals(PREPARING)
+                        && channel.vouched()
                         && heartbeat.state() == DeviceState.RENTED
                         && current.equals(heartbeat.rental())) {
                     sql.update("UPDATE rental SET state = ? WHERE name = ?", ACTIVE, current);
@@ -213,10 +214,8 @@ public final class Rentals {
                     PREPARING,
                     now(),
                     endsAt);
-            sql.update(
-                    "UPDATE device SET current_rental = ?, assignment_version = assignment_version + 1 WHERE id = ?",
-                    name,
-                    request.deviceId());
+            // The device is told once the first voucher is stored (Channels.Decision.SERVE): nothing to announce yet.
+            sql.update("UPDATE device SET current_rental = ? WHERE id = ?", name, request.deviceId());
             channels.open(
                     name,
                     renterKey,
@@ -224,9 +223,9 @@ public final class Rentals {
                     device.owner(),
                     request.deviceId(),
                     request.deposit(),
+                    request.maxEgressBytes(),
                     prices,
                     fundedBy);
-            changes.assignmentChanged(request.deviceId());
             return rentalView(name);
         });
     }
@@ -270,7 +269,10 @@ public final class Rentals {
         });
     }
 
-    /** Starts ending every rental whose time is up, settling each; returns how many. */
+    /**
+     * Starts ending every rental whose time is up, and every one that got no voucher within the payment grace,
+     * settling each; returns how many.
+     */
     public int expire() {
         Events.Changes changes = events.changes();
         return changes.commit(() -> {
@@ -280,14 +282,22 @@ public final class Rentals {
             for (String name : due) {
                 beginEnding(name, changes);
             }
-            return due.size();
+            List<Sql.Row> unpaid = sql.all(
+                    "SELECT r.name, r.device_id FROM rental r JOIN channel c ON c.rental = r.name"
+                            + " WHERE r.state = ? AND c.last_sequence < 0 AND r.created_at < ?",
+                    PREPARING,
+                    now() - config.paymentGrace().toMillis());
+            for (Sql.Row r : unpaid) {
+                apply(r.text("name"), r.text("device_id"), channels.enforce(r.text("name")), changes);
+            }
+            return due.size() + unpaid.size();
         });
     }
 
     /** Carries out what the payment rules decided for a rental. */
     void apply(String rental, String deviceId, Channels.Decision decision, Events.Changes changes) {
         switch (decision) {
-            case PAUSE, RESUME -> {
+            case SERVE, PAUSE, RESUME -> {
                 sql.update("UPDATE device SET assignment_version = assignment_version + 1 WHERE id = ?", deviceId);
                 changes.assignmentChanged(deviceId);
                 if (decision == Channels.Decision.PAUSE) {
@@ -343,13 +353,17 @@ public final class Rentals {
     private Assignment assignmentOf(String deviceId) {
         Sql.Row a = sql.one(
                         "SELECT d.assignment_version, d.current_rental, r.state, r.ssh_key, r.template, r.ends_at,"
-                                + " r.password_sha256, c.paused_since FROM device d LEFT JOIN rental r ON r.name = d.current_rental"
+                                + " r.password_sha256, c.paused_since, c.last_sequence FROM device d LEFT JOIN rental r ON r.name = d.current_rental"
                                 + " LEFT JOIN channel c ON c.rental = d.current_rental WHERE d.id = ?",
                         deviceId)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
         String current = a.text("current_rental");
         long version = a.integer("assignment_version");
-        if (current == null || a.text("state").equals(ENDING) || a.text("state").equals(ENDED)) {
+        // A rental is served once its first voucher is stored: until then the device is told nothing.
+        if (current == null
+                || a.text("state").equals(ENDING)
+                || a.text("state").equals(ENDED)
+                || a.integer("last_sequence") < 0) {
             return new Assignment(version, null);
         }
         return new Assignment(

@@ -34,7 +34,7 @@ public record Services(
                 devices,
                 new Market(sql, devices, clock),
                 rentals,
-                new RentalPayments(sql, clock, channels, events, rentals),
+                new RentalPayments(sql, clock, channels, events, rentals, devices),
                 new Access(sql, devices),
                 new Wipes(sql, clock, devices, rentals),
                 new Books(sql, ledger, channels, clock),

@@ -45,7 +45,8 @@ public final class Database implements AutoCloseable {
             "V11__web.sql",
             "V12__rental_due.sql",
             "V13__given_up_rentals.sql",
-            "V14__web_session_expiry.sql");
+            "V14__web_session_expiry.sql",
+            "V15__money_between_strangers.sql");
     /** Where a PostgreSQL password may come from besides the URL and ~/.pgpass (kept out of the process list). */
     static final String PASSWORD_VARIABLE = "EDGERENT_DB_PASSWORD";
 

@@ -132,6 +132,10 @@ final class MarketPages {
                 .append(fact("Free disk", gb(l.facts().diskFreeBytes()) + " GB"))
                 .append(fact("Benchmark", "" + l.facts().benchmarkScore()))
                 .append(fact("Uptime, 30 days", uptime(l)))
+                .append(
+                        l.flagged().isEmpty()
+                                ? ""
+                                : fact("Flagged", "its hub refused an impossible usage report from it: " + l.flagged()))
                 .append(fact("Region", l.region().isEmpty() ? "not said" : l.region()))
                 .append(fact(
                         "Price",
@@ -170,6 +174,13 @@ final class MarketPages {
                                     + " type=\"number\" min=\"0\" value=\"")
                     .append(l.prices().perHour())
                     .append("\" required></p>\n")
+                    .append(
+                            "<p><label for=\"maxEgressGb\">Most egress you pay for, in GB</label><input id=\"maxEgressGb\""
+                                    + " name=\"maxEgressGb\" type=\"number\" min=\"0\" max=\"100000\" step=\"any\" value=\"10\" required>"
+                                    + " <span class=\"note\">(at ")
+                    .append(l.prices().perGb())
+                    .append(" per GB; the rental ends when its egress reaches it, and your payments never promise more"
+                            + " than the price for the time since you rented plus this much egress)</span></p>\n")
                     .append("<p><label for=\"template\">Template</label><select id=\"template\" name=\"template\">");
             for (Template t : l.templates()) {
                 b.append("<option value=\"")

@@ -19,7 +19,6 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.Voucher;
 import io.edgerent.protocol.WipeRecord;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,12 +91,7 @@ final class MyRentals {
 
     /** Everything the rental page shows and refreshes: the rental, its channel, its key, and its wipe record once there. */
     record RentalStatus(
-            RentalView rental,
-            ChannelStatus channel,
-            String voucherKey,
-            WipeRecord wipe,
-            String sshCommand,
-            long ahead) {}
+            RentalView rental, ChannelStatus channel, String voucherKey, WipeRecord wipe, String sshCommand) {}
 
     private RentalStatus status(Accounts.Account account, RentalView rental) {
         ChannelStatus channel = services.payments().channel(account.renterKey(), rental.name());
@@ -118,12 +112,8 @@ final class MyRentals {
         }
         String ssh = "ssh -J " + rental.name() + "@" + config.publicHost() + ":" + rental.sshPort() + " root@"
                 + rental.name();
-        return new RentalStatus(
-                rental, channel, voucherKey, wipe, ssh, channel.prices().forSeconds(PAY_AHEAD.toSeconds()));
+        return new RentalStatus(rental, channel, voucherKey, wipe, ssh);
     }
-
-    /** How far ahead of what is due the page's vouchers promise: two minutes, as `edgerent pay` does at its default. */
-    static final Duration PAY_AHEAD = Duration.ofMinutes(2);
 
     private String statusJson(Accounts.Account account, RentalView rental) {
         return RenterPages.statusJson(status(account, rental), hubKey);

@@ -47,6 +47,11 @@ final class OwnerPages {
                         .append(esc(l.deviceId()))
                         .append("</td><td>")
                         .append(esc(status(l)))
+                        .append(
+                                l.flagged().isEmpty()
+                                        ? ""
+                                        : "<br><span class=\"error\">flagged: its usage report was refused as impossible ("
+                                                + esc(l.flagged()) + ")</span>")
                         .append("</td><td class=\"n\">")
                         .append(uptime(l))
                         .append("</td><td class=\"n\">")

@@ -119,7 +119,14 @@ final class RenterPages {
                 .append("</dd>")
                 .append(fact(
                         "Price",
-                        c.prices().perHour() + " per hour, " + c.prices().perGb() + " per GB sent"));
+                        c.prices().perHour() + " per hour, " + c.prices().perGb() + " per GB sent"))
+                .append(fact(
+                        "Egress",
+                        c.egressBytes() + " bytes sent, of the " + c.maxEgressBytes()
+                                + " you agreed to pay for (the rental ends there)"));
+        if (!c.note().isEmpty()) {
+            b.append(fact("Note", c.note()));
+        }
         if (c.settled()) {
             b.append(fact(
                     "Settled",
@@ -183,8 +190,14 @@ final class RenterPages {
                 .append(c.paid())
                 .append(",\"seq\":")
                 .append(c.lastSequence())
-                .append(",\"ahead\":")
-                .append(s.ahead())
+                .append(",\"perHour\":")
+                .append(c.prices().perHour())
+                .append(",\"perGb\":")
+                .append(c.prices().perGb())
+                .append(",\"maxEgress\":")
+                .append(c.maxEgressBytes())
+                .append(",\"note\":")
+                .append(jsonText(c.note()))
                 .append(",\"paused\":")
                 .append(c.paused())
                 .append(",\"settled\":")

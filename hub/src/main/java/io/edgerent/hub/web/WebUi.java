@@ -1,6 +1,7 @@
 package io.edgerent.hub.web;
 
 import static io.edgerent.hub.web.WebExchange.asset;
+import static io.edgerent.hub.web.WebExchange.gigabytes;
 import static io.edgerent.hub.web.WebExchange.hexBytes;
 import static io.edgerent.hub.web.WebExchange.notFound;
 import static io.edgerent.hub.web.WebExchange.requireFormToken;
@@ -238,7 +239,20 @@ public final class WebUi implements AutoCloseable {
                                 + deviceId + "` (the pages rent this hub's own devices)");
             }
             long deposit = new Prices(Math.min(listing.prices().perHour(), maxPrice), 0).forSeconds(hours * 3600L);
-            RentRequest request = new RentRequest(deviceId, hours, sshKey, maxPrice, deposit, template, passwordSha256);
+            RentRequest request = new RentRequest(
+                    deviceId,
+                    hours,
+                    sshKey,
+                    maxPrice,
+                    deposit,
+                    template,
+                    passwordSha256,
+                    r.param("maxEgressGb") == null || r.param("maxEgressGb").isBlank()
+                            ? RentRequest.DEFAULT_MAX_EGRESS_BYTES
+                            : gigabytes(
+                                    r.param("maxEgressGb"),
+                                    "the most egress you pay for",
+                                    RentRequest.MOST_EGRESS_BYTES));
             RentalView rental = services.rentals()
                     .rentFromPage(account.renterKey(), request, AuthorizedKeys.normalize(sshKey), voucherKey);
             LOG.info(

@@ -11,10 +11,13 @@ import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Names;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentRequest;
+import io.edgerent.protocol.Template;
+import io.edgerent.protocol.UsageReport;
 import io.edgerent.protocol.Voucher;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,14 +37,24 @@ import net.jqwik.api.constraints.Size;
 
 /**
  * Random interleavings of heartbeats, time passing (offline gaps included), vouchers good and bad,
- * top-ups, ends, expiries and hub restarts keep the ledger's invariants.
+ * top-ups, ends, expiries and hub restarts keep the ledger's invariants; and so do a dishonest device (a
+ * petabyte of egress, more online time than has passed, usage of a rental it does not serve: always refused,
+ * changing nothing) and a dishonest linked hub renting beyond the credit it was given. No settlement charges
+ * more than the renter's latest voucher promised, egress is billed only up to the renter's cap, and every
+ * clearing account stays within its hub's credit.
  */
 class LedgerPropertiesTest {
     static final String SSH_KEY = PaymentsTest.SSH_KEY;
     static final long PER_HOUR = 7200; // two units a second
+    static final long PER_GB = 1000;
+    static final Prices PRICES = new Prices(PER_HOUR, PER_GB);
+    /** The linked hub the property's peer rentals come from, and the credit its operator gave it. */
+    static final String PEER = "p";
+
+    static final long CREDIT = 6000;
     static final long GRACE_MS = Duration.ofSeconds(90).toMillis();
 
-    sealed interface Step permits Advance, Beat, Pay, TopUp, End, Expire, Restart, Rent {}
+    sealed interface Step permits Advance, Beat, Pay, TopUp, End, Expire, Restart, Rent, Usage, Lie, PeerRent {}
 
     record Advance(int seconds) implements Step {}
 
@@ -58,7 +71,17 @@ class LedgerPropertiesTest {
 
     record Restart() implements Step {}
 
-    record Rent(int deposit) implements Step {}
+    /** A rental with a deposit and the egress cap the renter chose, in MB. */
+    record Rent(int deposit, int capMb) implements Step {}
+
+    /** The device's honest usage report: {@code mb} more egress. */
+    record Usage(int mb) implements Step {}
+
+    /** The device lies: 0, a petabyte of egress; 1, a billion seconds online; 2, usage of a rental it does not serve. */
+    record Lie(int kind) implements Step {}
+
+    /** The linked hub rents the device for a renter of its own, its deposit on credit here. */
+    record PeerRent(int deposit) implements Step {}
 
     @Provide
     Arbitrary<Step> steps() {
@@ -73,7 +96,12 @@ class LedgerPropertiesTest {
                 Arbitraries.just(new End()),
                 Arbitraries.just(new Expire()),
                 Arbitraries.just(new Restart()),
-                Arbitraries.integers().between(0, 5000).map(Rent::new));
+                Arbitraries.integers()
+                        .between(0, 5000)
+                        .flatMap(d -> Arbitraries.integers().between(0, 3000).map(c -> new Rent(d, c))),
+                Arbitraries.integers().between(0, 3000).map(Usage::new),
+                Arbitraries.integers().between(0, 2).map(Lie::new),
+                Arbitraries.integers().between(0, 9000).map(PeerRent::new));
     }
 
     @Property(tries = 150)
@@ -101,7 +129,17 @@ class LedgerPropertiesTest {
                         "k")
                 .deviceId();
         SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), 1_000_000, "bank-1");
-        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
+        Sql setup = new Sql(database);
+        setup.transaction(() -> setup.update(
+                "INSERT INTO linked_hub(name, address, hub_key, added_at, credit) VALUES (?, ?, ?, ?, ?)",
+                PEER,
+                "coaps://127.0.0.9:5684",
+                "ecdsa-sha2-nistp256 AAAA",
+                0,
+                CREDIT));
+        long usageSequence = 0;
+        long reportedOut = 0;
 
         String rental = null;
         long promised = 0;
@@ -124,8 +162,8 @@ class LedgerPropertiesTest {
                             .heartbeat(
                                     device,
                                     serving
-                                            ? new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0))
-                                            : new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
+                                            ? new Heartbeat(DeviceState.RENTED, rental, PRICES)
+                                            : new Heartbeat(DeviceState.LISTED, null, PRICES));
                     lastBeat = clock.millis();
                 } else if (step instanceof Pay p && rental != null) {
                     long amount = Math.max(0, promised + p.raise());
@@ -161,16 +199,65 @@ class LedgerPropertiesTest {
                 } else if (step instanceof Rent r) {
                     try {
                         rental = services.rentals()
-                                .rent(renterKey, new RentRequest(device, 1, SSH_KEY, PER_HOUR, r.deposit()), SSH_KEY)
+                                .rent(
+                                        renterKey,
+                                        new RentRequest(
+                                                device,
+                                                1,
+                                                SSH_KEY,
+                                                PER_HOUR,
+                                                r.deposit(),
+                                                Template.BASE,
+                                                null,
+                                                r.capMb() * 1_000_000L),
+                                        SSH_KEY)
                                 .name();
                         promised = 0;
                         sequence = -1;
+                        reportedOut = 0;
                         acknowledged.clear();
-                        services.rentals()
-                                .heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, new Prices(PER_HOUR, 0)));
+                        services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, PRICES));
                         lastBeat = clock.millis();
                     } catch (RefusedException refused) {
                         // rented already, deposit too small, or the device is offline
+                    }
+                } else if (step instanceof Usage u && rental != null) {
+                    try {
+                        services.payments()
+                                .recordUsage(
+                                        device,
+                                        new UsageReport(
+                                                rental, ++usageSequence, 0, 0, 0, 0, reportedOut + u.mb() * 1_000_000L))
+                                .orThrow();
+                        reportedOut += u.mb() * 1_000_000L;
+                    } catch (RefusedException refused) {
+                        // faster than a link carries in the time since the last report, or the rental ended
+                    }
+                } else if (step instanceof Lie l) {
+                    String about = l.kind() == 2 || rental == null ? "r-00000000dead" : rental;
+                    UsageReport lie = switch (l.kind()) {
+                        case 0 -> new UsageReport(about, ++usageSequence, 0, 0, 0, 0, 1_000_000_000_000_000L);
+                        case 1 -> new UsageReport(about, ++usageSequence, 1_000_000_000L, 0, 0, 0, reportedOut);
+                        default -> new UsageReport(about, ++usageSequence, 0, 0, 0, 0, 1);
+                    };
+                    try {
+                        if (services.payments().recordUsage(device, lie).impossible() == null) {
+                            fail("the lie " + lie + " was accepted");
+                        }
+                    } catch (RefusedException closed) {
+                        // about a rental that ended: refused as any late report is
+                    }
+                } else if (step instanceof PeerRent r) {
+                    try {
+                        services.rentals()
+                                .rent(
+                                        Ed25519.raw(Ed25519.generate().getPublic()),
+                                        new RentRequest(device, 1, SSH_KEY, PER_HOUR, r.deposit()),
+                                        SSH_KEY,
+                                        Names.newRentalName(),
+                                        PEER);
+                    } catch (RefusedException refused) {
+                        // beyond its credit, the device rented, or the deposit too small
                     }
                 }
                 checkInvariants(services, database, rental, acknowledged, onlineMillis);
@@ -198,14 +285,28 @@ class LedgerPropertiesTest {
                 }
             }
             for (Sql.Row account : sql.all("SELECT account, SUM(amount) FROM ledger_entry GROUP BY account")) {
-                if (account.integer(2) < 0 && !account.text(1).equals(Ledger.RAIL)) {
+                if (account.text(1).equals(Ledger.clearing(PEER))) {
+                    if (Math.abs(account.integer(2)) > CREDIT) {
+                        fail("the linked hub owes " + account.integer(2) + ", beyond its credit of " + CREDIT);
+                    }
+                } else if (account.integer(2) < 0 && !account.text(1).equals(Ledger.RAIL)) {
                     fail(account.text(1) + " went below zero: " + account.integer(2));
                 }
             }
-            for (Sql.Row c :
-                    sql.all("SELECT rental, deposit, owner_share, hub_fee, refund, state, billed_ms FROM channel")) {
+            for (Sql.Row c : sql.all(
+                    "SELECT rental, deposit, owner_share, hub_fee, refund, state, billed_ms, paid, egress_bytes,"
+                            + " egress_cap FROM channel")) {
                 if (c.text(6).equals(Channels.SETTLED) && c.integer(3) + c.integer(4) + c.integer(5) != c.integer(2)) {
                     fail("channel " + c.text(1) + ": owner + fee + refund != deposit");
+                }
+                if (c.text(6).equals(Channels.SETTLED) && c.integer(3) + c.integer(4) > c.integer(8)) {
+                    fail("channel " + c.text(1) + " charged " + (c.integer(3) + c.integer(4))
+                            + ", more than the renter's voucher promised (" + c.integer(8) + ")");
+                }
+                long mostDue =
+                        PRICES.forSeconds(c.integer(7) / 1000) + PRICES.forBytes(Math.min(c.integer(9), c.integer(10)));
+                if (c.text(6).equals(Channels.SETTLED) && c.integer(3) + c.integer(4) > mostDue) {
+                    fail("channel " + c.text(1) + " charged more than its time and capped egress cost: " + mostDue);
                 }
                 if (c.text(6).equals(Channels.OPEN)
                         && services.ledger().balance(Ledger.escrow(c.text(1))) != c.integer(2)) {

@@ -78,10 +78,12 @@ public class PaymentsTest {
         database.close();
     }
 
+    /** Rents, signs the first voucher (for nothing yet: sequence 0), and has the device serve it. */
     private String rentActive(long deposit) {
         String rental = services.rentals()
                 .rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, deposit), SSH_KEY)
                 .name();
+        pay(rental, 0, 0);
         beat(rental);
         return rental;
     }
@@ -126,7 +128,7 @@ public class PaymentsTest {
     @Test
     void online_time_is_billed_by_the_second_and_offline_gaps_are_not() {
         String rental = rentActive(1000);
-        pay(rental, 1000, 0);
+        pay(rental, 1000, 1);
         serve(rental, 30);
         assertEquals(30, services.payments().channel(renterKey, rental).due());
         clock.advance(Duration.ofMinutes(5)); // beyond the 90 s grace: the device was offline
@@ -162,16 +164,17 @@ public class PaymentsTest {
     }
 
     @Test
-    void falling_behind_pauses_catching_up_resumes_and_a_long_pause_ends_and_settles() {
+    void time_is_paid_ahead_falling_behind_pauses_catching_up_resumes_and_a_long_pause_ends_and_settles() {
         String rental = rentActive(1000);
+        pay(rental, 10, 1);
         serve(rental, 10);
-        assertFalse(services.payments().channel(renterKey, rental).paused(), "10 s due is within the 10 s grace");
+        assertFalse(services.payments().channel(renterKey, rental).paused(), "10 s due, 10 promised");
         serve(rental, 1);
-        assertTrue(services.payments().channel(renterKey, rental).paused());
+        assertTrue(services.payments().channel(renterKey, rental).paused(), "one second beyond what was promised");
         assertTrue(services.rentals().assignment(device).rental().paused(), "the device is told to pause");
         assertTrue(services.access().activeRental(rental).isEmpty(), "no ssh while paused");
 
-        pay(rental, 11, 0);
+        pay(rental, 21, 2);
         assertFalse(services.payments().channel(renterKey, rental).paused());
         assertFalse(services.rentals().assignment(device).rental().paused());
 
@@ -182,13 +185,48 @@ public class PaymentsTest {
         assertEquals(RentalView.ENDING, ended.state());
         assertTrue(ended.settled());
         assertEquals(22, ended.due(), "paused time is not billed");
-        assertEquals(11, ended.ownerShare() + ended.hubFee(), "only what vouchers promised is charged");
+        assertEquals(21, ended.ownerShare() + ended.hubFee(), "only what vouchers promised is charged");
+        assertEquals(10_000 - 21, wallet());
+        assertEquals(0, services.ledger().total());
+    }
+
+    @Test
+    void a_rental_is_served_only_once_a_voucher_is_stored_and_one_never_vouched_for_ends_with_nothing_charged() {
+        String rental = services.rentals()
+                .rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, 1000), SSH_KEY)
+                .name();
+        assertEquals(null, services.rentals().assignment(device).rental(), "the device is told nothing yet");
+        beat(rental); // a device claiming to serve it all the same
+        serve(rental, 5);
+        assertEquals(
+                RentalView.PREPARING,
+                services.payments().channel(renterKey, rental).state());
+        assertEquals(0, services.payments().channel(renterKey, rental).due(), "no time metered before a voucher");
+
+        clock.advance(Duration.ofSeconds(6)); // beyond the 10 s grace
+        assertEquals(1, services.rentals().expire());
+        ChannelStatus ended = services.payments().channel(renterKey, rental);
+        assertTrue(ended.settled());
+        assertEquals(1000, ended.refund());
+        assertTrue(ended.note().startsWith("no voucher within 10 s"), ended.note());
+        assertEquals(10_000, wallet());
+        assertEquals(0, services.ledger().balance(Ledger.ownerEarnings("olga")));
+
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
+        String paid = services.rentals()
+                .rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, 1000), SSH_KEY)
+                .name();
+        Assignment before = services.rentals().assignment(device);
+        pay(paid, 120, 0);
+        Assignment after = services.rentals().assignment(device);
+        assertEquals(paid, after.rental().name(), "the first voucher tells the device");
+        assertTrue(after.version() > before.version(), "with a new version, which its observation announces");
     }
 
     @Test
     void settlement_pays_the_owner_less_the_fee_refunds_the_rest_and_happens_once() {
         String rental = rentActive(1000);
-        pay(rental, 150, 0); // paid ahead of what will be due
+        pay(rental, 150, 1); // paid ahead of what will be due
         serve(rental, 100);
         services.rentals().end(renterKey, rental);
         ChannelStatus s = services.payments().channel(renterKey, rental);
@@ -212,7 +250,7 @@ public class PaymentsTest {
         String rental = rentActive(60);
         for (int i = 0; i < 60; i++) {
             clock.advance(Duration.ofSeconds(1));
-            pay(rental, Math.min(60, i + 5), i);
+            pay(rental, Math.min(60, i + 5), i + 1);
             beat(rental);
         }
         ChannelStatus s = services.payments().channel(renterKey, rental);

@@ -23,7 +23,9 @@ import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.Voucher;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +47,8 @@ public class RegistryTest {
     private final MutableClock clock = new MutableClock();
     private Database database;
     private Services services;
-    private final byte[] renter = Ed25519.raw(Ed25519.generate().getPublic());
+    private final KeyPair renterPair = Ed25519.generate();
+    private final byte[] renter = Ed25519.raw(renterPair.getPublic());
     private final List<String> closed = new ArrayList<>();
 
     @BeforeEach
@@ -146,6 +149,7 @@ public class RegistryTest {
         String device = register(newKey()).deviceId();
         RentalView rental = services.rentals().rent(renter, new RentRequest(device, 1, SSH_KEY, 0, 0), SSH_KEY);
         assertEquals(RentalView.PREPARING, rental.state());
+        vouch(rental.name());
         assertEquals(
                 rental.name(), services.rentals().assignment(device).rental().name());
 
@@ -167,6 +171,7 @@ public class RegistryTest {
     void a_rental_past_its_end_time_is_ended_by_expiry() {
         String device = register(newKey()).deviceId();
         RentalView rental = services.rentals().rent(renter, new RentRequest(device, 2, SSH_KEY, 0, 0), SSH_KEY);
+        vouch(rental.name());
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.RENTED, rental.name(), Prices.FREE));
         clock.advance(Duration.ofMinutes(119));
         assertEquals(0, services.rentals().expire());
@@ -305,5 +310,10 @@ public class RegistryTest {
         SignedRequest.SignatureException replay = assertThrows(
                 SignedRequest.SignatureException.class, () -> services.replays().acceptOnce(signature, clock.millis()));
         assertEquals("this request was already accepted once (replayed)", replay.getMessage());
+    }
+
+    /** The renter's first voucher (for nothing: the device is free), after which the device is told to serve. */
+    private void vouch(String rental) {
+        services.payments().acceptVoucher(Voucher.sign(renterPair, rental, 0, 0, clock.millis()));
     }
 }

@@ -21,8 +21,10 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalOrder;
 import io.edgerent.protocol.Template;
 import io.edgerent.protocol.UsageReport;
+import io.edgerent.protocol.Voucher;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
@@ -43,14 +45,16 @@ class TemplatesTest {
     Database database;
     Services services;
     final KeyPair deviceKey = Ed25519.generate();
-    final byte[] renterKey = Ed25519.raw(Ed25519.generate().getPublic());
+    final KeyPair renter = Ed25519.generate();
+    final byte[] renterKey = Ed25519.raw(renter.getPublic());
+    final MutableClock clock = new MutableClock();
     String device;
 
     @BeforeEach
     void open() {
         database = Database.embedded(dir);
         services =
-                Services.on(new Sql(database), HubConfig.builder().dataDir(dir).build(), new MutableClock());
+                Services.on(new Sql(database), HubConfig.builder().dataDir(dir).build(), clock);
         device = services.devices()
                 .register(
                         new Registration(
@@ -115,6 +119,7 @@ class TemplatesTest {
         String rental = services.rentals()
                 .rent(renterKey, request(Template.FILES, PASSWORD_SHA256), SSH_KEY)
                 .name();
+        vouch(rental);
         RentalOrder order = services.rentals().assignment(device).rental();
         assertEquals(rental, order.name());
         assertEquals(Template.FILES, order.template());
@@ -129,6 +134,7 @@ class TemplatesTest {
         String rental = services.rentals()
                 .rent(renterKey, request(Template.WEB, null), SSH_KEY)
                 .name();
+        vouch(rental);
         services.rentals()
                 .heartbeat(
                         device, new Heartbeat(DeviceState.RENTED, rental, PRICES, true, EnumSet.allOf(Template.class)));
@@ -140,11 +146,13 @@ class TemplatesTest {
                 "the router's count bills on its own");
         assertEquals(3_000, services.payments().channel(renterKey, rental).due());
 
+        clock.advance(Duration.ofSeconds(60)); // 2 GB in a minute: gigabit Ethernet carries 7.5
         services.payments().recordUsage(device, new UsageReport(rental, 1, 60, 1, 1, 0, 2_000_000_000L));
         assertEquals(
                 3_000,
                 services.payments().channel(renterKey, rental).due(),
                 "the device saw less: the router's count stands");
+        clock.advance(Duration.ofSeconds(60));
         services.payments().recordUsage(device, new UsageReport(rental, 2, 120, 1, 1, 0, 5_000_000_000L));
         assertEquals(
                 5_000_000_000L, services.payments().channel(renterKey, rental).egressBytes());
@@ -152,5 +160,10 @@ class TemplatesTest {
                 5_000,
                 services.payments().channel(renterKey, rental).due(),
                 "the device's count includes the router's bytes: not 8 GB");
+    }
+
+    /** The renter's first voucher, after which the device is told to serve the rental. */
+    private void vouch(String rental) {
+        services.payments().acceptVoucher(Voucher.sign(renter, rental, 0, 0, clock.millis()));
     }
 }

@@ -45,7 +45,22 @@ public final class BareDtlsServer {
                 .encode();
         byte[] version = new AssignmentVersion(2).encode();
         byte[] status = new ChannelStatus(
-                        "r-000000000000", "open", 10_000, 60, 60, 1, 60, 0, new Prices(3600, 0), false, false, 0, 0, 0)
+                        "r-000000000000",
+                        "open",
+                        10_000,
+                        60,
+                        60,
+                        1,
+                        60,
+                        0,
+                        new Prices(3600, 0),
+                        false,
+                        false,
+                        0,
+                        0,
+                        0,
+                        1_000_000_000L,
+                        "")
                 .encode();
         Configuration configuration = Dtls.configuration(DtlsRole.SERVER_ONLY);
         CoapServer server = new CoapServer(configuration);

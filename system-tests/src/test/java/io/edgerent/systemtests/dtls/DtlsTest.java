@@ -24,6 +24,7 @@ import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.SshKeys;
+import io.edgerent.protocol.Voucher;
 import io.edgerent.systemtests.support.World;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -200,6 +201,10 @@ class DtlsTest {
                                     3600,
                                     3600)
                             .name();
+                    assertNull(
+                            heard.get(0).poll(1, java.util.concurrent.TimeUnit.SECONDS),
+                            "nothing to tell the device before the first voucher");
+                    client.pay(Voucher.sign(renter, rental, 2, 0, System.currentTimeMillis()));
                     AssignmentVersion told = heard.get(0).poll(10, java.util.concurrent.TimeUnit.SECONDS);
                     assertNotNull(told, "the rented device was notified");
                     Assignment read = assignment(world, endpoints.get(0), ids.get(0));

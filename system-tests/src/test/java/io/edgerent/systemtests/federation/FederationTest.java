@@ -230,6 +230,8 @@ class FederationTest {
                         "50000",
                         "--timeout",
                         "120",
+                        "--pay-every",
+                        "1",
                         "--detach")
                 .assertOk();
         String rental = Renter.rentalName(rented);
@@ -526,7 +528,7 @@ class FederationTest {
     }
 
     private void link(Path operator, String at, String name, String address, String key) {
-        cli(operator, at, "link", "add", name, address, key, "--admin-secret", secret(at))
+        cli(operator, at, "link", "add", name, address, key, "--credit", "1000000", "--admin-secret", secret(at))
                 .assertOk();
     }
 

@@ -43,7 +43,16 @@ class PayAsYouGoTest {
             assertTrue(tooDear.err().contains("above your maximum of 35999"), tooDear.err());
 
             World.Result rented = world.cli(
-                            renter.home, "rent", device, "--key", renter.key + ".pub", "--deposit", "20000", "--detach")
+                            renter.home,
+                            "rent",
+                            device,
+                            "--key",
+                            renter.key + ".pub",
+                            "--deposit",
+                            "20000",
+                            "--pay-every",
+                            "1",
+                            "--detach")
                     .assertOk();
             String rental = Renter.rentalName(rented);
             String container = containersOf(rental).get(0);

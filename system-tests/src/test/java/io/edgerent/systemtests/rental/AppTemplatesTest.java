@@ -87,7 +87,7 @@ class AppTemplatesTest {
                     "16");
             Renter renter = world.renter("fred");
             world.depositFor(renter, 1_000_000);
-            World.Result rented = renter.rent(device, "--template", "files", "--deposit", "500000")
+            World.Result rented = renter.rent(device, "--template", "files", "--deposit", "500000", "--pay-every", "1")
                     .assertOk();
             String rental = Renter.rentalName(rented);
             Matcher shown = Pattern.compile("files: (\\S+) \\(user renter, password (\\S+), kept in (\\S+)\\)")

@@ -129,8 +129,18 @@ class SeveralHubsTest {
                 "bank-1",
                 "--admin-secret",
                 dir.resolve("hub-a/admin.secret").toString());
-        String rented =
-                cli(renter.home, B, "rent", deviceId, "--key", renter.key + ".pub", "--timeout", "120", "--detach");
+        String rented = cli(
+                renter.home,
+                B,
+                "rent",
+                deviceId,
+                "--key",
+                renter.key + ".pub",
+                "--timeout",
+                "120",
+                "--pay-every",
+                "1",
+                "--detach");
         String rental = Renter.rentalName(new World.Result(0, rented, ""));
         // The renter pays as it goes, given both hubs, A first.
         Process payer = payer(renter, rental);

@@ -27,7 +27,7 @@ public final class World implements AutoCloseable {
     public static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     public static final Path DEVICE_JAR = ROOT.resolve("edge-bundles/launcher/target/edgerent-device.jar");
     public static final Path CLIENT_JAR = ROOT.resolve("client/target/edgerent-client.jar");
-    /** Payment lag the hub tolerates before pausing a rental, short so tests see it happen. */
+    /** How long a rental waits for its first voucher before it ends unserved, short so tests see it happen. */
     static final Duration PAYMENT_GRACE = Duration.ofSeconds(3);
 
     public final Path dir;
@@ -69,6 +69,7 @@ public final class World implements AutoCloseable {
                 .offlineAfter(Duration.ofSeconds(10))
                 .expiryCheck(Duration.ofSeconds(1))
                 .paymentGrace(PAYMENT_GRACE)
+                .federationRefresh(Duration.ofSeconds(2))
                 .suspendLimit(Duration.ofMinutes(5))
                 .httpPort(httpPort)
                 .httpsPort(httpsPort)

@@ -12,6 +12,7 @@ import io.edgerent.protocol.Assignment;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.HomeProof;
 import io.edgerent.protocol.MalformedMessageException;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Registration;
@@ -115,6 +116,9 @@ final class Governor implements AutoCloseable {
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "edgerent-governor"));
     }
 
+    /** Whether the hub has this start's home proof (sent with the first heartbeat it answered). */
+    private boolean homeProven;
+
     void start() {
         LOG.info(
                 "governor resumes in state {}{}",
@@ -170,6 +174,7 @@ final class Governor implements AutoCloseable {
                 return;
             }
             String id = state.registration().deviceId();
+            byte[] proof = homeProven ? null : homeProof(id);
             Assignment assignment;
             try {
                 assignment = hub.heartbeat(
@@ -180,7 +185,9 @@ final class Governor implements AutoCloseable {
                                 live.prices(),
                                 live.offeredAt(LocalTime.now()),
                                 live.templates(),
-                                live.region()));
+                                live.region(),
+                                proof));
+                homeProven = true;
             } catch (HubLink.HubUnavailableException e) {
                 observation.hubUnreachable(e.getMessage(), live.heartbeatSeconds());
                 return;
@@ -194,6 +201,22 @@ final class Governor implements AutoCloseable {
             }
             wipes.send(id);
         });
+    }
+
+    /**
+     * This device's signature naming the hub it registered with its home ({@link HomeProof}), sent with its first
+     * heartbeat after each start: the hub passes it on to linked hubs, which list this device only from its home.
+     */
+    private byte[] homeProof(String id) {
+        try {
+            return HomeProof.sign(deviceKey, id, state.registration().hubHostKey());
+        } catch (RuntimeException notAHubKey) {
+            LOG.warn(
+                    "cannot sign a home proof for hub key '{}': {}",
+                    state.registration().hubHostKey(),
+                    notAHubKey.getMessage());
+            return null;
+        }
     }
 
     /** The hub announces version {@code version} of the assignment: read it, unless the heartbeats brought it already. */

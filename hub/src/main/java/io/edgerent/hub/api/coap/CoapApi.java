@@ -106,7 +106,7 @@ public final class CoapApi implements AutoCloseable {
         server.addEndpoint(secured);
         sessions = new DtlsSessionFile(config.dataDir().resolve("dtls.state"), dtls);
 
-        DeviceResources devices = new DeviceResources(services, commits, hubKey, sshPort, clock);
+        DeviceResources devices = new DeviceResources(services, commits, hubKey, sshPort, metrics, clock);
         RenterResources renters =
                 new RenterResources(services, federation, accounts, new VoucherDesk(services, commits), metrics, clock);
         OperatorResources operator = new OperatorResources(services, hubKey, adminSecret, federation);

@@ -3,6 +3,7 @@ package io.edgerent.hub.api.coap;
 import io.edgerent.hub.api.coap.Resources.Handler;
 import io.edgerent.hub.api.coap.Resources.Peer;
 import io.edgerent.hub.identity.HubKey;
+import io.edgerent.hub.observability.HubMetrics;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.protocol.AssignmentVersion;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
 import org.eclipse.californium.core.CoapResource;
@@ -54,8 +56,17 @@ final class DeviceResources {
     private final AssignmentVersionResource assignmentVersions = new AssignmentVersionResource();
     private final CoapResource devices;
 
-    DeviceResources(Services services, GroupCommit commits, HubKey hubKey, IntSupplier sshPort, Clock clock) {
+    private final HubMetrics metrics;
+
+    DeviceResources(
+            Services services,
+            GroupCommit commits,
+            HubKey hubKey,
+            IntSupplier sshPort,
+            HubMetrics metrics,
+            Clock clock) {
         this.services = services;
+        this.metrics = metrics;
         this.commits = commits;
         this.hubKey = hubKey;
         this.sshPort = sshPort;
@@ -73,9 +84,15 @@ final class DeviceResources {
                         new DeviceReport(Paths.USAGE, (device, payload, peer) -> {
                             Fields body = deviceSigned(device, Paths.USAGE, payload, peer);
                             UsageReport usage = UsageReport.from(body);
-                            return commits.submit(() -> services.payments()
-                                    .recordUsage(device.id, usage)
-                                    .encode());
+                            return commits.submit(() -> services.payments().recordUsage(device.id, usage))
+                                    .thenApply(answer -> {
+                                        if (answer.impossible() != null) {
+                                            metrics.usageRefused
+                                                    .computeIfAbsent(answer.impossible().reason, r -> new LongAdder())
+                                                    .increment();
+                                        }
+                                        return answer.orThrow().encode();
+                                    });
                         }),
                 Paths.WIPES,
                         new DeviceReport(Paths.WIPES, (device, payload, peer) -> {

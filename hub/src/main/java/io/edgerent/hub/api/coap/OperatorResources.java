@@ -101,15 +101,21 @@ final class OperatorResources {
         return services.books().earnings(f.text("owner")).encode();
     }
 
-    /** {@code federation/peers} (admin): add, remove or list the linked hubs. */
+    /** {@code federation/peers} (admin): add, set the credit of, remove or list the linked hubs. */
     private byte[] links(byte[] payload, Peer peer) {
         Fields f = Cbor.decodeMap(payload);
         requireAdmin(f.text("secret"));
         switch (f.text("action")) {
-            case "add" -> federation.link(f.text("name"), f.text("address"), f.text("key"));
+            case "add" ->
+                federation.link(
+                        f.text("name"),
+                        f.text("address"),
+                        f.text("key"),
+                        f.has("credit") ? f.integer("credit", 0, Long.MAX_VALUE / 4) : 0);
+            case "credit" -> federation.setCredit(f.text("name"), f.integer("credit", 0, Long.MAX_VALUE / 4));
             case "remove" -> federation.unlink(f.text("name"));
             case "list" -> {}
-            default -> throw new RefusedException(ErrorCode.BAD_REQUEST, "action is add, remove or list");
+            default -> throw new RefusedException(ErrorCode.BAD_REQUEST, "action is add, credit, remove or list");
         }
         return Cbor.encode(Map.of("links", federation.linkStatus()));
     }
