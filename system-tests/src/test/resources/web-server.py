@@ -6,6 +6,8 @@ GET /stream    chunked: "first" now, "last" once /tmp/go exists (the test create
                reading "first", so a router that held the body back would never deliver it)
 POST /echo     the request body back
 GET /headers   the request headers as received
+GET /chunks?n=N  chunked: N chunks of "abcd\n"
+GET /seen      the request line of every request this server received, one a line
 GET /ws        WebSocket: every text or binary message is sent back
 """
 import base64
@@ -23,6 +25,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def parse_request(self):
+        ok = super().parse_request()
+        with open("/tmp/seen", "a") as seen:
+            seen.write(self.requestline + "\n")
+        return ok
 
     def send_text(self, text, status=200):
         body = text.encode()
@@ -57,6 +65,17 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(0.05)
             self.chunk(b"last\n")
             self.chunk(b"")
+        elif self.path.startswith("/chunks?n="):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for _ in range(int(self.path.split("=", 1)[1])):
+                self.wfile.write(b"5\r\nabcd\n\r\n")
+            self.chunk(b"")
+        elif self.path == "/seen":
+            with open("/tmp/seen") as seen:
+                self.send_text(seen.read())
         elif self.path == "/headers":
             self.send_text("".join(k.lower() + ": " + v + "\n" for k, v in self.headers.items()))
         elif self.path == "/ws" and self.headers.get("Upgrade", "").lower() == "websocket":

@@ -126,11 +126,15 @@ public final class HubClient implements AutoCloseable {
     }
 
     /** A one-time owner invitation for the web pages: its code, and the path and port where to sign up with it. */
-    public record Invitation(String code, String path, int httpPort) {}
+    public record Invitation(String code, String path, int httpPort, int httpsPort) {}
 
     public Invitation inviteOwner(String adminSecret, String owner) {
         var answer = Cbor.decodeMap(post(Paths.TOKENS, new TokenRequest(adminSecret, owner, true).encode()));
-        return new Invitation(answer.text("token"), answer.text("path"), (int) answer.integer("httpPort", 0, 65535));
+        return new Invitation(
+                answer.text("token"),
+                answer.text("path"),
+                (int) answer.integer("httpPort", 0, 65535),
+                answer.has("httpsPort") ? (int) answer.integer("httpsPort", 0, 65535) : 0);
     }
 
     public List<Listing> listings() {
@@ -165,11 +169,14 @@ public final class HubClient implements AutoCloseable {
     }
 
     /** A one-time link into the hub's web pages for this renter key: its path and the HTTP port it is served on. */
-    public record WebSignIn(String path, int httpPort) {}
+    public record WebSignIn(String path, int httpPort, int httpsPort) {}
 
     public WebSignIn webSignIn(KeyPair renter) {
         var answer = Cbor.decodeMap(signed(renter, Paths.WEB_SIGNIN, Cbor.encode(java.util.Map.of())));
-        return new WebSignIn(answer.text("path"), (int) answer.integer("httpPort", 0, 65535));
+        return new WebSignIn(
+                answer.text("path"),
+                (int) answer.integer("httpPort", 0, 65535),
+                answer.has("httpsPort") ? (int) answer.integer("httpsPort", 0, 65535) : 0);
     }
 
     public Statement moveMoney(String adminSecret, String direction, String account, long amount, String reference) {

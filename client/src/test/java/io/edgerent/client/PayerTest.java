@@ -95,14 +95,7 @@ class PayerTest {
                 asked);
         ByteArrayOutputStream said = new ByteArrayOutputStream();
         try (HubClient client = new HubClient(hub, 5_000)) {
-            ChannelStatus last = new Payer(
-                            client,
-                            Ed25519.generate(),
-                            RENTAL,
-                            TERMS,
-                            Duration.ofMillis(1_000),
-                            new PrintStream(said, true, StandardCharsets.UTF_8),
-                            false)
+            ChannelStatus last = payer(client, new PrintStream(said, true, StandardCharsets.UTF_8))
                     .run();
             assertEquals(RentalView.ENDED, last.state(), "the payer read the channel once the hub answered");
         }
@@ -116,14 +109,7 @@ class PayerTest {
         AtomicInteger asked = new AtomicInteger();
         URI hub = hubAnswering(List.of(ResponseCode.NOT_FOUND), asked);
         try (HubClient client = new HubClient(hub, 5_000)) {
-            Payer payer = new Payer(
-                    client,
-                    Ed25519.generate(),
-                    RENTAL,
-                    TERMS,
-                    Duration.ofMillis(1_000),
-                    new PrintStream(new ByteArrayOutputStream()),
-                    false);
+            Payer payer = payer(client, new PrintStream(new ByteArrayOutputStream()));
             HubClient.HubRefusedException refused = assertThrows(HubClient.HubRefusedException.class, payer::run);
             assertEquals(4, refused.codeClass);
         }
@@ -165,14 +151,7 @@ class PayerTest {
 
     private Payer.Overcharged overcharged(URI hub) {
         try (HubClient client = new HubClient(hub, 5_000)) {
-            Payer payer = new Payer(
-                    client,
-                    Ed25519.generate(),
-                    RENTAL,
-                    TERMS,
-                    Duration.ofMillis(1_000),
-                    new PrintStream(new ByteArrayOutputStream()),
-                    false);
+            Payer payer = payer(client, new PrintStream(new ByteArrayOutputStream()));
             return assertThrows(Payer.Overcharged.class, payer::run);
         }
     }
@@ -201,14 +180,7 @@ class PayerTest {
         List<Long> signed = new java.util.ArrayList<>();
         URI hub = hubClaiming(5, new Prices(3600, 1), signed);
         try (HubClient client = new HubClient(hub, 5_000)) {
-            Payer payer = new Payer(
-                    client,
-                    Ed25519.generate(),
-                    RENTAL,
-                    TERMS,
-                    Duration.ofMillis(1_000),
-                    new PrintStream(new ByteArrayOutputStream()),
-                    false);
+            Payer payer = payer(client, new PrintStream(new ByteArrayOutputStream()));
             Thread paying = new Thread(payer::run);
             paying.start();
             Thread.sleep(500);
@@ -216,5 +188,10 @@ class PayerTest {
             paying.join(10_000);
         }
         assertEquals(List.of(5L + 2), signed, "due 5 plus two one-second intervals at one a second");
+    }
+
+    /** The payer under test: a new renter key, the rental's terms, one voucher a second, not live. */
+    private static Payer payer(HubClient client, PrintStream status) {
+        return new Payer(client, Ed25519.generate(), RENTAL, TERMS, Duration.ofMillis(1_000), status, false);
     }
 }

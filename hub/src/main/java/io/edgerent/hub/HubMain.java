@@ -116,7 +116,10 @@ public final class HubMain implements Callable<Integer> {
     @Option(
             names = "--tunnel-ports",
             paramLabel = "A-B",
-            description = "loopback ports reserved for device tunnels, two per device" + " (default ${DEFAULT-VALUE})")
+            description =
+                    "loopback ports reserved for device tunnels, two per device, below the kernel's ephemeral range"
+                            + " (/proc/sys/net/ipv4/ip_local_port_range; the hub refuses to start with a range that overlaps it)"
+                            + " (default ${DEFAULT-VALUE})")
     String tunnelPorts;
 
     @Option(
@@ -232,7 +235,7 @@ public final class HubMain implements Callable<Integer> {
         String[] range = tunnelPorts.split("-");
         if (range.length != 2) {
             throw new IllegalArgumentException(
-                    "--tunnel-ports takes a range like 40000-40999, got '" + tunnelPorts + "'");
+                    "--tunnel-ports takes a range like 20000-20999, got '" + tunnelPorts + "'");
         }
         config.tunnelPorts(port(range[0], "--tunnel-ports"), port(range[1], "--tunnel-ports"));
         HubConfig built = config.build();

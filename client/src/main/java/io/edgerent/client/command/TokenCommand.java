@@ -39,7 +39,8 @@ final class TokenCommand extends OperatorCommand {
             context.out().println(invite.code());
             context.out()
                     .println("owner " + owner + " signs up for the dashboard (once) at "
-                            + WebCommand.link(hub, invite.httpPort(), invite.path()));
+                            + WebCommand.link(
+                                    hub.hub().getHost(), invite.httpPort(), invite.httpsPort(), invite.path()));
             return 0;
         }
         context.out().println(hub.issueToken(adminSecret(), owner));

@@ -62,8 +62,8 @@ public record HubConfig(
         private int coapsPort = 5684;
         private int sshPort = 2222;
         private String publicHost;
-        private int tunnelPortMin = 40000;
-        private int tunnelPortMax = 40999;
+        private int tunnelPortMin = 20000;
+        private int tunnelPortMax = 20999;
         private Duration offlineAfter = Duration.ofSeconds(90);
         private Duration expiryCheck = Duration.ofSeconds(5);
         private int feeBasisPoints = 500;
@@ -123,7 +123,10 @@ public record HubConfig(
             return this;
         }
 
-        /** Loopback ports reserved for devices' reverse forwards, one per device; default 40000 to 40999. */
+        /**
+         * Loopback ports reserved for devices' reverse forwards, two per device; default 20000 to 20999, below the
+         * kernel's ephemeral range (the hub refuses to start with a range that overlaps it, {@code EphemeralPorts}).
+         */
         public Builder tunnelPorts(int min, int max) {
             this.tunnelPortMin = min;
             this.tunnelPortMax = max;

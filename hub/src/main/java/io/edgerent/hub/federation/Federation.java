@@ -20,7 +20,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,8 +50,6 @@ public final class Federation implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Federation.class);
     /** How long this hub's own signed listings stay valid, in rounds of {@code refresh}. */
     static final int LISTINGS_VALID_FOR = 6;
-    /** A linked hub not heard from for this many rounds is shown as stale. */
-    static final int STALE_AFTER = 2;
 
     static final String OPENING = "opening";
     static final String OPEN = "open";
@@ -77,9 +74,6 @@ public final class Federation implements AutoCloseable {
         }
     }
 
-    /** What a linked hub said: its listings, and when this hub heard them. */
-    private record Heard(SignedListings listings, long at) {}
-
     /** A linked hub answered with an error: its request was refused there, for certain. */
     public static final class RefusedThere extends RefusedException {
         public RefusedThere(ErrorCode code, String message) {
@@ -93,7 +87,7 @@ public final class Federation implements AutoCloseable {
     private final KeyPair hubKeyPair;
     private final String hubKey;
     private final Duration refresh;
-    private final Map<String, Heard> heard = new ConcurrentHashMap<>();
+    private final HeardListings heard;
     /** How requests reach the linked hubs (CoAP over DTLS, in the hub's CoAP adapter). */
     private final LinkedHubCalls linkedHubs;
 
@@ -121,6 +115,7 @@ public final class Federation implements AutoCloseable {
         this.refresh = refresh;
         this.linkedHubs = linkedHubs;
         this.links = new Links(sql, clock, hubKey);
+        this.heard = new HeardListings(sql, clock, refresh);
         this.passed = new PassedRentals(
                 sql, ledger, clock, links, linkedHubs, callTimeout(refresh).toMillis());
     }
@@ -170,7 +165,7 @@ public final class Federation implements AutoCloseable {
     /** Removes a link; refused while rentals passed to that hub are not settled. */
     public void unlink(String name) {
         links.remove(name);
-        heard.remove(name);
+        heard.forget(name);
         linkedHubs.forget(name);
     }
 
@@ -185,12 +180,12 @@ public final class Federation implements AutoCloseable {
             m.put("hubKey", l.hubKey());
             m.put("credit", links.credit(l.name()));
             m.put("outstanding", Math.abs(ledger.balance(Ledger.clearing(l.name()))));
-            Heard h = heard.get(l.name());
+            HeardListings.Heard h = heard.from(l.name());
             if (h != null) {
                 m.put("heardAt", h.at());
                 m.put("listings", (long) h.listings().listings().size());
             }
-            m.put("stale", h == null || isStale(h, now));
+            m.put("stale", h == null || heard.isStale(h, now));
             out.add(m);
         }
         return out;
@@ -203,16 +198,13 @@ public final class Federation implements AutoCloseable {
         long now = clock.millis();
         List<LinkedHub> all = links();
         long answering = all.stream()
-                .map(l -> heard.get(l.name()))
-                .filter(h -> h != null && !isStale(h, now))
+                .map(l -> heard.from(l.name()))
+                .filter(h -> h != null && !heard.isStale(h, now))
                 .count();
         long unsettled = sql.transaction(() -> sql.one("SELECT COUNT(*) FROM passed_rental WHERE state <> ?", SETTLED)
                 .orElseThrow()
                 .integer(1));
-        long listings = heard.values().stream()
-                .filter(h -> h.listings().expiresAt() > now)
-                .mapToLong(h -> h.listings().listings().size())
-                .sum();
+        long listings = heard.shown(now);
         return new Counts(answering, all.size() - answering, listings, unsettled);
     }
 
@@ -238,109 +230,14 @@ public final class Federation implements AutoCloseable {
                 .sign(hubKeyPair);
     }
 
-    /**
-     * The linked hubs' devices not expired yet, each marked with its home and whether it is stale. A device id that
-     * two linked hubs list is shown from neither: only its home hub may list it, and this hub cannot tell which one
-     * that is (each refresh logs it).
-     */
+    /** The linked hubs' devices not expired yet, each marked with its home and whether it is stale. */
     public List<Listing> listings() {
-        long now = clock.millis();
-        Set<String> contested = contested(now);
-        List<Listing> out = new ArrayList<>();
-        heard.forEach((hub, h) -> {
-            if (h.listings().expiresAt() > now) {
-                boolean stale = isStale(h, now);
-                h.listings().listings().stream()
-                        .filter(l -> !contested.contains(l.deviceId()))
-                        .forEach(l -> out.add(l.from(hub, stale)));
-            }
-        });
-        return out;
+        return heard.listings();
     }
 
     /** The linked hub a device not of this hub is listed from (before its listings expire), if only one lists it. */
     public Optional<LinkedHub> homeOf(String deviceId) {
-        long now = clock.millis();
-        List<String> listing = new ArrayList<>();
-        heard.forEach((hub, h) -> {
-            if (h.listings().expiresAt() > now
-                    && h.listings().listings().stream()
-                            .anyMatch(l -> l.deviceId().equals(deviceId))) {
-                listing.add(hub);
-            }
-        });
-        return listing.size() == 1 ? links.linked(listing.get(0)) : Optional.empty();
-    }
-
-    /** Device ids more than one linked hub lists now. */
-    private Set<String> contested(long now) {
-        Map<String, String> listedBy = new HashMap<>();
-        Set<String> contested = new HashSet<>();
-        heard.forEach((hub, h) -> {
-            if (h.listings().expiresAt() > now) {
-                for (Listing l : h.listings().listings()) {
-                    String first = listedBy.putIfAbsent(l.deviceId(), hub);
-                    if (first != null && !first.equals(hub)) {
-                        contested.add(l.deviceId());
-                    }
-                }
-            }
-        });
-        return contested;
-    }
-
-    /**
-     * A linked hub's listings without the devices it may not list: those whose proof does not name it as their home,
-     * and this hub's own. Each is refused and logged; one another linked hub lists too is logged (and shown from
-     * neither, {@link #listings}).
-     */
-    private SignedListings withoutForeign(LinkedHub hub, SignedListings listings) {
-        List<String> ids = listings.listings().stream().map(Listing::deviceId).toList();
-        Set<String> own = new HashSet<>();
-        if (!ids.isEmpty()) {
-            sql.transaction(() -> {
-                for (String id : ids) {
-                    if (sql.one("SELECT id FROM device WHERE id = ?", id).isPresent()) {
-                        own.add(id);
-                    }
-                }
-            });
-        }
-        long now = clock.millis();
-        Set<String> elsewhere = new HashSet<>();
-        heard.forEach((other, h) -> {
-            if (!other.equals(hub.name()) && h.listings().expiresAt() > now) {
-                h.listings().listings().forEach(l -> elsewhere.add(l.deviceId()));
-            }
-        });
-        List<Listing> kept = new ArrayList<>();
-        for (Listing l : listings.listings()) {
-            HomeProof proof = listings.proofs().get(l.deviceId());
-            if (proof == null || !proof.names(l.deviceId(), hub.hubKey())) {
-                LOG.warn(
-                        "linked hub {} lists device {} without the device's proof that it is its home: refused",
-                        hub.name(),
-                        l.deviceId());
-            } else if (own.contains(l.deviceId())) {
-                LOG.warn("linked hub {} lists device {}, which is this hub's own: refused", hub.name(), l.deviceId());
-            } else {
-                if (elsewhere.contains(l.deviceId())) {
-                    LOG.warn(
-                            "linked hub {} lists device {}, which another linked hub lists too: shown from neither",
-                            hub.name(),
-                            l.deviceId());
-                }
-                kept.add(l);
-            }
-        }
-        return kept.size() == listings.listings().size()
-                ? listings
-                : new SignedListings(
-                        listings.hubKey(), listings.issuedAt(), listings.expiresAt(), kept, listings.proofs());
-    }
-
-    private boolean isStale(Heard h, long now) {
-        return now - h.at() > STALE_AFTER * refresh.toMillis();
+        return heard.homeOf(deviceId).flatMap(links::linked);
     }
 
     // ---- passing renters' requests on ------------------------------------------------------------
@@ -395,8 +292,7 @@ public final class Federation implements AutoCloseable {
                     });
                 }
             }
-            long now = clock.millis();
-            heard.values().removeIf(h -> h.listings().expiresAt() <= now);
+            heard.dropExpired();
         } catch (RuntimeException e) {
             LOG.error("federation round failed", e);
         }
@@ -409,7 +305,7 @@ public final class Federation implements AutoCloseable {
             if (!links().contains(hub)) {
                 return; // unlinked while it was being asked
             }
-            heard.put(hub.name(), new Heard(withoutForeign(hub, listings), clock.millis()));
+            heard.heard(hub, listings);
             if (unreachable.remove(hub.name())) {
                 LOG.info("linked hub {} answers again", hub.name());
             }

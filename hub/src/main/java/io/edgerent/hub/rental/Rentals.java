@@ -50,6 +50,8 @@ public final class Rentals {
 
     private volatile int httpPort;
 
+    private volatile int httpsPort;
+
     public Rentals(
             Sql sql, HubConfig config, Clock clock, Devices devices, Ledger ledger, Channels channels, Events events) {
         this.sql = sql;
@@ -64,14 +66,20 @@ public final class Rentals {
     }
 
     /** The ports the SSH gateway and the HTTP router listen on, once bound (a configured 0 picks any). */
-    public void servedAt(int sshPort, int httpPort) {
+    public void servedAt(int sshPort, int httpPort, int httpsPort) {
         this.sshPort = sshPort;
         this.httpPort = httpPort;
+        this.httpsPort = httpsPort;
     }
 
     /** The HTTP router's port: rentals' web servers and the hub's own pages. */
     public int httpPort() {
         return httpPort;
+    }
+
+    /** The HTTP router's HTTPS port, where sign-in links lead (0 when it serves none). */
+    public int httpsPort() {
+        return httpsPort;
     }
 
     /**

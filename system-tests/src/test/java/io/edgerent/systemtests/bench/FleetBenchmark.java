@@ -349,7 +349,7 @@ public final class FleetBenchmark {
                 "--metrics",
                 "127.0.0.1:" + metricsPort,
                 "--tunnel-ports",
-                "10000-39999",
+                "10000-30999",
                 "--payment-grace",
                 "86400"));
         if (Boolean.getBoolean("fleet.postgres")) {

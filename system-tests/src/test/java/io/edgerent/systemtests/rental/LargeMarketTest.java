@@ -42,7 +42,7 @@ class LargeMarketTest {
                         .httpPort(0)
                         .httpsPort(0)
                         .metrics("127.0.0.1", 0)
-                        .tunnelPorts(40000, 40000 + 2 * DEVICES)
+                        .tunnelPorts(20000, 20000 + 2 * DEVICES)
                         .build());
                 HubClient admin = new HubClient(URI.create("coap://127.0.0.1:" + hub.coapPort()), 10_000)) {
             String secret = Files.readString(dir.resolve("hub/admin.secret")).strip();

@@ -11,6 +11,7 @@ import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +21,8 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -84,6 +87,29 @@ class HttpRouterTest {
             assertTrue(headers.out().contains("x-forwarded-proto: http"), headers.out());
             World.Result posted = curl("-s", "--data-binary", "posted body", local + "/echo");
             assertEquals("posted body", posted.out());
+
+            // Smuggling through Connection: naming Content-Length would have the router drop it and pass the body on
+            // as a second request it never saw. Refused; the rental's server never sees the hidden request.
+            String hidden = "GET /smuggled HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n";
+            String smuggled = raw(
+                    world,
+                    "POST /echo HTTP/1.1\r\nHost: " + rental + ".localhost\r\nConnection: Content-Length\r\n"
+                            + "Content-Length: " + hidden.length() + "\r\n\r\n" + hidden);
+            assertTrue(smuggled.startsWith("HTTP/1.1 400 "), smuggled);
+            String seen = curl("-s", local + "/seen").out();
+            assertTrue(seen.contains("GET /headers HTTP/1.1") && !seen.contains("/smuggled"), seen);
+
+            // A long stream of small chunks passes whole: 10,000 chunks of 5 bytes.
+            World.Result chunks = World.run(
+                    Duration.ofSeconds(60),
+                    "curl",
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code} %{size_download}",
+                    local + "/chunks?n=10000");
+            assertEquals("200 50000", chunks.out(), chunks.err());
 
             // A large download streams through and arrives whole.
             long big = 256L << 20;
@@ -186,6 +212,44 @@ class HttpRouterTest {
                     curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://localhost:" + world.httpPort + "/")
                             .out(),
                     "the router still serves after all that");
+
+            // A slowloris from one address: 600 connections from 127.0.0.2, each with half a request line. Beyond
+            // its share that address is told 503 at once; a client from 127.0.0.1 is still served.
+            List<Socket> slow = new ArrayList<>();
+            try {
+                int refused = 0;
+                for (int i = 0; i < 600; i++) {
+                    Socket s = new Socket();
+                    s.bind(new InetSocketAddress("127.0.0.2", 0));
+                    s.connect(new InetSocketAddress("127.0.0.1", world.httpPort), 5_000);
+                    s.getOutputStream().write("GET / HT".getBytes(StandardCharsets.ISO_8859_1));
+                    slow.add(s);
+                }
+                for (Socket s : slow) {
+                    s.setSoTimeout(200);
+                    try {
+                        byte[] head = s.getInputStream().readNBytes(12);
+                        if (new String(head, StandardCharsets.ISO_8859_1).equals("HTTP/1.1 503")) {
+                            refused++;
+                        }
+                    } catch (java.net.SocketTimeoutException waiting) {
+                        // held: within the address's share, waiting for the rest of its head
+                    }
+                }
+                assertEquals(600 - 64, refused, "all but the address's 64 connections refused at once");
+                World.Result served = curl(
+                        "-s",
+                        "-o",
+                        "/dev/null",
+                        "-w",
+                        "%{http_code} %{time_total}",
+                        "http://localhost:" + world.httpPort + "/");
+                assertTrue(served.out().startsWith("200 "), "another address is served: " + served.out());
+            } finally {
+                for (Socket s : slow) {
+                    s.close();
+                }
+            }
         }
     }
 

@@ -72,7 +72,9 @@ final class OperatorResources {
                     "path",
                     "/signup?invite=" + invite,
                     "httpPort",
-                    services.rentals().httpPort()));
+                    services.rentals().httpPort(),
+                    "httpsPort",
+                    services.rentals().httpsPort()));
         }
         // The hub's SSH host key comes along, so provisioning can pin it in the device's first-boot config.
         return Cbor.encode(Map.of("token", services.devices().issueToken(request.owner()), "hubKey", hubKey.openSsh()));

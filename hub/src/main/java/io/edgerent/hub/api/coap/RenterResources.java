@@ -96,7 +96,9 @@ final class RenterResources {
                         "path",
                         "/signin/key/" + accounts.signInCode(request.renterKey()),
                         "httpPort",
-                        services.rentals().httpPort())));
+                        services.rentals().httpPort(),
+                        "httpsPort",
+                        services.rentals().httpsPort())));
     }
 
     /** {@code rentals} and its children. */

@@ -28,6 +28,21 @@ final class HttpMessage {
             "proxy-authenticate",
             "proxy-authorization");
 
+    /**
+     * Headers a {@code Connection} header may not name: dropping them as hop-by-hop would change the message's
+     * framing (the upstream would read its body as a next request the router never saw) or its routing, or would
+     * drop what the router writes about the client itself.
+     */
+    static final Set<String> NOT_HOP_BY_HOP = Set.of(
+            "content-length",
+            "transfer-encoding",
+            "host",
+            "forwarded",
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+            "x-real-ip");
+
     /** A message the router refuses to pass on, with the status it answers. */
     static final class BadMessageException extends RuntimeException {
         final int status;
@@ -132,6 +147,14 @@ final class HttpMessage {
 
     /** How many body bytes follow: -1 for chunked, -2 for "until the connection closes", else the length. */
     long bodyLength(boolean isResponse, boolean toHead) {
+        for (String named : NOT_HOP_BY_HOP) {
+            if (hasToken("connection", named)) {
+                throw new BadMessageException(
+                        isResponse ? 502 : 400,
+                        "a Connection header may not name " + named + " (it would change how the message is framed"
+                                + " or routed)");
+            }
+        }
         if (isResponse) {
             int status = status();
             if (toHead || status / 100 == 1 || status == 204 || status == 304) {
@@ -202,8 +225,10 @@ final class HttpMessage {
     private static void copyChunks(InputStream in, OutputStream out, byte[] buffer, boolean fromUpstream)
             throws IOException {
         int badStatus = fromUpstream ? 502 : 400;
-        Reader reader = new Reader(in, Long.MAX_VALUE);
         while (true) {
+            // Each chunk-size line (and the trailers) is held to the head's limit on its own: a long stream of
+            // small chunks is no large head.
+            Reader reader = new Reader(in, Long.MAX_VALUE);
             String sizeLine = reader.line(false);
             int semicolon = sizeLine.indexOf(';');
             String hex = (semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).strip();

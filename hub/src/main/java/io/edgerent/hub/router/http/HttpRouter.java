@@ -48,6 +48,12 @@ import org.slf4j.LoggerFactory;
 public final class HttpRouter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpRouter.class);
     static final int MAX_CONNECTIONS = 512;
+    /**
+     * Connections one client address may hold at once: a flood from one address (slow heads, idle keep-alives) costs
+     * that address, not its neighbours, who keep the other {@link #MAX_CONNECTIONS} - this.
+     */
+    static final int MAX_PER_ADDRESS = 64;
+
     private static final int HEAD_TIMEOUT_MILLIS = 10_000;
     private static final int IDLE_TIMEOUT_MILLIS = 60_000;
     private static final int UPSTREAM_TIMEOUT_MILLIS = 120_000;
@@ -66,6 +72,8 @@ public final class HttpRouter implements AutoCloseable {
     private final LongAdder bytesOutTotal = new LongAdder();
     /** Open client connections per rental, closed at once when the rental is paused or ends. */
     private final Map<String, Set<Socket>> openByRental = new ConcurrentHashMap<>();
+    /** Open client connections per client address. */
+    private final Map<InetAddress, Integer> openByAddress = new ConcurrentHashMap<>();
 
     private ServerSocket plain;
     private ServerSocket secure;
@@ -151,9 +159,22 @@ public final class HttpRouter implements AutoCloseable {
                             }
                             return;
                         }
+                        InetAddress from = client.getInetAddress();
+                        if (openByAddress.merge(from, 1, Integer::sum) > MAX_PER_ADDRESS) {
+                            let(from);
+                            refuseBusy(client, https);
+                            continue;
+                        }
                         try {
-                            workers.execute(() -> new Exchange(client, https).serve());
+                            workers.execute(() -> {
+                                try {
+                                    new Exchange(client, https).serve();
+                                } finally {
+                                    let(from);
+                                }
+                            });
                         } catch (RejectedExecutionException e) {
+                            let(from);
                             refuseBusy(client, https);
                         }
                     }
@@ -161,6 +182,11 @@ public final class HttpRouter implements AutoCloseable {
                 https ? "https-accept" : "http-accept");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /** One connection from {@code address} ended (or was refused). */
+    private void let(InetAddress address) {
+        openByAddress.computeIfPresent(address, (a, open) -> open <= 1 ? null : open - 1);
     }
 
     /** Beyond the connection limit a plain client hears why; a TLS client is closed before its handshake. */

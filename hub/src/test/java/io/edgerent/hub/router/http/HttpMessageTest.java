@@ -50,6 +50,30 @@ class HttpMessageTest {
         assertEquals(400, refusal("GET http://elsewhere/ HTTP/1.1\r\nHost: x\r\n\r\n"));
         assertEquals(400, refusal("GET / HTTP/2.0\r\nHost: x\r\n\r\n"));
         assertEquals(431, refusal("GET / HTTP/1.1\r\n" + "A: b\r\n".repeat(101) + "\r\n"));
+        // Connection naming a framing or forwarding header: dropping it would let the body pass as a second request.
+        assertEquals(
+                400,
+                refusal(
+                        "POST / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Content-Length\r\nContent-Length: 3\r\n\r\n"));
+        assertEquals(400, refusal("POST / HTTP/1.1\r\nHost: x\r\nConnection: transfer-encoding\r\n\r\n"));
+        assertEquals(400, refusal("GET / HTTP/1.1\r\nHost: x\r\nConnection: X-Forwarded-For\r\n\r\n"));
+    }
+
+    @Test
+    void a_response_whose_connection_header_names_its_framing_is_a_502() throws IOException {
+        HttpMessage lying = HttpMessage.readResponse(
+                bytes("HTTP/1.1 200 OK\r\nConnection: content-length\r\nContent-Length: 2\r\n\r\nok"));
+        assertEquals(
+                502, assertThrows(HttpMessage.BadMessageException.class, () -> lying.bodyLength(true, false)).status);
+    }
+
+    @Test
+    void a_stream_of_ten_thousand_small_chunks_passes_whole() throws IOException {
+        // 10,000 size lines and line ends are 50,000 bytes of framing around 50,000 of data: no head limit covers them.
+        String body = "5\r\nabcd\n\r\n".repeat(10_000) + "0\r\n\r\n";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        HttpMessage.copyBody(bytes(body), out, -1, true);
+        assertEquals(body, out.toString(StandardCharsets.ISO_8859_1));
     }
 
     @Test
