@@ -33,6 +33,9 @@ final class WebExchange {
     static final String SECURE_SESSION_COOKIE = "__Host-edgerent_session";
 
     static final String FORM_COOKIE = "edgerent_form";
+    /** The same prefix for the form token before signing in: a rental's page cannot plant a token it knows. */
+    static final String SECURE_FORM_COOKIE = "__Host-edgerent_form";
+
     static final int MAX_BODY = 64 * 1024;
     /** Voucher keys and SHA-256 hashes arrive as hex. */
     static final HexFormat HEX = HexFormat.of();
@@ -152,14 +155,15 @@ final class WebExchange {
         boolean https = "https".equals(exchange.getRequestHeaders().getFirst("X-Forwarded-Proto"));
         Optional<Accounts.Session> session =
                 accounts.session(cookies.get(https ? SECURE_SESSION_COOKIE : SESSION_COOKIE));
-        String formToken = cookies.get(FORM_COOKIE);
+        String formCookie = https ? SECURE_FORM_COOKIE : FORM_COOKIE;
+        String formToken = cookies.get(formCookie);
         if (session.isEmpty() && (formToken == null || formToken.length() != 43)) {
             // A visitor not signed in gets a token for the sign-in and sign-up forms, in a cookie those forms repeat.
             formToken = Accounts.randomToken();
             exchange.getResponseHeaders()
                     .add(
                             "Set-Cookie",
-                            FORM_COOKIE + "=" + formToken + "; Path=/; HttpOnly; SameSite=Lax"
+                            formCookie + "=" + formToken + "; Path=/; HttpOnly; SameSite=Lax"
                                     + (https ? "; Secure" : ""));
         }
         return new Request(method, path, query, form, session, https, clientAddress(exchange), formToken, exchange);

@@ -179,6 +179,15 @@ class HttpRouterTest {
             assertTrue(
                     bare.out().endsWith("200") && bare.out().contains("Devices for rent"),
                     "the hub's own name: its pages");
+            // Over HTTPS the pages' cookies take the __Host- prefix: a rental's page under the hub's domain cannot set
+            // or overwrite them (cookie tossing a known form token for a sign-in CSRF).
+            String headsUp = curl(
+                            "-sk", "-D", "-", "-o", "/dev/null", "https://localhost:" + world.httpsPort + "/signin")
+                    .out();
+            assertTrue(
+                    headsUp.toLowerCase(java.util.Locale.ROOT).contains("set-cookie: __host-edgerent_form=")
+                            && headsUp.contains("Secure"),
+                    headsUp);
 
             assertTrue(
                     raw(
