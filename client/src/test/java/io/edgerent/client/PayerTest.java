@@ -159,7 +159,7 @@ class PayerTest {
     @Test
     void a_hub_claiming_more_due_than_the_time_since_renting_and_the_egress_cap_allow_gets_no_voucher() {
         // Rented moments ago at 3600 per hour (one a second) with a 1 GB cap at 1 per GB: at most about 30 + 1 due.
-        List<Long> signed = new java.util.ArrayList<>();
+        List<Long> signed = new java.util.concurrent.CopyOnWriteArrayList<>();
         Payer.Overcharged stopped = overcharged(hubClaiming(3_475, new Prices(3600, 1), signed));
         assertEquals(List.of(), signed, "nothing signed");
         assertTrue(
@@ -169,7 +169,7 @@ class PayerTest {
 
     @Test
     void a_hub_asking_a_higher_price_than_agreed_gets_no_voucher() {
-        List<Long> signed = new java.util.ArrayList<>();
+        List<Long> signed = new java.util.concurrent.CopyOnWriteArrayList<>();
         Payer.Overcharged stopped = overcharged(hubClaiming(1, new Prices(7200, 0), signed));
         assertEquals(List.of(), signed);
         assertTrue(stopped.getMessage().startsWith("the hub asks 7200 per hour"), stopped.getMessage());
@@ -177,13 +177,16 @@ class PayerTest {
 
     @Test
     void an_honest_hub_is_paid_what_is_due_and_two_intervals_ahead_within_the_terms() throws Exception {
-        List<Long> signed = new java.util.ArrayList<>();
+        List<Long> signed = new java.util.concurrent.CopyOnWriteArrayList<>();
         URI hub = hubClaiming(5, new Prices(3600, 1), signed);
         try (HubClient client = new HubClient(hub, 5_000)) {
             Payer payer = payer(client, new PrintStream(new ByteArrayOutputStream()));
             Thread paying = new Thread(payer::run);
             paying.start();
-            Thread.sleep(500);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (signed.isEmpty() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+            }
             payer.stop();
             paying.join(10_000);
         }

@@ -3,6 +3,7 @@ package io.edgerent.systemtests.kura;
 import io.edgerent.edge.launcher.DeviceLauncher;
 import io.edgerent.systemtests.support.World;
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.eclipse.osgi.launch.EquinoxFactory;
 import org.osgi.framework.Bundle;
@@ -52,6 +54,16 @@ final class KuraRuntime implements AutoCloseable {
 
     /** Starts Equinox, installs and starts everything, and configures our components: defaults, then {@code settings}. */
     KuraRuntime(Path storage, Map<String, Map<String, Object>> settings) throws Exception {
+        this(storage, settings, null);
+    }
+
+    /**
+     * As {@link #KuraRuntime(Path, Map)}, with Kura's crypto service registered before our bundles start, decrypting
+     * with {@code decrypt} (null: none, as under the Felix launcher). Kura registers it early, from its core bundle;
+     * its interface is the stand-in's, as the agent imports it.
+     */
+    KuraRuntime(Path storage, Map<String, Map<String, Object>> settings, UnaryOperator<String> decrypt)
+            throws Exception {
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, storage.resolve("osgi").toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -75,10 +87,62 @@ final class KuraRuntime implements AutoCloseable {
         for (Bundle bundle : installed) {
             startUnlessFragment(bundle);
         }
+        if (decrypt != null) {
+            registerCrypto(decrypt);
+        }
+        registerConfigurationService();
         configureFromMetatypeDefaults(ours, settings);
         for (Bundle bundle : ours) {
             startUnlessFragment(bundle);
         }
+    }
+
+    /** What was applied through Kura's configuration service, per pid: the latest is what Kura's snapshot holds. */
+    private final Map<String, Map<String, Object>> snapshot = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The settings of {@code pid} in Kura's latest snapshot, or null when none went through Kura's service. */
+    Map<String, Object> snapshot(String pid) {
+        return snapshot.get(pid);
+    }
+
+    /**
+     * Kura's ConfigurationService as our components use it: updateConfiguration writes ConfigAdmin and takes a
+     * snapshot, which Kura pushes back at every start (ConfigurationServiceImpl). Registered before our bundles start.
+     */
+    private void registerConfigurationService() throws Exception {
+        Class<?> service = standIn().loadClass("org.eclipse.kura.configuration.ConfigurationService");
+        Object kura =
+                Proxy.newProxyInstance(service.getClassLoader(), new Class<?>[] {service}, (proxy, method, args) -> {
+                    if (method.getName().equals("updateConfiguration") && args.length == 2) {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> properties = (Map<String, Object>) args[1];
+                        snapshot.put((String) args[0], Map.copyOf(properties));
+                        admin().getConfiguration((String) args[0], "?").update(new Hashtable<>(properties));
+                        return null;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        context.registerService(service.getName(), kura, new Hashtable<>());
+    }
+
+    private Bundle standIn() {
+        return Stream.of(context.getBundles())
+                .filter(b -> "org.eclipse.kura.api.standin".equals(b.getSymbolicName()))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("the Kura API stand-in is not installed"));
+    }
+
+    /** A CryptoService whose decryptAes(char[]) is {@code decrypt}; its other methods are not called by our bundles. */
+    private void registerCrypto(UnaryOperator<String> decrypt) throws Exception {
+        Class<?> crypto = standIn().loadClass("org.eclipse.kura.crypto.CryptoService");
+        Object service =
+                Proxy.newProxyInstance(crypto.getClassLoader(), new Class<?>[] {crypto}, (proxy, method, args) -> {
+                    if (method.getName().equals("decryptAes") && args.length == 1 && args[0] instanceof char[] value) {
+                        return decrypt.apply(new String(value)).toCharArray();
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        context.registerService(crypto.getName(), service, new Hashtable<>());
     }
 
     private static void startUnlessFragment(Bundle bundle) throws Exception {
@@ -100,7 +164,8 @@ final class KuraRuntime implements AutoCloseable {
                 for (var ad :
                         info.getObjectClassDefinition(pid, null).getAttributeDefinitions(ObjectClassDefinition.ALL)) {
                     String[] defaults = ad.getDefaultValue();
-                    if (defaults != null && defaults.length == 1) {
+                    // Kura seeds no empty defaults: an empty one is no value at all (the AD must then be optional).
+                    if (defaults != null && defaults.length == 1 && !defaults[0].isEmpty()) {
                         properties.put(ad.getID(), typed(ad.getType(), defaults[0]));
                     }
                 }
@@ -171,6 +236,13 @@ final class KuraRuntime implements AutoCloseable {
         Configuration configuration = admin().getConfiguration(pid, "?");
         Dictionary<String, Object> properties = configuration.getProperties();
         changes.forEach(properties::put);
+        // As Kura's form does: a snapshot of what was submitted, then ConfigAdmin (the component may refuse it).
+        Map<String, Object> submitted = new HashMap<>();
+        for (var keys = properties.keys(); keys.hasMoreElements(); ) {
+            String key = keys.nextElement();
+            submitted.put(key, properties.get(key));
+        }
+        snapshot.put(pid, Map.copyOf(submitted));
         configuration.update(properties);
     }
 

@@ -57,6 +57,43 @@ class KuraRuntimeTest {
                 names.stream().sorted().toList());
     }
 
+    /**
+     * Kura counts an AD without {@code required="false"} as required and seeds no empty default, so an AD whose empty
+     * value means "not set" must say it is optional, or the owner cannot apply the form without inventing a value.
+     */
+    @Test
+    void every_setting_whose_empty_value_means_not_set_is_optional_as_kura_reads_the_metatype() throws Exception {
+        List<String> checked = new ArrayList<>();
+        List<String> required = new ArrayList<>();
+        try (JarInputStream dp = new JarInputStream(Files.newInputStream(KuraRuntime.BUNDLES.resolve("edgerent.dp")))) {
+            for (var entry = dp.getNextJarEntry(); entry != null; entry = dp.getNextJarEntry()) {
+                JarInputStream bundle = new JarInputStream(new java.io.ByteArrayInputStream(dp.readAllBytes()));
+                for (var inner = bundle.getNextJarEntry(); inner != null; inner = bundle.getNextJarEntry()) {
+                    if (inner.isDirectory() || !inner.getName().startsWith("OSGI-INF/metatype/")) {
+                        continue;
+                    }
+                    var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+                    factory.setNamespaceAware(true);
+                    var ads = factory.newDocumentBuilder()
+                            .parse(new java.io.ByteArrayInputStream(bundle.readAllBytes()))
+                            .getElementsByTagName("AD");
+                    for (int i = 0; i < ads.getLength(); i++) {
+                        var ad = (org.w3c.dom.Element) ads.item(i);
+                        String id = inner.getName() + " " + ad.getAttribute("id");
+                        checked.add(id);
+                        boolean emptyDefault = !ad.hasAttribute("default")
+                                || ad.getAttribute("default").isEmpty();
+                        if (emptyDefault && !"false".equals(ad.getAttribute("required"))) {
+                            required.add(id);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(checked.size() > 20, "the metatype files were read: " + checked);
+        assertEquals(List.of(), required, "ADs with an empty default that Kura would count as required");
+    }
+
     @Test
     void every_bundle_starts_on_equinox_and_every_component_is_a_described_configurable_component() throws Exception {
         try (KuraRuntime kura = new KuraRuntime(

@@ -35,6 +35,10 @@ class KuraSettingsTest {
         try (World world = new World(dir)) {
             String agentPid = "io.edgerent.edge.agent";
             String containersPid = "io.edgerent.edge.containers";
+            // Kura encrypts a Password setting when the owner applies the form; the agent decrypts it with Kura's
+            // crypto
+            // service. Registering proves the hub got the plaintext token.
+            TestCrypto crypto = new TestCrypto();
             try (KuraRuntime kura = new KuraRuntime(
                     dir.resolve("kura"),
                     Map.of(
@@ -45,13 +49,14 @@ class KuraSettingsTest {
                                     "hub.uri",
                                     world.hubUri,
                                     "registration.token",
-                                    world.token("alice"),
+                                    crypto.encrypt(world.token("alice")),
                                     "heartbeat.seconds",
                                     1),
                             "io.edgerent.edge.storage",
                             Map.of("base.path", dir.resolve("volumes").toString()),
                             containersPid,
-                            Map.of("memory.mib", 256)))) {
+                            Map.of("memory.mib", 256)),
+                    crypto::decrypt)) {
                 awaitListedFree(world, kura);
                 String device =
                         market(world).lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
@@ -101,6 +106,11 @@ class KuraSettingsTest {
                         () -> setting(kura, agentPid, "price.per.hour").equals(7200L)
                                 && setting(kura, containersPid, "memory.mib").equals(384)
                                 && setting(kura, agentPid, "available.hours").equals("always"));
+                // Written back through Kura's configuration service: its snapshot, which Kura pushes back at the next
+                // start, holds the settings in force, not the refused ones.
+                assertEquals(7200L, kura.snapshot(agentPid).get("price.per.hour"));
+                assertEquals("always", kura.snapshot(agentPid).get("available.hours"));
+                assertEquals(384, kura.snapshot(containersPid).get("memory.mib"));
                 // A good change after the refused ones: once it shows, every heartbeat since the refusals has been
                 // seen.
                 kura.configure(agentPid, Map.of("price.per.gb", 6L));
@@ -198,6 +208,42 @@ class KuraSettingsTest {
                     e.getMessage() + "; components " + kura.componentStates() + "; bundles " + kura.bundleStates()
                             + "; market " + market(world),
                     e);
+        }
+    }
+
+    /** Kura's password encryption as a test stands it in: AES-GCM with a key of its own, Base64, IV first. */
+    static final class TestCrypto {
+        private final javax.crypto.SecretKey key;
+
+        TestCrypto() throws Exception {
+            javax.crypto.KeyGenerator generator = javax.crypto.KeyGenerator.getInstance("AES");
+            generator.init(128);
+            key = generator.generateKey();
+        }
+
+        String encrypt(String plain) throws Exception {
+            byte[] iv = new byte[12];
+            new java.security.SecureRandom().nextBytes(iv);
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(javax.crypto.Cipher.ENCRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, iv));
+            byte[] sealed = c.doFinal(plain.getBytes(StandardCharsets.UTF_8));
+            return java.util.Base64.getEncoder().encodeToString(iv) + "-"
+                    + java.util.Base64.getEncoder().encodeToString(sealed);
+        }
+
+        String decrypt(String stored) {
+            try {
+                String[] parts = stored.split("-", 2);
+                javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+                c.init(
+                        javax.crypto.Cipher.DECRYPT_MODE,
+                        key,
+                        new javax.crypto.spec.GCMParameterSpec(
+                                128, java.util.Base64.getDecoder().decode(parts[0])));
+                return new String(c.doFinal(java.util.Base64.getDecoder().decode(parts[1])), StandardCharsets.UTF_8);
+            } catch (Exception e) {
+                throw new IllegalArgumentException("not encrypted here: " + e.getMessage());
+            }
         }
     }
 }

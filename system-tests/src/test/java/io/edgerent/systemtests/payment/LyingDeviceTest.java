@@ -108,7 +108,11 @@ class LyingDeviceTest {
                                 .assertOk());
                 CompletableFuture<World.Result> paying =
                         CompletableFuture.supplyAsync(() -> world.cli(renter.home, "pay", rental, "--pay-every", "1"));
-                Thread.sleep(3_000);
+                awaitTrue(Duration.ofSeconds(20), "two seconds served", () -> {
+                    Matcher billed = Pattern.compile(" active \\| .* billed (\\d+) s")
+                            .matcher(world.cli(renter.home, "status", rental).out());
+                    return billed.find() && Long.parseLong(billed.group(1)) >= 2;
+                });
 
                 String usage = Paths.DEVICES + "/" + device + "/" + Paths.USAGE;
                 long petabyte = 1_000_000_000_000_000L;

@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.eclipse.kura.configuration.ConfigurationService;
+import org.eclipse.kura.crypto.CryptoService;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -29,6 +31,8 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -136,7 +140,8 @@ public class DeviceAgent implements ConfigurableComponent {
                 name = "Region",
                 description = "Where the device is, as renters filter the marketplace by it:"
                         + " a city, a country or a region name such as eu-west; up to 40 letters, digits, spaces and . , ' ( ) _ -."
-                        + " Empty: not said.")
+                        + " Empty: not said.",
+                required = false)
         String region() default "";
     }
 
@@ -151,6 +156,18 @@ public class DeviceAgent implements ConfigurableComponent {
 
     @Reference
     private ConfigurationAdmin configurationAdmin;
+
+    /** Kura's configuration service, where there is one: refused settings are written back through it (OwnerSettings). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+    private ConfigurationService kuraConfiguration;
+
+    /**
+     * Kura's crypto service, which decrypts the Password settings Kura encrypted when the owner applied them (the
+     * registration token). Optional and greedy: without one (the Felix launcher) the value is taken as it is; one
+     * that appears later restarts the component, so the token it decrypts is used.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+    private CryptoService crypto;
 
     private final OwnerSettings settings = new OwnerSettings(PID);
     private HubLink hub;
@@ -169,7 +186,27 @@ public class DeviceAgent implements ConfigurableComponent {
      */
     @Modified
     void modified(Config config, Map<String, Object> properties) {
-        settings.modify(configurationAdmin, properties, () -> apply(config));
+        settings.modify(configurationAdmin, kuraConfiguration, properties, () -> apply(config));
+    }
+
+    /**
+     * A Password setting as the owner typed it: Kura stores it encrypted and components decrypt it with its crypto
+     * service (as Kura's own MQTT transport does). A value that does not decrypt (set outside Kura's form, or with no
+     * crypto service, as in the Felix launcher) is taken as it is.
+     */
+    private String password(String stored) {
+        if (stored == null || stored.isEmpty()) {
+            return "";
+        }
+        CryptoService service = crypto;
+        if (service == null) {
+            return stored;
+        }
+        try {
+            return new String(service.decryptAes(stored.toCharArray()));
+        } catch (Exception notEncrypted) {
+            return stored;
+        }
     }
 
     @Deactivate
@@ -217,7 +254,7 @@ public class DeviceAgent implements ConfigurableComponent {
         refusals.require(Names.isRegion(region), "region: " + Names.REGION_RULE + ", got '" + region + "'");
         refusals.throwIfAny();
         Governor.Live live = new Governor.Live(
-                config.registration_token() == null ? "" : config.registration_token(),
+                password(config.registration_token()),
                 config.heartbeat_seconds(),
                 config.usage_seconds(),
                 new Prices(config.price_per_hour(), config.price_per_gb()),

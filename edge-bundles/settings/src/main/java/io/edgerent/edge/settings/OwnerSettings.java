@@ -1,9 +1,9 @@
 package io.edgerent.edge.settings;
 
-import java.io.IOException;
-import java.util.Dictionary;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.Map;
+import org.eclipse.kura.configuration.ConfigurationService;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,8 +11,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The settings an owner gave one component, through the Kura web UI or ConfigAdmin. A component
  * takes new settings whole or not at all: when it refuses them (a value out of bounds or beyond
- * this machine), the settings in force stay, and they are written back to ConfigAdmin, so the web
- * UI shows what the device really does and a restart does not pick up the refused values.
+ * this machine), the settings in force stay, and they are written back: through Kura's
+ * ConfigurationService where there is one (so Kura's snapshot, which it pushes back at every start, holds
+ * them), else to ConfigAdmin. Either way the web UI shows what the device really does and a restart does
+ * not pick up the refused values.
  *
  * <p>A component's {@code apply} checks every value first and changes nothing until all pass.
  */
@@ -36,29 +38,34 @@ public final class OwnerSettings {
      * New settings: applied whole, or refused with the reason logged and the settings in force
      * written back.
      */
-    public synchronized void modify(ConfigurationAdmin admin, Map<String, ?> properties, Runnable apply) {
+    public synchronized void modify(
+            ConfigurationAdmin admin, ConfigurationService kura, Map<String, ?> properties, Runnable apply) {
         try {
             apply.run();
             inForce = Map.copyOf(properties);
         } catch (RuntimeException refused) {
             LOG.error("{}; the settings in force stay", refused.getMessage());
-            putBack(admin);
+            putBack(admin, kura);
         }
     }
 
-    private void putBack(ConfigurationAdmin admin) {
-        if (admin == null || inForce == null) {
+    private void putBack(ConfigurationAdmin admin, ConfigurationService kura) {
+        if (inForce == null) {
             return;
         }
-        Dictionary<String, Object> properties = new Hashtable<>();
+        Map<String, Object> properties = new HashMap<>();
         inForce.forEach((key, value) -> {
             if (!key.startsWith("component.")) { // added by SCR, not part of the configuration
                 properties.put(key, value);
             }
         });
         try {
-            admin.getConfiguration(pid, "?").update(properties);
-        } catch (IOException e) {
+            if (kura != null) {
+                kura.updateConfiguration(pid, properties);
+            } else if (admin != null) {
+                admin.getConfiguration(pid, "?").update(new Hashtable<>(properties));
+            }
+        } catch (Exception e) {
             LOG.error("could not write the settings in force of {} back: {}", pid, e.getMessage());
         }
     }

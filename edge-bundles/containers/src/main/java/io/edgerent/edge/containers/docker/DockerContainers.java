@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.eclipse.kura.configuration.ConfigurationService;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -38,6 +39,8 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -113,6 +116,10 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     @Reference
     private ConfigurationAdmin configurationAdmin;
 
+    /** Kura's configuration service, where there is one: refused settings are written back through it (OwnerSettings). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+    private ConfigurationService kuraConfiguration;
+
     private final OwnerSettings settings = new OwnerSettings(PID);
     private volatile Config config;
     private volatile DockerClient docker;
@@ -134,7 +141,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     /** Limits and image apply from the next rental on; the one running keeps what it started with. */
     @Modified
     void modified(Config config, Map<String, Object> properties) {
-        settings.modify(configurationAdmin, properties, () -> apply(config));
+        settings.modify(configurationAdmin, kuraConfiguration, properties, () -> apply(config));
     }
 
     /** Takes the settings whole, or refuses them (IllegalArgumentException) with every reason and changes nothing. */

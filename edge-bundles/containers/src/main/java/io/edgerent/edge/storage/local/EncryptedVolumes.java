@@ -17,12 +17,15 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.eclipse.kura.configuration.ConfigurationService;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -73,6 +76,10 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
     @Reference
     private ConfigurationAdmin configurationAdmin;
 
+    /** Kura's configuration service, where there is one: refused settings are written back through it (OwnerSettings). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+    private ConfigurationService kuraConfiguration;
+
     private final OwnerSettings settings = new OwnerSettings(PID);
     private volatile Backend backend;
     private volatile Path base;
@@ -84,7 +91,11 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
 
     @Modified
     void modified(Config config, Map<String, Object> properties) {
-        settings.modify(configurationAdmin, properties, () -> configure(config.backend(), config.base_path()));
+        settings.modify(
+                configurationAdmin,
+                kuraConfiguration,
+                properties,
+                () -> configure(config.backend(), config.base_path()));
     }
 
     /** Volumes under {@code basePath} with the given backend (auto, luks2, fscrypt), outside OSGi (tests on a Pi, benchmarks). */

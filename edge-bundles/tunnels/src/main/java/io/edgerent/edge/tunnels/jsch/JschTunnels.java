@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.kura.configuration.ConfigurableComponent;
+import org.eclipse.kura.configuration.ConfigurationService;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -25,6 +26,8 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -92,6 +95,10 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
     @Reference
     private ConfigurationAdmin configurationAdmin;
 
+    /** Kura's configuration service, where there is one: refused settings are written back through it (OwnerSettings). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+    private ConfigurationService kuraConfiguration;
+
     @Activate
     void activate(Config config, Map<String, Object> properties) {
         settings.activate(properties, () -> apply(config));
@@ -100,7 +107,7 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
     /** Open tunnels take the new keepalive at once and the new backoff at their next reconnect. */
     @Modified
     void modified(Config config, Map<String, Object> properties) {
-        settings.modify(configurationAdmin, properties, () -> apply(config));
+        settings.modify(configurationAdmin, kuraConfiguration, properties, () -> apply(config));
     }
 
     private void apply(Config config) {
