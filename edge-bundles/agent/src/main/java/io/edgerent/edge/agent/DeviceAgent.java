@@ -177,7 +177,7 @@ public class DeviceAgent implements ConfigurableComponent {
 
     @Activate
     void activate(Config config, Map<String, Object> properties) {
-        settings.activate(properties, () -> apply(config));
+        settings.activate(properties, kuraConfiguration, Config.class, this::apply);
     }
 
     /**

@@ -3,6 +3,9 @@ package io.edgerent.edge.settings;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.eclipse.kura.configuration.ConfigurationService;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.slf4j.Logger;
@@ -32,6 +35,70 @@ public final class OwnerSettings {
     public synchronized void activate(Map<String, ?> properties, Runnable apply) {
         apply.run();
         inForce = Map.copyOf(properties);
+    }
+
+    /**
+     * The first settings, seen as {@code type}. Under Kura ({@code kura} not null) the component never fails to start
+     * for a refused stored value (Kura pushes its latest snapshot back at every start, and a failed component takes
+     * the device offline): each refused value falls back to its default, one at a time, keeping every value that
+     * passes; the settings it starts with are logged and written back through Kura, so its form shows them. Without
+     * Kura (the launcher) a refusal fails the activation, as {@link #activate(Map, Runnable)} does, and the launcher
+     * says so and exits.
+     */
+    public synchronized <A> void activate(
+            Map<String, ?> properties, ConfigurationService kura, Class<A> type, Consumer<A> apply) {
+        try {
+            apply.accept(TypedSettings.of(type, properties));
+            inForce = Map.copyOf(properties);
+            return;
+        } catch (RuntimeException refused) {
+            if (kura == null) {
+                throw refused;
+            }
+            LOG.error("{}; starting with the defaults of the values refused", refused.getMessage());
+        }
+        Map<String, Object> defaults = TypedSettings.defaults(type);
+        Map<String, Object> candidate = new HashMap<>(properties);
+        int left = problems(type, candidate, apply);
+        for (String key : new TreeSet<>(defaults.keySet())) {
+            if (left == 0) {
+                break;
+            }
+            if (Objects.equals(candidate.get(key), defaults.get(key))) {
+                continue;
+            }
+            Map<String, Object> tried = new HashMap<>(candidate);
+            tried.put(key, defaults.get(key));
+            int problems = problems(type, tried, apply); // 0: taken
+            if (problems < left) {
+                LOG.warn(
+                        "{}: {} = {} refused at start; its default {} is in force",
+                        pid,
+                        key,
+                        candidate.get(key),
+                        defaults.get(key));
+                candidate = tried;
+                left = problems;
+            }
+        }
+        if (left > 0) {
+            candidate = new HashMap<>(defaults);
+            apply.accept(TypedSettings.of(type, candidate));
+        }
+        inForce = Map.copyOf(candidate);
+        putBack(null, kura);
+    }
+
+    /** How many problems {@code apply} finds with {@code properties}; 0 once it took them (it changes nothing before). */
+    private static <A> int problems(Class<A> type, Map<String, ?> properties, Consumer<A> apply) {
+        try {
+            apply.accept(TypedSettings.of(type, properties));
+            return 0;
+        } catch (Refusals.Refused refused) {
+            return refused.problems;
+        } catch (RuntimeException other) {
+            return Integer.MAX_VALUE;
+        }
     }
 
     /**

@@ -4,6 +4,17 @@ package io.edgerent.edge.settings;
 public final class Refusals {
     private final String component;
     private final StringBuilder problems = new StringBuilder();
+    private int count;
+
+    /** Settings refused, with how many problems they had. */
+    public static final class Refused extends IllegalArgumentException {
+        public final int problems;
+
+        Refused(String message, int problems) {
+            super(message);
+            this.problems = problems;
+        }
+    }
 
     /** {@code component} names the settings in the message, as in "containers settings refused: …". */
     public Refusals(String component) {
@@ -27,13 +38,14 @@ public final class Refusals {
     }
 
     private void add(String problem) {
+        count++;
         problems.append(problems.length() == 0 ? " " : "; ").append(problem);
     }
 
     /** Throws IllegalArgumentException naming every problem, if there is one. */
     public void throwIfAny() {
         if (problems.length() > 0) {
-            throw new IllegalArgumentException(component + " settings refused:" + problems);
+            throw new Refused(component + " settings refused:" + problems, count);
         }
     }
 }

@@ -135,7 +135,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
 
     @Activate
     void activate(Config config, Map<String, Object> properties) {
-        settings.activate(properties, () -> apply(config));
+        settings.activate(properties, kuraConfiguration, Config.class, this::apply);
     }
 
     /** Limits and image apply from the next rental on; the one running keeps what it started with. */

@@ -86,7 +86,7 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
 
     @Activate
     void activate(Config config, Map<String, Object> properties) {
-        settings.activate(properties, () -> configure(config.backend(), config.base_path()));
+        settings.activate(properties, kuraConfiguration, Config.class, c -> configure(c.backend(), c.base_path()));
     }
 
     @Modified

@@ -101,7 +101,7 @@ public class JschTunnels implements Tunnels, ConfigurableComponent {
 
     @Activate
     void activate(Config config, Map<String, Object> properties) {
-        settings.activate(properties, () -> apply(config));
+        settings.activate(properties, kuraConfiguration, Config.class, this::apply);
     }
 
     /** Open tunnels take the new keepalive at once and the new backoff at their next reconnect. */
