@@ -185,6 +185,15 @@ final class KuraRuntime implements AutoCloseable {
         };
     }
 
+    /** This machine's memory in MiB, as /proc/meminfo says: what the containers component bounds its limit by. */
+    static long hostMib() throws IOException {
+        return Files.readAllLines(Path.of("/proc/meminfo")).stream()
+                .filter(l -> l.startsWith("MemTotal:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024)
+                .findFirst()
+                .orElseThrow();
+    }
+
     List<Bundle> bundles() {
         return List.of(context.getBundles());
     }

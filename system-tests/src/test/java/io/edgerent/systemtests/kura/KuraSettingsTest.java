@@ -8,7 +8,6 @@ import io.edgerent.systemtests.support.World;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -92,11 +91,7 @@ class KuraSettingsTest {
                 assertEquals(256L << 20, memoryOf(first), "the running container keeps what it started with");
 
                 // Bad values: refused, written back, and the device goes on as before.
-                long hostMib = Files.readAllLines(Path.of("/proc/meminfo")).stream()
-                        .filter(l -> l.startsWith("MemTotal:"))
-                        .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024)
-                        .findFirst()
-                        .orElseThrow();
+                long hostMib = KuraRuntime.hostMib();
                 kura.configure(agentPid, Map.of("price.per.hour", -5L));
                 kura.configure(containersPid, Map.of("memory.mib", (int) hostMib + 1));
                 kura.configure(agentPid, Map.of("available.hours", "25:00-26:00"));

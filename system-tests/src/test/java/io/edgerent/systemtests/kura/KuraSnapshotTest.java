@@ -3,7 +3,6 @@ package io.edgerent.systemtests.kura;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.edgerent.systemtests.support.World;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,11 +25,7 @@ class KuraSnapshotTest {
 
     @Test
     void refused_values_from_a_snapshot_fall_back_to_their_defaults_and_every_component_stays_up() throws Exception {
-        long hostMib = Files.readAllLines(Path.of("/proc/meminfo")).stream()
-                .filter(l -> l.startsWith("MemTotal:"))
-                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024)
-                .findFirst()
-                .orElseThrow();
+        long hostMib = KuraRuntime.hostMib();
         String agentPid = "io.edgerent.edge.agent";
         String containersPid = "io.edgerent.edge.containers";
         try (KuraRuntime kura = new KuraRuntime(

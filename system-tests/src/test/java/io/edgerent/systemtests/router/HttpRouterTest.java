@@ -82,9 +82,17 @@ class HttpRouterTest {
                     curl("-sk", "https://" + rental + ".localhost:" + world.httpsPort + "/")
                             .out());
 
-            World.Result headers = curl("-s", local + "/headers");
+            World.Result headers =
+                    curl("-s", "-H", "Forwarded: for=6.6.6.6", "-H", "X-Forwarded-Proto: https", local + "/headers");
             assertTrue(headers.out().contains("x-forwarded-for: 127.0.0.1"), headers.out());
-            assertTrue(headers.out().contains("x-forwarded-proto: http"), headers.out());
+            assertTrue(
+                    headers.out().contains("x-forwarded-proto: http\n"),
+                    "the router's, not the client's: " + headers.out());
+            assertTrue(
+                    headers.out()
+                            .contains("forwarded: for=6.6.6.6, for=127.0.0.1;proto=http;host=\"" + rental
+                                    + ".localhost:" + world.httpPort + "\""),
+                    "the client's claim first, the router's hop last: " + headers.out());
             World.Result posted = curl("-s", "--data-binary", "posted body", local + "/echo");
             assertEquals("posted body", posted.out());
 

@@ -486,10 +486,12 @@ public final class HttpRouter implements AutoCloseable {
                     .append(request.startLine[2])
                     .append("\r\n");
             String forwardedFor = request.header("x-forwarded-for");
+            String forwarded = request.header("forwarded");
             for (String[] h : request.headers) {
                 if (!HttpMessage.HOP_BY_HOP.contains(h[0])
                         && !request.hasToken("connection", h[0])
                         && !h[0].equals("expect")
+                        && !h[0].equals("forwarded")
                         && !h[0].startsWith("x-forwarded-")) {
                     head.append(h[0]).append(": ").append(h[1]).append("\r\n");
                 }
@@ -500,6 +502,16 @@ public final class HttpRouter implements AutoCloseable {
                     .append("\r\n");
             head.append("x-forwarded-proto: ").append(https ? "https" : "http").append("\r\n");
             head.append("x-forwarded-host: ").append(request.header("host")).append("\r\n");
+            // RFC 7239: the same, in one header; what the client claimed comes first, this hop last.
+            head.append("forwarded: ")
+                    .append(forwarded == null ? "" : forwarded + ", ")
+                    .append("for=")
+                    .append(clientAddress.contains(":") ? "\"[" + clientAddress + "]\"" : clientAddress)
+                    .append(";proto=")
+                    .append(https ? "https" : "http")
+                    .append(";host=\"")
+                    .append(request.header("host").replace("\"", ""))
+                    .append("\"\r\n");
             if (upgrade) {
                 head.append("connection: upgrade\r\nupgrade: ")
                         .append(request.header("upgrade"))
