@@ -140,8 +140,6 @@ class LyingHubTest {
                     stopped.err());
             long signed = lies.highestVoucher.get();
             assertTrue(signed > 0 && signed < 100, "the renter signed for seconds, not for 3475: " + signed);
-            Thread.sleep(2_000);
-            assertEquals(signed, lies.highestVoucher.get(), "nothing signed after the lie");
 
             world.cli(renter.home, "end", rental).assertOk();
             // The liar settles with "deposit 3600, refund 0": A refunds all but what the renter signed.
