@@ -60,15 +60,8 @@ public final class Payer {
         while (!stopped
                 && (channel.state().equals(RentalView.PREPARING)
                         || channel.state().equals(RentalView.ACTIVE))) {
-            long ahead = channel.prices().forSeconds(2 * every.toSeconds());
-            long target = Math.min(
-                    bounded(channel, 2 * every.toSeconds()),
-                    Math.min(channel.deposit(), Math.max(channel.paid(), channel.due() + ahead)));
             try {
-                if (target > channel.paid() || channel.lastSequence() < 0) {
-                    channel = hub.pay(Voucher.sign(
-                            renter, rental, target, channel.lastSequence() + 1, System.currentTimeMillis()));
-                }
+                channel = payOnce(channel);
                 show(channel, Duration.ofNanos(System.nanoTime() - started));
             } catch (HubClient.HubUnreachableException e) {
                 notAnswering(e);
@@ -132,16 +125,35 @@ public final class Payer {
     }
 
     /**
+     * One voucher if one is owed for {@code channel}: what is due plus two intervals ahead, never more than the deposit
+     * or the renter's terms allow ({@link #bounded}); the first one always. Answers the channel after it.
+     */
+    public ChannelStatus payOnce(ChannelStatus channel) {
+        long aheadSeconds = 2 * every.toSeconds();
+        long target = Math.min(
+                bounded(channel, aheadSeconds),
+                Math.min(
+                        channel.deposit(),
+                        Math.max(
+                                channel.paid(), channel.due() + channel.prices().forSeconds(aheadSeconds))));
+        if (target > channel.paid() || channel.lastSequence() < 0) {
+            return hub.pay(
+                    Voucher.sign(renter, rental, target, channel.lastSequence() + 1, System.currentTimeMillis()));
+        }
+        return channel;
+    }
+
+    /**
      * The most the renter promises now ({@link RentalTerms#most}); a hub whose channel asks for a price or a cap other
      * than the agreed ones, or says more is due than that allows, is refused: {@link Overcharged}.
      */
     private long bounded(ChannelStatus channel, long aheadSeconds) {
         String refusal = terms.refusal(channel);
-        long most = terms.most(channel.prices(), System.currentTimeMillis(), aheadSeconds);
-        long mostDue = terms.most(channel.prices(), System.currentTimeMillis(), 0);
+        long now = System.currentTimeMillis();
+        long mostDue = terms.most(channel.prices(), now, 0);
         if (refusal == null && channel.due() > mostDue) {
             refusal = "the hub says " + channel.due() + " is due for rental " + rental + ", but "
-                    + (System.currentTimeMillis() - terms.rentedAt()) / 1000 + " s since you rented it at "
+                    + (now - terms.rentedAt()) / 1000 + " s since you rented it at "
                     + channel.prices().perHour() + " per hour, plus " + RentalTerms.TOLERANCE_SECONDS
                     + " s, plus your egress cap of " + terms.maxEgressBytes() + " bytes at "
                     + channel.prices().perGb() + " per GB, come to at most " + mostDue;
@@ -150,7 +162,7 @@ public final class Payer {
             throw new Overcharged(refusal + ". Nothing more was signed: the rental pauses unpaid; end it with"
                     + " `edgerent end " + rental + "` (you pay at most what you signed, " + channel.paid() + ")");
         }
-        return most;
+        return terms.most(channel.prices(), now, aheadSeconds);
     }
 
     /** A last voucher for exactly what is due, so ending leaves the owner paid for the time used. */

@@ -1,5 +1,7 @@
 package io.edgerent.protocol;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -45,6 +47,22 @@ public record RentRequest(
 
     public RentRequest(String deviceId, int hours, String sshKey, long maxPricePerHour, long deposit) {
         this(deviceId, hours, sshKey, maxPricePerHour, deposit, Template.BASE, null);
+    }
+
+    /**
+     * An egress cap as a renter writes it: GB of 10^9 bytes, decimals allowed, 0 to 100,000 (100 TB); anything else
+     * is malformed. The command line's --max-egress-gb and the rent form's field read it the same way.
+     */
+    public static long egressBytes(String gb) {
+        try {
+            BigDecimal bytes = new BigDecimal(gb.strip()).movePointRight(9);
+            if (bytes.signum() < 0 || bytes.compareTo(BigDecimal.valueOf(MOST_EGRESS_BYTES)) > 0) {
+                throw new NumberFormatException();
+            }
+            return bytes.setScale(0, RoundingMode.DOWN).longValueExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new MalformedMessageException("the egress cap is a number of GB from 0 to 100000, got '" + gb + "'");
+        }
     }
 
     public byte[] encode() {

@@ -25,6 +25,6 @@ final class PayCommand extends HubCommand {
 
     @Override
     int run(HubClient hub) {
-        return PayLoop.payUntilEnd(context, hub, context.renterKey(), rental, payEvery.seconds);
+        return PayLoop.payUntilEnd(context, hub, context.renterKey(), rental, payEvery.seconds());
     }
 }

@@ -9,5 +9,13 @@ public final class PayEveryOption {
             paramLabel = "SECONDS",
             defaultValue = "60",
             description = "how often to sign a voucher (default 60)")
-    int seconds;
+    private int seconds;
+
+    /** The interval, refused when it is not a positive number of seconds. */
+    int seconds() {
+        if (seconds <= 0) {
+            throw new UsageException("--pay-every takes a positive number of seconds");
+        }
+        return seconds;
+    }
 }

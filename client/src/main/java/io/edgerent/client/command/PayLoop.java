@@ -15,9 +15,6 @@ final class PayLoop {
     private PayLoop() {}
 
     static int payUntilEnd(Context context, HubClient hub, KeyPair renter, String rental, int everySeconds) {
-        if (everySeconds <= 0) {
-            throw new UsageException("--pay-every takes a positive number of seconds");
-        }
         RentalTerms terms = RentalTerms.load(context.home(), rental)
                 .orElseThrow(() -> new UsageException("this machine did not rent " + rental
                         + ": pay from the machine (and EDGERENT_HOME) that rented it, which keeps what you agreed to"));

@@ -10,10 +10,7 @@ import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.Template;
-import io.edgerent.protocol.Voucher;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +19,7 @@ import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -144,9 +142,7 @@ final class RentCommand extends HubCommand {
                 ? new Prices(Math.min(listed, most), 0).forSeconds(hours * 3600L)
                 : Show.amount(deposit, "--deposit");
         long maxEgress = egressBytes(maxEgressGb);
-        if (payEvery.seconds <= 0) {
-            throw new UsageException("--pay-every takes a positive number of seconds");
-        }
+        Duration every = Duration.ofSeconds(payEvery.seconds());
         KeyPair renter = context.renterKey();
         String password = template == Template.FILES ? newPassword() : null;
         RentalTerms terms = new RentalTerms(System.currentTimeMillis(), most, maxEgress);
@@ -163,7 +159,7 @@ final class RentCommand extends HubCommand {
                         maxEgress));
         terms.save(context.home(), rental.name());
         Path passwordFile = password == null ? null : savePassword(rental.name(), password);
-        firstVoucher(hub, renter, rental.name(), terms);
+        firstVoucher(hub, renter, rental.name(), terms, every);
         if (!leave.noWait) {
             rental = awaitActive(hub, renter, rental);
         }
@@ -188,35 +184,28 @@ final class RentCommand extends HubCommand {
         if (leave.noWait || leave.detach) {
             return 0;
         }
-        return PayLoop.payUntilEnd(context, hub, renter, rental.name(), payEvery.seconds);
+        return PayLoop.payUntilEnd(context, hub, renter, rental.name(), (int) every.toSeconds());
     }
 
     /**
      * The first voucher, sent with the rent: the device serves a rental only once one is stored. It promises the
      * first two --pay-every intervals at the channel's price, once the renter checked that price is the one agreed to.
      */
-    private void firstVoucher(HubClient hub, KeyPair renter, String rental, RentalTerms terms) {
+    private void firstVoucher(HubClient hub, KeyPair renter, String rental, RentalTerms terms, Duration every) {
         ChannelStatus channel = hub.channel(renter, rental);
         String refusal = terms.refusal(channel);
         if (refusal != null) {
             hub.end(renter, rental);
             throw new Payer.Overcharged(refusal + "; rental " + rental + " was ended unpaid");
         }
-        if (channel.lastSequence() < 0) {
-            long ahead = Math.min(channel.deposit(), channel.prices().forSeconds(2L * payEvery.seconds));
-            hub.pay(Voucher.sign(renter, rental, ahead, 0, System.currentTimeMillis()));
-        }
+        new Payer(hub, renter, rental, terms, every, context.err(), false).payOnce(channel);
     }
 
     /** {@code --max-egress-gb}: GB of 10^9 bytes, decimals allowed, 0 to 100,000 (100 TB). */
     static long egressBytes(String gb) {
         try {
-            BigDecimal bytes = new BigDecimal(gb).multiply(BigDecimal.valueOf(1_000_000_000L));
-            if (bytes.signum() < 0 || bytes.compareTo(BigDecimal.valueOf(RentRequest.MOST_EGRESS_BYTES)) > 0) {
-                throw new NumberFormatException();
-            }
-            return bytes.setScale(0, RoundingMode.DOWN).longValueExact();
-        } catch (NumberFormatException | ArithmeticException e) {
+            return RentRequest.egressBytes(gb);
+        } catch (MalformedMessageException e) {
             throw new UsageException("--max-egress-gb takes a number of GB from 0 to 100000, got '" + gb + "'");
         }
     }

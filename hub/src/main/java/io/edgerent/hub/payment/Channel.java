@@ -6,6 +6,7 @@ import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.UsageReport;
+import java.util.Optional;
 
 /**
  * A channel as stored, with the state of its rental and what the hub's HTTP router sent out for
@@ -216,9 +217,15 @@ public record Channel(
                 note);
     }
 
-    /** The channel of {@code rental}, in the caller's transaction; columns in the order the record lists them. */
+    /** The channel of {@code rental}, in the caller's transaction; a channel this hub does not hold is refused. */
     static Channel read(Sql sql, String rental) {
-        Sql.Row r = sql.one(
+        return find(sql, rental)
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
+    }
+
+    /** The channel of {@code rental}, in the caller's transaction, if this hub holds it. */
+    static Optional<Channel> find(Sql sql, String rental) {
+        return sql.one(
                         "SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
                                 + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes,"
                                 + " c.usage_sequence, c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state,"
@@ -226,35 +233,34 @@ public record Channel(
                                 + " c.egress_cap, c.usage_at, r.created_at, c.note"
                                 + " FROM channel c JOIN rental r ON r.name = c.rental WHERE c.rental = ?",
                         rental)
-                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
-        return new Channel(
-                r.text("rental"),
-                r.bytes("renter_key"),
-                r.text("owner"),
-                r.text("device_id"),
-                r.integer("deposit"),
-                new Prices(r.integer("price_per_hour"), r.integer("price_per_gb")),
-                (int) r.integer("fee_bps"),
-                r.integer("paid"),
-                r.integer("last_sequence"),
-                r.integer("billed_ms"),
-                r.nullableInteger("metered_until"),
-                r.integer("egress_bytes"),
-                r.integer("usage_sequence"),
-                r.integer("usage_online"),
-                r.integer("usage_cpu"),
-                r.integer("usage_in"),
-                r.nullableInteger("paused_since"),
-                r.text("state"),
-                orZero(r.nullableInteger("owner_share")),
-                orZero(r.nullableInteger("hub_fee")),
-                orZero(r.nullableInteger("refund")),
-                r.text("rental_state"),
-                r.integer("http_bytes_out"),
-                r.integer("egress_cap"),
-                r.isNull("usage_at") ? r.integer("created_at") : r.integer("usage_at"),
-                r.integer("created_at"),
-                r.text("note"));
+                .map(r -> new Channel(
+                        r.text("rental"),
+                        r.bytes("renter_key"),
+                        r.text("owner"),
+                        r.text("device_id"),
+                        r.integer("deposit"),
+                        new Prices(r.integer("price_per_hour"), r.integer("price_per_gb")),
+                        (int) r.integer("fee_bps"),
+                        r.integer("paid"),
+                        r.integer("last_sequence"),
+                        r.integer("billed_ms"),
+                        r.nullableInteger("metered_until"),
+                        r.integer("egress_bytes"),
+                        r.integer("usage_sequence"),
+                        r.integer("usage_online"),
+                        r.integer("usage_cpu"),
+                        r.integer("usage_in"),
+                        r.nullableInteger("paused_since"),
+                        r.text("state"),
+                        orZero(r.nullableInteger("owner_share")),
+                        orZero(r.nullableInteger("hub_fee")),
+                        orZero(r.nullableInteger("refund")),
+                        r.text("rental_state"),
+                        r.integer("http_bytes_out"),
+                        r.integer("egress_cap"),
+                        r.isNull("usage_at") ? r.integer("created_at") : r.integer("usage_at"),
+                        r.integer("created_at"),
+                        r.text("note")));
     }
 
     private static long orZero(Long value) {

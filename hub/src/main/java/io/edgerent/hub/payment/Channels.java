@@ -205,12 +205,12 @@ public final class Channels {
      * have made honestly is refused ({@link ImpossibleUsage}) and changes nothing.
      */
     public Outcome recordUsage(String deviceId, UsageReport usage) {
-        Optional<Sql.Row> serving = sql.one("SELECT device_id FROM channel WHERE rental = ?", usage.rental());
-        if (serving.isEmpty() || !serving.get().text("device_id").equals(deviceId)) {
-            throw new ImpossibleUsage(
-                    ErrorCode.FORBIDDEN, "not_served", "rental " + usage.rental() + " is not served by " + deviceId);
-        }
-        Channel c = channel(usage.rental());
+        Channel c = Channel.find(sql, usage.rental())
+                .filter(served -> served.deviceId().equals(deviceId))
+                .orElseThrow(() -> new ImpossibleUsage(
+                        ErrorCode.FORBIDDEN,
+                        "not_served",
+                        "rental " + usage.rental() + " is not served by " + deviceId));
         requireOpen(c);
         if (usage.sequence() <= c.usageSequence()) {
             throw new RefusedException(

@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -218,22 +216,6 @@ final class WebExchange {
 
     static int wholeNumber(String text, String what, int min, int max) {
         return (int) wholeNumber(text, what, (long) min, (long) max);
-    }
-
-    /** GB of 10^9 bytes, decimals allowed, as bytes from 0 to {@code mostBytes}; anything else is refused, naming {@code what}. */
-    static long gigabytes(String text, String what, long mostBytes) {
-        try {
-            BigDecimal bytes = new BigDecimal(text.strip()).movePointRight(9);
-            if (bytes.signum() < 0 || bytes.compareTo(BigDecimal.valueOf(mostBytes)) > 0) {
-                throw new NumberFormatException();
-            }
-            return bytes.setScale(0, RoundingMode.DOWN).longValueExact();
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new RefusedException(
-                    ErrorCode.BAD_REQUEST,
-                    what + " is a number of GB from 0 to "
-                            + BigDecimal.valueOf(mostBytes).movePointLeft(9).toPlainString());
-        }
     }
 
     static long wholeNumber(String text, String what, long min, long max) {

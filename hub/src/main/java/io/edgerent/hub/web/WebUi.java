@@ -1,7 +1,6 @@
 package io.edgerent.hub.web;
 
 import static io.edgerent.hub.web.WebExchange.asset;
-import static io.edgerent.hub.web.WebExchange.gigabytes;
 import static io.edgerent.hub.web.WebExchange.hexBytes;
 import static io.edgerent.hub.web.WebExchange.notFound;
 import static io.edgerent.hub.web.WebExchange.requireFormToken;
@@ -249,10 +248,7 @@ public final class WebUi implements AutoCloseable {
                     passwordSha256,
                     r.param("maxEgressGb") == null || r.param("maxEgressGb").isBlank()
                             ? RentRequest.DEFAULT_MAX_EGRESS_BYTES
-                            : gigabytes(
-                                    r.param("maxEgressGb"),
-                                    "the most egress you pay for",
-                                    RentRequest.MOST_EGRESS_BYTES));
+                            : egressCap(r.param("maxEgressGb")));
             RentalView rental = services.rentals()
                     .rentFromPage(account.renterKey(), request, AuthorizedKeys.normalize(sshKey), voucherKey);
             LOG.info(
@@ -293,5 +289,15 @@ public final class WebUi implements AutoCloseable {
                         services.books().incomeByDay(owner, 30),
                         services.wipes().wipesOf(owner, 10),
                         clock.millis()));
+    }
+
+    /** The rent form's egress cap (RentRequest.egressBytes), refused with the form's own words. */
+    private static long egressCap(String gb) {
+        try {
+            return RentRequest.egressBytes(gb);
+        } catch (MalformedMessageException e) {
+            throw new RefusedException(
+                    ErrorCode.BAD_REQUEST, "the most egress you pay for is a number of GB from 0 to 100000");
+        }
     }
 }
