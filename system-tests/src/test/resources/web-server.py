@@ -4,7 +4,9 @@ GET /          hello from HOSTNAME
 GET /big?n=N   N bytes (Content-Length), produced as they are sent
 GET /stream    chunked: "first" now, "last" once /tmp/go exists (the test creates it after
                reading "first", so a router that held the body back would never deliver it)
-POST /echo     the request body back
+POST /echo     the request body back (Content-Length or chunked)
+GET /events?n=N&every=S  text/event-stream: N events, one every S seconds
+GET /bad-response  a response framed both by Content-Length and chunked (a smuggling shape)
 GET /headers   the request headers as received
 GET /chunks?n=N  chunked: N chunks of "abcd\n"
 GET /seen      the request line of every request this server received, one a line
@@ -73,6 +75,21 @@ class Handler(BaseHTTPRequestHandler):
             for _ in range(int(self.path.split("=", 1)[1])):
                 self.wfile.write(b"5\r\nabcd\n\r\n")
             self.chunk(b"")
+        elif self.path.startswith("/events?"):
+            args = dict(p.split("=", 1) for p in self.path.split("?", 1)[1].split("&"))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(int(args["n"])):
+                if i:
+                    time.sleep(float(args["every"]))
+                self.chunk(b"data: %d\n\n" % i)
+            self.chunk(b"")
+        elif self.path == "/bad-response":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+            self.wfile.flush()
+            self.close_connection = True
         elif self.path == "/seen":
             with open("/tmp/seen") as seen:
                 self.send_text(seen.read())
@@ -84,8 +101,20 @@ class Handler(BaseHTTPRequestHandler):
             self.send_text("not found\n", 404)
 
     def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        self.send_text(self.rfile.read(n).decode())
+        self.send_text(self.body().decode())
+
+    def body(self):
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        data = b""
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return data
+            data += self.rfile.read(size)
+            self.rfile.readline()
 
     def chunk(self, data):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))

@@ -15,6 +15,7 @@ import io.edgerent.hub.observability.HubMetrics;
 import io.edgerent.hub.observability.MetricsServer;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.router.http.HttpRouter;
+import io.edgerent.hub.router.http.Pages;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.OtherHubs;
@@ -44,7 +45,6 @@ public final class Hub implements AutoCloseable {
     private Database database;
     private SshGateway gateway;
     private HttpRouter router;
-    private volatile WebUi web;
     private CoapApi api;
     private GroupCommit commits;
     private MetricsServer metricsServer;
@@ -66,12 +66,17 @@ public final class Hub implements AutoCloseable {
             services.devices().claimIdentity(hubKey.openSsh(), database.isPostgres());
             gateway = new SshGateway(config, services, hubKey);
             Accounts accounts = new Accounts(sql, Clock.systemUTC());
+            WebUi web = new WebUi(config, services, accounts, () -> api.market(), hubKey.openSsh(), Clock.systemUTC());
             router = new HttpRouter(
                     config,
                     services,
-                    TlsIdentity.load(config),
+                    TlsIdentity.reloading(config, Duration.ofSeconds(10)),
                     gateway::tunnelTarget,
-                    () -> web == null ? 0 : web.port());
+                    r -> {
+                        WebUi.Reply reply =
+                                web.serve(r.method(), r.uri(), r.headers(), r.body(), r.https(), r.client());
+                        return new Pages.Reply(reply.status(), reply.headers(), reply.body());
+                    });
             commits = new GroupCommit(sql);
             HubMetrics metrics = new HubMetrics();
             federation = new Federation(
@@ -112,10 +117,6 @@ public final class Hub implements AutoCloseable {
                     () -> health(services, metrics));
             gateway.start();
             router.start();
-            // The pages take a free loopback port only once the router holds its own, so they can never take one of
-            // those.
-            web = new WebUi(config, services, accounts, () -> api.market(), hubKey.openSsh(), Clock.systemUTC());
-            web.start();
             services.rentals().servedAt(gateway.port(), router.httpPort(), router.httpsPort());
             api.start();
             metricsServer.start();
@@ -250,7 +251,6 @@ public final class Hub implements AutoCloseable {
             metricsServer,
             api,
             router,
-            web,
             gateway,
             commits,
             database

@@ -29,6 +29,13 @@ class LayeringTest {
         }
         assertTrue(files.size() > 30, "found the hub's sources under " + SOURCES.toAbsolutePath());
         assertEquals(List.of(), Layering.violations(files));
+        // HTTP is Netty's: the JDK's HTTP server (one thread per exchange, lenient framing) is not to come back.
+        assertEquals(
+                List.of(),
+                files.entrySet().stream()
+                        .filter(f -> f.getValue().contains("com.sun.net.httpserver"))
+                        .map(Map.Entry::getKey)
+                        .toList());
     }
 
     @Test

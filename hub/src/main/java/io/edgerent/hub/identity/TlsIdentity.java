@@ -9,6 +9,7 @@ import java.io.Writer;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -26,8 +27,10 @@ import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -43,6 +46,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTPS router's certificate: the operator's PEM files, or a self-signed one for
@@ -51,6 +56,59 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  */
 public final class TlsIdentity {
     private TlsIdentity() {}
+
+    private static final Logger LOG = LoggerFactory.getLogger(TlsIdentity.class);
+
+    /**
+     * The router's TLS context, loaded again when the operator's certificate or key file changes (a renewal needs no
+     * restart; connections already open keep the context they began with). Files are looked at no more often than
+     * every {@code every}; a pair that does not load (half written, key and certificate apart) leaves the context in
+     * force and is said once, and tried again when the files change again.
+     */
+    public static Supplier<SSLContext> reloading(HubConfig config, Duration every) {
+        SSLContext first = load(config);
+        if (config.tlsCertificate() == null) {
+            return () -> first; // the hub's own self-signed certificate: nobody renews it
+        }
+        List<Path> files = List.of(config.tlsCertificate(), config.tlsKey());
+        return new Supplier<>() {
+            private SSLContext current = first;
+            private List<FileTime> seen = modified(files);
+            private long nextLook = System.nanoTime() + every.toNanos();
+
+            @Override
+            public synchronized SSLContext get() {
+                if (System.nanoTime() - nextLook >= 0) {
+                    nextLook = System.nanoTime() + every.toNanos();
+                    List<FileTime> now = modified(files);
+                    if (!now.equals(seen)) {
+                        seen = now;
+                        try {
+                            current = load(config);
+                            LOG.info("the TLS certificate {} changed: new connections use it", files.get(0));
+                        } catch (RuntimeException e) {
+                            LOG.warn(
+                                    "the TLS certificate changed but cannot be used, the one before stays: {}",
+                                    e.getMessage());
+                        }
+                    }
+                }
+                return current;
+            }
+        };
+    }
+
+    private static List<FileTime> modified(List<Path> files) {
+        List<FileTime> times = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                times.add(Files.getLastModifiedTime(f));
+            } catch (IOException e) {
+                times.add(FileTime.fromMillis(0));
+            }
+        }
+        return times;
+    }
 
     public static SSLContext load(HubConfig config) {
         Path cert = config.tlsCertificate();

@@ -1,13 +1,13 @@
 package io.edgerent.hub.web;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.RefusedException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,8 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The pages' side of HTTP on the JDK's server: a request as the pages see it (its session, form, client address and
- * scheme as the router forwarded them), an answer and how it is sent (with the headers every page carries), forms and
+ * The pages' side of HTTP: a request as the pages see it (its session, form, and the client address and scheme the
+ * router saw on the connection itself), an answer and how it is sent (with the headers every page carries), forms and
  * cookies decoded strictly, and the refusals a request can meet before a page runs.
  */
 final class WebExchange {
@@ -48,7 +48,14 @@ final class WebExchange {
             boolean https,
             String client,
             String formToken,
-            HttpExchange exchange) {
+            Map<String, List<String>> headers,
+            List<String[]> setCookies) {
+        /** The first value of a header, or null. */
+        String header(String name) {
+            List<String> values = headers.get(name.toLowerCase(java.util.Locale.ROOT));
+            return values == null || values.isEmpty() ? null : values.get(0);
+        }
+
         String csrf() {
             return session.map(Accounts.Session::csrf).orElse(formToken);
         }
@@ -110,15 +117,15 @@ final class WebExchange {
 
     /** Refuses a POST without the token of its session (or, before signing in, of its form cookie), or from another origin. */
     static void requireFormToken(Request r) {
-        String origin = r.exchange().getRequestHeaders().getFirst("Origin");
-        String host = r.exchange().getRequestHeaders().getFirst("Host");
+        String origin = r.header("Origin");
+        String host = r.header("Host");
         if (origin != null && !origin.equals("null") && !origin.equals((r.https() ? "https://" : "http://") + host)) {
             throw new RefusedException(
                     ErrorCode.FORBIDDEN, "This form was sent from another site (" + origin + "); nothing was done.");
         }
         String sent = r.form().get("csrf");
         if (sent == null) {
-            sent = r.exchange().getRequestHeaders().getFirst("X-CSRF-Token");
+            sent = r.header("X-CSRF-Token");
         }
         String expected = r.csrf();
         if (sent == null
@@ -137,20 +144,25 @@ final class WebExchange {
                 + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + maxAgeSeconds + (https ? "; Secure" : "");
     }
 
-    static Request read(HttpExchange exchange, Accounts accounts) throws IOException {
-        String method = exchange.getRequestMethod();
-        String path = exchange.getRequestURI().getRawPath();
-        Map<String, String> query = decodeForm(exchange.getRequestURI().getRawQuery());
-        Map<String, String> form = Map.of();
-        if (method.equals("POST")) {
-            String type = exchange.getRequestHeaders().getFirst("Content-Type");
-            if (type == null || !type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
-                throw new WebRefusal(415, "These pages take forms (application/x-www-form-urlencoded).");
-            }
-            form = decodeForm(new String(readBody(exchange.getRequestBody()), StandardCharsets.UTF_8));
+    static Request read(
+            String method,
+            String uri,
+            Map<String, List<String>> headers,
+            byte[] body,
+            boolean https,
+            String client,
+            Accounts accounts) {
+        URI target;
+        try {
+            target = new URI(uri);
+        } catch (URISyntaxException e) {
+            throw new WebRefusal(400, "The address of this request is not valid.");
         }
-        Map<String, String> cookies = cookies(exchange);
-        boolean https = "https".equals(exchange.getRequestHeaders().getFirst("X-Forwarded-Proto"));
+        String path = target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath();
+        Map<String, String> query = decodeForm(target.getRawQuery());
+        Map<String, String> form = Map.of();
+        List<String[]> setCookies = new ArrayList<>();
+        Map<String, String> cookies = cookies(headers.getOrDefault("cookie", List.of()));
         Optional<Accounts.Session> session =
                 accounts.session(cookies.get(https ? SECURE_SESSION_COOKIE : SESSION_COOKIE));
         String formCookie = https ? SECURE_FORM_COOKIE : FORM_COOKIE;
@@ -158,30 +170,25 @@ final class WebExchange {
         if (session.isEmpty() && (formToken == null || formToken.length() != 43)) {
             // A visitor not signed in gets a token for the sign-in and sign-up forms, in a cookie those forms repeat.
             formToken = Accounts.randomToken();
-            exchange.getResponseHeaders()
-                    .add(
-                            "Set-Cookie",
-                            formCookie + "=" + formToken + "; Path=/; HttpOnly; SameSite=Lax"
-                                    + (https ? "; Secure" : ""));
+            setCookies.add(new String[] {
+                "Set-Cookie",
+                formCookie + "=" + formToken + "; Path=/; HttpOnly; SameSite=Lax" + (https ? "; Secure" : "")
+            });
         }
-        return new Request(method, path, query, form, session, https, clientAddress(exchange), formToken, exchange);
-    }
-
-    static byte[] readBody(InputStream in) throws IOException {
-        byte[] body = in.readNBytes(MAX_BODY + 1);
-        if (body.length > MAX_BODY) {
-            throw new WebRefusal(413, "A form is at most " + MAX_BODY / 1024 + " KiB.");
+        Request request =
+                new Request(method, path, query, form, session, https, client, formToken, headers, setCookies);
+        if (method.equals("POST")) {
+            String type = request.header("Content-Type");
+            if (type == null || !type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+                throw new WebRefusal(415, "These pages take forms (application/x-www-form-urlencoded).");
+            }
+            if (body.length > MAX_BODY) {
+                throw new WebRefusal(413, "A form is at most " + MAX_BODY / 1024 + " KiB.");
+            }
+            form = decodeForm(new String(body, StandardCharsets.UTF_8));
+            request = new Request(method, path, query, form, session, https, client, formToken, headers, setCookies);
         }
-        return body;
-    }
-
-    /** The client as the router saw it: the last address it appended to X-Forwarded-For. */
-    static String clientAddress(HttpExchange exchange) {
-        String forwarded = exchange.getRequestHeaders().getFirst("X-Forwarded-For");
-        if (forwarded == null) {
-            return exchange.getRemoteAddress().getAddress().getHostAddress();
-        }
-        return forwarded.substring(forwarded.lastIndexOf(',') + 1).strip();
+        return request;
     }
 
     static Map<String, String> decodeForm(String raw) {
@@ -200,9 +207,9 @@ final class WebExchange {
         return values;
     }
 
-    static Map<String, String> cookies(HttpExchange exchange) {
+    static Map<String, String> cookies(List<String> cookieHeaders) {
         Map<String, String> cookies = new HashMap<>();
-        for (String header : exchange.getRequestHeaders().getOrDefault("Cookie", List.of())) {
+        for (String header : cookieHeaders) {
             for (String c : header.split(";")) {
                 int eq = c.indexOf('=');
                 if (eq > 0) {
@@ -274,29 +281,33 @@ final class WebExchange {
         };
     }
 
-    static void send(HttpExchange exchange, Answer answer) throws IOException {
-        var h = exchange.getResponseHeaders();
-        h.set("Content-Type", answer.type());
-        h.set("X-Content-Type-Options", "nosniff");
-        h.set("Referrer-Policy", "same-origin");
-        h.set("X-Frame-Options", "DENY");
-        h.set(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-                        + " form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-        if (!h.containsKey("Cache-Control") && answer.headers().stream().noneMatch(x -> x[0].equals("Cache-Control"))) {
-            h.set("Cache-Control", "no-store");
+    /**
+     * The answer as sent: with the headers every page carries, and the form cookie a new visitor gets. {@code hsts}
+     * when the hub serves HTTPS with a certificate browsers trust (the operator's): browsers then keep to HTTPS for
+     * the hub's pages, so a sign-in code or session cookie is never sent in the clear after a first visit.
+     */
+    static WebUi.Reply reply(Request request, Answer answer, boolean hsts) {
+        List<String[]> h = new ArrayList<>();
+        h.add(new String[] {"Content-Type", answer.type()});
+        h.add(new String[] {"X-Content-Type-Options", "nosniff"});
+        h.add(new String[] {"Referrer-Policy", "same-origin"});
+        h.add(new String[] {"X-Frame-Options", "DENY"});
+        h.add(new String[] {
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+                    + " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        });
+        if (answer.headers().stream().noneMatch(x -> x[0].equals("Cache-Control"))) {
+            h.add(new String[] {"Cache-Control", "no-store"});
         }
-        for (String[] header : answer.headers()) {
-            h.add(header[0], header[1]);
-        }
-        boolean head = exchange.getRequestMethod().equals("HEAD");
-        exchange.sendResponseHeaders(answer.status(), head || answer.body().length == 0 ? -1 : answer.body().length);
-        if (!head && answer.body().length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(answer.body());
+        if (request != null) {
+            h.addAll(request.setCookies());
+            if (hsts && request.https()) {
+                h.add(new String[] {"Strict-Transport-Security", "max-age=31536000"});
             }
         }
+        h.addAll(answer.headers());
+        return new WebUi.Reply(answer.status(), h, answer.body());
     }
 
     /** The account a page needs; without one the answer is the sign-in page ({@link SignInNeeded}). */

@@ -4,19 +4,15 @@ import static io.edgerent.hub.web.WebExchange.asset;
 import static io.edgerent.hub.web.WebExchange.hexBytes;
 import static io.edgerent.hub.web.WebExchange.notFound;
 import static io.edgerent.hub.web.WebExchange.requireFormToken;
-import static io.edgerent.hub.web.WebExchange.send;
 import static io.edgerent.hub.web.WebExchange.signedIn;
 import static io.edgerent.hub.web.WebExchange.wholeNumber;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.hub.account.AuthPenalties;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.identity.AuthorizedKeys;
 import io.edgerent.hub.market.MarketFilter;
 import io.edgerent.hub.rental.Services;
-import io.edgerent.hub.threads.DaemonThreads;
 import io.edgerent.hub.web.WebExchange.Answer;
 import io.edgerent.hub.web.WebExchange.Request;
 import io.edgerent.hub.web.WebExchange.SignInNeeded;
@@ -30,14 +26,9 @@ import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.Template;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * Every POST carries the session's token against cross-site requests (or, before signing in, the
  * token of a short cookie), and is refused without it.
  */
-public final class WebUi implements AutoCloseable {
+public final class WebUi {
     private static final Logger LOG = LoggerFactory.getLogger(WebUi.class);
     private final HubConfig config;
     private final Services services;
@@ -58,8 +49,6 @@ public final class WebUi implements AutoCloseable {
     private final Clock clock;
     private final SignIns signIns;
     private final MyRentals myRentals;
-    private final HttpServer server;
-    private final ExecutorService workers;
 
     public WebUi(
             HubConfig config,
@@ -75,54 +64,37 @@ public final class WebUi implements AutoCloseable {
         this.clock = clock;
         this.signIns = new SignIns(accounts, new AuthPenalties(clock));
         this.myRentals = new MyRentals(config, services, hubKey);
+    }
+
+    /** What a page answers, with the headers every page carries. */
+    public record Reply(int status, List<String[]> headers, byte[] body) {}
+
+    /**
+     * Answers one request for the hub's own pages. {@code headers} has lower-case names; {@code https} and
+     * {@code client} are what the router saw of the connection, never what a header claims.
+     */
+    public Reply serve(
+            String method, String uri, Map<String, List<String>> headers, byte[] body, boolean https, String client) {
+        Answer answer;
+        Request request = null;
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the web pages on loopback: " + e.getMessage(), e);
+            request = WebExchange.read(method, uri, headers, body, https, client, accounts);
+            answer = route(request);
+        } catch (SignInNeeded e) {
+            answer = request.wantsJson()
+                    ? problem(request, 401, e.getMessage())
+                    : Answer.redirect("/signin?next=" + Html.url(request.path()));
+        } catch (WebRefusal e) {
+            answer = problem(request, e.status, e.getMessage());
+        } catch (RefusedException e) {
+            answer = problem(request, WebExchange.status(e.code()), e.getMessage());
+        } catch (MalformedMessageException | IllegalArgumentException e) {
+            answer = problem(request, 400, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("web page {} failed", uri, e);
+            answer = problem(request, 500, "The hub could not answer this page; the error is in its log.");
         }
-        workers = Executors.newFixedThreadPool(8, DaemonThreads.named("web"));
-        server.setExecutor(workers);
-        server.createContext("/", this::serve);
-    }
-
-    public void start() {
-        server.start();
-    }
-
-    /** The loopback port the router passes the pages' requests to. */
-    public int port() {
-        return server.getAddress().getPort();
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
-        workers.shutdownNow();
-    }
-
-    private void serve(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            Answer answer;
-            Request request = null;
-            try {
-                request = WebExchange.read(exchange, accounts);
-                answer = route(request);
-            } catch (SignInNeeded e) {
-                answer = request.wantsJson()
-                        ? problem(request, 401, e.getMessage())
-                        : Answer.redirect("/signin?next=" + Html.url(request.path()));
-            } catch (WebRefusal e) {
-                answer = problem(request, e.status, e.getMessage());
-            } catch (RefusedException e) {
-                answer = problem(request, WebExchange.status(e.code()), e.getMessage());
-            } catch (MalformedMessageException | IllegalArgumentException e) {
-                answer = problem(request, 400, e.getMessage());
-            } catch (RuntimeException e) {
-                LOG.error("web page {} failed", exchange.getRequestURI().getPath(), e);
-                answer = problem(request, 500, "The hub could not answer this page; the error is in its log.");
-            }
-            send(exchange, answer);
-        }
+        return WebExchange.reply(request, answer, config.tlsCertificate() != null);
     }
 
     private Answer problem(Request request, int status, String message) {

@@ -68,7 +68,8 @@ class IsolationTest {
                                     "{{json .HostConfig.PortBindings}}",
                                     "{{json .HostConfig.Binds}}",
                                     "{{json .HostConfig.LogConfig.Config}}",
-                                    "{{json .HostConfig.CapAdd}}"),
+                                    "{{json .HostConfig.CapAdd}}",
+                                    "{{json .HostConfig.Dns}}"),
                             container)
                     .assertOk()
                     .out()
@@ -92,7 +93,21 @@ class IsolationTest {
             assertFalse(
                     f[14].contains("SYS_ADMIN") || f[14].contains("NET_RAW") || f[14].contains("SYS_MODULE"), inspect);
 
+            assertEquals(
+                    "[\"9.9.9.9\",\"1.1.1.1\"]",
+                    f[15],
+                    "names resolve through public resolvers by default, never the LAN's: " + inspect);
+
             assertEquals("false", internal(device), "internet access is on by default");
+
+            // No IPv6 inside, whatever the host's ip6tables: off in the container's namespace, and root cannot turn it
+            // on; Docker's embedded resolver (which forwards to the owner's name servers) is the one in resolv.conf.
+            World.Result v6 = renter.ssh(
+                    rental,
+                    "cat /proc/sys/net/ipv6/conf/all/disable_ipv6; ip -6 -o addr | wc -l;"
+                            + " echo 0 > /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null && echo CHANGED;"
+                            + " grep ^nameserver /etc/resolv.conf");
+            assertEquals("1\n0\nnameserver 127.0.0.11", v6.out().strip(), v6.toString());
 
             // Behaviour inside: mount, raw sockets and modules are refused; the Docker engine is out of reach.
             assertRefused(renter.ssh(rental, "mount -t tmpfs none /mnt"), "mount");

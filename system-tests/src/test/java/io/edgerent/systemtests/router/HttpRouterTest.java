@@ -22,7 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +60,10 @@ class HttpRouterTest {
                     Duration.ofSeconds(30),
                     "the rental's web server to answer through the router",
                     () -> curl("-s", local + "/").out().equals("hello from " + rental + "\n"));
+            // An event stream quieter than the router's idle and stall deadlines (60 s) stays open while the rest of
+            // this test runs: 4 events, 25 s apart.
+            CompletableFuture<World.Result> events = CompletableFuture.supplyAsync(() -> World.run(
+                    Duration.ofSeconds(150), "curl", "-sN", "-w", "%{http_code}", local + "/events?n=4&every=25"));
 
             // The same through the configured domain, and over HTTPS with the hub's self-signed certificate.
             String named = rental + "." + World.DOMAIN;
@@ -104,6 +110,70 @@ class HttpRouterTest {
                     "POST /echo HTTP/1.1\r\nHost: " + rental + ".localhost\r\nConnection: Content-Length\r\n"
                             + "Content-Length: " + hidden.length() + "\r\n\r\n" + hidden);
             assertTrue(smuggled.startsWith("HTTP/1.1 400 "), smuggled);
+
+            // Every framing trick of RFC 9112 that could make the rental's server see a request boundary the router
+            // did not: refused (the status says which way), and the hidden request never reaches the server.
+            String h = "POST /echo HTTP/1.1\r\nHost: " + rental + ".localhost\r\n";
+            String chunkedHidden = Integer.toHexString(hidden.length()) + "\r\n" + hidden + "\r\n0\r\n\r\n";
+            Map<String, String> tricks = new LinkedHashMap<>();
+            tricks.put(
+                    "Content-Length with Transfer-Encoding",
+                    h + "Content-Length: 4\r\nTransfer-Encoding: chunked" + "\r\n\r\n0\r\n\r\n" + hidden);
+            tricks.put(
+                    "two different Content-Lengths",
+                    h + "Content-Length: 0\r\nContent-Length: " + hidden.length() + "\r\n\r\n" + hidden);
+            tricks.put("a signed Content-Length", h + "Content-Length: +0\r\n\r\n" + hidden);
+            tricks.put("an obfuscated coding", h + "Transfer-Encoding: xchunked\r\n\r\n" + chunkedHidden);
+            tricks.put(
+                    "chunked, then another coding",
+                    h + "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity" + "\r\n\r\n" + chunkedHidden);
+            tricks.put(
+                    "a space before the colon",
+                    h + "Transfer-Encoding : chunked\r\nContent-Length: 0\r\n\r\n" + chunkedHidden);
+            tricks.put(
+                    "Connection naming Transfer-Encoding",
+                    h + "Connection: transfer-encoding\r\n" + "Transfer-Encoding: chunked\r\n\r\n" + chunkedHidden);
+            tricks.put(
+                    "a folded Transfer-Encoding",
+                    h + "X-Pad: a\r\n Transfer-Encoding: chunked\r\n\r\n" + chunkedHidden);
+            tricks.put("bare LF line ends", h.replace("\r\n", "\n") + "Content-Length: 0\n\n" + hidden);
+            tricks.put("a NUL in a header", h + "X-Pad: a\0b\r\nContent-Length: 0\r\n\r\n" + hidden);
+            tricks.put("a signed chunk size", h + "Transfer-Encoding: chunked\r\n\r\n-0\r\n\r\n" + hidden);
+            tricks.put(
+                    "a plus-signed chunk size",
+                    h + "Transfer-Encoding: chunked\r\n\r\n+" + chunkedHidden.substring(0, chunkedHidden.indexOf('\r'))
+                            + "\r\n" + hidden + "\r\n0\r\n\r\n");
+            tricks.put(
+                    "an overlong chunk size",
+                    h + "Transfer-Encoding: chunked\r\n\r\n" + "f".repeat(20) + "\r\n" + hidden);
+            tricks.put(
+                    "a chunk longer than its size",
+                    h + "Transfer-Encoding: chunked\r\n\r\n1\r\nab\r\n0\r\n\r\n" + hidden);
+            for (Map.Entry<String, String> trick : tricks.entrySet()) {
+                String answer = raw(world, trick.getValue());
+                assertTrue(
+                        answer.startsWith("HTTP/1.1 400 ") || answer.startsWith("HTTP/1.1 501 "),
+                        trick.getKey() + " is refused: " + answer);
+                assertTrue(answer.contains("connection: close"), trick.getKey() + " closes: " + answer);
+            }
+            // Chunk extensions are allowed, and the body passes with one framing: the server gets exactly the data.
+            String extended = raw(
+                    world,
+                    h
+                            + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5;name=\"value\"\r\nhello\r\n0\r\n\r\n");
+            assertTrue(extended.startsWith("HTTP/1.1 200 ") && extended.endsWith("\r\n\r\nhello"), extended);
+            // An HTTP/1.0 client knows no chunks: a chunked answer reaches it unchunked, ended by the connection's end.
+            String old = raw(world, "GET /chunks?n=3 HTTP/1.0\r\nHost: " + rental + ".localhost\r\n\r\n");
+            assertTrue(
+                    old.startsWith("HTTP/1.1 200 ")
+                            && old.endsWith("\r\n\r\nabcd\nabcd\nabcd\n")
+                            && !old.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding"),
+                    old);
+            // A response framed two ways is the rental's server trying the same on the router's clients: 502.
+            assertEquals(
+                    "502",
+                    curl("-s", "-o", "/dev/null", "-w", "%{http_code}", local + "/bad-response")
+                            .out());
             String seen = curl("-s", local + "/seen").out();
             assertTrue(seen.contains("GET /headers HTTP/1.1") && !seen.contains("/smuggled"), seen);
 
@@ -160,6 +230,9 @@ class HttpRouterTest {
                     "the router's byte count to reach the rental",
                     () -> httpBytesOut(world, renter, rental) >= big);
 
+            World.Result streamed = events.get(150, TimeUnit.SECONDS);
+            assertEquals("data: 0\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\n200", streamed.out(), streamed.err());
+
             // Ending the rental closes its open WebSocket at once, and its name answers 410 after.
             renter.end(rental).assertOk();
             echo.closed.get(20, TimeUnit.SECONDS);
@@ -205,6 +278,14 @@ class HttpRouterTest {
                             .startsWith("HTTP/1.1 400 "),
                     "smuggling shape refused");
             assertTrue(raw(world, "GET / HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 400 "), "no Host header");
+            // A client that waits for 100 Continue before its form (curl does past 1 KiB) is not kept waiting.
+            String expecting = raw(
+                    world,
+                    "POST /signin HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nConnection: close\r\n"
+                            + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 6\r\n\r\nname=x");
+            assertTrue(
+                    expecting.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 403 "),
+                    "100 first, then the page's answer (no form token: 403): " + expecting);
             assertTrue(
                     raw(world, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").startsWith("HTTP/1.1 400 "),
                     "two Host headers");

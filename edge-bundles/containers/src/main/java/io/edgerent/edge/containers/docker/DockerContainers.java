@@ -108,6 +108,13 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                 description = "Whether rentals may reach the internet. Your home"
                         + " network and this device are out of their reach either way.")
         boolean egress() default true;
+
+        @AttributeDefinition(
+                name = "Name servers",
+                description = "Public DNS servers rentals' names are resolved with, comma-separated (at most three)."
+                        + " Your router's or any private address is refused: it would answer for your home"
+                        + " network's names.")
+        String dns_servers() default Resolvers.DEFAULT;
     }
 
     @Reference
@@ -157,6 +164,11 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
         refusals.require(
                 host.startsWith("unix:///") || host.startsWith("tcp://"),
                 "Docker engine must be unix:///PATH or" + " tcp://HOST:PORT, got '" + config.docker_host() + "'");
+        try {
+            Resolvers.parse(config.dns_servers());
+        } catch (IllegalArgumentException e) {
+            refusals.require(false, e.getMessage());
+        }
         refusals.throwIfAny();
         this.config = config;
         if (!host.equals(dockerHost)) {
@@ -175,13 +187,15 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
             LOG.info("using the Docker engine at {}", dockerHost);
         }
         LOG.info(
-                "rental limits: memory {} MiB, CPU {} millicores, {} processes, storage {} MiB, internet {}, image {}",
+                "rental limits: memory {} MiB, CPU {} millicores, {} processes, storage {} MiB, internet {}, image {},"
+                        + " name servers {}",
                 config.memory_mib(),
                 config.cpu_millicores(),
                 config.pids_limit(),
                 config.storage_mib(),
                 config.egress() ? "on" : "off",
-                image);
+                image,
+                Resolvers.parse(config.dns_servers()));
     }
 
     @Deactivate
@@ -405,6 +419,9 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                 .withMemorySwap(memory)
                 .withNanoCPUs(c.cpu_millicores() * 1_000_000L)
                 .withPidsLimit((long) c.pids_limit())
+                .withDns(Resolvers.parse(c.dns_servers()))
+                // No IPv6 inside, whatever the host's firewall can do: the fence fails closed (HostFirewall).
+                .withSysctls(Map.of("net.ipv6.conf.all.disable_ipv6", "1", "net.ipv6.conf.default.disable_ipv6", "1"))
                 .withLogConfig(
                         new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "10m", "max-file", "2")));
     }

@@ -10,9 +10,12 @@ import java.util.List;
  * {@code er-...}; new connections from such a bridge to this host (the Kura web UI, the Docker
  * engine, anything listening) are dropped, and so is forwarded traffic to private, shared,
  * link-local, loopback and multicast addresses. Replies to connections this host opened (the
- * tunnel to the container's sshd) pass. IPv6 from a rental is dropped entirely: rentals get none.
+ * tunnel to the container's sshd) pass. IPv6 from a rental is dropped entirely: rentals get none. That does not
+ * rest on ip6tables alone: every container starts with IPv6 switched off inside it ({@code disable_ipv6}, which
+ * its root cannot change), so a device without ip6tables still fences IPv6, and says which fence it has.
  */
 final class HostFirewall {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HostFirewall.class);
     static final String BRIDGE_PREFIX = "er-";
     private static final String INTERFACES = BRIDGE_PREFIX + "+";
     private static final String INPUT_CHAIN = "EDGERENT-INPUT";
@@ -41,8 +44,14 @@ final class HostFirewall {
         ensure("iptables", true);
         if (Host.has("ip6tables")) {
             ensure("ip6tables", false);
+        } else if (!saidNoIp6tables) {
+            saidNoIp6tables = true;
+            LOG.warn("ip6tables is not installed: rentals' IPv6 is fenced only by being off inside their containers"
+                    + " (net.ipv6.conf.all.disable_ipv6=1); install ip6tables for the second fence");
         }
     }
+
+    private static boolean saidNoIp6tables;
 
     private static void ensure(String tool, boolean ipv4) throws IOException {
         List<String> rules = Host.run(tool, "-w", "-S").lines().toList();

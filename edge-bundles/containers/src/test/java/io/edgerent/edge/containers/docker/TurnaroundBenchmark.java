@@ -167,6 +167,10 @@ public final class TurnaroundBenchmark {
             public boolean egress() {
                 return true;
             }
+
+            public String dns_servers() {
+                return Resolvers.DEFAULT;
+            }
         };
     }
 }
