@@ -41,16 +41,7 @@ public final class RouterBenchmark {
             Renter renter = world.renter("rita");
             String rental = Renter.rentalName(renter.rent(device).assertOk());
             String container = World.containersOf(rental).get(0);
-            String address = World.run(
-                            Duration.ofSeconds(30),
-                            "docker",
-                            "inspect",
-                            "-f",
-                            "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-                            container)
-                    .assertOk()
-                    .out()
-                    .strip();
+            String address = World.containerAddress(container);
             renter.startWebServer(rental);
             String host = rental + ".localhost";
             String routed = "http://127.0.0.1:" + world.httpPort + "/";

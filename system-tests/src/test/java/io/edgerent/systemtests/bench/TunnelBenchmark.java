@@ -42,16 +42,7 @@ public final class TunnelBenchmark {
             Renter renter = world.renter("rita");
             String rental = Renter.rentalName(renter.rent(device).assertOk());
             String container = World.containersOf(rental).get(0);
-            String address = World.run(
-                            Duration.ofSeconds(30),
-                            "docker",
-                            "inspect",
-                            "-f",
-                            "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-                            container)
-                    .assertOk()
-                    .out()
-                    .strip();
+            String address = World.containerAddress(container);
             renter.startWebServer(rental);
 
             // Baseline: OpenSSH's sshd on host loopback, and the "device" holding an ssh -R to the same container sshd.

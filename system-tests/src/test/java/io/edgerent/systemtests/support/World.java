@@ -259,6 +259,20 @@ public final class World implements AutoCloseable {
         }
     }
 
+    /** The address of a container on its network (a rental's bridge), as docker inspect gives it. */
+    public static String containerAddress(String container) {
+        return run(
+                        Duration.ofSeconds(30),
+                        "docker",
+                        "inspect",
+                        "-f",
+                        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+                        container)
+                .assertOk()
+                .out()
+                .strip();
+    }
+
     public static List<String> containersOf(String rental) {
         Result r = run(
                 Duration.ofSeconds(30),
