@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -96,9 +97,10 @@ final class Forwarding {
     }
 
     private static String framingNamed(HttpHeaders headers) {
-        for (String named : NOT_HOP_BY_HOP) {
-            if (hasToken(headers, "connection", named)) {
-                return "a Connection header may not name " + named
+        Set<String> named = tokens(headers, "connection");
+        for (String header : NOT_HOP_BY_HOP) {
+            if (named.contains(header)) {
+                return "a Connection header may not name " + header
                         + " (it would change how the message is framed or routed)";
             }
         }
@@ -139,10 +141,11 @@ final class Forwarding {
     static HttpRequest toUpstream(HttpRequest request, String client, boolean https, boolean upgrade) {
         HttpRequest out = new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri());
         HttpHeaders from = request.headers();
+        Set<String> named = tokens(from, "connection");
         for (Map.Entry<String, String> h : from) {
             String name = h.getKey().toLowerCase(Locale.ROOT);
             if (!HOP_BY_HOP.contains(name)
-                    && !hasToken(from, "connection", name)
+                    && !named.contains(name)
                     && !name.equals("expect")
                     && !name.equals("forwarded")
                     && !name.startsWith("x-forwarded-")) {
@@ -173,9 +176,10 @@ final class Forwarding {
     static HttpResponse toClient(HttpResponse response, boolean upgraded, boolean close) {
         HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
         HttpHeaders from = response.headers();
+        Set<String> named = tokens(from, "connection");
         for (Map.Entry<String, String> h : from) {
             String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (!HOP_BY_HOP.contains(name) && !hasToken(from, "connection", name)) {
+            if (!HOP_BY_HOP.contains(name) && !named.contains(name)) {
                 out.headers().add(name, h.getValue());
             }
         }
@@ -205,14 +209,22 @@ final class Forwarding {
 
     /** Whether a comma-separated header such as Connection holds this token, ignoring case. */
     static boolean hasToken(HttpHeaders headers, String name, String token) {
-        for (String value : headers.getAll(name)) {
+        return tokens(headers, name).contains(token.toLowerCase(Locale.ROOT));
+    }
+
+    /** The lower-case tokens of a comma-separated header, over all its lines. */
+    static Set<String> tokens(HttpHeaders headers, String name) {
+        List<String> values = headers.getAll(name);
+        if (values.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> tokens = new HashSet<>();
+        for (String value : values) {
             for (String part : value.split(",")) {
-                if (part.strip().equalsIgnoreCase(token)) {
-                    return true;
-                }
+                tokens.add(part.strip().toLowerCase(Locale.ROOT));
             }
         }
-        return false;
+        return tokens;
     }
 
     private static String joined(HttpHeaders headers, String name) {

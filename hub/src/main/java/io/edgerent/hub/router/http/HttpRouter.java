@@ -14,10 +14,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -296,6 +299,8 @@ public final class HttpRouter implements AutoCloseable {
      */
     @ChannelHandler.Sharable
     private final class Admission extends ChannelInboundHandlerAdapter {
+        private static final AttributeKey<Boolean> REFUSED = AttributeKey.valueOf("edgerent.refused");
+
         private final Map<InetAddress, Integer> byAddress = new ConcurrentHashMap<>();
         private final AtomicInteger all = new AtomicInteger();
 
@@ -308,16 +313,36 @@ public final class HttpRouter implements AutoCloseable {
                 if (https) {
                     ctx.close();
                 } else {
+                    // As for every refusal, what the client already sent is read and dropped before the close, so
+                    // the kernel does not answer it with a reset that could overtake the 503 (Wire.closeAfter).
+                    ctx.channel().attr(REFUSED).set(Boolean.TRUE);
                     ctx.writeAndFlush(Unpooled.wrappedBuffer(RouterPage.of(
                                             503,
                                             "Too busy",
                                             "The hub serves as many connections as it can; try again shortly.")
                                     .bytes()))
-                            .addListener(ChannelFutureListener.CLOSE);
+                            .addListener((ChannelFutureListener) f -> {
+                                if (f.channel() instanceof DuplexChannel duplex && duplex.isActive()) {
+                                    duplex.shutdownOutput();
+                                    duplex.config().setAutoRead(true);
+                                    duplex.eventLoop().schedule(() -> duplex.close(), 2, TimeUnit.SECONDS);
+                                } else {
+                                    f.channel().close();
+                                }
+                            });
                 }
                 return;
             }
             super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (ctx.channel().hasAttr(REFUSED)) {
+                ReferenceCountUtil.release(msg);
+            } else {
+                ctx.fireChannelRead(msg);
+            }
         }
 
         @Override
