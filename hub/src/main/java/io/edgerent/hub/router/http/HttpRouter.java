@@ -294,6 +294,24 @@ public final class HttpRouter implements AutoCloseable {
     }
 
     /**
+     * Who a connection's limit is counted against: its IPv4 address, or the /64 its IPv6 address lies in (one
+     * subscriber's network gets a /64 or more, so counting each of its 2^64 addresses alone would be no limit at all).
+     * An IPv4 address mapped into IPv6 counts as the IPv4 address.
+     */
+    static InetAddress client(InetAddress address) {
+        if (!(address instanceof java.net.Inet6Address)) {
+            return address;
+        }
+        byte[] prefix = address.getAddress();
+        java.util.Arrays.fill(prefix, 8, 16, (byte) 0);
+        try {
+            return InetAddress.getByAddress(prefix);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * Counts connections per client address and in all. Beyond a limit a plain client hears why, in bytes written
      * before any HTTP is read; a TLS client is closed before its handshake.
      */
@@ -306,7 +324,7 @@ public final class HttpRouter implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
-            InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            InetAddress from = client(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress());
             int total = all.incrementAndGet();
             if (byAddress.merge(from, 1, Integer::sum) > MAX_PER_ADDRESS || total > MAX_CONNECTIONS) {
                 boolean https = ctx.pipeline().get(SslHandler.class) != null;
@@ -347,7 +365,7 @@ public final class HttpRouter implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            InetAddress from = client(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress());
             all.decrementAndGet();
             byAddress.computeIfPresent(from, (a, open) -> open <= 1 ? null : open - 1);
             super.channelInactive(ctx);
