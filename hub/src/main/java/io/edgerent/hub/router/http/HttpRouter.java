@@ -6,7 +6,6 @@ import io.edgerent.protocol.Names;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,7 +13,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -332,22 +330,11 @@ public final class HttpRouter implements AutoCloseable {
                     ctx.close();
                 } else {
                     // As for every refusal, what the client already sent is read and dropped before the close, so
-                    // the kernel does not answer it with a reset that could overtake the 503 (Wire.closeAfter).
+                    // the kernel does not answer it with a reset that could overtake the 503 (Wire.drainThenClose).
                     ctx.channel().attr(REFUSED).set(Boolean.TRUE);
-                    ctx.writeAndFlush(Unpooled.wrappedBuffer(RouterPage.of(
-                                            503,
-                                            "Too busy",
-                                            "The hub serves as many connections as it can; try again shortly.")
-                                    .bytes()))
-                            .addListener((ChannelFutureListener) f -> {
-                                if (f.channel() instanceof DuplexChannel duplex && duplex.isActive()) {
-                                    duplex.shutdownOutput();
-                                    duplex.config().setAutoRead(true);
-                                    duplex.eventLoop().schedule(() -> duplex.close(), 2, TimeUnit.SECONDS);
-                                } else {
-                                    f.channel().close();
-                                }
-                            });
+                    Wire.drainThenClose(ctx.writeAndFlush(Unpooled.wrappedBuffer(RouterPage.of(
+                                    503, "Too busy", "The hub serves as many connections as it can; try again shortly.")
+                            .bytes())));
                 }
                 return;
             }

@@ -110,14 +110,19 @@ final class Wire extends ChannelDuplexHandler {
                 Unpooled.wrappedBuffer(RouterPage.of(status, title, text).bytes())));
     }
 
+    /** Stops reading requests and closes once the refusal is written, without losing it ({@link #drainThenClose}). */
+    void closeAfter(ChannelFuture written) {
+        discarding = true;
+        drainThenClose(written);
+    }
+
     /**
      * Closes once a refusal is written, without losing it: closing a socket with unread bytes makes the kernel send
      * a reset, which can reach the client before the refusal does (a 431 for a head too large, sent while the client
-     * still writes it). So the router stops sending, reads and drops what still comes for up to two seconds, then
+     * still writes it). So the router stops sending, reads (the caller drops what comes) for up to two seconds, then
      * closes. Over TLS the close is at once (its close_notify says the answer is complete).
      */
-    void closeAfter(ChannelFuture written) {
-        discarding = true;
+    static void drainThenClose(ChannelFuture written) {
         written.addListener((ChannelFutureListener) f -> {
             Channel ch = f.channel();
             if (ch instanceof DuplexChannel duplex && ch.pipeline().get(SslHandler.class) == null && ch.isActive()) {
