@@ -297,8 +297,8 @@ class IsolationTest {
             run(Duration.ofSeconds(30), "mount", "-o", "loop,ro,noload", stolen.toString(), mount.toString())
                     .assertOk();
             try {
-                World.Result read =
-                        run(Duration.ofSeconds(30), "sh", "-c", "ls " + mount + "/data; cat " + mount + "/data/*");
+                World.Result read = run(
+                        Duration.ofSeconds(30), "sh", "-c", "ls -R " + mount + "/vault; cat " + mount + "/vault/*/*");
                 assertFalse(read.out().contains("canary"), read.toString());
                 assertTrue(
                         read.err().contains("Required key not available"), "the old volume cannot be opened: " + read);

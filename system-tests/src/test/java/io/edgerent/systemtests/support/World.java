@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -458,7 +459,9 @@ public final class World implements AutoCloseable {
                 run(Duration.ofSeconds(30), "docker", "network", "rm", id);
             }
         }
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        List<String> mounts = new ArrayList<>(Files.readAllLines(Path.of("/proc/self/mountinfo")));
+        Collections.reverse(mounts); // a rental's root is mounted on its volume: the last one mounted goes first
+        for (String line : mounts) {
             String mountPoint = line.split(" ")[4];
             if (mountPoint.startsWith(dir.toString() + "/")) {
                 run(Duration.ofSeconds(30), "umount", mountPoint).assertOk();

@@ -5,8 +5,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The host's own tools (mkfs, mount, cryptsetup, iptables), run as child processes, and its mount table. */
 public final class Host {
@@ -45,6 +47,15 @@ public final class Host {
             throw new IOException(String.join(" ", command) + " failed (exit " + process.exitValue() + "): " + output);
         }
         return output;
+    }
+
+    /** Deletes a directory and everything in it, not following links. */
+    public static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     /** Whether a command exits with 0. */

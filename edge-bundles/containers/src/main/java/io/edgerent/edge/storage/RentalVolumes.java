@@ -1,10 +1,12 @@
 package io.edgerent.edge.storage;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Each rental's /data: a fresh volume with a size quota, encrypted with a key made for that rental
- * and held only by the kernel, and erased by destroying that key.
+ * Everything a rental writes: a fresh volume of a fixed size, encrypted with a key made for that rental
+ * and held only by the kernel, and erased by destroying that key. The container sees part of it at /data;
+ * the rest holds the changes to its root, over the image's files.
  */
 public interface RentalVolumes {
     /**
@@ -14,10 +16,23 @@ public interface RentalVolumes {
      */
     Volume open(String rental, long sizeBytes);
 
+    /**
+     * The rental's container root, mounted: the unpacked image {@code image} below, read-only and shared,
+     * and the rental's changes above it on its volume (an overlay), so that a file written anywhere counts
+     * against the volume's size and is erased with it. Mounts it when it is not; the volume must be open.
+     */
+    Path root(String rental, Path image);
+
+    /** Where unpacked images live, on the same disk as the volumes. */
+    Path images();
+
     /** The rental's volume if it exists and is unlocked. */
     Optional<Volume> find(String rental);
 
-    /** Locks the volume, destroys its key and deletes its backing image; safe to repeat after a crash. */
+    /**
+     * Unmounts the rental's root, locks the volume, destroys its key and deletes its backing image; safe to
+     * repeat after a crash.
+     */
     Erasure erase(String rental);
 
     /** The encryption in use on this device: "fscrypt" or "luks2". */

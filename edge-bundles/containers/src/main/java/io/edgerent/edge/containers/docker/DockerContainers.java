@@ -24,6 +24,8 @@ import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.storage.Volume;
 import io.edgerent.protocol.Template;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -219,19 +221,25 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                         .exec();
                 existing = Optional.empty();
             }
+            Config c = config;
+            // The container's root: the image unpacked below, the rental's changes above on its encrypted volume.
+            String imageId = existing.isPresent()
+                    ? existing.get().imageId()
+                    : docker.inspectImageCmd(c.image()).exec().getId();
+            Path image = unpack(imageId);
+            Volume volume = volumes.open(spec.rental(), c.storage_mib() * MIB);
+            Path root = volumes.root(spec.rental(), image);
             if (existing.isPresent()) {
                 id = existing.get().containerId();
             } else {
-                Config c = config;
-                String imageId = docker.inspectImageCmd(c.image()).exec().getId();
-                Volume data = volumes.open(spec.rental(), c.storage_mib() * MIB);
                 String network = network(spec, c.egress());
                 id = docker.createContainerCmd(imageId)
                         .withName("edgerent-" + spec.rental())
                         .withHostName(spec.rental())
                         .withLabels(Map.of(RENTAL_LABEL, spec.rental(), DEVICE_LABEL, spec.deviceId()))
                         .withEnv(environment(spec, c))
-                        .withHostConfig(hostConfig(c, network, data))
+                        .withHostConfig(hostConfig(
+                                c, network, binds(root, ImageRoots.boundDirectories(image), volume.dataDir())))
                         .exec()
                         .getId();
                 LOG.info("created container {} for {} from {}", id.substring(0, 12), spec.rental(), imageId);
@@ -241,6 +249,28 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
             }
             return inspect(spec.rental(), id);
         });
+    }
+
+    private Path unpack(String imageId) {
+        try {
+            return ImageRoots.unpacked(docker, volumes.images(), imageId);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot unpack image " + imageId + " for the rental's root: " + e, e);
+        }
+    }
+
+    /**
+     * What the container mounts: each top-level directory of its root (the overlay on the rental's volume)
+     * at its own place, so that the root the engine made stays read-only and empty of renter files, and
+     * /data.
+     */
+    private static List<Bind> binds(Path root, List<String> directories, Path data) {
+        List<Bind> binds = new ArrayList<>();
+        for (String dir : directories) {
+            binds.add(new Bind(root.resolve(dir).toString(), new com.github.dockerjava.api.model.Volume("/" + dir)));
+        }
+        binds.add(new Bind(data.toString(), new com.github.dockerjava.api.model.Volume("/data")));
+        return binds;
     }
 
     /**
@@ -392,17 +422,18 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     /**
      * Least privilege for a box whose only daemon is sshd: every capability dropped, then only those
      * sshd and a root login need, no new privileges, bounded memory, CPU, processes and logs; the
-     * device's fenced bridge, no namespace shared with the host, no port published, nothing of the
-     * host mounted but its encrypted /data.
+     * device's fenced bridge, no namespace shared with the host, no port published, a read-only root
+     * with nothing of the host mounted on it but the rental's own encrypted files.
      */
-    private static HostConfig hostConfig(Config c, String network, Volume data) {
+    private static HostConfig hostConfig(Config c, String network, List<Bind> binds) {
         long memory = c.memory_mib() * MIB;
         return HostConfig.newHostConfig()
                 .withPrivileged(false)
                 .withNetworkMode(network)
                 .withIpcMode("private")
                 .withPublishAllPorts(false)
-                .withBinds(new Bind(data.dataDir().toString(), new com.github.dockerjava.api.model.Volume("/data")))
+                .withReadonlyRootfs(true)
+                .withBinds(binds)
                 .withCapDrop(Capability.ALL)
                 .withCapAdd(
                         Capability.CHOWN, // sshd chowns the session's pty

@@ -6,18 +6,40 @@ import java.util.List;
 
 /** One way to encrypt a rental's volume. Every method is safe to repeat after a crash. */
 interface Backend {
-    /** Where a rental's volume lives: its backing image, where it is mounted, the directory the container sees. */
+    /**
+     * Where a rental's volume lives: its backing image and where it is mounted. Everything of the renter's
+     * is under {@link #vault()} (the directory fscrypt encrypts; on LUKS2 the whole filesystem is):
+     * {@code data/}, which the container sees at /data, and {@code root/} with {@code work/}, the upper
+     * layer of the container's root. {@link #root()} is where that root is mounted, image below and
+     * changes above.
+     */
     record Layout(String rental, Path image, Path mount) {
+        Path vault() {
+            return mount.resolve("vault");
+        }
+
         Path data() {
-            return mount.resolve("data");
+            return vault().resolve("data");
+        }
+
+        Path changes() {
+            return vault().resolve("root");
+        }
+
+        Path work() {
+            return vault().resolve("work");
+        }
+
+        Path root() {
+            return mount.resolve("root");
         }
     }
 
     String name();
 
     /**
-     * Formats the existing (sparse, sized) backing image under a fresh random key, mounts it and
-     * makes {@link Layout#data()}. The key is handed to the kernel and not kept anywhere else.
+     * Formats the existing (allocated, sized) backing image under a fresh random key, mounts it and
+     * makes {@link Layout#vault()} and {@link Layout#data()} in it. The key is handed to the kernel and not kept anywhere else.
      */
     void create(Layout layout) throws IOException;
 

@@ -6,7 +6,6 @@ import io.edgerent.edge.storage.Erasure;
 import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.storage.Volume;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rental volumes as image files under a base directory: {@code RENTAL.img} mounted at {@code RENTAL/},
- * whose {@code data/} is what the container sees at /data. One lock per device: volumes are
- * created and erased one at a time.
+ * Rental volumes as image files under a base directory: {@code RENTAL.img}, allocated whole, mounted at
+ * {@code RENTAL/}; the container sees its {@code vault/data/} at /data and the overlay at {@code root/}
+ * as the rest of its files (Backend.Layout). One lock per device: volumes are created and erased one at
+ * a time.
  */
 @Component(
         name = EncryptedVolumes.PID,
@@ -48,6 +48,8 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
     public static final String PID = "io.edgerent.edge.storage";
     private static final Logger LOG = LoggerFactory.getLogger(EncryptedVolumes.class);
     private static final Pattern RENTAL = Pattern.compile("r-[0-9a-f]{12}");
+    private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9/._-]*");
+    private static final long MIB = 1024L * 1024L;
 
     @ObjectClassDefinition(
             id = PID,
@@ -71,6 +73,14 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                 description = "Where the rentals' encrypted volume images are kept;"
                         + " needs room for the storage limit of one rental.")
         String base_path() default "/var/lib/edgerent/volumes";
+
+        @AttributeDefinition(
+                name = "Space kept for the device (MiB)",
+                description = "Free space a rental's volume must leave on the volume directory's disk, for this"
+                        + " device's own state, logs and updates. A rental that would leave less does not start.",
+                min = "64",
+                max = "1048576")
+        int reserve_mib() default 512;
     }
 
     @Reference
@@ -83,10 +93,15 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
     private final OwnerSettings settings = new OwnerSettings(PID);
     private volatile Backend backend;
     private volatile Path base;
+    private volatile long reserveBytes;
 
     @Activate
     void activate(Config config, Map<String, Object> properties) {
-        settings.activate(properties, kuraConfiguration, Config.class, c -> configure(c.backend(), c.base_path()));
+        settings.activate(
+                properties,
+                kuraConfiguration,
+                Config.class,
+                c -> configure(c.backend(), c.base_path(), c.reserve_mib()));
     }
 
     @Modified
@@ -95,19 +110,31 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                 configurationAdmin,
                 kuraConfiguration,
                 properties,
-                () -> configure(config.backend(), config.base_path()));
+                () -> configure(config.backend(), config.base_path(), config.reserve_mib()));
     }
 
-    /** Volumes under {@code basePath} with the given backend (auto, luks2, fscrypt), outside OSGi (tests on a Pi, benchmarks). */
+    /**
+     * Volumes under {@code basePath} with the given backend (auto, luks2, fscrypt) and 64 MiB kept for the
+     * device, outside OSGi (tests on a Pi, benchmarks).
+     */
     public static EncryptedVolumes at(String backend, String basePath) {
         EncryptedVolumes volumes = new EncryptedVolumes();
-        volumes.configure(backend, basePath);
+        volumes.configure(backend, basePath, 64);
         return volumes;
     }
 
-    private synchronized void configure(String backendName, String basePath) {
+    private synchronized void configure(String backendName, String basePath, int reserveMib) {
         if (basePath == null || basePath.isBlank()) {
             throw new IllegalArgumentException("storage settings refused: the volume directory is empty");
+        }
+        if (!SAFE_PATH.matcher(basePath.strip()).matches()) {
+            // The overlay's mount options are separated by commas and its layers by colons.
+            throw new IllegalArgumentException("storage settings refused: the volume directory must be an absolute"
+                    + " path of letters, digits and / . _ - only, got '" + basePath + "'");
+        }
+        if (reserveMib < 64) {
+            throw new IllegalArgumentException(
+                    "storage settings refused: keep at least 64 MiB for the device, got " + reserveMib);
         }
         Backend chosen = choose(backendName);
         Path dir = Path.of(basePath).toAbsolutePath().normalize();
@@ -128,7 +155,8 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
         }
         backend = chosen;
         base = dir;
-        LOG.info("rental volumes: {} under {}", chosen.name(), dir);
+        reserveBytes = reserveMib * MIB;
+        LOG.info("rental volumes: {} under {}, {} MiB kept for the device", chosen.name(), dir, reserveMib);
     }
 
     /** The rentals with a volume image under {@code dir}. */
@@ -200,20 +228,61 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                 erase(rental);
             }
             long free = Files.getFileStore(base).getUsableSpace();
-            if (sizeBytes > free) {
-                throw new IllegalArgumentException(
-                        "a " + (sizeBytes >> 20) + " MiB volume for " + rental + " does not fit: " + base + " has "
-                                + (free >> 20) + " MiB free (lower the storage limit or free some space)");
+            if (sizeBytes + reserveBytes > free) {
+                throw new IllegalArgumentException("a " + (sizeBytes >> 20) + " MiB volume for " + rental
+                        + " does not fit: " + base + " has " + (free >> 20) + " MiB free and " + (reserveBytes >> 20)
+                        + " MiB of it is kept for the device (lower the storage limit or free some space)");
             }
-            try (RandomAccessFile image = new RandomAccessFile(layout.image().toFile(), "rw")) {
-                image.setLength(sizeBytes); // sparse: disk is used as the renter writes
-            }
+            // Allocated whole, not sparse: a full rental gets ENOSPC inside its volume, and the device's own
+            // files keep the space they were promised (the floor above).
+            Host.run(
+                    "fallocate",
+                    "--length",
+                    Long.toString(sizeBytes),
+                    layout.image().toString());
             backend.create(layout);
             LOG.info("created the {} volume of {} ({} MiB)", backend.name(), rental, sizeBytes >> 20);
             return volume(layout);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the volume of " + rental + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public synchronized Path root(String rental, Path image) {
+        Backend.Layout layout = layout(rental);
+        String lower = image.toAbsolutePath().normalize().toString();
+        if (!SAFE_PATH.matcher(lower).matches()) {
+            throw new IllegalArgumentException("not an image directory for an overlay: " + image);
+        }
+        try {
+            if (!backend.unlocked(layout)) {
+                throw new IllegalStateException("the volume of " + rental + " is not open: its root cannot be mounted");
+            }
+            if (!Host.isMounted(layout.root())) {
+                Files.createDirectories(layout.changes());
+                Files.createDirectories(layout.work());
+                Files.createDirectories(layout.root());
+                Host.run(
+                        "mount",
+                        "-t",
+                        "overlay",
+                        "-o",
+                        "lowerdir=" + lower + ",upperdir=" + layout.changes() + ",workdir=" + layout.work()
+                                + ",nodev,nosuid",
+                        "edgerent-" + rental,
+                        layout.root().toString());
+                LOG.info("mounted the root of {}: {} below, its changes on its volume", rental, lower);
+            }
+            return layout.root();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot mount the root of " + rental + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Path images() {
+        return base.resolve("images");
     }
 
     @Override
@@ -232,14 +301,19 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
         List<String> steps = new ArrayList<>();
         List<String> checks = new ArrayList<>();
         try {
+            if (Host.isMounted(layout.root())) {
+                if (!Host.succeeds("umount", layout.root().toString())) {
+                    Host.run("umount", "--lazy", layout.root().toString()); // busy: detached now, gone when let go
+                }
+                steps.add("container root unmounted (the renter's changes to it lie on the volume)");
+            }
             boolean locked = backend.lock(layout, steps, checks);
             if (Files.deleteIfExists(layout.image())) {
                 steps.add("backing image deleted");
             }
-            boolean mounted = Host.isMounted(layout.mount());
+            boolean mounted = Host.isMounted(layout.mount()) || Host.isMounted(layout.root());
             if (Files.isDirectory(layout.mount()) && !mounted) {
-                Files.deleteIfExists(layout.data()); // an empty directory left on the parent filesystem, if any
-                Files.delete(layout.mount());
+                Host.deleteTree(layout.mount()); // empty mount points left on the parent filesystem, if any
             }
             boolean imageLeft = Files.exists(layout.image());
             checks.add("mounted: " + (mounted ? "yes" : "no"));

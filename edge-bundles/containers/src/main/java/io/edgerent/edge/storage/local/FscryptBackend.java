@@ -36,7 +36,7 @@ final class FscryptBackend implements Backend {
                 "-m",
                 "0",
                 "-E",
-                "lazy_itable_init=1,lazy_journal_init=1",
+                "lazy_itable_init=1,lazy_journal_init=1,nodiscard", // a discard would punch the allocation out
                 "-L",
                 layout.rental(),
                 layout.image().toString());
@@ -49,22 +49,23 @@ final class FscryptBackend implements Backend {
                 "loop,nodev,nosuid",
                 layout.image().toString(),
                 layout.mount().toString());
-        Files.createDirectories(layout.data());
+        Files.createDirectories(layout.vault());
         byte[] key = new byte[Fscrypt.KEY_SIZE];
         RANDOM.nextBytes(key);
         try {
-            Fscrypt.setPolicy(layout.data(), Fscrypt.addKey(layout.mount(), key));
+            Fscrypt.setPolicy(layout.vault(), Fscrypt.addKey(layout.mount(), key));
         } finally {
             Arrays.fill(key, (byte) 0);
         }
+        Files.createDirectories(layout.data()); // inherits the vault's policy, as everything made under it does
     }
 
     @Override
     public boolean unlocked(Layout layout) throws IOException {
-        if (!Host.isMounted(layout.mount()) || !Files.isDirectory(layout.data())) {
+        if (!Host.isMounted(layout.mount()) || !Files.isDirectory(layout.vault())) {
             return false;
         }
-        byte[] identifier = Fscrypt.policyKey(layout.data());
+        byte[] identifier = Fscrypt.policyKey(layout.vault());
         return identifier != null && Fscrypt.keyStatus(layout.mount(), identifier) == Fscrypt.KeyStatus.PRESENT;
     }
 
@@ -72,7 +73,7 @@ final class FscryptBackend implements Backend {
     public boolean lock(Layout layout, List<String> steps, List<String> checks) throws IOException {
         boolean ok = true;
         if (Host.isMounted(layout.mount())) {
-            byte[] identifier = Files.isDirectory(layout.data()) ? Fscrypt.policyKey(layout.data()) : null;
+            byte[] identifier = Files.isDirectory(layout.vault()) ? Fscrypt.policyKey(layout.vault()) : null;
             if (identifier != null) {
                 String id = HexFormat.of().formatHex(identifier);
                 int flags = Fscrypt.removeKey(layout.mount(), identifier);

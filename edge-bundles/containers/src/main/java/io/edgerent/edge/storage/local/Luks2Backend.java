@@ -72,7 +72,7 @@ final class Luks2Backend implements Backend {
                 "-m",
                 "0",
                 "-E",
-                "lazy_itable_init=1,lazy_journal_init=1",
+                "lazy_itable_init=1,lazy_journal_init=1,nodiscard", // a discard would punch the allocation out
                 device(layout).toString());
         Files.createDirectories(layout.mount());
         Host.run(

@@ -73,8 +73,8 @@ class EncryptedVolumesTest {
         copyMount = dir.resolve("stolen");
         Files.createDirectories(copyMount);
         Host.run("mount", "-o", "loop,ro,noload", stolen.toString(), copyMount.toString());
-        try (var names = Files.list(copyMount.resolve("data"))) {
-            Path file = names.findFirst().orElseThrow();
+        try (var names = Files.walk(copyMount.resolve("vault"))) {
+            Path file = names.filter(Files::isRegularFile).findFirst().orElseThrow();
             assertFalse(file.getFileName().toString().contains("secret"), "file names are encrypted too: " + file);
             IOException refused =
                     assertThrows(IOException.class, () -> Files.readAllBytes(file), "the old volume cannot be opened");
@@ -106,11 +106,58 @@ class EncryptedVolumesTest {
         Volume volume = volumes.open(RENTAL, SIZE);
         Files.writeString(volume.dataDir().resolve("before-reboot"), "x");
         // A reboot: the kernel forgets the key and nothing is mounted, but the image is still on disk.
-        Host.run("umount", volume.dataDir().getParent().toString());
+        Host.run("umount", volume.dataDir().getParent().getParent().toString());
         Volume fresh = volumes.open(RENTAL, SIZE);
         try (var files = Files.list(fresh.dataDir())) {
             assertEquals(0, files.count());
         }
+    }
+
+    @Test
+    void theRootsChangesLieEncryptedOnTheVolumeCountAgainstItAndGoWithIt() throws Exception {
+        // An image as ImageRoots unpacks one: plain directories, shared and never written.
+        Path image = dir.resolve("image");
+        Files.createDirectories(image.resolve("etc"));
+        Files.writeString(image.resolve("etc/os-release"), "ID=debian\n");
+        Volume volume = volumes.open(RENTAL, SIZE);
+        Path root = volumes.root(RENTAL, image);
+        assertEquals(root, volumes.root(RENTAL, image), "mounting again finds the root mounted");
+        String canary = "canary-" + UUID.randomUUID();
+        Files.writeString(root.resolve("etc/os-release"), canary);
+        Files.createDirectories(root.resolve("usr/local"));
+        Files.writeString(root.resolve("usr/local/notes"), canary.repeat(100));
+        Host.run("sync");
+        assertEquals("ID=debian\n", Files.readString(image.resolve("etc/os-release")), "the image is untouched");
+        Path backing = dir.resolve("volumes").resolve(RENTAL + ".img");
+        assertFalse(contains(Files.readAllBytes(backing), canary), "the root's changes are on disk in plain text");
+        IOException full =
+                assertThrows(IOException.class, () -> Files.write(root.resolve("usr/local/big"), new byte[(int) SIZE]));
+        assertTrue(full.getMessage().contains("No space left"), "the root counts against the volume: " + full);
+        assertTrue(Files.exists(volume.dataDir()));
+
+        Erasure erasure = volumes.erase(RENTAL);
+        assertTrue(erasure.verified(), erasure.toString());
+        assertTrue(
+                erasure.steps().get(0).startsWith("container root unmounted"),
+                erasure.steps().toString());
+        assertFalse(Host.isMounted(root));
+        assertFalse(Files.exists(root), "nothing left where the root was mounted");
+        assertEquals("ID=debian\n", Files.readString(image.resolve("etc/os-release")));
+        assertThrows(IllegalStateException.class, () -> volumes.root(RENTAL, image), "no root without an open volume");
+    }
+
+    @Test
+    void theDevicesFloorIsKept() throws Exception {
+        long free = Files.getFileStore(dir).getUsableSpace();
+        IllegalArgumentException refused =
+                assertThrows(IllegalArgumentException.class, () -> volumes.open(RENTAL, free - (32L << 20)));
+        assertTrue(refused.getMessage().contains("kept for the device"), refused.getMessage());
+        assertFalse(Files.exists(dir.resolve("volumes").resolve(RENTAL + ".img")), "nothing was made");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EncryptedVolumes.at(
+                        "fscrypt", dir.resolve("a,upperdir=/etc").toString()),
+                "a path that would smuggle overlay options is refused");
     }
 
     @Test
