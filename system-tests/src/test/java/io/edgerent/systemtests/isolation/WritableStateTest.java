@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgerent.systemtests.support.LoopDiskEngine;
 import io.edgerent.systemtests.support.Renter;
 import io.edgerent.systemtests.support.World;
 import java.nio.charset.StandardCharsets;
@@ -146,6 +147,58 @@ class WritableStateTest {
             } finally {
                 run(Duration.ofSeconds(30), "umount", mount.toString()).assertOk();
             }
+        }
+    }
+
+    @Test
+    void no_canary_is_on_the_raw_disk_holding_the_docker_data_root_during_the_rental_or_after_its_wipe()
+            throws Exception {
+        Path diskDir = Files.createTempDirectory("edgerent-disk");
+        try (LoopDiskEngine disk = LoopDiskEngine.start(diskDir, 2);
+                World world = new World(dir)) {
+            String control = "control-" + UUID.randomUUID();
+            Files.writeString(disk.mount.resolve("control"), control);
+            assertTrue(disk.rawBytesContain(control), "the scan finds plain text written to this disk");
+
+            String device = world.registeredDevice(
+                    "--storage-mib",
+                    "64",
+                    "--egress",
+                    "off",
+                    "--docker-host",
+                    disk.dockerHost,
+                    "--volumes",
+                    disk.mount.resolve("volumes").toString(),
+                    "--reserve-mib",
+                    "64");
+            Renter renter = world.renter("rita");
+            String rental = Renter.rentalName(renter.rent(device).assertOk());
+            // Written so that the command line the renter sends does not itself hold the canary.
+            String id = UUID.randomUUID().toString();
+            String canary = "canary-" + id;
+            StringBuilder write = new StringBuilder("set -e;");
+            for (String place : PLACES) {
+                write.append(" printf '%s%s\\n' canary- ")
+                        .append(id)
+                        .append(" > ")
+                        .append(place)
+                        .append("/canary;");
+            }
+            write.append(" printf '%s%s\\n' canary- ").append(id).append(" > /data/canary; sync; cat /root/canary");
+            assertEquals(
+                    canary,
+                    renter.ssh(rental, write.toString()).assertOk().out().strip());
+            assertFalse(disk.rawBytesContain(canary), "a canary is in plain text on the disk during the rental");
+
+            renter.end(rental).assertOk();
+            awaitTrue(
+                    Duration.ofSeconds(60),
+                    "the wipe record",
+                    () -> world.cli(renter.home, "wipe", rental).code() == 0);
+            assertTrue(world.cli(renter.home, "wipe", rental).out().contains("verified"));
+            assertFalse(disk.rawBytesContain(canary), "a canary is in plain text on the disk after the wipe");
+        } finally {
+            run(Duration.ofSeconds(60), "rm", "-rf", "--one-file-system", diskDir.toString());
         }
     }
 
