@@ -16,10 +16,14 @@ import java.util.concurrent.TimeUnit;
  * A disk a test can read byte by byte, as someone who takes a Pi's SD card would: an ext4 image on a loop
  * device holding the Docker data root of a second, real Docker engine (its own containerd, no iptables of
  * its own, bridges from 10.213.0.0/16) and the device's volume directory. The machine's own engine keeps
- * running beside it; this one is stopped, and the disk unmounted, at close.
+ * running beside it; this one is stopped, its networks removed and the disk unmounted at close.
+ *
+ * <p>Its default bridge is one this class makes ({@value #BRIDGE}): an engine started with
+ * {@code --bridge=none} deletes the interface {@code docker0}, which is the machine's own engine's.
  */
 public final class LoopDiskEngine implements AutoCloseable {
     private static final String IMAGE = "edgerent/renter-base:latest";
+    private static final String BRIDGE = "erdisk0";
 
     /** The disk's bytes, as its thief would read them. */
     public final Path image;
@@ -49,6 +53,12 @@ public final class LoopDiskEngine implements AutoCloseable {
         run(Duration.ofSeconds(60), "mkfs.ext4", "-q", "-F", image.toString()).assertOk();
         run(Duration.ofSeconds(30), "mount", "-o", "loop", image.toString(), mount.toString())
                 .assertOk();
+        run(Duration.ofSeconds(10), "ip", "link", "del", BRIDGE); // left by a test that was killed, if any
+        run(Duration.ofSeconds(10), "ip", "link", "add", BRIDGE, "type", "bridge")
+                .assertOk();
+        run(Duration.ofSeconds(10), "ip", "addr", "add", "10.214.0.1/24", "dev", BRIDGE)
+                .assertOk();
+        run(Duration.ofSeconds(10), "ip", "link", "set", BRIDGE, "up").assertOk();
         // Short: the engine's sockets live here and a socket path has at most 107 bytes.
         Path runDir = Files.createTempDirectory(Path.of("/run"), "er-");
         Process dockerd = new ProcessBuilder(
@@ -61,7 +71,7 @@ public final class LoopDiskEngine implements AutoCloseable {
                         runDir.resolve("dockerd.pid").toString(),
                         "-H",
                         "unix://" + runDir.resolve("docker.sock"),
-                        "--bridge=none",
+                        "--bridge=" + BRIDGE,
                         "--iptables=false",
                         "--default-address-pool",
                         "base=10.213.0.0/16,size=24")
@@ -111,6 +121,7 @@ public final class LoopDiskEngine implements AutoCloseable {
             for (String id : ids.out().lines().filter(l -> !l.isBlank()).toList()) {
                 run(Duration.ofSeconds(30), "docker", "-H", dockerHost, "rm", "-f", id);
             }
+            run(Duration.ofSeconds(30), "docker", "-H", dockerHost, "network", "prune", "-f"); // their bridges
             dockerd.destroy();
             try {
                 if (!dockerd.waitFor(60, TimeUnit.SECONDS)) {
@@ -131,6 +142,7 @@ public final class LoopDiskEngine implements AutoCloseable {
             }
             run(Duration.ofSeconds(30), "umount", mount.toString());
             run(Duration.ofSeconds(30), "rm", "-rf", runDir.toString());
+            run(Duration.ofSeconds(10), "ip", "link", "del", BRIDGE);
         } catch (IOException e) {
             throw new AssertionError("cannot clean up the loop disk at " + mount, e);
         }

@@ -100,7 +100,8 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
 
         @AttributeDefinition(
                 name = "Storage (MiB)",
-                description = "Size of each rental's encrypted /data volume.",
+                description =
+                        "Size of each rental's encrypted volume: everything it writes, in /data and anywhere else.",
                 min = "16",
                 max = "4194304")
         int storage_mib() default 1024;

@@ -82,6 +82,7 @@ public final class TurnaroundBenchmark {
             volumes.erase(previous);
             containers.deactivate();
             Host.run("docker", "network", "rm", "edgerent-" + device);
+            Host.deleteTree(base); // the unpacked image
         }
         long bareMedian = median(bare);
         long ourMedian = median(ours);
