@@ -31,7 +31,12 @@ class Luks2VolumesTest {
         Files.writeString(volume.dataDir().resolve("secret.txt"), marker.repeat(1000));
         Tools.run("sync");
         String source = Tools.run(
-                        "findmnt", "-n", "-o", "SOURCE", volume.dataDir().toString())
+                        "findmnt",
+                        "-n",
+                        "-o",
+                        "SOURCE",
+                        "--target",
+                        volume.dataDir().toString())
                 .strip();
         assertTrue(source.startsWith("/dev/mapper/"), "mounted from a dm-crypt mapping: " + source);
 

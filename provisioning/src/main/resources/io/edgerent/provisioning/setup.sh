@@ -15,6 +15,21 @@ shopt -s nullglob
 kura=(/opt/edgerent/kura*.deb)
 if ((${#kura[@]})); then
     apt-get install -y -q "${kura[0]}"
+    # Kura runs as kurad, without CAP_SYS_ADMIN: the rentals' encrypted volumes are made, mounted and erased
+    # by this small root service, which the edgerent bundles ask through its socket.
+    cat >/etc/systemd/system/edgerent-storage-helper.service <<'UNIT'
+[Unit]
+Description=edgerent storage helper (rental volumes for the edgerent bundles in Kura)
+Before=kura.service
+[Service]
+ExecStart=/usr/bin/java -Xmx48m -jar /opt/edgerent/edgerent-device.jar storage-helper --socket /run/edgerent/storage.sock --volumes /var/lib/edgerent/volumes --group kurad
+Restart=always
+RestartSec=5
+[Install]
+WantedBy=multi-user.target
+UNIT
+    systemctl daemon-reload
+    systemctl enable --now edgerent-storage-helper.service
     echo "Kura installed: open its web UI, System -> Packages, install /opt/edgerent/bundles/edgerent.dp, then set the hub and token"
 else
     # The values come from device.conf (mode 600) at start, so the unit file holds no token; "${HUB_KEY}"

@@ -49,6 +49,8 @@ public final class World implements AutoCloseable {
     public Process device;
     /** JVM options for the next device start, such as a failpoint. */
     public final List<String> deviceJvmOptions = new ArrayList<>();
+    /** What the device's java command runs under, such as setpriv for a user other than root. */
+    public final List<String> deviceCommandPrefix = new ArrayList<>();
     /** Devices this world registered; their containers are removed when it closes. */
     public final List<String> devices = new ArrayList<>();
 
@@ -85,7 +87,8 @@ public final class World implements AutoCloseable {
 
     /** Starts the device process; with a token it registers, without it resumes from its data directory. */
     public void startDevice(String token, String... more) {
-        List<String> command = new ArrayList<>(List.of("java"));
+        List<String> command = new ArrayList<>(deviceCommandPrefix);
+        command.add("java");
         command.addAll(deviceJvmOptions);
         command.addAll(List.of(
                 "-jar",
@@ -109,6 +112,11 @@ public final class World implements AutoCloseable {
         } catch (IOException e) {
             throw new AssertionError("cannot start the device launcher " + DEVICE_JAR, e);
         }
+    }
+
+    /** The device process's id (its java, which setpriv, when it is the prefix, becomes). */
+    public long devicePid() {
+        return device.pid();
     }
 
     /** Ends the device process abruptly, as a power cut would (SIGKILL). */

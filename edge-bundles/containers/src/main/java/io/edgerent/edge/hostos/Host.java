@@ -49,6 +49,20 @@ public final class Host {
         return output;
     }
 
+    /** Whether this process runs as root (effective user id 0), from its status in /proc. */
+    public static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.split("\\s+")[2].equals("0");
+                }
+            }
+        } catch (IOException e) {
+            // No /proc: not Linux, so not the device this runs on; treat as root, the tools will say what fails.
+        }
+        return "root".equals(System.getProperty("user.name"));
+    }
+
     /** Deletes a directory and everything in it, not following links. */
     public static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {

@@ -1,6 +1,9 @@
 package io.edgerent.edge.storage;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,15 +19,31 @@ public interface RentalVolumes {
      */
     Volume open(String rental, long sizeBytes);
 
-    /**
-     * The rental's container root, mounted: the unpacked image {@code image} below, read-only and shared,
-     * and the rental's changes above it on its volume (an overlay), so that a file written anywhere counts
-     * against the volume's size and is erased with it. Mounts it when it is not; the volume must be open.
-     */
-    Path root(String rental, Path image);
+    /** Writes an image's files as a tar stream: the engine's export of a container made from it. */
+    interface Export {
+        void writeTo(OutputStream out) throws IOException;
+    }
 
-    /** Where unpacked images live, on the same disk as the volumes. */
-    Path images();
+    /** A rental's root, mounted at {@code dir}: the image's top-level {@code directories} are what its container binds. */
+    record Root(Path dir, List<String> directories) {
+        public Root {
+            directories = List.copyOf(directories);
+        }
+    }
+
+    /**
+     * Unpacks image {@code imageId} ("sha256:..." as the engine names it) once, next to the volumes, from
+     * {@code export}, which is not called when it is unpacked already.
+     */
+    void unpack(String imageId, Export export);
+
+    /**
+     * The rental's container root, mounted: the unpacked image below, read-only and shared, and the rental's
+     * changes above it on its volume (an overlay), so that a file written anywhere counts against the
+     * volume's size and is erased with it. Mounts it when it is not; the volume must be open and the image
+     * unpacked.
+     */
+    Root root(String rental, String imageId);
 
     /** The rental's volume if it exists and is unlocked. */
     Optional<Volume> find(String rental);

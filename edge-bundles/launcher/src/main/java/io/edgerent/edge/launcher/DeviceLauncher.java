@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.HashMap;
@@ -52,6 +53,11 @@ public final class DeviceLauncher {
     private DeviceLauncher() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("storage-helper")) {
+            // The root side of storage for a device that is not root, outside OSGi (StorageHelper).
+            io.edgerent.edge.storage.local.StorageHelper.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         Path bundles = bundlesDirectory();
         List<DeviceSettings.Setting> settings = DeviceSettings.of(bundles.resolve("edgerent.dp"));
         CommandLine cli = commandLine(settings);
@@ -123,7 +129,9 @@ public final class DeviceLauncher {
                                 + " tunnels) on Apache Felix, against the local Docker engine. The first start registers with the hub using --token;"
                                 + " later starts resume where the device left off, rental included.",
                         "Settings given here are written through ConfigAdmin, as the Kura web UI would, and kept; they are the settings the"
-                                + " Kura web UI shows, with the same bounds. A setting a component refuses changes nothing.")
+                                + " Kura web UI shows, with the same bounds. A setting a component refuses changes nothing.",
+                        "As root, 'storage-helper' instead serves rentals' encrypted storage to a device that does not run as"
+                                + " root, such as Kura's (storage-helper --help).")
                 .exitCodeListHeading("%nExit codes:%n")
                 .exitCodeList(exitCodes())
                 .sortOptions(false)

@@ -24,7 +24,6 @@ import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.storage.Volume;
 import io.edgerent.protocol.Template;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,6 +59,9 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     public static final String PID = "io.edgerent.edge.containers";
     static final String RENTAL_LABEL = "io.edgerent.rental";
     static final String DEVICE_LABEL = "io.edgerent.device";
+    /** On the short-lived container an image is exported from to be unpacked, never started. */
+    static final String UNPACKING_LABEL = "io.edgerent.unpacking";
+
     private static final long MIB = 1024L * 1024L;
     private static final Logger LOG = LoggerFactory.getLogger(DockerContainers.class);
 
@@ -227,9 +229,9 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
             String imageId = existing.isPresent()
                     ? existing.get().imageId()
                     : docker.inspectImageCmd(c.image()).exec().getId();
-            Path image = unpack(imageId);
+            volumes.unpack(imageId, out -> export(imageId, out));
             Volume volume = volumes.open(spec.rental(), c.storage_mib() * MIB);
-            Path root = volumes.root(spec.rental(), image);
+            RentalVolumes.Root root = volumes.root(spec.rental(), imageId);
             if (existing.isPresent()) {
                 id = existing.get().containerId();
             } else {
@@ -239,8 +241,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                         .withHostName(spec.rental())
                         .withLabels(Map.of(RENTAL_LABEL, spec.rental(), DEVICE_LABEL, spec.deviceId()))
                         .withEnv(environment(spec, c))
-                        .withHostConfig(hostConfig(
-                                c, network, binds(root, ImageRoots.boundDirectories(image), volume.dataDir())))
+                        .withHostConfig(hostConfig(c, network, binds(root, volume.dataDir())))
                         .exec()
                         .getId();
                 LOG.info("created container {} for {} from {}", id.substring(0, 12), spec.rental(), imageId);
@@ -252,11 +253,16 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
         });
     }
 
-    private Path unpack(String imageId) {
-        try {
-            return ImageRoots.unpacked(docker, volumes.images(), imageId);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot unpack image " + imageId + " for the rental's root: " + e, e);
+    /** The image's files as a tar: the export of a container made from it and never started. */
+    private void export(String imageId, java.io.OutputStream out) throws IOException {
+        String container = docker.createContainerCmd(imageId)
+                .withLabels(Map.of(UNPACKING_LABEL, "true"))
+                .exec()
+                .getId();
+        try (var tar = docker.exportContainerCmd(container).exec()) {
+            tar.transferTo(out);
+        } finally {
+            docker.removeContainerCmd(container).withForce(true).exec();
         }
     }
 
@@ -265,10 +271,11 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
      * at its own place, so that the root the engine made stays read-only and empty of renter files, and
      * /data.
      */
-    private static List<Bind> binds(Path root, List<String> directories, Path data) {
+    private static List<Bind> binds(RentalVolumes.Root root, Path data) {
         List<Bind> binds = new ArrayList<>();
-        for (String dir : directories) {
-            binds.add(new Bind(root.resolve(dir).toString(), new com.github.dockerjava.api.model.Volume("/" + dir)));
+        for (String dir : root.directories()) {
+            binds.add(new Bind(
+                    root.dir().resolve(dir).toString(), new com.github.dockerjava.api.model.Volume("/" + dir)));
         }
         binds.add(new Bind(data.toString(), new com.github.dockerjava.api.model.Volume("/data")));
         return binds;

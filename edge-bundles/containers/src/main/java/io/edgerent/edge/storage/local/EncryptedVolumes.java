@@ -81,6 +81,13 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                 min = "64",
                 max = "1048576")
         int reserve_mib() default 512;
+
+        @AttributeDefinition(
+                name = "Storage helper",
+                description = "Where the edgerent storage helper listens (a Unix socket). Used when this device does"
+                        + " not run as root, as under Kura (user kurad): the helper, a small root service, then makes,"
+                        + " mounts and erases the volumes, in its own volume directory.")
+        String helper_socket() default "/run/edgerent/storage.sock";
     }
 
     @Reference
@@ -94,6 +101,8 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
     private volatile Backend backend;
     private volatile Path base;
     private volatile long reserveBytes;
+    /** Set when this process is not root: every request then goes to the storage helper. */
+    private volatile HelperVolumes helper;
 
     @Activate
     void activate(Config config, Map<String, Object> properties) {
@@ -101,7 +110,7 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                 properties,
                 kuraConfiguration,
                 Config.class,
-                c -> configure(c.backend(), c.base_path(), c.reserve_mib()));
+                c -> configure(c.backend(), c.base_path(), c.reserve_mib(), c.helper_socket()));
     }
 
     @Modified
@@ -110,7 +119,7 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                 configurationAdmin,
                 kuraConfiguration,
                 properties,
-                () -> configure(config.backend(), config.base_path(), config.reserve_mib()));
+                () -> configure(config.backend(), config.base_path(), config.reserve_mib(), config.helper_socket()));
     }
 
     /**
@@ -121,6 +130,46 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
         EncryptedVolumes volumes = new EncryptedVolumes();
         volumes.configure(backend, basePath, 64);
         return volumes;
+    }
+
+    private synchronized void configure(String backendName, String basePath, int reserveMib, String helperSocket) {
+        if (!Host.isRoot()) {
+            if (helperSocket == null || helperSocket.isBlank()) {
+                throw new IllegalArgumentException(
+                        "storage settings refused: this device does not run as root, so it needs the storage helper,"
+                                + " and its socket is not set");
+            }
+            HelperVolumes through = new HelperVolumes(
+                    Path.of(helperSocket.strip()), backendName == null ? "auto" : backendName.strip(), reserveMib);
+            try {
+                Path helperBase = through.configure();
+                LOG.info(
+                        "rental volumes: {} through the storage helper at {} (not root), under its directory {}{}",
+                        through.method(),
+                        helperSocket,
+                        helperBase,
+                        helperBase.equals(Path.of(basePath.strip()))
+                                ? ""
+                                : " (the volume directory setting is not used)");
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException("storage settings refused: " + e.getMessage(), e);
+            } catch (java.io.UncheckedIOException e) {
+                // Not up yet (it may start after the device): the settings go with the first request.
+                LOG.warn("{}; rentals wait for it", e.getMessage());
+            }
+            helper = through;
+            return;
+        }
+        configure(backendName, basePath, reserveMib);
+    }
+
+    /** Takes new encryption and reserve settings, keeping the volume directory (the storage helper's requests). */
+    synchronized void reconfigure(String backendName, int reserveMib) {
+        configure(backendName, base.toString(), reserveMib);
+    }
+
+    Path base() {
+        return base;
     }
 
     private synchronized void configure(String backendName, String basePath, int reserveMib) {
@@ -210,12 +259,21 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
 
     @Override
     public String method() {
+        if (helper != null) {
+            return helper.method();
+        }
         return backend.name();
     }
 
     @Override
     public synchronized Volume open(String rental, long sizeBytes) {
+        if (helper != null) {
+            return helper.open(rental, sizeBytes);
+        }
         Backend.Layout layout = layout(rental);
+        if (sizeBytes < 16 * MIB) {
+            throw new IllegalArgumentException("a volume holds at least 16 MiB, not " + sizeBytes + " bytes");
+        }
         try {
             if (backend.unlocked(layout)) {
                 return volume(layout);
@@ -249,13 +307,31 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
     }
 
     @Override
-    public synchronized Path root(String rental, Path image) {
-        Backend.Layout layout = layout(rental);
-        String lower = image.toAbsolutePath().normalize().toString();
-        if (!SAFE_PATH.matcher(lower).matches()) {
-            throw new IllegalArgumentException("not an image directory for an overlay: " + image);
+    public void unpack(String imageId, Export export) {
+        if (helper != null) {
+            helper.unpack(imageId, export);
+            return;
         }
         try {
+            ImageRoots.unpacked(images(), imageId, export);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot unpack image " + imageId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized Root root(String rental, String imageId) {
+        if (helper != null) {
+            return helper.root(rental, imageId);
+        }
+        Backend.Layout layout = layout(rental);
+        Path image = ImageRoots.of(images(), imageId);
+        String lower = image.toString();
+        try {
+            if (!Files.isDirectory(image)) {
+                throw new IllegalStateException(
+                        "image " + imageId + " is not unpacked: the root of " + rental + " cannot be mounted");
+            }
             if (!backend.unlocked(layout)) {
                 throw new IllegalStateException("the volume of " + rental + " is not open: its root cannot be mounted");
             }
@@ -274,19 +350,22 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
                         layout.root().toString());
                 LOG.info("mounted the root of {}: {} below, its changes on its volume", rental, lower);
             }
-            return layout.root();
+            return new Root(layout.root(), ImageRoots.boundDirectories(image));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot mount the root of " + rental + ": " + e.getMessage(), e);
         }
     }
 
-    @Override
-    public Path images() {
+    /** Where unpacked images live: next to the volumes, on the same disk. */
+    private Path images() {
         return base.resolve("images");
     }
 
     @Override
     public synchronized Optional<Volume> find(String rental) {
+        if (helper != null) {
+            return helper.find(rental);
+        }
         Backend.Layout layout = layout(rental);
         try {
             return backend.unlocked(layout) ? Optional.of(volume(layout)) : Optional.empty();
@@ -297,6 +376,9 @@ public class EncryptedVolumes implements RentalVolumes, ConfigurableComponent {
 
     @Override
     public synchronized Erasure erase(String rental) {
+        if (helper != null) {
+            return helper.erase(rental);
+        }
         Backend.Layout layout = layout(rental);
         List<String> steps = new ArrayList<>();
         List<String> checks = new ArrayList<>();

@@ -1,9 +1,8 @@
-package io.edgerent.edge.containers.docker;
+package io.edgerent.edge.storage.local;
 
-import com.github.dockerjava.api.DockerClient;
 import io.edgerent.edge.hostos.Host;
+import io.edgerent.edge.storage.RentalVolumes;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -21,46 +19,41 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Renter images unpacked once into plain directories, one per image id: the read-only lower layer of
- * every rental's root (RentalVolumes#root). Unpacking through the engine's export, not by reading its
- * storage driver's directories, works whatever driver the engine uses; it costs about 2 s and the
- * image's size on disk once per image.
+ * every rental's root (RentalVolumes#root). Unpacked from the engine's export (a tar of the image's
+ * files), not read from its storage driver's directories, so it works whatever driver the engine uses;
+ * it costs about 2 s and the image's size on disk once per image. tar runs as root, keeping owners.
  */
 final class ImageRoots {
     private static final Logger LOG = LoggerFactory.getLogger(ImageRoots.class);
     private static final Pattern IMAGE_ID = Pattern.compile("sha256:([0-9a-f]{64})");
-    /** On the short-lived container an image is exported from, never started. */
-    static final String UNPACKING_LABEL = "io.edgerent.unpacking";
     /** Top-level directories the engine provides itself, never bound from the image. */
     private static final Set<String> ENGINE_OWNED = Set.of("proc", "sys", "dev");
 
     private ImageRoots() {}
 
-    /** The unpacked files of {@code imageId} under {@code dir}, unpacking them first if they are not there. */
-    static synchronized Path unpacked(DockerClient docker, Path dir, String imageId) throws IOException {
+    /** Where {@code imageId} is unpacked under {@code dir}, whether or not it is yet. */
+    static Path of(Path dir, String imageId) {
         var id = IMAGE_ID.matcher(imageId);
         if (!id.matches()) {
-            throw new IllegalArgumentException("not an image id: " + imageId);
+            throw new IllegalArgumentException("not an image id (sha256:64 hex digits): " + imageId);
         }
-        Path root = dir.resolve(id.group(1));
+        return dir.resolve(id.group(1));
+    }
+
+    /** The unpacked files of {@code imageId} under {@code dir}, unpacking {@code export} first if they are not there. */
+    static synchronized Path unpacked(Path dir, String imageId, RentalVolumes.Export export) throws IOException {
+        Path root = of(dir, imageId);
         if (Files.isDirectory(root)) {
             return root;
         }
         Files.createDirectories(dir);
-        Path partial = dir.resolve(id.group(1) + ".partial");
+        Path partial = dir.resolve(root.getFileName() + ".partial");
         if (Files.exists(partial)) {
             Host.deleteTree(partial); // an unpacking a crash cut short
         }
         Files.createDirectories(partial);
         long started = System.nanoTime();
-        String container = docker.createContainerCmd(imageId)
-                .withLabels(Map.of(UNPACKING_LABEL, "true"))
-                .exec()
-                .getId();
-        try (InputStream tar = docker.exportContainerCmd(container).exec()) {
-            untar(tar, partial);
-        } finally {
-            docker.removeContainerCmd(container).withForce(true).exec();
-        }
+        untar(export, partial);
         Files.move(partial, root, StandardCopyOption.ATOMIC_MOVE);
         LOG.info(
                 "unpacked image {} for rentals' roots in {} ms: {}",
@@ -72,7 +65,7 @@ final class ImageRoots {
     }
 
     /** The image's top-level directories a rental's root binds into its container: all but the engine's own. */
-    static List<String> boundDirectories(Path root) {
+    public static List<String> boundDirectories(Path root) {
         try (Stream<Path> entries = Files.list(root)) {
             return entries.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
                     .map(p -> p.getFileName().toString())
@@ -85,12 +78,12 @@ final class ImageRoots {
     }
 
     /** tar, as root, keeping owners by number and modes: the files as they are in the image. */
-    private static void untar(InputStream tar, Path into) throws IOException {
+    private static void untar(RentalVolumes.Export export, Path into) throws IOException {
         Process process = new ProcessBuilder("tar", "-x", "--numeric-owner", "-p", "-C", into.toString())
                 .redirectErrorStream(true)
                 .start();
         try (OutputStream in = process.getOutputStream()) {
-            tar.transferTo(in);
+            export.writeTo(in);
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         try {

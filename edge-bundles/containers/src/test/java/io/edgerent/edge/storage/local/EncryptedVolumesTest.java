@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.edgerent.edge.hostos.Host;
 import io.edgerent.edge.storage.Erasure;
+import io.edgerent.edge.storage.RentalVolumes;
 import io.edgerent.edge.storage.Volume;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -115,13 +117,28 @@ class EncryptedVolumesTest {
 
     @Test
     void theRootsChangesLieEncryptedOnTheVolumeCountAgainstItAndGoWithIt() throws Exception {
-        // An image as ImageRoots unpacks one: plain directories, shared and never written.
-        Path image = dir.resolve("image");
-        Files.createDirectories(image.resolve("etc"));
-        Files.writeString(image.resolve("etc/os-release"), "ID=debian\n");
+        // An image's files as the engine exports them (a tar), unpacked once into plain directories.
+        Path files = dir.resolve("image-files");
+        Files.createDirectories(files.resolve("etc"));
+        Files.createDirectories(files.resolve("proc"));
+        Files.writeString(files.resolve("etc/os-release"), "ID=debian\n");
+        String imageId = "sha256:" + "ab".repeat(32);
+        RentalVolumes.Export export = out -> {
+            Process tar = new ProcessBuilder("tar", "-c", "-C", files.toString(), ".").start();
+            tar.getInputStream().transferTo(out);
+        };
+        assertThrows(
+                IllegalStateException.class, () -> volumes.root(RENTAL, imageId), "no root of an image not unpacked");
+        volumes.unpack(imageId, export);
+        volumes.unpack(imageId, out -> {
+            throw new AssertionError("an image unpacked already is not exported again");
+        });
+        Path image = dir.resolve("volumes/images/" + "ab".repeat(32));
         Volume volume = volumes.open(RENTAL, SIZE);
-        Path root = volumes.root(RENTAL, image);
-        assertEquals(root, volumes.root(RENTAL, image), "mounting again finds the root mounted");
+        RentalVolumes.Root mounted = volumes.root(RENTAL, imageId);
+        assertEquals(List.of("etc"), mounted.directories(), "the engine's own proc is not bound");
+        assertEquals(mounted, volumes.root(RENTAL, imageId), "mounting again finds the root mounted");
+        Path root = mounted.dir();
         String canary = "canary-" + UUID.randomUUID();
         Files.writeString(root.resolve("etc/os-release"), canary);
         Files.createDirectories(root.resolve("usr/local"));
@@ -143,7 +160,9 @@ class EncryptedVolumesTest {
         assertFalse(Host.isMounted(root));
         assertFalse(Files.exists(root), "nothing left where the root was mounted");
         assertEquals("ID=debian\n", Files.readString(image.resolve("etc/os-release")));
-        assertThrows(IllegalStateException.class, () -> volumes.root(RENTAL, image), "no root without an open volume");
+        assertThrows(
+                IllegalStateException.class, () -> volumes.root(RENTAL, imageId), "no root without an open volume");
+        assertThrows(IllegalArgumentException.class, () -> volumes.root(RENTAL, "sha256:../../etc"));
     }
 
     @Test
