@@ -252,11 +252,7 @@ class IsolationTest {
                     Duration.ofSeconds(60),
                     "the device to be listed free again",
                     () -> world.cli(dir, "market").out().contains(" free "));
-            awaitTrue(
-                    Duration.ofSeconds(30),
-                    "the wipe record",
-                    () -> world.cli(alice.home, "wipe", first).code() == 0);
-            World.Result wipe = world.cli(alice.home, "wipe", first).assertOk();
+            World.Result wipe = alice.awaitWipe(first);
             assertTrue(wipe.out().contains("(fscrypt), verified"), wipe.out());
             assertTrue(wipe.out().contains("removed from the kernel"), wipe.out());
             assertTrue(wipe.out().contains("backing image: gone"), wipe.out());
@@ -345,11 +341,7 @@ class IsolationTest {
                 }
                 return free;
             });
-            awaitTrue(
-                    Duration.ofSeconds(30),
-                    "the wipe record",
-                    () -> world.cli(renter.home, "wipe", rental).code() == 0);
-            String wipe = world.cli(renter.home, "wipe", rental).assertOk().out();
+            String wipe = renter.awaitWipe(rental).out();
             assertTrue(wipe.contains("wipe resumed after a restart"), wipe);
             assertTrue(wipe.contains("verified"), wipe);
         }

@@ -1,6 +1,5 @@
 package io.edgerent.systemtests.isolation;
 
-import static io.edgerent.systemtests.support.World.awaitTrue;
 import static io.edgerent.systemtests.support.World.containersOf;
 import static io.edgerent.systemtests.support.World.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -120,11 +119,7 @@ class WritableStateTest {
             assertTrue(deviceFree > 256L << 20, "the device's disk still has room: " + deviceFree);
 
             renter.end(rental).assertOk();
-            awaitTrue(
-                    Duration.ofSeconds(60),
-                    "the wipe record",
-                    () -> world.cli(renter.home, "wipe", rental).code() == 0);
-            World.Result wipe = world.cli(renter.home, "wipe", rental).assertOk();
+            World.Result wipe = renter.awaitWipe(rental);
             assertTrue(wipe.out().contains("container root unmounted"), wipe.out());
             assertTrue(wipe.out().contains("(fscrypt), verified"), wipe.out());
             assertFalse(Files.exists(image), "the backing image is deleted");
@@ -191,11 +186,7 @@ class WritableStateTest {
             assertFalse(disk.rawBytesContain(canary), "a canary is in plain text on the disk during the rental");
 
             renter.end(rental).assertOk();
-            awaitTrue(
-                    Duration.ofSeconds(60),
-                    "the wipe record",
-                    () -> world.cli(renter.home, "wipe", rental).code() == 0);
-            assertTrue(world.cli(renter.home, "wipe", rental).out().contains("verified"));
+            assertTrue(renter.awaitWipe(rental).out().contains("verified"));
             assertFalse(disk.rawBytesContain(canary), "a canary is in plain text on the disk after the wipe");
         } finally {
             run(Duration.ofSeconds(60), "rm", "-rf", "--one-file-system", diskDir.toString());

@@ -99,11 +99,7 @@ class NonRootDeviceTest {
                     "the canary is in plain text on the helper's volume");
 
             renter.end(rental).assertOk();
-            awaitTrue(
-                    Duration.ofSeconds(60),
-                    "the wipe record",
-                    () -> world.cli(renter.home, "wipe", rental).code() == 0);
-            World.Result wipe = world.cli(renter.home, "wipe", rental).assertOk();
+            World.Result wipe = renter.awaitWipe(rental);
             assertTrue(wipe.out().contains("(fscrypt), verified"), wipe.out());
             assertTrue(wipe.out().contains("container root unmounted"), wipe.out());
             assertFalse(Files.exists(image), "the backing image is deleted");

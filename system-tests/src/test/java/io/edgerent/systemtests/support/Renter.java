@@ -96,6 +96,15 @@ public final class Renter {
         return world.cli(home, "end", rental);
     }
 
+    /** The rental's wipe record (edgerent wipe), once the device has sent it to the hub: within a minute. */
+    public World.Result awaitWipe(String rental) {
+        World.awaitTrue(
+                java.time.Duration.ofSeconds(60),
+                "the wipe record of " + rental,
+                () -> world.cli(home, "wipe", rental).code() == 0);
+        return world.cli(home, "wipe", rental).assertOk();
+    }
+
     private void writeSshConfig(Path identity) {
         try {
             Files.writeString(home.resolve("ssh_config"), """
