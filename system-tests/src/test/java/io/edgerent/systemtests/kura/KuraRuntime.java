@@ -1,8 +1,8 @@
 package io.edgerent.systemtests.kura;
 
-import io.edgerent.edge.launcher.DeviceLauncher;
 import io.edgerent.systemtests.support.World;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +36,8 @@ import org.osgi.util.tracker.ServiceTracker;
  * The runtime Kura 5.3 gives the edge bundles: Equinox 3.16 with Felix SCR 2.1.16, Equinox
  * ConfigAdmin 1.4.400 and Metatype 1.5.300, Bouncy Castle 1.71 and slf4j 1.7.36 (all from Maven
  * Central, copied to target/kura-runtime by the pom), Kura's API (our stand-in: Kura itself is
- * not on Maven Central and cannot run here), and the bundles of our deployment package installed
- * from the .dp file in its order.
+ * not on Maven Central and cannot run here), and our deployment package installed through Felix
+ * DeploymentAdmin 0.9.5 with Dependency Manager 3.0.0, Kura's own installer at Kura's versions.
  *
  * <p>Like Kura, it creates each configurable component's first configuration from the defaults
  * in its metatype; the test then changes settings through ConfigAdmin as the Kura web UI does. The
@@ -83,18 +83,44 @@ final class KuraRuntime implements AutoCloseable {
                 installed.add(context.installBundle(jar.toUri().toString()));
             }
         }
-        List<Bundle> ours = DeviceLauncher.installDeploymentPackage(context, BUNDLES.resolve("edgerent.dp"));
         for (Bundle bundle : installed) {
             startUnlessFragment(bundle);
         }
+        // Kura's core registers these before any package is installed.
         if (decrypt != null) {
             registerCrypto(decrypt);
         }
         registerConfigurationService();
+        List<Bundle> ours = installThroughDeploymentAdmin(BUNDLES.resolve("edgerent.dp"));
         configureFromMetatypeDefaults(ours, settings);
-        for (Bundle bundle : ours) {
-            startUnlessFragment(bundle);
+    }
+
+    /**
+     * Installs the package as Kura's System → Packages does: Felix DeploymentAdmin reads the .dp stream, checks its
+     * manifest against its entries, installs the bundles and starts them. Returns the bundles it installed. The
+     * service is called through its interface as the DeploymentAdmin bundle exports it (not on this class path).
+     */
+    private List<Bundle> installThroughDeploymentAdmin(Path dp) throws Exception {
+        Bundle deploymentAdmin = Stream.of(context.getBundles())
+                .filter(b -> "org.apache.felix.deploymentadmin".equals(b.getSymbolicName()))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("Felix DeploymentAdmin is not installed"));
+        Class<?> api = deploymentAdmin.loadClass("org.osgi.service.deploymentadmin.DeploymentAdmin");
+        var reference = context.getServiceReference(api.getName());
+        if (reference == null) {
+            throw new IllegalStateException("no DeploymentAdmin service: " + bundleStates());
         }
+        Object service = context.getService(reference);
+        List<Long> before =
+                Stream.of(context.getBundles()).map(Bundle::getBundleId).toList();
+        try (InputStream in = Files.newInputStream(dp)) {
+            api.getMethod("installDeploymentPackage", InputStream.class).invoke(service, in);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw new IllegalStateException("DeploymentAdmin refused " + dp + ": " + e.getCause(), e.getCause());
+        }
+        return Stream.of(context.getBundles())
+                .filter(b -> !before.contains(b.getBundleId()))
+                .toList();
     }
 
     /** What was applied through Kura's configuration service, per pid: the latest is what Kura's snapshot holds. */

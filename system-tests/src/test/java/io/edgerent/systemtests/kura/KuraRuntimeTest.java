@@ -57,6 +57,19 @@ class KuraRuntimeTest {
                 names.stream().sorted().toList());
     }
 
+    /** DeploymentAdmin and Kura's Packages page show the package by these headers (OSGi Compendium 114.3.1). */
+    @Test
+    void the_deployment_package_names_itself() throws Exception {
+        try (JarInputStream dp = new JarInputStream(Files.newInputStream(KuraRuntime.BUNDLES.resolve("edgerent.dp")))) {
+            var main = dp.getManifest().getMainAttributes();
+            assertEquals("edgerent", main.getValue("DeploymentPackage-SymbolicName"));
+            assertEquals("edgerent", main.getValue("DeploymentPackage-Name"));
+            assertEquals("the edgerent project", main.getValue("DeploymentPackage-Vendor"));
+            assertTrue(main.getValue("DeploymentPackage-Description").startsWith("Rent out this device"));
+            assertTrue(dp.getManifest().getEntries().size() >= 10, "each bundle keeps its section");
+        }
+    }
+
     /**
      * Kura counts an AD without {@code required="false"} as required and seeds no empty default, so an AD whose empty
      * value means "not set" must say it is optional, or the owner cannot apply the form without inventing a value.
@@ -65,6 +78,8 @@ class KuraRuntimeTest {
     void every_setting_whose_empty_value_means_not_set_is_optional_as_kura_reads_the_metatype() throws Exception {
         List<String> checked = new ArrayList<>();
         List<String> required = new ArrayList<>();
+        List<String> textAreas = new ArrayList<>();
+        List<String> cutByKura = new ArrayList<>();
         try (JarInputStream dp = new JarInputStream(Files.newInputStream(KuraRuntime.BUNDLES.resolve("edgerent.dp")))) {
             for (var entry = dp.getNextJarEntry(); entry != null; entry = dp.getNextJarEntry()) {
                 JarInputStream bundle = new JarInputStream(new java.io.ByteArrayInputStream(dp.readAllBytes()));
@@ -86,12 +101,22 @@ class KuraRuntimeTest {
                         if (emptyDefault && !"false".equals(ad.getAttribute("required"))) {
                             required.add(id);
                         }
+                        // Kura's web UI splits a description at its last '|' and takes "TextArea" after it as the
+                        // hint to edit in a text area (AbstractServicesUi.isTextArea): any other '|' would cut it.
+                        String description = ad.getAttribute("description");
+                        if (description.endsWith("|TextArea")) {
+                            textAreas.add(ad.getAttribute("id"));
+                        } else if (description.contains("|")) {
+                            cutByKura.add(id);
+                        }
                     }
                 }
             }
         }
         assertTrue(checked.size() > 20, "the metatype files were read: " + checked);
         assertEquals(List.of(), required, "ADs with an empty default that Kura would count as required");
+        assertEquals(List.of("hub.key"), textAreas, "the hub key (one long line of base64) is edited in a text area");
+        assertEquals(List.of(), cutByKura, "descriptions Kura would cut at a '|'");
     }
 
     @Test

@@ -72,10 +72,10 @@ public class DeviceAgent implements ConfigurableComponent {
 
         @AttributeDefinition(
                 name = "Hub key",
-                description =
-                        "The hub's key as OpenSSH writes it (ecdsa-sha2-nistp256"
-                                + " AAAA...), put here by `edgerent provision`: its SSH host key and its DTLS key. When set, the device talks only"
-                                + " to a hub that shows this key. Empty: the key the hub shows at registration is trusted from then on.",
+                description = "The hub's key as OpenSSH writes it (ecdsa-sha2-nistp256"
+                        + " AAAA...), put here by `edgerent provision`: its SSH host key and its DTLS key. When set, the device talks only"
+                        + " to a hub that shows this key. Empty: the key the hub shows at registration is trusted from then on."
+                        + OwnerSettings.TEXT_AREA,
                 required = false)
         String hub_key() default "";
 

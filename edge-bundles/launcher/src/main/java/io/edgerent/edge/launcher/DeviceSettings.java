@@ -95,7 +95,12 @@ final class DeviceSettings {
 
         /** The option's help: the setting's name and description, and its bounds and default as an owner types them. */
         String help() {
-            StringBuilder help = new StringBuilder(name).append(": ").append(description);
+            // Kura's hint after the last '|' ("TextArea": edit in a text area) is for its web UI, not for a reader.
+            String shownDescription =
+                    description.toLowerCase(java.util.Locale.ROOT).endsWith("|textarea")
+                            ? description.substring(0, description.lastIndexOf('|'))
+                            : description;
+            StringBuilder help = new StringBuilder(name).append(": ").append(shownDescription);
             if (isNumber()) {
                 help.append(" (").append(min).append("-").append(max).append(")");
             } else if (type.equals("Boolean")) {

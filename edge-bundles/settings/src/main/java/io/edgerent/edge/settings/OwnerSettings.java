@@ -22,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * <p>A component's {@code apply} checks every value first and changes nothing until all pass.
  */
 public final class OwnerSettings {
+    /**
+     * Ends an AD's description to have the Kura web UI edit it in a text area rather than a one-line box: Kura
+     * splits a description at its last '|' and reads "TextArea" after it (eclipse/kura, web2
+     * AbstractServicesUi.isTextArea), showing only what comes before.
+     */
+    public static final String TEXT_AREA = "|TextArea";
+
     private static final Logger LOG = LoggerFactory.getLogger(OwnerSettings.class);
 
     private final String pid;
