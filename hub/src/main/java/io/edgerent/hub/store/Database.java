@@ -57,7 +57,7 @@ public final class Database implements AutoCloseable {
 
     private static final int COMPACT_BYTES = 1 << 20;
 
-    private final Connection connection;
+    private volatile Connection connection;
     private final String postgresUrl;
     /** With H2: its store, and what rewrites its sparse chunks (see {@link #compactChunks}); null on PostgreSQL. */
     private MVStore store;
@@ -128,10 +128,7 @@ public final class Database implements AutoCloseable {
     /** Connects to PostgreSQL at a {@code jdbc:postgresql://} URL. */
     public static Database postgres(String url) {
         try {
-            Connection connection = connect(url);
-            // Every transaction serializable: hubs sharing the database never lose an update; Sql retries the losers.
-            connection.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
-            return migrated(new Database(connection, url));
+            return migrated(new Database(writer(url), url));
         } catch (SQLException e) {
             throw new IllegalStateException(
                     "cannot use the PostgreSQL database at " + redacted(url) + ": " + e.getMessage(), e);
@@ -146,6 +143,32 @@ public final class Database implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /** The writer's connection: every transaction serializable, so hubs sharing the database never lose an update. */
+    private static Connection writer(String url) throws SQLException {
+        Connection connection = connect(url);
+        connection.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE); // Sql runs the losers again
+        return connection;
+    }
+
+    /**
+     * Replaces the writer's connection after PostgreSQL dropped it (a restart, a failover, a network cut), so the
+     * hub carries on without a restart of its own. Only on PostgreSQL; the embedded database has no connection to
+     * lose.
+     */
+    Connection reconnect() throws SQLException {
+        if (!isPostgres()) {
+            throw new IllegalStateException("the embedded database has no connection to make again");
+        }
+        try {
+            connection.close();
+        } catch (SQLException gone) {
+            // Already broken: that is why it is replaced.
+        }
+        connection = writer(postgresUrl);
+        LOG.warn("made the database connection again: {}", redacted(postgresUrl));
+        return connection;
     }
 
     /** A new connection to the same PostgreSQL database (the hub's event listener keeps one of its own). */

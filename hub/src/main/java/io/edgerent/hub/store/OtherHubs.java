@@ -22,7 +22,6 @@ public final class OtherHubs implements AutoCloseable {
     private final Database database;
     private final String channel;
     private final Consumer<String> heard;
-    private final int ownBackend;
     private final Thread listener;
     private volatile boolean closed;
 
@@ -31,11 +30,7 @@ public final class OtherHubs implements AutoCloseable {
         this.database = database;
         this.channel = channel;
         this.heard = heard;
-        try {
-            this.ownBackend = database.connection().unwrap(PGConnection.class).getBackendPID();
-        } catch (SQLException e) {
-            throw new IllegalStateException("the database connection is not PostgreSQL's: " + e.getMessage(), e);
-        }
+        ownBackend(); // fails at once on a connection that is not PostgreSQL's
         listener = new Thread(this::listen, "other-hubs");
         listener.setDaemon(true);
     }
@@ -54,8 +49,9 @@ public final class OtherHubs implements AutoCloseable {
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 while (!closed) {
                     PGNotification[] notes = pg.getNotifications(500);
+                    int own = notes == null ? 0 : ownBackend();
                     for (PGNotification n : notes == null ? new PGNotification[0] : notes) {
-                        if (n.getPID() != ownBackend) {
+                        if (n.getPID() != own) {
                             heard.accept(n.getParameter());
                         }
                     }
@@ -66,6 +62,15 @@ public final class OtherHubs implements AutoCloseable {
                     sleepASecond();
                 }
             }
+        }
+    }
+
+    /** This hub's own writer, whose messages are not news: asked each time, as the writer may have connected again. */
+    private int ownBackend() {
+        try {
+            return database.connection().unwrap(PGConnection.class).getBackendPID();
+        } catch (SQLException e) {
+            throw new IllegalStateException("the database connection is not PostgreSQL's: " + e.getMessage(), e);
         }
     }
 

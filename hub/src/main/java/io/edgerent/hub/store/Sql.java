@@ -21,15 +21,21 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>On PostgreSQL, where other hubs write too, transactions are serializable: one that lost a race
  * with another hub's is rolled back and run again from the start ({@link #MAX_ATTEMPTS} times at most),
  * so no update is lost and nothing is settled twice. Work must therefore change nothing outside the
- * database before it returns.
+ * database before it returns. A connection PostgreSQL dropped (a restart, a failover) is made again and
+ * the transaction run again, unless it was lost while committing: then whether it committed is unknown,
+ * and the caller gets the error rather than a second copy of the change.
  */
 public final class Sql {
     static final int MAX_ATTEMPTS = 30;
     /** PostgreSQL's codes for "run it again": a serialization failure and a deadlock. */
     private static final Set<String> RETRYABLE = Set.of("40001", "40P01");
+    /** How long a dropped connection is tried again, at most, before the transaction fails. */
+    private static final long RECONNECT_MILLIS = 30_000;
 
-    private final Connection db;
+    private final Database database;
+    private Connection db;
     private final boolean postgres;
+    private boolean committing;
     private int depth;
     private long retries;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
@@ -37,6 +43,7 @@ public final class Sql {
     private final List<Runnable> afterCommit = new ArrayList<>();
 
     public Sql(Database database) {
+        this.database = database;
         this.db = database.connection();
         this.postgres = database.isPostgres();
     }
@@ -77,6 +84,7 @@ public final class Sql {
                 depth--;
             }
         }
+        long reconnectUntil = 0;
         for (int attempt = 1; ; attempt++) {
             try {
                 T result = once(work);
@@ -85,7 +93,20 @@ public final class Sql {
                 due.forEach(Runnable::run);
                 return result;
             } catch (SQLException | RuntimeException e) {
-                if (!retryable(e) || attempt == MAX_ATTEMPTS) {
+                if (connectionLost(e)) {
+                    boolean unknown = committing;
+                    reconnectUntil =
+                            reconnectUntil == 0 ? System.currentTimeMillis() + RECONNECT_MILLIS : reconnectUntil;
+                    reconnect(reconnectUntil, e);
+                    if (unknown) {
+                        throw new IllegalStateException(
+                                "database: the connection was lost while committing; whether"
+                                        + " the change was made is unknown (" + e.getMessage() + ")",
+                                e);
+                    }
+                    continue;
+                }
+                if (!retryable(e) || attempt >= MAX_ATTEMPTS) {
                     throw e instanceof RuntimeException r
                             ? r
                             : new IllegalStateException("database: " + e.getMessage(), e);
@@ -99,16 +120,68 @@ public final class Sql {
     private <T> T once(Work<T> work) throws SQLException {
         db.setAutoCommit(false);
         depth = 1;
+        committing = false;
         try {
             T result = work.run();
+            committing = true;
             db.commit();
+            committing = false;
             return result;
         } catch (SQLException | RuntimeException e) {
-            db.rollback();
             afterCommit.clear();
+            try {
+                db.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback); // a dropped connection cannot roll back: the server already did
+            }
             throw e;
         } finally {
             depth = 0;
+        }
+    }
+
+    /** Whether PostgreSQL dropped the connection: SQLSTATE class 08, or an administrator's or a crash's shutdown. */
+    boolean connectionLost(Throwable e) {
+        if (!postgres) {
+            return false;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql
+                    && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+        }
+        try {
+            return db.isClosed();
+        } catch (SQLException closed) {
+            return true;
+        }
+    }
+
+    /** Connects again, every half second until {@code until}; past it the transaction fails with {@code cause}. */
+    private void reconnect(long until, Throwable cause) {
+        statements.clear(); // prepared on the connection that is gone
+        while (true) {
+            try {
+                db = database.reconnect();
+                return;
+            } catch (SQLException e) {
+                if (System.currentTimeMillis() >= until) {
+                    IllegalStateException failed = new IllegalStateException(
+                            "database: the connection was lost and could not be made again within "
+                                    + RECONNECT_MILLIS / 1000 + " s: " + e.getMessage(),
+                            cause);
+                    failed.addSuppressed(e);
+                    throw failed;
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while connecting to the database again", cause);
+                }
+            }
         }
     }
 

@@ -50,8 +50,19 @@ public final class Postgres implements AutoCloseable {
                 "--no-sync",
                 "-E",
                 "UTF8");
-        pg.asServerUser(
-                bin.resolve("pg_ctl"),
+        pg.serve();
+        return pg;
+    }
+
+    /** Stops the server ({@code pg_ctl -m fast}: every connection dropped), as a restart or a failover would. */
+    public void stop() throws IOException, InterruptedException {
+        asServerUser(binaries().resolve("pg_ctl"), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop");
+    }
+
+    /** Starts the server on its port and data: at first, and again after {@link #stop}. */
+    public void serve() throws IOException, InterruptedException {
+        asServerUser(
+                binaries().resolve("pg_ctl"),
                 "-D",
                 dir.resolve("data").toString(),
                 "-l",
@@ -60,7 +71,6 @@ public final class Postgres implements AutoCloseable {
                 "-o",
                 "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
                 "start");
-        return pg;
     }
 
     /** A new, empty database on this server; its URL. */
@@ -80,8 +90,7 @@ public final class Postgres implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
-            asServerUser(
-                    binaries().resolve("pg_ctl"), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop");
+            stop();
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
