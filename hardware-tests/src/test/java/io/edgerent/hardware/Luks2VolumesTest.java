@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgerent.edge.storage.Erasure;
 import io.edgerent.edge.storage.Volume;
-import io.edgerent.edge.storage.local.EncryptedVolumes;
+import io.edgerent.edge.storage.local.LocalVolumes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ class Luks2VolumesTest {
 
     @Test
     void a_luks2_volume_holds_data_encrypted_and_is_crypto_erased() throws Exception {
-        EncryptedVolumes volumes = EncryptedVolumes.at("luks2", dir.toString());
+        LocalVolumes volumes = LocalVolumes.at("luks2", dir.toString());
         assertEquals("luks2", volumes.method(), "dm-crypt is on every Raspberry Pi OS kernel");
         Volume volume = volumes.open("r-hardware0001", 64L << 20);
         String marker = "edgerent-hardware-marker-" + System.nanoTime();

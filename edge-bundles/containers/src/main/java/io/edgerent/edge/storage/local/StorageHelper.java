@@ -45,9 +45,9 @@ public final class StorageHelper {
     private static final Logger LOG = LoggerFactory.getLogger(StorageHelper.class);
     private static final int MAX_LINE = 256;
 
-    private final EncryptedVolumes volumes;
+    private final LocalVolumes volumes;
 
-    StorageHelper(EncryptedVolumes volumes) {
+    StorageHelper(LocalVolumes volumes) {
         this.volumes = volumes;
     }
 
@@ -85,7 +85,7 @@ public final class StorageHelper {
             }
             i++;
         }
-        new StorageHelper(EncryptedVolumes.at("auto", dir)).serve(Path.of(socket), group);
+        new StorageHelper(LocalVolumes.at("auto", dir)).serve(Path.of(socket), group);
     }
 
     void serve(Path socket, String group) throws IOException {

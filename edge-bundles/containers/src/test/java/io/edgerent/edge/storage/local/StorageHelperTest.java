@@ -37,14 +37,14 @@ class StorageHelperTest {
     Path dir;
 
     private Path socket;
-    private EncryptedVolumes local;
+    private LocalVolumes local;
 
     @BeforeEach
     void start() throws Exception {
         assumeTrue(FscryptBackend.available(), "skipped: this kernel's ext4 has no encryption");
         assumeTrue("root".equals(System.getProperty("user.name")), "skipped: the helper runs as root");
         socket = dir.resolve("storage.sock");
-        local = EncryptedVolumes.at("fscrypt", dir.resolve("volumes").toString());
+        local = LocalVolumes.at("fscrypt", dir.resolve("volumes").toString());
         StorageHelper helper = new StorageHelper(local);
         Thread server = new Thread(
                 () -> {

@@ -8,6 +8,6 @@ public final class TestVolumes {
     private TestVolumes() {}
 
     public static RentalVolumes fscrypt(Path base) {
-        return EncryptedVolumes.at("fscrypt", base.toString());
+        return LocalVolumes.at("fscrypt", base.toString());
     }
 }

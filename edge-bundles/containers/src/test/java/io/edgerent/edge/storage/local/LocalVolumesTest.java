@@ -22,14 +22,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real ext4 encryption on real loop-mounted images: needs root and a kernel with ext4 encryption, as the device has. */
-class EncryptedVolumesTest {
+class LocalVolumesTest {
     private static final String RENTAL = "r-00000000a11c";
     private static final long SIZE = 32L << 20;
 
     @TempDir
     Path dir;
 
-    private EncryptedVolumes volumes;
+    private LocalVolumes volumes;
     private Path copyMount;
 
     @BeforeEach
@@ -38,7 +38,7 @@ class EncryptedVolumesTest {
                 FscryptBackend.available(),
                 "skipped: this kernel's ext4 has no encryption (/sys/fs/ext4/features/encryption)");
         assumeTrue("root".equals(System.getProperty("user.name")), "skipped: mounting loop images needs root");
-        volumes = EncryptedVolumes.at("fscrypt", dir.resolve("volumes").toString());
+        volumes = LocalVolumes.at("fscrypt", dir.resolve("volumes").toString());
     }
 
     @AfterEach
@@ -174,15 +174,13 @@ class EncryptedVolumesTest {
         assertFalse(Files.exists(dir.resolve("volumes").resolve(RENTAL + ".img")), "nothing was made");
         assertThrows(
                 IllegalArgumentException.class,
-                () -> EncryptedVolumes.at(
-                        "fscrypt", dir.resolve("a,upperdir=/etc").toString()),
+                () -> LocalVolumes.at("fscrypt", dir.resolve("a,upperdir=/etc").toString()),
                 "a path that would smuggle overlay options is refused");
     }
 
     @Test
     void badBackendNamesAndRentalNamesAreRefused() {
-        IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> EncryptedVolumes.choose("rot13"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LocalVolumes.choose("rot13"));
         assertTrue(e.getMessage().contains("auto, luks2 or fscrypt"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> volumes.open("../../etc", SIZE));
     }
