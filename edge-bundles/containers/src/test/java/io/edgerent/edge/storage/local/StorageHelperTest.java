@@ -71,6 +71,10 @@ class StorageHelperTest {
 
     @Test
     void theDeviceSideOpensUnpacksMountsAndErasesThroughTheSocket() throws Exception {
+        assertEquals(
+                "rw-rw----",
+                java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)),
+                "only root and the device's group may ask");
         HelperVolumes volumes = new HelperVolumes(socket, "fscrypt", 64);
         assertEquals(dir.resolve("volumes"), volumes.configure());
         assertEquals("fscrypt", volumes.method());
