@@ -3,7 +3,6 @@ package io.edgerent.edge.containers.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Statistics;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -204,7 +203,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     @Override
     public RunningContainer start(ContainerSpec spec) {
         return inBundle("start the container of " + spec.rental(), () -> {
-            firewall();
+            DeviceNetwork.fence();
             Optional<RunningContainer> existing = find(spec.rental());
             String id;
             if (existing.isPresent() && volumes.find(spec.rental()).isEmpty()) {
@@ -228,7 +227,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
             if (existing.isPresent()) {
                 id = existing.get().containerId();
             } else {
-                String network = network(spec, c.egress());
+                String network = DeviceNetwork.bridge(docker, spec.deviceId(), c.egress());
                 id = docker.createContainerCmd(imageId)
                         .withName("edgerent-" + spec.rental())
                         .withHostName(spec.rental())
@@ -349,46 +348,6 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
             }
             return null;
         });
-    }
-
-    /**
-     * The device's bridge, which its one rental at a time has to itself; named so the host firewall
-     * knows it. Without internet access it is an internal network (no route out), which this device
-     * still reaches for the tunnel. It holds nothing of a renter, so the next rental reuses it: making
-     * and removing a bridge would cost a quarter of a second of every turnaround.
-     */
-    private String network(ContainerSpec spec, boolean egress) {
-        String name = "edgerent-" + spec.deviceId();
-        Optional<Network> existing = docker.listNetworksCmd().withNameFilter(name).exec().stream()
-                .filter(n -> n.getName().equals(name))
-                .findFirst();
-        if (existing.isPresent() && Boolean.TRUE.equals(existing.get().getInternal()) == egress) {
-            docker.removeNetworkCmd(existing.get().getId()).exec(); // internet access was turned on or off
-            existing = Optional.empty();
-        }
-        if (existing.isEmpty()) {
-            docker.createNetworkCmd()
-                    .withName(name)
-                    .withDriver("bridge")
-                    .withInternal(!egress)
-                    .withLabels(Map.of(DEVICE_LABEL, spec.deviceId()))
-                    .withOptions(Map.of(
-                            "com.docker.network.bridge.name",
-                            HostFirewall.BRIDGE_PREFIX + spec.deviceId().substring(2),
-                            "com.docker.network.bridge.enable_icc",
-                            "false"))
-                    .exec();
-            LOG.info("created network {} ({})", name, egress ? "with internet access" : "internal: no internet access");
-        }
-        return name;
-    }
-
-    private static void firewall() {
-        try {
-            HostFirewall.ensure();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot fence rentals off this device's network: " + e.getMessage(), e);
-        }
     }
 
     private RunningContainer inspect(String rental, String id) {
