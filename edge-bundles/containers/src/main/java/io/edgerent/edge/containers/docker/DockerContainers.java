@@ -203,6 +203,9 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
     @Override
     public RunningContainer start(ContainerSpec spec) {
         return inBundle("start the container of " + spec.rental(), () -> {
+            KuraAllowlist.refusal(configurationAdmin).ifPresent(why -> {
+                throw new IllegalStateException(why);
+            });
             DeviceNetwork.fence();
             Optional<RunningContainer> existing = find(spec.rental());
             String id;
