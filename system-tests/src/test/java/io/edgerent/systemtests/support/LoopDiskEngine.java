@@ -7,9 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -132,13 +129,8 @@ public final class LoopDiskEngine implements AutoCloseable {
             }
         }
         try {
-            List<String> mounts = new ArrayList<>(Files.readAllLines(Path.of("/proc/self/mountinfo")));
-            Collections.reverse(mounts);
-            for (String line : mounts) {
-                String mountPoint = line.split(" ")[4];
-                if (mountPoint.startsWith(mount + "/") || mountPoint.startsWith(runDir + "/")) {
-                    run(Duration.ofSeconds(30), "umount", mountPoint);
-                }
+            for (String mountPoint : World.mountsUnder(mount, runDir)) {
+                run(Duration.ofSeconds(30), "umount", mountPoint);
             }
             run(Duration.ofSeconds(30), "umount", mount.toString());
             run(Duration.ofSeconds(30), "rm", "-rf", runDir.toString());

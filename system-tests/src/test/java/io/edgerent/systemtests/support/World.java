@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * A hub (in this JVM), a device (its own process, the real launcher on Felix), the renter's command
@@ -467,14 +468,25 @@ public final class World implements AutoCloseable {
                 run(Duration.ofSeconds(30), "docker", "network", "rm", id);
             }
         }
-        List<String> mounts = new ArrayList<>(Files.readAllLines(Path.of("/proc/self/mountinfo")));
-        Collections.reverse(mounts); // a rental's root is mounted on its volume: the last one mounted goes first
-        for (String line : mounts) {
+        for (String mountPoint : mountsUnder(dir)) {
+            run(Duration.ofSeconds(30), "umount", mountPoint).assertOk();
+        }
+    }
+
+    /**
+     * The mount points below {@code dirs}, the last mounted first, so each can be unmounted in turn (a rental's
+     * root is mounted on its volume).
+     */
+    public static List<String> mountsUnder(Path... dirs) throws IOException {
+        List<String> mounts = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String mountPoint = line.split(" ")[4];
-            if (mountPoint.startsWith(dir.toString() + "/")) {
-                run(Duration.ofSeconds(30), "umount", mountPoint).assertOk();
+            if (Stream.of(dirs).anyMatch(d -> mountPoint.startsWith(d + "/"))) {
+                mounts.add(mountPoint);
             }
         }
+        Collections.reverse(mounts);
+        return mounts;
     }
 
     public record Result(int code, String out, String err) {

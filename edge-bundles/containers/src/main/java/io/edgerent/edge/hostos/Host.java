@@ -18,18 +18,28 @@ public final class Host {
 
     /** Runs a command to completion; a non-zero exit throws with what it printed. */
     public static String run(String... command) throws IOException {
-        return run(null, command);
+        return run((Input) null, command);
     }
 
     /** Runs a command with {@code stdin} as its input (secrets go this way, never on the command line). */
     public static String run(byte[] stdin, String... command) throws IOException {
+        return run(stdin == null ? null : (Input) in -> in.write(stdin), command);
+    }
+
+    /** What a command reads on its standard input, written as it runs (an image's tar, for one). */
+    public interface Input {
+        void writeTo(OutputStream in) throws IOException;
+    }
+
+    /** Runs a command with what {@code stdin} writes as its input; a non-zero exit throws with what it printed. */
+    public static String run(Input stdin, String... command) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("PATH", PATH);
         builder.environment().put("LC_ALL", "C");
         Process process = builder.start();
         try (OutputStream in = process.getOutputStream()) {
             if (stdin != null) {
-                in.write(stdin);
+                stdin.writeTo(in);
             }
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

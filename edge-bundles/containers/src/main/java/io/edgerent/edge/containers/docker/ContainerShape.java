@@ -55,7 +55,7 @@ final class ContainerShape {
      * device's fenced bridge, no namespace shared with the host, no port published, a read-only root
      * with nothing of the host mounted on it but the rental's own encrypted files.
      */
-    static HostConfig hostConfig(Config c, String network, List<Bind> binds) {
+    static HostConfig hostConfig(Config c, List<String> nameServers, String network, List<Bind> binds) {
         long memory = c.memory_mib() * MIB;
         return HostConfig.newHostConfig()
                 .withPrivileged(false)
@@ -80,7 +80,7 @@ final class ContainerShape {
                 .withMemorySwap(memory)
                 .withNanoCPUs(c.cpu_millicores() * 1_000_000L)
                 .withPidsLimit((long) c.pids_limit())
-                .withDns(Resolvers.parse(c.dns_servers()))
+                .withDns(nameServers)
                 // No IPv6 inside, whatever the host's firewall can do: the fence fails closed (HostFirewall).
                 .withSysctls(Map.of("net.ipv6.conf.all.disable_ipv6", "1", "net.ipv6.conf.default.disable_ipv6", "1"))
                 .withLogConfig(

@@ -126,6 +126,9 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
 
     private final OwnerSettings settings = new OwnerSettings(PID);
     private volatile Config config;
+    /** {@link Config#dns_servers()}, parsed and checked when the settings came. */
+    private volatile List<String> nameServers = List.of();
+
     private volatile DockerClient docker;
     private String dockerHost;
 
@@ -161,13 +164,15 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
         refusals.require(
                 host.startsWith("unix:///") || host.startsWith("tcp://"),
                 "Docker engine must be unix:///PATH or" + " tcp://HOST:PORT, got '" + config.docker_host() + "'");
+        List<String> servers = List.of();
         try {
-            Resolvers.parse(config.dns_servers());
+            servers = Resolvers.parse(config.dns_servers());
         } catch (IllegalArgumentException e) {
             refusals.require(false, e.getMessage());
         }
         refusals.throwIfAny();
         this.config = config;
+        this.nameServers = servers;
         if (!host.equals(dockerHost)) {
             closeClient();
             dockerHost = host;
@@ -192,7 +197,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                 config.storage_mib(),
                 config.egress() ? "on" : "off",
                 image,
-                Resolvers.parse(config.dns_servers()));
+                servers);
     }
 
     @Deactivate
@@ -220,6 +225,7 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                 existing = Optional.empty();
             }
             Config c = config;
+            List<String> dns = nameServers;
             // The container's root: the image unpacked below, the rental's changes above on its encrypted volume.
             String imageId = existing.isPresent()
                     ? existing.get().imageId()
@@ -236,8 +242,8 @@ public class DockerContainers implements RentalContainers, ConfigurableComponent
                         .withHostName(spec.rental())
                         .withLabels(Map.of(RENTAL_LABEL, spec.rental(), DEVICE_LABEL, spec.deviceId()))
                         .withEnv(ContainerShape.environment(spec, c))
-                        .withHostConfig(
-                                ContainerShape.hostConfig(c, network, ContainerShape.binds(root, volume.dataDir())))
+                        .withHostConfig(ContainerShape.hostConfig(
+                                c, dns, network, ContainerShape.binds(root, volume.dataDir())))
                         .exec()
                         .getId();
                 LOG.info("created container {} for {} from {}", id.substring(0, 12), spec.rental(), imageId);

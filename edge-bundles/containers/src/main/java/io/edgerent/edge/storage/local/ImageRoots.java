@@ -3,15 +3,12 @@ package io.edgerent.edge.storage.local;
 import io.edgerent.edge.hostos.Host;
 import io.edgerent.edge.storage.RentalVolumes;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -53,7 +50,8 @@ final class ImageRoots {
         }
         Files.createDirectories(partial);
         long started = System.nanoTime();
-        untar(export, partial);
+        // tar, as root, keeping owners by number and modes: the files as they are in the image.
+        Host.run(export::writeTo, "tar", "-x", "--numeric-owner", "-p", "-C", partial.toString());
         Files.move(partial, root, StandardCopyOption.ATOMIC_MOVE);
         LOG.info(
                 "unpacked image {} for rentals' roots in {} ms: {}",
@@ -74,27 +72,6 @@ final class ImageRoots {
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the unpacked image " + root + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** tar, as root, keeping owners by number and modes: the files as they are in the image. */
-    private static void untar(RentalVolumes.Export export, Path into) throws IOException {
-        Process process = new ProcessBuilder("tar", "-x", "--numeric-owner", "-p", "-C", into.toString())
-                .redirectErrorStream(true)
-                .start();
-        try (OutputStream in = process.getOutputStream()) {
-            export.writeTo(in);
-        }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        try {
-            if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                process.destroyForcibly();
-                throw new IOException("unpacking the image failed: " + output);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while unpacking the image", e);
         }
     }
 
