@@ -55,8 +55,7 @@ public final class DeviceLauncher {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("storage-helper")) {
             // The root side of storage for a device that is not root, outside OSGi (StorageHelper).
-            io.edgerent.edge.storage.local.StorageHelper.main(Arrays.copyOfRange(args, 1, args.length));
-            return;
+            System.exit(StorageHelperCommand.run(Arrays.copyOfRange(args, 1, args.length)));
         }
         Path bundles = bundlesDirectory();
         List<DeviceSettings.Setting> settings = DeviceSettings.of(bundles.resolve("edgerent.dp"));

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -52,40 +53,20 @@ public final class StorageHelper {
     }
 
     /**
-     * {@code storage-helper --socket PATH --volumes DIR [--group NAME]}: serves until killed. The socket is
-     * made mode 0660, in {@code group} when given (the device's, such as kurad).
+     * Serves the volumes under {@code volumes} on the Unix socket {@code socket} until the process ends. The socket
+     * is made mode 0660, in {@code group} when given (the device's, such as kurad). The command line lives in the
+     * launcher ({@code edgerent-device.jar storage-helper}).
      */
-    public static void main(String[] args) throws IOException {
-        String socket = "/run/edgerent/storage.sock";
-        String dir = "/var/lib/edgerent/volumes";
-        String group = null;
-        for (int i = 0; i < args.length; i++) {
-            String value = i + 1 < args.length ? args[i + 1] : null;
-            switch (args[i]) {
-                case "--socket" -> socket = value;
-                case "--volumes" -> dir = value;
-                case "--group" -> group = value;
-                case "--help", "-h" -> {
-                    System.out.println("Usage: edgerent-device.jar storage-helper [--socket PATH] [--volumes DIR]"
-                            + " [--group NAME]\n"
-                            + "Makes, mounts and erases rentals' encrypted volumes under DIR (default"
-                            + " /var/lib/edgerent/volumes) for a device process that is not root, such as Kura's"
-                            + " kurad, which asks through the Unix socket PATH (default /run/edgerent/storage.sock,"
-                            + " mode 0660, group NAME). Runs as root, until stopped.");
-                    return;
-                }
-                default -> {
-                    System.err.println("storage-helper: unknown option " + args[i] + " (see --help)");
-                    System.exit(2);
-                }
-            }
-            if (value == null) {
-                System.err.println("storage-helper: " + args[i] + " needs a value");
-                System.exit(2);
-            }
-            i++;
+    public static void serve(Path volumes, Path socket, String group) throws IOException {
+        new StorageHelper(LocalVolumes.at("auto", volumes.toString())).serve(socket, group);
+    }
+
+    /** A size on the wire: decimal digits, nothing else. */
+    private static long number(String word) {
+        if (!word.matches("-?[0-9]{1,12}")) {
+            throw new IllegalArgumentException("not a number: " + word);
         }
-        new StorageHelper(LocalVolumes.at("auto", dir)).serve(Path.of(socket), group);
+        return Long.parseLong(word);
     }
 
     void serve(Path socket, String group) throws IOException {
@@ -95,8 +76,14 @@ public final class StorageHelper {
             server.bind(UnixDomainSocketAddress.of(socket));
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
             if (group != null) {
-                GroupPrincipal principal =
-                        socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                GroupPrincipal principal;
+                try {
+                    principal = socket.getFileSystem()
+                            .getUserPrincipalLookupService()
+                            .lookupPrincipalByGroupName(group);
+                } catch (UserPrincipalNotFoundException e) {
+                    throw new IOException("there is no group named " + group, e);
+                }
                 Files.getFileAttributeView(socket, java.nio.file.attribute.PosixFileAttributeView.class)
                         .setGroup(principal);
             }
@@ -133,11 +120,11 @@ public final class StorageHelper {
         List<String> reply = new ArrayList<>();
         switch (words[0] + "/" + words.length) {
             case "configure/3" -> {
-                volumes.reconfigure(words[1], Integer.parseInt(words[2]));
+                volumes.reconfigure(words[1], (int) Math.min(number(words[2]), Integer.MAX_VALUE));
                 reply.add("base: " + volumes.base());
                 reply.add("method: " + volumes.method());
             }
-            case "open/3" -> describe(volumes.open(words[1], Long.parseLong(words[2])), reply);
+            case "open/3" -> describe(volumes.open(words[1], number(words[2])), reply);
             case "find/2" -> volumes.find(words[1]).ifPresent(v -> describe(v, reply));
             case "unpack/2" ->
                 volumes.unpack(words[1], sink -> {
