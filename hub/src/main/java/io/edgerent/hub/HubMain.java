@@ -1,11 +1,19 @@
 package io.edgerent.hub;
 
+import io.edgerent.hub.config.ConfigFile;
 import io.edgerent.hub.config.HubConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
@@ -13,8 +21,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code edgerent hub}: runs a hub until interrupted. Each option may also come from the environment
@@ -26,13 +36,13 @@ import picocli.CommandLine.Option;
         versionProvider = HubMain.Version.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        defaultValueProvider = HubMain.Defaults.class,
         description = {
             "Runs a hub: the CoAP API devices and renters talk to (over DTLS, coaps://), the SSH gateway renters reach"
                     + " their rentals through, and the HTTP router of their web servers. Everything it knows is kept under --data and"
                     + " survives a restart; open DTLS sessions too, so devices resume without a new handshake.",
             "Every option may also be set in the environment: EDGERENT_HUB_ and its name in capitals, - as _ (--fee-bps is"
-                    + " EDGERENT_HUB_FEE_BPS). The command line wins."
+                    + " EDGERENT_HUB_FEE_BPS), or in the --config file as 'fee-bps = 250'. The command line wins, then the"
+                    + " environment, then the file."
         },
         footerHeading = "%n",
         footer = {
@@ -43,11 +53,30 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:stopped (interrupted)",
+            " 0:--check-config: the settings are good",
             " 2:a setting is wrong, or the hub" + " cannot start with it (the message says which)"
         })
 public final class HubMain implements Callable<Integer> {
     static final String LOG_FORMAT = "EDGERENT_LOG_FORMAT";
     private static final String ENV_PREFIX = "EDGERENT_HUB_";
+
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "settings file, one 'name = value' per line with the names of these options"
+                    + " (/etc/edgerent/hub.conf when installed as a package; --print-config writes one)")
+    Path config;
+
+    @Option(
+            names = "--check-config",
+            description = "check the settings (the --config file with the environment and the command line) and"
+                    + " say what is wrong, line by line; start nothing")
+    boolean checkConfig;
+
+    @Option(
+            names = "--print-config",
+            description = "print a settings file with every setting, its help and its default, all commented out")
+    boolean printConfig;
 
     @Option(
             names = "--data",
@@ -186,21 +215,193 @@ public final class HubMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new HubMain()).setOverwrittenOptionsAllowed(true);
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Reads the settings (the --config file first, as its values are the defaults the command line may change),
+     * then checks them, prints a settings file, or runs the hub. Returns the exit code.
+     */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path file = configPath(args);
+        ConfigFile settings;
+        try {
+            settings = file == null ? ConfigFile.none() : ConfigFile.read(file);
+        } catch (IOException e) {
+            err.println("edgerent hub: cannot read the settings file " + file + ": " + e.getMessage());
+            return 2;
+        }
+        List<String> problems = problems(settings);
+        CommandLine cli = commandLine(new HubMain(), new Defaults(settings, true), err);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        HubMain main = cli.getCommand();
+        if (problems.isEmpty()) {
+            try {
+                ParseResult parsed = cli.parseArgs(args);
+                if (CommandLine.executeHelpRequest(parsed) != null) {
+                    return 0;
+                }
+                if (main.printConfig) {
+                    out.print(settingsFile(cli.getCommandSpec()));
+                    return 0;
+                }
+                checked(main);
+            } catch (CommandLine.ParameterException e) {
+                err.println("edgerent hub: " + e.getMessage() + " (see edgerent hub --help)");
+                return 2;
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            problems.forEach(p -> err.println("edgerent hub: " + p));
+            err.println("edgerent hub: " + problems.size() + " problem(s) in the settings; nothing was started");
+            return 2;
+        }
+        if (main.checkConfig) {
+            out.println((file == null ? "settings" : file.toString()) + ": ok"
+                    + (file == null ? " (no --config file: command line, environment and defaults)" : ""));
+            return 0;
+        }
+        return cli.execute(args);
+    }
+
+    private static CommandLine commandLine(HubMain main, Defaults defaults, PrintStream err) {
+        CommandLine cli = new CommandLine(main).setOverwrittenOptionsAllowed(true);
+        cli.setDefaultValueProvider(defaults);
         cli.setParameterExceptionHandler((e, a) -> {
-            System.err.println("edgerent hub: " + e.getMessage() + " (see edgerent hub --help)");
+            err.println("edgerent hub: " + e.getMessage() + " (see edgerent hub --help)");
             return 2;
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             if (e instanceof IllegalArgumentException
                     || e instanceof IllegalStateException
                     || e instanceof UncheckedIOException) {
-                System.err.println("edgerent hub: " + e.getMessage());
+                err.println("edgerent hub: " + e.getMessage());
                 return 2;
             }
             throw e;
         });
-        System.exit(cli.execute(args));
+        return cli;
+    }
+
+    /** The settings file named by --config (also --config=FILE) or by EDGERENT_HUB_CONFIG, before picocli reads the rest. */
+    private static Path configPath(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                return Path.of(args[i + 1]);
+            }
+            if (args[i].startsWith("--config=")) {
+                return Path.of(args[i].substring("--config=".length()));
+            }
+        }
+        String fromEnvironment = System.getenv(ENV_PREFIX + "CONFIG");
+        return fromEnvironment == null || fromEnvironment.isEmpty() ? null : Path.of(fromEnvironment);
+    }
+
+    /**
+     * What is wrong in the settings file, each with its line: lines that are not settings, names no option has,
+     * values an option does not take or the hub refuses (each checked alone, so that every one is found).
+     */
+    static List<String> problems(ConfigFile settings) {
+        List<String> problems = new ArrayList<>(settings.problems());
+        CommandSpec spec = new CommandLine(new HubMain()).getCommandSpec();
+        for (ConfigFile.Entry entry : settings.entries().values()) {
+            String where = settings.where(entry) + ": " + entry.name();
+            OptionSpec option = spec.findOption("--" + entry.name());
+            if (option == null
+                    || NOT_SETTINGS.contains(option.longestName())
+                    || !option.longestName().equals("--" + entry.name())) {
+                problems.add(where + ": no such setting" + nearest(entry.name(), spec));
+                continue;
+            }
+            if (entry.value().isEmpty()) {
+                continue;
+            }
+            CommandLine alone = commandLine(new HubMain(), new Defaults(ConfigFile.none(), false), System.err);
+            try {
+                alone.parseArgs("--" + entry.name(), entry.value());
+                checked(alone.getCommand());
+            } catch (CommandLine.ParameterException | IllegalArgumentException | IllegalStateException e) {
+                problems.add(where + ": " + e.getMessage());
+            }
+        }
+        return problems;
+    }
+
+    /** The settings built, and checked as the hub checks them as it starts. */
+    private static HubConfig checked(HubMain main) {
+        HubConfig config = main.config().build();
+        Hub.requireTunnelPortsOutsideEphemeral(config.tunnelPortMin(), config.tunnelPortMax(), Hub.EPHEMERAL_PORTS);
+        return config;
+    }
+
+    private static final Set<String> NOT_SETTINGS =
+            Set.of("--config", "--check-config", "--print-config", "--help", "--version");
+
+    /** " (did you mean fee-bps?)" when a setting's name is one or two letters off. */
+    private static String nearest(String name, CommandSpec spec) {
+        return spec.options().stream()
+                .map(o -> o.longestName().substring(2))
+                .filter(n -> !NOT_SETTINGS.contains("--" + n) && distance(n, name) <= 2)
+                .findFirst()
+                .map(n -> " (did you mean " + n + "?)")
+                .orElse("");
+    }
+
+    private static int distance(String a, String b) {
+        int[] row = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            row[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int above = row[j];
+                row[j] = Math.min(
+                        Math.min(row[j] + 1, row[j - 1] + 1), diagonal + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.length()];
+    }
+
+    /** A settings file: every setting's help as comments, then the setting commented out with its default. */
+    static String settingsFile(CommandSpec spec) {
+        Defaults defaults = new Defaults(ConfigFile.none(), false);
+        StringBuilder text = new StringBuilder("""
+                # edgerent hub settings: one "name = value" per line; a line starting with # is a comment, and an
+                # empty value leaves the setting at its default. The environment (EDGERENT_HUB_FEE_BPS for
+                # fee-bps) and the command line win over this file. Check it: edgerent hub --config FILE --check-config
+                """);
+        for (OptionSpec option : spec.options()) {
+            if (NOT_SETTINGS.contains(option.longestName())) {
+                continue;
+            }
+            String value = Objects.requireNonNullElse(defaults.defaultValue(option), "");
+            String help = String.join(" ", option.description()).replace(" (default " + value + ")", "");
+            text.append('\n');
+            wrap(help, 100).forEach(line -> text.append("# ").append(line).append('\n'));
+            text.append(("#" + option.longestName().substring(2) + " = " + value).strip())
+                    .append('\n');
+        }
+        return text.toString();
+    }
+
+    private static List<String> wrap(String text, int width) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split("\\s+")) {
+            if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+                lines.add(line.toString());
+                line.setLength(0);
+            }
+            line.append(line.length() > 0 ? " " : "").append(word);
+        }
+        lines.add(line.toString());
+        return lines;
     }
 
     @Override
@@ -209,6 +410,33 @@ public final class HubMain implements Callable<Integer> {
             // Read by logback.xml when the first logger is made, which is after the options are read.
             System.setProperty(LOG_FORMAT, logFormat.name());
         }
+        HubConfig built = config().build();
+        Hub hub = Hub.start(built);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            hub.close();
+            stopped.countDown();
+        }));
+        System.out.printf(
+                "hub running: CoAP coaps://%s:%d (plain coap://127.0.0.1:%d), SSH gateway %s:%d, HTTP router"
+                        + " :%d (https :%d) for *.%s, data %s%nhub key: %s%n",
+                built.publicHost(),
+                hub.coapsPort(),
+                hub.coapPort(),
+                built.publicHost(),
+                hub.sshPort(),
+                built.httpPort(),
+                built.httpsPort(),
+                built.domain(),
+                built.dataDir(),
+                hub.hubKey());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** The settings as HubConfig takes them; its build() checks their bounds. */
+    HubConfig.Builder config() {
         HubConfig.Builder config = HubConfig.builder()
                 .dataDir(data)
                 .bindAddress(bind)
@@ -238,29 +466,7 @@ public final class HubMain implements Callable<Integer> {
                     "--tunnel-ports takes a range like 20000-20999, got '" + tunnelPorts + "'");
         }
         config.tunnelPorts(port(range[0], "--tunnel-ports"), port(range[1], "--tunnel-ports"));
-        HubConfig built = config.build();
-        Hub hub = Hub.start(built);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            hub.close();
-            stopped.countDown();
-        }));
-        System.out.printf(
-                "hub running: CoAP coaps://%s:%d (plain coap://127.0.0.1:%d), SSH gateway %s:%d, HTTP router"
-                        + " :%d (https :%d) for *.%s, data %s%nhub key: %s%n",
-                built.publicHost(),
-                hub.coapsPort(),
-                hub.coapPort(),
-                built.publicHost(),
-                hub.sshPort(),
-                built.httpPort(),
-                built.httpsPort(),
-                built.domain(),
-                built.dataDir(),
-                hub.hubKey());
-        System.out.flush();
-        stopped.await();
-        return 0;
+        return config;
     }
 
     private static int port(String text, String option) {
@@ -275,7 +481,7 @@ public final class HubMain implements Callable<Integer> {
         }
     }
 
-    /** An option's value from the environment (EDGERENT_HUB_NAME), else HubConfig's default. */
+    /** An option's value from the environment (EDGERENT_HUB_NAME), else the settings file, else HubConfig's default. */
     static final class Defaults implements IDefaultValueProvider {
         private static final HubConfig DEFAULTS = HubConfig.builder().build();
         private static final Map<String, Function<HubConfig, Object>> OF_CONFIG = Map.ofEntries(
@@ -294,16 +500,30 @@ public final class HubMain implements Callable<Integer> {
                 Map.entry("--suspend-limit", c -> c.suspendLimit().toSeconds()),
                 Map.entry("--federation-refresh", c -> c.federationRefresh().toSeconds()));
 
+        private final ConfigFile settings;
+        private final boolean environment;
+
+        Defaults(ConfigFile settings, boolean environment) {
+            this.settings = settings;
+            this.environment = environment;
+        }
+
         @Override
         public String defaultValue(ArgSpec arg) {
             if (!(arg instanceof OptionSpec option) || option.usageHelp() || option.versionHelp()) {
                 return null;
             }
             String name = option.longestName();
-            String fromEnvironment = System.getenv(
-                    ENV_PREFIX + name.substring(2).replace('-', '_').toUpperCase(Locale.ROOT));
+            String fromEnvironment = environment
+                    ? System.getenv(
+                            ENV_PREFIX + name.substring(2).replace('-', '_').toUpperCase(Locale.ROOT))
+                    : null;
             if (fromEnvironment != null && !fromEnvironment.isEmpty()) {
                 return fromEnvironment;
+            }
+            ConfigFile.Entry fromFile = settings.entries().get(name.substring(2));
+            if (fromFile != null && !fromFile.value().isEmpty() && !NOT_SETTINGS.contains(name)) {
+                return fromFile.value();
             }
             Function<HubConfig, Object> of = OF_CONFIG.get(name);
             return of == null ? null : String.valueOf(of.apply(DEFAULTS));
