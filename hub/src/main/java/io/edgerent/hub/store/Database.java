@@ -1,16 +1,10 @@
 package io.edgerent.hub.store;
 
 import io.edgerent.hub.threads.DaemonThreads;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,35 +16,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The hub's database and its schema migrations: H2 in one file under the data directory by
- * default, or PostgreSQL (several hubs sharing one). Migrations are numbered SQL files under
- * {@code db/migration}, the same for both; each runs once, in its own transaction, and is recorded
- * in {@code schema_version}. On PostgreSQL an advisory lock makes hubs starting together migrate
- * one after the other.
+ * The hub's database: H2 in one file under the data directory by default, or PostgreSQL (several
+ * hubs sharing one), its schema brought up to date when opened ({@link SchemaMigrations}).
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
-    /** In order; append, never edit one that has shipped. */
-    static final List<String> MIGRATIONS = List.of(
-            "V1__walking_skeleton.sql",
-            "V2__seen_requests.sql",
-            "V3__payments.sql",
-            "V4__latest_voucher.sql",
-            "V5__wipes.sql",
-            "V6__http_router.sql",
-            "V7__offered.sql",
-            "V8__templates.sql",
-            "V9__several_hubs.sql",
-            "V10__federation.sql",
-            "V11__web.sql",
-            "V12__rental_due.sql",
-            "V13__given_up_rentals.sql",
-            "V14__web_session_expiry.sql",
-            "V15__money_between_strangers.sql");
     /** Where a PostgreSQL password may come from besides the URL and ~/.pgpass (kept out of the process list). */
     static final String PASSWORD_VARIABLE = "EDGERENT_DB_PASSWORD";
 
-    private static final long MIGRATION_LOCK = 0x6564676572656e74L; // "edgerent"
+    /** The embedded database's user. */
+    private static final String USER = "edgerent";
 
     /** How often, and how much live data at most, the embedded database's sparse chunks are rewritten. */
     private static final long COMPACT_EVERY_SECONDS = 10;
@@ -83,7 +58,7 @@ public final class Database implements AutoCloseable {
         String url = "jdbc:h2:file:" + dir.resolve("hub").toAbsolutePath()
                 + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
         try {
-            Database db = migrated(new Database(DriverManager.getConnection(url, "edgerent", ""), null));
+            Database db = migrated(new Database(DriverManager.getConnection(url, USER, ""), null), url, USER, "");
             db.store = ((SessionLocal)
                             db.connection.unwrap(JdbcConnection.class).getSession())
                     .getDatabase()
@@ -128,16 +103,18 @@ public final class Database implements AutoCloseable {
     /** Connects to PostgreSQL at a {@code jdbc:postgresql://} URL. */
     public static Database postgres(String url) {
         try {
-            return migrated(new Database(writer(url), url));
+            return migrated(new Database(writer(url), url), url, null, System.getenv(PASSWORD_VARIABLE));
         } catch (SQLException e) {
             throw new IllegalStateException(
                     "cannot use the PostgreSQL database at " + redacted(url) + ": " + e.getMessage(), e);
         }
     }
 
-    private static Database migrated(Database db) throws SQLException {
+    /** {@code db} with its schema brought up to date, through Flyway's connections with these credentials. */
+    private static Database migrated(Database db, String url, String user, String password) throws SQLException {
         try {
-            db.migrate();
+            SchemaMigrations.apply(db.connection, url, user, password);
+            db.connection.setAutoCommit(false);
             return db;
         } catch (SQLException | RuntimeException e) {
             db.close();
@@ -207,74 +184,6 @@ public final class Database implements AutoCloseable {
 
     public Connection connection() {
         return connection;
-    }
-
-    private void migrate() throws SQLException {
-        connection.setAutoCommit(false);
-        try {
-            while (true) {
-                try (Statement s = connection.createStatement()) {
-                    if (isPostgres()) {
-                        s.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
-                    }
-                    s.execute(
-                            "CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, name VARCHAR(200), applied_at BIGINT)");
-                    int current;
-                    try (ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
-                        rs.next();
-                        current = rs.getInt(1);
-                    }
-                    if (current > MIGRATIONS.size()) {
-                        throw new IllegalStateException("the database has schema version " + current
-                                + " but this hub knows only " + MIGRATIONS.size() + ": it was written by a newer hub");
-                    }
-                    if (current == MIGRATIONS.size()) {
-                        connection.commit();
-                        return;
-                    }
-                    int version = current + 1;
-                    String name = MIGRATIONS.get(version - 1);
-                    for (String sql : read(name).split(";")) {
-                        if (!sql.isBlank()) {
-                            s.execute(isPostgres() ? forPostgres(sql) : sql);
-                        }
-                    }
-                    s.execute("INSERT INTO schema_version VALUES (" + version + ", '" + name + "', "
-                            + System.currentTimeMillis() + ")");
-                    connection.commit();
-                    LOG.info("database schema migrated to {} ({})", version, name);
-                }
-            }
-        } catch (SQLException | RuntimeException e) {
-            connection.rollback();
-            throw e;
-        }
-    }
-
-    /**
-     * The migrations are written in the SQL both databases speak, but for two spellings PostgreSQL
-     * lacks: a bounded binary column and an auto-increment key.
-     */
-    static String forPostgres(String sql) {
-        return sql.replaceAll("VARBINARY\\(\\d+\\)", "BYTEA").replace("BIGINT AUTO_INCREMENT", "BIGSERIAL");
-    }
-
-    /** The statements of one migration, comments left out. */
-    static String read(String name) {
-        try (InputStream in = Database.class.getResourceAsStream("/db/migration/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("migration " + name + " is missing from the hub jar");
-            }
-            StringBuilder sql = new StringBuilder();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (!line.strip().startsWith("--")) {
-                    sql.append(line).append('\n');
-                }
-            }
-            return sql.toString();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read migration " + name, e);
-        }
     }
 
     @Override

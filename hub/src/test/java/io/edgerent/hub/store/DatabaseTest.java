@@ -77,15 +77,7 @@ class DatabaseTest {
         latest[0] = 7;
         try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("hub"), "edgerent", "");
                 Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE schema_version (version INT PRIMARY KEY, name VARCHAR(200), applied_at BIGINT)");
-            for (int v = 1; v <= 3; v++) {
-                for (String sql : Database.read(Database.MIGRATIONS.get(v - 1)).split(";")) {
-                    if (!sql.isBlank()) {
-                        s.execute(sql);
-                    }
-                }
-                s.execute("INSERT INTO schema_version VALUES (" + v + ", 'v', 0)");
-            }
+            OldRunner.migrate(c, false, 3);
             s.execute("INSERT INTO device VALUES ('d-1', 'olga', X'01', 40000, X'00', 'rented', 'r-1', 1, 0, 0, 0, 0)");
             s.execute(
                     "INSERT INTO rental VALUES ('r-1', 'd-1', X'02', 'ssh-ed25519 AAAA', 'base', 'active', 0, 1, NULL)");

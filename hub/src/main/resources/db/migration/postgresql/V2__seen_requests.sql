@@ -1,0 +1,5 @@
+-- Signed renter requests the hub accepted, kept while they are fresh enough to be replayed.
+CREATE TABLE seen_request (
+    digest     BYTEA PRIMARY KEY,
+    issued_at  BIGINT        NOT NULL
+);

@@ -1,0 +1,292 @@
+package io.edgerent.hub.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The schema migrations (Flyway) on the embedded database and on a real PostgreSQL from Debian's packages: a
+ * database the hand-written runner before Flyway migrated ({@link OldRunner}) is adopted, a fresh one gets the schema
+ * that runner made, one a newer hub migrated is refused untouched, and hubs starting together migrate once.
+ */
+class SchemaMigrationsTest {
+    private static final String HISTORY = "\"" + SchemaMigrations.HISTORY + "\"";
+    private static final String NEWER_MIGRATION = "INSERT INTO " + HISTORY
+            + " (\"installed_rank\", \"version\", \"description\", \"type\", \"script\", \"checksum\","
+            + " \"installed_by\", \"execution_time\", \"success\")"
+            + " VALUES (100, '16', 'from a newer hub', 'SQL', 'V16__from_a_newer_hub.sql', 1, 'edgerent', 1, TRUE)";
+
+    private static Postgres server;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startPostgres() throws Exception {
+        server = Postgres.start();
+    }
+
+    @AfterAll
+    static void stopPostgres() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void anEmbeddedDatabaseTheOldRunnerMigratedIsAdoptedAndNothingRunsTwice() throws Exception {
+        try (Connection c = h2(dir.resolve("old"))) {
+            OldRunner.migrate(c, false, OldRunner.MIGRATIONS.length);
+            addDevice(c);
+        }
+        try (Database db = Database.embedded(dir.resolve("old"))) {
+            assertAdopted(db.connection());
+        }
+    }
+
+    @Test
+    void aPostgresDatabaseTheOldRunnerMigratedIsAdoptedAndNothingRunsTwice() throws Exception {
+        String url = server.newDatabase();
+        try (Connection c = DriverManager.getConnection(url)) {
+            OldRunner.migrate(c, true, OldRunner.MIGRATIONS.length);
+            addDevice(c);
+        }
+        try (Database db = Database.postgres(url)) {
+            assertAdopted(db.connection());
+        }
+    }
+
+    /** Flyway's history holds only the baseline at the old runner's last version; the old record and rows remain. */
+    private static void assertAdopted(Connection c) throws SQLException {
+        assertEquals(List.of(List.of("15", "baseline", "true")), history(c), "a baseline, no migration run again");
+        assertEquals(List.of(List.of("15", "15")), rows(c, "SELECT COUNT(*), MAX(version) FROM schema_version"));
+        assertEquals(List.of(List.of("d-1", "olga")), rows(c, "SELECT id, owner FROM device"));
+    }
+
+    @Test
+    void aFreshEmbeddedDatabaseGetsTheSchemaTheOldRunnerMade() throws Exception {
+        try (Connection old = h2(dir.resolve("old"));
+                Database fresh = Database.embedded(dir.resolve("fresh"))) {
+            OldRunner.migrate(old, false, OldRunner.MIGRATIONS.length);
+            assertEquals(schema(old), schema(fresh.connection()));
+            assertEquals(15, history(fresh.connection()).size(), "each migration once");
+        }
+    }
+
+    @Test
+    void aFreshPostgresDatabaseGetsTheSchemaTheOldRunnerMade() throws Exception {
+        try (Connection old = DriverManager.getConnection(server.newDatabase());
+                Database fresh = Database.postgres(server.newDatabase())) {
+            OldRunner.migrate(old, true, OldRunner.MIGRATIONS.length);
+            assertEquals(schema(old), schema(fresh.connection()));
+            assertEquals(15, history(fresh.connection()).size(), "each migration once");
+        }
+    }
+
+    @Test
+    void anEmbeddedDatabaseANewerHubMigratedIsRefusedUntouched() throws Exception {
+        Database.embedded(dir).close();
+        try (Connection c = h2(dir);
+                Statement s = c.createStatement()) {
+            s.execute(NEWER_MIGRATION);
+        }
+        assertRefusedUntouched(() -> h2(dir), () -> Database.embedded(dir));
+    }
+
+    @Test
+    void aPostgresDatabaseANewerHubMigratedIsRefusedUntouched() throws Exception {
+        String url = server.newDatabase();
+        Database.postgres(url).close();
+        try (Connection c = DriverManager.getConnection(url);
+                Statement s = c.createStatement()) {
+            s.execute(NEWER_MIGRATION);
+        }
+        assertRefusedUntouched(() -> DriverManager.getConnection(url), () -> Database.postgres(url));
+    }
+
+    @Test
+    void aDatabaseTheOldRunnerRecordedAsNewerIsRefusedUntouched() throws Exception {
+        try (Connection c = h2(dir);
+                Statement s = c.createStatement()) {
+            OldRunner.migrate(c, false, OldRunner.MIGRATIONS.length);
+            s.execute("INSERT INTO schema_version VALUES (16, 'V16__from_a_newer_hub.sql', 0)");
+        }
+        assertRefusedUntouched(() -> h2(dir), () -> Database.embedded(dir));
+    }
+
+    private static void assertRefusedUntouched(Callable<Connection> connect, Executable open) throws Exception {
+        List<List<String>> before;
+        try (Connection c = connect.call()) {
+            before = everything(c);
+        }
+        IllegalStateException refused = assertThrows(IllegalStateException.class, open);
+        assertTrue(
+                refused.getMessage().contains("schema version 16 but this hub knows only 15")
+                        && refused.getMessage().contains("newer hub"),
+                refused.getMessage());
+        try (Connection c = connect.call()) {
+            assertEquals(before, everything(c), "untouched");
+        }
+    }
+
+    /** The schema, the tables there are (records included), and the records' rows, for a before and after. */
+    private static List<List<String>> everything(Connection c) throws SQLException {
+        List<List<String>> everything = schema(c);
+        List<List<String>> tables = rows(
+                c,
+                "SELECT LOWER(table_name) FROM information_schema.tables WHERE LOWER(table_schema) = 'public'"
+                        + " ORDER BY 1");
+        everything.addAll(tables);
+        if (tables.contains(List.of(SchemaMigrations.HISTORY))) {
+            everything.addAll(history(c));
+        }
+        if (tables.contains(List.of(SchemaMigrations.OLD_HISTORY))) {
+            everything.addAll(rows(c, "SELECT version, name FROM schema_version ORDER BY version"));
+        }
+        return everything;
+    }
+
+    @Test
+    void hubsStartingTogetherOnAFreshPostgresMigrateOnce() throws Exception {
+        String url = server.newDatabase();
+        List<Database> hubs = startTogether(url, 4);
+        try {
+            List<List<String>> history = history(hubs.get(0).connection());
+            assertEquals(15, history.size(), "each migration once: " + history);
+            for (int v = 1; v <= 15; v++) {
+                assertEquals(Integer.toString(v), history.get(v - 1).get(0));
+                assertEquals("true", history.get(v - 1).get(2));
+            }
+        } finally {
+            hubs.forEach(Database::close);
+        }
+    }
+
+    @Test
+    void hubsStartingTogetherOnAPostgresTheOldRunnerMigratedAdoptItOnce() throws Exception {
+        String url = server.newDatabase();
+        try (Connection c = DriverManager.getConnection(url)) {
+            OldRunner.migrate(c, true, OldRunner.MIGRATIONS.length);
+            addDevice(c);
+        }
+        List<Database> hubs = startTogether(url, 4);
+        try {
+            assertAdopted(hubs.get(0).connection());
+        } finally {
+            hubs.forEach(Database::close);
+        }
+    }
+
+    /** Opens {@code count} hubs' databases at once, each in a thread of its own, released together. */
+    private static List<Database> startTogether(String url, int count) throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<Database>> starting = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            starting.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return Database.postgres(url);
+            }));
+        }
+        go.countDown();
+        List<Database> hubs = new ArrayList<>();
+        Exception failed = null;
+        for (CompletableFuture<Database> hub : starting) {
+            try {
+                hubs.add(hub.get(120, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                failed = e;
+            }
+        }
+        if (failed != null) {
+            hubs.forEach(Database::close);
+            throw failed;
+        }
+        return hubs;
+    }
+
+    private static Connection h2(Path dir) throws SQLException {
+        return DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("hub"), "edgerent", "");
+    }
+
+    private static void addDevice(Connection c) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO device (id, owner, public_key, tunnel_port, facts, state, assignment_version,"
+                        + " last_seen, registered_at) VALUES ('d-1', 'olga', ?, 40000, ?, 'idle', 1, 0, 0)")) {
+            insert.setBytes(1, new byte[32]);
+            insert.setBytes(2, new byte[] {1});
+            insert.execute();
+        }
+    }
+
+    /**
+     * The hub's tables as the database describes them: every column (type, length, nullability, default) and how
+     * many constraints of each kind each table has; the two migration records left out.
+     */
+    private static List<List<String>> schema(Connection c) throws SQLException {
+        String ours = " LOWER(table_schema) = 'public' AND LOWER(table_name) NOT IN ('" + SchemaMigrations.HISTORY
+                + "', '" + SchemaMigrations.OLD_HISTORY + "')";
+        List<List<String>> schema = rows(
+                c,
+                "SELECT LOWER(table_name), LOWER(column_name), LOWER(data_type), character_maximum_length, is_nullable,"
+                        + " column_default FROM information_schema.columns WHERE" + ours + " ORDER BY 1, 2");
+        schema.addAll(rows(
+                c,
+                "SELECT LOWER(table_name), constraint_type, COUNT(*) FROM information_schema.table_constraints WHERE"
+                        + ours + " GROUP BY table_name, constraint_type ORDER BY 1, 2"));
+        assertFalse(schema.isEmpty());
+        return schema;
+    }
+
+    /**
+     * Flyway's history: version, type and success of each entry, in the order applied (without the entry for the
+     * table's creation it makes on H2).
+     */
+    private static List<List<String>> history(Connection c) throws SQLException {
+        return rows(
+                c,
+                "SELECT \"version\", \"type\", \"success\" FROM " + HISTORY
+                        + " WHERE \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
+    }
+
+    private static List<List<String>> rows(Connection c, String query) throws SQLException {
+        List<List<String>> rows = new ArrayList<>();
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(query)) {
+            ResultSetMetaData meta = r.getMetaData();
+            while (r.next()) {
+                List<String> row = new ArrayList<>();
+                for (int i = 1; i <= meta.getColumnCount(); i++) {
+                    row.add(String.valueOf(r.getObject(i)).toLowerCase(Locale.ROOT));
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+}
