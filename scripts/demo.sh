@@ -148,8 +148,8 @@ EOF
     local metrics
     curl -sf "http://127.0.0.1:$((http_port + 1384))/health" || fail "/health did not answer 200"
     metrics=$(curl -sf "http://127.0.0.1:$((http_port + 1384))/metrics") || fail "/metrics did not answer"
-    grep -E '^edgerent_(devices_online|dtls_sessions|vouchers_accepted_total|rentals\{state="active"\}) ' <<<"$metrics"
-    grep -q '^edgerent_devices_online 1$' <<<"$metrics" || fail "/metrics does not count the device online"
+    grep -E '^edgerent_(devices_online|dtls_sessions|vouchers_total\{result="accepted"\}|rentals\{state="active"\}) ' <<<"$metrics"
+    grep -Eq '^edgerent_devices_online 1(\.0)?$' <<<"$metrics" || fail "/metrics does not count the device online"
     step "ending $DEMO_RENTAL: the payer ends it on Ctrl-C (here: SIGTERM) and prints the settlement"
     kill "$DEMO_PAYER_PID" 2>/dev/null || true
     wait "$DEMO_PAYER_PID" 2>/dev/null || true

@@ -19,8 +19,10 @@
 # With systemd running, the docker.io package's own unit is started instead.
 set -euo pipefail
 
+# python3-prometheus-client: the Prometheus text parser the hub's MetricsEndpointTest reads /metrics with.
 PACKAGES=(docker.io debootstrap openssh-client iptables maven openjdk-17-jdk-headless mtools xz-utils fdisk dosfstools e2fsprogs
-          qemu-user-static binfmt-support libcoap3-bin postgresql chromium chromium-driver)
+          qemu-user-static binfmt-support libcoap3-bin postgresql chromium chromium-driver
+          python3-prometheus-client)
 DOCKERD=/usr/sbin/dockerd
 DOCKERD_LOG=/var/log/edgerent-dockerd.log
 DEADLINE_S=60

@@ -60,7 +60,8 @@ public final class Hub implements AutoCloseable {
         try {
             database = Database.open(config.database(), config.dataDir());
             database.startHousekeeping();
-            Sql sql = new Sql(database);
+            HubMetrics metrics = new HubMetrics(buildVersion());
+            Sql sql = new Sql(database, metrics::committed);
             Services services = Services.on(sql, config, Clock.systemUTC());
             HubKey hubKey = HubKey.loadOrCreate(config.dataDir());
             services.devices().claimIdentity(hubKey.openSsh(), database.isPostgres());
@@ -70,6 +71,7 @@ public final class Hub implements AutoCloseable {
             router = new HttpRouter(
                     config,
                     services,
+                    metrics,
                     TlsIdentity.reloading(config, Duration.ofSeconds(10)),
                     gateway::tunnelTarget,
                     r -> {
@@ -78,7 +80,6 @@ public final class Hub implements AutoCloseable {
                         return new Pages.Reply(reply.status(), reply.headers(), reply.body());
                     });
             commits = new GroupCommit(sql);
-            HubMetrics metrics = new HubMetrics();
             federation = new Federation(
                     sql,
                     services.ledger(),
@@ -100,20 +101,20 @@ public final class Hub implements AutoCloseable {
                     accounts);
             metricsServer = new MetricsServer(
                     new InetSocketAddress(config.metricsBind(), config.metricsPort()),
-                    () -> {
+                    () -> metrics.prometheus(() -> {
                         api.updateDtlsHealth();
                         Devices.Counts counts = services.devices().counts();
-                        return metrics.prometheus(
+                        return new HubMetrics.Reading(
                                 counts.devicesOnline(),
                                 counts.devicesRegistered(),
                                 counts.devicesFlagged(),
                                 counts.rentals(),
-                                router.bytesOutTotal(),
                                 sql.retries(),
                                 commits.commits(),
                                 commits.pieces(),
-                                federation.counts());
-                    },
+                                federation.counts(),
+                                services.books().settled());
+                    }),
                     () -> health(services, metrics));
             gateway.start();
             router.start();
@@ -220,6 +221,12 @@ public final class Hub implements AutoCloseable {
         return router.httpsPort();
     }
 
+    /** The version this hub's jar was built as, or "source" when it runs from the build's classes. */
+    static String buildVersion() {
+        String version = Hub.class.getPackage().getImplementationVersion();
+        return version == null ? "source" : version;
+    }
+
     /** Up when the database answers; the counts tell an operator the rest at a glance. */
     private MetricsServer.Health health(Services services, HubMetrics metrics) {
         try {
@@ -230,7 +237,7 @@ public final class Hub implements AutoCloseable {
                     String.format(
                             "{\"status\":\"up\",\"database\":\"ok\",\"devicesOnline\":%d,"
                                     + "\"devicesRegistered\":%d,\"dtlsSessions\":%d}%n",
-                            counts.devicesOnline(), counts.devicesRegistered(), metrics.dtls.sessions.get()));
+                            counts.devicesOnline(), counts.devicesRegistered(), metrics.dtls.sessions()));
         } catch (RuntimeException e) {
             return new MetricsServer.Health(false, "{\"status\":\"down\",\"database\":\"failing\"}\n");
         }

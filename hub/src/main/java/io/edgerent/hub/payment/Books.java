@@ -26,6 +26,23 @@ public final class Books {
         this.clock = clock;
     }
 
+    /**
+     * What all settled rental channels on this database moved, in the smallest currency unit: what
+     * owners earned, the hub's fees, and what went back to renters.
+     */
+    public record Settled(long channels, long ownerShare, long hubFee, long refund) {}
+
+    public Settled settled() {
+        return sql.transaction(() -> {
+            Sql.Row r = sql.one(
+                            "SELECT COUNT(*), COALESCE(SUM(owner_share), 0), COALESCE(SUM(hub_fee), 0),"
+                                    + " COALESCE(SUM(refund), 0) FROM channel WHERE state = ?",
+                            Channels.SETTLED)
+                    .orElseThrow();
+            return new Settled(r.integer(1), r.integer(2), r.integer(3), r.integer(4));
+        });
+    }
+
     public Statement walletOf(byte[] renterKey) {
         return ledger.statement(Ledger.renterWallet(renterKey));
     }

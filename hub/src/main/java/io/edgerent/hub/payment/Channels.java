@@ -11,6 +11,7 @@ import io.edgerent.protocol.Voucher;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -66,6 +67,12 @@ public final class Channels {
      * rental opened. The device is marked for it ({@code reason} is the metric's label).
      */
     public static final class ImpossibleUsage extends RefusedException {
+        static final String NOT_SERVED = "not_served";
+        static final String EGRESS_RATE = "egress_rate";
+        static final String ONLINE_TIME = "online_time";
+        /** Every {@link #reason}: the metrics show each from the start. */
+        public static final List<String> REASONS = List.of(NOT_SERVED, EGRESS_RATE, ONLINE_TIME);
+
         public final String reason;
 
         ImpossibleUsage(ErrorCode code, String reason, String message) {
@@ -209,7 +216,7 @@ public final class Channels {
                 .filter(served -> served.deviceId().equals(deviceId))
                 .orElseThrow(() -> new ImpossibleUsage(
                         ErrorCode.FORBIDDEN,
-                        "not_served",
+                        ImpossibleUsage.NOT_SERVED,
                         "rental " + usage.rental() + " is not served by " + deviceId));
         requireOpen(c);
         if (usage.sequence() <= c.usageSequence()) {
@@ -233,7 +240,7 @@ public final class Channels {
         if (moreOut > carried || moreIn > carried) {
             throw new ImpossibleUsage(
                     ErrorCode.UNPROCESSABLE,
-                    "egress_rate",
+                    ImpossibleUsage.EGRESS_RATE,
                     "usage report of rental " + usage.rental() + " adds " + Math.max(moreOut, moreIn)
                             + " bytes in " + Math.max(0, now - c.usageAt()) / 1000 + " s; no device's link carries more"
                             + " than " + MOST_BYTES_PER_SECOND + " bytes a second");
@@ -242,7 +249,7 @@ public final class Channels {
         if (usage.onlineSeconds() > passed) {
             throw new ImpossibleUsage(
                     ErrorCode.UNPROCESSABLE,
-                    "online_time",
+                    ImpossibleUsage.ONLINE_TIME,
                     "usage report of rental " + usage.rental() + " claims " + usage.onlineSeconds()
                             + " s online; the rental opened " + passed + " s ago");
         }

@@ -33,6 +33,7 @@ public final class Sql {
     private static final long RECONNECT_MILLIS = 30_000;
 
     private final Database database;
+    private final CommitTimer commitTimer;
     private Connection db;
     private final boolean postgres;
     private boolean committing;
@@ -43,9 +44,20 @@ public final class Sql {
     private final List<Runnable> afterCommit = new ArrayList<>();
 
     public Sql(Database database) {
+        this(database, nanos -> {});
+    }
+
+    /** A connection whose commits are timed by {@code commitTimer}. */
+    public Sql(Database database, CommitTimer commitTimer) {
+        this.commitTimer = commitTimer;
         this.database = database;
         this.db = database.connection();
         this.postgres = database.isPostgres();
+    }
+
+    /** What is told how long each commit took (the hub's metrics). */
+    public interface CommitTimer {
+        void committed(long nanos);
     }
 
     /** Work in a transaction; the database's refusals reach it as {@link DatabaseException}. */
@@ -124,7 +136,9 @@ public final class Sql {
         try {
             T result = work.run();
             committing = true;
+            long start = System.nanoTime();
             db.commit();
+            commitTimer.committed(System.nanoTime() - start);
             committing = false;
             return result;
         } catch (SQLException | RuntimeException e) {

@@ -113,8 +113,7 @@ class DtlsTest {
                     world.cli(dir, "market").assertOk().out(),
                     "the device is listed as before, free, same prices");
             assertTrue(
-                    metrics(world).contains("edgerent_coap_errors_total{transport=\"dtls\",class=\"4\"} 5"),
-                    metrics(world));
+                    metric(world, "edgerent_coap_errors_total{class=\"4\",transport=\"dtls\"}") == 5, metrics(world));
         }
     }
 
@@ -248,13 +247,14 @@ class DtlsTest {
                         through.wallet(renter).balance(),
                         "a fresh renter's wallet, asked over DTLS through the relay");
             }
-            long dropped = metric(world, "edgerent_dtls_records_dropped_total");
+            long dropped = metric(world, "edgerent_dtls_records_total{direction=\"received\",result=\"dropped\"}");
             long requests = metric(world, "edgerent_coap_requests_total{transport=\"dtls\"}");
             relay.sendAgain(relay.lastFromClient);
             World.awaitTrue(
                     Duration.ofSeconds(10),
                     "the replayed record dropped",
-                    () -> metric(world, "edgerent_dtls_records_dropped_total") == dropped + 1);
+                    () -> metric(world, "edgerent_dtls_records_total{direction=\"received\",result=\"dropped\"}")
+                            == dropped + 1);
             assertEquals(
                     requests,
                     metric(world, "edgerent_coap_requests_total{transport=\"dtls\"}"),
@@ -375,7 +375,10 @@ class DtlsTest {
                 devices.add(endpoint);
             }
             askAll(world, devices);
-            assertEquals(fleet, metric(world, "edgerent_dtls_handshakes_succeeded_total"), "one handshake per device");
+            assertEquals(
+                    fleet,
+                    metric(world, "edgerent_dtls_handshakes_total{result=\"succeeded\"}"),
+                    "one handshake per device");
 
             world.stopHub();
             assertTrue(Files.exists(dir.resolve("hub/dtls.state")), "the sessions were saved");
@@ -416,8 +419,10 @@ class DtlsTest {
                                 || line.matches("[a-z_]+(\\{[^}]*\\})? [0-9]+"),
                         "not a Prometheus line: " + line);
             }
-            assertTrue(m.body().contains("\nedgerent_devices_online 1\n"), m.body());
-            assertTrue(m.body().contains("\nedgerent_devices_registered 1\n"), m.body());
+            assertEquals(1, metric(m.body(), "edgerent_devices_online"), m.body());
+            assertEquals(1, metric(m.body(), "edgerent_devices_registered"), m.body());
+            assertTrue(m.body().contains("\n# TYPE edgerent_coap_request_duration_seconds histogram\n"), m.body());
+            assertTrue(m.body().contains("\n# TYPE jvm_memory_used_bytes gauge\n"), m.body());
             assertTrue(m.body().contains("\n# TYPE edgerent_database_commits_total counter\n"), m.body());
             assertTrue(
                     metric(world, "edgerent_database_commit_pieces_total")

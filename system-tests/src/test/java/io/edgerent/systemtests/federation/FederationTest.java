@@ -13,6 +13,7 @@ import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.SshKeys;
+import io.edgerent.systemtests.support.Metrics;
 import io.edgerent.systemtests.support.Renter;
 import io.edgerent.systemtests.support.World;
 import java.io.IOException;
@@ -327,9 +328,9 @@ class FederationTest {
                 "B's device still listed");
         String metrics = metricsOf("a");
         assertTrue(
-                metrics.contains("edgerent_linked_hubs{state=\"answering\"} 1\n")
-                        && metrics.contains("edgerent_linked_hubs{state=\"stale\"} 1\n")
-                        && metrics.contains("edgerent_passed_rentals_unsettled 1\n"),
+                Metrics.metric(metrics, "edgerent_linked_hubs{state=\"answering\"}") == 1
+                        && Metrics.metric(metrics, "edgerent_linked_hubs{state=\"stale\"}") == 1
+                        && Metrics.metric(metrics, "edgerent_passed_rentals_unsettled") == 1,
                 metrics);
         long before = paid(renter, rental);
         awaitTrue(Duration.ofSeconds(30), "payments going on without C", () -> paid(renter, rental) > before);

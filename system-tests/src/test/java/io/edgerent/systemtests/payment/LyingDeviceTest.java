@@ -137,9 +137,18 @@ class LyingDeviceTest {
                                 + " rental r-00000000beef is not served by " + device),
                         market);
                 String metrics = Metrics.metrics(world);
-                assertTrue(metrics.contains("edgerent_usage_reports_refused_total{reason=\"egress_rate\"} 1"), metrics);
-                assertTrue(metrics.contains("edgerent_usage_reports_refused_total{reason=\"online_time\"} 1"), metrics);
-                assertTrue(metrics.contains("edgerent_usage_reports_refused_total{reason=\"not_served\"} 1"), metrics);
+                assertEquals(
+                        1,
+                        Metrics.metric(metrics, "edgerent_usage_reports_refused_total{reason=\"egress_rate\"}"),
+                        metrics);
+                assertEquals(
+                        1,
+                        Metrics.metric(metrics, "edgerent_usage_reports_refused_total{reason=\"online_time\"}"),
+                        metrics);
+                assertEquals(
+                        1,
+                        Metrics.metric(metrics, "edgerent_usage_reports_refused_total{reason=\"not_served\"}"),
+                        metrics);
                 assertEquals(1, Metrics.metric(metrics, "edgerent_devices_flagged"));
 
                 world.cli(renter.home, "end", rental).assertOk();

@@ -28,12 +28,20 @@ public final class Metrics {
         return metric(metrics(world), name);
     }
 
-    /** The value of the unlabelled metric {@code name} in /metrics {@code text}. */
+    /**
+     * The value of the sample {@code name} in /metrics {@code text}, labels included as the hub writes them (sorted
+     * by name): {@code edgerent_coap_errors_total{class="4",transport="dtls"}}. Prometheus values are floats; the
+     * hub's are whole numbers (counts, bytes, money in the smallest unit), exact below 2^53.
+     */
     public static long metric(String text, String name) {
-        return text.lines()
+        double value = text.lines()
                 .filter(l -> l.startsWith(name + " "))
                 .findFirst()
-                .map(l -> Long.parseLong(l.substring(name.length() + 1)))
-                .orElseThrow(() -> new AssertionError("no " + name));
+                .map(l -> Double.parseDouble(l.substring(name.length() + 1)))
+                .orElseThrow(() -> new AssertionError("no " + name + " in\n" + text));
+        if (value != Math.rint(value)) {
+            throw new AssertionError(name + " is " + value + ", not a whole number");
+        }
+        return (long) value;
     }
 }

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
 import org.eclipse.californium.core.CoapResource;
@@ -87,9 +86,7 @@ final class DeviceResources {
                             return commits.submit(() -> services.payments().recordUsage(device.id, usage))
                                     .thenApply(answer -> {
                                         if (answer.impossible() != null) {
-                                            metrics.usageRefused
-                                                    .computeIfAbsent(answer.impossible().reason, r -> new LongAdder())
-                                                    .increment();
+                                            metrics.usageRefused(answer.impossible().reason);
                                         }
                                         return answer.orThrow().encode();
                                     });

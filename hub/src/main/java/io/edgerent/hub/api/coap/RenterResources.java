@@ -223,8 +223,7 @@ final class RenterResources {
             } catch (RuntimeException malformed) {
                 stored = CompletableFuture.failedFuture(malformed);
             }
-            stored.whenComplete((status, failure) ->
-                    (failure == null ? metrics.vouchersAccepted : metrics.vouchersRefused).increment());
+            stored.whenComplete((status, failure) -> metrics.voucher(failure == null));
             Resources.respondWhenDone(exchange, stored);
         }
     }

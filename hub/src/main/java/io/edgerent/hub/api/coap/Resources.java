@@ -1,5 +1,6 @@
 package io.edgerent.hub.api.coap;
 
+import io.edgerent.hub.observability.HubMetrics;
 import io.edgerent.link.Dtls;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
@@ -13,6 +14,9 @@ import java.util.concurrent.CompletionException;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.network.Endpoint;
+import org.eclipse.californium.core.network.Exchange;
+import org.eclipse.californium.core.network.interceptors.MessageInterceptor;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +97,29 @@ final class Resources {
     }
 
     static void respond(CoapExchange exchange, ResponseCode success, GetHandler work, Peer peer) {
+        try {
+            answer(exchange, success, work, peer);
+        } finally {
+            timed(exchange.advanced());
+        }
+    }
+
+    /**
+     * Counts the answer's latency with the metrics among its endpoint's interceptors: every resource
+     * answers through here, and the interceptor, which sees both messages, cannot tell which answer is whose.
+     */
+    private static void timed(Exchange exchange) {
+        Endpoint endpoint = exchange.getEndpoint();
+        if (endpoint != null) {
+            for (MessageInterceptor i : endpoint.getInterceptors()) {
+                if (i instanceof HubMetrics.Coap metrics) {
+                    metrics.answered(exchange);
+                }
+            }
+        }
+    }
+
+    private static void answer(CoapExchange exchange, ResponseCode success, GetHandler work, Peer peer) {
         try {
             exchange.respond(success, work.handle(peer), MediaTypeRegistry.APPLICATION_CBOR);
         } catch (MalformedMessageException e) {

@@ -54,6 +54,9 @@ final class Front extends ChannelInboundHandlerAdapter {
     private final Deadline deadline;
 
     private HttpRequest request;
+    /** When the current request's head arrived (System.nanoTime), for the time to first byte. */
+    private long requestArrived;
+
     private boolean keepAlive;
     private boolean toPages;
     private PageCall page;
@@ -167,6 +170,7 @@ final class Front extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequest(HttpRequest r) {
+        requestArrived = System.nanoTime();
         deadline.clear();
         RouterPage refusal = Forwarding.refusal(r);
         request = r;
@@ -236,6 +240,11 @@ final class Front extends ChannelInboundHandlerAdapter {
                 refuse(RouterPage.tunnelNotOpen(rental, f.cause()));
             }
         });
+    }
+
+    /** The head of the rental's answer to the current request is on its way to the visitor. */
+    void answerBegun() {
+        router.metrics.routerFirstByte(System.nanoTime() - requestArrived);
     }
 
     private void sendRequest() {

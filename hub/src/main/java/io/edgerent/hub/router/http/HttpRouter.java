@@ -1,6 +1,7 @@
 package io.edgerent.hub.router.http;
 
 import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.observability.HubMetrics;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.protocol.Names;
 import io.netty.bootstrap.ServerBootstrap;
@@ -79,8 +80,8 @@ public final class HttpRouter implements AutoCloseable {
 
     private final ScheduledExecutorService meterFlush;
     private final Map<String, LongAdder> bytesOut = new ConcurrentHashMap<>();
-    /** Every byte relayed from rentals' web servers since start, for the metrics. */
-    private final LongAdder bytesOutTotal = new LongAdder();
+    /** Bytes relayed from rentals' web servers and their time to first byte. */
+    final HubMetrics metrics;
     /** Open client connections per rental, closed at once when the rental is paused or ends. */
     private final Map<String, Set<Channel>> openByRental = new ConcurrentHashMap<>();
 
@@ -93,8 +94,15 @@ public final class HttpRouter implements AutoCloseable {
         int target(String tunnelAt, int tunnelPort) throws IOException;
     }
 
-    public HttpRouter(HubConfig config, Services services, Supplier<SSLContext> tls, Tunnels tunnels, Pages pages) {
+    public HttpRouter(
+            HubConfig config,
+            Services services,
+            HubMetrics metrics,
+            Supplier<SSLContext> tls,
+            Tunnels tunnels,
+            Pages pages) {
         this.config = config;
+        this.metrics = metrics;
         this.services = services;
         this.tls = tls;
         this.tunnels = tunnels;
@@ -206,13 +214,9 @@ public final class HttpRouter implements AutoCloseable {
         flushMeter();
     }
 
-    public long bytesOutTotal() {
-        return bytesOutTotal.sum();
-    }
-
     void count(String rental, long n) {
         bytesOut.computeIfAbsent(rental, r -> new LongAdder()).add(n);
-        bytesOutTotal.add(n);
+        metrics.routerSent(n);
     }
 
     private void flushMeter() {

@@ -188,6 +188,7 @@ final class Upstream extends ChannelInboundHandlerAdapter {
                 return;
             }
             upgraded = true;
+            front.answerBegun();
             client.write(Forwarding.toClient(response, true, false));
             client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             channel.pipeline().remove("http");
@@ -203,6 +204,7 @@ final class Upstream extends ChannelInboundHandlerAdapter {
             response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
         }
         closeUpstreamAfter = closeAfter || !HttpUtil.isKeepAlive(response);
+        front.answerBegun();
         client.write(Forwarding.toClient(response, false, closeAfter));
     }
 
