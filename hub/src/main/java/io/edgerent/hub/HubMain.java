@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         usageHelpAutoWidth = true,
         defaultValueProvider = HubMain.Defaults.class,
+        subcommands = {BackupCommand.class, RestoreCommand.class},
         description = {
             "Runs a hub: the CoAP API devices and renters talk to (over DTLS, coaps://), the SSH gateway renters reach"
                     + " their rentals through, and the HTTP router of their web servers. Everything it knows is kept under --data and"
@@ -186,21 +187,27 @@ public final class HubMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line main runs: its refusals one line on standard error and exit code 2. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new HubMain()).setOverwrittenOptionsAllowed(true);
         cli.setParameterExceptionHandler((e, a) -> {
-            System.err.println("edgerent hub: " + e.getMessage() + " (see edgerent hub --help)");
+            String name = e.getCommandLine().getCommandSpec().qualifiedName();
+            System.err.println(name + ": " + e.getMessage() + " (see " + name + " --help)");
             return 2;
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             if (e instanceof IllegalArgumentException
                     || e instanceof IllegalStateException
                     || e instanceof UncheckedIOException) {
-                System.err.println("edgerent hub: " + e.getMessage());
+                System.err.println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
                 return 2;
             }
             throw e;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.h2.api.ErrorCode;
 import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
@@ -62,6 +63,9 @@ public final class Database implements AutoCloseable {
     /** With H2: its store, and what rewrites its sparse chunks (see {@link #compactChunks}); null on PostgreSQL. */
     private MVStore store;
 
+    /** With H2: the URL it was opened with, for a second connection of the same process (backups); else null. */
+    private String embeddedUrl;
+
     private ScheduledExecutorService housekeeping;
 
     private Database(Connection connection, String postgresUrl) {
@@ -84,6 +88,7 @@ public final class Database implements AutoCloseable {
                 + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
         try {
             Database db = migrated(new Database(DriverManager.getConnection(url, "edgerent", ""), null));
+            db.embeddedUrl = url;
             db.store = ((SessionLocal)
                             db.connection.unwrap(JdbcConnection.class).getSession())
                     .getDatabase()
@@ -91,8 +96,40 @@ public final class Database implements AutoCloseable {
                     .getMvStore();
             return db;
         } catch (SQLException e) {
+            if (e.getErrorCode() == ErrorCode.DATABASE_ALREADY_OPEN_1) {
+                throw new InUse(dir, e);
+            }
             throw new IllegalStateException("cannot open the hub database in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The embedded database is held by another process (a running hub): H2 locks its file. */
+    public static final class InUse extends IllegalStateException {
+        InUse(Path dir, SQLException cause) {
+            super("the hub database in " + dir + " is in use by another process (a running hub?)", cause);
+        }
+    }
+
+    /**
+     * Writes a transactionally consistent copy of the embedded database, as a zip holding its file, while the hub
+     * goes on using it (H2's online {@code BACKUP TO}). It runs on a connection of its own: BACKUP is not
+     * transactional, and on the hub's connection it would commit a transaction another thread has open.
+     */
+    public void backupTo(Path zip) {
+        if (embeddedUrl == null) {
+            throw new IllegalStateException("PostgreSQL is backed up with pg_dump, not by the hub");
+        }
+        try (Connection own = DriverManager.getConnection(embeddedUrl, "edgerent", "");
+                Statement s = own.createStatement()) {
+            s.execute("BACKUP TO '" + zip.toAbsolutePath().toString().replace("'", "''") + "'");
+        } catch (SQLException e) {
+            throw new IllegalStateException("backing up the database to " + zip + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The schema version an open database is at: the last migration, which opening it applied. */
+    public int schemaVersion() {
+        return MIGRATIONS.size();
     }
 
     /** With H2, starts rewriting its sparse chunks every {@link #COMPACT_EVERY_SECONDS} (the hub does; tests may not). */
