@@ -5,6 +5,7 @@ import io.edgerent.hub.backup.Backups;
 import io.edgerent.hub.backup.Manifest;
 import io.edgerent.hub.identity.AdminSecret;
 import io.edgerent.hub.store.Database;
+import io.edgerent.link.CoapCall;
 import io.edgerent.link.Dtls;
 import io.edgerent.protocol.Cbor;
 import java.io.IOException;
@@ -15,10 +16,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.eclipse.californium.core.CoapClient;
-import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.network.CoapEndpoint;
-import org.eclipse.californium.elements.exception.ConnectorException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -120,22 +119,18 @@ final class BackupCommand implements Callable<Integer> {
         CoapClient client = new CoapClient(uri);
         client.setEndpoint(endpoint);
         client.setTimeout(HUB_ANSWER.toMillis());
+        byte[] request = Cbor.encode(Map.of("secret", secret, "dir", target.toString()));
         try {
-            CoapResponse response = client.post(
-                    Cbor.encode(Map.of("secret", secret, "dir", target.toString())),
-                    MediaTypeRegistry.APPLICATION_CBOR);
-            if (response == null) {
-                throw new IllegalStateException("a hub holds the database in " + data + " but did not answer on " + uri
-                        + " (is --coap-port the hub's?)");
-            }
-            if (!response.isSuccess()) {
-                throw new IllegalStateException("the hub did not back up: " + response.getResponseText());
-            }
-            return Manifest.parse(Cbor.decodeMap(response.getPayload()).text("manifest"));
-        } catch (ConnectorException | IOException e) {
-            throw new IllegalStateException("cannot ask the hub at " + uri + ": " + e.getMessage(), e);
+            byte[] answer = CoapCall.payload(client, c -> c.post(request, MediaTypeRegistry.APPLICATION_CBOR));
+            return Manifest.parse(Cbor.decodeMap(answer).text("manifest"));
+        } catch (CoapCall.Refused e) {
+            throw new IllegalStateException("the hub did not back up: " + e.getMessage(), e);
+        } catch (CoapCall.NoAnswer e) {
+            throw new IllegalStateException(
+                    "a hub holds the database in " + data + " but did not answer on " + uri + " (is --coap-port the"
+                            + " hub's?): " + e.getMessage(),
+                    e);
         } finally {
-            client.shutdown();
             endpoint.destroy();
         }
     }
