@@ -3,6 +3,7 @@ package io.edgerent.hub;
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.hub.api.coap.CoapApi;
 import io.edgerent.hub.api.coap.LinkedHubsOverDtls;
+import io.edgerent.hub.backup.Backups;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.device.Devices;
 import io.edgerent.hub.events.Events;
@@ -98,7 +99,8 @@ public final class Hub implements AutoCloseable {
                     Clock.systemUTC(),
                     metrics,
                     federation,
-                    accounts);
+                    accounts,
+                    Backups.of(database, config.dataDir()));
             metricsServer = new MetricsServer(
                     new InetSocketAddress(config.metricsBind(), config.metricsPort()),
                     () -> metrics.prometheus(() -> {

@@ -36,6 +36,8 @@ import picocli.CommandLine.ParseResult;
         versionProvider = HubMain.Version.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
+        defaultValueProvider = HubMain.Defaults.class,
+        subcommands = {BackupCommand.class, RestoreCommand.class},
         description = {
             "Runs a hub: the CoAP API devices and renters talk to (over DTLS, coaps://), the SSH gateway renters reach"
                     + " their rentals through, and the HTTP router of their web servers. Everything it knows is kept under --data and"
@@ -242,13 +244,17 @@ public final class HubMain implements Callable<Integer> {
                 if (CommandLine.executeHelpRequest(parsed) != null) {
                     return 0;
                 }
+                if (parsed.hasSubcommand()) {
+                    return cli.execute(args); // backup, restore: their own checks; the file gave their defaults
+                }
                 if (main.printConfig) {
                     out.print(settingsFile(cli.getCommandSpec()));
                     return 0;
                 }
                 checked(main);
             } catch (CommandLine.ParameterException e) {
-                err.println("edgerent hub: " + e.getMessage() + " (see edgerent hub --help)");
+                String name = e.getCommandLine().getCommandSpec().qualifiedName();
+                err.println(name + ": " + e.getMessage() + " (see " + name + " --help)");
                 return 2;
             } catch (IllegalArgumentException | IllegalStateException e) {
                 problems.add(e.getMessage());
@@ -271,14 +277,15 @@ public final class HubMain implements Callable<Integer> {
         CommandLine cli = new CommandLine(main).setOverwrittenOptionsAllowed(true);
         cli.setDefaultValueProvider(defaults);
         cli.setParameterExceptionHandler((e, a) -> {
-            err.println("edgerent hub: " + e.getMessage() + " (see edgerent hub --help)");
+            String name = e.getCommandLine().getCommandSpec().qualifiedName();
+            err.println(name + ": " + e.getMessage() + " (see " + name + " --help)");
             return 2;
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             if (e instanceof IllegalArgumentException
                     || e instanceof IllegalStateException
                     || e instanceof UncheckedIOException) {
-                err.println("edgerent hub: " + e.getMessage());
+                err.println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
                 return 2;
             }
             throw e;
@@ -503,6 +510,11 @@ public final class HubMain implements Callable<Integer> {
         private final ConfigFile settings;
         private final boolean environment;
 
+        /** The environment and HubConfig's defaults: what a subcommand's annotation names; run() sets the file's. */
+        Defaults() {
+            this(ConfigFile.none(), true);
+        }
+
         Defaults(ConfigFile settings, boolean environment) {
             this.settings = settings;
             this.environment = environment;
@@ -510,8 +522,11 @@ public final class HubMain implements Callable<Integer> {
 
         @Override
         public String defaultValue(ArgSpec arg) {
-            if (!(arg instanceof OptionSpec option) || option.usageHelp() || option.versionHelp()) {
-                return null;
+            if (!(arg instanceof OptionSpec option)
+                    || option.usageHelp()
+                    || option.versionHelp()
+                    || "restore".equals(option.command().name())) {
+                return null; // where a restore goes is the operator's to say, never the running hub's --data
             }
             String name = option.longestName();
             String fromEnvironment = environment

@@ -30,7 +30,7 @@ final class Layering {
     private static final Set<String> ADAPTERS =
             Set.of("api.coap", "gateway.ssh", "router.http", "web", "observability");
     private static final Set<String> SERVICES =
-            Set.of("identity", "events", "device", "account", "payment", "market", "rental", "federation");
+            Set.of("identity", "events", "device", "account", "payment", "market", "rental", "federation", "backup");
     private static final List<String> TRANSPORTS = List.of(
             "org.eclipse.californium.",
             "io.edgerent.link.",

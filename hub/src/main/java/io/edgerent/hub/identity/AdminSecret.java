@@ -10,11 +10,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /** The hub operator's secret for issuing tokens: created once, readable by the operator only. */
 public final class AdminSecret {
+    /** The file in the hub's data directory. */
+    public static final String FILE = "admin.secret";
+
     private AdminSecret() {}
 
     /** The secret in {@code dataDir/admin.secret}, written atomically on first start. */
     public static String loadOrCreate(Path dataDir) {
-        Path file = dataDir.resolve("admin.secret");
+        Path file = dataDir.resolve(FILE);
         try {
             if (!Files.exists(file)) {
                 Path tmp = Files.createTempFile(

@@ -59,6 +59,11 @@ public final class TlsIdentity {
 
     private static final Logger LOG = LoggerFactory.getLogger(TlsIdentity.class);
 
+    /** The certificate and key made in the data directory when the operator gives none (--tls-cert). */
+    public static final String SELF_SIGNED_CERTIFICATE = "tls-self-signed.crt";
+
+    public static final String SELF_SIGNED_KEY = "tls-self-signed.key";
+
     /**
      * The router's TLS context, loaded again when the operator's certificate or key file changes (a renewal needs no
      * restart; connections already open keep the context they began with). Files are looked at no more often than
@@ -114,8 +119,8 @@ public final class TlsIdentity {
         Path cert = config.tlsCertificate();
         Path key = config.tlsKey();
         if (cert == null) {
-            cert = config.dataDir().resolve("tls-self-signed.crt");
-            key = config.dataDir().resolve("tls-self-signed.key");
+            cert = config.dataDir().resolve(SELF_SIGNED_CERTIFICATE);
+            key = config.dataDir().resolve(SELF_SIGNED_KEY);
             if (!Files.exists(cert) || !Files.exists(key)) {
                 selfSign(config.domain(), cert, key);
             }

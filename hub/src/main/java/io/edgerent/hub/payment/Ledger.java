@@ -157,8 +157,8 @@ public final class Ledger {
         });
     }
 
-    /** The sum over all entries: zero, always, when every transaction balanced. */
-    long total() {
+    /** The sum over all entries: zero, always, when every transaction balanced (a restored backup's too). */
+    public long total() {
         return sql.transaction(() -> sql.one("SELECT COALESCE(SUM(amount), 0) FROM ledger_entry")
                 .orElseThrow()
                 .integer(1));

@@ -5,10 +5,12 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.h2.api.ErrorCode;
 import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
@@ -37,6 +39,11 @@ public final class Database implements AutoCloseable {
     /** With H2: its store, and what rewrites its sparse chunks (see {@link #compactChunks}); null on PostgreSQL. */
     private MVStore store;
 
+    /** With H2: the URL it was opened with, for a second connection of the same process (backups); else null. */
+    private String embeddedUrl;
+
+    private int schemaVersion;
+
     private ScheduledExecutorService housekeeping;
 
     private Database(Connection connection, String postgresUrl) {
@@ -59,6 +66,7 @@ public final class Database implements AutoCloseable {
                 + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
         try {
             Database db = migrated(new Database(DriverManager.getConnection(url, USER, ""), null), url, USER, "");
+            db.embeddedUrl = url;
             db.store = ((SessionLocal)
                             db.connection.unwrap(JdbcConnection.class).getSession())
                     .getDatabase()
@@ -66,8 +74,40 @@ public final class Database implements AutoCloseable {
                     .getMvStore();
             return db;
         } catch (SQLException e) {
+            if (e.getErrorCode() == ErrorCode.DATABASE_ALREADY_OPEN_1) {
+                throw new InUse(dir, e);
+            }
             throw new IllegalStateException("cannot open the hub database in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The embedded database is held by another process (a running hub): H2 locks its file. */
+    public static final class InUse extends IllegalStateException {
+        InUse(Path dir, SQLException cause) {
+            super("the hub database in " + dir + " is in use by another process (a running hub?)", cause);
+        }
+    }
+
+    /**
+     * Writes a transactionally consistent copy of the embedded database, as a zip holding its file, while the hub
+     * goes on using it (H2's online {@code BACKUP TO}). It runs on a connection of its own: BACKUP is not
+     * transactional, and on the hub's connection it would commit a transaction another thread has open.
+     */
+    public void backupTo(Path zip) {
+        if (embeddedUrl == null) {
+            throw new IllegalStateException("PostgreSQL is backed up with pg_dump, not by the hub");
+        }
+        try (Connection own = DriverManager.getConnection(embeddedUrl, "edgerent", "");
+                Statement s = own.createStatement()) {
+            s.execute("BACKUP TO '" + zip.toAbsolutePath().toString().replace("'", "''") + "'");
+        } catch (SQLException e) {
+            throw new IllegalStateException("backing up the database to " + zip + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The schema version an open database is at: the last migration, which opening it applied. */
+    public int schemaVersion() {
+        return schemaVersion;
     }
 
     /** With H2, starts rewriting its sparse chunks every {@link #COMPACT_EVERY_SECONDS} (the hub does; tests may not). */
@@ -113,7 +153,7 @@ public final class Database implements AutoCloseable {
     /** {@code db} with its schema brought up to date, through Flyway's connections with these credentials. */
     private static Database migrated(Database db, String url, String user, String password) throws SQLException {
         try {
-            SchemaMigrations.apply(db.connection, url, user, password);
+            db.schemaVersion = Integer.parseInt(SchemaMigrations.apply(db.connection, url, user, password));
             db.connection.setAutoCommit(false);
             return db;
         } catch (SQLException | RuntimeException e) {

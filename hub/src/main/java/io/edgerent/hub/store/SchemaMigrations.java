@@ -43,9 +43,10 @@ final class SchemaMigrations {
 
     /**
      * Brings the schema of the database at {@code url} up to date through connections of Flyway's own; {@code
-     * connection} is the caller's, to the same database, to look for the earlier runner's record.
+     * connection} is the caller's, to the same database, to look for the earlier runner's record. Returns the
+     * version the schema is at.
      */
-    static void apply(Connection connection, String url, String user, String password) throws SQLException {
+    static String apply(Connection connection, String url, String user, String password) throws SQLException {
         boolean postgres = url.startsWith("jdbc:postgresql:");
         MigrationVersion adopted = versionToAdopt(connection);
         FluentConfiguration configuration = Flyway.configure(SchemaMigrations.class.getClassLoader())
@@ -69,6 +70,7 @@ final class SchemaMigrations {
                 LOG.info("the database was migrated before Flyway, up to version {}: adopting it there", adopted);
             }
             flyway.migrate();
+            return flyway.info().current().getVersion().getVersion();
         } catch (FlywayException e) {
             throw new IllegalStateException("cannot migrate the database schema: " + e.getMessage(), e);
         }

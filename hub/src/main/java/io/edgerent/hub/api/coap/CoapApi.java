@@ -2,6 +2,7 @@ package io.edgerent.hub.api.coap;
 
 import io.edgerent.hub.account.Accounts;
 import io.edgerent.hub.api.coap.Resources.Handler;
+import io.edgerent.hub.backup.Backups;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.federation.Federation;
 import io.edgerent.hub.identity.HubKey;
@@ -46,6 +47,9 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  * Open DTLS sessions are saved on close and restored on start, so a restart costs no handshakes.
  */
 public final class CoapApi implements AutoCloseable {
+    /** The operator's backup request (plain loopback CoAP), which {@code edgerent hub backup} sends a running hub. */
+    public static final String BACKUP_PATH = "backup";
+
     static {
         CoapConfig.register();
         UdpConfig.register();
@@ -69,7 +73,8 @@ public final class CoapApi implements AutoCloseable {
             Clock clock,
             HubMetrics metrics,
             Federation federation,
-            Accounts accounts) {
+            Accounts accounts,
+            Backups backups) {
         this.services = services;
         this.federation = federation;
         Configuration coap = Dtls.plainConfiguration();
@@ -109,7 +114,7 @@ public final class CoapApi implements AutoCloseable {
         DeviceResources devices = new DeviceResources(services, commits, hubKey, sshPort, metrics, clock);
         RenterResources renters =
                 new RenterResources(services, federation, accounts, new VoucherDesk(services, commits), metrics, clock);
-        OperatorResources operator = new OperatorResources(services, hubKey, adminSecret, federation);
+        OperatorResources operator = new OperatorResources(services, hubKey, adminSecret, federation, backups);
         CoapResource wallet = renters.wallet();
         wallet.add(operator.move());
         server.add(
@@ -120,6 +125,7 @@ public final class CoapApi implements AutoCloseable {
                 renters.vouchers(),
                 operator.earnings(),
                 operator.tokens(),
+                operator.backup(),
                 new Handler(Paths.LISTINGS).onGet(peer -> Listing.encodeAll(market())),
                 new Handler(Paths.HUB_KEY).onGet(peer -> Cbor.encode(Map.of("hubKey", hubKey.openSsh()))),
                 new FederationResources(services, federation, renters).resource(operator.links()));

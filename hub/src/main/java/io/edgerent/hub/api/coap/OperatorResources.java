@@ -2,6 +2,8 @@ package io.edgerent.hub.api.coap;
 
 import io.edgerent.hub.api.coap.Resources.Handler;
 import io.edgerent.hub.api.coap.Resources.Peer;
+import io.edgerent.hub.backup.Backups;
+import io.edgerent.hub.backup.Manifest;
 import io.edgerent.hub.federation.Federation;
 import io.edgerent.hub.identity.HubKey;
 import io.edgerent.hub.payment.Ledger;
@@ -14,16 +16,20 @@ import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.TokenRequest;
 import io.edgerent.protocol.WalletMove;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Map;
 import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What only the hub operator may ask, with the hub's admin secret: registration tokens, money moved on the
- * settlement rail ({@code wallet/move}), owners' earnings, and the links with other hubs.
+ * settlement rail ({@code wallet/move}), owners' earnings, the links with other hubs, and backups.
  */
 final class OperatorResources {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorResources.class);
@@ -33,13 +39,15 @@ final class OperatorResources {
     private final String adminSecret;
     private final SettlementRail rail;
     private final Federation federation;
+    private final Backups backups;
 
-    OperatorResources(Services services, HubKey hubKey, String adminSecret, Federation federation) {
+    OperatorResources(Services services, HubKey hubKey, String adminSecret, Federation federation, Backups backups) {
         this.services = services;
         this.hubKey = hubKey;
         this.adminSecret = adminSecret;
         this.rail = SettlementRail.internal(services.ledger());
         this.federation = federation;
+        this.backups = backups;
     }
 
     CoapResource tokens() {
@@ -57,6 +65,45 @@ final class OperatorResources {
     /** {@code federation/peers}. */
     CoapResource links() {
         return new Handler(Paths.PEERS).onPost(this::links);
+    }
+
+    /**
+     * {@code backup} (admin, plain loopback CoAP only: the hub writes into a directory of its own machine): a backup
+     * into {@code dir}, answered with its manifest. Accepted at once, answered when written, however long it takes.
+     */
+    CoapResource backup() {
+        return new Handler(CoapApi.BACKUP_PATH) {
+            @Override
+            public void handlePOST(CoapExchange exchange) {
+                exchange.accept();
+                Resources.respond(
+                        exchange,
+                        ResponseCode.CHANGED,
+                        peer -> backup(exchange.getRequestPayload(), peer),
+                        Peer.of(exchange));
+            }
+        };
+    }
+
+    private byte[] backup(byte[] payload, Peer peer) {
+        Fields f = Cbor.decodeMap(payload);
+        requireAdmin(f.text("secret"));
+        if (peer.key() != null) {
+            throw new RefusedException(
+                    ErrorCode.FORBIDDEN, "backups are asked on the hub's machine, over plain CoAP on 127.0.0.1");
+        }
+        Path dir = Path.of(f.text("dir"));
+        if (!dir.isAbsolute()) {
+            throw new RefusedException(ErrorCode.BAD_REQUEST, "the backup directory must be an absolute path");
+        }
+        try {
+            Manifest manifest = backups.writeTo(dir);
+            LOG.info("backed up into {}", dir);
+            return Cbor.encode(Map.of("manifest", manifest.encode()));
+        } catch (IllegalStateException | UncheckedIOException e) {
+            LOG.warn("a backup into {} failed: {}", dir, e.getMessage());
+            throw new RefusedException(ErrorCode.PRECONDITION_FAILED, e.getMessage());
+        }
     }
 
     private byte[] issueToken(byte[] payload, Peer peer) {
