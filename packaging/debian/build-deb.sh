@@ -50,7 +50,7 @@ Package: edgerent
 Version: $deb_version
 Architecture: all
 Maintainer: the edgerent project <edgerent@localhost>
-Depends: openjdk-17-jre-headless | java17-runtime-headless, passwd
+Depends: openjdk-17-jre-headless | java17-runtime-headless, passwd, init-system-helpers (>= 1.54)
 Section: net
 Priority: optional
 Installed-Size: $(du -sk --exclude=DEBIAN "$stage" | cut -f1)

@@ -30,10 +30,10 @@ public final class World implements AutoCloseable {
     public static final Path DEVICE_JAR = ROOT.resolve("edge-bundles/launcher/target/edgerent-device.jar");
     public static final Path CLIENT_JAR = ROOT.resolve("client/target/edgerent-client.jar");
     /** How long a rental waits for its first voucher before it ends unserved, short so tests see it happen. */
-    static final Duration PAYMENT_GRACE = Duration.ofSeconds(3);
+    public static final Duration PAYMENT_GRACE = Duration.ofSeconds(3);
 
     public final Path dir;
-    final int coapPort = freeUdpPort();
+    public final int coapPort = freeUdpPort();
     public final int coapsPort = freeUdpPort();
     public final int sshPort = freePort();
     public final int tunnelPort = freePortBlock(10);
@@ -56,11 +56,21 @@ public final class World implements AutoCloseable {
     public final List<String> devices = new ArrayList<>();
 
     public World(Path dir) {
+        this(dir, true);
+    }
+
+    /**
+     * With {@code inThisJvm} false no hub is started: the test starts one elsewhere (an installed package) on this
+     * world's ports, with its data directory's admin.secret copied to {@code dir/hub}.
+     */
+    public World(Path dir, boolean inThisJvm) {
         this.dir = dir;
         this.hubUri = "coaps://127.0.0.1:" + coapsPort;
         this.plainHubUri = "coap://127.0.0.1:" + coapPort;
         requireTools();
-        startHub();
+        if (inThisJvm) {
+            startHub();
+        }
     }
 
     public void startHub() {
