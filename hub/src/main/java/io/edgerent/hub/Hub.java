@@ -22,7 +22,6 @@ import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.OtherHubs;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.hub.web.WebUi;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -56,7 +55,8 @@ public final class Hub implements AutoCloseable {
     private Federation federation;
 
     private Hub(HubConfig config) {
-        requireTunnelPortsOutsideEphemeral(config.tunnelPortMin(), config.tunnelPortMax(), EPHEMERAL_PORTS);
+        HubConfig.requireTunnelPortsOutsideEphemeral(
+                config.tunnelPortMin(), config.tunnelPortMax(), HubConfig.EPHEMERAL_PORTS);
         createPrivateDirectory(config.dataDir());
         try {
             database = Database.open(config.database(), config.dataDir());
@@ -162,36 +162,6 @@ public final class Hub implements AutoCloseable {
     }
 
     /** Starts a hub; it serves until {@link #close()}. */
-    /** Where Linux says which local ports outgoing connections and port-0 binds take. */
-    static final Path EPHEMERAL_PORTS = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
-
-    /**
-     * Refuses a tunnel range that overlaps the kernel's ephemeral range ({@code rangeFile}, "LOW HIGH"): an outgoing
-     * connection, a relay or anything bound on port 0 could hold a device's tunnel port, and the hub would route one
-     * rental's visitors to whatever holds it. Without the file (not Linux) nothing is checked.
-     */
-    static void requireTunnelPortsOutsideEphemeral(int min, int max, Path rangeFile) {
-        String[] range;
-        // Read as a stream: procfs reports a size of 0, and Files.readString then returns only the first byte.
-        try (BufferedReader in = Files.newBufferedReader(rangeFile)) {
-            String line = in.readLine();
-            range = line == null ? new String[0] : line.strip().split("\\s+");
-        } catch (IOException e) {
-            return;
-        }
-        if (range.length != 2) {
-            throw new IllegalStateException(rangeFile + " does not hold LOW HIGH: " + String.join(" ", range));
-        }
-        int low = Integer.parseInt(range[0]);
-        int high = Integer.parseInt(range[1]);
-        if (min <= high && max >= low) {
-            throw new IllegalArgumentException("the tunnel ports " + min + "-" + max + " overlap the kernel's ephemeral"
-                    + " range " + low + "-" + high + " (" + rangeFile + "), from which outgoing connections and port-0"
-                    + " binds take their ports, so one could hold a device's tunnel port; choose --tunnel-ports outside"
-                    + " it (default 20000-20999), or narrow the kernel's range (sysctl net.ipv4.ip_local_port_range)");
-        }
-    }
-
     public static Hub start(HubConfig config) {
         return new Hub(config);
     }

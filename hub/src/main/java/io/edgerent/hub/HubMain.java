@@ -247,6 +247,10 @@ public final class HubMain implements Callable<Integer> {
                 if (parsed.hasSubcommand()) {
                     return cli.execute(args); // backup, restore: their own checks; the file gave their defaults
                 }
+                if (main.logFormat != null) {
+                    // Read by logback.xml when the first logger is made: before any class of the hub is loaded.
+                    System.setProperty(LOG_FORMAT, main.logFormat.name());
+                }
                 if (main.printConfig) {
                     out.print(settingsFile(cli.getCommandSpec()));
                     return 0;
@@ -340,7 +344,8 @@ public final class HubMain implements Callable<Integer> {
     /** The settings built, and checked as the hub checks them as it starts. */
     private static HubConfig checked(HubMain main) {
         HubConfig config = main.config().build();
-        Hub.requireTunnelPortsOutsideEphemeral(config.tunnelPortMin(), config.tunnelPortMax(), Hub.EPHEMERAL_PORTS);
+        HubConfig.requireTunnelPortsOutsideEphemeral(
+                config.tunnelPortMin(), config.tunnelPortMax(), HubConfig.EPHEMERAL_PORTS);
         return config;
     }
 

@@ -116,4 +116,47 @@ class SettingsFileTest {
                 run.err().startsWith("edgerent hub: cannot read the settings file " + dir.resolve("absent.conf")),
                 run.err());
     }
+
+    @Test
+    void log_format_json_from_the_file_makes_every_line_json_from_the_first() throws Exception {
+        Path file = dir.resolve("hub.conf");
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "log-format = json",
+                        "data = " + dir.resolve("data"),
+                        "coaps-port = 0",
+                        "coap-port = 0",
+                        "ssh-port = 0",
+                        "http-port = 0",
+                        "https-port = 0",
+                        "metrics = 127.0.0.1:0",
+                        ""));
+        Process hub = new ProcessBuilder(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        HubMain.class.getName(),
+                        "--config",
+                        file.toString()))
+                .redirectError(dir.resolve("stderr").toFile())
+                .start();
+        try (var out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(hub.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("hub running")) {
+                // until the hub has started: every class that logs has logged its first line
+            }
+            assertTrue(line != null, "the hub started: " + Files.readString(dir.resolve("stderr")));
+        } finally {
+            hub.destroy();
+            hub.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        List<String> lines = Files.readAllLines(dir.resolve("stderr"));
+        assertTrue(lines.size() > 3, "the hub logged as it started: " + lines);
+        for (String line : lines) {
+            assertTrue(line.startsWith("{") && line.endsWith("}"), "not a JSON log line: " + line);
+        }
+    }
 }

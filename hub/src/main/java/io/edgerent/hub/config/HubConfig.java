@@ -1,6 +1,9 @@
 package io.edgerent.hub.config;
 
 import io.edgerent.hub.store.Database;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -55,6 +58,36 @@ public record HubConfig(
     }
 
     /** Builds a {@link HubConfig}; every setting has a default fit for one machine. */
+    /** Where Linux says which local ports outgoing connections and port-0 binds take. */
+    public static final Path EPHEMERAL_PORTS = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+
+    /**
+     * Refuses a tunnel range that overlaps the kernel's ephemeral range ({@code rangeFile}, "LOW HIGH"): an outgoing
+     * connection, a relay or anything bound on port 0 could hold a device's tunnel port, and the hub would route one
+     * rental's visitors to whatever holds it. Without the file (not Linux) nothing is checked.
+     */
+    public static void requireTunnelPortsOutsideEphemeral(int min, int max, Path rangeFile) {
+        String[] range;
+        // Read as a stream: procfs reports a size of 0, and Files.readString then returns only the first byte.
+        try (BufferedReader in = Files.newBufferedReader(rangeFile)) {
+            String line = in.readLine();
+            range = line == null ? new String[0] : line.strip().split("\\s+");
+        } catch (IOException e) {
+            return;
+        }
+        if (range.length != 2) {
+            throw new IllegalStateException(rangeFile + " does not hold LOW HIGH: " + String.join(" ", range));
+        }
+        int low = Integer.parseInt(range[0]);
+        int high = Integer.parseInt(range[1]);
+        if (min <= high && max >= low) {
+            throw new IllegalArgumentException("the tunnel ports " + min + "-" + max + " overlap the kernel's ephemeral"
+                    + " range " + low + "-" + high + " (" + rangeFile + "), from which outgoing connections and port-0"
+                    + " binds take their ports, so one could hold a device's tunnel port; choose --tunnel-ports outside"
+                    + " it (default 20000-20999), or narrow the kernel's range (sysctl net.ipv4.ip_local_port_range)");
+        }
+    }
+
     public static final class Builder {
         private Path dataDir = Path.of(System.getProperty("user.home"), ".edgerent", "hub");
         private String bindAddress = "127.0.0.1";
