@@ -416,7 +416,9 @@ class DtlsTest {
                 assertTrue(
                         line.startsWith("# HELP ")
                                 || line.startsWith("# TYPE ")
-                                || line.matches("[a-z_]+(\\{[^}]*\\})? [0-9]+"),
+                                || line.matches("[a-zA-Z_:][a-zA-Z0-9_:]*"
+                                        + "(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"(\\\\.|[^\"\\\\])*\",?)*\\})?"
+                                        + " [-+]?([0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?|Inf|NaN)"),
                         "not a Prometheus line: " + line);
             }
             assertEquals(1, metric(m.body(), "edgerent_devices_online"), m.body());
