@@ -142,6 +142,8 @@ public final class Hub implements AutoCloseable {
                             if (ended > 0) {
                                 LOG.info("{} rental(s) reached their end time", ended);
                             }
+                        } catch (DatabaseUnavailable away) {
+                            // Sql said so once; the next round tries again
                         } catch (RuntimeException e) {
                             LOG.error("ending expired rentals failed", e);
                         }
@@ -153,6 +155,8 @@ public final class Hub implements AutoCloseable {
                     () -> {
                         try {
                             accounts.pruneExpired();
+                        } catch (DatabaseUnavailable away) {
+                            // Sql said so once; the next round tries again
                         } catch (RuntimeException e) {
                             LOG.error("deleting expired web sessions failed", e);
                         }
