@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When the connection cannot be made again within {@link #RECONNECT_WAIT_MILLIS}, the database is away:
  * said once in the log, and every transaction fails at once with {@link DatabaseUnavailable} (5.03, 503)
- * rather than queueing behind this lock, except that one every {@link #backoff} tries to connect again,
+ * rather than queueing behind this lock, except that one in each backoff tries to connect again,
  * the wait doubling up to {@link DatabaseUnavailable#RETRY_AFTER_SECONDS}. The first that connects says so.
  */
 public final class Sql {

@@ -28,12 +28,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -190,6 +193,14 @@ class DatabaseRestartTest {
                         c.highestAcknowledgedSequence, channel.integer(2), "the last acknowledged voucher's number");
                 hubs[0].rentals().end(c.renterKey, c.rental);
             }
+            // A hub whose listener was away re-reads what the other hub's notifications would have said.
+            List<String> closed = new CopyOnWriteArrayList<>();
+            hubs[1].events().onRentalClosed(closed::add);
+            hubs[1].events().mayHaveMissed(System.currentTimeMillis());
+            assertEquals(
+                    Set.of(clients[0].rental, clients[1].rental),
+                    Set.copyOf(closed),
+                    "the rentals ended meanwhile are closed to their renters");
             Ledger ledger = hubs[1].ledger();
             assertEquals(0, ledger.total(), "the ledger balances");
             check.transaction(() -> {
@@ -249,7 +260,7 @@ class DatabaseRestartTest {
                 .count();
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, String what) {
+    private static void waitFor(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, "not within 30 s: " + what);
