@@ -18,6 +18,7 @@ import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.router.http.HttpRouter;
 import io.edgerent.hub.router.http.Pages;
 import io.edgerent.hub.store.Database;
+import io.edgerent.hub.store.DatabaseUnavailable;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.OtherHubs;
 import io.edgerent.hub.store.Sql;
@@ -125,7 +126,11 @@ public final class Hub implements AutoCloseable {
             metricsServer.start();
             federation.start();
             if (database.isPostgres()) {
-                otherHubs = new OtherHubs(database, Events.CHANNEL, services.events()::heardFromOtherHub);
+                otherHubs = new OtherHubs(
+                        database,
+                        Events.CHANNEL,
+                        services.events()::heardFromOtherHub,
+                        services.events()::mayHaveMissed);
                 otherHubs.start();
             }
             clockwork = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "rental-expiry"));
@@ -137,6 +142,8 @@ public final class Hub implements AutoCloseable {
                             if (ended > 0) {
                                 LOG.info("{} rental(s) reached their end time", ended);
                             }
+                        } catch (DatabaseUnavailable away) {
+                            // Sql said so once; the next round tries again
                         } catch (RuntimeException e) {
                             LOG.error("ending expired rentals failed", e);
                         }
@@ -148,6 +155,8 @@ public final class Hub implements AutoCloseable {
                     () -> {
                         try {
                             accounts.pruneExpired();
+                        } catch (DatabaseUnavailable away) {
+                            // Sql said so once; the next round tries again
                         } catch (RuntimeException e) {
                             LOG.error("deleting expired web sessions failed", e);
                         }
@@ -210,6 +219,8 @@ public final class Hub implements AutoCloseable {
                             "{\"status\":\"up\",\"database\":\"ok\",\"devicesOnline\":%d,"
                                     + "\"devicesRegistered\":%d,\"dtlsSessions\":%d}%n",
                             counts.devicesOnline(), counts.devicesRegistered(), metrics.dtls.sessions()));
+        } catch (DatabaseUnavailable e) {
+            return new MetricsServer.Health(false, "{\"status\":\"down\",\"database\":\"unreachable\"}\n");
         } catch (RuntimeException e) {
             return new MetricsServer.Health(false, "{\"status\":\"down\",\"database\":\"failing\"}\n");
         }

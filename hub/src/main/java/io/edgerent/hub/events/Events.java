@@ -1,6 +1,7 @@
 package io.edgerent.hub.events;
 
 import io.edgerent.hub.store.Sql;
+import io.edgerent.protocol.RentalView;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -45,6 +46,38 @@ public final class Events {
             closedRentalListeners.forEach(l -> l.rentalClosed(name));
         }
     }
+
+    /**
+     * What the other hubs said since {@code since} (epoch ms) may not have been heard: the connection that hears
+     * them was lost. Tells this hub's listeners of every change it could have said, re-read from the database: the
+     * devices of rentals begun, closing or paused since then get their assignment again, and renters lose access to
+     * the rentals no longer served. (A missed extension or resumption reaches its device with its next heartbeat.)
+     */
+    public void mayHaveMissed(long since) {
+        long from = since - CLOCK_SKEW_MILLIS;
+        List<Sql.Row> rentals = sql.transaction(() -> sql.all(
+                "SELECT r.name, r.device_id, r.state, c.paused_since FROM rental r LEFT JOIN channel c"
+                        + " ON c.rental = r.name WHERE r.created_at >= ? OR r.ended_at >= ? OR r.state = ?"
+                        + " OR (r.state IN (?, ?) AND c.paused_since IS NOT NULL)",
+                from,
+                from,
+                RentalView.ENDING,
+                RentalView.PREPARING,
+                RentalView.ACTIVE));
+        for (Sql.Row r : rentals) {
+            String device = r.text("device_id");
+            assignmentListeners.forEach(l -> l.assignmentChanged(device));
+            boolean served = (r.text("state").equals(RentalView.PREPARING)
+                            || r.text("state").equals(RentalView.ACTIVE))
+                    && r.isNull("paused_since");
+            if (!served) {
+                closedRentalListeners.forEach(l -> l.rentalClosed(r.text("name")));
+            }
+        }
+    }
+
+    /** How far the hubs sharing a database may disagree on the time, at most, when asking what changed since. */
+    static final long CLOCK_SKEW_MILLIS = 60_000;
 
     /** A new set of changes, for one transaction. */
     public Changes changes() {

@@ -1,6 +1,7 @@
 package io.edgerent.hub.federation;
 
 import io.edgerent.hub.payment.Ledger;
+import io.edgerent.hub.store.DatabaseUnavailable;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.hub.threads.DaemonThreads;
 import io.edgerent.protocol.ErrorCode;
@@ -293,6 +294,8 @@ public final class Federation implements AutoCloseable {
                 }
             }
             heard.dropExpired();
+        } catch (DatabaseUnavailable away) {
+            // Sql said so once; the next round tries again
         } catch (RuntimeException e) {
             LOG.error("federation round failed", e);
         }

@@ -184,7 +184,6 @@ public final class Database implements AutoCloseable {
             // Already broken: that is why it is replaced.
         }
         connection = writer(postgresUrl);
-        LOG.warn("made the database connection again: {}", redacted(postgresUrl));
         return connection;
     }
 

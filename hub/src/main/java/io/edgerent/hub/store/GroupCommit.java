@@ -120,7 +120,9 @@ public final class GroupCommit implements AutoCloseable {
                 return results;
             });
         } catch (RuntimeException e) {
-            LOG.error("committing {} pieces of work failed; none was acknowledged", batch.size(), e);
+            if (!(e instanceof DatabaseUnavailable)) { // that one Sql said once for the whole outage
+                LOG.error("committing {} pieces of work failed; none was acknowledged", batch.size(), e);
+            }
             batch.forEach(p -> p.answer().completeExceptionally(e));
             return;
         }

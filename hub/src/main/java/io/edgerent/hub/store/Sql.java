@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The hub's one database connection and its transactions. A transaction started inside another
@@ -24,13 +26,27 @@ import java.util.concurrent.ThreadLocalRandom;
  * database before it returns. A connection PostgreSQL dropped (a restart, a failover) is made again and
  * the transaction run again, unless it was lost while committing: then whether it committed is unknown,
  * and the caller gets the error rather than a second copy of the change.
+ *
+ * <p>When the connection cannot be made again within {@link #RECONNECT_WAIT_MILLIS}, the database is away:
+ * said once in the log, and every transaction fails at once with {@link DatabaseUnavailable} (5.03, 503)
+ * rather than queueing behind this lock, except that one in each backoff tries to connect again,
+ * the wait doubling up to {@link DatabaseUnavailable#RETRY_AFTER_SECONDS}. The first that connects says so.
  */
 public final class Sql {
     static final int MAX_ATTEMPTS = 30;
     /** PostgreSQL's codes for "run it again": a serialization failure and a deadlock. */
     private static final Set<String> RETRYABLE = Set.of("40001", "40P01");
-    /** How long a dropped connection is tried again, at most, before the transaction fails. */
-    private static final long RECONNECT_MILLIS = 30_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Sql.class);
+    /**
+     * How long a transaction that lost its connection tries to make it again before it fails: long enough for a
+     * connection dropped by a running server (a failover done, an idle timeout), short enough that callers queued
+     * behind it are answered 5.03 soon, not after their clients gave up.
+     */
+    static final long RECONNECT_WAIT_MILLIS = 1_000;
+
+    private static final long FIRST_BACKOFF_MILLIS = 100;
+    private static final long LONGEST_BACKOFF_MILLIS = DatabaseUnavailable.RETRY_AFTER_SECONDS * 1000L;
 
     private final Database database;
     private final CommitTimer commitTimer;
@@ -39,6 +55,11 @@ public final class Sql {
     private boolean committing;
     private int depth;
     private long retries;
+    /** While the database is away: since when (0 while it answers), and when the next attempt to connect is due. */
+    private long awaySince;
+
+    private long nextAttempt;
+    private long backoff;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     /** What waits for the outermost transaction to commit, in order; dropped with what a rollback undoes. */
     private final List<Runnable> afterCommit = new ArrayList<>();
@@ -96,6 +117,9 @@ public final class Sql {
                 depth--;
             }
         }
+        if (awaySince != 0) {
+            connectIfDue();
+        }
         long reconnectUntil = 0;
         for (int attempt = 1; ; attempt++) {
             try {
@@ -107,14 +131,16 @@ public final class Sql {
             } catch (SQLException | RuntimeException e) {
                 if (connectionLost(e)) {
                     boolean unknown = committing;
-                    reconnectUntil =
-                            reconnectUntil == 0 ? System.currentTimeMillis() + RECONNECT_MILLIS : reconnectUntil;
+                    long now = System.currentTimeMillis();
+                    if (reconnectUntil != 0 && now > reconnectUntil) {
+                        throw new DatabaseUnavailable("the connection keeps being lost", e);
+                    }
+                    reconnectUntil = reconnectUntil == 0 ? now + RECONNECT_WAIT_MILLIS : reconnectUntil;
                     reconnect(reconnectUntil, e);
                     if (unknown) {
-                        throw new IllegalStateException(
-                                "database: the connection was lost while committing; whether"
-                                        + " the change was made is unknown (" + e.getMessage() + ")",
-                                e);
+                        LOG.warn("the database connection was lost while committing: {}", e.getMessage());
+                        throw new DatabaseUnavailable(
+                                "the connection was lost while committing; whether the change was made is unknown", e);
                     }
                     continue;
                 }
@@ -173,30 +199,69 @@ public final class Sql {
         }
     }
 
-    /** Connects again, every half second until {@code until}; past it the transaction fails with {@code cause}. */
+    /** Connects again, with growing waits, until {@code until}; past it the database is away and this fails. */
     private void reconnect(long until, Throwable cause) {
-        statements.clear(); // prepared on the connection that is gone
+        long wait = FIRST_BACKOFF_MILLIS;
         while (true) {
             try {
-                db = database.reconnect();
+                connect();
                 return;
             } catch (SQLException e) {
-                if (System.currentTimeMillis() >= until) {
-                    IllegalStateException failed = new IllegalStateException(
-                            "database: the connection was lost and could not be made again within "
-                                    + RECONNECT_MILLIS / 1000 + " s: " + e.getMessage(),
-                            cause);
-                    failed.addSuppressed(e);
-                    throw failed;
+                if (System.currentTimeMillis() + wait > until) {
+                    DatabaseUnavailable away = away(e);
+                    away.addSuppressed(cause);
+                    throw away;
                 }
                 try {
-                    Thread.sleep(500);
+                    Thread.sleep(wait);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while connecting to the database again", cause);
+                    throw new DatabaseUnavailable("interrupted while connecting again", cause);
                 }
+                wait = Math.min(2 * wait, LONGEST_BACKOFF_MILLIS);
             }
         }
+    }
+
+    /** While the database is away: tries to connect if an attempt is due, else fails at once. */
+    private void connectIfDue() {
+        if (System.currentTimeMillis() < nextAttempt) {
+            throw new DatabaseUnavailable(
+                    "unreachable for " + (System.currentTimeMillis() - awaySince) / 1000 + " s", null);
+        }
+        try {
+            connect();
+        } catch (SQLException e) {
+            throw away(e);
+        }
+    }
+
+    private void connect() throws SQLException {
+        statements.clear(); // prepared on the connection that is gone
+        db = database.reconnect();
+        if (awaySince != 0) {
+            LOG.warn(
+                    "database is back after {} s: answering again",
+                    (System.currentTimeMillis() - awaySince + 500) / 1000);
+            awaySince = 0;
+        } else {
+            LOG.warn("made the database connection again");
+        }
+    }
+
+    /** The database is away: said once when it goes, and the next attempt to connect put off a little longer. */
+    private DatabaseUnavailable away(SQLException e) {
+        long now = System.currentTimeMillis();
+        if (awaySince == 0) {
+            awaySince = now;
+            backoff = FIRST_BACKOFF_MILLIS;
+            LOG.error(
+                    "database unreachable: {}; answering 5.03 (CoAP) and 503 (HTTP) until it is back", e.getMessage());
+        } else {
+            backoff = Math.min(2 * backoff, LONGEST_BACKOFF_MILLIS);
+        }
+        nextAttempt = now + backoff;
+        return new DatabaseUnavailable("unreachable", e);
     }
 
     /**

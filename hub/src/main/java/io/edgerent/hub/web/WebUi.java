@@ -13,6 +13,7 @@ import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.identity.AuthorizedKeys;
 import io.edgerent.hub.market.MarketFilter;
 import io.edgerent.hub.rental.Services;
+import io.edgerent.hub.store.DatabaseUnavailable;
 import io.edgerent.hub.web.WebExchange.Answer;
 import io.edgerent.hub.web.WebExchange.Request;
 import io.edgerent.hub.web.WebExchange.SignInNeeded;
@@ -86,6 +87,9 @@ public final class WebUi {
                     : Answer.redirect("/signin?next=" + Html.url(request.path()));
         } catch (WebRefusal e) {
             answer = problem(request, e.status, e.getMessage());
+        } catch (DatabaseUnavailable e) {
+            answer = problem(request, 503, e.getMessage())
+                    .with("Retry-After", String.valueOf(DatabaseUnavailable.RETRY_AFTER_SECONDS));
         } catch (RefusedException e) {
             answer = problem(request, WebExchange.status(e.code()), e.getMessage());
         } catch (MalformedMessageException | IllegalArgumentException e) {

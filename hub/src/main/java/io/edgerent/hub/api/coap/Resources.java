@@ -1,6 +1,7 @@
 package io.edgerent.hub.api.coap;
 
 import io.edgerent.hub.observability.HubMetrics;
+import io.edgerent.hub.store.DatabaseUnavailable;
 import io.edgerent.link.Dtls;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
@@ -128,6 +129,9 @@ final class Resources {
             exchange.respond(ResponseCode.UNAUTHORIZED, e.getMessage(), MediaTypeRegistry.TEXT_PLAIN);
         } catch (RefusedException e) {
             ResponseCode code = ResponseCode.valueOf(e.code().codeClass << 5 | e.code().codeDetail);
+            if (e instanceof DatabaseUnavailable) {
+                exchange.setMaxAge(DatabaseUnavailable.RETRY_AFTER_SECONDS); // 5.03's Max-Age: when to try again
+            }
             exchange.respond(code, e.getMessage(), MediaTypeRegistry.TEXT_PLAIN);
         } catch (RuntimeException e) {
             LOG.error("request to {} failed", exchange.advanced().getRequest().getURI(), e);

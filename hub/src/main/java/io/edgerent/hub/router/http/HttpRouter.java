@@ -3,6 +3,7 @@ package io.edgerent.hub.router.http;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.observability.HubMetrics;
 import io.edgerent.hub.rental.Services;
+import io.edgerent.hub.store.DatabaseUnavailable;
 import io.edgerent.protocol.Names;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -234,7 +235,9 @@ public final class HttpRouter implements AutoCloseable {
                 // Put them back: they are counted at the next flush.
                 batch.forEach((rental, n) ->
                         bytesOut.computeIfAbsent(rental, r -> new LongAdder()).add(n));
-                LOG.warn("recording HTTP bytes out failed: {}", e.getMessage());
+                if (!(e instanceof DatabaseUnavailable)) { // said once for the whole outage
+                    LOG.warn("recording HTTP bytes out failed: {}", e.getMessage());
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.edgerent.hub.router.http;
 
 import io.edgerent.hub.rental.Access;
+import io.edgerent.hub.store.DatabaseUnavailable;
 import io.edgerent.protocol.RentalView;
 import java.io.IOException;
 import java.util.Optional;
@@ -70,7 +71,9 @@ record Route(RouterPage refusal, int port) {
                             "The tunnel of " + name + " is at another hub, which cannot be reached: " + e.getMessage()),
                     0);
         } catch (RuntimeException e) {
-            LOG.warn("routing {} failed", name, e);
+            if (!(e instanceof DatabaseUnavailable)) { // said once for the whole outage
+                LOG.warn("routing {} failed", name, e);
+            }
             return new Route(RouterPage.of(503, "Unavailable", "The hub cannot look up " + name + " right now."), 0);
         }
     }
