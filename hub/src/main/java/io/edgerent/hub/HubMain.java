@@ -135,7 +135,8 @@ public final class HubMain implements Callable<Integer> {
     @Option(
             names = "--log-format",
             paramLabel = "F",
-            description = "text (default) or json: one JSON object per line on standard" + " error, for log collectors")
+            description = "text (default) or json: one JSON object per line on standard error, in the Elastic Common"
+                    + " Schema (ECS), for log collectors")
     LogFormat logFormat;
 
     @Option(
@@ -241,15 +242,15 @@ public final class HubMain implements Callable<Integer> {
         if (problems.isEmpty()) {
             try {
                 ParseResult parsed = cli.parseArgs(args);
+                if (main.logFormat != null) {
+                    // Read by logback.xml when the first logger is made: before any class that logs is loaded.
+                    System.setProperty(LOG_FORMAT, main.logFormat.name());
+                }
                 if (CommandLine.executeHelpRequest(parsed) != null) {
                     return 0;
                 }
                 if (parsed.hasSubcommand()) {
                     return cli.execute(args); // backup, restore: their own checks; the file gave their defaults
-                }
-                if (main.logFormat != null) {
-                    // Read by logback.xml when the first logger is made: before any class of the hub is loaded.
-                    System.setProperty(LOG_FORMAT, main.logFormat.name());
                 }
                 if (main.printConfig) {
                     out.print(settingsFile(cli.getCommandSpec()));
@@ -418,10 +419,6 @@ public final class HubMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (logFormat != null) {
-            // Read by logback.xml when the first logger is made, which is after the options are read.
-            System.setProperty(LOG_FORMAT, logFormat.name());
-        }
         HubConfig built = config().build();
         Hub hub = Hub.start(built);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -1,4 +1,4 @@
 /**
- * What an operator watches: /metrics and /health, the counters every adapter reports to, JSON log lines.
+ * What an operator watches: /metrics and /health, the counters every adapter reports to, what log lines are about.
  */
 package io.edgerent.hub.observability;

@@ -2,12 +2,14 @@ package io.edgerent.hub.store;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Many small transactions run as one (group commit). Callers queue their work; one writer runs all
@@ -31,7 +33,8 @@ public final class GroupCommit implements AutoCloseable {
     static final int GATHER = 8;
     static final long GATHER_MILLIS = 10;
 
-    private record Pending<T>(Sql.Work<T> work, CompletableFuture<T> answer) {
+    /** A caller's work, with the log context (MDC) it was queued in: what it logs names the caller's device or rental. */
+    private record Pending<T>(Sql.Work<T> work, CompletableFuture<T> answer, Map<String, String> logContext) {
         void settle(Object outcome) {
             if (outcome instanceof Failed failed) {
                 answer.completeExceptionally(failed.cause());
@@ -67,7 +70,8 @@ public final class GroupCommit implements AutoCloseable {
         if (closed) {
             answer.completeExceptionally(new IllegalStateException("the hub is stopping"));
         } else {
-            queue.add(new Pending<>(work, answer));
+            Map<String, String> context = MDC.getCopyOfContextMap();
+            queue.add(new Pending<>(work, answer, context == null ? Map.of() : context));
         }
         return answer;
     }
@@ -143,6 +147,7 @@ public final class GroupCommit implements AutoCloseable {
 
     /** One piece's result, or its refusal as {@link Failed}; a race lost with another hub fails the whole batch, which then runs again. */
     private Object runOne(Pending<?> pending) {
+        MDC.setContextMap(pending.logContext());
         try {
             return sql.savepoint(pending.work());
         } catch (RuntimeException e) {
@@ -150,6 +155,8 @@ public final class GroupCommit implements AutoCloseable {
                 throw e;
             }
             return new Failed(e);
+        } finally {
+            MDC.clear();
         }
     }
 

@@ -151,7 +151,7 @@ final class Html {
         return b.toString();
     }
 
-    /** A JSON string (JsonLogLayout has one too, but it is a logback class, and the pages must not need logback). */
+    /** A JSON string: quotes, backslashes and control characters escaped. */
     static String jsonText(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (int i = 0; i < s.length(); i++) {

@@ -109,6 +109,7 @@ public final class CoapApi implements AutoCloseable {
                 .build();
         secured.addInterceptor(metrics.secureCoap);
         server.addEndpoint(secured);
+        server.setMessageDeliverer(new Resources.LogScoped(server.getMessageDeliverer()));
         sessions = new DtlsSessionFile(config.dataDir().resolve("dtls.state"), dtls);
 
         DeviceResources devices = new DeviceResources(services, commits, hubKey, sshPort, metrics, clock);

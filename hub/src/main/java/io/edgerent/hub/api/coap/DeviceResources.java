@@ -4,6 +4,7 @@ import io.edgerent.hub.api.coap.Resources.Handler;
 import io.edgerent.hub.api.coap.Resources.Peer;
 import io.edgerent.hub.identity.HubKey;
 import io.edgerent.hub.observability.HubMetrics;
+import io.edgerent.hub.observability.LogContext;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.protocol.AssignmentVersion;
@@ -129,6 +130,7 @@ final class DeviceResources {
         peer.mustBe(registration.publicKey(), "the device key being registered");
         RegistrationAccepted accepted = services.devices().register(registration, sshPort.getAsInt(), hubKey.openSsh());
         knownDevices.put(accepted.deviceId(), new Device(accepted.deviceId(), registration.publicKey()));
+        LogContext.device(accepted.deviceId());
         LOG.info("device {} registered, tunnel port {}", accepted.deviceId(), accepted.tunnelPort());
         return accepted.encode();
     }

@@ -6,6 +6,7 @@ import io.edgerent.hub.api.coap.Resources.PostHandler;
 import io.edgerent.hub.federation.Federation;
 import io.edgerent.hub.identity.AuthorizedKeys;
 import io.edgerent.hub.observability.HubMetrics;
+import io.edgerent.hub.observability.LogContext;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.rental.VoucherDesk;
 import io.edgerent.protocol.Cbor;
@@ -127,11 +128,13 @@ final class RenterResources {
 
     /** Carries out a renter's request a linked hub passed on, its signature checked by {@link #verified}. */
     byte[] handle(String path, SignedRequest request, Fields body) {
+        named(body);
         return calls.get(path).handle(request, body);
     }
 
     private byte[] rent(SignedRequest signed, Fields body) {
         RentRequest request = RentRequest.from(body);
+        LogContext.device(request.deviceId());
         if (services.devices().devicePublicKey(request.deviceId()).isEmpty()) {
             Optional<Federation.LinkedHub> home = federation.homeOf(request.deviceId());
             if (home.isPresent()) {
@@ -140,6 +143,7 @@ final class RenterResources {
         }
         RentalView rental =
                 services.rentals().rent(signed.renterKey(), request, AuthorizedKeys.normalize(request.sshKey()));
+        LogContext.rental(rental.name());
         LOG.info("rental {} of device {} for {} h", rental.name(), rental.deviceId(), request.hours());
         return rental.encode();
     }
@@ -166,6 +170,7 @@ final class RenterResources {
             SignedRequest request = SignedRequest.decode(payload);
             peer.mustBe(request.renterKey(), "the renter key that signed the request");
             Fields body = verified(request, path);
+            named(body);
             if (path.equals(MINE)) {
                 List<RentalView> all = new ArrayList<>(services.rentals().rentalsOf(request.renterKey()));
                 all.addAll(federation.passedRentals(request));
@@ -185,6 +190,13 @@ final class RenterResources {
             }
             return handler.handle(request, body);
         };
+    }
+
+    /** Names in the log context the rental a renter's request is about, if it names one. */
+    private static void named(Fields body) {
+        if (body.has("rental")) {
+            LogContext.rental(body.text("rental"));
+        }
     }
 
     /**
@@ -214,6 +226,7 @@ final class RenterResources {
             try {
                 byte[] payload = exchange.getRequestPayload();
                 Voucher voucher = Voucher.decode(payload);
+                LogContext.rental(voucher.channel());
                 Optional<Federation.LinkedHub> home =
                         vouchers.holds(voucher.channel()) ? Optional.empty() : federation.passedTo(voucher.channel());
                 stored = home.isPresent()

@@ -1,23 +1,29 @@
 package io.edgerent.hub.api.coap;
 
 import io.edgerent.hub.observability.HubMetrics;
+import io.edgerent.hub.observability.LogContext;
 import io.edgerent.hub.store.DatabaseUnavailable;
 import io.edgerent.link.Dtls;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.MalformedMessageException;
+import io.edgerent.protocol.Paths;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.SignedRequest;
 import java.security.PublicKey;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.network.Endpoint;
 import org.eclipse.californium.core.network.Exchange;
 import org.eclipse.californium.core.network.interceptors.MessageInterceptor;
+import org.eclipse.californium.core.server.MessageDeliverer;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +61,29 @@ final class Resources {
                 throw new RefusedException(
                         ErrorCode.FORBIDDEN, "this DTLS session is authenticated with another key than " + whose);
             }
+        }
+    }
+
+    /**
+     * Hands every request to its resource inside a {@link LogContext} scope: the device of {@code devices/ID/...} is
+     * named here, the resources name what they learn (a rental, a registered device), and all of it is forgotten once
+     * the resource returns, before the thread serves another device.
+     */
+    record LogScoped(MessageDeliverer resources) implements MessageDeliverer {
+        @Override
+        public void deliverRequest(Exchange exchange) {
+            try (LogContext.Scope scope = LogContext.open()) {
+                List<String> path = exchange.getRequest().getOptions().getUriPath();
+                if (path.size() == 3 && path.get(0).equals(Paths.DEVICES)) {
+                    LogContext.device(path.get(1));
+                }
+                resources.deliverRequest(exchange);
+            }
+        }
+
+        @Override
+        public void deliverResponse(Exchange exchange, Response response) {
+            resources.deliverResponse(exchange, response);
         }
     }
 
@@ -140,22 +169,33 @@ final class Resources {
         }
     }
 
-    /** Answers once {@code done} completes: with its payload, or with the error its failure maps to. */
+    /**
+     * Answers once {@code done} completes: with its payload, or with the error its failure maps to, logged with the
+     * request's context although another thread (the database's writer) completes it.
+     */
     static void respondWhenDone(CoapExchange exchange, CompletableFuture<byte[]> done) {
-        done.whenComplete((payload, failure) -> respond(
-                exchange,
-                ResponseCode.CHANGED,
-                peer -> {
-                    if (failure != null) {
-                        throw failure instanceof CompletionException
-                                        && failure.getCause() instanceof RuntimeException cause
-                                ? cause
-                                : failure instanceof RuntimeException runtime
-                                        ? runtime
-                                        : new IllegalStateException(failure);
-                    }
-                    return payload;
-                },
-                null));
+        Map<String, String> context = LogContext.current();
+        done.whenComplete((payload, failure) -> answerWithin(context, exchange, payload, failure));
+    }
+
+    private static void answerWithin(
+            Map<String, String> context, CoapExchange exchange, byte[] payload, Throwable failure) {
+        try (LogContext.Scope scope = LogContext.open(context)) {
+            respond(
+                    exchange,
+                    ResponseCode.CHANGED,
+                    peer -> {
+                        if (failure != null) {
+                            throw failure instanceof CompletionException
+                                            && failure.getCause() instanceof RuntimeException cause
+                                    ? cause
+                                    : failure instanceof RuntimeException runtime
+                                            ? runtime
+                                            : new IllegalStateException(failure);
+                        }
+                        return payload;
+                    },
+                    null);
+        }
     }
 }

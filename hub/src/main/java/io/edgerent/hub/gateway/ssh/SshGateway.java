@@ -3,6 +3,7 @@ package io.edgerent.hub.gateway.ssh;
 import io.edgerent.hub.account.AuthPenalties;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.identity.HubKey;
+import io.edgerent.hub.observability.LogContext;
 import io.edgerent.hub.rental.Access;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.threads.DaemonThreads;
@@ -23,6 +24,7 @@ import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.io.IoSession;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionHeartbeatController;
@@ -31,11 +33,14 @@ import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.ServerFactoryManager;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.AsyncAuthException;
 import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 import org.apache.sshd.server.forward.TcpipServerChannel;
+import org.apache.sshd.server.session.ServerSessionImpl;
+import org.apache.sshd.server.session.SessionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,6 +109,7 @@ public final class SshGateway implements AutoCloseable {
             delayedFailures.schedule(() -> later.setAuthed(false), delay.toMillis(), TimeUnit.MILLISECONDS);
             throw later;
         });
+        server.setSessionFactory(new LogScopedSessions(server));
         server.addSessionListener(new Admission());
         server.setForwardingFilter(new Policy());
         server.setChannelFactories(List.of(new RentalForwardFactory()));
@@ -160,6 +166,32 @@ public final class SshGateway implements AutoCloseable {
         return session.getIoSession().getRemoteAddress() instanceof InetSocketAddress inet
                 ? inet.getAddress().getHostAddress()
                 : "unknown";
+    }
+
+    /**
+     * Sessions that handle each SSH message in a {@link LogContext} scope naming whom the session logged in as: a
+     * device, or a renter's rental (what their forwards and channels target). The scope closes when the message is
+     * handled, so MINA's pooled threads carry no name on to another session.
+     */
+    private static final class LogScopedSessions extends SessionFactory {
+        LogScopedSessions(ServerFactoryManager server) {
+            super(server);
+        }
+
+        @Override
+        protected ServerSessionImpl doCreateSession(IoSession io) throws Exception {
+            return new ServerSessionImpl(getServer(), io) {
+                @Override
+                protected void handleMessage(Buffer buffer) throws Exception {
+                    try (LogContext.Scope scope = LogContext.open()) {
+                        // A user is a device id or a rental name (or neither, before login): one of these names it.
+                        LogContext.device(getUsername());
+                        LogContext.rental(getUsername());
+                        super.handleMessage(buffer);
+                    }
+                }
+            };
+        }
     }
 
     /**

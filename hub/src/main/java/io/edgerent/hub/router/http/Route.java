@@ -1,5 +1,6 @@
 package io.edgerent.hub.router.http;
 
+import io.edgerent.hub.observability.LogContext;
 import io.edgerent.hub.rental.Access;
 import io.edgerent.hub.store.DatabaseUnavailable;
 import io.edgerent.protocol.RentalView;
@@ -12,8 +13,15 @@ import org.slf4j.LoggerFactory;
 record Route(RouterPage refusal, int port) {
     private static final Logger LOG = LoggerFactory.getLogger(Route.class);
 
-    /** Asks the registry (blocking: called on a worker) once per connection and rental. */
+    /** Asks the registry (blocking: called on a worker) once per connection and rental; logs name the rental. */
     static Route lookup(HttpRouter router, String name) {
+        try (LogContext.Scope scope = LogContext.open()) {
+            LogContext.rental(name);
+            return find(router, name);
+        }
+    }
+
+    private static Route find(HttpRouter router, String name) {
         try {
             Optional<Access.HttpRoute> found = router.services.access().httpRoute(name);
             if (found.isEmpty()) {
