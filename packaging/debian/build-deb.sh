@@ -8,8 +8,9 @@
 #   /etc/edgerent/hub.conf                 every setting commented with its default (a conffile)
 #   /var/lib/edgerent                      state, made by postinst (kept on purge)
 set -euo pipefail
-version=${1:?usage: build-deb.sh MAVEN_VERSION OUT_DIR}
-out=${2:?usage: build-deb.sh MAVEN_VERSION OUT_DIR}
+version=${1:?usage: build-deb.sh MAVEN_VERSION OUT_DIR [JAR_TOOL]}
+out=${2:?usage: build-deb.sh MAVEN_VERSION OUT_DIR [JAR_TOOL]}
+jar_tool=${3:-jar}   # the JDK's jar, to read the jars' manifests
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 command -v dpkg-deb >/dev/null || { echo "build-deb.sh: dpkg-deb not found (a Debian machine builds the package)" >&2; exit 1; }
@@ -22,14 +23,28 @@ mkdir -p "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/share/edgerent/lib" "$stag
 
 share=$stage/usr/share/edgerent
 install -m 0644 "$root/hub/target/edgerent-hub.jar" "$root/client/target/edgerent-client.jar" "$share/"
-# One lib/ serves both jars (their manifests say lib/NAME.jar); a name both use must be the same file.
-for jar in "$root"/hub/target/lib/*.jar "$root"/client/target/lib/*.jar; do
-    name=$(basename "$jar")
-    if [[ -e $share/lib/$name ]]; then
-        cmp -s "$jar" "$share/lib/$name" || { echo "build-deb.sh: two different $name" >&2; exit 1; }
-        continue
-    fi
-    install -m 0644 "$jar" "$share/lib/$name"
+# One lib/ serves both jars: the libraries each jar's manifest names (Class-Path: lib/NAME.jar ...), not whatever
+# else an earlier build left in target/lib; a name both use must be the same file.
+class_path() { # $1 = jar: its manifest's Class-Path entries, one per line (continuation lines unfolded)
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && "$jar_tool" --extract --file "$1" META-INF/MANIFEST.MF)
+    tr -d '\r' <"$tmp/META-INF/MANIFEST.MF" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n //g' \
+        | sed -n 's/^Class-Path: //p' | tr ' ' '\n' | sed '/^$/d'
+    rm -rf "$tmp"
+}
+for module in hub client; do
+    jar=$root/$module/target/edgerent-$module.jar
+    for entry in $(class_path "$jar"); do
+        name=$(basename "$entry")
+        source=$root/$module/target/$entry
+        [[ -f $source ]] || { echo "build-deb.sh: $jar names $entry, which is not there" >&2; exit 1; }
+        if [[ -e $share/lib/$name ]]; then
+            cmp -s "$source" "$share/lib/$name" || { echo "build-deb.sh: two different $name" >&2; exit 1; }
+            continue
+        fi
+        install -m 0644 "$source" "$share/lib/$name"
+    done
 done
 install -m 0755 "$here/edgerent" "$stage/usr/bin/edgerent"
 install -m 0644 "$here/edgerent-hub.service" "$stage/lib/systemd/system/edgerent-hub.service"
