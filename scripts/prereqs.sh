@@ -23,6 +23,9 @@ set -euo pipefail
 PACKAGES=(docker.io debootstrap openssh-client iptables maven openjdk-17-jdk-headless mtools xz-utils fdisk dosfstools e2fsprogs
           qemu-user-static binfmt-support libcoap3-bin postgresql chromium chromium-driver
           python3-prometheus-client)
+# nodejs and npm: tsc checks docs/grafana-dashboard.json against Grafana's dashboard types (scripts/grafana-schema).
+# A node from elsewhere keeps its own npm (NodeSource's nodejs conflicts with Debian's npm package).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 DOCKERD=/usr/sbin/dockerd
 DOCKERD_LOG=/var/log/edgerent-dockerd.log
 DEADLINE_S=60
@@ -50,6 +53,9 @@ if ((${#missing[@]})); then
     fi
     rm -f "$apt_log"
 fi
+
+# ---- npm packages: the pinned Grafana schema and TypeScript compiler, so the tests need no network ----------
+"$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/grafana-schema/check.sh" --install || die "npm ci in scripts/grafana-schema failed"
 
 # ---- emulation of other architectures (arm64 renter images on amd64) ---------------------
 # qemu-user-static registers its interpreters with flag F, so they work in chroots and containers.
