@@ -54,8 +54,6 @@ if ((${#missing[@]})); then
     rm -f "$apt_log"
 fi
 
-# ---- npm packages: the pinned Grafana schema and TypeScript compiler, so the tests need no network ----------
-"$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/grafana-schema/check.sh" --install || die "npm ci in scripts/grafana-schema failed"
 
 # ---- emulation of other architectures (arm64 renter images on amd64) ---------------------
 # qemu-user-static registers its interpreters with flag F, so they work in chroots and containers.
