@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgerent.hub.backup.Backups;
 import io.edgerent.hub.backup.Manifest;
-import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.identity.HubKey;
+import io.edgerent.hub.testing.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,16 +26,7 @@ class BackupCommandTest {
     void a_running_hub_writes_the_backup_it_is_asked_for_and_restore_brings_back_its_key() {
         Path data = root.resolve("hub");
         String key;
-        try (Hub hub = Hub.start(HubConfig.builder()
-                .dataDir(data)
-                .bindAddress("127.0.0.1")
-                .coapPort(0)
-                .coapsPort(0)
-                .sshPort(0)
-                .httpPort(0)
-                .httpsPort(0)
-                .metrics("127.0.0.1", 0)
-                .build())) {
+        try (Hub hub = Hub.start(FreePorts.hub(data).build())) {
             key = hub.hubKey();
             Manifest manifest = BackupCommand.throughHub(hub.coapPort(), data, root.resolve("backup"));
             assertTrue(manifest.holdsDatabase(), manifest.encode());

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import io.edgerent.hub.Hub;
 import io.edgerent.hub.HubMain;
-import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.identity.AdminSecret;
+import io.edgerent.hub.testing.FreePorts;
 import io.edgerent.link.Dtls;
 import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.DeviceState;
@@ -130,15 +130,7 @@ class JsonLogTest {
     @Test
     void lines_written_for_a_device_request_name_the_device_and_the_next_request_does_not() throws Exception {
         try (CapturedLog log = new CapturedLog("json");
-                Hub hub = Hub.start(HubConfig.builder()
-                        .dataDir(dir)
-                        .coapPort(0)
-                        .coapsPort(0)
-                        .sshPort(0)
-                        .httpPort(0)
-                        .httpsPort(0)
-                        .metrics("127.0.0.1", 0)
-                        .build())) {
+                Hub hub = Hub.start(FreePorts.hub(dir).build())) {
             CoapEndpoint endpoint = new CoapEndpoint.Builder()
                     .setConfiguration(Dtls.plainConfiguration())
                     .build();

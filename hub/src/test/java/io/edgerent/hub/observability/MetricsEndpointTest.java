@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgerent.hub.Hub;
-import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.testing.FreePorts;
 import io.edgerent.link.Dtls;
 import io.edgerent.protocol.Paths;
 import java.io.IOException;
@@ -82,15 +82,7 @@ class MetricsEndpointTest {
 
     @BeforeAll
     static void hubAnsweredACoapRequest() throws Exception {
-        hub = Hub.start(HubConfig.builder()
-                .dataDir(dir.resolve("hub"))
-                .coapPort(0)
-                .coapsPort(0)
-                .sshPort(0)
-                .httpPort(0)
-                .httpsPort(0)
-                .metrics("127.0.0.1", 0)
-                .build());
+        hub = Hub.start(FreePorts.hub(dir.resolve("hub")).build());
         CoapEndpoint endpoint = new CoapEndpoint.Builder()
                 .setConfiguration(Dtls.plainConfiguration())
                 .build();

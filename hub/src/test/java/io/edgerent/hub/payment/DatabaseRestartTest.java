@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.rental.VoucherDesk;
 import io.edgerent.hub.store.Database;
@@ -14,6 +13,7 @@ import io.edgerent.hub.store.DatabaseUnavailable;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.Postgres;
 import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.testing.TwoHubs;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.HardwareFacts;
@@ -24,8 +24,6 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.Voucher;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -114,17 +112,11 @@ class DatabaseRestartTest {
         sqlLog.addAppender(log);
         try (Postgres postgres = Postgres.start()) {
             String url = postgres.newDatabase();
-            HubConfig config = HubConfig.builder()
-                    .dataDir(dir)
-                    .database(url)
-                    .paymentGrace(Duration.ofHours(1))
-                    .build();
-            Database[] databases = {Database.postgres(url), Database.postgres(url)};
-            Sql[] sqls = {new Sql(databases[0]), new Sql(databases[1])};
-            Services[] hubs = {
-                Services.on(sqls[0], config, Clock.systemUTC()), Services.on(sqls[1], config, Clock.systemUTC())
-            };
-            GroupCommit[] commits = {new GroupCommit(sqls[0]), new GroupCommit(sqls[1])};
+            TwoHubs two = TwoHubs.on(url, dir);
+            Database[] databases = two.databases();
+            Sql[] sqls = two.sqls();
+            Services[] hubs = two.services();
+            GroupCommit[] commits = two.commits();
             Client[] clients = new Client[2];
             for (int h = 0; h < 2; h++) {
                 clients[h] = rentThrough(hubs[h], new VoucherDesk(hubs[h], commits[h]), h);

@@ -3,13 +3,13 @@ package io.edgerent.hub.payment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.rental.VoucherDesk;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.Postgres;
 import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.testing.TwoHubs;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
@@ -22,8 +22,6 @@ import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.Voucher;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -77,18 +75,12 @@ class SeveralHubsLedgerTest {
     @Test
     void concurrent_vouchers_top_ups_ends_and_expiries_through_two_hubs_keep_the_ledger_whole() throws Exception {
         String url = postgres.newDatabase();
-        HubConfig config = HubConfig.builder()
-                .dataDir(dir)
-                .database(url)
-                .paymentGrace(Duration.ofHours(1))
-                .build();
-        Database[] databases = {Database.postgres(url), Database.postgres(url)};
-        Sql[] sqls = {new Sql(databases[0]), new Sql(databases[1])};
-        Services[] hubs = {
-            Services.on(sqls[0], config, Clock.systemUTC()), Services.on(sqls[1], config, Clock.systemUTC())
-        };
-        GroupCommit[] commits = {new GroupCommit(sqls[0]), new GroupCommit(sqls[1])};
-        VoucherDesk[] desks = {new VoucherDesk(hubs[0], commits[0]), new VoucherDesk(hubs[1], commits[1])};
+        TwoHubs two = TwoHubs.on(url, dir);
+        Database[] databases = two.databases();
+        Sql[] sqls = two.sqls();
+        Services[] hubs = two.services();
+        GroupCommit[] commits = two.commits();
+        VoucherDesk[] desks = two.desks();
         List<Channel> channels = new ArrayList<>();
         for (int i = 0; i < CHANNELS; i++) {
             Services here = hubs[i % 2];

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.edgerent.client.HubClient;
 import io.edgerent.hub.Hub;
-import io.edgerent.hub.config.HubConfig;
+import io.edgerent.hub.testing.FreePorts;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Listing;
@@ -34,14 +34,7 @@ class LargeMarketTest {
     @Test
     void a_market_of_150_devices_is_read_whole() throws Exception {
         // Two tunnel ports per device are reserved at registration (not bound until it forwards).
-        try (Hub hub = Hub.start(HubConfig.builder()
-                        .dataDir(dir.resolve("hub"))
-                        .coapPort(0)
-                        .coapsPort(0)
-                        .sshPort(0)
-                        .httpPort(0)
-                        .httpsPort(0)
-                        .metrics("127.0.0.1", 0)
+        try (Hub hub = Hub.start(FreePorts.hub(dir.resolve("hub"))
                         .tunnelPorts(20000, 20000 + 2 * DEVICES)
                         .build());
                 HubClient admin = new HubClient(URI.create("coap://127.0.0.1:" + hub.coapPort()), 10_000)) {
