@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
         versionProvider = HubMain.Version.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        defaultValueProvider = HubMain.Defaults.class,
+        defaultValueProvider = HubSettings.Defaults.class,
         description = {
             "Backs up a hub into DIR, a new or empty directory: its database, copied while the hub runs and"
                     + " consistent (H2's online BACKUP: every change committed before it began, none in part), the hub"

@@ -100,7 +100,7 @@ class SettingsFileTest {
         Files.writeString(file, "fee-bps = 250\nssh-port = 2200\ndata = \"" + dir.resolve("with space") + "\"\n");
         HubMain main = new HubMain();
         new CommandLine(main)
-                .setDefaultValueProvider(new HubMain.Defaults(io.edgerent.hub.config.ConfigFile.read(file), false))
+                .setDefaultValueProvider(new HubSettings.Defaults(io.edgerent.hub.config.ConfigFile.read(file), false))
                 .parseArgs("--ssh-port", "2201");
         assertEquals(250, main.feeBps, "from the file");
         assertEquals(2201, main.sshPort, "the command line wins");
