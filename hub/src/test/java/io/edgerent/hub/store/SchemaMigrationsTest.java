@@ -36,7 +36,7 @@ class SchemaMigrationsTest {
     private static final String NEWER_MIGRATION = "INSERT INTO " + HISTORY
             + " (\"installed_rank\", \"version\", \"description\", \"type\", \"script\", \"checksum\","
             + " \"installed_by\", \"execution_time\", \"success\")"
-            + " VALUES (100, '17', 'from a newer hub', 'SQL', 'V17__from_a_newer_hub.sql', 1, 'edgerent', 1, TRUE)";
+            + " VALUES (100, '18', 'from a newer hub', 'SQL', 'V18__from_a_newer_hub.sql', 1, 'edgerent', 1, TRUE)";
 
     private static Postgres server;
 
@@ -84,7 +84,7 @@ class SchemaMigrationsTest {
      */
     private static void assertAdopted(Connection c) throws SQLException {
         assertEquals(
-                List.of(List.of("15", "baseline", "true"), List.of("16", "sql", "true")),
+                List.of(List.of("15", "baseline", "true"), List.of("16", "sql", "true"), List.of("17", "sql", "true")),
                 history(c),
                 "a baseline, no migration run again");
         assertEquals(List.of(List.of("15", "15")), rows(c, "SELECT COUNT(*), MAX(version) FROM schema_version"));
@@ -99,7 +99,7 @@ class SchemaMigrationsTest {
         try (Database adopted = Database.embedded(dir.resolve("old"));
                 Database fresh = Database.embedded(dir.resolve("fresh"))) {
             assertEquals(schema(adopted.connection()), schema(fresh.connection()));
-            assertEquals(16, history(fresh.connection()).size(), "each migration once");
+            assertEquals(17, history(fresh.connection()).size(), "each migration once");
         }
     }
 
@@ -112,7 +112,7 @@ class SchemaMigrationsTest {
         try (Database adopted = Database.postgres(oldUrl);
                 Database fresh = Database.postgres(server.newDatabase())) {
             assertEquals(schema(adopted.connection()), schema(fresh.connection()));
-            assertEquals(16, history(fresh.connection()).size(), "each migration once");
+            assertEquals(17, history(fresh.connection()).size(), "each migration once");
         }
     }
 
@@ -162,7 +162,7 @@ class SchemaMigrationsTest {
         try (Connection c = h2(dir);
                 Statement s = c.createStatement()) {
             OldRunner.migrate(c, false, OldRunner.MIGRATIONS.length);
-            s.execute("INSERT INTO schema_version VALUES (17, 'V17__from_a_newer_hub.sql', 0)");
+            s.execute("INSERT INTO schema_version VALUES (18, 'V18__from_a_newer_hub.sql', 0)");
         }
         assertRefusedUntouched(() -> h2(dir), () -> Database.embedded(dir));
     }
@@ -174,7 +174,7 @@ class SchemaMigrationsTest {
         }
         IllegalStateException refused = assertThrows(IllegalStateException.class, open);
         assertTrue(
-                refused.getMessage().contains("schema version 17 but this hub knows only 16")
+                refused.getMessage().contains("schema version 18 but this hub knows only 17")
                         && refused.getMessage().contains("newer hub"),
                 refused.getMessage());
         try (Connection c = connect.call()) {
@@ -205,8 +205,8 @@ class SchemaMigrationsTest {
         List<Database> hubs = startTogether(url, 4);
         try {
             List<List<String>> history = history(hubs.get(0).connection());
-            assertEquals(16, history.size(), "each migration once: " + history);
-            for (int v = 1; v <= 16; v++) {
+            assertEquals(17, history.size(), "each migration once: " + history);
+            for (int v = 1; v <= 17; v++) {
                 assertEquals(Integer.toString(v), history.get(v - 1).get(0));
                 assertEquals("true", history.get(v - 1).get(2));
             }
