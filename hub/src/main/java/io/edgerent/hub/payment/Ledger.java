@@ -15,6 +15,10 @@ import java.util.Map;
  * Only the rail account, which stands for money outside the hub, and the clearing accounts of linked
  * hubs may go below zero; a clearing account stays within the credit its operator gave that hub (table
  * {@code linked_hub}, column {@code credit}): a posting that would take it further from zero than that is refused.
+ *
+ * <p>Renter wallets and clearing accounts, checked at every rent, keep a running balance (table {@code
+ * account_balance}) updated with each of their entries, so that the check costs the same however long their history;
+ * the other accounts' balances are the sums of their entries (see {@link #keepsRunningBalance}).
  */
 public final class Ledger {
     /** Money outside the hub: deposits come from it, withdrawals go to it. */
@@ -54,6 +58,16 @@ public final class Ledger {
 
     private static boolean mayGoBelowZero(String account) {
         return account.equals(RAIL) || account.startsWith("peer:");
+    }
+
+    /**
+     * Whether the account's balance is kept in a row of its own: the accounts whose balance the rental path checks
+     * (a busy renter's wallet, a linked hub's clearing account). Not the accounts every settlement credits (an owner's
+     * earnings, the hub's fees, the rail): one row for them would be written by every voucher of every hub sharing the
+     * database, each write conflicting with all the others. They are checked only when debited (a withdrawal).
+     */
+    static boolean keepsRunningBalance(String account) {
+        return account.startsWith("renter:") || account.startsWith("peer:");
     }
 
     /** A linked hub's clearing account would pass the credit given to that hub. */
@@ -96,15 +110,23 @@ public final class Ledger {
                         tx,
                         entry.getKey(),
                         entry.getValue());
+                if (keepsRunningBalance(entry.getKey())) {
+                    sql.update(
+                            "UPDATE account_balance SET balance = balance + ? WHERE account = ?",
+                            entry.getValue(),
+                            entry.getKey());
+                }
                 if (entry.getKey().startsWith("peer:")) {
                     requireWithinCredit(entry.getKey(), entry.getValue());
                 }
-                if (entry.getValue() < 0 && !mayGoBelowZero(entry.getKey()) && balance(entry.getKey()) < 0) {
-                    throw new RefusedException(
-                            ErrorCode.CONFLICT,
-                            "not enough money in " + entry.getKey() + " (balance "
-                                    + (balance(entry.getKey()) - entry.getValue()) + ", needs " + -entry.getValue()
-                                    + ")");
+                if (entry.getValue() < 0 && !mayGoBelowZero(entry.getKey())) {
+                    long after = balance(entry.getKey());
+                    if (after < 0) {
+                        throw new RefusedException(
+                                ErrorCode.CONFLICT,
+                                "not enough money in " + entry.getKey() + " (balance " + (after - entry.getValue())
+                                        + ", needs " + -entry.getValue() + ")");
+                    }
                 }
             }
         });
@@ -136,9 +158,13 @@ public final class Ledger {
         post(reference, Map.of(from, -amount, to, amount));
     }
 
+    /** What the account holds: its running balance if it keeps one, else the sum of its entries. */
     public long balance(String account) {
-        return sql.transaction(
-                () -> sql.one("SELECT COALESCE(SUM(amount), 0) FROM ledger_entry WHERE account = ?", account)
+        return sql.transaction(() -> keepsRunningBalance(account)
+                ? sql.one("SELECT balance FROM account_balance WHERE account = ?", account)
+                        .map(r -> r.integer(1))
+                        .orElse(0L)
+                : sql.one("SELECT COALESCE(SUM(amount), 0) FROM ledger_entry WHERE account = ?", account)
                         .orElseThrow()
                         .integer(1));
     }
@@ -167,6 +193,9 @@ public final class Ledger {
     private void openAccount(String account) {
         if (sql.one("SELECT id FROM account WHERE id = ?", account).isEmpty()) {
             sql.update("INSERT INTO account(id, created_at) VALUES (?, ?)", account, clock.millis());
+            if (keepsRunningBalance(account)) {
+                sql.update("INSERT INTO account_balance(account, balance) VALUES (?, 0)", account);
+            }
         }
     }
 }

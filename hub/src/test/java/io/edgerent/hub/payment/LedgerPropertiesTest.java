@@ -285,6 +285,11 @@ class LedgerPropertiesTest {
                 }
             }
             for (Sql.Row account : sql.all("SELECT account, SUM(amount) FROM ledger_entry GROUP BY account")) {
+                if (services.ledger().balance(account.text(1)) != account.integer(2)) {
+                    fail(account.text(1) + " shows a balance of "
+                            + services.ledger().balance(account.text(1)) + " but its entries sum to "
+                            + account.integer(2));
+                }
                 if (account.text(1).equals(Ledger.clearing(PEER))) {
                     if (Math.abs(account.integer(2)) > CREDIT) {
                         fail("the linked hub owes " + account.integer(2) + ", beyond its credit of " + CREDIT);

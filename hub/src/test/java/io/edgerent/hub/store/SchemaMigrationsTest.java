@@ -36,7 +36,7 @@ class SchemaMigrationsTest {
     private static final String NEWER_MIGRATION = "INSERT INTO " + HISTORY
             + " (\"installed_rank\", \"version\", \"description\", \"type\", \"script\", \"checksum\","
             + " \"installed_by\", \"execution_time\", \"success\")"
-            + " VALUES (100, '16', 'from a newer hub', 'SQL', 'V16__from_a_newer_hub.sql', 1, 'edgerent', 1, TRUE)";
+            + " VALUES (100, '18', 'from a newer hub', 'SQL', 'V18__from_a_newer_hub.sql', 1, 'edgerent', 1, TRUE)";
 
     private static Postgres server;
 
@@ -78,30 +78,61 @@ class SchemaMigrationsTest {
         }
     }
 
-    /** Flyway's history holds only the baseline at the old runner's last version; the old record and rows remain. */
+    /**
+     * Flyway's history holds the baseline at the old runner's last version, then only the migrations after it; the old
+     * record and rows remain.
+     */
     private static void assertAdopted(Connection c) throws SQLException {
-        assertEquals(List.of(List.of("15", "baseline", "true")), history(c), "a baseline, no migration run again");
+        assertEquals(
+                List.of(List.of("15", "baseline", "true"), List.of("16", "sql", "true"), List.of("17", "sql", "true")),
+                history(c),
+                "a baseline, no migration run again");
         assertEquals(List.of(List.of("15", "15")), rows(c, "SELECT COUNT(*), MAX(version) FROM schema_version"));
         assertEquals(List.of(List.of("d-1", "olga")), rows(c, "SELECT id, owner FROM device"));
     }
 
     @Test
-    void aFreshEmbeddedDatabaseGetsTheSchemaTheOldRunnerMade() throws Exception {
-        try (Connection old = h2(dir.resolve("old"));
-                Database fresh = Database.embedded(dir.resolve("fresh"))) {
+    void aFreshEmbeddedDatabaseGetsTheSchemaTheOldRunnerMadeAndTheLaterMigrations() throws Exception {
+        try (Connection old = h2(dir.resolve("old"))) {
             OldRunner.migrate(old, false, OldRunner.MIGRATIONS.length);
-            assertEquals(schema(old), schema(fresh.connection()));
-            assertEquals(15, history(fresh.connection()).size(), "each migration once");
+        }
+        try (Database adopted = Database.embedded(dir.resolve("old"));
+                Database fresh = Database.embedded(dir.resolve("fresh"))) {
+            assertEquals(schema(adopted.connection()), schema(fresh.connection()));
+            assertEquals(17, history(fresh.connection()).size(), "each migration once");
         }
     }
 
     @Test
-    void aFreshPostgresDatabaseGetsTheSchemaTheOldRunnerMade() throws Exception {
-        try (Connection old = DriverManager.getConnection(server.newDatabase());
-                Database fresh = Database.postgres(server.newDatabase())) {
+    void aFreshPostgresDatabaseGetsTheSchemaTheOldRunnerMadeAndTheLaterMigrations() throws Exception {
+        String oldUrl = server.newDatabase();
+        try (Connection old = DriverManager.getConnection(oldUrl)) {
             OldRunner.migrate(old, true, OldRunner.MIGRATIONS.length);
-            assertEquals(schema(old), schema(fresh.connection()));
-            assertEquals(15, history(fresh.connection()).size(), "each migration once");
+        }
+        try (Database adopted = Database.postgres(oldUrl);
+                Database fresh = Database.postgres(server.newDatabase())) {
+            assertEquals(schema(adopted.connection()), schema(fresh.connection()));
+            assertEquals(17, history(fresh.connection()).size(), "each migration once");
+        }
+    }
+
+    @Test
+    void anEmbeddedDatabaseWithAHistoryGetsTheRunningBalancesOfItsEntries() throws Exception {
+        try (Connection old = h2(dir.resolve("old"));
+                Statement s = old.createStatement()) {
+            OldRunner.migrate(old, false, OldRunner.MIGRATIONS.length);
+            for (String account : List.of("rail:external", "renter:aa", "owner:olga", "peer:p")) {
+                s.execute("INSERT INTO account(id, created_at) VALUES ('" + account + "', 0)");
+            }
+            s.execute("INSERT INTO ledger_tx(id, ref, at) VALUES (1, 'deposit', 0), (2, 'rent', 0)");
+            s.execute("INSERT INTO ledger_entry(tx_id, account, amount) VALUES (1, 'rail:external', -500),"
+                    + " (1, 'renter:aa', 500), (2, 'renter:aa', -120), (2, 'owner:olga', 100), (2, 'peer:p', 20)");
+        }
+        try (Database adopted = Database.embedded(dir.resolve("old"))) {
+            assertEquals(
+                    List.of(List.of("peer:p", "20"), List.of("renter:aa", "380")),
+                    rows(adopted.connection(), "SELECT account, balance FROM account_balance ORDER BY account"),
+                    "renter wallets and clearing accounts only, each the sum of its entries");
         }
     }
 
@@ -131,7 +162,7 @@ class SchemaMigrationsTest {
         try (Connection c = h2(dir);
                 Statement s = c.createStatement()) {
             OldRunner.migrate(c, false, OldRunner.MIGRATIONS.length);
-            s.execute("INSERT INTO schema_version VALUES (16, 'V16__from_a_newer_hub.sql', 0)");
+            s.execute("INSERT INTO schema_version VALUES (18, 'V18__from_a_newer_hub.sql', 0)");
         }
         assertRefusedUntouched(() -> h2(dir), () -> Database.embedded(dir));
     }
@@ -143,7 +174,7 @@ class SchemaMigrationsTest {
         }
         IllegalStateException refused = assertThrows(IllegalStateException.class, open);
         assertTrue(
-                refused.getMessage().contains("schema version 16 but this hub knows only 15")
+                refused.getMessage().contains("schema version 18 but this hub knows only 17")
                         && refused.getMessage().contains("newer hub"),
                 refused.getMessage());
         try (Connection c = connect.call()) {
@@ -174,8 +205,8 @@ class SchemaMigrationsTest {
         List<Database> hubs = startTogether(url, 4);
         try {
             List<List<String>> history = history(hubs.get(0).connection());
-            assertEquals(15, history.size(), "each migration once: " + history);
-            for (int v = 1; v <= 15; v++) {
+            assertEquals(17, history.size(), "each migration once: " + history);
+            for (int v = 1; v <= 17; v++) {
                 assertEquals(Integer.toString(v), history.get(v - 1).get(0));
                 assertEquals("true", history.get(v - 1).get(2));
             }

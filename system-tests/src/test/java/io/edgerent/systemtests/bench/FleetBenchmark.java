@@ -15,6 +15,7 @@ import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.SignedRequest;
 import io.edgerent.protocol.UsageReport;
+import io.edgerent.protocol.Voucher;
 import io.edgerent.systemtests.support.Metrics;
 import io.edgerent.systemtests.support.World;
 import java.io.BufferedReader;
@@ -59,10 +60,12 @@ import org.eclipse.californium.core.network.CoapEndpoint;
  * counts what the server holds whatever the fleet's size.
  *
  * <p>Run with scripts/bench-fleet.sh [DEVICES [SCHEDULE_S [SATURATE_S [IN_FLIGHT]]]]; results in docs/benchmarks.md.
+ * It also prints the hub's time per rental by tenth of the fleet (issue 33); {@code -Dfleet.rentalsOnly=true} stops
+ * there.
  */
 public final class FleetBenchmark {
     /**
-     * Free rentals: the simulated renter sends no vouchers, and a priced rental would pause after the
+     * Free rentals: the simulated renter sends only the first voucher (of 0), and a priced rental would pause after the
      * payment grace (120 s of billed time), for some devices inside the saturated phase and not for
      * others, a workload that changed from run to run. Metering is the same work at any price.
      */
@@ -162,6 +165,18 @@ public final class FleetBenchmark {
 
     private Heap heapHalf;
     private final int scheduleSeconds;
+    /**
+     * Wall time of the hub's rent requests (8 in flight) and their count, per tenth of the fleet (device index * 10 /
+     * fleet size): a rental costing more as the hub holds more shows as a last tenth slower than the first (issue 33).
+     */
+    private final long[] rentNanos = new long[10];
+
+    private final int[] rents = new int[10];
+    /**
+     * With {@code -Dfleet.rentalsOnly=true}, only the hub, only set up (registered and rented, with the first half's
+     * scheduled phase): the rental path's figures, in a fraction of the whole run's time.
+     */
+    private static final boolean RENTALS_ONLY = Boolean.getBoolean("fleet.rentalsOnly");
     /** With {@code -Dfleet.postgres=true}, the hub's database: PostgreSQL from Debian's packages, started here. */
     private io.edgerent.hub.store.Postgres postgres;
 
@@ -210,6 +225,13 @@ public final class FleetBenchmark {
                 devices, (System.nanoTime() - started) / 1_000_000_000L);
         List<Server> servers = new ArrayList<>();
         try {
+            if (RENTALS_ONLY) {
+                Server hub = bench.hub(dir);
+                servers.add(hub);
+                bench.printRentsPerTenth();
+                stopRecording(hub);
+                return;
+            }
             Server bare = bench.bareServer(dir);
             servers.add(bare);
             Scheduled bareScheduled = bench.scheduledAndMemory(bare);
@@ -258,17 +280,10 @@ public final class FleetBenchmark {
                     quietMillis / 1e3,
                     100.0 * hubSaturated.ticksIdle / TICKS / bareSaturated.seconds,
                     100.0 * bareSaturated.ticksIdle / TICKS / hubSaturated.seconds);
-            String jfr = System.getProperty("fleet.jfr");
             for (Server s : servers) {
-                if (jfr != null) {
-                    run(
-                            "jcmd",
-                            String.valueOf(s.process().pid()),
-                            "JFR.stop",
-                            "name=fleet",
-                            "filename=" + jfr + "-" + s.name() + ".jfr");
-                }
+                stopRecording(s);
             }
+            bench.printRentsPerTenth();
             print("hub", devices, hubScheduled, hubSaturated);
             print("bare", devices, bareScheduled, bareSaturated);
             System.out.printf(
@@ -304,6 +319,35 @@ public final class FleetBenchmark {
                 bench.postgres.close();
             }
         }
+    }
+
+    /** Ends the server's flight recording, if {@code fleet.jfr} asked for one, into PREFIX-NAME.jfr. */
+    private static void stopRecording(Server s) throws Exception {
+        String jfr = System.getProperty("fleet.jfr");
+        if (jfr != null) {
+            run(
+                    "jcmd",
+                    String.valueOf(s.process().pid()),
+                    "JFR.stop",
+                    "name=fleet",
+                    "filename=" + jfr + "-" + s.name() + ".jfr");
+        }
+    }
+
+    /** The hub's time per rental in each tenth of the fleet, and the last tenth's against the first's. */
+    private void printRentsPerTenth() {
+        StringBuilder tenths = new StringBuilder();
+        for (int t = 0; t < 10; t++) {
+            tenths.append(String.format(" %.1f", perRentMillis(t)));
+        }
+        System.out.printf(
+                "hub: ms per rental (8 in flight) by tenth of the fleet:%s; first tenth %.1f, last tenth %.1f, ratio"
+                        + " last/first %.2f%n",
+                tenths, perRentMillis(0), perRentMillis(9), perRentMillis(9) / perRentMillis(0));
+    }
+
+    private double perRentMillis(int tenth) {
+        return rentNanos[tenth] / 1e6 / Math.max(1, rents[tenth]);
     }
 
     private static void print(String server, int devices, Scheduled scheduled, Saturated saturated) {
@@ -357,6 +401,10 @@ public final class FleetBenchmark {
             args.addAll(List.of("--db", postgres.newDatabase()));
         }
         Process hub = server(dir.resolve("hub.log"), "hub running", args.toArray(String[]::new));
+        if (RENTALS_ONLY && System.getProperty("fleet.jfr") != null) {
+            // Where the hub spends its time setting the fleet up (the whole run records from the scheduled phase on).
+            run("jcmd", String.valueOf(hub.pid()), "JFR.start", "name=fleet");
+        }
         Server server = new Server(
                 "hub",
                 hub,
@@ -434,11 +482,26 @@ public final class FleetBenchmark {
         }
         started = System.nanoTime();
         URI secure = URI.create(base);
-        parallel(
-                devices.size(),
-                8,
-                () -> new HubClient(secure, 30_000, renter, HubKeyCheck.any()),
-                (client, k) -> client.rent(renter, devices.get(k).id, 1, SSH_KEY, PRICE, 10_000));
+        // In runs of the same tenth of the fleet, each timed.
+        for (int first = from; first < to; ) {
+            int tenth = first * 10 / fleet.size();
+            int end = first;
+            while (end < to && end * 10 / fleet.size() == tenth) {
+                end++;
+            }
+            List<Device> run = fleet.subList(first, end);
+            long runStarted = System.nanoTime();
+            parallel(run.size(), 8, () -> new HubClient(secure, 30_000, renter, HubKeyCheck.any()), (client, k) -> {
+                String rental = client.rent(renter, run.get(k).id, 1, SSH_KEY, PRICE, 10_000)
+                        .name();
+                // The hub tells the device once the rental's first voucher is stored (pay first), as
+                // edgerent rent sends it with the rent: at price 0, a voucher of 0.
+                return client.pay(Voucher.sign(renter, rental, 0, 0, System.currentTimeMillis()));
+            });
+            rentNanos[tenth] += System.nanoTime() - runStarted;
+            rents[tenth] += run.size();
+            first = end;
+        }
         awaitAssigned(devices);
         alive.shutdownNow();
         System.out.printf(
@@ -540,7 +603,7 @@ public final class FleetBenchmark {
         System.out.printf(
                 "%s: scheduled phase of the first half, %.0f req/s, %d failed%n",
                 server.name(), phase.latencies().size() / phase.seconds(), phase.failures());
-        heapHalf = quietHeap(server);
+        heapHalf = RENTALS_ONLY ? null : quietHeap(server);
         setUp.devices(half, fleet.size());
     }
 

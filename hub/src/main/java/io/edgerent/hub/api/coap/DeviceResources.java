@@ -27,10 +27,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
+import java.util.stream.Stream;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.CoAP.Type;
 import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.observe.ObserveNotificationOrderer;
+import org.eclipse.californium.core.observe.ObserveRelation;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.core.server.resources.Resource;
 import org.slf4j.Logger;
@@ -197,9 +200,15 @@ final class DeviceResources {
      * {@code devices/ID/assignment-version}, observable: one resource for all devices, each observing its own.
      * A notification carries only the version (the device then GETs its assignment), so what Californium keeps
      * per observation does not grow with the rental's keys. A change notifies only the device it is for, found
-     * from each observation's request path: nothing is kept per observation beyond what Californium keeps.
+     * in a map by device id: Californium's own {@code changed(filter)} would try every device's observation, a cost
+     * each rental paid once per device the hub holds (issue 33).
      */
     private final class AssignmentVersionResource extends CoapResource {
+        /** The observations of each device (one, but for a moment two when it observes anew). */
+        private final Map<String, List<ObserveRelation>> observations = new ConcurrentHashMap<>();
+        /** The observe numbers of this resource's notifications, counted here as Californium's changed() would. */
+        private final ObserveNotificationOrderer numbers = new ObserveNotificationOrderer();
+
         AssignmentVersionResource() {
             super(Paths.ASSIGNMENT_VERSION);
             setVisible(false);
@@ -217,9 +226,45 @@ final class DeviceResources {
                             .encode());
         }
 
+        @Override
+        public void addObserveRelation(ObserveRelation relation) {
+            super.addObserveRelation(relation);
+            String id = deviceIdOf(relation.getExchange().getRequest());
+            if (id != null) {
+                observations.merge(
+                        id,
+                        List.of(relation),
+                        (had, added) ->
+                                Stream.concat(had.stream(), added.stream()).toList());
+            }
+        }
+
+        @Override
+        public void removeObserveRelation(ObserveRelation relation) {
+            super.removeObserveRelation(relation);
+            String id = deviceIdOf(relation.getExchange().getRequest());
+            if (id != null) {
+                observations.computeIfPresent(id, (k, had) -> {
+                    List<ObserveRelation> left =
+                            had.stream().filter(r -> r != relation).toList();
+                    return left.isEmpty() ? null : left;
+                });
+            }
+        }
+
+        @Override
+        public int getNotificationSequenceNumber() {
+            return numbers.getCurrent();
+        }
+
         void changed(String deviceId) {
-            changed(relation ->
-                    deviceId.equals(deviceIdOf(relation.getExchange().getRequest())));
+            List<ObserveRelation> relations = observations.get(deviceId);
+            if (relations != null) {
+                execute(() -> {
+                    numbers.getNextObserveNumber();
+                    relations.forEach(ObserveRelation::notifyObservers);
+                });
+            }
         }
     }
 
