@@ -35,8 +35,15 @@ class HubPackageTest {
     private String container;
 
     @AfterEach
-    void remove() {
+    void remove() throws Exception {
         if (container != null) {
+            // For whoever reads a failure: the hub's journal, as an operator would read it.
+            Path logs = World.ROOT.resolve("system-tests/target/device-logs");
+            Files.createDirectories(logs);
+            Files.writeString(
+                    logs.resolve("hub-package-journal.log"),
+                    World.run(MINUTE, "docker", "exec", container, "journalctl", "--no-pager", "-u", "edgerent-hub")
+                            .out());
             World.run(MINUTE, "docker", "rm", "-f", container);
         }
     }
@@ -85,6 +92,10 @@ class HubPackageTest {
         World.Result install = in("dpkg -i /tmp/edgerent.deb");
         assertEquals(0, install.code(), install.out() + install.err());
         assertEquals("enabled", in("systemctl is-enabled edgerent-hub").out().strip());
+        awaitTrue(
+                Duration.ofMinutes(2),
+                "the hub started by the install to run",
+                () -> in("journalctl --no-pager -u edgerent-hub").out().contains("hub running:"));
         assertEquals(
                 "edgerent:/var/lib/edgerent:/usr/sbin/nologin",
                 in("getent passwd edgerent | cut -d: -f1,6,7").out().strip(),
