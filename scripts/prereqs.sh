@@ -21,7 +21,7 @@ set -euo pipefail
 
 # python3-prometheus-client: the Prometheus text parser the hub's MetricsEndpointTest reads /metrics with.
 PACKAGES=(docker.io debootstrap openssh-client iptables maven openjdk-17-jdk-headless mtools xz-utils fdisk dosfstools e2fsprogs
-          qemu-user-static binfmt-support libcoap3-bin postgresql chromium chromium-driver
+          qemu-user-static binfmt-support qemu-system-arm cpio libcoap3-bin postgresql chromium chromium-driver
           python3-prometheus-client)
 # nodejs and npm: tsc checks docs/grafana-dashboard.json against Grafana's dashboard types (scripts/grafana-schema).
 # A node from elsewhere keeps its own npm (NodeSource's nodejs conflicts with Debian's npm package).

@@ -99,6 +99,17 @@ final class PiImage {
         }
     }
 
+    /** Copies a local file (of any size: it is not read into memory) to {@code path} on the boot partition. */
+    void copyFile(Path local, String path) throws IOException {
+        int slash = path.lastIndexOf('/');
+        if (slash > 0) {
+            mkdirs(path.substring(0, slash));
+        }
+        Tools.check(
+                Tools.run(List.of("mcopy", "-o", "-i", image(), local.toString(), "::/" + path)),
+                "copy " + local + " into " + file);
+    }
+
     /** Copies a local directory, with everything in it, into directory {@code parent} of the boot partition. */
     void copyDirectory(Path local, String parent) throws IOException {
         mkdirs(parent);

@@ -11,10 +11,13 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +35,7 @@ public final class ProvisionMain {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final String HOOK =
             " systemd.run=/boot/firmware/edgerent/firstboot.sh systemd.run_success_action=reboot"
-                    + " systemd.unit=kernel-command-line.target";
+                    + " systemd.run_failure_action=reboot systemd.unit=kernel-command-line.target";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -69,6 +72,12 @@ public final class ProvisionMain {
         {"--wifi-ssid", "SSID", "Wi-Fi for devices without a cable (with --wifi-psk)"},
         {"--wifi-psk", "PSK", "the Wi-Fi's WPA passphrase, 8 to 63 characters"},
         {"--wifi-country", "CC", "the Wi-Fi's country code (default GB)"},
+        {
+            "--renter-image",
+            "FILE",
+            "the image rentals start from, as docker save writes it (.tar or .tar.gz) for arm64; it goes onto the"
+                    + " boot partition and the Pi loads it at setup"
+        },
         {"--kura-installer", "FILE", "Kura's .deb installer, to run Kura (then install the .dp in its web UI)"},
         {"--admin-secret", "FILE", "the hub's admin secret (default ~/.edgerent/hub/admin.secret)"},
         {
@@ -173,6 +182,7 @@ public final class ProvisionMain {
             String wifiSsid,
             String wifiPsk,
             String wifiCountry,
+            Path renterImage,
             Path kuraInstaller,
             Path adminSecret,
             Path deviceDir) {
@@ -200,6 +210,7 @@ public final class ProvisionMain {
                                 "--wifi-ssid",
                                 "--wifi-psk",
                                 "--wifi-country",
+                                "--renter-image",
                                 "--kura-installer",
                                 "--admin-secret",
                                 "--device-dir")
@@ -262,6 +273,13 @@ public final class ProvisionMain {
                 throw new UsageError("a WPA passphrase has 8 to 63 characters");
             }
             Path sshKey = optionalFile(o, "--ssh-key");
+            if (!o.containsKey("--renter-image")) {
+                throw new UsageError(
+                        "--renter-image FILE is needed: a Pi starts rentals from it and reaches no registry"
+                                + " (container-images/build.sh --arch arm64 renter-base;"
+                                + " docker save edgerent/renter-base:arm64 -o renter-arm64.tar)");
+            }
+            Path renterImage = optionalFile(o, "--renter-image");
             Path kura = optionalFile(o, "--kura-installer");
             Path secret = Path.of(
                     o.getOrDefault("--admin-secret", System.getProperty("user.home") + "/.edgerent/hub/admin.secret"));
@@ -277,6 +295,7 @@ public final class ProvisionMain {
                     o.get("--wifi-ssid"),
                     o.get("--wifi-psk"),
                     o.getOrDefault("--wifi-country", "GB"),
+                    renterImage,
                     kura,
                     secret,
                     deviceDir);
@@ -342,6 +361,7 @@ public final class ProvisionMain {
 
     private void writeFleet(Settings s, String secret, Path base) throws IOException {
         PiImage.open(base); // refuse a foreign image before asking the hub for anything
+        RenterImage.check(s.renterImage());
         HubClient hub = new HubClient(s.hub(), 10_000);
         Map<String, Properties> configs = new LinkedHashMap<>();
         for (String name : s.names()) {
@@ -446,9 +466,28 @@ public final class ProvisionMain {
     /** Copies the base image to {@code target} (via a .partial file) and writes the boot files into it. */
     private void writeImage(Settings s, Path base, Path target, Properties device) throws IOException {
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        long size = Files.size(base);
         try (InputStream in = Files.newInputStream(base);
-                OutputStream o = Files.newOutputStream(partial)) {
-            copy(in, o, Files.size(base), target.getFileName().toString());
+                FileChannel o = FileChannel.open(
+                        partial,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE)) {
+            // Sparse: an image is mostly empty space, which is skipped rather than written.
+            copy(
+                    in,
+                    (buffer, from, n) -> {
+                        if (zeros(buffer, n)) {
+                            o.position(o.position() + n);
+                        } else {
+                            o.write(ByteBuffer.wrap(buffer, 0, n));
+                        }
+                    },
+                    size,
+                    target.getFileName().toString());
+            if (o.size() < size) {
+                o.write(ByteBuffer.allocate(1), size - 1);
+            }
         }
         PiImage image = PiImage.open(partial);
         String cmdline = image.read("cmdline.txt");
@@ -467,6 +506,9 @@ public final class ProvisionMain {
         image.write(
                 "edgerent/device/edgerent-device.jar",
                 Files.readAllBytes(s.deviceDir().resolve("edgerent-device.jar")));
+        String renterName =
+                s.renterImage().getFileName().toString().endsWith("gz") ? "renter-image.tar.gz" : "renter-image.tar";
+        image.copyFile(s.renterImage(), "edgerent/" + renterName);
         if (s.kuraInstaller() != null) {
             image.write("edgerent/device/" + s.kuraInstaller().getFileName(), Files.readAllBytes(s.kuraInstaller()));
         }
@@ -496,7 +538,11 @@ public final class ProvisionMain {
                 .start();
         try (InputStream in = Files.newInputStream(s.image());
                 OutputStream toXz = xz.getOutputStream()) {
-            copy(in, toXz, Files.size(s.image()), "decompressing " + s.image().getFileName());
+            copy(
+                    in,
+                    toXz::write,
+                    Files.size(s.image()),
+                    "decompressing " + s.image().getFileName());
         } catch (IOException e) {
             // xz stopped reading: its own message below says why
         }
@@ -514,12 +560,26 @@ public final class ProvisionMain {
         return raw;
     }
 
+    /** Where {@link #copy} puts each block it reads. */
+    private interface Sink {
+        void write(byte[] buffer, int from, int n) throws IOException;
+    }
+
+    private static boolean zeros(byte[] buffer, int n) {
+        for (int i = 0; i < n; i++) {
+            if (buffer[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Copies with a progress line on stderr: what, percent, MiB. */
-    private void copy(InputStream in, OutputStream o, long total, String what) throws IOException {
+    private void copy(InputStream in, Sink o, long total, String what) throws IOException {
         byte[] buffer = new byte[1 << 20];
         long done = 0;
         int shown = -1;
-        for (int n; (n = in.read(buffer)) >= 0; ) {
+        for (int n; (n = in.readNBytes(buffer, 0, buffer.length)) > 0; ) {
             o.write(buffer, 0, n);
             done += n;
             int percent = total > 0 ? (int) (done * 100 / total) : 100;

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The systemd units setup.sh writes on a Pi (the device, and with Kura the storage helper), made here as its
+ * The systemd units setup.sh writes on a Pi (the device and its console, and with Kura the storage helper), made here as its
  * {@code unit} function makes them and checked by systemd's own {@code systemd-analyze verify}.
  */
 class SetupUnitsTest {
@@ -39,7 +39,7 @@ class SetupUnitsTest {
             names.add(m.group(1));
             Files.writeString(dir.resolve(m.group(1) + ".service"), m.group(2) + "\n" + TAIL);
         }
-        assertEquals(List.of("edgerent-storage-helper", "edgerent-device"), names);
+        assertEquals(List.of("edgerent-storage-helper", "edgerent-device", "edgerent-console"), names);
         assertTrue(setup.contains(TAIL.replace("\n", "\\n")), "the unit function appends what this test does");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/systemd-analyze")), "skipped: no systemd-analyze here");
         for (String name : names) {

@@ -93,6 +93,13 @@ class ProvisioningTest {
                                 && files.contains("edgerent/device/bundles/edgerent.dp")
                                 && files.contains("/ssh"),
                         files);
+                Path shipped = dir.resolve(name + "-renter.tar");
+                run("mcopy", "-n", "-i", image + "@@" + BOOT_START, "::/edgerent/renter-image.tar", shipped.toString())
+                        .assertOk();
+                assertArrayEquals(
+                        Files.readAllBytes(savedImage("arm64")),
+                        Files.readAllBytes(shipped),
+                        "the renter image is on the boot partition as given");
                 assertArrayEquals(
                         sha256(base, ROOT_START, ROOT_SIZE),
                         sha256(image, ROOT_START, ROOT_SIZE),
@@ -275,6 +282,38 @@ class ProvisioningTest {
                     .contains("DEVICE_NAME='pi-01'"));
             assertFalse(Files.exists(dir.resolve("from-xz/.base.img")), "the decompressed copy is cleaned up");
 
+            // A renter image for another CPU than the Pi's, or a file that is none, is refused before any token.
+            Path notAnImage = Files.write(dir.resolve("notes.tar"), "not a tar".getBytes(StandardCharsets.UTF_8));
+            for (Case c : List.of(
+                    new Case(savedImage("amd64"), "holds an image for amd64; a Raspberry Pi needs arm64"),
+                    new Case(notAnImage, "is not a saved Docker image"))) {
+                Path out = dir.resolve("out-renter-" + c.image().getFileName());
+                Run r = provision(List.of(
+                        "--image",
+                        good.toString(),
+                        "--renter-image",
+                        c.image().toString(),
+                        "--hub",
+                        world.hubUri,
+                        "--owner",
+                        "alice",
+                        "--count",
+                        "1",
+                        "--out",
+                        out.toString(),
+                        "--admin-secret",
+                        dir.resolve("hub/admin.secret").toString(),
+                        "--device-dir",
+                        World.ROOT.resolve("edge-bundles/launcher/target").toString()));
+                assertEquals(1, r.code, c + ": " + r.err);
+                assertTrue(r.err.contains(c.message()), c + ": " + r.err);
+                assertFalse(Files.exists(out.resolve("pi-01/device.conf")), "no token was made for it");
+            }
+            Run none = provisionAsIs(
+                    List.of("--image", good.toString(), "--owner", "alice", "--count", "1", "--hub", world.hubUri));
+            assertEquals(2, none.code, none.err);
+            assertTrue(none.err.contains("--renter-image FILE is needed"), none.err);
+
             Run usage = provision(
                     List.of("--image", good.toString(), "--owner", "alice", "--count", "0", "--hub", world.hubUri));
             assertEquals(2, usage.code, usage.err);
@@ -336,7 +375,43 @@ class ProvisioningTest {
 
     record Run(int code, String out, String err) {}
 
-    private static Run provision(List<String> args) {
+    /**
+     * Provisions with {@code args}, adding {@code --renter-image} (a saved arm64 image, see {@link #savedImage})
+     * unless they name one.
+     */
+    private Run provision(List<String> args) throws IOException {
+        List<String> all = new ArrayList<>(args);
+        if (!all.contains("--renter-image")) {
+            all.addAll(List.of("--renter-image", savedImage("arm64").toString()));
+        }
+        return provisionAsIs(all);
+    }
+
+    /**
+     * An archive laid out as {@code docker save} writes it (manifest.json naming the config, which names the
+     * architecture, and a layer), made with tar here: provisioning reads only those two members.
+     */
+    private Path savedImage(String architecture) throws IOException {
+        Path archive = dir.resolve("renter-" + architecture + ".tar");
+        if (Files.exists(archive)) {
+            return archive;
+        }
+        Path content = Files.createDirectories(dir.resolve("saved-" + architecture));
+        Files.writeString(
+                content.resolve("manifest.json"),
+                "[{\"Config\":\"config.json\",\"RepoTags\":[\"edgerent/renter-base:" + architecture
+                        + "\"],\"Layers\":[\"layer.tar\"]}]");
+        Files.writeString(
+                content.resolve("config.json"), "{\"architecture\":\"" + architecture + "\",\"os\":\"linux\"}");
+        byte[] layer = new byte[3 << 20];
+        new Random(11).nextBytes(layer);
+        Files.write(content.resolve("layer.tar"), layer);
+        run("tar", "-C", content.toString(), "-cf", archive.toString(), "manifest.json", "config.json", "layer.tar")
+                .assertOk();
+        return archive;
+    }
+
+    private static Run provisionAsIs(List<String> args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = new ProvisionMain(

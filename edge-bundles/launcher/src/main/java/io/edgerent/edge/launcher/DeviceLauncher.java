@@ -57,6 +57,7 @@ public final class DeviceLauncher {
             // The root side of storage for a device that is not root, outside OSGi (StorageHelper).
             System.exit(StorageHelperCommand.run(Arrays.copyOfRange(args, 1, args.length)));
         }
+        JournalPriorities.installIfJournal();
         Path bundles = bundlesDirectory();
         List<DeviceSettings.Setting> settings = DeviceSettings.of(bundles.resolve("edgerent.dp"));
         CommandLine cli = commandLine(settings);

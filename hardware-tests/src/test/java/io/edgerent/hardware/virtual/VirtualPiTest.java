@@ -1,0 +1,385 @@
+package io.edgerent.hardware.virtual;
+
+import static io.edgerent.hardware.virtual.VirtualPi.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An owner's first day, on a virtual Pi: a card made by {@code edgerent provision} (unchanged) from a Raspberry
+ * Pi OS-like arm64 image, booted in qemu-system-aarch64 with nobody logging in. First boot runs, reboots, setup
+ * starts the device, which registers with its token; a renter rents it through the hub, runs a command over
+ * {@code ssh -J}, and the rental's storage is LUKS2 on the guest kernel's dm-crypt; a reboot mid-rental resumes
+ * it; the end erases it. What is not real: the Pi's board and firmware (qemu's virt board, and boot.sh doing
+ * what the firmware does with the boot partition: cmdline.txt, kernel8.img, initramfs8, serial0 as the UART).
+ */
+@ExtendWith(CanEmulateAPi.class)
+class VirtualPiTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void a_provisioned_pi_boots_sets_itself_up_and_serves_a_rental_on_luks2_with_nobody_logging_in() throws Exception {
+        Path base = VirtualPi.baseImage();
+        Path renterImage = dir.resolve("renter-arm64.tar");
+        VirtualPi.run(
+                        Duration.ofMinutes(5),
+                        "docker",
+                        "save",
+                        "-o",
+                        renterImage.toString(),
+                        "edgerent/renter-base:arm64")
+                .assertOk();
+        Path ownerKey = dir.resolve("owner");
+        VirtualPi.run(Duration.ofSeconds(30), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ownerKey.toString())
+                .assertOk();
+        try (VirtualPi pi = new VirtualPi(dir)) {
+            pi.startHub();
+            Path fleet = dir.resolve("fleet");
+            VirtualPi.Result provisioned = pi.inNetns(
+                    Duration.ofMinutes(5),
+                    "java",
+                    "-jar",
+                    VirtualPi.ROOT
+                            .resolve("provisioning/target/edgerent-provision.jar")
+                            .toString(),
+                    "--image",
+                    base.toString(),
+                    "--hub",
+                    pi.hubUri(),
+                    "--owner",
+                    "olga",
+                    "--names",
+                    "vpi",
+                    "--out",
+                    fleet.toString(),
+                    "--ssh-key",
+                    ownerKey + ".pub",
+                    "--renter-image",
+                    renterImage.toString(),
+                    "--admin-secret",
+                    pi.hubData().resolve("admin.secret").toString());
+            provisioned.assertOk();
+            Path card = fleet.resolve("vpi.img");
+            String token = Files.readAllLines(fleet.resolve("vpi/device.conf")).stream()
+                    .filter(l -> l.startsWith("TOKEN="))
+                    .findFirst()
+                    .orElseThrow()
+                    .replaceAll("TOKEN='(.*)'", "$1");
+            assertFalse(token.isEmpty());
+
+            // The Pi comes up while the hub is away (no way to it yet): it sets itself up and keeps trying.
+            pi.stopHub();
+            // The same card as provisioned, flashed again later onto a second card (see the end).
+            Path reflashed = dir.resolve("reflashed.img");
+            VirtualPi.run(Duration.ofMinutes(5), "cp", "--sparse=always", card.toString(), reflashed.toString())
+                    .assertOk();
+            long poweredOn = System.nanoTime();
+            pi.powerOn(card);
+            // The power goes in the middle of the first boot: the next boot does the job again.
+            await(
+                    Duration.ofMinutes(5),
+                    Duration.ofMillis(100),
+                    "first boot to start",
+                    () -> VirtualPi.read(pi.console).contains("edgerent first boot: started"));
+            pi.powerCut();
+            assertFalse(
+                    VirtualPi.read(pi.console).contains("edgerent first boot: done"), "cut before first boot ended");
+            pi.powerOn(card);
+            await(Duration.ofMinutes(15), "the device to start and try the hub (console: " + pi.console + ")", () -> {
+                try {
+                    return pi.onPi(ownerKey, "journalctl -u edgerent-device --no-pager")
+                            .out()
+                            .contains("will retry registration");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            double bootToTrying = (System.nanoTime() - poweredOn) / 1e9;
+            long hubBack = System.nanoTime();
+            pi.startHub();
+            Path owner = dir.resolve("olga");
+            Files.createDirectories(owner);
+            await(Duration.ofMinutes(5), "the Pi to register once the hub is back, and be listed", () -> {
+                try {
+                    return listing(pi, owner).contains(" free ");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            System.out.printf(
+                    "virtual Pi: power on to registering (first boot, reboot, setup, device started) %.0f s;"
+                            + " hub back to registered and listed %.0f s%n",
+                    bootToTrying, (System.nanoTime() - hubBack) / 1e9);
+            String console = VirtualPi.read(pi.console);
+            assertTrue(console.contains("reboot: Restarting system"), "first boot ended in a reboot");
+
+            // The token is spent and gone: from the card's boot partition, the unit file, the processes.
+            String onCard = VirtualPi.run(
+                            Duration.ofSeconds(30),
+                            "mtype",
+                            "-i",
+                            card + "@@" + (8192L * 512),
+                            "::/edgerent/device.conf")
+                    .assertOk()
+                    .out();
+            assertTrue(onCard.lines().anyMatch(l -> l.equals("TOKEN=") || l.equals("TOKEN=''")), onCard);
+            assertFalse(onCard.contains(token), onCard);
+            String where = pi.onPi(
+                            ownerKey,
+                            "cat /etc/systemd/system/edgerent-device.service /var/lib/edgerent/device.conf;"
+                                    + " ps -eo args; grep -c . /var/lib/edgerent/device.args; stat -c %a"
+                                    + " /var/lib/edgerent/device.args")
+                    .assertOk()
+                    .out();
+            assertFalse(where.contains(token), "no unit file, config or process shows the token: " + where);
+            assertTrue(where.strip().endsWith("600"), "the argument file holding it is root's alone: " + where);
+
+            // The renter image came from the card, for the Pi's CPU.
+            assertEquals(
+                    "arm64",
+                    pi.onPi(ownerKey, "docker image inspect -f '{{.Architecture}}' edgerent/renter-base:latest")
+                            .assertOk()
+                            .out()
+                            .strip());
+
+            // A renter rents it through the hub and runs a command over ssh -J.
+            Path renter = dir.resolve("rita");
+            Files.createDirectories(renter);
+            VirtualPi.run(
+                            Duration.ofSeconds(30),
+                            "ssh-keygen",
+                            "-q",
+                            "-t",
+                            "ed25519",
+                            "-N",
+                            "",
+                            "-f",
+                            renter.resolve("id").toString())
+                    .assertOk();
+            String device = listing(pi, owner).split("\\s+")[0];
+            long rentStarted = System.nanoTime();
+            VirtualPi.Result rented = pi.edgerent(
+                    Duration.ofMinutes(11),
+                    renter,
+                    "rent",
+                    device,
+                    "--key",
+                    renter.resolve("id.pub").toString(),
+                    "--timeout",
+                    "600",
+                    "--detach");
+            rented.assertOk();
+            String rental = rented.out()
+                    .lines()
+                    .filter(l -> l.startsWith("rental: "))
+                    .findFirst()
+                    .orElseThrow()
+                    .substring(8)
+                    .strip();
+            String[] hello = {""};
+            await(Duration.ofMinutes(10), "ssh -J to the rental", () -> {
+                try {
+                    hello[0] = renterSsh(pi, renter, rental, "uname -m; echo kept > /data/mark")
+                            .out();
+                    return hello[0].startsWith("aarch64");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            System.out.printf("virtual Pi: rent to ssh %.0f s%n", (System.nanoTime() - rentStarted) / 1e9);
+
+            // Its storage is LUKS2, open in the guest kernel's dm-crypt.
+            String storage = pi.onPi(
+                            ownerKey,
+                            "dmsetup table --target crypt; for f in /var/lib/edgerent/device/volumes/*.img; do"
+                                    + " cryptsetup luksDump \"$f\" | head -n 3; done")
+                    .assertOk()
+                    .out();
+            assertTrue(storage.contains(" crypt aes-xts-plain64 "), storage);
+            assertTrue(storage.matches("(?s).*Version:\\s+2\n.*"), "a LUKS2 header: " + storage);
+
+            // A reboot mid-rental: the Pi comes back and serves it again, its data kept.
+            String bootId = pi.onPi(ownerKey, "cat /proc/sys/kernel/random/boot_id")
+                    .assertOk()
+                    .out();
+            long rebooted = System.nanoTime();
+            pi.onPi(ownerKey, "systemctl reboot");
+            await(Duration.ofMinutes(5), "the Pi to come back from its reboot", () -> {
+                try {
+                    VirtualPi.Result id = pi.onPi(ownerKey, "cat /proc/sys/kernel/random/boot_id");
+                    return id.code() == 0 && !id.out().equals(bootId);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            double plainBoot = (System.nanoTime() - rebooted) / 1e9;
+            System.out.printf(
+                    "virtual Pi: a plain reboot (to sshd answering) %.0f s; the first power on to registering took"
+                            + " %.1f times that%n",
+                    plainBoot, bootToTrying / plainBoot);
+            await(Duration.ofMinutes(10), "the rental to be served again after the reboot", () -> {
+                try {
+                    return renterSsh(pi, renter, rental, "cat /data/mark")
+                            .out()
+                            .strip()
+                            .equals("kept");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+
+            VirtualPi.Result ended = pi.edgerent(renter, "end", rental);
+            ended.assertOk();
+            String[] wipe = {""};
+            await(Duration.ofMinutes(5), "the wipe record", () -> {
+                try {
+                    VirtualPi.Result w = pi.edgerent(renter, "wipe", rental);
+                    wipe[0] = w.out();
+                    return w.code() == 0;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertTrue(wipe[0].contains("LUKS2 key slots erased"), wipe[0]);
+            assertTrue(wipe[0].contains(": gone"), wipe[0]);
+            String after = pi.onPi(ownerKey, "dmsetup table --target crypt; ls /var/lib/edgerent/device/volumes")
+                    .assertOk()
+                    .out();
+            assertFalse(after.contains("crypt"), "no dm-crypt mapping left: " + after);
+            String firstBoots = VirtualPi.read(pi.console);
+            assertEquals(2, count(firstBoots, "edgerent first boot: started"), "first boot ran again after the cut");
+            assertEquals(1, count(firstBoots, "edgerent first boot: done"), firstBoots);
+
+            // The card as provisioned, flashed again, with another hub's key in place of the pin: the device
+            // refuses that hub and says why; with the right pin back, the hub refuses the token, spent already.
+            pi.onPi(ownerKey, "systemctl poweroff");
+            await(Duration.ofMinutes(3), "the Pi to power off", () -> !pi.isOn());
+            String conf = VirtualPi.run(
+                            Duration.ofSeconds(30), "mtype", "-i", boot(reflashed), "::/edgerent/device.conf")
+                    .assertOk()
+                    .out();
+            String pin = conf.lines()
+                    .filter(l -> l.startsWith("HUB_KEY="))
+                    .findFirst()
+                    .orElseThrow()
+                    .replaceAll("HUB_KEY='(.*)'", "$1");
+            VirtualPi.run(
+                            Duration.ofSeconds(30),
+                            "ssh-keygen",
+                            "-q",
+                            "-t",
+                            "ecdsa",
+                            "-b",
+                            "256",
+                            "-N",
+                            "",
+                            "-f",
+                            dir.resolve("other").toString())
+                    .assertOk();
+            String otherKey = Files.readString(dir.resolve("other.pub")).strip().replaceAll(" [^ ]*$", "");
+            Path wrongConf = Files.writeString(dir.resolve("device.conf"), conf.replace(pin, otherKey));
+            VirtualPi.run(
+                            Duration.ofSeconds(30),
+                            "mcopy",
+                            "-o",
+                            "-i",
+                            boot(reflashed),
+                            wrongConf.toString(),
+                            "::/edgerent/device.conf")
+                    .assertOk();
+            pi.powerOn(reflashed);
+            await(Duration.ofMinutes(15), "the device to refuse the hub that shows another key", () -> {
+                try {
+                    return pi.onPi(ownerKey, "journalctl -u edgerent-device --no-pager")
+                            .out()
+                            .contains("in the DTLS handshake it shows the key '" + pin + "'");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            await(
+                    Duration.ofMinutes(2),
+                    "the refusal on the console too",
+                    () -> VirtualPi.read(pi.console)
+                            .lines()
+                            .anyMatch(l ->
+                                    l.contains("edgerent device: ") && l.contains("in the DTLS handshake it shows")));
+            pi.onPi(
+                            ownerKey,
+                            "sed -i \"s|^HUB_KEY=.*|HUB_KEY='" + pin + "'|\" /var/lib/edgerent/device.conf"
+                                    + " && systemctl restart edgerent-device")
+                    .assertOk();
+            await(Duration.ofMinutes(5), "the hub to refuse the spent token, and the device to say so", () -> {
+                try {
+                    return pi.onPi(ownerKey, "journalctl -u edgerent-device --no-pager")
+                            .out()
+                            .lines()
+                            .anyMatch(l -> l.contains("the hub refused the registration")
+                                    && l.contains("registration token was already used"));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            String market = pi.edgerent(owner, "market").assertOk().out();
+            assertEquals(1, count(market, " olga "), "the spent token made no second device: " + market);
+        }
+    }
+
+    private static int count(String text, String what) {
+        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
+    }
+
+    /** The boot partition of a card, for mtools. */
+    private static String boot(Path card) {
+        return card + "@@" + (8192L * 512);
+    }
+
+    /** The market's line of olga's device, or "" while there is none. */
+    private static String listing(VirtualPi pi, Path home) throws Exception {
+        return pi.edgerent(home, "market")
+                .out()
+                .lines()
+                .filter(l -> l.contains(" olga "))
+                .findFirst()
+                .orElse("");
+    }
+
+    /**
+     * {@code ssh -J RENTAL@hub root@RENTAL COMMAND} as the renter: OpenSSH with the renter's key and nothing else.
+     * The options are in a config file, as the jump's own ssh reads no -o options from this command line.
+     */
+    private static VirtualPi.Result renterSsh(VirtualPi pi, Path renter, String rental, String command)
+            throws Exception {
+        Path config = renter.resolve("ssh_config");
+        if (!Files.exists(config)) {
+            Files.writeString(config, """
+                    Host *
+                      IdentityFile %s
+                      IdentitiesOnly yes
+                      IdentityAgent none
+                      StrictHostKeyChecking no
+                      UserKnownHostsFile /dev/null
+                      BatchMode yes
+                      ConnectTimeout 20
+                      LogLevel ERROR
+                    """.formatted(renter.resolve("id")));
+        }
+        return pi.inNetns(
+                Duration.ofSeconds(90),
+                "ssh",
+                "-F",
+                config.toString(),
+                "-J",
+                rental + "@" + VirtualPi.HOST + ":" + VirtualPi.SSH_PORT,
+                "root@" + rental,
+                command);
+    }
+}
