@@ -84,16 +84,10 @@ final class PiImage {
 
     /** Writes (replacing) a file of the boot partition, creating its directories. */
     void write(String path, byte[] content) throws IOException {
-        int slash = path.lastIndexOf('/');
-        if (slash > 0) {
-            mkdirs(path.substring(0, slash));
-        }
         Path temp = Files.createTempFile("edgerent-boot", ".tmp");
         try {
             Files.write(temp, content);
-            Tools.check(
-                    Tools.run(List.of("mcopy", "-o", "-i", image(), temp.toString(), "::/" + path)),
-                    "write " + path + " into " + file);
+            copyFile(temp, path);
         } finally {
             Files.deleteIfExists(temp);
         }

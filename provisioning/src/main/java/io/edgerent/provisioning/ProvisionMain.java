@@ -503,14 +503,13 @@ public final class ProvisionMain {
         image.write("edgerent/setup.sh", resource("setup.sh"));
         image.copyDirectory(s.deviceDir().resolve("lib"), "edgerent/device");
         image.copyDirectory(s.deviceDir().resolve("bundles"), "edgerent/device");
-        image.write(
-                "edgerent/device/edgerent-device.jar",
-                Files.readAllBytes(s.deviceDir().resolve("edgerent-device.jar")));
+        image.copyFile(s.deviceDir().resolve("edgerent-device.jar"), "edgerent/device/edgerent-device.jar");
         String renterName =
                 s.renterImage().getFileName().toString().endsWith("gz") ? "renter-image.tar.gz" : "renter-image.tar";
         image.copyFile(s.renterImage(), "edgerent/" + renterName);
         if (s.kuraInstaller() != null) {
-            image.write("edgerent/device/" + s.kuraInstaller().getFileName(), Files.readAllBytes(s.kuraInstaller()));
+            image.copyFile(
+                    s.kuraInstaller(), "edgerent/device/" + s.kuraInstaller().getFileName());
         }
         if (device != null) {
             for (var file : deviceFiles(s, device).entrySet()) {
