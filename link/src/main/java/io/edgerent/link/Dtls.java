@@ -89,13 +89,23 @@ public final class Dtls {
             KeyPair identity,
             NewAdvancedCertificateVerifier verifier,
             DtlsHealth health) {
-        return new DTLSConnector(DtlsConnectorConfig.builder(configuration)
+        return new DTLSConnector(connectorConfig(configuration, address, identity, verifier, health));
+    }
+
+    /** What {@link #connector} is made from, for a connector of another kind (the fleet benchmark's devices). */
+    public static DtlsConnectorConfig connectorConfig(
+            Configuration configuration,
+            InetSocketAddress address,
+            KeyPair identity,
+            NewAdvancedCertificateVerifier verifier,
+            DtlsHealth health) {
+        return DtlsConnectorConfig.builder(configuration)
                 .setAddress(address)
                 .setCertificateIdentityProvider(
                         new SingleCertificateProvider(identity.getPrivate(), identity.getPublic()))
                 .setAdvancedCertificateVerifier(verifier)
                 .setHealthHandler(health)
-                .build());
+                .build();
     }
 
     /**

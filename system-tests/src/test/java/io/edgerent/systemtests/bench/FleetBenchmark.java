@@ -21,6 +21,7 @@ import io.edgerent.systemtests.support.World;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,10 +46,13 @@ import org.eclipse.californium.core.coap.MessageObserverAdapter;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
 
 /**
  * The fleet benchmark of issue 8. A fleet of simulated devices, each its own DTLS session (its own UDP
- * socket and Ed25519 key), heartbeats every 30 s, reports usage every 60 s (signed) and observes its
+ * socket, loopback address and Ed25519 key, its threads shared: {@link FleetSockets}), heartbeats every 30 s, reports usage every 60 s (signed) and observes its
  * assignment, against a real hub process (registered, rented, on the embedded database) and against
  * {@link BareDtlsServer}, a bare Californium DTLS server with the same DTLS configuration, in the same
  * run. For each it prints the scheduled phase's requests/s and latency, the heap a device session
@@ -118,6 +122,9 @@ public final class FleetBenchmark {
         final CoapEndpoint endpoint;
         volatile String id;
         volatile String rental;
+        /** When the device heard of its rental: its usage reports claim no more time online than since then. */
+        volatile long rentedAt;
+
         long usageSequence;
 
         /** The version of its assignment last announced to it. */
@@ -125,10 +132,23 @@ public final class FleetBenchmark {
         /** Reads the device's assignment, as an agent does when its version changes. */
         private final Consumer<Device> changed;
 
-        Device(ScheduledExecutorService main, ScheduledExecutorService secondary, Consumer<Device> changed)
+        Device(
+                FleetSockets sockets,
+                Configuration configuration,
+                InetSocketAddress address,
+                ScheduledExecutorService main,
+                ScheduledExecutorService secondary,
+                Consumer<Device> changed)
                 throws IOException {
             this.changed = changed;
-            endpoint = Dtls.clientEndpoint(URI.create("coaps://127.0.0.1"), key, HubKeyCheck.any());
+            // As Dtls.clientEndpoint makes a device's, but with no thread of its own (FleetSockets).
+            DTLSConnector connector =
+                    sockets.connector(Dtls.connectorConfig(configuration, address, key, HubKeyCheck.any(), null));
+            connector.setExecutor(main);
+            endpoint = new CoapEndpoint.Builder()
+                    .setConfiguration(configuration)
+                    .setConnector(connector)
+                    .build();
             endpoint.setExecutors(main, secondary);
             // Notifications after the first answer come here (Californium re-creates the observing exchange).
             endpoint.addNotificationListener((request, response) -> {
@@ -149,7 +169,8 @@ public final class FleetBenchmark {
 
         void assigned(byte[] payload) {
             Assignment a = Assignment.decode(payload);
-            if (a.rental() != null) {
+            if (a.rental() != null && !a.rental().name().equals(rental)) {
+                rentedAt = System.currentTimeMillis();
                 rental = a.rental().name();
             }
         }
@@ -177,6 +198,27 @@ public final class FleetBenchmark {
      * scheduled phase): the rental path's figures, in a fraction of the whole run's time.
      */
     private static final boolean RENTALS_ONLY = Boolean.getBoolean("fleet.rentalsOnly");
+    /**
+     * With {@code -Dfleet.bareOnly=true}, only the bare server: the simulator at a fleet larger than a hub holds
+     * ({@link #TUNNEL_PORT_MAX}).
+     */
+    private static final boolean BARE_ONLY = Boolean.getBoolean("fleet.bareOnly");
+    /**
+     * The hub's tunnel ports: every port below the kernel's ephemeral range (32768-60999 on Debian), the most a hub
+     * takes. Each device holds two (its SSH and its HTTP tunnel's, docs/design.md), so one hub address holds at most
+     * 15,872 devices, whatever its memory and CPU: the fleet's ceiling here.
+     */
+    static final int TUNNEL_PORT_MIN = 1024;
+
+    static final int TUNNEL_PORT_MAX = 32767;
+
+    /**
+     * A device's heartbeat period, {@code -Dfleet.heartbeatSeconds} (30 s, the device's own; its usage report every
+     * two). Longer for a fleet whose scheduled requests alone would saturate this machine (100,000 devices at 30 s are
+     * 5,000 requests/s); the hub takes a device offline after 90 s unheard, so at most 60.
+     */
+    private static final long HEARTBEAT_MILLIS = Long.getLong("fleet.heartbeatSeconds", 30) * 1000;
+
     /** With {@code -Dfleet.postgres=true}, the hub's database: PostgreSQL from Debian's packages, started here. */
     private io.edgerent.hub.store.Postgres postgres;
 
@@ -209,20 +251,34 @@ public final class FleetBenchmark {
         if (devices < 2) {
             throw new IllegalArgumentException("DEVICES must be at least 2: the fleet is set up in two halves");
         }
+        int ceiling = (TUNNEL_PORT_MAX - TUNNEL_PORT_MIN + 1) / 2;
+        if (devices > ceiling && !Boolean.getBoolean("fleet.bareOnly")) {
+            throw new IllegalArgumentException("a hub holds at most " + ceiling + " devices (two tunnel ports each,"
+                    + " all below the ephemeral range); DEVICES " + devices + " is more (-Dfleet.bareOnly=true"
+                    + " runs the bare server alone, which has no such limit)");
+        }
         int scheduleSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         int saturateSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         int inFlight = args.length > 3 ? Integer.parseInt(args[3]) : 256;
         Path dir = Files.createTempDirectory("fleet-bench");
         ScheduledExecutorService main = Executors.newScheduledThreadPool(2);
         ScheduledExecutorService secondary = Executors.newScheduledThreadPool(1);
+        FleetSockets sockets = new FleetSockets(2);
+        Configuration configuration = deviceConfiguration();
         FleetBenchmark bench = new FleetBenchmark(inFlight, scheduleSeconds);
+        long fleetHeapBefore = usedHeapAfterGc();
         long started = System.nanoTime();
         for (int i = 0; i < devices; i++) {
-            bench.fleet.add(new Device(main, secondary, bench::readAssignment));
+            bench.fleet.add(new Device(
+                    sockets, configuration, FleetSockets.address(i), main, secondary, bench::readAssignment));
         }
         System.out.printf(
-                "fleet: %d simulated devices, each its own DTLS endpoint, made in %d s%n",
-                devices, (System.nanoTime() - started) / 1_000_000_000L);
+                "fleet: %d simulated devices, each its own DTLS endpoint and loopback address, made in %d s, %d"
+                        + " threads in all; %d bytes of the fleet's heap per device before any handshake%n",
+                devices,
+                (System.nanoTime() - started) / 1_000_000_000L,
+                Thread.activeCount(),
+                (usedHeapAfterGc() - fleetHeapBefore) / devices);
         List<Server> servers = new ArrayList<>();
         try {
             if (RENTALS_ONLY) {
@@ -232,16 +288,35 @@ public final class FleetBenchmark {
                 stopRecording(hub);
                 return;
             }
+            long slotNanos = saturateSeconds * 1_000_000_000L / ROUNDS;
             Server bare = bench.bareServer(dir);
             servers.add(bare);
             Scheduled bareScheduled = bench.scheduledAndMemory(bare);
+            System.out.printf(
+                    "fleet: %d bytes of the simulator's heap per device, connected and observing%n",
+                    (usedHeapAfterGc() - fleetHeapBefore) / devices);
+            if (BARE_ONLY) {
+                Saturated saturated = new Saturated();
+                bench.saturate(bare, new Saturated(), slotNanos);
+                for (int round = 0; round < ROUNDS; round++) {
+                    awaitQuiet(servers);
+                    long before = cpuTicks(bare);
+                    System.out.printf(
+                            "saturated round %d: bare %.0f req/s%n",
+                            round + 1, bench.saturate(bare, saturated, slotNanos));
+                    saturated.ticks += cpuTicks(bare) - before;
+                }
+                stopRecording(bare);
+                print("bare", devices, bareScheduled, saturated);
+                System.out.printf("saturated, server CPU per request: bare %.0f us%n", saturated.cpuMicrosPerRequest());
+                return;
+            }
             Server hub = bench.hub(dir);
             servers.add(hub);
             Scheduled hubScheduled = bench.scheduledAndMemory(hub);
 
             Saturated hubSaturated = new Saturated();
             Saturated bareSaturated = new Saturated();
-            long slotNanos = saturateSeconds * 1_000_000_000L / ROUNDS;
             // A slot each first, not counted: the scheduled phase leaves the code paths of a few hundred requests a
             // second warm.
             System.out.printf(
@@ -309,6 +384,7 @@ public final class FleetBenchmark {
                 s.process().waitFor(60, TimeUnit.SECONDS);
             }
             bench.fleet.forEach(d -> d.endpoint.destroy());
+            sockets.close();
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder())
                         .forEach(p -> p.toFile().delete());
@@ -393,7 +469,7 @@ public final class FleetBenchmark {
                 "--metrics",
                 "127.0.0.1:" + metricsPort,
                 "--tunnel-ports",
-                "10000-30999",
+                TUNNEL_PORT_MIN + "-" + TUNNEL_PORT_MAX,
                 "--payment-grace",
                 "86400"));
         if (Boolean.getBoolean("fleet.postgres")) {
@@ -468,7 +544,8 @@ public final class FleetBenchmark {
         ScheduledExecutorService alive = Executors.newScheduledThreadPool(1);
         for (int k = 0; k < to; k++) {
             Device d = fleet.get(k);
-            alive.scheduleAtFixedRate(() -> heartbeat(d), k * 30_000L / to, 30_000, TimeUnit.MILLISECONDS);
+            alive.scheduleAtFixedRate(
+                    () -> heartbeat(d), k * HEARTBEAT_MILLIS / to, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
         }
         observeAll(devices);
         KeyPair renter = Ed25519.generate();
@@ -539,6 +616,7 @@ public final class FleetBenchmark {
         for (int i = from; i < to; i++) {
             fleet.get(i).id = String.format("d-%012x", i);
             fleet.get(i).rental = "r-000000000000";
+            fleet.get(i).rentedAt = System.currentTimeMillis();
         }
         long started = System.nanoTime();
         throttled(devices, 64, d -> heartbeat(d).thenApply(x -> null));
@@ -611,7 +689,7 @@ public final class FleetBenchmark {
     private record Phase(ConcurrentLinkedQueue<Long> latencies, long failures, double seconds) {}
 
     /**
-     * {@code devices} heartbeat every 30 s and report usage every 60 s for {@link #scheduleSeconds},
+     * {@code devices} heartbeat every 30 s and report usage every 60 s (or {@link #HEARTBEAT_MILLIS} and twice it) for {@link #scheduleSeconds},
      * spread evenly over the period, as a fleet that booted at random times is.
      */
     private Phase schedule(Server server, List<Device> devices) throws Exception {
@@ -624,9 +702,15 @@ public final class FleetBenchmark {
         for (int i = 0; i < n; i++) {
             Device d = devices.get(i);
             clock.scheduleAtFixedRate(
-                    () -> record(heartbeat(d), latencies, failures), i * 30_000L / n, 30_000, TimeUnit.MILLISECONDS);
+                    () -> record(heartbeat(d), latencies, failures),
+                    i * HEARTBEAT_MILLIS / n,
+                    HEARTBEAT_MILLIS,
+                    TimeUnit.MILLISECONDS);
             clock.scheduleAtFixedRate(
-                    () -> record(usage(d), latencies, failures), i * 60_000L / n, 60_000, TimeUnit.MILLISECONDS);
+                    () -> record(usage(d), latencies, failures),
+                    i * 2 * HEARTBEAT_MILLIS / n,
+                    2 * HEARTBEAT_MILLIS,
+                    TimeUnit.MILLISECONDS);
         }
         Thread.sleep(scheduleSeconds * 1000L);
         clock.shutdownNow();
@@ -727,7 +811,9 @@ public final class FleetBenchmark {
             seq = ++d.usageSequence;
         }
         String path = Paths.DEVICES + "/" + d.id + "/" + Paths.USAGE;
-        byte[] report = new UsageReport(d.rental, seq, seq * 60, seq, 64L << 20, seq * 1000, 0).encode();
+        // Online since the rental began, as a device counts it (the hub refuses a claim of more time than has passed).
+        long online = (System.currentTimeMillis() - d.rentedAt) / 1000;
+        byte[] report = new UsageReport(d.rental, seq, online, online / 60, 64L << 20, seq * 1000, 0).encode();
         return timed(post(
                 d,
                 path,
@@ -843,6 +929,27 @@ public final class FleetBenchmark {
         return results;
     }
 
+    /**
+     * The simulated devices' settings, one object for all: a device's (Dtls.configuration), with no receiver thread
+     * (FleetSockets reads), room for its two connections (the hub and the bare server) rather than Californium's
+     * 150,000, and a Pi's Ethernet MTU (the loopback's 64 KiB would let a handshake flight go unfragmented, as no
+     * device's does).
+     */
+    private static Configuration deviceConfiguration() {
+        Configuration c = Dtls.configuration(DtlsConfig.DtlsRole.CLIENT_ONLY);
+        c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 0);
+        c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
+        c.set(DtlsConfig.DTLS_MAX_TRANSMISSION_UNIT, 1500);
+        return c;
+    }
+
+    /** This JVM's heap in use after a collection (System.gc() is a full one under G1 unless disabled). */
+    private static long usedHeapAfterGc() {
+        System.gc();
+        Runtime r = Runtime.getRuntime();
+        return r.totalMemory() - r.freeMemory();
+    }
+
     /** Starts a server JVM with the same flags for both, and waits for the line saying it serves. */
     private static Process server(Path log, String ready, String... args) throws Exception {
         List<String> command = new ArrayList<>();
@@ -851,7 +958,8 @@ public final class FleetBenchmark {
             // The server on cores of its own (run the fleet with taskset on the others), so the fleet cannot starve it.
             command.addAll(List.of("taskset", "-c", cpus));
         }
-        command.addAll(List.of("java", "-Xmx2g", "-XX:+UseG1GC"));
+        // -Dfleet.serverHeap: 2 GiB holds 10,000 devices with room; 100,000 need more.
+        command.addAll(List.of("java", "-Xmx" + System.getProperty("fleet.serverHeap", "2g"), "-XX:+UseG1GC"));
         command.addAll(Arrays.asList(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         // A benchmark stopped by a signal (Ctrl-C, kill) takes its servers with it.
