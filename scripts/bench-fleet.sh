@@ -7,8 +7,12 @@ cd "$(dirname "$0")/.."
 mvn -B -q install -DskipTests
 cp=$(mktemp)
 mvn -B -q -pl system-tests dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp"
-# Each simulated device has a receiving thread; small stacks keep 10,000 of them cheap. Run from system-tests,
-# where the benchmark finds the hub jar as the system tests do.
+# Run from system-tests, where the benchmark finds the hub jar as the system tests do.
 cd system-tests
+# A socket per simulated device: 100,000 devices need more descriptors than a login's usual limit (root may raise it).
+if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt 262144 ]; then
+  ulimit -Hn 262144 2>/dev/null || echo "bench-fleet: cannot raise the open-files limit; about ${1:-10000} sockets needed" >&2
+fi
+ulimit -Sn "$(ulimit -Hn)"
 java -Xss256k -Xmx8g ${FLEET_OPTS:-} -cp "target/test-classes:$(cat "$cp")" io.edgerent.systemtests.bench.FleetBenchmark "$@"
 rm -f "$cp"

@@ -52,7 +52,7 @@ import org.eclipse.californium.scandium.config.DtlsConfig;
 
 /**
  * The fleet benchmark of issue 8. A fleet of simulated devices, each its own DTLS session (its own UDP
- * socket, loopback address and Ed25519 key, its threads shared: {@link FleetSockets}), heartbeats every 30 s, reports usage every 60 s (signed) and observes its
+ * socket, loopback address and Ed25519 key, its threads shared: {@link FleetSockets}), heartbeats every 30 s, reports usage every 60 s and observes its
  * assignment, against a real hub process (registered, rented, on the embedded database) and against
  * {@link BareDtlsServer}, a bare Californium DTLS server with the same DTLS configuration, in the same
  * run. For each it prints the scheduled phase's requests/s and latency, the heap a device session
@@ -203,6 +203,9 @@ public final class FleetBenchmark {
      * ({@link #TUNNEL_PORT_MAX}).
      */
     private static final boolean BARE_ONLY = Boolean.getBoolean("fleet.bareOnly");
+    /** With {@code -Dfleet.signedUsage=true}, usage reports signed as agents before issue 33 sent them. */
+    private static final boolean SIGNED_USAGE = Boolean.getBoolean("fleet.signedUsage");
+
     /**
      * The hub's tunnel ports: every port below the kernel's ephemeral range (32768-60999 on Debian), the most a hub
      * takes. Each device holds two (its SSH and its HTTP tunnel's, docs/design.md), so one hub address holds at most
@@ -267,6 +270,7 @@ public final class FleetBenchmark {
         Configuration configuration = deviceConfiguration();
         FleetBenchmark bench = new FleetBenchmark(inFlight, scheduleSeconds);
         long fleetHeapBefore = usedHeapAfterGc();
+        long[] udpLossBefore = udpLoss();
         long started = System.nanoTime();
         for (int i = 0; i < devices; i++) {
             bench.fleet.add(new Device(
@@ -319,6 +323,10 @@ public final class FleetBenchmark {
             Saturated bareSaturated = new Saturated();
             // A slot each first, not counted: the scheduled phase leaves the code paths of a few hundred requests a
             // second warm.
+            // The wall clock, for reading a flight recording's samples of this phase alone (scripts/jfr-stages.py
+            // --from).
+            System.out.printf(
+                    "saturated phase from %s%n", java.time.LocalTime.now().withNano(0));
             System.out.printf(
                     "saturated warm-up: hub %.0f req/s, bare %.0f req/s%n",
                     bench.saturate(hub, new Saturated(), slotNanos), bench.saturate(bare, new Saturated(), slotNanos));
@@ -355,6 +363,8 @@ public final class FleetBenchmark {
                     quietMillis / 1e3,
                     100.0 * hubSaturated.ticksIdle / TICKS / bareSaturated.seconds,
                     100.0 * bareSaturated.ticksIdle / TICKS / hubSaturated.seconds);
+            System.out.printf(
+                    "saturated phase to %s%n", java.time.LocalTime.now().withNano(0));
             for (Server s : servers) {
                 stopRecording(s);
             }
@@ -379,6 +389,11 @@ public final class FleetBenchmark {
                     hubScheduled.memory().average(),
                     bareScheduled.memory().average());
         } finally {
+            long[] udpLoss = udpLoss();
+            System.out.printf(
+                    "datagrams lost on this machine during the run: %d not sent by the fleet (send buffer full), %d"
+                            + " dropped by the kernel on a full receive buffer, %d on a full send buffer (/proc/net/snmp)%n",
+                    FleetSockets.DROPPED.get(), udpLoss[0] - udpLossBefore[0], udpLoss[1] - udpLossBefore[1]);
             for (Server s : servers) {
                 s.process().destroy();
                 s.process().waitFor(60, TimeUnit.SECONDS);
@@ -813,12 +828,15 @@ public final class FleetBenchmark {
         String path = Paths.DEVICES + "/" + d.id + "/" + Paths.USAGE;
         // Online since the rental began, as a device counts it (the hub refuses a claim of more time than has passed).
         long online = (System.currentTimeMillis() - d.rentedAt) / 1000;
+        // As the agent sends it over DTLS: the session authenticates it (a signed one is still taken, and verified).
         byte[] report = new UsageReport(d.rental, seq, online, online / 60, 64L << 20, seq * 1000, 0).encode();
         return timed(post(
                 d,
                 path,
-                SignedRequest.sign(d.key, path, System.currentTimeMillis(), report)
-                        .encode()));
+                SIGNED_USAGE
+                        ? SignedRequest.sign(d.key, path, System.currentTimeMillis(), report)
+                                .encode()
+                        : report));
     }
 
     private static CompletableFuture<Long> timed(CompletableFuture<byte[]> answer) {
@@ -941,6 +959,18 @@ public final class FleetBenchmark {
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
         c.set(DtlsConfig.DTLS_MAX_TRANSMISSION_UNIT, 1500);
         return c;
+    }
+
+    /** The kernel's UDP RcvbufErrors and SndbufErrors so far, all sockets of the machine (/proc/net/snmp). */
+    private static long[] udpLoss() throws IOException {
+        List<String> udp = Files.readAllLines(Path.of("/proc/net/snmp")).stream()
+                .filter(l -> l.startsWith("Udp: "))
+                .toList();
+        List<String> names = Arrays.asList(udp.get(0).split(" "));
+        String[] values = udp.get(1).split(" ");
+        return new long[] {
+            Long.parseLong(values[names.indexOf("RcvbufErrors")]), Long.parseLong(values[names.indexOf("SndbufErrors")])
+        };
     }
 
     /** This JVM's heap in use after a collection (System.gc() is a full one under G1 unless disabled). */

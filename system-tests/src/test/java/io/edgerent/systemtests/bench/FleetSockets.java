@@ -1,7 +1,6 @@
 package io.edgerent.systemtests.bench;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -10,8 +9,10 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 
@@ -31,6 +32,8 @@ final class FleetSockets implements AutoCloseable {
 
     private final Loop[] loops;
     private final AtomicInteger next = new AtomicInteger();
+    /** Datagrams a device could not send (its socket's send buffer full): lost, as on a network. */
+    static final AtomicLong DROPPED = new AtomicLong();
 
     FleetSockets(int threads) throws IOException {
         loops = new Loop[threads];
@@ -55,7 +58,7 @@ final class FleetSockets implements AutoCloseable {
     static InetSocketAddress address(int index) {
         int network = index / 250;
         return new InetSocketAddress(
-                String.format("127.%d.%d.%d", 1 + network / 256, network % 256, 1 + index % 250), 0);
+                String.format(Locale.ROOT, "127.%d.%d.%d", 1 + network / 256, network % 256, 1 + index % 250), 0);
     }
 
     @Override
@@ -80,11 +83,16 @@ final class FleetSockets implements AutoCloseable {
                 return;
             }
             DatagramChannel c = DatagramChannel.open(StandardProtocolFamily.INET);
-            c.bind(bindAddress);
-            c.configureBlocking(false);
-            channel = c;
-            // The channel's socket: DTLSConnector reads its address and buffer sizes, and closes it on stop.
-            init(bindAddress, c.socket(), null);
+            try {
+                c.bind(bindAddress);
+                c.configureBlocking(false);
+                channel = c;
+                // The channel's socket: DTLSConnector reads its address and buffer sizes, and closes it on stop.
+                init(bindAddress, c.socket(), null);
+            } catch (IOException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
             loop.add(c, this);
         }
 
@@ -95,9 +103,12 @@ final class FleetSockets implements AutoCloseable {
                 throw new IOException("Socket closed.");
             }
             // Non-blocking: a full send buffer drops the datagram, as a network would; DTLS and CoAP retransmit.
-            c.send(
-                    ByteBuffer.wrap(datagram.getData(), datagram.getOffset(), datagram.getLength()),
-                    datagram.getSocketAddress());
+            if (c.send(
+                            ByteBuffer.wrap(datagram.getData(), datagram.getOffset(), datagram.getLength()),
+                            datagram.getSocketAddress())
+                    == 0) {
+                DROPPED.incrementAndGet();
+            }
         }
     }
 
@@ -138,8 +149,10 @@ final class FleetSockets implements AutoCloseable {
                 }
             } catch (java.nio.channels.ClosedSelectorException closed) {
                 // the fleet was closed
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            } catch (IOException | Error e) {
+                // A dead selector would leave its share of the fleet deaf, read as a slow server: end the run instead.
+                e.printStackTrace();
+                System.exit(2);
             }
         }
 
@@ -159,6 +172,9 @@ final class FleetSockets implements AutoCloseable {
                 }
             } catch (IOException closed) {
                 key.cancel();
+            } catch (RuntimeException e) {
+                // As Californium's own receiver does: the datagram is lost, the device reads on.
+                e.printStackTrace();
             }
         }
     }

@@ -118,13 +118,46 @@ class LyingDeviceTest {
                 long petabyte = 1_000_000_000_000_000L;
                 CoapResponse honest = report(session, hub, key, usage, new UsageReport(rental, 1, 2, 1, 1, 0, 5_000));
                 assertEquals(ResponseCode.CHANGED, honest.getCode(), honest.getResponseText());
-                CoapResponse huge = report(session, hub, key, usage, new UsageReport(rental, 2, 3, 1, 1, 0, petabyte));
+                // Over its own DTLS session a device's report needs no signature (the session is opened with its key);
+                // a signature that is there must verify; over plain loopback CoAP only a signature proves who sent it.
+                byte[] second = new UsageReport(rental, 2, 2, 1, 1, 0, 5_500).encode();
+                CoapResponse bare = client(session, hub, usage).post(second, MediaTypeRegistry.APPLICATION_CBOR);
+                assertEquals(ResponseCode.CHANGED, bare.getCode(), bare.getResponseText());
+                byte[] forged = SignedRequest.sign(
+                                key,
+                                usage,
+                                System.currentTimeMillis(),
+                                new UsageReport(rental, 3, 2, 1, 1, 0, 9_000).encode())
+                        .encode();
+                forged[forged.length - 1] ^= 1; // the signature is the map's last entry
+                CoapResponse badSignature =
+                        client(session, hub, usage).post(forged, MediaTypeRegistry.APPLICATION_CBOR);
+                assertEquals(ResponseCode.UNAUTHORIZED, badSignature.getCode(), badSignature.getResponseText());
+                CoapEndpoint plain = new CoapEndpoint.Builder().build();
+                try {
+                    CoapResponse unsignedPlain = client(plain, URI.create(world.plainHubUri), usage)
+                            .post(
+                                    new UsageReport(rental, 3, 2, 1, 1, 0, 9_000).encode(),
+                                    MediaTypeRegistry.APPLICATION_CBOR);
+                    assertEquals(ResponseCode.UNAUTHORIZED, unsignedPlain.getCode(), unsignedPlain.getResponseText());
+                    assertTrue(
+                            unsignedPlain.getResponseText().contains("must be signed"),
+                            unsignedPlain.getResponseText());
+                } finally {
+                    plain.destroy();
+                }
+                // Where it lands: the hub holds the unsigned report's sequence (2), not the refused ones' (3): the
+                // same report again is a conflict, and the next one numbered 3 is judged on its claim (below).
+                CoapResponse again = client(session, hub, usage).post(second, MediaTypeRegistry.APPLICATION_CBOR);
+                assertEquals(ResponseCode.CONFLICT, again.getCode(), again.getResponseText());
+                assertTrue(again.getResponseText().contains("is not after 2"), again.getResponseText());
+                CoapResponse huge = report(session, hub, key, usage, new UsageReport(rental, 3, 3, 1, 1, 0, petabyte));
                 assertEquals(ResponseCode.UNPROCESSABLE_ENTITY, huge.getCode(), huge.getResponseText());
                 assertTrue(
                         huge.getResponseText().contains("no device's link carries more than 125000000 bytes a second"),
                         huge.getResponseText());
                 CoapResponse timeless =
-                        report(session, hub, key, usage, new UsageReport(rental, 3, 86_400, 1, 1, 0, 6_000));
+                        report(session, hub, key, usage, new UsageReport(rental, 4, 86_400, 1, 1, 0, 6_000));
                 assertEquals(ResponseCode.UNPROCESSABLE_ENTITY, timeless.getCode(), timeless.getResponseText());
                 assertTrue(timeless.getResponseText().contains("claims 86400 s online"), timeless.getResponseText());
                 CoapResponse notMine =

@@ -89,9 +89,16 @@ final class HubLink implements AutoCloseable {
         return Assignment.decode(post(Paths.DEVICES + "/" + deviceId + "/" + Paths.HEARTBEAT, heartbeat.encode()));
     }
 
-    /** Reports a rental's usage, signed with the device key. */
+    /**
+     * Reports a rental's usage: over DTLS as it is (the session, opened with the device key, authenticates it, as it
+     * does heartbeats); over plain loopback CoAP signed with the device key, the only proof there.
+     */
     void reportUsage(String deviceId, KeyPair deviceKey, UsageReport usage) {
-        postSigned(deviceId, Paths.USAGE, deviceKey, usage.encode());
+        if (Dtls.SECURE.equals(hub().getScheme())) {
+            post(Paths.DEVICES + "/" + deviceId + "/" + Paths.USAGE, usage.encode());
+        } else {
+            postSigned(deviceId, Paths.USAGE, deviceKey, usage.encode());
+        }
     }
 
     void reportWipe(String deviceId, KeyPair deviceKey, WipeRecord wipe) {
