@@ -254,6 +254,11 @@ public final class FleetBenchmark {
         if (devices < 2) {
             throw new IllegalArgumentException("DEVICES must be at least 2: the fleet is set up in two halves");
         }
+        long openFiles = openFilesLimit();
+        if (devices + 2_000 > openFiles) {
+            throw new IllegalArgumentException("DEVICES " + devices + " needs a socket each and this process may open "
+                    + openFiles + " files (ulimit -n; scripts/bench-fleet.sh raises it where the hard limit allows)");
+        }
         int ceiling = (TUNNEL_PORT_MAX - TUNNEL_PORT_MIN + 1) / 2;
         if (devices > ceiling && !Boolean.getBoolean("fleet.bareOnly")) {
             throw new IllegalArgumentException("a hub holds at most " + ceiling + " devices (two tunnel ports each,"
@@ -959,6 +964,17 @@ public final class FleetBenchmark {
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
         c.set(DtlsConfig.DTLS_MAX_TRANSMISSION_UNIT, 1500);
         return c;
+    }
+
+    /** How many files this process may open (its soft limit, which the JVM raised to the hard one: /proc/self/limits). */
+    private static long openFilesLimit() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+            if (line.startsWith("Max open files")) {
+                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+            }
+        }
+        return Long.MAX_VALUE;
     }
 
     /** The kernel's UDP RcvbufErrors and SndbufErrors so far, all sockets of the machine (/proc/net/snmp). */
