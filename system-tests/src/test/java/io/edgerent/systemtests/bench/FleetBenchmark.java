@@ -52,8 +52,8 @@ import org.eclipse.californium.scandium.config.DtlsConfig;
 
 /**
  * The fleet benchmark of issue 8. A fleet of simulated devices, each its own DTLS session (its own UDP
- * socket, loopback address and Ed25519 key, its threads shared: {@link FleetSockets}), heartbeats every 30 s, reports usage every 60 s and observes its
- * assignment, against a real hub process (registered, rented, on the embedded database) and against
+ * socket, loopback address and Ed25519 key, its threads shared: {@link FleetSockets}), heartbeats every 30 s,
+ * reports usage every 60 s and observes its assignment, against a real hub process (registered, rented, on the embedded database) and against
  * {@link BareDtlsServer}, a bare Californium DTLS server with the same DTLS configuration, in the same
  * run. For each it prints the scheduled phase's requests/s and latency, the heap a device session
  * costs the server, and the saturated rate: the same request mix, a fixed number in flight, as fast
@@ -260,7 +260,7 @@ public final class FleetBenchmark {
                     + openFiles + " files (ulimit -n; scripts/bench-fleet.sh raises it where the hard limit allows)");
         }
         int ceiling = (TUNNEL_PORT_MAX - TUNNEL_PORT_MIN + 1) / 2;
-        if (devices > ceiling && !Boolean.getBoolean("fleet.bareOnly")) {
+        if (devices > ceiling && !BARE_ONLY) {
             throw new IllegalArgumentException("a hub holds at most " + ceiling + " devices (two tunnel ports each,"
                     + " all below the ephemeral range); DEVICES " + devices + " is more (-Dfleet.bareOnly=true"
                     + " runs the bare server alone, which has no such limit)");
@@ -709,7 +709,8 @@ public final class FleetBenchmark {
     private record Phase(ConcurrentLinkedQueue<Long> latencies, long failures, double seconds) {}
 
     /**
-     * {@code devices} heartbeat every 30 s and report usage every 60 s (or {@link #HEARTBEAT_MILLIS} and twice it) for {@link #scheduleSeconds},
+     * {@code devices} heartbeat every 30 s and report usage every 60 s (or {@link #HEARTBEAT_MILLIS} and twice it)
+     * for {@link #scheduleSeconds},
      * spread evenly over the period, as a fleet that booted at random times is.
      */
     private Phase schedule(Server server, List<Device> devices) throws Exception {
