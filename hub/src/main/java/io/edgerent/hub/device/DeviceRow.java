@@ -10,6 +10,8 @@ import java.util.Set;
  *
  * @param currentRental the rental it serves or is told to serve, or null
  * @param state the state it said in its last heartbeat ({@code DeviceState} name)
+ * @param region where its owner says it is ({@code ""} when not said)
+ * @param lastSeen when it was last heard from ({@code device_heard}, as are {@code onlineDay} and {@code onlineDayMs})
  * @param onlineDay the day (from 1970-01-01, UTC) {@code onlineDayMs} counts
  */
 public record DeviceRow(
@@ -22,11 +24,14 @@ public record DeviceRow(
         Prices prices,
         boolean offered,
         Set<Template> templates,
+        String region,
         long onlineDay,
         long onlineDayMs) {
-    static final String COLUMNS =
-            "id, owner, current_rental, state, last_seen, assignment_version, price_per_hour, price_per_gb,"
-                    + " offered, templates, online_day, online_day_ms";
+    /** The row of device {@code ?}, its liveness joined. */
+    static final String SELECT =
+            "SELECT id, owner, current_rental, state, last_seen, assignment_version, price_per_hour,"
+                    + " price_per_gb, offered, templates, region, online_day, online_day_ms FROM device"
+                    + " JOIN device_heard ON device_id = id WHERE id = ?";
 
     static DeviceRow of(Sql.Row r) {
         return new DeviceRow(
@@ -39,6 +44,7 @@ public record DeviceRow(
                 new Prices(r.integer("price_per_hour"), r.integer("price_per_gb")),
                 r.bool("offered"),
                 Template.parseList(r.text("templates")),
+                r.text("region"),
                 r.integer("online_day"),
                 r.integer("online_day_ms"));
     }

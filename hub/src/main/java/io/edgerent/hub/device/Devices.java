@@ -118,15 +118,18 @@ public final class Devices {
             String id = Names.newDeviceId();
             long now = now();
             sql.update(
-                    "INSERT INTO device(id, owner, public_key, tunnel_port, facts, state, assignment_version, last_seen,"
-                            + " registered_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                    "INSERT INTO device(id, owner, public_key, tunnel_port, facts, state, assignment_version,"
+                            + " registered_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
                     id,
                     token.text("owner"),
                     registration.publicKey(),
                     port,
                     Cbor.encode(registration.facts().toCbor()),
                     DeviceState.LISTED.name(),
-                    now,
+                    now);
+            sql.update(
+                    "INSERT INTO device_heard(device_id, last_seen, online_day, online_day_ms) VALUES (?, ?, 0, 0)",
+                    id,
                     now);
             int httpPort = reserveHttpPort(id);
             sql.update(
@@ -138,14 +141,15 @@ public final class Devices {
 
     /** The device's row, in the caller's transaction; a device this hub does not know is refused. */
     public DeviceRow row(String deviceId) {
-        return sql.one("SELECT " + DeviceRow.COLUMNS + " FROM device WHERE id = ?", deviceId)
+        return sql.one(DeviceRow.SELECT, deviceId)
                 .map(DeviceRow::of)
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
     }
 
     /**
      * Records, in the caller's transaction, that the device {@code device} is alive, in which state and at which
-     * prices, and counts the time since its last heartbeat as online when it was not too long.
+     * prices, and counts the time since its last heartbeat as online when it was not too long. Its liveness is one
+     * narrow row ({@code device_heard}); the device's own row is written only when what it says changed.
      */
     public void heard(DeviceRow device, Heartbeat heartbeat) {
         long now = now();
@@ -154,7 +158,7 @@ public final class Devices {
         long today = Math.floorDiv(now, DAY_MILLIS);
         if (device.onlineDay() != today
                 && sql.update(
-                                "UPDATE device SET online_day = ?, online_day_ms = 0 WHERE id = ?"
+                                "UPDATE device_heard SET online_day = ?, online_day_ms = 0 WHERE device_id = ?"
                                         + " AND online_day = ?",
                                 today,
                                 device.id(),
@@ -175,17 +179,26 @@ public final class Devices {
             keepHomeProof(device.id(), heartbeat.homeProof());
         }
         sql.update(
-                "UPDATE device SET last_seen = ?, state = ?, price_per_hour = ?, price_per_gb = ?, offered = ?, templates = ?,"
-                        + " region = ?, online_day_ms = online_day_ms + ? WHERE id = ?",
+                "UPDATE device_heard SET last_seen = ?, online_day_ms = online_day_ms + ? WHERE device_id = ?",
                 now,
-                heartbeat.state().name(),
-                heartbeat.prices().perHour(),
-                heartbeat.prices().perGb(),
-                heartbeat.offered(),
-                Template.join(heartbeat.templates()),
-                heartbeat.region(),
                 online,
                 device.id());
+        if (!heartbeat.state().name().equals(device.state())
+                || !heartbeat.prices().equals(device.prices())
+                || heartbeat.offered() != device.offered()
+                || !heartbeat.templates().equals(device.templates())
+                || !heartbeat.region().equals(device.region())) {
+            sql.update(
+                    "UPDATE device SET state = ?, price_per_hour = ?, price_per_gb = ?, offered = ?, templates = ?,"
+                            + " region = ? WHERE id = ?",
+                    heartbeat.state().name(),
+                    heartbeat.prices().perHour(),
+                    heartbeat.prices().perGb(),
+                    heartbeat.offered(),
+                    Template.join(heartbeat.templates()),
+                    heartbeat.region(),
+                    device.id());
+        }
     }
 
     /**
@@ -270,7 +283,7 @@ public final class Devices {
     public Counts counts() {
         return sql.transaction(() -> {
             long online = sql.one(
-                            "SELECT COUNT(*) FROM device WHERE last_seen >= ?",
+                            "SELECT COUNT(*) FROM device_heard WHERE last_seen >= ?",
                             now() - config.offlineAfter().toMillis())
                     .orElseThrow()
                     .integer(1);
