@@ -116,7 +116,8 @@ public final class Hub implements AutoCloseable {
                                 commits.commits(),
                                 commits.pieces(),
                                 federation.counts(),
-                                services.books().settled());
+                                services.books().settled(),
+                                database.cacheBytes());
                     }),
                     () -> health(services, metrics));
             gateway.start();

@@ -61,6 +61,8 @@ public final class Sql {
     private long nextAttempt;
     private long backoff;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    /** The column names each query text selects (lower case), read from the first result's metadata. */
+    private final Map<String, String[]> columnNames = new HashMap<>();
     /** What waits for the outermost transaction to commit, in order; dropped with what a rollback undoes. */
     private final List<Runnable> afterCommit = new ArrayList<>();
 
@@ -371,12 +373,16 @@ public final class Sql {
     public List<Row> all(String sql, Object... args) {
         try (ResultSet rs = prepare(sql, args).executeQuery()) {
             List<Row> rows = new ArrayList<>();
-            int columns = rs.getMetaData().getColumnCount();
-            String[] names = new String[columns];
-            for (int i = 0; i < columns; i++) {
-                // H2 says column labels in capitals, PostgreSQL in lower case.
-                names[i] = rs.getMetaData().getColumnLabel(i + 1).toLowerCase(java.util.Locale.ROOT);
+            String[] names = columnNames.get(sql);
+            if (names == null) {
+                names = new String[rs.getMetaData().getColumnCount()];
+                for (int i = 0; i < names.length; i++) {
+                    // H2 says column labels in capitals, PostgreSQL in lower case.
+                    names[i] = rs.getMetaData().getColumnLabel(i + 1).toLowerCase(java.util.Locale.ROOT);
+                }
+                columnNames.put(sql, names);
             }
+            int columns = names.length;
             while (rs.next()) {
                 Object[] values = new Object[columns];
                 for (int i = 0; i < columns; i++) {
