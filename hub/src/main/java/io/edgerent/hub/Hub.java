@@ -116,8 +116,7 @@ public final class Hub implements AutoCloseable {
                                 commits.commits(),
                                 commits.pieces(),
                                 federation.counts(),
-                                services.books().settled(),
-                                database.cacheBytes());
+                                services.books().settled());
                     }),
                     () -> health(services, metrics));
             gateway.start();

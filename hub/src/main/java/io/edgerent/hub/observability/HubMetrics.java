@@ -56,8 +56,7 @@ public final class HubMetrics {
             long commits,
             long commitPieces,
             Federation.Counts federation,
-            Books.Settled settled,
-            long databaseCacheBytes) {}
+            Books.Settled settled) {}
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -190,10 +189,6 @@ public final class HubMetrics {
                 "edgerent_passed_rentals_unsettled",
                 "Rentals passed on to linked hubs and not settled yet.",
                 r -> r.federation().unsettled());
-        gauge(
-                "edgerent_database_cache_bytes",
-                "The embedded database's page cache in memory, to the MB (at most 64 MB; 0 on PostgreSQL).",
-                r -> r.databaseCacheBytes());
         counter(
                 "edgerent_database_retries_total",
                 "Transactions run again after losing a race with another hub's.",

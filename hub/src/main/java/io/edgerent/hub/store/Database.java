@@ -62,9 +62,8 @@ public final class Database implements AutoCloseable {
     /** Opens (creating if needed) the embedded database in {@code dir}. */
     public static Database embedded(Path dir) {
         // WRITE_DELAY=0: a commit is on disk before the hub answers, so a crash loses no acknowledged change.
-        // CACHE_SIZE (KB): H2's 16 MB held too few of a fleet's pages, see CACHE_MB.
         String url = "jdbc:h2:file:" + dir.resolve("hub").toAbsolutePath()
-                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64;CACHE_SIZE=" + (CACHE_MB << 10);
+                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
         try {
             Database db = migrated(new Database(DriverManager.getConnection(url, USER, ""), null), url, USER, "");
             db.embeddedUrl = url;
@@ -211,20 +210,6 @@ public final class Database implements AutoCloseable {
     /** The URL as it may be logged: without a password in it. */
     public static String redacted(String url) {
         return url.replaceAll("(?i)(password=)[^&]*", "$1***");
-    }
-
-    /**
-     * The embedded database's page cache, in MB. Every commit writes the pages it changed to new places, and H2
-     * keeps them in this cache too; with its default 16 MB, 10,000 rented devices' heartbeats read half a page
-     * from the file per request (the device, channel and rental rows evicted by the pages written), with 64 MB a
-     * fifth, and the one writer's time per request fell by a sixth (docs/benchmarks.md). It fills within minutes
-     * of a busy hub's start and stays full: heap the hub takes once, not per device.
-     */
-    public static final int CACHE_MB = 64;
-
-    /** The embedded database's page cache in use, in bytes (to the MB); 0 on PostgreSQL. */
-    public long cacheBytes() {
-        return store == null ? 0 : (long) store.getCacheSizeUsed() << 20;
     }
 
     /** The embedded database's store (H2's MVStore), null on PostgreSQL. */

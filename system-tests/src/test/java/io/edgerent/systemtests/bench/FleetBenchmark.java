@@ -694,7 +694,7 @@ public final class FleetBenchmark {
      * then the second half.
      */
     private void inHalves(Server server, SetUp setUp) throws Exception {
-        heapBefore = heapAfterFullGc(server.process().pid()) - databaseCache(server);
+        heapBefore = heapAfterFullGc(server.process().pid());
         int half = fleet.size() / 2;
         setUp.devices(0, half);
         Phase phase = schedule(server, fleet.subList(0, half));
@@ -753,25 +753,10 @@ public final class FleetBenchmark {
         return new Phase(latencies, failures.get(), seconds);
     }
 
-    /**
-     * The sessions alone: the heap once the requests' exchanges have expired (60 s, Dtls.configuration), without the
-     * hub's database page cache (bounded, filled by the writes of any busy hub, not per device).
-     */
+    /** The sessions alone: the heap once the requests' exchanges have expired (60 s, Dtls.configuration). */
     private static Heap quietHeap(Server server) throws Exception {
         Thread.sleep(75_000);
-        Heap heap = heap(server.process().pid());
-        long cache = databaseCache(server);
-        if (server.metrics() != null) {
-            System.out.printf("%s: database page cache %d MB, not counted in the heap%n", server.name(), cache >> 20);
-        }
-        return new Heap(heap.bytes() - cache, heap.classes());
-    }
-
-    /** The hub's database page cache in bytes (to the MB), from its /metrics; 0 for the bare server. */
-    private static long databaseCache(Server server) throws Exception {
-        return server.metrics() == null
-                ? 0
-                : Metrics.metric(Metrics.metrics(server.metrics()), "edgerent_database_cache_bytes");
+        return heap(server.process().pid());
     }
 
     /** The hub's group commits so far and the requests they carried, from its /metrics; zeros for the bare server. */
