@@ -13,12 +13,11 @@ import io.edgerent.hub.payment.SettlementRail;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.testing.TestDevices;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
-import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Prices;
-import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.Voucher;
 import java.io.IOException;
@@ -70,15 +69,7 @@ class BackupsTest {
         services = on(database);
         SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), 3 * DEPOSIT, "bank-1");
         for (int i = 0; i < 3; i++) {
-            String device = services.devices()
-                    .register(
-                            new Registration(
-                                    services.devices().issueToken("olga"),
-                                    Ed25519.raw(Ed25519.generate().getPublic()),
-                                    new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)),
-                            2222,
-                            "k")
-                    .deviceId();
+            String device = TestDevices.register(services.devices(), "olga");
             services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
             String rental = services.rentals()
                     .rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, DEPOSIT), SSH_KEY)

@@ -13,13 +13,12 @@ import io.edgerent.hub.store.DatabaseUnavailable;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.Postgres;
 import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.testing.TestDevices;
 import io.edgerent.hub.testing.TwoHubs;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
-import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Prices;
-import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.Voucher;
 import java.nio.file.Path;
@@ -223,15 +222,7 @@ class DatabaseRestartTest {
 
     /** A device registered, listed and rented through {@code hub}, with a renter whose client pays through it. */
     private static Client rentThrough(Services hub, VoucherDesk desk, int n) {
-        String device = hub.devices()
-                .register(
-                        new Registration(
-                                hub.devices().issueToken("olga"),
-                                Ed25519.raw(Ed25519.generate().getPublic()),
-                                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)),
-                        2222,
-                        "k")
-                .deviceId();
+        String device = TestDevices.register(hub.devices(), "olga");
         hub.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
         KeyPair renter = Ed25519.generate();
         byte[] renterKey = Ed25519.raw(renter.getPublic());

@@ -7,14 +7,13 @@ import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.hub.testing.MutableClock;
+import io.edgerent.hub.testing.TestDevices;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
-import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Names;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RefusedException;
-import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.Template;
 import io.edgerent.protocol.UsageReport;
@@ -121,15 +120,7 @@ class LedgerPropertiesTest {
         Services services = Services.on(new Sql(database), config, clock);
         KeyPair renter = Ed25519.generate();
         byte[] renterKey = Ed25519.raw(renter.getPublic());
-        String device = services.devices()
-                .register(
-                        new Registration(
-                                services.devices().issueToken("olga"),
-                                Ed25519.raw(Ed25519.generate().getPublic()),
-                                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)),
-                        2222,
-                        "k")
-                .deviceId();
+        String device = TestDevices.register(services.devices(), "olga");
         SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), 1_000_000, "bank-1");
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
         Sql setup = new Sql(database);

@@ -10,16 +10,15 @@ import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.hub.testing.MutableClock;
+import io.edgerent.hub.testing.TestDevices;
 import io.edgerent.protocol.Assignment;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
-import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RefusedException;
-import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.Voucher;
@@ -60,15 +59,7 @@ public class PaymentsTest {
                         .suspendLimit(Duration.ofSeconds(30))
                         .build(),
                 clock);
-        device = services.devices()
-                .register(
-                        new Registration(
-                                services.devices().issueToken("olga"),
-                                Ed25519.raw(Ed25519.generate().getPublic()),
-                                new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)),
-                        2222,
-                        "k")
-                .deviceId();
+        device = TestDevices.register(services.devices(), "olga");
         services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
         SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), 10_000, "bank-1");
     }

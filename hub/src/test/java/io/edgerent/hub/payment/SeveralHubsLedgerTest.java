@@ -9,15 +9,14 @@ import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.Postgres;
 import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.testing.TestDevices;
 import io.edgerent.hub.testing.TwoHubs;
 import io.edgerent.protocol.ChannelStatus;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
-import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RefusedException;
-import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.Voucher;
 import java.nio.file.Path;
@@ -85,15 +84,7 @@ class SeveralHubsLedgerTest {
         for (int i = 0; i < CHANNELS; i++) {
             Services here = hubs[i % 2];
             Services there = hubs[(i + 1) % 2];
-            String device = here.devices()
-                    .register(
-                            new Registration(
-                                    there.devices().issueToken("olga"),
-                                    Ed25519.raw(Ed25519.generate().getPublic()),
-                                    new HardwareFacts(4, "c", 1, 1, "aarch64", "pi", 1)),
-                            2222,
-                            "k")
-                    .deviceId();
+            String device = TestDevices.register(here.devices(), there.devices(), "olga");
             here.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(PER_HOUR, 0)));
             KeyPair renter = Ed25519.generate();
             byte[] renterKey = Ed25519.raw(renter.getPublic());

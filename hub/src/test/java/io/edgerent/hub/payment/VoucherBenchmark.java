@@ -6,12 +6,11 @@ import io.edgerent.hub.rental.VoucherDesk;
 import io.edgerent.hub.store.Database;
 import io.edgerent.hub.store.GroupCommit;
 import io.edgerent.hub.store.Sql;
+import io.edgerent.hub.testing.TestDevices;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
-import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Prices;
-import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.Voucher;
 import java.nio.file.Files;
@@ -47,15 +46,7 @@ public final class VoucherBenchmark {
         for (int c = 0; c < channels; c++) {
             KeyPair renter = Ed25519.generate();
             byte[] renterKey = Ed25519.raw(renter.getPublic());
-            String device = services.devices()
-                    .register(
-                            new Registration(
-                                    services.devices().issueToken("bench"),
-                                    Ed25519.raw(Ed25519.generate().getPublic()),
-                                    new HardwareFacts(4, "b", 1, 1, "aarch64", "b", 1)),
-                            2222,
-                            "k")
-                    .deviceId();
+            String device = TestDevices.register(services.devices(), "bench");
             services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(3600, 0)));
             SettlementRail.internal(services.ledger())
                     .deposit(Ledger.renterWallet(renterKey), Long.MAX_VALUE / 8, "bank-" + c);

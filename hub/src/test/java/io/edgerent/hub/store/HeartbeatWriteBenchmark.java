@@ -5,12 +5,11 @@ import io.edgerent.hub.payment.Ledger;
 import io.edgerent.hub.payment.SettlementRail;
 import io.edgerent.hub.rental.Services;
 import io.edgerent.hub.rental.VoucherDesk;
+import io.edgerent.hub.testing.TestDevices;
 import io.edgerent.protocol.DeviceState;
 import io.edgerent.protocol.Ed25519;
-import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
 import io.edgerent.protocol.Prices;
-import io.edgerent.protocol.Registration;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.Voucher;
 import java.nio.file.Files;
@@ -43,15 +42,7 @@ public final class HeartbeatWriteBenchmark {
         try (GroupCommit commits = new GroupCommit(sql)) {
             VoucherDesk desk = new VoucherDesk(services, commits);
             for (int i = 0; i < n; i++) {
-                devices[i] = services.devices()
-                        .register(
-                                new Registration(
-                                        services.devices().issueToken("bench"),
-                                        Ed25519.raw(Ed25519.generate().getPublic()),
-                                        new HardwareFacts(4, "b", 1, 1, "aarch64", "b", 1)),
-                                2222,
-                                "k")
-                        .deviceId();
+                devices[i] = TestDevices.register(services.devices(), "bench");
                 Prices prices = new Prices(3600, 0);
                 services.rentals().heartbeat(devices[i], new Heartbeat(DeviceState.LISTED, null, prices));
                 String rental = services.rentals()
