@@ -11,6 +11,8 @@ public final class Names {
     private static final Pattern RENTAL = Pattern.compile("r-[0-9a-f]{12}");
     /** The name a hub operator gives a linked hub: short, lower case, usable in a URL and an account name. */
     private static final Pattern HUB = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
+    /** Compiled once: every heartbeat checks its region twice, and String.matches compiles at every call. */
+    private static final Pattern REGION = Pattern.compile("[\\p{L}\\p{N} .,'()_-]{0,40}");
 
     static final int MAX_TEXT = 256;
 
@@ -46,7 +48,7 @@ public final class Names {
 
     /** Where an owner says a device is: {@link #REGION_RULE}; "" when not said. */
     public static boolean isRegion(String text) {
-        return text != null && text.matches("[\\p{L}\\p{N} .,'()_-]{0,40}");
+        return text != null && REGION.matcher(text).matches();
     }
 
     static String region(Fields f, String name) {
