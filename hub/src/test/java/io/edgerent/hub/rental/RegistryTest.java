@@ -1,6 +1,7 @@
 package io.edgerent.hub.rental;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,6 +17,7 @@ import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.ErrorCode;
 import io.edgerent.protocol.HardwareFacts;
 import io.edgerent.protocol.Heartbeat;
+import io.edgerent.protocol.Listing;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.RefusedException;
 import io.edgerent.protocol.Registration;
@@ -23,12 +25,14 @@ import io.edgerent.protocol.RegistrationAccepted;
 import io.edgerent.protocol.RentRequest;
 import io.edgerent.protocol.RentalView;
 import io.edgerent.protocol.SignedRequest;
+import io.edgerent.protocol.Template;
 import io.edgerent.protocol.Voucher;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -118,6 +122,46 @@ public class RegistryTest {
         assertEquals(
                 ErrorCode.CONFLICT,
                 assertThrows(RefusedException.class, () -> register(newKey())).code());
+    }
+
+    /** A heartbeat writes the liveness row every time and the device row only on a change: both must show. */
+    @Test
+    void what_a_heartbeat_says_shows_on_the_market_changed_or_not() {
+        String device = register(newKey()).deviceId();
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, new Prices(100, 0)));
+        Listing first = services.market().listings().get(0);
+        assertEquals(new Prices(100, 0), first.prices());
+        assertEquals("", first.region());
+        assertTrue(first.online());
+
+        Heartbeat changed = new Heartbeat(
+                DeviceState.LISTED, null, new Prices(200, 7), true, EnumSet.of(Template.BASE, Template.WEB), "Lyon");
+        clock.advance(Duration.ofSeconds(30));
+        services.rentals().heartbeat(device, changed);
+        clock.advance(Duration.ofSeconds(30));
+        services.rentals().heartbeat(device, changed); // the same again: only the liveness row is written
+        Listing now = services.market().listings().get(0);
+        assertEquals(new Prices(200, 7), now.prices());
+        assertEquals("Lyon", now.region());
+        assertEquals(EnumSet.of(Template.BASE, Template.WEB), now.templates());
+        assertTrue(now.online());
+        assertEquals(1, services.devices().counts().devicesOnline());
+
+        services.rentals()
+                .heartbeat(
+                        device,
+                        new Heartbeat(
+                                DeviceState.LISTED, null, new Prices(200, 7), false, changed.templates(), "Lyon"));
+        assertTrue(services.market().listings().isEmpty(), "switched off by its owner");
+        services.rentals().heartbeat(device, changed);
+        assertEquals(1, services.market().listings().size());
+
+        clock.advance(Duration.ofSeconds(91)); // past the offline limit (90 s)
+        assertFalse(services.market().listings().get(0).online());
+        assertEquals(0, services.devices().counts().devicesOnline());
+        services.rentals().heartbeat(device, changed);
+        assertTrue(services.market().listings().get(0).online());
+        assertTrue(services.market().listings().get(0).uptimePermille() > 0, "60 s of it online counted");
     }
 
     @Test
