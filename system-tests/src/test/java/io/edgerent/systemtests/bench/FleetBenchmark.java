@@ -718,17 +718,20 @@ public final class FleetBenchmark {
         AtomicLong failures = new AtomicLong();
         ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
         long[] commitsBefore = commits(server);
+        long[] lossBefore = udpLoss();
         long start = System.nanoTime();
+        // When the slow answers (over SLOW_MILLIS) were sent, by second of the phase: the tail's shape in time.
+        ConcurrentLinkedQueue<Long> slowSent = new ConcurrentLinkedQueue<>();
         int n = devices.size();
         for (int i = 0; i < n; i++) {
             Device d = devices.get(i);
             clock.scheduleAtFixedRate(
-                    () -> record(heartbeat(d), latencies, failures),
+                    () -> record(heartbeat(d), latencies, failures, start, slowSent),
                     i * HEARTBEAT_MILLIS / n,
                     HEARTBEAT_MILLIS,
                     TimeUnit.MILLISECONDS);
             clock.scheduleAtFixedRate(
-                    () -> record(usage(d), latencies, failures),
+                    () -> record(usage(d), latencies, failures, start, slowSent),
                     i * 2 * HEARTBEAT_MILLIS / n,
                     2 * HEARTBEAT_MILLIS,
                     TimeUnit.MILLISECONDS);
@@ -738,6 +741,7 @@ public final class FleetBenchmark {
         clock.awaitTermination(10, TimeUnit.SECONDS);
         Thread.sleep(2000);
         double seconds = (System.nanoTime() - start) / 1e9;
+        printTail(server, latencies, slowSent, lossBefore);
         if (server.metrics() != null) {
             long[] commitsAfter = commits(server);
             long commits = commitsAfter[0] - commitsBefore[0];
@@ -816,6 +820,60 @@ public final class FleetBenchmark {
                 failures.incrementAndGet();
             }
         });
+    }
+
+    /** A scheduled phase's answers over this are counted by the second they were sent in. */
+    private static final long SLOW_MILLIS = 100;
+
+    /** As {@link #record(CompletableFuture, ConcurrentLinkedQueue, AtomicLong)}, noting when slow answers were sent. */
+    private static void record(
+            CompletableFuture<Long> answer,
+            ConcurrentLinkedQueue<Long> latencies,
+            AtomicLong failures,
+            long phaseStart,
+            ConcurrentLinkedQueue<Long> slowSent) {
+        record(answer, latencies, failures);
+        answer.thenAccept(nanos -> {
+            if (nanos > SLOW_MILLIS * 1_000_000) {
+                slowSent.add((System.nanoTime() - nanos - phaseStart) / 1_000_000_000L);
+            }
+        });
+    }
+
+    /**
+     * A scheduled phase's tail: percentiles beyond p99, the seconds in which more than a few slow answers were sent
+     * (evenly spread is load; bunched every few seconds is something periodic in the server), and the datagrams the
+     * kernel dropped meanwhile (each costs its request a CoAP retransmission, two seconds or more).
+     */
+    private static void printTail(
+            Server server,
+            ConcurrentLinkedQueue<Long> latencies,
+            ConcurrentLinkedQueue<Long> slowSent,
+            long[] lossBefore)
+            throws IOException {
+        long[] sorted = sorted(latencies);
+        java.util.TreeMap<Long, Integer> bySecond = new java.util.TreeMap<>();
+        slowSent.forEach(second -> bySecond.merge(second, 1, Integer::sum));
+        StringBuilder bunches = new StringBuilder();
+        bySecond.forEach((second, count) -> {
+            if (count >= 5) {
+                bunches.append(' ').append(second).append("s:").append(count);
+            }
+        });
+        long[] loss = udpLoss();
+        System.out.printf(
+                "%s: scheduled tail p90 %.1f, p95 %.1f, p99 %.1f, p99.9 %.1f, max %.1f ms; %d answers over %d ms, sent"
+                        + " in seconds (5 or more):%s; kernel dropped %d datagrams meanwhile%n",
+                server.name(),
+                percentile(sorted, 90) / 1e6,
+                percentile(sorted, 95) / 1e6,
+                percentile(sorted, 99) / 1e6,
+                percentile(sorted, 99.9) / 1e6,
+                sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
+                slowSent.size(),
+                SLOW_MILLIS,
+                bunches.length() == 0 ? " none" : bunches,
+                loss[0] - lossBefore[0] + loss[1] - lossBefore[1]);
     }
 
     private CompletableFuture<Long> heartbeat(Device d) {
@@ -1131,7 +1189,7 @@ public final class FleetBenchmark {
         return a;
     }
 
-    private static long percentile(long[] sorted, int p) {
-        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) ((long) sorted.length * p / 100))];
+    private static long percentile(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p / 100))];
     }
 }
