@@ -41,6 +41,19 @@ public final class Host {
             if (stdin != null) {
                 stdin.writeTo(in);
             }
+        } catch (IOException | RuntimeException e) {
+            // The input failed (a cut tar, for one): the command is ended before the caller goes on, or it would
+            // still be writing where the caller cleans up.
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException interrupted) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+            throw e;
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         try {

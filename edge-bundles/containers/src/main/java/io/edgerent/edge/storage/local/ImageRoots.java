@@ -51,7 +51,16 @@ final class ImageRoots {
         Files.createDirectories(partial);
         long started = System.nanoTime();
         // tar, as root, keeping owners by number and modes: the files as they are in the image.
-        Host.run(export::writeTo, "tar", "-x", "--numeric-owner", "-p", "-C", partial.toString());
+        try {
+            Host.run(export::writeTo, "tar", "-x", "--numeric-owner", "-p", "-C", partial.toString());
+        } catch (IOException | RuntimeException e) {
+            try {
+                Host.deleteTree(partial); // tar has ended (Host.run waits for it): nothing of a failed unpacking stays
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         Files.move(partial, root, StandardCopyOption.ATOMIC_MOVE);
         LOG.info(
                 "unpacked image {} for rentals' roots in {} ms: {}",

@@ -152,6 +152,9 @@ class StorageHelperTest {
                 assertThrows(IllegalStateException.class, () -> volumes.unpack(imageId, out -> out.write(cutShort)));
         assertTrue(cut.getMessage().contains("end-of-archive"), cut.getMessage());
         assertFalse(Files.exists(dir.resolve("volumes/images/" + "ef".repeat(32))), "no partial image kept");
+        assertFalse(
+                Files.exists(dir.resolve("volumes/images/" + "ef".repeat(32) + ".partial")),
+                "nor what tar unpacked of it");
     }
 
     private String raw(String request) throws Exception {
