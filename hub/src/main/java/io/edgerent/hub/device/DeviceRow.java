@@ -1,5 +1,6 @@
 package io.edgerent.hub.device;
 
+import io.edgerent.hub.payment.Meter;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.Prices;
 import io.edgerent.protocol.Template;
@@ -13,6 +14,7 @@ import java.util.Set;
  * @param region where its owner says it is ({@code ""} when not said)
  * @param lastSeen when it was last heard from ({@code device_heard}, as are {@code onlineDay} and {@code onlineDayMs})
  * @param onlineDay the day (from 1970-01-01, UTC) {@code onlineDayMs} counts
+ * @param meter the meter its heartbeats run for the rental it serves ({@code device_heard})
  */
 public record DeviceRow(
         String id,
@@ -26,11 +28,13 @@ public record DeviceRow(
         Set<Template> templates,
         String region,
         long onlineDay,
-        long onlineDayMs) {
+        long onlineDayMs,
+        Meter meter) {
     /** The row of device {@code ?}, its liveness joined. */
     static final String SELECT =
             "SELECT id, owner, current_rental, state, last_seen, assignment_version, price_per_hour,"
-                    + " price_per_gb, offered, templates, region, online_day, online_day_ms FROM device"
+                    + " price_per_gb, offered, templates, region, online_day, online_day_ms, metered_rental, metered_ms,"
+                    + " metered_until FROM device"
                     + " JOIN device_heard ON device_id = id WHERE id = ?";
 
     static DeviceRow of(Sql.Row r) {
@@ -46,6 +50,7 @@ public record DeviceRow(
                 Template.parseList(r.text("templates")),
                 r.text("region"),
                 r.integer("online_day"),
-                r.integer("online_day_ms"));
+                r.integer("online_day_ms"),
+                new Meter(r.text("metered_rental"), r.integer("metered_ms"), r.nullableInteger("metered_until")));
     }
 }

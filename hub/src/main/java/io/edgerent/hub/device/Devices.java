@@ -2,6 +2,7 @@ package io.edgerent.hub.device;
 
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.events.Events;
+import io.edgerent.hub.payment.Meter;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.DeviceState;
@@ -149,9 +150,10 @@ public final class Devices {
     /**
      * Records, in the caller's transaction, that the device {@code device} is alive, in which state and at which
      * prices, and counts the time since its last heartbeat as online when it was not too long. Its liveness is one
-     * narrow row ({@code device_heard}); the device's own row is written only when what it says changed.
+     * narrow row ({@code device_heard}), with the meter of the rental it serves, {@code meter}; the device's own row is
+     * written only when what it says changed.
      */
-    public void heard(DeviceRow device, Heartbeat heartbeat) {
+    public void heard(DeviceRow device, Heartbeat heartbeat, Meter meter) {
         long now = now();
         long gap = now - device.lastSeen();
         long online = gap > 0 && gap <= config.offlineAfter().toMillis() ? gap : 0;
@@ -179,9 +181,13 @@ public final class Devices {
             keepHomeProof(device.id(), heartbeat.homeProof());
         }
         sql.update(
-                "UPDATE device_heard SET last_seen = ?, online_day_ms = online_day_ms + ? WHERE device_id = ?",
+                "UPDATE device_heard SET last_seen = ?, online_day_ms = online_day_ms + ?, metered_rental = ?,"
+                        + " metered_ms = ?, metered_until = ? WHERE device_id = ?",
                 now,
                 online,
+                meter.rental(),
+                meter.millis(),
+                meter.until(),
                 device.id());
         if (!heartbeat.state().name().equals(device.state())
                 || !heartbeat.prices().equals(device.prices())

@@ -223,15 +223,21 @@ public record Channel(
                 .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no channel " + rental + " on this hub"));
     }
 
-    /** The channel of {@code rental}, in the caller's transaction, if this hub holds it. */
+    /**
+     * The channel of {@code rental}, in the caller's transaction, if this hub holds it; its billed time and metering
+     * include its device's {@link Meter} while that is the rental's.
+     */
     static Optional<Channel> find(Sql sql, String rental) {
         return sql.one(
                         "SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
-                                + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms, c.metered_until, c.egress_bytes,"
+                                + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms + COALESCE(h.metered_ms, 0) AS billed_ms,"
+                                + " COALESCE(h.metered_until, c.metered_until) AS metered_until, c.egress_bytes,"
                                 + " c.usage_sequence, c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state,"
                                 + " c.owner_share, c.hub_fee, c.refund, r.state AS rental_state, r.http_bytes_out,"
                                 + " c.egress_cap, c.usage_at, r.created_at, c.note"
-                                + " FROM channel c JOIN rental r ON r.name = c.rental WHERE c.rental = ?",
+                                + " FROM channel c JOIN rental r ON r.name = c.rental"
+                                + " LEFT JOIN device_heard h ON h.device_id = c.device_id AND h.metered_rental = c.rental"
+                                + " WHERE c.rental = ?",
                         rental)
                 .map(r -> new Channel(
                         r.text("rental"),

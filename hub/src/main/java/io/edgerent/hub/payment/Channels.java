@@ -139,22 +139,36 @@ public final class Channels {
 
     /**
      * Counts the time since the last heartbeat as billed, unless the gap exceeds the grace period
-     * (the device was offline) or the rental is paused; then applies the payment rules.
+     * (the device was offline) or the rental is paused; then applies the payment rules. The time goes on the device's
+     * meter, {@code held}, which the caller writes with the heartbeat ({@link Metered#meter}); a meter held for another
+     * rental is first folded into that rental's channel.
      */
-    public Decision meter(Channel c) {
+    public Metered meter(Channel c, Meter held) {
         if (!c.open()) {
-            return Decision.NONE;
+            return new Metered(Decision.NONE, held);
         }
         long now = clock.millis();
         long gap = c.meteredUntil() != null && c.pausedSince() == null ? now - c.meteredUntil() : 0;
         long billed = gap > 0 && gap <= config.offlineAfter().toMillis() ? gap : 0;
-        sql.update(
-                "UPDATE channel SET billed_ms = billed_ms + ?, metered_until = ? WHERE rental = ?",
-                billed,
-                now,
-                c.rental());
-        return enforce(c.withMetering(c.billedMillis() + billed, now)).decision();
+        Meter meter;
+        if (held.isFor(c.rental())) {
+            meter = new Meter(c.rental(), held.millis() + billed, now);
+        } else {
+            if (held.rental() != null) {
+                sql.update(
+                        "UPDATE channel SET billed_ms = billed_ms + ?, metered_until = ? WHERE rental = ?",
+                        held.millis(),
+                        held.until(),
+                        held.rental());
+            }
+            meter = new Meter(c.rental(), billed, now);
+        }
+        return new Metered(
+                enforce(c.withMetering(c.billedMillis() + billed, now)).decision(), meter);
     }
+
+    /** A heartbeat's metering: what the payment rules decided, and the device's meter to write with the heartbeat. */
+    public record Metered(Decision decision, Meter meter) {}
 
     /** Refuses a voucher that does not verify with the key of the channel ({@link #voucherKey}). */
     public static void requireSignature(Voucher voucher, byte[] renterKey) {

@@ -90,21 +90,24 @@ public final class Rentals {
         Events.Changes changes = events.changes();
         return changes.commit(() -> {
             DeviceRow device = devices.row(deviceId);
-            devices.heard(device, heartbeat);
             String current = device.currentRental();
-            if (current != null) {
-                Channel channel = channels.channel(current);
-                String state = channel.rentalState();
-                if (state.equals(PREPARING)
-                        && channel.vouched()
-                        && heartbeat.state() == DeviceState.RENTED
-                        && current.equals(heartbeat.rental())) {
-                    sql.update("UPDATE rental SET state = ? WHERE name = ?", ACTIVE, current);
-                    state = ACTIVE;
-                }
-                if (state.equals(ACTIVE) && heartbeat.state() == DeviceState.RENTED) {
-                    apply(current, deviceId, channels.meter(channel), changes);
-                } else if (state.equals(ENDING) && heartbeat.state() == DeviceState.LISTED) {
+            Channel channel = current == null ? null : channels.channel(current);
+            String state = channel == null ? null : channel.rentalState();
+            if (PREPARING.equals(state)
+                    && channel.vouched()
+                    && heartbeat.state() == DeviceState.RENTED
+                    && current.equals(heartbeat.rental())) {
+                sql.update("UPDATE rental SET state = ? WHERE name = ?", ACTIVE, current);
+                state = ACTIVE;
+            }
+            if (ACTIVE.equals(state) && heartbeat.state() == DeviceState.RENTED) {
+                Channels.Metered metered = channels.meter(channel, device.meter());
+                // Written before the decision is applied: an end settles the channel, reading its billed time.
+                devices.heard(device, heartbeat, metered.meter());
+                apply(current, deviceId, metered.decision(), changes);
+            } else {
+                devices.heard(device, heartbeat, device.meter());
+                if (ENDING.equals(state) && heartbeat.state() == DeviceState.LISTED) {
                     sql.update("UPDATE rental SET state = ?, ended_at = ? WHERE name = ?", ENDED, now(), current);
                     sql.update(
                             "UPDATE device SET current_rental = NULL, assignment_version = assignment_version + 1 WHERE id = ?",

@@ -236,6 +236,40 @@ public class PaymentsTest {
         assertEquals(0, services.ledger().total());
     }
 
+    /** What the channel row itself says it billed, without its device's meter. */
+    private long channelRowBilledMillis(String rental) {
+        return new Sql(database)
+                .one("SELECT billed_ms FROM channel WHERE rental = ?", rental)
+                .orElseThrow()
+                .integer(1);
+    }
+
+    @Test
+    void heartbeats_meter_on_the_devices_row_and_the_next_rental_folds_the_time_into_the_last_ones_channel() {
+        String first = rentActive(1000);
+        pay(first, 150, 1);
+        serve(first, 100);
+        assertEquals(0, channelRowBilledMillis(first), "a heartbeat writes the device's meter, not the channel row");
+        assertEquals(100, services.payments().channel(renterKey, first).billedSeconds());
+        assertEquals(100, services.payments().channel(renterKey, first).due());
+
+        services.rentals().end(renterKey, first);
+        services.rentals().heartbeat(device, new Heartbeat(DeviceState.LISTED, null, PRICES));
+        ChannelStatus settled = services.payments().channel(renterKey, first);
+        assertEquals(100, settled.ownerShare() + settled.hubFee(), "settled on the time the meter held");
+        assertEquals(900, settled.refund());
+
+        String second = rentActive(1000);
+        pay(second, 100, 1);
+        serve(second, 30);
+        assertEquals(100_000, channelRowBilledMillis(first), "the first rental's time folded into its channel");
+        assertEquals(settled, services.payments().channel(renterKey, first), "and nothing a reader sees of it moved");
+        assertEquals(30, services.payments().channel(renterKey, second).billedSeconds(), "the second starts at 0");
+        assertEquals(0, channelRowBilledMillis(second));
+        assertEquals(10_000 - 100 - 1000, wallet(), "first charged 100, second's deposit in escrow");
+        assertEquals(0, services.ledger().total());
+    }
+
     @Test
     void a_used_up_deposit_ends_the_rental() {
         String rental = rentActive(60);

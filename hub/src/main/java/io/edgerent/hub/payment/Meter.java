@@ -1,0 +1,23 @@
+package io.edgerent.hub.payment;
+
+/**
+ * The meter a device's heartbeats run for the rental it serves, kept in the device's liveness row
+ * ({@code device_heard}), which every heartbeat writes anyway: so a heartbeat writes one row, not that one and the
+ * rental's channel too (issue 33). The time on it is the rental's billed time not yet in its channel; a channel's
+ * billed time is its own {@code billed_ms} plus {@code millis} while the meter is its rental's ({@link Channel#find}
+ * reads them joined). When the heartbeats start metering another rental, {@link Channels#meter} first folds this one
+ * into the channel it was for.
+ *
+ * @param rental the rental metered, or null for none yet
+ * @param millis the time billed to it since it was last folded into its channel
+ * @param until when it was metered up to (the last heartbeat that counted), or null
+ */
+public record Meter(String rental, long millis, Long until) {
+    /** A device's meter before its heartbeats metered anything. */
+    public static final Meter NONE = new Meter(null, 0, null);
+
+    /** The meter of {@code rental}, whether or not this one is. */
+    boolean isFor(String rental) {
+        return rental.equals(this.rental);
+    }
+}
