@@ -244,11 +244,7 @@ public final class Channels {
             throw new RefusedException(ErrorCode.PRECONDITION_FAILED, "usage is cumulative and may not decrease");
         }
         long now = clock.millis();
-        long carried = BigInteger.valueOf(MOST_BYTES_PER_SECOND)
-                .multiply(BigInteger.valueOf(Math.max(0, now - c.usageAt()) + REPORT_SLACK_MILLIS))
-                .divide(BigInteger.valueOf(1000))
-                .min(BigInteger.valueOf(Long.MAX_VALUE))
-                .longValueExact();
+        long carried = mostBytesIn(Math.max(0, now - c.usageAt()) + REPORT_SLACK_MILLIS);
         long moreOut = usage.bytesOut() - c.egressBytes();
         long moreIn = usage.bytesIn() - c.usageIn();
         if (moreOut > carried || moreIn > carried) {
@@ -279,6 +275,15 @@ public final class Channels {
                 now,
                 usage.rental());
         return enforce(c.withUsage(usage, now));
+    }
+
+    /**
+     * The most bytes a device's link carries in {@code millis}, or {@link Long#MAX_VALUE} beyond (millennia); in long
+     * arithmetic: BigInteger here was a few percent of what a usage report allocated.
+     */
+    static long mostBytesIn(long millis) {
+        long perMilli = MOST_BYTES_PER_SECOND / 1000; // exact: a whole number of bytes a millisecond
+        return millis > Long.MAX_VALUE / perMilli ? Long.MAX_VALUE : perMilli * millis;
     }
 
     /**

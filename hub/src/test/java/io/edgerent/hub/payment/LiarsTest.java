@@ -184,6 +184,19 @@ public class LiarsTest {
     }
 
     @Test
+    void the_most_a_link_carries_in_a_time_is_exact_and_a_long_time_does_not_overflow() {
+        long edge = Long.MAX_VALUE / (Channels.MOST_BYTES_PER_SECOND / 1000);
+        for (long millis : new long[] {0, 1, 999, 1000, 5000, 86_400_000, edge - 1, edge, edge + 1, Long.MAX_VALUE}) {
+            long exact = java.math.BigInteger.valueOf(Channels.MOST_BYTES_PER_SECOND)
+                    .multiply(java.math.BigInteger.valueOf(millis))
+                    .divide(java.math.BigInteger.valueOf(1000))
+                    .min(java.math.BigInteger.valueOf(Long.MAX_VALUE))
+                    .longValueExact();
+            assertEquals(exact, Channels.mostBytesIn(millis), millis + " ms");
+        }
+    }
+
+    @Test
     void egress_is_billed_up_to_the_cap_the_renter_chose_and_reaching_it_ends_the_rental() {
         String rental = rent(device, 3600, 4_500_000_000L);
         pay(rental, 600, 0);
