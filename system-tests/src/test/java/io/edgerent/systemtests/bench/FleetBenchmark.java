@@ -105,6 +105,8 @@ public final class FleetBenchmark {
         long ticks;
 
         long ticksIdle;
+        /** CPU the server used in its own slots by kind of thread ({@link ThreadCpu}), in clock ticks. */
+        final java.util.Map<String, Long> ticksByThread = new java.util.TreeMap<>();
 
         /** The server's CPU time per answered request, in microseconds. */
         double cpuMicrosPerRequest() {
@@ -349,8 +351,14 @@ public final class FleetBenchmark {
                     Saturated theirs = hubsSlot ? bareSaturated : hubSaturated;
                     long before = cpuTicks(s);
                     long otherBefore = cpuTicks(other);
+                    java.util.Map<String, Long> threadsBefore =
+                            ThreadCpu.of(s.process().pid());
                     double rate = bench.saturate(s, mine, slotNanos);
                     mine.ticks += cpuTicks(s) - before;
+                    ThreadCpu.addGrowth(
+                            mine.ticksByThread,
+                            threadsBefore,
+                            ThreadCpu.of(s.process().pid()));
                     theirs.ticksIdle += cpuTicks(other) - otherBefore;
                     if (hubsSlot) {
                         hubRate = rate;
@@ -384,6 +392,10 @@ public final class FleetBenchmark {
                     bareSaturated.cpuMicrosPerRequest() / hubSaturated.cpuMicrosPerRequest(),
                     100.0 * hubSaturated.ticks / TICKS / hubSaturated.seconds,
                     100.0 * bareSaturated.ticks / TICKS / bareSaturated.seconds);
+            System.out.printf(
+                    "saturated, server CPU per request by thread: hub %s; bare %s%n",
+                    ThreadCpu.perRequest(hubSaturated.ticksByThread, hubSaturated.latencies.size()),
+                    ThreadCpu.perRequest(bareSaturated.ticksByThread, bareSaturated.latencies.size()));
             System.out.printf(
                     "ratio hub/bare: saturated req/s %.2f (target >= 0.8); scheduled p99 %.2f; heap per session: hub %d bytes"
                             + " (target <= 5120), bare %d bytes; averaged over the whole growth, hub %d, bare %d%n",
