@@ -16,11 +16,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
 
 /**
- * What a heartbeat's write costs on the embedded database, with N devices registered, rented and paid for: an
- * update of the narrow liveness row ({@code device_heard}, what a heartbeat writes) against the same update of the
- * device row (what it wrote before V18), each in group-commit-sized transactions of 128, in the same run. Run with
+ * What a heartbeat's write costs on the embedded database, with N devices registered, rented and paid for, each
+ * way it has been written, in group-commit-sized transactions of 128, in the same run: the device row (before
+ * V18); the narrow liveness row ({@code device_heard}) and the rental's channel row for its meter (V18); the
+ * liveness row with the meter in it (V19, what a heartbeat of a served rental writes now). Run with
  * scripts/bench-heartbeat-write.sh [DEVICES]; results in docs/benchmarks.md.
  */
 public final class HeartbeatWriteBenchmark {
@@ -38,6 +41,7 @@ public final class HeartbeatWriteBenchmark {
         byte[] renterKey = Ed25519.raw(renter.getPublic());
         SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), Long.MAX_VALUE / 8, "bank");
         String[] devices = new String[n];
+        String[] rentals = new String[n];
         long started = System.nanoTime();
         try (GroupCommit commits = new GroupCommit(sql)) {
             VoucherDesk desk = new VoucherDesk(services, commits);
@@ -45,39 +49,76 @@ public final class HeartbeatWriteBenchmark {
                 devices[i] = TestDevices.register(services.devices(), "bench");
                 Prices prices = new Prices(3600, 0);
                 services.rentals().heartbeat(devices[i], new Heartbeat(DeviceState.LISTED, null, prices));
-                String rental = services.rentals()
+                rentals[i] = services.rentals()
                         .rent(renterKey, new RentRequest(devices[i], 1, ssh, 3600, 1_000_000), ssh)
                         .name();
-                desk.submit(Voucher.sign(renter, rental, 0, 0, System.currentTimeMillis()))
+                desk.submit(Voucher.sign(renter, rentals[i], 0, 0, System.currentTimeMillis()))
                         .get();
-                services.rentals().heartbeat(devices[i], new Heartbeat(DeviceState.RENTED, rental, prices));
+                services.rentals().heartbeat(devices[i], new Heartbeat(DeviceState.RENTED, rentals[i], prices));
             }
         }
         System.out.printf(
                 "%,d devices registered, rented and paid for in %d s%n",
                 n, (System.nanoTime() - started) / 1_000_000_000L);
-        String narrow = "UPDATE device_heard SET last_seen = ? WHERE device_id = ?";
-        String wide = "UPDATE device SET registered_at = ? WHERE id = ?";
-        double narrowMicros = 0;
-        double wideMicros = 0;
+        List<Write> writes = List.of(
+                new Write(
+                        "the device row (before V18)",
+                        (d, r, now) -> sql.update("UPDATE device SET registered_at = ? WHERE id = ?", now, d)),
+                new Write("device_heard and the channel's meter (V18)", (d, r, now) -> {
+                    sql.update("UPDATE device_heard SET last_seen = ? WHERE device_id = ?", now, d);
+                    sql.update(
+                            "UPDATE channel SET billed_ms = billed_ms + ?, metered_until = ? WHERE rental = ?",
+                            1000,
+                            now,
+                            r);
+                }),
+                new Write(
+                        "device_heard with the meter (V19, now)",
+                        (d, r, now) -> sql.update(
+                                "UPDATE device_heard SET last_seen = ?, online_day_ms = online_day_ms + ?, metered_rental = ?,"
+                                        + " metered_ms = metered_ms + ?, metered_until = ? WHERE device_id = ?",
+                                now,
+                                1000,
+                                r,
+                                1000,
+                                now,
+                                d)));
+        double[] micros = new double[writes.size()];
         int rounds = 5;
         for (int round = 0; round <= rounds; round++) { // round 0 warms up
-            double a = micros(sql, narrow, devices, round);
-            double b = micros(sql, wide, devices, round);
-            System.out.printf("round %d: device_heard %.1f us, device row %.1f us a statement%n", round, a, b);
-            if (round > 0) {
-                narrowMicros += a / rounds;
-                wideMicros += b / rounds;
+            StringBuilder line = new StringBuilder("round " + round + ":");
+            for (int w = 0; w < writes.size(); w++) {
+                double m = micros(sql, writes.get(w).heartbeat(), devices, rentals, round);
+                line.append(String.format(" %.1f", m));
+                if (round > 0) {
+                    micros[w] += m / rounds;
+                }
             }
+            System.out.println(line.append(" us a heartbeat"));
         }
         database.close();
+        for (int w = 0; w < writes.size(); w++) {
+            System.out.printf(
+                    "a heartbeat's write, %s: %.1f us%n", writes.get(w).name(), micros[w]);
+        }
         System.out.printf(
-                "a heartbeat's write: device_heard %.1f us, the device row %.1f us; ratio device_heard/device row %.2f%n",
-                narrowMicros, wideMicros, narrowMicros / wideMicros);
+                "ratio V19/V18 (a served rental's heartbeat) %.2f; V18's device_heard alone was the device row's"
+                        + " replacement (see docs/benchmarks.md)%n",
+                micros[2] / micros[1]);
+        try (var files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 
-    /** Microseconds a statement, {@code sql} run once for 51,200 devices in a spread order, 128 a transaction. */
-    private static double micros(Sql sql, String statement, String[] devices, int round) {
+    /** One way of writing a heartbeat: what it runs for device {@code d} serving rental {@code r}. */
+    private record Write(String name, Writer heartbeat) {}
+
+    private interface Writer {
+        void write(String device, String rental, long now);
+    }
+
+    /** Microseconds a heartbeat, written once for 51,200 devices in a spread order, 128 a transaction. */
+    private static double micros(Sql sql, Writer heartbeat, String[] devices, String[] rentals, int round) {
         int transactions = 400;
         long start = System.nanoTime();
         for (int t = 0; t < transactions; t++) {
@@ -85,8 +126,8 @@ public final class HeartbeatWriteBenchmark {
             sql.transaction(() -> {
                 for (int j = 0; j < PER_COMMIT; j++) {
                     // 7919 is prime, so consecutive statements touch devices far apart, as a fleet's heartbeats do.
-                    String device = devices[(int) (((base + j) * 7919L) % devices.length)];
-                    sql.update(statement, System.currentTimeMillis(), device);
+                    int i = (int) (((base + j) * 7919L) % devices.length);
+                    heartbeat.write(devices[i], rentals[i], System.currentTimeMillis());
                 }
             });
         }
