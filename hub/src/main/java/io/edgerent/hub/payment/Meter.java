@@ -13,10 +13,7 @@ package io.edgerent.hub.payment;
  * @param until when it was metered up to (the last heartbeat that counted), or null
  */
 public record Meter(String rental, long millis, Long until) {
-    /** A device's meter before its heartbeats metered anything. */
-    public static final Meter NONE = new Meter(null, 0, null);
-
-    /** The meter of {@code rental}, whether or not this one is. */
+    /** Whether this is the meter of {@code rental}. */
     boolean isFor(String rental) {
         return rental.equals(this.rental);
     }
