@@ -1108,9 +1108,7 @@ public final class FleetBenchmark {
     /** CPU time a server process has used, user and system, in clock ticks (/proc/PID/stat, fields 14 and 15). */
     private static long cpuTicks(Server server) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + server.process().pid() + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return ThreadCpu.ticks(Path.of("/proc/" + server.process().pid() + "/stat"));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the CPU time of the " + server.name() + " server", e);
         }

@@ -3,7 +3,6 @@ package io.edgerent.systemtests.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,9 +35,7 @@ final class ThreadCpu {
             for (Path task : tasks.toList()) {
                 try {
                     String name = Files.readString(task.resolve("comm")).strip();
-                    String stat = Files.readString(task.resolve("stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks.merge(kind(name), Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                    ticks.merge(kind(name), ticks(task.resolve("stat")), Long::sum);
                 } catch (IOException ended) {
                     // The thread ended while being read: its time is gone from both readings.
                 }
@@ -47,6 +44,13 @@ final class ThreadCpu {
             throw new IllegalStateException("cannot read the threads of process " + pid, e);
         }
         return ticks;
+    }
+
+    /** CPU time, user and system, in clock ticks, of a process's or thread's {@code stat} file (fields 14 and 15). */
+    static long ticks(Path stat) throws IOException {
+        String text = Files.readString(stat);
+        String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     static String kind(String threadName) {
@@ -64,17 +68,16 @@ final class ThreadCpu {
 
     /** "database writer 57, DTLS 30, ... us": each kind's ticks per request, in microseconds, in a fixed order. */
     static String perRequest(Map<String, Long> ticks, long requests) {
-        Map<String, Long> ordered = new LinkedHashMap<>();
-        ORDER.forEach(k -> {
-            if (ticks.getOrDefault(k, 0L) > 0) {
-                ordered.put(k, ticks.get(k));
-            }
-        });
         StringBuilder out = new StringBuilder();
-        ordered.forEach((kind, t) -> out.append(out.isEmpty() ? "" : ", ")
-                .append(kind)
-                .append(' ')
-                .append(Math.round(t * 1e6 / FleetBenchmark.TICKS / Math.max(1, requests))));
+        for (String kind : ORDER) {
+            long t = ticks.getOrDefault(kind, 0L);
+            if (t > 0) {
+                out.append(out.isEmpty() ? "" : ", ")
+                        .append(kind)
+                        .append(' ')
+                        .append(Math.round(t * 1e6 / FleetBenchmark.TICKS / Math.max(1, requests)));
+            }
+        }
         return out.append(" us").toString();
     }
 }
