@@ -1,4 +1,4 @@
-package io.edgerent.hardware.virtual;
+package io.edgerent.hardware.firstday;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.edgerent.hardware.virtual;
+package io.edgerent.hardware.firstday;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,61 +11,80 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * A virtual Raspberry Pi on a network of its own: a network namespace made for it, holding only loopback
- * (with 10.0.2.2, the address the Pi's user-mode network gives this machine), the hub as its own process,
- * and qemu-system-aarch64 booting the card (virtual-pi/boot.sh). Whatever runs here to reach the hub or the
- * Pi (provisioning, the renter's client and OpenSSH) runs in that namespace too; the Pi reaches nothing else.
+ * Where an owner's first day is played: a hub on this machine, a Pi whose card this machine writes and whose
+ * power it switches, and this machine's tools (provisioning, the renter's client and OpenSSH) on a network that
+ * reaches both. {@link VirtualLab} is a Pi in qemu on a network namespace of its own; {@link RealLab} is a
+ * Raspberry Pi on the LAN behind an SD card multiplexer and a power switch. {@link FirstDay} is the same test on
+ * either.
  */
-final class VirtualPi implements AutoCloseable {
+abstract class Lab implements AutoCloseable {
     static final Path ROOT = Path.of(System.getenv().getOrDefault("EDGERENT_ROOT", ".."))
             .toAbsolutePath()
             .normalize();
-    /** This machine as the Pi sees it (qemu's user-mode network), and the hub's address in the namespace. */
-    static final String HOST = "10.0.2.2";
 
     static final int COAPS_PORT = 5684;
     static final int SSH_PORT = 2222;
-    /** 127.0.0.1:PI_SSH in the namespace is the Pi's sshd, for the owner's key. */
-    static final int PI_SSH = 2200;
 
     final Path dir;
-    final String netns;
+    /** The owner's SSH key (provisioning authorizes it for root on the Pi). */
+    final Path ownerKey;
+    /** The Pi's serial console, as this machine keeps it. */
     final Path console;
+
     private final List<Process> processes = new ArrayList<>();
     private Process hub;
-    private Process pi;
 
-    VirtualPi(Path dir) throws IOException, InterruptedException {
+    Lab(Path dir, Path ownerKey) {
         this.dir = dir;
-        this.netns = "edgerent-vpi-" + ProcessHandle.current().pid();
+        this.ownerKey = ownerKey;
         this.console = dir.resolve("console.log");
-        run(Duration.ofSeconds(10), "ip", "netns", "add", netns).assertOk();
-        run(Duration.ofSeconds(10), "ip", "-n", netns, "link", "set", "lo", "up")
-                .assertOk();
-        run(Duration.ofSeconds(10), "ip", "-n", netns, "addr", "add", HOST + "/32", "dev", "lo")
-                .assertOk();
     }
 
-    /** The card image: built by virtual-pi/build-image.sh, or its cached copy (the path it prints). */
-    static Path baseImage() throws IOException, InterruptedException {
-        Result built = run(
-                Duration.ofMinutes(40),
-                ROOT.resolve("hardware-tests/virtual-pi/build-image.sh").toString());
-        built.assertOk();
-        // Progress goes to stderr, merged here; the path is the last line.
-        List<String> lines = built.out().strip().lines().toList();
-        return Path.of(lines.get(lines.size() - 1));
+    /** A card image the lab's Pi boots, before provisioning. */
+    abstract Path baseImage() throws IOException, InterruptedException;
+
+    /** This machine's address as the Pi sees it: where the hub is, for the Pi and for the tools here. */
+    abstract String hubHost();
+
+    /** Writes {@code image} to the Pi's card, the Pi off; from now on the Pi boots what is on that card. */
+    abstract void flash(Path image) throws IOException, InterruptedException;
+
+    abstract void powerOn() throws IOException, InterruptedException;
+
+    /** Pulls the plug: the Pi gets no warning. */
+    abstract void powerCut() throws IOException, InterruptedException;
+
+    /** {@code command} (its program and arguments) as it runs on the network that reaches the Pi and the hub. */
+    abstract List<String> onTheNetwork(List<String> command);
+
+    /** HOST:PORT of the Pi's sshd, as this machine reaches it. */
+    abstract String piSsh();
+
+    /** A file of the card's boot partition, read as the Pi now sees it (the Pi on). */
+    String bootFile(String name) throws IOException, InterruptedException {
+        return onPi("cat /boot/firmware/" + name).assertOk().out();
+    }
+
+    /** Shuts the Pi down from inside and waits until it has powered off. */
+    void powerOff() throws IOException, InterruptedException {
+        int before = count(read(console), "reboot: Power down");
+        onPi("systemctl poweroff");
+        await(
+                Duration.ofMinutes(3),
+                "the Pi to power off (console: " + console + ")",
+                () -> count(read(console), "reboot: Power down") > before);
+        powerCut();
     }
 
     String hubUri() {
-        return "coaps://" + HOST + ":" + COAPS_PORT;
+        return "coaps://" + hubHost() + ":" + COAPS_PORT;
     }
 
     Path hubData() {
         return dir.resolve("hub");
     }
 
-    /** Starts the hub in the namespace, on every address there, and waits for it to say it runs. */
+    /** Starts the hub on every address, and waits for it to say it runs. */
     void startHub() throws IOException, InterruptedException {
         Path log = dir.resolve("hub.log");
         hub = start(
@@ -78,7 +97,7 @@ final class VirtualPi implements AutoCloseable {
                 "--bind",
                 "0.0.0.0",
                 "--public-host",
-                HOST,
+                hubHost(),
                 "--coaps-port",
                 String.valueOf(COAPS_PORT),
                 "--ssh-port",
@@ -91,47 +110,21 @@ final class VirtualPi implements AutoCloseable {
 
     /** Stops the hub (its data stays): to the Pi, the hub is not there. */
     void stopHub() throws InterruptedException {
-        hub.destroy();
-        if (!hub.waitFor(30, TimeUnit.SECONDS)) {
-            hub.destroyForcibly();
-        }
+        stop(hub);
         processes.remove(hub);
     }
 
-    /** Powers the Pi on with {@code card}; boot.sh boots it again at each reboot. */
-    void powerOn(Path card) throws IOException {
-        pi = start(
-                dir.resolve("boot.log"),
-                ROOT.resolve("hardware-tests/virtual-pi/boot.sh").toString(),
-                "--console",
-                console.toString(),
-                "--ssh",
-                String.valueOf(PI_SSH),
-                card.toString());
-    }
-
-    /** Pulls the plug: qemu ends at once, the guest gets no warning (boot.sh passes SIGTERM to qemu). */
-    void powerCut() throws InterruptedException {
-        if (pi != null) {
-            pi.destroy();
-            pi.waitFor(30, TimeUnit.SECONDS);
-            pi = null;
-        }
-    }
-
-    boolean isOn() {
-        return pi != null && pi.isAlive();
-    }
-
-    /** A command on the Pi as root, over SSH with the owner's key (from provisioning). */
-    Result onPi(Path ownerKey, String command) throws IOException, InterruptedException {
-        return inNetns(
+    /** A command on the Pi as root, over SSH with the owner's key. */
+    Result onPi(String command) throws IOException, InterruptedException {
+        String ssh = piSsh();
+        int colon = ssh.lastIndexOf(':');
+        return here(
                 Duration.ofSeconds(120),
                 "ssh",
                 "-i",
                 ownerKey.toString(),
                 "-p",
-                String.valueOf(PI_SSH),
+                ssh.substring(colon + 1),
                 "-o",
                 "IdentitiesOnly=yes",
                 "-o",
@@ -146,18 +139,16 @@ final class VirtualPi implements AutoCloseable {
                 "ConnectTimeout=20",
                 "-o",
                 "LogLevel=ERROR",
-                "root@127.0.0.1",
+                "root@" + ssh.substring(0, colon).replaceAll("[\\[\\]]", ""),
                 command);
     }
 
-    /** A command inside the Pi's network namespace. */
-    Result inNetns(Duration timeout, String... command) throws IOException, InterruptedException {
-        List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", netns));
-        all.addAll(List.of(command));
-        return run(timeout, all.toArray(String[]::new));
+    /** A command on this machine, on the network that reaches the Pi and the hub. */
+    Result here(Duration timeout, String... command) throws IOException, InterruptedException {
+        return run(timeout, onTheNetwork(List.of(command)).toArray(String[]::new));
     }
 
-    /** The edgerent command line (the client jar) in the namespace, with {@code home} as EDGERENT_HOME. */
+    /** The edgerent command line (the client jar), with {@code home} as EDGERENT_HOME. */
     Result edgerent(Path home, String... args) throws IOException, InterruptedException {
         return edgerent(Duration.ofSeconds(120), home, args);
     }
@@ -172,13 +163,12 @@ final class VirtualPi implements AutoCloseable {
                 ROOT.resolve("client/target/edgerent-client.jar").toString()));
         all.addAll(List.of(args));
         all.addAll(List.of("--hub", hubUri()));
-        return inNetns(timeout, all.toArray(String[]::new));
+        return here(timeout, all.toArray(String[]::new));
     }
 
-    private Process start(Path log, String... command) throws IOException {
-        List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", netns));
-        all.addAll(List.of(command));
-        Process p = new ProcessBuilder(all)
+    /** Starts a process on the lab's network, its output appended to {@code log}; stopped at close. */
+    Process start(Path log, String... command) throws IOException {
+        Process p = new ProcessBuilder(onTheNetwork(List.of(command)))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
@@ -186,16 +176,19 @@ final class VirtualPi implements AutoCloseable {
         return p;
     }
 
+    static void stop(Process p) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+    }
+
     @Override
     public void close() throws Exception {
         java.util.Collections.reverse(processes);
         for (Process p : processes) {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+            stop(p);
         }
-        run(Duration.ofSeconds(10), "ip", "netns", "del", netns);
     }
 
     record Result(int code, String out) {
@@ -208,7 +201,7 @@ final class VirtualPi implements AutoCloseable {
     }
 
     static Result run(Duration timeout, String... command) throws IOException, InterruptedException {
-        Path output = Files.createTempFile("edgerent-vpi", ".out");
+        Path output = Files.createTempFile("edgerent-lab", ".out");
         try {
             Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -223,6 +216,28 @@ final class VirtualPi implements AutoCloseable {
         } finally {
             Files.deleteIfExists(output);
         }
+    }
+
+    /** The byte offset of a card's boot partition (its first FAT partition, as the Pi's boot ROM finds it). */
+    static long bootOffset(Path card) throws IOException, InterruptedException {
+        String table = run(Duration.ofSeconds(30), "sfdisk", "-d", card.toString())
+                .assertOk()
+                .out();
+        return table.lines()
+                        .filter(l -> l.matches(".* : start=.*type=(c|b|e|6)(,.*|\\s*)$"))
+                        .map(l -> Long.parseLong(l.replaceAll(".*start=\\s*(\\d+).*", "$1")))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError("no FAT boot partition on " + card + ": " + table))
+                * 512;
+    }
+
+    /** A card's boot partition, as mtools names it. */
+    static String boot(Path card) throws IOException, InterruptedException {
+        return card + "@@" + bootOffset(card);
+    }
+
+    static int count(String text, String what) {
+        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
     }
 
     static String read(Path file) {

@@ -1,6 +1,7 @@
-package io.edgerent.hardware.virtual;
+package io.edgerent.hardware.firstday;
 
-import static io.edgerent.hardware.virtual.VirtualPi.await;
+import static io.edgerent.hardware.firstday.Lab.await;
+import static io.edgerent.hardware.firstday.Lab.count;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,45 +10,44 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An owner's first day, on a virtual Pi: a card made by {@code edgerent provision} (unchanged) from a Raspberry
- * Pi OS-like arm64 image, booted in qemu-system-aarch64 with nobody logging in. First boot runs, reboots, setup
- * starts the device, which registers with its token; a renter rents it through the hub, runs a command over
- * {@code ssh -J}, and the rental's storage is LUKS2 on the guest kernel's dm-crypt; a reboot mid-rental resumes
- * it; the end erases it. What is not real: the Pi's board and firmware (qemu's virt board, and boot.sh doing
- * what the firmware does with the boot partition: cmdline.txt, kernel8.img, initramfs8, serial0 as the UART).
+ * An owner's first day, on a Pi of a {@link Lab}: a card made by {@code edgerent provision} (unchanged), flashed
+ * and powered on with nobody logging in. First boot runs (and runs again after a power cut in its middle),
+ * reboots, setup starts the device, which keeps trying the hub until it is there and registers with its token; a
+ * renter rents it through the hub, runs a command over {@code ssh -J}, and the rental's storage is LUKS2 on the
+ * kernel's dm-crypt; a reboot mid-rental resumes it; the end erases it. The same card flashed again with another
+ * hub's key pinned is refused, and with the right pin its spent token is refused. {@link VirtualPiTest} runs it
+ * in qemu, {@link RealPiTest} on a Raspberry Pi.
  */
-@ExtendWith(CanEmulateAPi.class)
-class VirtualPiTest {
+abstract class FirstDay {
     @TempDir
     Path dir;
 
+    /** The lab the test runs in, with the owner's key; closed at the end. */
+    abstract Lab lab(Path dir, Path ownerKey) throws Exception;
+
+    /** What the Pi is, in the figures printed. */
+    abstract String what();
+
     @Test
     void a_provisioned_pi_boots_sets_itself_up_and_serves_a_rental_on_luks2_with_nobody_logging_in() throws Exception {
-        Path base = VirtualPi.baseImage();
         Path renterImage = dir.resolve("renter-arm64.tar");
-        VirtualPi.run(
-                        Duration.ofMinutes(5),
-                        "docker",
-                        "save",
-                        "-o",
-                        renterImage.toString(),
-                        "edgerent/renter-base:arm64")
+        Lab.run(Duration.ofMinutes(5), "docker", "save", "-o", renterImage.toString(), "edgerent/renter-base:arm64")
                 .assertOk();
         Path ownerKey = dir.resolve("owner");
-        VirtualPi.run(Duration.ofSeconds(30), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ownerKey.toString())
+        Lab.run(Duration.ofSeconds(30), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ownerKey.toString())
                 .assertOk();
-        try (VirtualPi pi = new VirtualPi(dir)) {
+        try (Lab pi = lab(dir, ownerKey)) {
+            Path base = pi.baseImage();
             pi.startHub();
             Path fleet = dir.resolve("fleet");
-            VirtualPi.Result provisioned = pi.inNetns(
+            Lab.Result provisioned = pi.here(
                     Duration.ofMinutes(5),
                     "java",
                     "-jar",
-                    VirtualPi.ROOT
+                    Lab.ROOT
                             .resolve("provisioning/target/edgerent-provision.jar")
                             .toString(),
                     "--image",
@@ -79,23 +79,23 @@ class VirtualPiTest {
             pi.stopHub();
             // The same card as provisioned, flashed again later onto a second card (see the end).
             Path reflashed = dir.resolve("reflashed.img");
-            VirtualPi.run(Duration.ofMinutes(5), "cp", "--sparse=always", card.toString(), reflashed.toString())
+            Lab.run(Duration.ofMinutes(5), "cp", "--sparse=always", card.toString(), reflashed.toString())
                     .assertOk();
             long poweredOn = System.nanoTime();
-            pi.powerOn(card);
+            pi.flash(card);
+            pi.powerOn();
             // The power goes in the middle of the first boot: the next boot does the job again.
             await(
                     Duration.ofMinutes(5),
                     Duration.ofMillis(100),
                     "first boot to start",
-                    () -> VirtualPi.read(pi.console).contains("edgerent first boot: started"));
+                    () -> Lab.read(pi.console).contains("edgerent first boot: started"));
             pi.powerCut();
-            assertFalse(
-                    VirtualPi.read(pi.console).contains("edgerent first boot: done"), "cut before first boot ended");
-            pi.powerOn(card);
+            assertFalse(Lab.read(pi.console).contains("edgerent first boot: done"), "cut before first boot ended");
+            pi.powerOn();
             await(Duration.ofMinutes(15), "the device to start and try the hub (console: " + pi.console + ")", () -> {
                 try {
-                    return pi.onPi(ownerKey, "journalctl -u edgerent-device --no-pager")
+                    return pi.onPi("journalctl -u edgerent-device --no-pager")
                             .out()
                             .contains("will retry registration");
                 } catch (Exception e) {
@@ -115,28 +115,19 @@ class VirtualPiTest {
                 }
             });
             System.out.printf(
-                    "virtual Pi: power on to registering (first boot, reboot, setup, device started) %.0f s;"
+                    "%s: power on to registering (first boot, reboot, setup, device started) %.0f s;"
                             + " hub back to registered and listed %.0f s%n",
-                    bootToTrying, (System.nanoTime() - hubBack) / 1e9);
-            String console = VirtualPi.read(pi.console);
+                    what(), bootToTrying, (System.nanoTime() - hubBack) / 1e9);
+            String console = Lab.read(pi.console);
             assertTrue(console.contains("reboot: Restarting system"), "first boot ended in a reboot");
 
             // The token is spent and gone: from the card's boot partition, the unit file, the processes.
-            String onCard = VirtualPi.run(
-                            Duration.ofSeconds(30),
-                            "mtype",
-                            "-i",
-                            card + "@@" + (8192L * 512),
-                            "::/edgerent/device.conf")
-                    .assertOk()
-                    .out();
+            String onCard = pi.bootFile("edgerent/device.conf");
             assertTrue(onCard.lines().anyMatch(l -> l.equals("TOKEN=") || l.equals("TOKEN=''")), onCard);
             assertFalse(onCard.contains(token), onCard);
-            String where = pi.onPi(
-                            ownerKey,
-                            "cat /etc/systemd/system/edgerent-device.service /var/lib/edgerent/device.conf;"
-                                    + " ps -eo args; grep -c . /var/lib/edgerent/device.args; stat -c %a"
-                                    + " /var/lib/edgerent/device.args")
+            String where = pi.onPi("cat /etc/systemd/system/edgerent-device.service /var/lib/edgerent/device.conf;"
+                            + " ps -eo args; grep -c . /var/lib/edgerent/device.args; stat -c %a"
+                            + " /var/lib/edgerent/device.args")
                     .assertOk()
                     .out();
             assertFalse(where.contains(token), "no unit file, config or process shows the token: " + where);
@@ -145,7 +136,7 @@ class VirtualPiTest {
             // The renter image came from the card, for the Pi's CPU.
             assertEquals(
                     "arm64",
-                    pi.onPi(ownerKey, "docker image inspect -f '{{.Architecture}}' edgerent/renter-base:latest")
+                    pi.onPi("docker image inspect -f '{{.Architecture}}' edgerent/renter-base:latest")
                             .assertOk()
                             .out()
                             .strip());
@@ -153,7 +144,7 @@ class VirtualPiTest {
             // A renter rents it through the hub and runs a command over ssh -J.
             Path renter = dir.resolve("rita");
             Files.createDirectories(renter);
-            VirtualPi.run(
+            Lab.run(
                             Duration.ofSeconds(30),
                             "ssh-keygen",
                             "-q",
@@ -166,7 +157,7 @@ class VirtualPiTest {
                     .assertOk();
             String device = listing(pi, owner).split("\\s+")[0];
             long rentStarted = System.nanoTime();
-            VirtualPi.Result rented = pi.edgerent(
+            Lab.Result rented = pi.edgerent(
                     Duration.ofMinutes(11),
                     renter,
                     "rent",
@@ -194,13 +185,11 @@ class VirtualPiTest {
                     return false;
                 }
             });
-            System.out.printf("virtual Pi: rent to ssh %.0f s%n", (System.nanoTime() - rentStarted) / 1e9);
+            System.out.printf("%s: rent to ssh %.0f s%n", what(), (System.nanoTime() - rentStarted) / 1e9);
 
             // Its storage is LUKS2, open in the guest kernel's dm-crypt.
-            String storage = pi.onPi(
-                            ownerKey,
-                            "dmsetup table --target crypt; for f in /var/lib/edgerent/device/volumes/*.img; do"
-                                    + " cryptsetup luksDump \"$f\" | head -n 3; done")
+            String storage = pi.onPi("dmsetup table --target crypt; for f in /var/lib/edgerent/device/volumes/*.img; do"
+                            + " cryptsetup luksDump \"$f\" | head -n 3; done")
                     .assertOk()
                     .out();
             assertTrue(storage.contains(" crypt aes-xts-plain64 "), storage);
@@ -209,14 +198,13 @@ class VirtualPiTest {
             // A reboot mid-rental: the Pi comes back and serves the rental again. Its volume's key lived only in
             // memory (docs/design.md, Storage and wipe), so the old volume is crypto-erased and a fresh one made:
             // what the renter wrote before is gone, by design, and nothing of it is readable on the card.
-            String bootId = pi.onPi(ownerKey, "cat /proc/sys/kernel/random/boot_id")
-                    .assertOk()
-                    .out();
+            String bootId =
+                    pi.onPi("cat /proc/sys/kernel/random/boot_id").assertOk().out();
             long rebooted = System.nanoTime();
-            pi.onPi(ownerKey, "systemctl reboot");
+            pi.onPi("systemctl reboot");
             await(Duration.ofMinutes(5), "the Pi to come back from its reboot", () -> {
                 try {
-                    VirtualPi.Result id = pi.onPi(ownerKey, "cat /proc/sys/kernel/random/boot_id");
+                    Lab.Result id = pi.onPi("cat /proc/sys/kernel/random/boot_id");
                     return id.code() == 0 && !id.out().equals(bootId);
                 } catch (Exception e) {
                     return false;
@@ -224,9 +212,9 @@ class VirtualPiTest {
             });
             double plainBoot = (System.nanoTime() - rebooted) / 1e9;
             System.out.printf(
-                    "virtual Pi: a plain reboot (to sshd answering) %.0f s; the first power on to registering took"
+                    "%s: a plain reboot (to sshd answering) %.0f s; the first power on to registering took"
                             + " %.1f times that%n",
-                    plainBoot, bootToTrying / plainBoot);
+                    what(), plainBoot, bootToTrying / plainBoot);
             await(Duration.ofMinutes(10), "the rental to be served again after the reboot, on a fresh volume", () -> {
                 try {
                     return renterSsh(pi, renter, rental, "test -e /data/mark && echo kept || echo fresh")
@@ -238,12 +226,12 @@ class VirtualPiTest {
                 }
             });
 
-            VirtualPi.Result ended = pi.edgerent(renter, "end", rental);
+            Lab.Result ended = pi.edgerent(renter, "end", rental);
             ended.assertOk();
             String[] wipe = {""};
             await(Duration.ofMinutes(5), "the wipe record", () -> {
                 try {
-                    VirtualPi.Result w = pi.edgerent(renter, "wipe", rental);
+                    Lab.Result w = pi.edgerent(renter, "wipe", rental);
                     wipe[0] = w.out();
                     return w.code() == 0;
                 } catch (Exception e) {
@@ -252,20 +240,18 @@ class VirtualPiTest {
             });
             assertTrue(wipe[0].contains("LUKS2 key slots erased"), wipe[0]);
             assertTrue(wipe[0].contains(": gone"), wipe[0]);
-            String after = pi.onPi(ownerKey, "dmsetup table --target crypt; ls /var/lib/edgerent/device/volumes")
+            String after = pi.onPi("dmsetup table --target crypt; ls /var/lib/edgerent/device/volumes")
                     .assertOk()
                     .out();
             assertFalse(after.contains("crypt"), "no dm-crypt mapping left: " + after);
-            String firstBoots = VirtualPi.read(pi.console);
+            String firstBoots = Lab.read(pi.console);
             assertEquals(2, count(firstBoots, "edgerent first boot: started"), "first boot ran again after the cut");
             assertEquals(1, count(firstBoots, "edgerent first boot: done"), firstBoots);
 
             // The card as provisioned, flashed again, with another hub's key in place of the pin: the device
             // refuses that hub and says why; with the right pin back, the hub refuses the token, spent already.
-            pi.onPi(ownerKey, "systemctl poweroff");
-            await(Duration.ofMinutes(3), "the Pi to power off", () -> !pi.isOn());
-            String conf = VirtualPi.run(
-                            Duration.ofSeconds(30), "mtype", "-i", boot(reflashed), "::/edgerent/device.conf")
+            pi.powerOff();
+            String conf = Lab.run(Duration.ofSeconds(30), "mtype", "-i", Lab.boot(reflashed), "::/edgerent/device.conf")
                     .assertOk()
                     .out();
             String pin = conf.lines()
@@ -273,7 +259,7 @@ class VirtualPiTest {
                     .findFirst()
                     .orElseThrow()
                     .replaceAll("HUB_KEY='(.*)'", "$1");
-            VirtualPi.run(
+            Lab.run(
                             Duration.ofSeconds(30),
                             "ssh-keygen",
                             "-q",
@@ -288,19 +274,20 @@ class VirtualPiTest {
                     .assertOk();
             String otherKey = Files.readString(dir.resolve("other.pub")).strip().replaceAll(" [^ ]*$", "");
             Path wrongConf = Files.writeString(dir.resolve("device.conf"), conf.replace(pin, otherKey));
-            VirtualPi.run(
+            Lab.run(
                             Duration.ofSeconds(30),
                             "mcopy",
                             "-o",
                             "-i",
-                            boot(reflashed),
+                            Lab.boot(reflashed),
                             wrongConf.toString(),
                             "::/edgerent/device.conf")
                     .assertOk();
-            pi.powerOn(reflashed);
+            pi.flash(reflashed);
+            pi.powerOn();
             await(Duration.ofMinutes(15), "the device to refuse the hub that shows another key", () -> {
                 try {
-                    return pi.onPi(ownerKey, "journalctl -u edgerent-device --no-pager")
+                    return pi.onPi("journalctl -u edgerent-device --no-pager")
                             .out()
                             .contains("in the DTLS handshake it shows the key '" + pin + "'");
                 } catch (Exception e) {
@@ -310,18 +297,16 @@ class VirtualPiTest {
             await(
                     Duration.ofMinutes(2),
                     "the refusal on the console too",
-                    () -> VirtualPi.read(pi.console)
+                    () -> Lab.read(pi.console)
                             .lines()
                             .anyMatch(l ->
                                     l.contains("edgerent device: ") && l.contains("in the DTLS handshake it shows")));
-            pi.onPi(
-                            ownerKey,
-                            "sed -i \"s|^HUB_KEY=.*|HUB_KEY='" + pin + "'|\" /var/lib/edgerent/device.conf"
-                                    + " && systemctl restart edgerent-device")
+            pi.onPi("sed -i \"s|^HUB_KEY=.*|HUB_KEY='" + pin + "'|\" /var/lib/edgerent/device.conf"
+                            + " && systemctl restart edgerent-device")
                     .assertOk();
             await(Duration.ofMinutes(5), "the hub to refuse the spent token, and the device to say so", () -> {
                 try {
-                    return pi.onPi(ownerKey, "journalctl -u edgerent-device --no-pager")
+                    return pi.onPi("journalctl -u edgerent-device --no-pager")
                             .out()
                             .lines()
                             .anyMatch(l -> l.contains("the hub refused the registration")
@@ -335,17 +320,8 @@ class VirtualPiTest {
         }
     }
 
-    private static int count(String text, String what) {
-        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
-    }
-
-    /** The boot partition of a card, for mtools. */
-    private static String boot(Path card) {
-        return card + "@@" + (8192L * 512);
-    }
-
     /** The market's line of olga's device, or "" while there is none. */
-    private static String listing(VirtualPi pi, Path home) throws Exception {
+    private static String listing(Lab pi, Path home) throws Exception {
         return pi.edgerent(home, "market")
                 .out()
                 .lines()
@@ -358,8 +334,7 @@ class VirtualPiTest {
      * {@code ssh -J RENTAL@hub root@RENTAL COMMAND} as the renter: OpenSSH with the renter's key and nothing else.
      * The options are in a config file, as the jump's own ssh reads no -o options from this command line.
      */
-    private static VirtualPi.Result renterSsh(VirtualPi pi, Path renter, String rental, String command)
-            throws Exception {
+    private static Lab.Result renterSsh(Lab pi, Path renter, String rental, String command) throws Exception {
         Path config = renter.resolve("ssh_config");
         if (!Files.exists(config)) {
             Files.writeString(config, """
@@ -374,13 +349,13 @@ class VirtualPiTest {
                       LogLevel ERROR
                     """.formatted(renter.resolve("id")));
         }
-        return pi.inNetns(
+        return pi.here(
                 Duration.ofSeconds(90),
                 "ssh",
                 "-F",
                 config.toString(),
                 "-J",
-                rental + "@" + VirtualPi.HOST + ":" + VirtualPi.SSH_PORT,
+                rental + "@" + pi.hubHost() + ":" + Lab.SSH_PORT,
                 "root@" + rental,
                 command);
     }
