@@ -30,14 +30,17 @@ public record DeviceRow(
         long onlineDay,
         long onlineDayMs,
         Meter meter) {
+    /** A device's columns ({@code d}) and its liveness's ({@code h}, its {@code device_heard} row). */
+    public static final String COLUMNS = "d.id, d.owner, d.current_rental, d.state, h.last_seen, d.assignment_version,"
+            + " d.price_per_hour, d.price_per_gb, d.offered, d.templates, d.region, h.online_day, h.online_day_ms,"
+            + " h.metered_rental, h.metered_ms, h.metered_until";
+
     /** The row of device {@code ?}, its liveness joined. */
     static final String SELECT =
-            "SELECT id, owner, current_rental, state, last_seen, assignment_version, price_per_hour,"
-                    + " price_per_gb, offered, templates, region, online_day, online_day_ms, metered_rental, metered_ms,"
-                    + " metered_until FROM device"
-                    + " JOIN device_heard ON device_id = id WHERE id = ?";
+            "SELECT " + COLUMNS + " FROM device d JOIN device_heard h ON h.device_id = d.id WHERE d.id = ?";
 
-    static DeviceRow of(Sql.Row r) {
+    /** The device in {@code row}, selected first, as {@link #COLUMNS}. */
+    public static DeviceRow of(Sql.Row r) {
         return new DeviceRow(
                 r.text("id"),
                 r.text("owner"),

@@ -224,49 +224,65 @@ public record Channel(
     }
 
     /**
-     * The channel of {@code rental}, in the caller's transaction, if this hub holds it; its billed time and metering
-     * include its device's {@link Meter} while that is the rental's.
+     * A channel's columns, its rental's ({@code r}) and its device's meter ({@code h}, the device's
+     * {@code device_heard} row): its billed time and metering include that {@link Meter} while it is the rental's.
+     * The first column is {@code rental}.
      */
+    public static final String COLUMNS = "c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour,"
+            + " c.price_per_gb, c.fee_bps, c.paid, c.last_sequence,"
+            + " c.billed_ms + CASE WHEN h.metered_rental = c.rental THEN h.metered_ms ELSE 0 END AS billed_ms,"
+            + " CASE WHEN h.metered_rental = c.rental THEN h.metered_until ELSE c.metered_until END AS metered_until,"
+            + " c.egress_bytes, c.usage_sequence, c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state,"
+            + " c.owner_share, c.hub_fee, c.refund, r.state AS rental_state, r.http_bytes_out, c.egress_cap, c.usage_at,"
+            + " r.created_at, c.note";
+
+    /** The channel of {@code rental}, in the caller's transaction, if this hub holds it. */
     static Optional<Channel> find(Sql sql, String rental) {
         return sql.one(
-                        "SELECT c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour, c.price_per_gb,"
-                                + " c.fee_bps, c.paid, c.last_sequence, c.billed_ms + COALESCE(h.metered_ms, 0) AS billed_ms,"
-                                + " COALESCE(h.metered_until, c.metered_until) AS metered_until, c.egress_bytes,"
-                                + " c.usage_sequence, c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state,"
-                                + " c.owner_share, c.hub_fee, c.refund, r.state AS rental_state, r.http_bytes_out,"
-                                + " c.egress_cap, c.usage_at, r.created_at, c.note"
-                                + " FROM channel c JOIN rental r ON r.name = c.rental"
-                                + " LEFT JOIN device_heard h ON h.device_id = c.device_id AND h.metered_rental = c.rental"
-                                + " WHERE c.rental = ?",
+                        "SELECT " + COLUMNS + " FROM channel c JOIN rental r ON r.name = c.rental"
+                                + " LEFT JOIN device_heard h ON h.device_id = c.device_id WHERE c.rental = ?",
                         rental)
-                .map(r -> new Channel(
-                        r.text("rental"),
-                        r.bytes("renter_key"),
-                        r.text("owner"),
-                        r.text("device_id"),
-                        r.integer("deposit"),
-                        new Prices(r.integer("price_per_hour"), r.integer("price_per_gb")),
-                        (int) r.integer("fee_bps"),
-                        r.integer("paid"),
-                        r.integer("last_sequence"),
-                        r.integer("billed_ms"),
-                        r.nullableInteger("metered_until"),
-                        r.integer("egress_bytes"),
-                        r.integer("usage_sequence"),
-                        r.integer("usage_online"),
-                        r.integer("usage_cpu"),
-                        r.integer("usage_in"),
-                        r.nullableInteger("paused_since"),
-                        r.text("state"),
-                        orZero(r.nullableInteger("owner_share")),
-                        orZero(r.nullableInteger("hub_fee")),
-                        orZero(r.nullableInteger("refund")),
-                        r.text("rental_state"),
-                        r.integer("http_bytes_out"),
-                        r.integer("egress_cap"),
-                        r.isNull("usage_at") ? r.integer("created_at") : r.integer("usage_at"),
-                        r.integer("created_at"),
-                        r.text("note")));
+                .map(Channel::of);
+    }
+
+    /**
+     * The channel in {@code row} from its column {@code rental} on, selected as {@link #COLUMNS}; null when the
+     * query found none (an outer join).
+     */
+    public static Channel in(Sql.Row row) {
+        Sql.Row r = row.from("rental");
+        return r.isNull("rental") ? null : of(r);
+    }
+
+    private static Channel of(Sql.Row r) {
+        return new Channel(
+                r.text("rental"),
+                r.bytes("renter_key"),
+                r.text("owner"),
+                r.text("device_id"),
+                r.integer("deposit"),
+                new Prices(r.integer("price_per_hour"), r.integer("price_per_gb")),
+                (int) r.integer("fee_bps"),
+                r.integer("paid"),
+                r.integer("last_sequence"),
+                r.integer("billed_ms"),
+                r.nullableInteger("metered_until"),
+                r.integer("egress_bytes"),
+                r.integer("usage_sequence"),
+                r.integer("usage_online"),
+                r.integer("usage_cpu"),
+                r.integer("usage_in"),
+                r.nullableInteger("paused_since"),
+                r.text("state"),
+                orZero(r.nullableInteger("owner_share")),
+                orZero(r.nullableInteger("hub_fee")),
+                orZero(r.nullableInteger("refund")),
+                r.text("rental_state"),
+                r.integer("http_bytes_out"),
+                r.integer("egress_cap"),
+                r.isNull("usage_at") ? r.integer("created_at") : r.integer("usage_at"),
+                r.integer("created_at"),
+                r.text("note"));
     }
 
     private static long orZero(Long value) {

@@ -89,22 +89,29 @@ public final class Rentals {
     public Assignment heartbeat(String deviceId, Heartbeat heartbeat) {
         Events.Changes changes = events.changes();
         return changes.commit(() -> {
-            DeviceRow device = devices.row(deviceId);
+            // One read: the device, the channel and rental it serves, and what its assignment is made of.
+            Sql.Row row = sql.one(HEARTBEAT, deviceId)
+                    .orElseThrow(
+                            () -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
+            DeviceRow device = DeviceRow.of(row);
             String current = device.currentRental();
-            Channel channel = current == null ? null : channels.channel(current);
+            Channel channel = current == null ? null : Channel.in(row);
             String state = channel == null ? null : channel.rentalState();
+            boolean assignmentRead = true;
             if (PREPARING.equals(state)
                     && channel.vouched()
                     && heartbeat.state() == DeviceState.RENTED
                     && current.equals(heartbeat.rental())) {
                 sql.update("UPDATE rental SET state = ? WHERE name = ?", ACTIVE, current);
                 state = ACTIVE;
+                assignmentRead = false;
             }
             if (ACTIVE.equals(state) && heartbeat.state() == DeviceState.RENTED) {
                 Channels.Metered metered = channels.meter(channel, device.meter());
                 // Written before the decision is applied: an end settles the channel, reading its billed time.
                 devices.heard(device, heartbeat, metered.meter());
                 apply(current, deviceId, metered.decision(), changes);
+                assignmentRead &= metered.decision() == Channels.Decision.NONE;
             } else {
                 devices.heard(device, heartbeat, device.meter());
                 if (ENDING.equals(state) && heartbeat.state() == DeviceState.LISTED) {
@@ -113,9 +120,11 @@ public final class Rentals {
                             "UPDATE device SET current_rental = NULL, assignment_version = assignment_version + 1 WHERE id = ?",
                             deviceId);
                     changes.rentalClosed(current);
+                    assignmentRead = false;
                 }
             }
-            return assignmentOf(deviceId);
+            // What the heartbeat changed of the assignment is read again; otherwise it is as read above.
+            return assignmentRead ? assignmentOf(row) : assignmentOf(deviceId);
         });
     }
 
@@ -361,19 +370,35 @@ public final class Rentals {
                 r.template());
     }
 
+    /**
+     * A heartbeat's one read: the device ({@link DeviceRow#COLUMNS}, first), the channel of the rental it serves
+     * ({@link Channel#COLUMNS}, from its column {@code rental}), and the rest of what {@link #assignmentOf(Sql.Row)}
+     * reads.
+     */
+    private static final String HEARTBEAT = "SELECT " + DeviceRow.COLUMNS + ", " + Channel.COLUMNS + ","
+            + " r.ssh_key, r.template, r.ends_at, r.password_sha256 FROM device d"
+            + " JOIN device_heard h ON h.device_id = d.id LEFT JOIN rental r ON r.name = d.current_rental"
+            + " LEFT JOIN channel c ON c.rental = d.current_rental WHERE d.id = ?";
+
     private Assignment assignmentOf(String deviceId) {
-        Sql.Row a = sql.one(
-                        "SELECT d.assignment_version, d.current_rental, r.state, r.ssh_key, r.template, r.ends_at,"
-                                + " r.password_sha256, c.paused_since, c.last_sequence FROM device d LEFT JOIN rental r ON r.name = d.current_rental"
+        return assignmentOf(sql.one(
+                        "SELECT d.assignment_version, d.current_rental, r.state AS rental_state, r.ssh_key, r.template,"
+                                + " r.ends_at, r.password_sha256, c.paused_since, c.last_sequence FROM device d"
+                                + " LEFT JOIN rental r ON r.name = d.current_rental"
                                 + " LEFT JOIN channel c ON c.rental = d.current_rental WHERE d.id = ?",
                         deviceId)
-                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
+                .orElseThrow(
+                        () -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub")));
+    }
+
+    /** The assignment in a row with a device's assignment_version and current_rental, and its rental's and channel's. */
+    private static Assignment assignmentOf(Sql.Row a) {
         String current = a.text("current_rental");
         long version = a.integer("assignment_version");
         // A rental is served once its first voucher is stored: until then the device is told nothing.
         if (current == null
-                || a.text("state").equals(ENDING)
-                || a.text("state").equals(ENDED)
+                || a.text("rental_state").equals(ENDING)
+                || a.text("rental_state").equals(ENDED)
                 || a.integer("last_sequence") < 0) {
             return new Assignment(version, null);
         }

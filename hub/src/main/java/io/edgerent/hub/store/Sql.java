@@ -426,6 +426,17 @@ public final class Sql {
                     "no column " + name + " in this row (it has " + String.join(", ", names) + ")");
         }
 
+        /**
+         * The columns from the first one selected as {@code name} on: the part of a row that one query made of
+         * several parts, each selected by its own column list, where names repeat from part to part.
+         */
+        public Row from(String name) {
+            int i = column(name) - 1;
+            return new Row(
+                    java.util.Arrays.copyOfRange(names, i, names.length),
+                    java.util.Arrays.copyOfRange(values, i, values.length));
+        }
+
         public String text(String name) {
             return text(column(name));
         }

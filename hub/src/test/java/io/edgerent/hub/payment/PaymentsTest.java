@@ -214,6 +214,50 @@ public class PaymentsTest {
         assertTrue(after.version() > before.version(), "with a new version, which its observation announces");
     }
 
+    /**
+     * A heartbeat answers the device's assignment from the read it made first when it changed none of it, and reads
+     * it again when it did: either way, what the device is told is what the hub holds once the heartbeat committed.
+     */
+    @Test
+    void each_heartbeat_answers_the_assignment_as_it_stands_after_it_served_paused_resumed_and_ended() {
+        String rental = services.rentals()
+                .rent(renterKey, new RentRequest(device, 1, SSH_KEY, 3600, 1000), SSH_KEY)
+                .name();
+        Assignment unpaid = told(new Heartbeat(DeviceState.LISTED, null, PRICES));
+        assertEquals(null, unpaid.rental(), "not served before a voucher");
+        pay(rental, 10, 0);
+        Assignment served = told(new Heartbeat(DeviceState.RENTED, rental, PRICES)); // preparing -> active
+        assertEquals(rental, served.rental().name());
+        assertEquals(java.util.List.of(SSH_KEY), served.rental().authorizedKeys());
+        assertFalse(served.rental().paused());
+        for (int i = 0; i < 10; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            assertEquals(served, told(new Heartbeat(DeviceState.RENTED, rental, PRICES)), "second " + (i + 1));
+        }
+        clock.advance(Duration.ofSeconds(1));
+        Assignment paused = told(new Heartbeat(DeviceState.RENTED, rental, PRICES)); // 11 s due, 10 promised
+        assertTrue(paused.rental().paused(), "told to pause by the heartbeat that went beyond what was paid");
+        assertTrue(paused.version() > served.version());
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(paused, told(new Heartbeat(DeviceState.RENTED, rental, PRICES)), "still paused");
+        pay(rental, 100, 1);
+        Assignment resumed = told(new Heartbeat(DeviceState.RENTED, rental, PRICES));
+        assertFalse(resumed.rental().paused());
+        services.rentals().end(renterKey, rental);
+        Assignment ending = told(new Heartbeat(DeviceState.RENTED, rental, PRICES));
+        assertEquals(null, ending.rental(), "told to stop");
+        Assignment free = told(new Heartbeat(DeviceState.LISTED, null, PRICES)); // the device wiped it
+        assertEquals(null, free.rental());
+        assertTrue(free.version() > ending.version(), "the rental left the device: a new version");
+    }
+
+    /** What a heartbeat answers, checked against the assignment read on its own after it. */
+    private Assignment told(Heartbeat heartbeat) {
+        Assignment answered = services.rentals().heartbeat(device, heartbeat);
+        assertEquals(services.rentals().assignment(device), answered);
+        return answered;
+    }
+
     @Test
     void settlement_pays_the_owner_less_the_fee_refunds_the_rest_and_happens_once() {
         String rental = rentActive(1000);
