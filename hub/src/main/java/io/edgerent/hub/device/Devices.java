@@ -3,6 +3,7 @@ package io.edgerent.hub.device;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.events.Events;
 import io.edgerent.hub.payment.Meter;
+import io.edgerent.hub.store.HeardJournal;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.DeviceState;
@@ -42,9 +43,11 @@ public final class Devices {
     private final HubConfig config;
     private final Clock clock;
     private final Events events;
+    private final HeardJournal journal;
 
     public Devices(Sql sql, HubConfig config, Clock clock, Events events) {
         this.sql = sql;
+        this.journal = new HeardJournal(sql);
         this.config = config;
         this.clock = clock;
         this.events = events;
@@ -132,6 +135,7 @@ public final class Devices {
                     "INSERT INTO device_heard(device_id, last_seen, online_day, online_day_ms) VALUES (?, ?, 0, 0)",
                     id,
                     now);
+            journal.wrote(id);
             int httpPort = reserveHttpPort(id);
             sql.update(
                     "UPDATE owner_token SET used_by = ?, used_at = ? WHERE token = ?", id, now, registration.token());
@@ -189,6 +193,7 @@ public final class Devices {
                 meter.millis(),
                 meter.until(),
                 device.id());
+        journal.wrote(device.id());
         if (!heartbeat.state().name().equals(device.state())
                 || !heartbeat.prices().equals(device.prices())
                 || heartbeat.offered() != device.offered()
@@ -226,6 +231,11 @@ public final class Devices {
         } else {
             LOG.warn("device {} sent a home proof that does not name this hub with its key: dropped", deviceId);
         }
+    }
+
+    /** One step of keeping the journal of devices' liveness short ({@link HeardJournal}); the hub runs it every second. */
+    public void compactJournal() {
+        journal.compactStep();
     }
 
     /** Whether a device last heard from at {@code lastSeen} counts as online now. */
