@@ -3,6 +3,8 @@ package io.edgerent.hub.store;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * On the embedded database, {@code device_heard} (each device's liveness and meter, written at every heartbeat) is
@@ -15,6 +17,7 @@ import java.sql.Statement;
  * rows a step. On PostgreSQL the table is an ordinary one and this does nothing.
  */
 public final class HeardJournal {
+    private static final Logger LOG = LoggerFactory.getLogger(HeardJournal.class);
     static final String COLUMNS =
             "device_id, last_seen, online_day, online_day_ms, metered_rental, metered_ms, metered_until";
     /** A pass over every device takes about this long, whatever the fleet's size. */
@@ -116,13 +119,21 @@ public final class HeardJournal {
      * the journal is cut to those rows.
      */
     static void restore(Connection c) throws SQLException {
+        long started = System.nanoTime();
         String latest = "SELECT MAX(seq) FROM heard_journal GROUP BY device_id";
         try (Statement s = c.createStatement()) {
             s.executeUpdate("DELETE FROM device_heard");
-            s.executeUpdate("INSERT INTO device_heard(" + COLUMNS + ") SELECT " + COLUMNS
+            int devices = s.executeUpdate("INSERT INTO device_heard(" + COLUMNS + ") SELECT " + COLUMNS
                     + " FROM heard_journal WHERE seq IN (" + latest + ")");
-            s.executeUpdate("DELETE FROM heard_journal WHERE seq NOT IN (" + latest + ")");
+            int cut = s.executeUpdate("DELETE FROM heard_journal WHERE seq NOT IN (" + latest + ")");
+            c.commit();
+            if (devices > 0) {
+                LOG.info(
+                        "devices' liveness: {} rows from the journal, {} older ones dropped, in {} ms",
+                        devices,
+                        cut,
+                        (System.nanoTime() - started) / 1_000_000);
+            }
         }
-        c.commit();
     }
 }
