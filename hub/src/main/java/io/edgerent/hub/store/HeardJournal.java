@@ -45,13 +45,29 @@ public final class HeardJournal {
         this.on = !sql.isPostgres();
     }
 
-    /** After a write of the device's {@code device_heard} row, in the caller's transaction: the row, appended. */
-    public void wrote(String deviceId) {
+    /**
+     * After a write of the device's {@code device_heard} row, in the caller's transaction: the row as written,
+     * appended. The values come from the caller (who read the row in the same transaction and wrote it), not from
+     * reading the row again: that read was most of what an append cost.
+     */
+    public void wrote(
+            String deviceId,
+            long lastSeen,
+            long onlineDay,
+            long onlineDayMs,
+            String meteredRental,
+            long meteredMs,
+            Long meteredUntil) {
         if (on) {
             sql.update(
-                    "INSERT INTO heard_journal(" + COLUMNS + ") SELECT " + COLUMNS
-                            + " FROM device_heard WHERE device_id = ?",
-                    deviceId);
+                    "INSERT INTO heard_journal(" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    deviceId,
+                    lastSeen,
+                    onlineDay,
+                    onlineDayMs,
+                    meteredRental,
+                    meteredMs,
+                    meteredUntil);
         }
     }
 

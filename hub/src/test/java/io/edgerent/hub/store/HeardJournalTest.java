@@ -64,7 +64,15 @@ class HeardJournalTest {
                 services.rentals().heartbeat(devices.get(0), new Heartbeat(DeviceState.RENTED, rental, PRICES));
                 services.rentals().heartbeat(devices.get(1), new Heartbeat(DeviceState.LISTED, null, PRICES));
             }
+            // Up to a minute before midnight, then heartbeats across it: the day's online time starts again.
+            long toMidnight = 86_400_000L - Math.floorMod(clock.millis(), 86_400_000L);
+            clock.advance(Duration.ofMillis(toMidnight - 60_000));
+            for (int s = 0; s < 4; s++) {
+                clock.advance(Duration.ofSeconds(30));
+                services.rentals().heartbeat(devices.get(1), new Heartbeat(DeviceState.LISTED, null, PRICES));
+            }
             heard = heardRows(new Sql(database));
+            assertTrue(heard.contains(", 90000, null, 0, null]"), "a new day, 90 s online so far: " + heard);
             due = services.payments().channel(renterKey, rental).due();
             assertTrue(due >= 46, "the rental was metered: " + due);
             Files.copy(

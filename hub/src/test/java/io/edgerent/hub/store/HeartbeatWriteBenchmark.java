@@ -91,7 +91,7 @@ public final class HeartbeatWriteBenchmark {
                                 sql.update(HEARD.replace("device_heard", "heard_on_disk"), now, 1000, r, 1000, now, d)),
                 new Write("device_heard in memory and its row appended to the journal (V20, now)", (d, r, now) -> {
                     sql.update(HEARD, now, 1000, r, 1000, now, d);
-                    journal.wrote(d);
+                    journal.wrote(d, now, 1, 1000, r, 1000, now);
                 }));
         double[] micros = new double[writes.size()];
         int rounds = 5;
