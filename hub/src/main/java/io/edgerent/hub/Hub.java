@@ -154,19 +154,6 @@ public final class Hub implements AutoCloseable {
             clockwork.scheduleWithFixedDelay(
                     () -> {
                         try {
-                            services.devices().compactJournal();
-                        } catch (DatabaseUnavailable away) {
-                            // Sql said so once; the next round tries again
-                        } catch (RuntimeException e) {
-                            LOG.error("compacting the journal of devices' liveness failed", e);
-                        }
-                    },
-                    1,
-                    1,
-                    TimeUnit.SECONDS);
-            clockwork.scheduleWithFixedDelay(
-                    () -> {
-                        try {
                             accounts.pruneExpired();
                         } catch (DatabaseUnavailable away) {
                             // Sql said so once; the next round tries again

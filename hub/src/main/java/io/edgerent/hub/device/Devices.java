@@ -3,7 +3,6 @@ package io.edgerent.hub.device;
 import io.edgerent.hub.config.HubConfig;
 import io.edgerent.hub.events.Events;
 import io.edgerent.hub.payment.Meter;
-import io.edgerent.hub.store.HeardJournal;
 import io.edgerent.hub.store.Sql;
 import io.edgerent.protocol.Cbor;
 import io.edgerent.protocol.DeviceState;
@@ -43,11 +42,9 @@ public final class Devices {
     private final HubConfig config;
     private final Clock clock;
     private final Events events;
-    private final HeardJournal journal;
 
     public Devices(Sql sql, HubConfig config, Clock clock, Events events) {
         this.sql = sql;
-        this.journal = new HeardJournal(sql);
         this.config = config;
         this.clock = clock;
         this.events = events;
@@ -135,7 +132,6 @@ public final class Devices {
                     "INSERT INTO device_heard(device_id, last_seen, online_day, online_day_ms) VALUES (?, ?, 0, 0)",
                     id,
                     now);
-            journal.wrote(id, now, 0, 0, null, 0, null);
             int httpPort = reserveHttpPort(id);
             sql.update(
                     "UPDATE owner_token SET used_by = ?, used_at = ? WHERE token = ?", id, now, registration.token());
@@ -162,33 +158,24 @@ public final class Devices {
         long gap = now - device.lastSeen();
         long online = gap > 0 && gap <= config.offlineAfter().toMillis() ? gap : 0;
         long today = Math.floorDiv(now, DAY_MILLIS);
-        // The row as this transaction leaves it (for the journal): on the embedded database this writer is the only
-        // one, so what it read is what is there.
-        long day = device.onlineDay();
-        long dayMs = device.onlineDayMs();
-        if (day != today
+        if (device.onlineDay() != today
                 && sql.update(
                                 "UPDATE device_heard SET online_day = ?, online_day_ms = 0 WHERE device_id = ?"
                                         + " AND online_day = ?",
                                 today,
                                 device.id(),
-                                day)
-                        == 1) {
-            day = today;
-            dayMs = 0;
-            if (device.onlineDayMs() > 0) {
-                // A new day: the day before goes to the history the 30-day uptime is read from, and what is older
-                // leaves it.
-                sql.update(
-                        "INSERT INTO device_online(device_id, on_day, online_ms) VALUES (?, ?, ?)",
-                        device.id(),
-                        device.onlineDay(),
-                        device.onlineDayMs());
-                sql.update(
-                        "DELETE FROM device_online WHERE device_id = ? AND on_day <= ?",
-                        device.id(),
-                        today - UPTIME_DAYS);
-            }
+                                device.onlineDay())
+                        == 1
+                && device.onlineDayMs() > 0) {
+            // A new day: the day before goes to the history the 30-day uptime is read from, and what is older leaves
+            // it.
+            sql.update(
+                    "INSERT INTO device_online(device_id, on_day, online_ms) VALUES (?, ?, ?)",
+                    device.id(),
+                    device.onlineDay(),
+                    device.onlineDayMs());
+            sql.update(
+                    "DELETE FROM device_online WHERE device_id = ? AND on_day <= ?", device.id(), today - UPTIME_DAYS);
         }
         if (heartbeat.homeProof() != null) {
             keepHomeProof(device.id(), heartbeat.homeProof());
@@ -202,7 +189,6 @@ public final class Devices {
                 meter.millis(),
                 meter.until(),
                 device.id());
-        journal.wrote(device.id(), now, day, dayMs + online, meter.rental(), meter.millis(), meter.until());
         if (!heartbeat.state().name().equals(device.state())
                 || !heartbeat.prices().equals(device.prices())
                 || heartbeat.offered() != device.offered()
@@ -240,11 +226,6 @@ public final class Devices {
         } else {
             LOG.warn("device {} sent a home proof that does not name this hub with its key: dropped", deviceId);
         }
-    }
-
-    /** One step of keeping the journal of devices' liveness short ({@link HeardJournal}); the hub runs it every second. */
-    public void compactJournal() {
-        journal.compactStep();
     }
 
     /** Whether a device last heard from at {@code lastSeen} counts as online now. */

@@ -66,7 +66,6 @@ public final class Database implements AutoCloseable {
                 + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
         try {
             Database db = migrated(new Database(DriverManager.getConnection(url, USER, ""), null), url, USER, "");
-            HeardJournal.restore(db.connection);
             db.embeddedUrl = url;
             db.store = ((SessionLocal)
                             db.connection.unwrap(JdbcConnection.class).getSession())

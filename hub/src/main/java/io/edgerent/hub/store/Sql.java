@@ -78,11 +78,6 @@ public final class Sql {
         this.postgres = database.isPostgres();
     }
 
-    /** Whether the database is PostgreSQL (otherwise the embedded one). */
-    public boolean isPostgres() {
-        return postgres;
-    }
-
     /** What is told how long each commit took (the hub's metrics). */
     public interface CommitTimer {
         void committed(long nanos);

@@ -23,16 +23,11 @@ import java.util.List;
  * What a heartbeat's write costs on the embedded database, with N devices registered, rented and paid for, each
  * way it has been written, in group-commit-sized transactions of 128, in the same run: the device row (before
  * V18); the narrow liveness row ({@code device_heard}) and the rental's channel row for its meter (V18); the
- * liveness row with the meter in it (V19), these two on a copy of the table on disk as it was; the row in memory
- * and appended to the journal (V20, what a heartbeat of a served rental writes now). Run with
+ * liveness row with the meter in it (V19, what a heartbeat of a served rental writes now). Run with
  * scripts/bench-heartbeat-write.sh [DEVICES]; results in docs/benchmarks.md.
  */
 public final class HeartbeatWriteBenchmark {
     private static final int PER_COMMIT = 128;
-    /** The heartbeat's update of a device's liveness and meter, as Devices.heard makes it. */
-    private static final String HEARD =
-            "UPDATE device_heard SET last_seen = ?, online_day_ms = online_day_ms + ?, metered_rental = ?,"
-                    + " metered_ms = metered_ms + ?, metered_until = ? WHERE device_id = ?";
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
@@ -65,20 +60,12 @@ public final class HeartbeatWriteBenchmark {
         System.out.printf(
                 "%,d devices registered, rented and paid for in %d s%n",
                 n, (System.nanoTime() - started) / 1_000_000_000L);
-        // device_heard as V18 and V19 left it, on disk: V20 moved the table into memory, with a journal.
-        sql.transaction(() -> {
-            sql.update("CREATE TABLE heard_on_disk(device_id VARCHAR(16) PRIMARY KEY, last_seen BIGINT NOT NULL,"
-                    + " online_day BIGINT NOT NULL, online_day_ms BIGINT NOT NULL, metered_rental VARCHAR(16),"
-                    + " metered_ms BIGINT DEFAULT 0 NOT NULL, metered_until BIGINT)");
-            sql.update("INSERT INTO heard_on_disk SELECT * FROM device_heard");
-        });
-        HeardJournal journal = new HeardJournal(sql);
         List<Write> writes = List.of(
                 new Write(
                         "the device row (before V18)",
                         (d, r, now) -> sql.update("UPDATE device SET registered_at = ? WHERE id = ?", now, d)),
                 new Write("device_heard and the channel's meter (V18)", (d, r, now) -> {
-                    sql.update("UPDATE heard_on_disk SET last_seen = ? WHERE device_id = ?", now, d);
+                    sql.update("UPDATE device_heard SET last_seen = ? WHERE device_id = ?", now, d);
                     sql.update(
                             "UPDATE channel SET billed_ms = billed_ms + ?, metered_until = ? WHERE rental = ?",
                             1000,
@@ -86,13 +73,16 @@ public final class HeartbeatWriteBenchmark {
                             r);
                 }),
                 new Write(
-                        "device_heard with the meter (V19)",
-                        (d, r, now) ->
-                                sql.update(HEARD.replace("device_heard", "heard_on_disk"), now, 1000, r, 1000, now, d)),
-                new Write("device_heard in memory and its row appended to the journal (V20, now)", (d, r, now) -> {
-                    sql.update(HEARD, now, 1000, r, 1000, now, d);
-                    journal.wrote(d, now, 1, 1000, r, 1000, now);
-                }));
+                        "device_heard with the meter (V19, now)",
+                        (d, r, now) -> sql.update(
+                                "UPDATE device_heard SET last_seen = ?, online_day_ms = online_day_ms + ?, metered_rental = ?,"
+                                        + " metered_ms = metered_ms + ?, metered_until = ? WHERE device_id = ?",
+                                now,
+                                1000,
+                                r,
+                                1000,
+                                now,
+                                d)));
         double[] micros = new double[writes.size()];
         int rounds = 5;
         for (int round = 0; round <= rounds; round++) { // round 0 warms up
@@ -112,8 +102,9 @@ public final class HeartbeatWriteBenchmark {
                     "a heartbeat's write, %s: %.1f us%n", writes.get(w).name(), micros[w]);
         }
         System.out.printf(
-                "ratios (a served rental's heartbeat): V19/V18 %.2f, V20/V19 %.2f%n",
-                micros[2] / micros[1], micros[3] / micros[2]);
+                "ratio V19/V18 (a served rental's heartbeat) %.2f; V18's device_heard alone was the device row's"
+                        + " replacement (see docs/benchmarks.md)%n",
+                micros[2] / micros[1]);
         try (var files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }

@@ -121,8 +121,8 @@ class HubCrashTest {
                 Duration.ofSeconds(30),
                 "vouchers acknowledged on every channel",
                 () -> streams.stream().allMatch(s -> s.ackedSequence.get() >= 3));
-        // Every device serves its rental for a while (the meter runs on its liveness row, in memory with a journal
-        // on the embedded database): what the hub billed before the kill, it bills after the restart.
+        // Every device serves its rental for a while (the meter runs on its liveness row, device_heard): what the hub
+        // billed before the kill, it bills after the restart.
         for (int round = 0; round < 3; round++) {
             Thread.sleep(1100);
             for (Stream s : streams) {
