@@ -57,8 +57,11 @@ abstract class Lab implements AutoCloseable {
     /** {@code command} (its program and arguments) as it runs on the network that reaches the Pi and the hub. */
     abstract List<String> onTheNetwork(List<String> command);
 
-    /** HOST:PORT of the Pi's sshd, as this machine reaches it. */
-    abstract String piSsh();
+    /** The Pi's address, as this machine reaches its sshd. */
+    abstract String piHost();
+
+    /** The port of the Pi's sshd, as this machine reaches it. */
+    abstract int piSshPort();
 
     /** A file of the card's boot partition, read as the Pi now sees it (the Pi on). */
     String bootFile(String name) throws IOException, InterruptedException {
@@ -116,15 +119,13 @@ abstract class Lab implements AutoCloseable {
 
     /** A command on the Pi as root, over SSH with the owner's key. */
     Result onPi(String command) throws IOException, InterruptedException {
-        String ssh = piSsh();
-        int colon = ssh.lastIndexOf(':');
         return here(
                 Duration.ofSeconds(120),
                 "ssh",
                 "-i",
                 ownerKey.toString(),
                 "-p",
-                ssh.substring(colon + 1),
+                String.valueOf(piSshPort()),
                 "-o",
                 "IdentitiesOnly=yes",
                 "-o",
@@ -139,7 +140,7 @@ abstract class Lab implements AutoCloseable {
                 "ConnectTimeout=20",
                 "-o",
                 "LogLevel=ERROR",
-                "root@" + ssh.substring(0, colon).replaceAll("[\\[\\]]", ""),
+                "root@" + piHost(),
                 command);
     }
 

@@ -140,9 +140,13 @@ final class RealLab extends Lab {
     }
 
     @Override
-    String piSsh() {
-        String address = env.get("EDGERENT_PI_ADDRESS");
-        return (address.contains(":") ? "[" + address + "]" : address) + ":22";
+    String piHost() {
+        return env.get("EDGERENT_PI_ADDRESS");
+    }
+
+    @Override
+    int piSshPort() {
+        return 22;
     }
 
     private void shell(String variable) throws IOException, InterruptedException {

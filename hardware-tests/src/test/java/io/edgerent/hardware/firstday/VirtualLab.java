@@ -86,8 +86,13 @@ final class VirtualLab extends Lab {
     }
 
     @Override
-    String piSsh() {
-        return "127.0.0.1:" + PI_SSH;
+    String piHost() {
+        return "127.0.0.1";
+    }
+
+    @Override
+    int piSshPort() {
+        return PI_SSH;
     }
 
     /** Read from the card's raw bytes (mtools), not through the Pi: what is on the card, whatever the Pi says. */

@@ -90,9 +90,7 @@ public final class Rentals {
         Events.Changes changes = events.changes();
         return changes.commit(() -> {
             // One read: the device, the channel and rental it serves, and what its assignment is made of.
-            Sql.Row row = sql.one(HEARTBEAT, deviceId)
-                    .orElseThrow(
-                            () -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
+            Sql.Row row = heartbeatRow(deviceId);
             DeviceRow device = DeviceRow.of(row);
             String current = device.currentRental();
             Channel channel = current == null ? null : Channel.in(row);
@@ -380,15 +378,14 @@ public final class Rentals {
             + " JOIN device_heard h ON h.device_id = d.id LEFT JOIN rental r ON r.name = d.current_rental"
             + " LEFT JOIN channel c ON c.rental = d.current_rental WHERE d.id = ?";
 
+    /** The device's row as {@link #HEARTBEAT} reads it; a device this hub does not know is refused. */
+    private Sql.Row heartbeatRow(String deviceId) {
+        return sql.one(HEARTBEAT, deviceId)
+                .orElseThrow(() -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub"));
+    }
+
     private Assignment assignmentOf(String deviceId) {
-        return assignmentOf(sql.one(
-                        "SELECT d.assignment_version, d.current_rental, r.state AS rental_state, r.ssh_key, r.template,"
-                                + " r.ends_at, r.password_sha256, c.paused_since, c.last_sequence FROM device d"
-                                + " LEFT JOIN rental r ON r.name = d.current_rental"
-                                + " LEFT JOIN channel c ON c.rental = d.current_rental WHERE d.id = ?",
-                        deviceId)
-                .orElseThrow(
-                        () -> new RefusedException(ErrorCode.NOT_FOUND, "no device " + deviceId + " on this hub")));
+        return assignmentOf(heartbeatRow(deviceId));
     }
 
     /** The assignment in a row with a device's assignment_version and current_rental, and its rental's and channel's. */
