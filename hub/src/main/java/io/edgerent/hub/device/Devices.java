@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -118,20 +119,27 @@ public final class Devices {
             int port = freeTunnelPort();
             String id = Names.newDeviceId();
             long now = now();
+            // Numbered here, not by the database: its sequences are spelled differently in H2 and PostgreSQL. Hubs
+            // sharing PostgreSQL that pick the same number conflict on this read, and the loser runs again.
+            long heard = sql.one("SELECT COALESCE(MAX(id), 0) + 1 FROM device_heard")
+                    .orElseThrow()
+                    .integer(1);
+            sql.update(
+                    "INSERT INTO device_heard(id, last_seen, online_day, online_day_ms, metered_ms)"
+                            + " VALUES (?, ?, 0, 0, 0)",
+                    heard,
+                    now);
             sql.update(
                     "INSERT INTO device(id, owner, public_key, tunnel_port, facts, state, assignment_version,"
-                            + " registered_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                            + " registered_at, heard) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
                     id,
                     token.text("owner"),
                     registration.publicKey(),
                     port,
                     Cbor.encode(registration.facts().toCbor()),
                     DeviceState.LISTED.name(),
-                    now);
-            sql.update(
-                    "INSERT INTO device_heard(device_id, last_seen, online_day, online_day_ms) VALUES (?, ?, 0, 0)",
-                    id,
-                    now);
+                    now,
+                    heard);
             int httpPort = reserveHttpPort(id);
             sql.update(
                     "UPDATE owner_token SET used_by = ?, used_at = ? WHERE token = ?", id, now, registration.token());
@@ -150,8 +158,8 @@ public final class Devices {
     /**
      * Records, in the caller's transaction, that the device {@code device} is alive, in which state and at which
      * prices, and counts the time since its last heartbeat as online when it was not too long. Its liveness is one
-     * narrow row ({@code device_heard}), with the meter of the rental it serves, {@code meter}; the device's own row is
-     * written only when what it says changed.
+     * row of numbers ({@code device_heard}), with the time of the meter of the rental it serves, {@code meter}; the
+     * device's own row is written only when what it says changed, or the meter starts on another rental.
      */
     public void heard(DeviceRow device, Heartbeat heartbeat, Meter meter) {
         long now = now();
@@ -160,10 +168,10 @@ public final class Devices {
         long today = Math.floorDiv(now, DAY_MILLIS);
         if (device.onlineDay() != today
                 && sql.update(
-                                "UPDATE device_heard SET online_day = ?, online_day_ms = 0 WHERE device_id = ?"
+                                "UPDATE device_heard SET online_day = ?, online_day_ms = 0 WHERE id = ?"
                                         + " AND online_day = ?",
                                 today,
-                                device.id(),
+                                device.heard(),
                                 device.onlineDay())
                         == 1
                 && device.onlineDayMs() > 0) {
@@ -181,14 +189,17 @@ public final class Devices {
             keepHomeProof(device.id(), heartbeat.homeProof());
         }
         sql.update(
-                "UPDATE device_heard SET last_seen = ?, online_day_ms = online_day_ms + ?, metered_rental = ?,"
-                        + " metered_ms = ?, metered_until = ? WHERE device_id = ?",
+                "UPDATE device_heard SET last_seen = ?, online_day_ms = online_day_ms + ?, metered_ms = ?,"
+                        + " metered_until = ? WHERE id = ?",
                 now,
                 online,
-                meter.rental(),
                 meter.millis(),
                 meter.until(),
-                device.id());
+                device.heard());
+        if (!Objects.equals(meter.rental(), device.meter().rental())) {
+            // Once a rental: the meter starts running for another one.
+            sql.update("UPDATE device SET metered_rental = ? WHERE id = ?", meter.rental(), device.id());
+        }
         if (!heartbeat.state().name().equals(device.state())
                 || !heartbeat.prices().equals(device.prices())
                 || heartbeat.offered() != device.offered()

@@ -50,9 +50,9 @@ public final class Market {
         }
         List<Listing> listings = new ArrayList<>();
         for (Sql.Row r : sql.all(
-                "SELECT id, owner, state, current_rental, last_seen, facts, price_per_hour, price_per_gb, templates,"
-                        + " region, online_day, online_day_ms, registered_at, flagged FROM device"
-                        + " JOIN device_heard ON device_id = id WHERE " + where
+                "SELECT d.id, owner, state, current_rental, last_seen, facts, price_per_hour, price_per_gb, templates,"
+                        + " region, online_day, online_day_ms, registered_at, flagged FROM device d"
+                        + " JOIN device_heard h ON h.id = d.heard WHERE " + where
                         + " ORDER BY registered_at",
                 arguments.toArray())) {
             HardwareFacts facts = HardwareFacts.from(Cbor.decodeMap(r.bytes("facts")));

@@ -224,14 +224,15 @@ public record Channel(
     }
 
     /**
-     * A channel's columns, its rental's ({@code r}) and its device's meter ({@code h}, the device's
-     * {@code device_heard} row): its billed time and metering include that {@link Meter} while it is the rental's.
+     * A channel's columns, its rental's ({@code r}) and its device's meter (the rental it runs for on the device row
+     * {@code d}, its time in the device's {@code device_heard} row {@code h}): its billed time and metering include
+     * that {@link Meter} while it is the rental's.
      * The first column is {@code rental}.
      */
     public static final String COLUMNS = "c.rental, c.renter_key, c.owner, c.device_id, c.deposit, c.price_per_hour,"
             + " c.price_per_gb, c.fee_bps, c.paid, c.last_sequence,"
-            + " c.billed_ms + CASE WHEN h.metered_rental = c.rental THEN h.metered_ms ELSE 0 END AS billed_ms,"
-            + " CASE WHEN h.metered_rental = c.rental THEN h.metered_until ELSE c.metered_until END AS metered_until,"
+            + " c.billed_ms + CASE WHEN d.metered_rental = c.rental THEN h.metered_ms ELSE 0 END AS billed_ms,"
+            + " CASE WHEN d.metered_rental = c.rental THEN h.metered_until ELSE c.metered_until END AS metered_until,"
             + " c.egress_bytes, c.usage_sequence, c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state,"
             + " c.owner_share, c.hub_fee, c.refund, r.state AS rental_state, r.http_bytes_out, c.egress_cap, c.usage_at,"
             + " r.created_at, c.note";
@@ -240,7 +241,8 @@ public record Channel(
     static Optional<Channel> find(Sql sql, String rental) {
         return sql.one(
                         "SELECT " + COLUMNS + " FROM channel c JOIN rental r ON r.name = c.rental"
-                                + " LEFT JOIN device_heard h ON h.device_id = c.device_id WHERE c.rental = ?",
+                                + " LEFT JOIN device d ON d.id = c.device_id LEFT JOIN device_heard h ON h.id = d.heard"
+                                + " WHERE c.rental = ?",
                         rental)
                 .map(Channel::of);
     }

@@ -27,7 +27,7 @@ public final class Access {
     public Optional<HttpRoute> httpRoute(String rental) {
         return sql.transaction(() -> sql.one(
                         "SELECT r.state, c.paused_since, h.last_seen, d.http_tunnel_port, d.tunnel_at FROM rental r"
-                                + " JOIN device d ON d.id = r.device_id JOIN device_heard h ON h.device_id = r.device_id"
+                                + " JOIN device d ON d.id = r.device_id JOIN device_heard h ON h.id = d.heard"
                                 + " LEFT JOIN channel c ON c.rental = r.name WHERE r.name = ?",
                         rental)
                 .map(r -> new HttpRoute(

@@ -302,9 +302,10 @@ class LedgerPropertiesTest {
             }
             for (Sql.Row c : sql.all(
                     // Billed time as the hub reads it: the channel's own and its device's meter while that is its.
-                    "SELECT c.rental, deposit, owner_share, hub_fee, refund, state, billed_ms + COALESCE(h.metered_ms, 0),"
-                            + " paid, egress_bytes, egress_cap FROM channel c LEFT JOIN device_heard h"
-                            + " ON h.device_id = c.device_id AND h.metered_rental = c.rental")) {
+                    "SELECT c.rental, deposit, owner_share, hub_fee, refund, c.state, billed_ms + COALESCE(h.metered_ms, 0),"
+                            + " paid, egress_bytes, egress_cap FROM channel c LEFT JOIN device d"
+                            + " ON d.id = c.device_id AND d.metered_rental = c.rental"
+                            + " LEFT JOIN device_heard h ON h.id = d.heard")) {
                 if (c.text(6).equals(Channels.SETTLED) && c.integer(3) + c.integer(4) + c.integer(5) != c.integer(2)) {
                     fail("channel " + c.text(1) + ": owner + fee + refund != deposit");
                 }

@@ -231,4 +231,66 @@ class SeveralHubsLedgerTest {
             d.close();
         }
     }
+
+    /**
+     * Devices registering at the same moment through two hubs each get a liveness row of their own: the hub numbers
+     * them (MAX + 1, in a serializable transaction), and the hub that loses a number runs its registration again.
+     */
+    @Test
+    void devices_registering_at_once_through_two_hubs_each_get_a_liveness_row_of_their_own() throws Exception {
+        TwoHubs two = TwoHubs.on(postgres.newDatabase(), dir);
+        int each = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<List<String>>> registering = new ArrayList<>();
+        for (Services hub : two.services()) {
+            registering.add(pool.submit(() -> {
+                go.await();
+                List<String> ids = new ArrayList<>();
+                for (int i = 0; i < each; i++) {
+                    ids.add(TestDevices.register(hub.devices(), "olga"));
+                }
+                return ids;
+            }));
+        }
+        go.countDown();
+        List<String> devices = new ArrayList<>();
+        for (Future<List<String>> ids : registering) {
+            devices.addAll(ids.get());
+        }
+        pool.shutdown();
+        for (int i = 0; i < devices.size(); i++) {
+            two.services()[i % 2]
+                    .rentals()
+                    .heartbeat(devices.get(i), new Heartbeat(DeviceState.LISTED, null, new Prices(i, 0)));
+        }
+        Sql check = two.sqls()[0];
+        check.transaction(() -> {
+            Sql.Row counts = check.one("SELECT COUNT(*), COUNT(DISTINCT heard) FROM device")
+                    .orElseThrow();
+            assertEquals(2 * each, counts.integer(1), "every registration went through");
+            assertEquals(2 * each, counts.integer(2), "a liveness row each");
+            assertEquals(
+                    2 * each,
+                    check.one("SELECT COUNT(*) FROM device_heard").orElseThrow().integer(1),
+                    "no liveness row without its device");
+            for (int i = 0; i < devices.size(); i++) {
+                assertEquals(
+                        i,
+                        check.one("SELECT price_per_hour FROM device WHERE id = ?", devices.get(i))
+                                .orElseThrow()
+                                .integer(1),
+                        "each device's heartbeat landed on its own row");
+            }
+        });
+        System.out.printf(
+                "two hubs registering at once: %d registrations lost a number and were run again%n",
+                two.sqls()[0].retries() + two.sqls()[1].retries());
+        for (GroupCommit c : two.commits()) {
+            c.close();
+        }
+        for (Database d : two.databases()) {
+            d.close();
+        }
+    }
 }

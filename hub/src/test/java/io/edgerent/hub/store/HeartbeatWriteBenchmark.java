@@ -1,29 +1,17 @@
 package io.edgerent.hub.store;
 
-import io.edgerent.hub.config.HubConfig;
-import io.edgerent.hub.payment.Ledger;
-import io.edgerent.hub.payment.SettlementRail;
-import io.edgerent.hub.rental.Services;
-import io.edgerent.hub.rental.VoucherDesk;
-import io.edgerent.hub.testing.TestDevices;
 import io.edgerent.protocol.DeviceState;
-import io.edgerent.protocol.Ed25519;
 import io.edgerent.protocol.Heartbeat;
-import io.edgerent.protocol.Prices;
-import io.edgerent.protocol.RentRequest;
-import io.edgerent.protocol.Voucher;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyPair;
-import java.time.Clock;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * What a heartbeat's write costs on the embedded database, with N devices registered, rented and paid for, each
- * way it has been written, in group-commit-sized transactions of 128, in the same run: the device row (before
- * V18); the narrow liveness row ({@code device_heard}) and the rental's channel row for its meter (V18); the
- * liveness row with the meter in it (V19, what a heartbeat of a served rental writes now). Run with
+ * What a heartbeat's write costs on the embedded database, with N devices registered, rented and paid for, written
+ * in group-commit-sized transactions of 128, in the same run: the device row (before V18); the liveness row with the
+ * meter in it as V19 had it (keyed by the device's id, the metered rental's name in it; recreated for the
+ * comparison); the liveness row of numbers keyed by the device's number (V20, what a heartbeat writes now); and a
+ * whole heartbeat, its read and its assignment with it. Run with
  * scripts/bench-heartbeat-write.sh [DEVICES]; results in docs/benchmarks.md.
  */
 public final class HeartbeatWriteBenchmark {
@@ -31,58 +19,52 @@ public final class HeartbeatWriteBenchmark {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
-        Path dir = Files.createTempDirectory("heartbeat-write-bench");
-        Database database = Database.embedded(dir);
-        Sql sql = new Sql(database);
-        Services services = Services.on(
-                sql, HubConfig.builder().dataDir(dir).tunnelPorts(1024, 32767).build(), Clock.systemUTC());
-        String ssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
-        KeyPair renter = Ed25519.generate();
-        byte[] renterKey = Ed25519.raw(renter.getPublic());
-        SettlementRail.internal(services.ledger()).deposit(Ledger.renterWallet(renterKey), Long.MAX_VALUE / 8, "bank");
-        String[] devices = new String[n];
-        String[] rentals = new String[n];
-        long started = System.nanoTime();
-        try (GroupCommit commits = new GroupCommit(sql)) {
-            VoucherDesk desk = new VoucherDesk(services, commits);
-            for (int i = 0; i < n; i++) {
-                devices[i] = TestDevices.register(services.devices(), "bench");
-                Prices prices = new Prices(3600, 0);
-                services.rentals().heartbeat(devices[i], new Heartbeat(DeviceState.LISTED, null, prices));
-                rentals[i] = services.rentals()
-                        .rent(renterKey, new RentRequest(devices[i], 1, ssh, 3600, 1_000_000), ssh)
-                        .name();
-                desk.submit(Voucher.sign(renter, rentals[i], 0, 0, System.currentTimeMillis()))
-                        .get();
-                services.rentals().heartbeat(devices[i], new Heartbeat(DeviceState.RENTED, rentals[i], prices));
-            }
-        }
-        System.out.printf(
-                "%,d devices registered, rented and paid for in %d s%n",
-                n, (System.nanoTime() - started) / 1_000_000_000L);
+        RentedFleet fleet = RentedFleet.create(n, "heartbeat-write-bench");
+        Sql sql = fleet.sql();
+        String[] devices = fleet.devices();
+        String[] rentals = fleet.rentals();
+        // V19's liveness row, its strings and all, recreated beside what the hub has now, rows in the same order.
+        Map<String, Long> heard = new HashMap<>();
+        sql.transaction(() -> {
+            sql.update("CREATE TABLE device_heard_v19 (device_id VARCHAR(16) PRIMARY KEY, last_seen BIGINT NOT NULL,"
+                    + " online_day BIGINT NOT NULL, online_day_ms BIGINT NOT NULL, metered_rental VARCHAR(16),"
+                    + " metered_ms BIGINT NOT NULL, metered_until BIGINT)");
+            sql.update("INSERT INTO device_heard_v19 SELECT d.id, h.last_seen, h.online_day, h.online_day_ms,"
+                    + " d.metered_rental, h.metered_ms, h.metered_until FROM device d JOIN device_heard h"
+                    + " ON h.id = d.heard ORDER BY h.id");
+            sql.all("SELECT id, heard FROM device").forEach(r -> heard.put(r.text(1), r.integer(2)));
+        });
         List<Write> writes = List.of(
                 new Write(
                         "the device row (before V18)",
                         (d, r, now) -> sql.update("UPDATE device SET registered_at = ? WHERE id = ?", now, d)),
-                new Write("device_heard and the channel's meter (V18)", (d, r, now) -> {
-                    sql.update("UPDATE device_heard SET last_seen = ? WHERE device_id = ?", now, d);
-                    sql.update(
-                            "UPDATE channel SET billed_ms = billed_ms + ?, metered_until = ? WHERE rental = ?",
-                            1000,
-                            now,
-                            r);
-                }),
                 new Write(
-                        "device_heard with the meter (V19, now)",
+                        "device_heard with its strings, by the device's id (V19)",
                         (d, r, now) -> sql.update(
-                                "UPDATE device_heard SET last_seen = ?, online_day_ms = online_day_ms + ?, metered_rental = ?,"
-                                        + " metered_ms = metered_ms + ?, metered_until = ? WHERE device_id = ?",
+                                "UPDATE device_heard_v19 SET last_seen = ?, online_day_ms = online_day_ms + ?,"
+                                        + " metered_rental = ?, metered_ms = metered_ms + ?, metered_until = ?"
+                                        + " WHERE device_id = ?",
                                 now,
                                 1000,
                                 r,
                                 1000,
                                 now,
-                                d)));
+                                d)),
+                new Write(
+                        "device_heard of numbers, by the device's number (V20, now)",
+                        (d, r, now) -> sql.update(
+                                "UPDATE device_heard SET last_seen = ?, online_day_ms = online_day_ms + ?,"
+                                        + " metered_ms = metered_ms + ?, metered_until = ? WHERE id = ?",
+                                now,
+                                1000,
+                                1000,
+                                now,
+                                heard.get(d))),
+                new Write(
+                        "a whole heartbeat (its read, its write, its assignment)",
+                        (d, r, now) -> fleet.services()
+                                .rentals()
+                                .heartbeat(d, new Heartbeat(DeviceState.RENTED, r, RentedFleet.PRICES))));
         double[] micros = new double[writes.size()];
         int rounds = 5;
         for (int round = 0; round <= rounds; round++) { // round 0 warms up
@@ -96,18 +78,14 @@ public final class HeartbeatWriteBenchmark {
             }
             System.out.println(line.append(" us a heartbeat"));
         }
-        database.close();
+        fleet.close();
         for (int w = 0; w < writes.size(); w++) {
             System.out.printf(
                     "a heartbeat's write, %s: %.1f us%n", writes.get(w).name(), micros[w]);
         }
         System.out.printf(
-                "ratio V19/V18 (a served rental's heartbeat) %.2f; V18's device_heard alone was the device row's"
-                        + " replacement (see docs/benchmarks.md)%n",
+                "ratio V20/V19 (a served rental's heartbeat's write) %.2f (earlier forms in docs/benchmarks.md)%n",
                 micros[2] / micros[1]);
-        try (var files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
     }
 
     /** One way of writing a heartbeat: what it runs for device {@code d} serving rental {@code r}. */

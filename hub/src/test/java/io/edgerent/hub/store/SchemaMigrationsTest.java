@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SchemaMigrationsTest {
     private static final String HISTORY = "\"" + SchemaMigrations.HISTORY + "\"";
     /** The last migration this hub has, and the one a newer hub would have run. */
-    private static final int LATEST = 19;
+    private static final int LATEST = 20;
 
     private static final int NEWER = LATEST + 1;
     private static final String NEWER_MIGRATION = "INSERT INTO " + HISTORY
@@ -140,6 +140,72 @@ class SchemaMigrationsTest {
                     rows(adopted.connection(), "SELECT account, balance FROM account_balance ORDER BY account"),
                     "renter wallets and clearing accounts only, each the sum of its entries");
         }
+    }
+
+    @Test
+    void anEmbeddedDatabaseAtV19KeepsEachDevicesLivenessAndMeterInItsRowOfNumbers() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("hub");
+        try (Connection c = DriverManager.getConnection(url, "edgerent", "")) {
+            atV19WithTwoDevices(url, "edgerent", c, false);
+        }
+        try (Database db = Database.embedded(dir)) {
+            assertLivenessAndMeterKept(db.connection());
+        }
+    }
+
+    @Test
+    void aPostgresDatabaseAtV19KeepsEachDevicesLivenessAndMeterInItsRowOfNumbers() throws Exception {
+        String url = server.newDatabase();
+        try (Connection c = DriverManager.getConnection(url)) {
+            atV19WithTwoDevices(url, null, c, true);
+        }
+        try (Database db = Database.postgres(url)) {
+            assertLivenessAndMeterKept(db.connection());
+        }
+    }
+
+    /** Migrates to V19 with Flyway as the hub does, then adds two devices, one metering a rental. */
+    private static void atV19WithTwoDevices(String url, String user, Connection c, boolean postgres)
+            throws SQLException {
+        org.flywaydb.core.Flyway.configure(SchemaMigrations.class.getClassLoader())
+                .dataSource(url, user, null)
+                .locations(
+                        "classpath:db/migration/common", "classpath:db/migration/" + (postgres ? "postgresql" : "h2"))
+                .table(SchemaMigrations.HISTORY)
+                .target("19")
+                .load()
+                .migrate();
+        try (Statement s = c.createStatement();
+                PreparedStatement device = c.prepareStatement(
+                        "INSERT INTO device (id, owner, public_key, tunnel_port, facts, state, assignment_version,"
+                                + " registered_at) VALUES (?, 'olga', ?, ?, ?, 'LISTED', 1, 0)")) {
+            for (int d : new int[] {2, 1}) {
+                device.setString(1, "d-" + d);
+                device.setBytes(2, new byte[] {(byte) d});
+                device.setInt(3, 40000 + 2 * d);
+                device.setBytes(4, new byte[] {1});
+                device.execute();
+            }
+            s.execute("INSERT INTO device_heard(device_id, last_seen, online_day, online_day_ms, metered_rental,"
+                    + " metered_ms, metered_until) VALUES ('d-1', 1700000000000, 19675, 3600000, 'r-abc', 61000,"
+                    + " 1700000000000), ('d-2', 1690000000000, 19560, 5, NULL, 0, NULL)");
+        }
+    }
+
+    /** Each device's numbers in the row its {@code heard} names, and the metered rental on its own row. */
+    private static void assertLivenessAndMeterKept(Connection c) throws SQLException {
+        assertEquals(
+                List.of(
+                        List.of("d-1", "1700000000000", "19675", "3600000", "r-abc", "61000", "1700000000000"),
+                        List.of("d-2", "1690000000000", "19560", "5", "null", "0", "null")),
+                rows(
+                        c,
+                        "SELECT d.id, h.last_seen, h.online_day, h.online_day_ms, d.metered_rental, h.metered_ms,"
+                                + " h.metered_until FROM device d JOIN device_heard h ON h.id = d.heard ORDER BY d.id"));
+        assertEquals(
+                List.of(List.of("2", "2")),
+                rows(c, "SELECT COUNT(*), COUNT(DISTINCT heard) FROM device"),
+                "a row of numbers each");
     }
 
     @Test
