@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /**
  * A channel as stored, with the state of its rental and what the hub's HTTP router sent out for
- * it ({@code routerBytes}).
+ * it ({@code routerBytes}). What its device reported ({@code egressBytes}, {@code usage*}) is in a row of numbers of
+ * its own, {@code channel_usage}, keyed by {@code usageId}: a usage report writes that row only.
  */
 public record Channel(
         String rental,
@@ -39,7 +40,8 @@ public record Channel(
         long egressCap,
         long usageAt,
         long openedAt,
-        String note) {
+        String note,
+        long usageId) {
 
     public boolean open() {
         return state.equals(Channels.OPEN);
@@ -101,7 +103,8 @@ public record Channel(
                 egressCap,
                 usageAt,
                 openedAt,
-                note);
+                note,
+                usageId);
     }
 
     Channel withMetering(long billed, long until) {
@@ -132,7 +135,8 @@ public record Channel(
                 egressCap,
                 usageAt,
                 openedAt,
-                note);
+                note,
+                usageId);
     }
 
     Channel withUsage(UsageReport u, long at) {
@@ -163,7 +167,8 @@ public record Channel(
                 egressCap,
                 at,
                 openedAt,
-                note);
+                note,
+                usageId);
     }
 
     Channel withPausedSince(Long since) {
@@ -194,7 +199,8 @@ public record Channel(
                 egressCap,
                 usageAt,
                 openedAt,
-                note);
+                note,
+                usageId);
     }
 
     public ChannelStatus status() {
@@ -233,15 +239,15 @@ public record Channel(
             + " c.price_per_gb, c.fee_bps, c.paid, c.last_sequence,"
             + " c.billed_ms + CASE WHEN d.metered_rental = c.rental THEN h.metered_ms ELSE 0 END AS billed_ms,"
             + " CASE WHEN d.metered_rental = c.rental THEN h.metered_until ELSE c.metered_until END AS metered_until,"
-            + " c.egress_bytes, c.usage_sequence, c.usage_online, c.usage_cpu, c.usage_in, c.paused_since, c.state,"
-            + " c.owner_share, c.hub_fee, c.refund, r.state AS rental_state, r.http_bytes_out, c.egress_cap, c.usage_at,"
-            + " r.created_at, c.note";
+            + " u.egress_bytes, u.usage_sequence, u.usage_online, u.usage_cpu, u.usage_in, c.paused_since, c.state,"
+            + " c.owner_share, c.hub_fee, c.refund, r.state AS rental_state, r.http_bytes_out, c.egress_cap, u.usage_at,"
+            + " r.created_at, c.note, c.usage_id";
 
     /** The channel of {@code rental}, in the caller's transaction, if this hub holds it. */
     static Optional<Channel> find(Sql sql, String rental) {
         return sql.one(
                         "SELECT " + COLUMNS + " FROM channel c JOIN rental r ON r.name = c.rental"
-                                + " LEFT JOIN device d ON d.id = c.device_id LEFT JOIN device_heard h ON h.id = d.heard"
+                                + " JOIN channel_usage u ON u.id = c.usage_id LEFT JOIN device d ON d.id = c.device_id LEFT JOIN device_heard h ON h.id = d.heard"
                                 + " WHERE c.rental = ?",
                         rental)
                 .map(Channel::of);
@@ -284,7 +290,8 @@ public record Channel(
                 r.integer("egress_cap"),
                 r.isNull("usage_at") ? r.integer("created_at") : r.integer("usage_at"),
                 r.integer("created_at"),
-                r.text("note"));
+                r.text("note"),
+                r.integer("usage_id"));
     }
 
     private static long orZero(Long value) {

@@ -96,11 +96,20 @@ public final class Channels {
             long egressCap,
             Prices prices,
             String fundedBy) {
+        // Numbered here, as a device's liveness row is (Devices.register): hubs sharing PostgreSQL that pick the same
+        // number conflict on this read, and the loser runs again.
+        long usageId = sql.one("SELECT COALESCE(MAX(id), 0) + 1 FROM channel_usage")
+                .orElseThrow()
+                .integer(1);
+        sql.update(
+                "INSERT INTO channel_usage(id, usage_sequence, egress_bytes, usage_online, usage_cpu, usage_memory,"
+                        + " usage_in, usage_at) VALUES (?, -1, 0, 0, 0, 0, 0, ?)",
+                usageId,
+                clock.millis());
         sql.update(
                 "INSERT INTO channel(rental, renter_key, voucher_key, owner, device_id, deposit, price_per_hour, price_per_gb,"
-                        + " fee_bps, paid, last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu, usage_memory,"
-                        + " usage_in, state, funded_by, egress_cap, usage_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, -1, 0,"
-                        + " 0, 0, 0, ?, ?, ?, ?)",
+                        + " fee_bps, paid, last_sequence, billed_ms, state, funded_by, egress_cap, usage_id)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, ?, ?, ?, ?)",
                 rental,
                 renterKey,
                 voucherKey,
@@ -113,7 +122,7 @@ public final class Channels {
                 OPEN,
                 fundedBy,
                 egressCap,
-                clock.millis());
+                usageId);
         ledger.transfer("open:" + rental, funding(rental), Ledger.escrow(rental), deposit);
     }
 
@@ -264,8 +273,8 @@ public final class Channels {
                             + " s online; the rental opened " + passed + " s ago");
         }
         sql.update(
-                "UPDATE channel SET usage_sequence = ?, egress_bytes = ?, usage_online = ?, usage_cpu = ?,"
-                        + " usage_memory = GREATEST(usage_memory, ?), usage_in = ?, usage_at = ? WHERE rental = ?",
+                "UPDATE channel_usage SET usage_sequence = ?, egress_bytes = ?, usage_online = ?, usage_cpu = ?,"
+                        + " usage_memory = GREATEST(usage_memory, ?), usage_in = ?, usage_at = ? WHERE id = ?",
                 usage.sequence(),
                 usage.bytesOut(),
                 usage.onlineSeconds(),
@@ -273,7 +282,7 @@ public final class Channels {
                 usage.peakMemoryBytes(),
                 usage.bytesIn(),
                 now,
-                usage.rental());
+                c.usageId());
         return enforce(c.withUsage(usage, now));
     }
 

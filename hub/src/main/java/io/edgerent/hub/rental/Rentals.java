@@ -376,7 +376,8 @@ public final class Rentals {
     private static final String HEARTBEAT = "SELECT " + DeviceRow.COLUMNS + ", " + Channel.COLUMNS + ","
             + " r.ssh_key, r.template, r.ends_at, r.password_sha256 FROM device d"
             + " JOIN device_heard h ON h.id = d.heard LEFT JOIN rental r ON r.name = d.current_rental"
-            + " LEFT JOIN channel c ON c.rental = d.current_rental WHERE d.id = ?";
+            + " LEFT JOIN channel c ON c.rental = d.current_rental LEFT JOIN channel_usage u ON u.id = c.usage_id"
+            + " WHERE d.id = ?";
 
     /** The device's row as {@link #HEARTBEAT} reads it; a device this hub does not know is refused. */
     private Sql.Row heartbeatRow(String deviceId) {

@@ -303,7 +303,8 @@ class LedgerPropertiesTest {
             for (Sql.Row c : sql.all(
                     // Billed time as the hub reads it: the channel's own and its device's meter while that is its.
                     "SELECT c.rental, deposit, owner_share, hub_fee, refund, c.state, billed_ms + COALESCE(h.metered_ms, 0),"
-                            + " paid, egress_bytes, egress_cap FROM channel c LEFT JOIN device d"
+                            + " paid, u.egress_bytes, egress_cap FROM channel c JOIN channel_usage u ON u.id = c.usage_id"
+                            + " LEFT JOIN device d"
                             + " ON d.id = c.device_id AND d.metered_rental = c.rental"
                             + " LEFT JOIN device_heard h ON h.id = d.heard")) {
                 if (c.text(6).equals(Channels.SETTLED) && c.integer(3) + c.integer(4) + c.integer(5) != c.integer(2)) {

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SchemaMigrationsTest {
     private static final String HISTORY = "\"" + SchemaMigrations.HISTORY + "\"";
     /** The last migration this hub has, and the one a newer hub would have run. */
-    private static final int LATEST = 20;
+    private static final int LATEST = 21;
 
     private static final int NEWER = LATEST + 1;
     private static final String NEWER_MIGRATION = "INSERT INTO " + HISTORY
@@ -143,7 +143,7 @@ class SchemaMigrationsTest {
     }
 
     @Test
-    void anEmbeddedDatabaseAtV19KeepsEachDevicesLivenessAndMeterInItsRowOfNumbers() throws Exception {
+    void anEmbeddedDatabaseAtV19KeepsLivenessMeterAndUsageInRowsOfNumbers() throws Exception {
         String url = "jdbc:h2:file:" + dir.resolve("hub");
         try (Connection c = DriverManager.getConnection(url, "edgerent", "")) {
             atV19WithTwoDevices(url, "edgerent", c, false);
@@ -154,7 +154,7 @@ class SchemaMigrationsTest {
     }
 
     @Test
-    void aPostgresDatabaseAtV19KeepsEachDevicesLivenessAndMeterInItsRowOfNumbers() throws Exception {
+    void aPostgresDatabaseAtV19KeepsLivenessMeterAndUsageInRowsOfNumbers() throws Exception {
         String url = server.newDatabase();
         try (Connection c = DriverManager.getConnection(url)) {
             atV19WithTwoDevices(url, null, c, true);
@@ -164,7 +164,7 @@ class SchemaMigrationsTest {
         }
     }
 
-    /** Migrates to V19 with Flyway as the hub does, then adds two devices, one metering a rental. */
+    /** Migrates to V19 with Flyway as the hub does, then adds two devices, one metering a rental with usage reported. */
     private static void atV19WithTwoDevices(String url, String user, Connection c, boolean postgres)
             throws SQLException {
         org.flywaydb.core.Flyway.configure(SchemaMigrations.class.getClassLoader())
@@ -186,13 +186,26 @@ class SchemaMigrationsTest {
                 device.setBytes(4, new byte[] {1});
                 device.execute();
             }
+            for (String insert : List.of(
+                    "INSERT INTO rental(name, device_id, renter_key, ssh_key, template, state, created_at, ends_at)"
+                            + " VALUES ('r-abc', 'd-1', ?, 'ssh-ed25519 AAAA', 'base', 'active', 1, 2)",
+                    "INSERT INTO channel(rental, renter_key, owner, device_id, deposit, price_per_hour, price_per_gb,"
+                            + " fee_bps, paid, last_sequence, billed_ms, egress_bytes, usage_sequence, usage_online, usage_cpu,"
+                            + " usage_memory, usage_in, state, egress_cap, usage_at) VALUES ('r-abc', ?, 'olga', 'd-1',"
+                            + " 1000, 60, 5, 500, 20, 1, 0, 123456789, 7, 61, 3, 65536, 987654, 'open', 1000000000,"
+                            + " 1700000000000)")) {
+                try (PreparedStatement p = c.prepareStatement(insert)) {
+                    p.setBytes(1, new byte[] {2});
+                    p.execute();
+                }
+            }
             s.execute("INSERT INTO device_heard(device_id, last_seen, online_day, online_day_ms, metered_rental,"
                     + " metered_ms, metered_until) VALUES ('d-1', 1700000000000, 19675, 3600000, 'r-abc', 61000,"
                     + " 1700000000000), ('d-2', 1690000000000, 19560, 5, NULL, 0, NULL)");
         }
     }
 
-    /** Each device's numbers in the row its {@code heard} names, and the metered rental on its own row. */
+    /** Each device's numbers in the row its {@code heard} names, the metered rental on its own row (V20), the usage. */
     private static void assertLivenessAndMeterKept(Connection c) throws SQLException {
         assertEquals(
                 List.of(
@@ -206,6 +219,13 @@ class SchemaMigrationsTest {
                 List.of(List.of("2", "2")),
                 rows(c, "SELECT COUNT(*), COUNT(DISTINCT heard) FROM device"),
                 "a row of numbers each");
+        assertEquals(
+                List.of(List.of("r-abc", "7", "123456789", "61", "3", "65536", "987654", "1700000000000")),
+                rows(
+                        c,
+                        "SELECT c.rental, u.usage_sequence, u.egress_bytes, u.usage_online, u.usage_cpu, u.usage_memory,"
+                                + " u.usage_in, u.usage_at FROM channel c JOIN channel_usage u ON u.id = c.usage_id"),
+                "a channel's usage in its row of numbers (V21)");
     }
 
     @Test
