@@ -233,11 +233,12 @@ class SeveralHubsLedgerTest {
     }
 
     /**
-     * Devices registering at the same moment through two hubs each get a liveness row of their own: the hub numbers
-     * them (MAX + 1, in a serializable transaction), and the hub that loses a number runs its registration again.
+     * Devices registering at the same moment through two hubs each get a liveness row of their own, and rentals made
+     * at once a usage row: the hub numbers them (MAX + 1, in a serializable transaction), and the hub that loses a
+     * number runs its transaction again.
      */
     @Test
-    void devices_registering_at_once_through_two_hubs_each_get_a_liveness_row_of_their_own() throws Exception {
+    void devices_registered_and_rented_at_once_through_two_hubs_each_get_rows_of_their_own() throws Exception {
         TwoHubs two = TwoHubs.on(postgres.newDatabase(), dir);
         int each = 25;
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -264,8 +265,45 @@ class SeveralHubsLedgerTest {
                     .rentals()
                     .heartbeat(devices.get(i), new Heartbeat(DeviceState.LISTED, null, new Prices(i, 0)));
         }
+        // Then each device rented through one hub or the other at once: a channel's usage row is numbered the same way.
+        KeyPair renter = Ed25519.generate();
+        byte[] renterKey = Ed25519.raw(renter.getPublic());
+        SettlementRail.internal(two.services()[0].ledger()).deposit(Ledger.renterWallet(renterKey), 1_000_000, "bank");
+        ExecutorService renting = Executors.newFixedThreadPool(2);
+        CountDownLatch rent = new CountDownLatch(1);
+        List<Future<?>> rents = new ArrayList<>();
+        for (int h = 0; h < 2; h++) {
+            Services hub = two.services()[h];
+            int which = h;
+            rents.add(renting.submit(() -> {
+                rent.await();
+                for (int i = which; i < devices.size(); i += 2) {
+                    hub.rentals()
+                            .rent(
+                                    renterKey,
+                                    new RentRequest(devices.get(i), 1, PaymentsTest.SSH_KEY, PER_HOUR, 1000),
+                                    PaymentsTest.SSH_KEY);
+                }
+                return null;
+            }));
+        }
+        rent.countDown();
+        for (Future<?> f : rents) {
+            f.get();
+        }
+        renting.shutdown();
         Sql check = two.sqls()[0];
         check.transaction(() -> {
+            Sql.Row channels = check.one("SELECT COUNT(*), COUNT(DISTINCT usage_id) FROM channel")
+                    .orElseThrow();
+            assertEquals(2 * each, channels.integer(1), "every rental went through");
+            assertEquals(2 * each, channels.integer(2), "a usage row each");
+            assertEquals(
+                    2 * each,
+                    check.one("SELECT COUNT(*) FROM channel_usage")
+                            .orElseThrow()
+                            .integer(1),
+                    "no usage row without its channel");
             Sql.Row counts = check.one("SELECT COUNT(*), COUNT(DISTINCT heard) FROM device")
                     .orElseThrow();
             assertEquals(2 * each, counts.integer(1), "every registration went through");
@@ -284,7 +322,7 @@ class SeveralHubsLedgerTest {
             }
         });
         System.out.printf(
-                "two hubs registering at once: %d registrations lost a number and were run again%n",
+                "two hubs registering and renting at once: %d transactions lost a race and were run again%n",
                 two.sqls()[0].retries() + two.sqls()[1].retries());
         for (GroupCommit c : two.commits()) {
             c.close();
