@@ -87,7 +87,7 @@ public final class WriterSoakBenchmark {
             }
             running = false;
             chains.await();
-            int third = rates.length / 3;
+            int third = Math.max(1, rates.length / 3);
             System.out.printf(
                     "requests/s, first third %.0f, last third %.0f: last/first %.2f%n",
                     mean(rates, 0, third),
