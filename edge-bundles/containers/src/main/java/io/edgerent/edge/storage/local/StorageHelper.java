@@ -15,6 +15,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
@@ -71,22 +72,26 @@ public final class StorageHelper {
 
     void serve(Path socket, String group) throws IOException {
         Files.createDirectories(socket.toAbsolutePath().getParent());
-        Files.deleteIfExists(socket);
+        // Bound under another name and moved into place once its mode and group are set: whoever waits for the
+        // socket finds it as it will stay, never for a moment with the default mode.
+        Path binding = socket.resolveSibling(socket.getFileName() + ".binding");
+        Files.deleteIfExists(binding);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+            server.bind(UnixDomainSocketAddress.of(binding));
+            Files.setPosixFilePermissions(binding, PosixFilePermissions.fromString("rw-rw----"));
             if (group != null) {
                 GroupPrincipal principal;
                 try {
-                    principal = socket.getFileSystem()
+                    principal = binding.getFileSystem()
                             .getUserPrincipalLookupService()
                             .lookupPrincipalByGroupName(group);
                 } catch (UserPrincipalNotFoundException e) {
                     throw new IOException("there is no group named " + group, e);
                 }
-                Files.getFileAttributeView(socket, java.nio.file.attribute.PosixFileAttributeView.class)
+                Files.getFileAttributeView(binding, java.nio.file.attribute.PosixFileAttributeView.class)
                         .setGroup(principal);
             }
+            Files.move(binding, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             LOG.info("storage helper: volumes under {}, listening on {}", volumes.base(), socket);
             while (true) {
                 SocketChannel client = server.accept();
