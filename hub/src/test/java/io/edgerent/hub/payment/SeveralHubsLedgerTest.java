@@ -294,24 +294,8 @@ class SeveralHubsLedgerTest {
         renting.shutdown();
         Sql check = two.sqls()[0];
         check.transaction(() -> {
-            Sql.Row channels = check.one("SELECT COUNT(*), COUNT(DISTINCT usage_id) FROM channel")
-                    .orElseThrow();
-            assertEquals(2 * each, channels.integer(1), "every rental went through");
-            assertEquals(2 * each, channels.integer(2), "a usage row each");
-            assertEquals(
-                    2 * each,
-                    check.one("SELECT COUNT(*) FROM channel_usage")
-                            .orElseThrow()
-                            .integer(1),
-                    "no usage row without its channel");
-            Sql.Row counts = check.one("SELECT COUNT(*), COUNT(DISTINCT heard) FROM device")
-                    .orElseThrow();
-            assertEquals(2 * each, counts.integer(1), "every registration went through");
-            assertEquals(2 * each, counts.integer(2), "a liveness row each");
-            assertEquals(
-                    2 * each,
-                    check.one("SELECT COUNT(*) FROM device_heard").orElseThrow().integer(1),
-                    "no liveness row without its device");
+            assertARowOfNumbersEach(check, "channel", "usage_id", "channel_usage", 2 * each);
+            assertARowOfNumbersEach(check, "device", "heard", "device_heard", 2 * each);
             for (int i = 0; i < devices.size(); i++) {
                 assertEquals(
                         i,
@@ -330,5 +314,17 @@ class SeveralHubsLedgerTest {
         for (Database d : two.databases()) {
             d.close();
         }
+    }
+
+    /** {@code expected} rows in {@code table}, each naming a row of {@code numbers} by {@code key}, its own. */
+    private static void assertARowOfNumbersEach(Sql check, String table, String key, String numbers, long expected) {
+        Sql.Row rows = check.one("SELECT COUNT(*), COUNT(DISTINCT " + key + ") FROM " + table)
+                .orElseThrow();
+        assertEquals(expected, rows.integer(1), "every " + table + " row made");
+        assertEquals(expected, rows.integer(2), "a " + numbers + " row each");
+        assertEquals(
+                expected,
+                check.one("SELECT COUNT(*) FROM " + numbers).orElseThrow().integer(1),
+                "no " + numbers + " row without its " + table);
     }
 }
