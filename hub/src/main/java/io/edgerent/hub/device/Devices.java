@@ -119,11 +119,7 @@ public final class Devices {
             int port = freeTunnelPort();
             String id = Names.newDeviceId();
             long now = now();
-            // Numbered here, not by the database: its sequences are spelled differently in H2 and PostgreSQL. Hubs
-            // sharing PostgreSQL that pick the same number conflict on this read, and the loser runs again.
-            long heard = sql.one("SELECT COALESCE(MAX(id), 0) + 1 FROM device_heard")
-                    .orElseThrow()
-                    .integer(1);
+            long heard = sql.nextId("device_heard");
             sql.update(
                     "INSERT INTO device_heard(id, last_seen, online_day, online_day_ms, metered_ms)"
                             + " VALUES (?, ?, 0, 0, 0)",

@@ -247,8 +247,8 @@ public record Channel(
     static Optional<Channel> find(Sql sql, String rental) {
         return sql.one(
                         "SELECT " + COLUMNS + " FROM channel c JOIN rental r ON r.name = c.rental"
-                                + " JOIN channel_usage u ON u.id = c.usage_id LEFT JOIN device d ON d.id = c.device_id LEFT JOIN device_heard h ON h.id = d.heard"
-                                + " WHERE c.rental = ?",
+                                + " JOIN channel_usage u ON u.id = c.usage_id LEFT JOIN device d ON d.id = c.device_id"
+                                + " LEFT JOIN device_heard h ON h.id = d.heard WHERE c.rental = ?",
                         rental)
                 .map(Channel::of);
     }

@@ -96,11 +96,7 @@ public final class Channels {
             long egressCap,
             Prices prices,
             String fundedBy) {
-        // Numbered here, as a device's liveness row is (Devices.register): hubs sharing PostgreSQL that pick the same
-        // number conflict on this read, and the loser runs again.
-        long usageId = sql.one("SELECT COALESCE(MAX(id), 0) + 1 FROM channel_usage")
-                .orElseThrow()
-                .integer(1);
+        long usageId = sql.nextId("channel_usage");
         sql.update(
                 "INSERT INTO channel_usage(id, usage_sequence, egress_bytes, usage_online, usage_cpu, usage_memory,"
                         + " usage_in, usage_at) VALUES (?, -1, 0, 0, 0, 0, 0, ?)",

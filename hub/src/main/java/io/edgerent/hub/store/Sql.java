@@ -365,6 +365,17 @@ public final class Sql {
         }
     }
 
+    /**
+     * The number for a new row of {@code table}, keyed by a {@code BIGINT id} the hub assigns, in the caller's
+     * transaction. Numbered here, not by the database: H2 and PostgreSQL spell sequences differently. Hubs sharing
+     * PostgreSQL that pick the same number conflict on this read (serializable), and the loser runs again.
+     */
+    public long nextId(String table) {
+        return one("SELECT COALESCE(MAX(id), 0) + 1 FROM " + table)
+                .orElseThrow()
+                .integer(1);
+    }
+
     public Optional<Row> one(String sql, Object... args) {
         List<Row> rows = all(sql, args);
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
