@@ -12,22 +12,22 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The hub's database writer held at saturation for longer than a fleet benchmark's saturated phase: N devices
  * rented and paid for, then heartbeats and usage reports (two to one, as {@code FleetBenchmark}'s saturated phase
- * sends them) through the hub's own {@link GroupCommit} with 256 in flight, no network, the hub's chunk
+ * sends them) through the hub's own {@link GroupCommit} with 256 in flight (or IN_FLIGHT), no network, the hub's chunk
  * housekeeping running. Every five seconds it prints the rate, the writer's CPU a request and what the embedded
  * store holds (chunks, file size): whether the writer slows as it runs, and what grows with it. Run with
- * scripts/bench-writer-soak.sh [DEVICES [SECONDS [USAGE_EVERY]]]; results in docs/benchmarks.md.
+ * scripts/bench-writer-soak.sh [DEVICES [SECONDS [USAGE_EVERY [IN_FLIGHT]]]]; results in docs/benchmarks.md.
  */
 public final class WriterSoakBenchmark {
-    private static final int IN_FLIGHT = 256;
     private static final int SLOT_SECONDS = 5;
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 90;
         int usageEvery = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int inFlight = args.length > 3 ? Integer.parseInt(args[3]) : 256;
         try (RentedFleet fleet = RentedFleet.create(n, "writer-soak-bench")) {
             fleet.database().startHousekeeping();
-            new WriterSoakBenchmark(fleet, usageEvery).run(seconds);
+            new WriterSoakBenchmark(fleet, usageEvery, inFlight).run(seconds);
         }
     }
 
@@ -41,9 +41,13 @@ public final class WriterSoakBenchmark {
     /** Every how many requests one is a usage report (3: two heartbeats to one; 0: heartbeats only). */
     private final int usageEvery;
 
-    private WriterSoakBenchmark(RentedFleet fleet, int usageEvery) {
+    /** Requests in flight: each answer sends the next (256: the fleet benchmark's saturated phase). */
+    private final int inFlight;
+
+    private WriterSoakBenchmark(RentedFleet fleet, int usageEvery, int inFlight) {
         this.fleet = fleet;
         this.usageEvery = usageEvery;
+        this.inFlight = inFlight;
         this.usageSequence = new long[fleet.devices().length];
     }
 
@@ -55,12 +59,14 @@ public final class WriterSoakBenchmark {
                     .findFirst()
                     .orElseThrow()
                     .getId();
-            CountDownLatch chains = new CountDownLatch(IN_FLIGHT);
-            for (int c = 0; c < IN_FLIGHT; c++) {
+            CountDownLatch chains = new CountDownLatch(inFlight);
+            for (int c = 0; c < inFlight; c++) {
                 next(commits, c, chains);
             }
-            System.out.println("second  requests/s  writer us/request  chunks  file MB  refused");
+            System.out.println("second  requests/s  writer us/request  a commit carried  chunks  file MB  refused");
             long lastCount = 0;
+            long lastCommits = 0;
+            long lastPieces = 0;
             long lastCpu = threads.getThreadCpuTime(writer);
             long lastTime = System.nanoTime();
             double[] rates = new double[seconds / SLOT_SECONDS];
@@ -74,14 +80,17 @@ public final class WriterSoakBenchmark {
                         .get();
                 rates[slot] = (count - lastCount) * 1e9 / (time - lastTime);
                 System.out.printf(
-                        "%6d  %10.0f  %17.1f  %6s  %7d  %7d%n",
+                        "%6d  %10.0f  %17.1f  %15.1f  %6s  %7d  %7d%n",
                         (slot + 1) * SLOT_SECONDS,
                         rates[slot],
                         (cpu - lastCpu) / 1000.0 / Math.max(1, count - lastCount),
+                        (commits.pieces() - lastPieces) / (double) Math.max(1, commits.commits() - lastCommits),
                         store[0],
                         Long.parseLong(store[1]) >> 20,
                         refused.get());
                 lastCount = count;
+                lastCommits = commits.commits();
+                lastPieces = commits.pieces();
                 lastCpu = cpu;
                 lastTime = time;
             }
@@ -118,7 +127,7 @@ public final class WriterSoakBenchmark {
                         .heartbeat(device, new Heartbeat(DeviceState.RENTED, rental, RentedFleet.PRICES)));
         answer.whenComplete((result, failure) -> {
             (failure == null ? answered : refused).incrementAndGet();
-            next(commits, k + IN_FLIGHT, chains);
+            next(commits, k + inFlight, chains);
         });
     }
 

@@ -338,6 +338,7 @@ public final class FleetBenchmark {
                     "saturated warm-up: hub %.0f req/s, bare %.0f req/s%n",
                     bench.saturate(hub, new Saturated(), slotNanos), bench.saturate(bare, new Saturated(), slotNanos));
             long quietMillis = 0;
+            long[] commitsBefore = commits(hub);
             for (int round = 0; round < ROUNDS; round++) {
                 double hubRate = 0;
                 double bareRate = 0;
@@ -376,6 +377,11 @@ public final class FleetBenchmark {
                     quietMillis / 1e3,
                     100.0 * hubSaturated.ticksIdle / TICKS / bareSaturated.seconds,
                     100.0 * bareSaturated.ticksIdle / TICKS / hubSaturated.seconds);
+            long[] commitsAfter = commits(hub);
+            System.out.printf(
+                    "saturated: the hub committed %d times carrying %.1f requests each%n",
+                    commitsAfter[0] - commitsBefore[0],
+                    (commitsAfter[1] - commitsBefore[1]) / (double) Math.max(1, commitsAfter[0] - commitsBefore[0]));
             System.out.printf(
                     "saturated phase to %s%n", java.time.LocalTime.now().withNano(0));
             for (Server s : servers) {
