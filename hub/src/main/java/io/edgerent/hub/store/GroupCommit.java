@@ -19,26 +19,19 @@ import org.slf4j.MDC;
  * busier the hub, the more each commit carries. Devices' heartbeats and usage reports and renters'
  * vouchers go this way.
  *
- * <p>A commit waits for as many pieces as the one before carried (at most {@link #GATHER}), and then for
- * more as long as they keep coming less than {@link #GAP_MICROS} apart, up to {@link #GATHER_MILLIS}
- * after the first arrived. The embedded database writes every commit as a new chunk of whole pages and
- * keeps each chunk, on disk and as a record in memory, for 45 s; a fleet's requests arrive spread out,
- * one at a time, so without the wait nearly every request was a commit of its own (10,000 devices:
- * ~480 commits/s, ~20,000 chunks kept). Clients that each wait for their answer before sending again (a
- * renter's vouchers in a hurry) come back as many as were answered, so waiting for the last commit's
- * number does not make them wait out the time. A busy hub's devices do not come back together: a commit
- * answers them at once, but their next requests arrive spread over the next milliseconds, and counting
- * alone let each commit carry only the first few of them. Hence the gap: under a stream of requests a
- * commit carries what arrived in {@link #GATHER_MILLIS}. It matters: besides its pieces, a commit costs
- * the writer about 300 us (WriterSoakBenchmark at 10,000 devices: 60 us a request at 16 a commit, 42 at
- * 256).
+ * <p>A commit waits for as many pieces as the one before carried (at most {@link #GATHER}), or
+ * {@link #GATHER_MILLIS} after the first arrived, whichever comes first. The embedded database writes
+ * every commit as a new chunk of whole pages and keeps each chunk, on disk and as a record in memory,
+ * for 45 s; a fleet's requests arrive spread out, one at a time, so without the wait nearly every
+ * request was a commit of its own (10,000 devices: ~480 commits/s, ~20,000 chunks kept). Clients that
+ * each wait for their answer before sending again (a renter's vouchers in a hurry) come back as many
+ * as were answered, so waiting for the last commit's number does not make them wait out the time.
  */
 public final class GroupCommit implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
     static final int MAX_BATCH = 512;
-    static final int GATHER = 256;
+    static final int GATHER = 8;
     static final long GATHER_MILLIS = 10;
-    static final long GAP_MICROS = 500;
 
     /** A caller's work, with the log context (MDC) it was queued in: what it logs names the caller's device or rental. */
     private record Pending<T>(Sql.Work<T> work, CompletableFuture<T> answer, Map<String, String> logContext) {
@@ -106,17 +99,12 @@ public final class GroupCommit implements AutoCloseable {
         }
     }
 
-    /**
-     * Adds what is waiting to {@code batch}, waiting for more while it holds fewer than {@code expected}, and then
-     * while more keep coming within {@link #GAP_MICROS}, until {@link #GATHER_MILLIS} have passed.
-     */
+    /** Adds what is waiting to {@code batch}, waiting for more while it holds fewer than {@code expected} and time is left. */
     private void gather(List<Pending<?>> batch, int expected) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GATHER_MILLIS);
         queue.drainTo(batch, MAX_BATCH - batch.size());
-        while (batch.size() < MAX_BATCH && !closed) {
-            long left = deadline - System.nanoTime();
-            long wait = batch.size() < expected ? left : Math.min(left, TimeUnit.MICROSECONDS.toNanos(GAP_MICROS));
-            Pending<?> next = queue.poll(wait, TimeUnit.NANOSECONDS);
+        while (batch.size() < expected && !closed) {
+            Pending<?> next = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             if (next == null) {
                 return;
             }

@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,21 +30,21 @@ class GroupCommitTest {
             Sql sql = new Sql(db);
             sql.transaction(() -> sql.update("CREATE TABLE piece (n INT PRIMARY KEY)"));
             List<CompletableFuture<Integer>> answers = new ArrayList<>();
-            // Spread out as a fleet's requests are, within the gathering time: without the gathering each would be a
-            // commit of its own.
-            int pieces = 8;
-            for (int n = 0; n < pieces; n++) {
+            // Spread out as a fleet's requests are: without the gathering each would be a commit of its own.
+            for (int n = 0; n < GroupCommit.GATHER; n++) {
                 answers.add(commits.submit(insert(db, n)));
                 Thread.sleep(1);
             }
             for (CompletableFuture<Integer> answer : answers) {
                 assertEquals(1, answer.get(10, TimeUnit.SECONDS));
             }
-            assertEquals(pieces, commits.pieces());
+            assertEquals(GroupCommit.GATHER, commits.pieces());
             // One commit; a few more if this loaded machine stalled the loop above for the gathering time (a full
             // test run beside a build made it three); without the gathering it would be one per piece.
-            assertTrue(commits.commits() <= pieces / 2, commits.commits() + " commits for " + pieces + " pieces");
-            assertEquals(pieces, count(db));
+            assertTrue(
+                    commits.commits() <= GroupCommit.GATHER / 2,
+                    commits.commits() + " commits for " + GroupCommit.GATHER + " pieces");
+            assertEquals(GroupCommit.GATHER, count(db));
         }
     }
 
@@ -74,56 +72,6 @@ class GroupCommitTest {
             // Waiting out the gathering time each round would take rounds * GATHER_MILLIS = 2 s at least.
             assertTrue(millis < rounds * GroupCommit.GATHER_MILLIS / 2, millis + " ms for " + rounds + " rounds");
         }
-    }
-
-    @Test
-    void aBusyHubsCommitsCarryAsManyAsItsClientsHaveInFlight() throws Exception {
-        try (Database db = Database.embedded(dir);
-                GroupCommit commits = new GroupCommit(new Sql(db))) {
-            Sql setup = new Sql(db);
-            setup.transaction(() -> setup.update("CREATE TABLE piece (n INT PRIMARY KEY)"));
-            // 64 clients, each sending its next piece a millisecond after its last was answered (a fleet's devices
-            // over the network): each commit answers them all, and they come back spread out over the next
-            // milliseconds. Gathering while they keep coming takes them all again, a commit a round; counting alone,
-            // at most 8 (before 2026-12-05), took about two commits a round here.
-            int clients = 64;
-            int rounds = 20;
-            CompletableFuture<?>[] done = new CompletableFuture<?>[clients];
-            ScheduledExecutorService network = Executors.newScheduledThreadPool(2);
-            try {
-                for (int c = 0; c < clients; c++) {
-                    done[c] = new CompletableFuture<>();
-                    send(commits, db, network, c * rounds, (c + 1) * rounds, done[c]);
-                }
-                CompletableFuture.allOf(done).get(60, TimeUnit.SECONDS);
-            } finally {
-                network.shutdownNow();
-            }
-            assertEquals(clients * rounds, count(db));
-            double carried = commits.pieces() / (double) commits.commits();
-            assertTrue(carried >= clients * 0.75, carried + " pieces a commit for " + clients + " clients");
-        }
-    }
-
-    /** A client's pieces {@code n} to {@code end}, each sent a millisecond after the one before was answered. */
-    private static void send(
-            GroupCommit commits,
-            Database db,
-            ScheduledExecutorService network,
-            int n,
-            int end,
-            CompletableFuture<?> done) {
-        if (n == end) {
-            done.complete(null);
-            return;
-        }
-        commits.submit(insert(db, n)).whenComplete((answer, failure) -> {
-            if (failure != null) {
-                done.completeExceptionally(failure);
-            } else {
-                network.schedule(() -> send(commits, db, network, n + 1, end, done), 1, TimeUnit.MILLISECONDS);
-            }
-        });
     }
 
     @Test
