@@ -106,6 +106,37 @@ class GroupCommitTest {
         }
     }
 
+    @Test
+    void onPostgresAPieceThatFailedInTheDatabaseLeavesNoTraceAndTheOthersOfItsCommitStand() throws Exception {
+        // PostgreSQL refuses every statement of a transaction after one failed, until it is rolled back to a
+        // savepoint: the piece's own savepoint is what lets the rest of the commit go on.
+        try (Postgres server = Postgres.start();
+                Database db = Database.postgres(server.newDatabase())) {
+            Sql sql = new Sql(db);
+            GroupCommit commits = new GroupCommit(sql);
+            sql.transaction(() -> sql.update("CREATE TABLE piece (n INT PRIMARY KEY)"));
+            Sql.Work<Integer> duplicate = () -> {
+                sql.update("INSERT INTO piece VALUES (2)");
+                return sql.update("INSERT INTO piece VALUES (1)");
+            };
+            List<CompletableFuture<Integer>> answers = List.of(
+                    commits.submit(() -> sql.update("INSERT INTO piece VALUES (1)")),
+                    commits.submit(duplicate),
+                    commits.submit(() -> sql.update("INSERT INTO piece VALUES (3)")));
+            assertEquals(1, answers.get(0).get(10, TimeUnit.SECONDS));
+            ExecutionException e =
+                    assertThrows(ExecutionException.class, () -> answers.get(1).get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof Sql.DatabaseException, e.toString());
+            assertEquals(1, answers.get(2).get(10, TimeUnit.SECONDS));
+            assertEquals(
+                    List.of(1L, 3L),
+                    sql.transaction(() -> sql.all("SELECT n FROM piece ORDER BY n").stream()
+                            .map(r -> r.integer(1))
+                            .toList()));
+            commits.close();
+        }
+    }
+
     private static Sql.Work<Integer> insert(Database db, int n) {
         return () -> {
             try (PreparedStatement s = db.connection().prepareStatement("INSERT INTO piece VALUES (?)")) {
