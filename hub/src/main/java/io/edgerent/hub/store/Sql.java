@@ -297,10 +297,9 @@ public final class Sql {
         // time (4 % of the writer's time in WriterSoakBenchmark). One name serves: savepoints do not nest here.
         update("SAVEPOINT piece");
         int waiting = afterCommit.size();
+        T result;
         try {
-            T result = work.run();
-            update("RELEASE SAVEPOINT piece");
-            return result;
+            result = work.run();
         } catch (RuntimeException e) {
             if (!retryable(e)) {
                 update("ROLLBACK TO SAVEPOINT piece");
@@ -309,6 +308,8 @@ public final class Sql {
             }
             throw e;
         }
+        update("RELEASE SAVEPOINT piece");
+        return result;
     }
 
     /** Whether {@code e} says a transaction lost a race with another hub's and should run again. */
