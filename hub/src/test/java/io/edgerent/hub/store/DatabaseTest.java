@@ -12,6 +12,8 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +33,20 @@ class DatabaseTest {
                 String text = plan.getString(1);
                 assertTrue(text.contains("RENTAL_DUE"), text);
             }
+        }
+    }
+
+    /**
+     * H2 takes its page size at every open, from the URL alone: a hub opened without it would split its B-tree pages
+     * at 4 KB again and its writer spend a third more a request under a fleet (docs/benchmarks.md, seventh session),
+     * which no functional test would notice. The soak and fleet benchmarks measure the effect; this keeps the setting.
+     */
+    @Test
+    void theEmbeddedDatabaseSplitsItsPagesAtOneKilobyte() throws Exception {
+        try (Database db = Database.embedded(dir)) {
+            SessionLocal session =
+                    (SessionLocal) db.connection().unwrap(JdbcConnection.class).getSession();
+            assertEquals(1024, session.getDatabase().getPageSize());
         }
     }
 
