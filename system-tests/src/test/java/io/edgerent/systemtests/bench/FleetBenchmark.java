@@ -268,7 +268,7 @@ public final class FleetBenchmark {
                     + " runs the bare server alone, which has no such limit)");
         }
         int scheduleSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
-        int saturateSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        int saturateSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 60;
         int inFlight = args.length > 3 ? Integer.parseInt(args[3]) : 256;
         Path dir = Files.createTempDirectory("fleet-bench");
         ScheduledExecutorService main = Executors.newScheduledThreadPool(2);
